@@ -220,3 +220,184 @@ class PayloadError(OcppError, ValueError):
             code=payload_error_code(version, rule),
         )
         self.code = payload_error_code(version, rule)
+
+
+# --- OCPP-J framing and session errors (appended for ocpp_core.rpc) ---------------
+
+__all__ += [
+    "FrameError",
+    "FrameRule",
+    "LocalProtocolError",
+    "frame_error_code",
+]
+
+
+class FrameRule(enum.StrEnum):
+    """The OCPP-J framing rule a received text broke.
+
+    :func:`frame_error_code` maps each rule, per version, to the CallError code
+    owed for it (or to ``None`` when no reply is owed).
+    """
+
+    TOO_LARGE = "too-large"
+    """The text is longer than the configured maximum (``FrameLimits.max_chars``)."""
+    NOT_JSON = "not-json"
+    """The text is not one JSON value: truncated, trailing garbage, ``NaN``/``Infinity``
+    literals, invalid UTF-8 (for bytes)."""
+    TOO_DEEP = "too-deep"
+    """Arrays and objects are nested deeper than ``FrameLimits.max_depth``."""
+    DUPLICATE_KEY = "duplicate-key"
+    """An object in the frame names the same property twice."""
+    NOT_AN_ARRAY = "not-an-array"
+    """The JSON value is not an array (object, string, number, ``null``)."""
+    BAD_MESSAGE_TYPE = "bad-message-type"
+    """The message type is missing or not an integer (``"2"``, ``2.0``, ``true``, ``null``)."""
+    UNSUPPORTED_MESSAGE_TYPE = "unsupported-message-type"
+    """The message type is an integer the version does not define (0, 1, 7; 5 and 6 before 2.1)."""
+    BAD_MESSAGE_ID = "bad-message-id"
+    """The message id is missing, not a string, empty or longer than 36 characters."""
+    BAD_LENGTH = "bad-length"
+    """The array has the wrong number of elements for its message type."""
+    BAD_ACTION = "bad-action"
+    """The action of a CALL or SEND is not a non-empty string."""
+    PAYLOAD_NOT_AN_OBJECT = "payload-not-an-object"
+    """The payload of a CALL, CALLRESULT or SEND is not a JSON object."""
+    BAD_ERROR_CODE = "bad-error-code"
+    """The error code of a CALLERROR or CALLRESULTERROR is not a non-empty string."""
+    BAD_ERROR_DESCRIPTION = "bad-error-description"
+    """The error description of a CALLERROR or CALLRESULTERROR is not a string."""
+    BAD_ERROR_DETAILS = "bad-error-details"
+    """The error details of a CALLERROR or CALLRESULTERROR are not a JSON object."""
+
+
+_UNREADABLE_RULES = frozenset(
+    {
+        FrameRule.TOO_LARGE,
+        FrameRule.NOT_JSON,
+        FrameRule.TOO_DEEP,
+        FrameRule.NOT_AN_ARRAY,
+        FrameRule.BAD_MESSAGE_TYPE,
+        FrameRule.BAD_MESSAGE_ID,
+        FrameRule.BAD_LENGTH,
+        FrameRule.BAD_ACTION,
+    }
+)
+
+
+def frame_error_code(
+    version: VersionLike,
+    rule: FrameRule,
+    *,
+    message_type: int | None = None,
+    id_known: bool = False,
+) -> ErrorCode | None:
+    """Return the CallError code owed for a frame that broke ``rule``, or ``None``.
+
+    ``None`` means that no CALLERROR is sent at all. The table (published in
+    ``docs/rpc.md``; every row is tested):
+
+    * A frame whose message type says it is an answer (3 CALLRESULT, 4 CALLERROR,
+      5 CALLRESULTERROR) or a 2.1 SEND (6) is never answered, whatever is wrong
+      with it: answering an answer can loop between two peers (OCPP-J: a
+      CALLERROR only ever answers a CALL; 2.1 SEND is unconfirmed).
+    * Otherwise the frame is, or may be, a CALL:
+
+      - framing failures (too large, not JSON, too deep, not an array, message
+        type not an integer, bad id, wrong element count, action not a string):
+        2.x ``RpcFrameworkError`` (answered with id ``"-1"`` when the id cannot be
+        read); 1.6 ``ProtocolError`` when the id can be read, and no reply when it
+        cannot (1.6 defines no placeholder id);
+      - an integer message type the version does not define: 2.x
+        ``MessageTypeNotSupported``; 1.6 no reply (OCPP-J 1.6 section 4.1.3: a
+        message with an unknown type number is ignored);
+      - a CALL payload that is not an object, or that repeats a property: 1.6
+        ``FormationViolation``, 2.x ``FormatViolation`` (the code
+        :func:`payload_error_code` gives for a non-object payload).
+
+    Args:
+        version: the OCPP version of the connection.
+        rule: the rule the frame broke.
+        message_type: the message type number read from the frame, if any.
+        id_known: whether a valid message id could be read from the frame.
+
+    >>> frame_error_code("2.0.1", FrameRule.NOT_JSON).value
+    'RpcFrameworkError'
+    >>> frame_error_code("1.6", FrameRule.NOT_JSON) is None
+    True
+    >>> frame_error_code("2.0.1", FrameRule.BAD_LENGTH, message_type=3) is None
+    True
+    """
+    ver = OcppVersion.parse(version)
+    if message_type in (3, 4, 5) or (message_type == 6 and ver is OcppVersion.V21):
+        return None
+    if rule is FrameRule.UNSUPPORTED_MESSAGE_TYPE:
+        return None if ver is OcppVersion.V16 else ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED
+    if rule in (FrameRule.PAYLOAD_NOT_AN_OBJECT, FrameRule.DUPLICATE_KEY):
+        if not id_known:
+            return None if ver is OcppVersion.V16 else ErrorCode.RPC_FRAMEWORK_ERROR
+        return payload_error_code(ver, PayloadRule.NOT_AN_OBJECT)
+    if rule in _UNREADABLE_RULES:
+        if ver is OcppVersion.V16:
+            return ErrorCode.PROTOCOL_ERROR if id_known else None
+        return ErrorCode.RPC_FRAMEWORK_ERROR
+    # The CALLERROR field rules only apply to answers, handled above.
+    return None
+
+
+class FrameError(OcppError, ValueError):
+    """A received text is not a well-formed OCPP-J frame for the version.
+
+    Raised by :func:`ocpp_core.rpc.parse_frame`; :class:`ocpp_core.rpc.Session`
+    turns it into a ``ProtocolViolation`` event and never lets it escape. Nothing
+    is left behind: parsing has no state.
+
+    Attributes:
+        code: the CallError code owed (see :func:`frame_error_code`), or ``None``
+            when no reply is owed (a broken answer, or an unreadable 1.6 frame).
+        rule: the framing rule that failed.
+        version: the OCPP version the text was parsed for.
+        unique_id: the message id when a valid one could be read, else ``None``.
+        message_type: the message type number when one could be read, else ``None``.
+        reply: the ready CALLERROR text to send back, or ``None`` when ``code`` is
+            ``None``. Its id is ``unique_id``, or ``"-1"`` (2.x) when the id could
+            not be read.
+        detail: what is wrong, bounded in length (input is never echoed in full).
+    """
+
+    code: ErrorCode | None
+    rule: FrameRule
+    version: OcppVersion
+    unique_id: str | None
+    message_type: int | None
+    reply: str | None
+    detail: str
+
+    def __init__(
+        self,
+        version: OcppVersion,
+        rule: FrameRule,
+        detail: str,
+        *,
+        unique_id: str | None = None,
+        message_type: int | None = None,
+        reply: str | None = None,
+        code: ErrorCode | None = None,
+    ) -> None:
+        self.rule = rule
+        self.version = version
+        self.detail = detail
+        self.unique_id = unique_id
+        self.message_type = message_type
+        self.reply = reply
+        super().__init__(f"{detail} ({rule.value})", code=code)
+
+
+class LocalProtocolError(OcppError, ValueError):
+    """This side misused the session API or built a frame that may not be sent.
+
+    Examples: answering a CALL that is not owed, sending a message of another
+    version, a CSMS-only request from a charging station session, an error code
+    the version does not define, a message id that breaks the OCPP-J rules.
+    The session's state is left exactly as it was before the call that raised.
+    ``code`` is always ``None``: nothing is owed to the peer.
+    """

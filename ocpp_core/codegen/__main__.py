@@ -1,0 +1,109 @@
+"""Command line of the code generator.
+
+``python -m ocpp_core.codegen``
+    regenerate ``ocpp_core/v16``, ``v20``, ``v201`` and ``v21`` from ``schemas/``.
+``python -m ocpp_core.codegen --check``
+    exit 1 if any generated file differs from what the schemas give (drift).
+``python -m ocpp_core.codegen import-oca DIR [DIR ...] VERSION [--out FILE]``
+    rebuild ``schemas/ocpp-VERSION.json`` from OCA release folders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from ocpp_core.codegen.generator import generate
+from ocpp_core.codegen.importer import ImportError_, import_oca
+from ocpp_core.codegen.model import load_model
+
+VERSIONS = ("1.6", "2.0", "2.0.1", "2.1")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _format(sources: dict[Path, str], root: Path) -> dict[Path, str]:
+    """Format generated sources with ruff (the version pinned in the ``lint`` extra)."""
+    out: dict[Path, str] = {}
+    steps = (
+        ["check", "--select", "I", "--fix-only", "--exit-zero", "--quiet"],
+        ["format", "--quiet"],
+    )
+    for path, text in sources.items():
+        for step in steps:
+            proc = subprocess.run(
+                [sys.executable, "-m", "ruff", *step, "--stdin-filename", str(path), "-"],
+                input=text,
+                capture_output=True,
+                text=True,
+                cwd=root,
+                check=False,
+            )
+            if proc.returncode != 0:
+                raise RuntimeError(f"ruff {step[0]} failed on {path}: {proc.stderr.strip()}")
+            text = proc.stdout
+        out[path] = text
+    return out
+
+
+def expected_files(root: Path = ROOT) -> dict[Path, str]:
+    """Return every generated file with the content the schemas give."""
+    files: dict[Path, str] = {}
+    for version in VERSIONS:
+        model = load_model(root / "schemas" / f"ocpp-{version}.json")
+        for rel, text in generate(model).items():
+            files[root / "ocpp_core" / rel] = text
+    return _format(files, root)
+
+
+def _generate(check: bool) -> int:
+    drift = []
+    for path, text in expected_files().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if check:
+            drift.append(path.relative_to(ROOT).as_posix())
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT).as_posix()}")
+    if drift:
+        print("generated code differs from schemas/ (run python -m ocpp_core.codegen):")
+        for name in drift:
+            print(f"  {name}")
+        return 1
+    if check:
+        print("generated code is in step with schemas/")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the code generator's command line; return the exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "import-oca":
+        parser = argparse.ArgumentParser(prog="python -m ocpp_core.codegen import-oca")
+        parser.add_argument("folders", nargs="+", type=Path, help="OCA release folder(s)")
+        parser.add_argument("version", choices=VERSIONS)
+        parser.add_argument("--out", type=Path, help="bundle to write")
+        ns = parser.parse_args(args[1:])
+        out = ns.out or ROOT / "schemas" / f"ocpp-{ns.version}.json"
+        try:
+            bundle = import_oca(ns.folders, ns.version, out)
+        except ImportError_ as exc:
+            print(f"import-oca: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"wrote {out}: {len(bundle['x-ocpp-actions'])} actions, "
+            f"{len(bundle['$defs'])} definitions"
+        )
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m ocpp_core.codegen")
+    parser.add_argument("--check", action="store_true", help="fail on drift, write nothing")
+    ns = parser.parse_args(args)
+    return _generate(ns.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Build the project's schema bundle for one OCPP version from an OCA release.
+
+``python -m ocpp_core.codegen import-oca DIR [DIR ...] VERSION`` reads the
+OCA JSON schema files of a release folder (for 1.6 also the security-extension
+folder), and writes ``schemas/ocpp-<VERSION>.json``: one JSON Schema document
+in which every message and datatype is defined once under ``$defs``, with
+facts only (types, required, enums, lengths, ranges, formats), our own
+``$id``, no OCA prose, and the ``x-ocpp-actions`` annotation that says which
+side sends each action.
+
+Where two files define a datatype of the same name differently, the import
+fails with a :class:`ConflictError` listing every disagreement; the naming
+table (:mod:`ocpp_core.codegen.naming`) must then give the variants distinct
+names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ocpp_core.codegen import naming
+from ocpp_core.codegen.directions import senders_for
+
+__all__ = ["ConflictError", "ImportError_", "build_bundle", "dump_bundle", "import_oca"]
+
+DRAFTS = {
+    "1.6": "http://json-schema.org/draft-04/schema#",
+    "2.0": "http://json-schema.org/draft-06/schema#",
+    "2.0.1": "http://json-schema.org/draft-06/schema#",
+    "2.1": "http://json-schema.org/draft-06/schema#",
+}
+"""The JSON Schema draft of each version's bundle (1.6: draft-04, 2.x: draft-06)."""
+
+# Keywords that carry facts and are kept; annotations that are dropped.
+_FACTS = (
+    "type",
+    "enum",
+    "format",
+    "maxLength",
+    "minLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "items",
+    "properties",
+    "required",
+    "additionalProperties",
+)
+_DROPPED = frozenset(
+    {"description", "javaType", "comment", "title", "id", "$id", "$schema", "default"}
+    | {"additionalItems", "definitions", "tsEnumNames"}
+)
+
+JsonObject = dict[str, Any]
+
+
+class ImportError_(Exception):  # noqa: N801 - named apart from the builtin ImportError
+    """An OCA folder could not be turned into a bundle."""
+
+
+class ConflictError(ImportError_):
+    """Two OCA files define the same datatype differently.
+
+    Attributes:
+        conflicts: one line per disagreement: the name, the two files, and the
+            first difference.
+    """
+
+    def __init__(self, conflicts: list[str]) -> None:
+        super().__init__(
+            "OCA files define the same datatype differently:\n  " + "\n  ".join(conflicts)
+        )
+        self.conflicts = conflicts
+
+
+def _first_difference(a: Any, b: Any, path: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}/{key}: only in {'first' if key in a else 'second'}"
+            if a[key] != b[key]:
+                return _first_difference(a[key], b[key], f"{path}/{key}")
+    if isinstance(a, list) and isinstance(b, list) and a != b:
+        return f"{path}: {a!r} != {b!r}"
+    return f"{path}: {a!r} != {b!r}"
+
+
+def message_of(source: str) -> str:
+    """Return the message name (``XRequest``/``XResponse``) of an OCA file name."""
+    stem = re.sub(r"_v\d+p\d+$", "", source.removesuffix(".json"))
+    if stem.endswith(("Request", "Response")):
+        return stem
+    return stem + "Request"
+
+
+class _Builder:
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.defs: dict[str, JsonObject] = {}
+        self.origin: dict[str, str] = {}
+        self.conflicts: list[str] = []
+
+    def define(self, name: str, schema: JsonObject, source: str) -> JsonObject:
+        if name in self.defs:
+            if self.defs[name] != schema:
+                diff = _first_difference(self.defs[name], schema)
+                self.conflicts.append(f"{name}: {self.origin[name]} vs {source} ({diff})")
+        else:
+            self.defs[name] = schema
+            self.origin[name] = source
+        return {"$ref": f"#/$defs/{name}"}
+
+    def convert(
+        self, node: JsonObject, path: str, file_defs: JsonObject, source: str, *, top: bool = False
+    ) -> JsonObject:
+        if "$ref" in node:
+            match = re.fullmatch(r"#/definitions/(.+)", node["$ref"])
+            if match is None:
+                raise ImportError_(f"{source}: unsupported $ref {node['$ref']!r} at {path}")
+            oca_name = match.group(1)
+            if oca_name not in file_defs:
+                raise ImportError_(f"{source}: $ref to missing definition {oca_name!r}")
+            name = naming.class_name_for_definition(oca_name, self.version, message_of(source))
+            body = self.convert(file_defs[oca_name], f"#{oca_name}", file_defs, source, top=True)
+            return self.define(name, body, source)
+        unknown = set(node) - set(_FACTS) - _DROPPED
+        if unknown:
+            raise ImportError_(f"{source}: unsupported keywords {sorted(unknown)} at {path}")
+        out: JsonObject = {}
+        for key in _FACTS:
+            if key not in node:
+                continue
+            value = node[key]
+            if key == "properties":
+                out[key] = {
+                    prop: self.convert(sub, f"{path}.{prop}", file_defs, source)
+                    for prop, sub in value.items()
+                }
+            elif key == "items":
+                out[key] = self.convert(value, f"{path}[]", file_defs, source)
+            elif key == "additionalProperties":
+                # Meaningless on anything but an object (1.6 puts it on string enums).
+                if node.get("type") == "object" or "properties" in node:
+                    out[key] = value
+            elif key == "required":
+                out[key] = list(value)
+            else:
+                out[key] = value
+        named = "enum" in out or ("properties" in out and out.get("type", "object") == "object")
+        if top or not named:
+            return out
+        name = naming.ANONYMOUS_NAMES.get(self.version, {}).get(path)
+        if name is None:
+            raise ImportError_(
+                f"{source}: anonymous {'enum' if 'enum' in out else 'object'} at {path} "
+                "has no name; add it to the naming table (ocpp_core.codegen.naming)"
+            )
+        return self.define(name, out, source)
+
+
+def _message_files(folders: Iterable[Path]) -> dict[tuple[str, str], Path]:
+    """Map (action, kind) to the file, accepting every OCA file-naming habit."""
+    files: dict[tuple[str, str], Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise ImportError_(f"not a folder: {folder}")
+        for path in sorted(folder.glob("*.json")):
+            stem = re.sub(r"_v\d+p\d+$", "", path.stem)
+            if stem.endswith("Response"):
+                key = (stem[: -len("Response")], "response")
+            elif stem.endswith("Request"):
+                key = (stem[: -len("Request")], "request")
+            else:
+                key = (stem, "request")
+            if key in files:
+                raise ImportError_(f"two files for {key[0]} {key[1]}: {files[key]} and {path}")
+            files[key] = path
+    if not files:
+        raise ImportError_("no schema files found")
+    return files
+
+
+def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
+    """Return the bundle for ``version`` built from the OCA files in ``folders``.
+
+    Raises:
+        ConflictError: when files define a datatype differently.
+        ImportError_: for anything else the importer cannot handle.
+    """
+    if version not in DRAFTS:
+        raise ImportError_(f"unknown OCPP version {version!r}")
+    builder = _Builder(version)
+    actions: dict[str, JsonObject] = {}
+    for (action, kind), path in sorted(_message_files(folders).items()):
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise ImportError_(f"{path.name}: cannot read: {exc}") from exc
+        message = action + ("Request" if kind == "request" else "Response")
+        body = builder.convert(
+            schema, message, schema.get("definitions", {}), path.name, top=True
+        )
+        builder.define(message, body, path.name)
+        entry = actions.setdefault(action, {})
+        entry[kind] = {"$ref": f"#/$defs/{message}"}
+    if builder.conflicts:
+        raise ConflictError(builder.conflicts)
+    for action, entry in actions.items():
+        if "request" not in entry:
+            raise ImportError_(f"{action}: a response without a request")
+        try:
+            entry["senders"] = list(senders_for(version, action))
+        except KeyError:
+            raise ImportError_(
+                f"{action}: not in the direction table (ocpp_core.codegen.directions)"
+            ) from None
+        entry["confirmed"] = "response" in entry
+    return {
+        "$schema": DRAFTS[version],
+        "$id": f"urn:ocpp-core:schema:{version}",
+        "title": f"OCPP {version} messages, as bundled by ocpp_core",
+        "x-ocpp-version": version,
+        "x-ocpp-actions": {name: actions[name] for name in sorted(actions)},
+        "$defs": {name: builder.defs[name] for name in sorted(builder.defs)},
+    }
+
+
+def dump_bundle(bundle: JsonObject) -> str:
+    """Serialise a bundle deterministically (stable key order, two-space indent)."""
+    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+
+
+def import_oca(folders: Iterable[Path], version: str, out: Path) -> JsonObject:
+    """Build the bundle for ``version`` and write it to ``out``."""
+    bundle = build_bundle(folders, version)
+    out.write_text(dump_bundle(bundle), encoding="utf-8")
+    return bundle
