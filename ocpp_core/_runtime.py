@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -235,7 +235,7 @@ def at(failure: DecodeFailure, key: str | int | None) -> DecodeFailure:
 
 
 def in_array(
-    values: list[Any], decode: Any, options: DecodeOptions, key: str | int | None
+    values: Sequence[Any], decode: Any, options: DecodeOptions, key: str | int | None
 ) -> DecodeFailure:
     """Find the first item of ``values`` that ``decode`` rejects; return its failure.
 
@@ -256,8 +256,8 @@ def int_from(value: object, key: str | int | None) -> int:
 
     ``bool`` never counts as a number.
     """
-    if value.__class__ is float and math.isfinite(value) and value.is_integer():  # type: ignore[attr-defined]
-        return int(value)  # type: ignore[call-overload, no-any-return]
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
     raise at(fail_number(value, True), key)
 
 
@@ -268,7 +268,7 @@ def too_short(value: str, minimum: int) -> DecodeFailure:
     )
 
 
-def check_items(value: list[Any], minimum: int | None, maximum: int | None) -> None:
+def check_items(value: Sequence[Any], minimum: int | None, maximum: int | None) -> None:
     """Check an array's length against ``minItems`` / ``maxItems``."""
     count = len(value)
     if minimum is not None and count < minimum:

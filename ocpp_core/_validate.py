@@ -91,7 +91,7 @@ def _validator_class(draft: str) -> Any:
     checker = FormatChecker(formats=())
     checker.checks("date-time")(_is_date_time)
     checker.checks("uri")(_is_uri)
-    cls = validators.extend(base, {"multipleOf": multiple_of})
+    cls = validators.extend(base, {"multipleOf": multiple_of})  # type: ignore[no-untyped-call]
     return cls, checker
 
 

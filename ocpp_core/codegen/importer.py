@@ -155,13 +155,13 @@ class _Builder:
         named = "enum" in out or ("properties" in out and out.get("type", "object") == "object")
         if top or not named:
             return out
-        name = naming.ANONYMOUS_NAMES.get(self.version, {}).get(path)
-        if name is None:
+        anonymous_name = naming.ANONYMOUS_NAMES.get(self.version, {}).get(path)
+        if anonymous_name is None:
             raise ImportError_(
                 f"{source}: anonymous {'enum' if 'enum' in out else 'object'} at {path} "
                 "has no name; add it to the naming table (ocpp_core.codegen.naming)"
             )
-        return self.define(name, out, source)
+        return self.define(anonymous_name, out, source)
 
 
 def _message_files(folders: Iterable[Path]) -> dict[tuple[str, str], Path]:

@@ -29,6 +29,7 @@ __all__ = [
     "ChargingRateUnit",
     "ChargingSchedule",
     "Evse",
+    "InstalledProfile",
     "LimitAtSoC",
     "Opaque",
     "OperationMode",
@@ -479,3 +480,19 @@ class Station:
     def default_limit(self, unit: ChargingRateUnit) -> float:
         """The default limit in ``unit``."""
         return self.default_limit_a if unit is ChargingRateUnit.A else self.default_limit_w
+
+
+@attrs.frozen(kw_only=True)
+class InstalledProfile:
+    """A profile as a :class:`~ocpp_core.smart_charging.ProfileStore` holds it."""
+
+    evse_id: int
+    """Where it was installed: 0 for the whole station, else the EVSE (1.6: connector)."""
+    profile: ChargingProfile
+    """The profile as stored (after the version's conformance changes, e.g. K01.FR.49)."""
+    sequence: int = 0
+    """Installation order within the store (later installs have higher numbers)."""
+    installed_at: datetime | None = None
+    """When it was installed, if the caller said (used by the 2.1 rate limit, K01.FR.56)."""
+    limit_source: str = "CSO"
+    """2.x ``chargingLimitSource`` reported by GetChargingProfiles (``CSO`` for the CSMS)."""

@@ -199,10 +199,10 @@ _E_UploadLogStatusEnum: dict[str, _e.UploadLogStatusEnum] = {
 }
 _E_ValueFormat: dict[str, _e.ValueFormat] = {m.value: m for m in _e.ValueFormat}
 
-_K_AuthorizationData = frozenset({"idTag", "idTagInfo"})
-_K_AuthorizeRequest = frozenset({"idTag"})
-_K_AuthorizeResponse = frozenset({"idTagInfo"})
-_K_BootNotificationRequest = frozenset(
+_K_AuthorizationData: frozenset[str] = frozenset({"idTag", "idTagInfo"})
+_K_AuthorizeRequest: frozenset[str] = frozenset({"idTag"})
+_K_AuthorizeResponse: frozenset[str] = frozenset({"idTagInfo"})
+_K_BootNotificationRequest: frozenset[str] = frozenset(
     {
         "chargeBoxSerialNumber",
         "chargePointModel",
@@ -215,19 +215,19 @@ _K_BootNotificationRequest = frozenset(
         "meterType",
     }
 )
-_K_BootNotificationResponse = frozenset({"currentTime", "interval", "status"})
-_K_CancelReservationRequest = frozenset({"reservationId"})
-_K_CancelReservationResponse = frozenset({"status"})
-_K_CertificateHashData = frozenset(
+_K_BootNotificationResponse: frozenset[str] = frozenset({"currentTime", "interval", "status"})
+_K_CancelReservationRequest: frozenset[str] = frozenset({"reservationId"})
+_K_CancelReservationResponse: frozenset[str] = frozenset({"status"})
+_K_CertificateHashData: frozenset[str] = frozenset(
     {"hashAlgorithm", "issuerKeyHash", "issuerNameHash", "serialNumber"}
 )
-_K_CertificateSignedRequest = frozenset({"certificateChain"})
-_K_CertificateSignedResponse = frozenset({"status"})
-_K_ChangeAvailabilityRequest = frozenset({"connectorId", "type"})
-_K_ChangeAvailabilityResponse = frozenset({"status"})
-_K_ChangeConfigurationRequest = frozenset({"key", "value"})
-_K_ChangeConfigurationResponse = frozenset({"status"})
-_K_ChargingProfile = frozenset(
+_K_CertificateSignedRequest: frozenset[str] = frozenset({"certificateChain"})
+_K_CertificateSignedResponse: frozenset[str] = frozenset({"status"})
+_K_ChangeAvailabilityRequest: frozenset[str] = frozenset({"connectorId", "type"})
+_K_ChangeAvailabilityResponse: frozenset[str] = frozenset({"status"})
+_K_ChangeConfigurationRequest: frozenset[str] = frozenset({"key", "value"})
+_K_ChangeConfigurationResponse: frozenset[str] = frozenset({"status"})
+_K_ChargingProfile: frozenset[str] = frozenset(
     {
         "chargingProfileId",
         "chargingProfileKind",
@@ -240,111 +240,678 @@ _K_ChargingProfile = frozenset(
         "validTo",
     }
 )
-_K_ChargingSchedule = frozenset(
+_K_ChargingSchedule: frozenset[str] = frozenset(
     {"chargingRateUnit", "chargingSchedulePeriod", "duration", "minChargingRate", "startSchedule"}
 )
-_K_ChargingSchedulePeriod = frozenset({"limit", "numberPhases", "startPeriod"})
-_K_ClearCacheRequest = frozenset()
-_K_ClearCacheResponse = frozenset({"status"})
-_K_ClearChargingProfileRequest = frozenset(
+_K_ChargingSchedulePeriod: frozenset[str] = frozenset({"limit", "numberPhases", "startPeriod"})
+_K_ClearCacheRequest: frozenset[str] = frozenset()
+_K_ClearCacheResponse: frozenset[str] = frozenset({"status"})
+_K_ClearChargingProfileRequest: frozenset[str] = frozenset(
     {"chargingProfilePurpose", "connectorId", "id", "stackLevel"}
 )
-_K_ClearChargingProfileResponse = frozenset({"status"})
-_K_DataTransferRequest = frozenset({"data", "messageId", "vendorId"})
-_K_DataTransferResponse = frozenset({"data", "status"})
-_K_DeleteCertificateRequest = frozenset({"certificateHashData"})
-_K_DeleteCertificateResponse = frozenset({"status"})
-_K_DiagnosticsStatusNotificationRequest = frozenset({"status"})
-_K_DiagnosticsStatusNotificationResponse = frozenset()
-_K_ExtendedTriggerMessageRequest = frozenset({"connectorId", "requestedMessage"})
-_K_ExtendedTriggerMessageResponse = frozenset({"status"})
-_K_Firmware = frozenset(
+_K_ClearChargingProfileResponse: frozenset[str] = frozenset({"status"})
+_K_DataTransferRequest: frozenset[str] = frozenset({"data", "messageId", "vendorId"})
+_K_DataTransferResponse: frozenset[str] = frozenset({"data", "status"})
+_K_DeleteCertificateRequest: frozenset[str] = frozenset({"certificateHashData"})
+_K_DeleteCertificateResponse: frozenset[str] = frozenset({"status"})
+_K_DiagnosticsStatusNotificationRequest: frozenset[str] = frozenset({"status"})
+_K_DiagnosticsStatusNotificationResponse: frozenset[str] = frozenset()
+_K_ExtendedTriggerMessageRequest: frozenset[str] = frozenset({"connectorId", "requestedMessage"})
+_K_ExtendedTriggerMessageResponse: frozenset[str] = frozenset({"status"})
+_K_Firmware: frozenset[str] = frozenset(
     {"installDateTime", "location", "retrieveDateTime", "signature", "signingCertificate"}
 )
-_K_FirmwareStatusNotificationRequest = frozenset({"status"})
-_K_FirmwareStatusNotificationResponse = frozenset()
-_K_GetCompositeScheduleRequest = frozenset({"chargingRateUnit", "connectorId", "duration"})
-_K_GetCompositeScheduleResponse = frozenset(
+_K_FirmwareStatusNotificationRequest: frozenset[str] = frozenset({"status"})
+_K_FirmwareStatusNotificationResponse: frozenset[str] = frozenset()
+_K_GetCompositeScheduleRequest: frozenset[str] = frozenset(
+    {"chargingRateUnit", "connectorId", "duration"}
+)
+_K_GetCompositeScheduleResponse: frozenset[str] = frozenset(
     {"chargingSchedule", "connectorId", "scheduleStart", "status"}
 )
-_K_GetConfigurationRequest = frozenset({"key"})
-_K_GetConfigurationResponse = frozenset({"configurationKey", "unknownKey"})
-_K_GetDiagnosticsRequest = frozenset(
+_K_GetConfigurationRequest: frozenset[str] = frozenset({"key"})
+_K_GetConfigurationResponse: frozenset[str] = frozenset({"configurationKey", "unknownKey"})
+_K_GetDiagnosticsRequest: frozenset[str] = frozenset(
     {"location", "retries", "retryInterval", "startTime", "stopTime"}
 )
-_K_GetDiagnosticsResponse = frozenset({"fileName"})
-_K_GetInstalledCertificateIdsRequest = frozenset({"certificateType"})
-_K_GetInstalledCertificateIdsResponse = frozenset({"certificateHashData", "status"})
-_K_GetLocalListVersionRequest = frozenset()
-_K_GetLocalListVersionResponse = frozenset({"listVersion"})
-_K_GetLogRequest = frozenset({"log", "logType", "requestId", "retries", "retryInterval"})
-_K_GetLogResponse = frozenset({"filename", "status"})
-_K_HeartbeatRequest = frozenset()
-_K_HeartbeatResponse = frozenset({"currentTime"})
-_K_IdTagInfo = frozenset({"expiryDate", "parentIdTag", "status"})
-_K_InstallCertificateRequest = frozenset({"certificate", "certificateType"})
-_K_InstallCertificateResponse = frozenset({"status"})
-_K_KeyValue = frozenset({"key", "readonly", "value"})
-_K_LogParameters = frozenset({"latestTimestamp", "oldestTimestamp", "remoteLocation"})
-_K_LogStatusNotificationRequest = frozenset({"requestId", "status"})
-_K_LogStatusNotificationResponse = frozenset()
-_K_MeterValue = frozenset({"sampledValue", "timestamp"})
-_K_MeterValuesRequest = frozenset({"connectorId", "meterValue", "transactionId"})
-_K_MeterValuesResponse = frozenset()
-_K_RemoteStartTransactionRequest = frozenset({"chargingProfile", "connectorId", "idTag"})
-_K_RemoteStartTransactionResponse = frozenset({"status"})
-_K_RemoteStopTransactionRequest = frozenset({"transactionId"})
-_K_RemoteStopTransactionResponse = frozenset({"status"})
-_K_ReserveNowRequest = frozenset(
+_K_GetDiagnosticsResponse: frozenset[str] = frozenset({"fileName"})
+_K_GetInstalledCertificateIdsRequest: frozenset[str] = frozenset({"certificateType"})
+_K_GetInstalledCertificateIdsResponse: frozenset[str] = frozenset({"certificateHashData", "status"})
+_K_GetLocalListVersionRequest: frozenset[str] = frozenset()
+_K_GetLocalListVersionResponse: frozenset[str] = frozenset({"listVersion"})
+_K_GetLogRequest: frozenset[str] = frozenset(
+    {"log", "logType", "requestId", "retries", "retryInterval"}
+)
+_K_GetLogResponse: frozenset[str] = frozenset({"filename", "status"})
+_K_HeartbeatRequest: frozenset[str] = frozenset()
+_K_HeartbeatResponse: frozenset[str] = frozenset({"currentTime"})
+_K_IdTagInfo: frozenset[str] = frozenset({"expiryDate", "parentIdTag", "status"})
+_K_InstallCertificateRequest: frozenset[str] = frozenset({"certificate", "certificateType"})
+_K_InstallCertificateResponse: frozenset[str] = frozenset({"status"})
+_K_KeyValue: frozenset[str] = frozenset({"key", "readonly", "value"})
+_K_LogParameters: frozenset[str] = frozenset(
+    {"latestTimestamp", "oldestTimestamp", "remoteLocation"}
+)
+_K_LogStatusNotificationRequest: frozenset[str] = frozenset({"requestId", "status"})
+_K_LogStatusNotificationResponse: frozenset[str] = frozenset()
+_K_MeterValue: frozenset[str] = frozenset({"sampledValue", "timestamp"})
+_K_MeterValuesRequest: frozenset[str] = frozenset({"connectorId", "meterValue", "transactionId"})
+_K_MeterValuesResponse: frozenset[str] = frozenset()
+_K_RemoteStartTransactionRequest: frozenset[str] = frozenset(
+    {"chargingProfile", "connectorId", "idTag"}
+)
+_K_RemoteStartTransactionResponse: frozenset[str] = frozenset({"status"})
+_K_RemoteStopTransactionRequest: frozenset[str] = frozenset({"transactionId"})
+_K_RemoteStopTransactionResponse: frozenset[str] = frozenset({"status"})
+_K_ReserveNowRequest: frozenset[str] = frozenset(
     {"connectorId", "expiryDate", "idTag", "parentIdTag", "reservationId"}
 )
-_K_ReserveNowResponse = frozenset({"status"})
-_K_ResetRequest = frozenset({"type"})
-_K_ResetResponse = frozenset({"status"})
-_K_SampledValue = frozenset(
+_K_ReserveNowResponse: frozenset[str] = frozenset({"status"})
+_K_ResetRequest: frozenset[str] = frozenset({"type"})
+_K_ResetResponse: frozenset[str] = frozenset({"status"})
+_K_SampledValue: frozenset[str] = frozenset(
     {"context", "format", "location", "measurand", "phase", "unit", "value"}
 )
-_K_SecurityEventNotificationRequest = frozenset({"techInfo", "timestamp", "type"})
-_K_SecurityEventNotificationResponse = frozenset()
-_K_SendLocalListRequest = frozenset({"listVersion", "localAuthorizationList", "updateType"})
-_K_SendLocalListResponse = frozenset({"status"})
-_K_SetChargingProfileRequest = frozenset({"connectorId", "csChargingProfiles"})
-_K_SetChargingProfileResponse = frozenset({"status"})
-_K_SignCertificateRequest = frozenset({"csr"})
-_K_SignCertificateResponse = frozenset({"status"})
-_K_SignedFirmwareStatusNotificationRequest = frozenset({"requestId", "status"})
-_K_SignedFirmwareStatusNotificationResponse = frozenset()
-_K_SignedUpdateFirmwareRequest = frozenset({"firmware", "requestId", "retries", "retryInterval"})
-_K_SignedUpdateFirmwareResponse = frozenset({"status"})
-_K_StartTransactionRequest = frozenset(
+_K_SecurityEventNotificationRequest: frozenset[str] = frozenset({"techInfo", "timestamp", "type"})
+_K_SecurityEventNotificationResponse: frozenset[str] = frozenset()
+_K_SendLocalListRequest: frozenset[str] = frozenset(
+    {"listVersion", "localAuthorizationList", "updateType"}
+)
+_K_SendLocalListResponse: frozenset[str] = frozenset({"status"})
+_K_SetChargingProfileRequest: frozenset[str] = frozenset({"connectorId", "csChargingProfiles"})
+_K_SetChargingProfileResponse: frozenset[str] = frozenset({"status"})
+_K_SignCertificateRequest: frozenset[str] = frozenset({"csr"})
+_K_SignCertificateResponse: frozenset[str] = frozenset({"status"})
+_K_SignedFirmwareStatusNotificationRequest: frozenset[str] = frozenset({"requestId", "status"})
+_K_SignedFirmwareStatusNotificationResponse: frozenset[str] = frozenset()
+_K_SignedUpdateFirmwareRequest: frozenset[str] = frozenset(
+    {"firmware", "requestId", "retries", "retryInterval"}
+)
+_K_SignedUpdateFirmwareResponse: frozenset[str] = frozenset({"status"})
+_K_StartTransactionRequest: frozenset[str] = frozenset(
     {"connectorId", "idTag", "meterStart", "reservationId", "timestamp"}
 )
-_K_StartTransactionResponse = frozenset({"idTagInfo", "transactionId"})
-_K_StatusNotificationRequest = frozenset(
+_K_StartTransactionResponse: frozenset[str] = frozenset({"idTagInfo", "transactionId"})
+_K_StatusNotificationRequest: frozenset[str] = frozenset(
     {"connectorId", "errorCode", "info", "status", "timestamp", "vendorErrorCode", "vendorId"}
 )
-_K_StatusNotificationResponse = frozenset()
-_K_StopTransactionRequest = frozenset(
+_K_StatusNotificationResponse: frozenset[str] = frozenset()
+_K_StopTransactionRequest: frozenset[str] = frozenset(
     {"idTag", "meterStop", "reason", "timestamp", "transactionData", "transactionId"}
 )
-_K_StopTransactionResponse = frozenset({"idTagInfo"})
-_K_TransactionMeterValue = frozenset({"sampledValue", "timestamp"})
-_K_TransactionSampledValue = frozenset(
+_K_StopTransactionResponse: frozenset[str] = frozenset({"idTagInfo"})
+_K_TransactionMeterValue: frozenset[str] = frozenset({"sampledValue", "timestamp"})
+_K_TransactionSampledValue: frozenset[str] = frozenset(
     {"context", "format", "location", "measurand", "phase", "unit", "value"}
 )
-_K_TriggerMessageRequest = frozenset({"connectorId", "requestedMessage"})
-_K_TriggerMessageResponse = frozenset({"status"})
-_K_UnlockConnectorRequest = frozenset({"connectorId"})
-_K_UnlockConnectorResponse = frozenset({"status"})
-_K_UpdateFirmwareRequest = frozenset({"location", "retries", "retrieveDate", "retryInterval"})
-_K_UpdateFirmwareResponse = frozenset()
+_K_TriggerMessageRequest: frozenset[str] = frozenset({"connectorId", "requestedMessage"})
+_K_TriggerMessageResponse: frozenset[str] = frozenset({"status"})
+_K_UnlockConnectorRequest: frozenset[str] = frozenset({"connectorId"})
+_K_UnlockConnectorResponse: frozenset[str] = frozenset({"status"})
+_K_UpdateFirmwareRequest: frozenset[str] = frozenset(
+    {"location", "retries", "retrieveDate", "retryInterval"}
+)
+_K_UpdateFirmwareResponse: frozenset[str] = frozenset()
+
+_new = object.__new__
+_s_AuthorizationData_id_tag: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_tag"
+].__set__
+_s_AuthorizationData_id_tag_info: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_tag_info"
+].__set__
+_s_AuthorizeRequest_id_tag: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "id_tag"
+].__set__
+_s_AuthorizeResponse_id_tag_info: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "id_tag_info"
+].__set__
+_s_BootNotificationRequest_charge_point_vendor: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charge_point_vendor"].__set__
+)
+_s_BootNotificationRequest_charge_point_model: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charge_point_model"].__set__
+)
+_s_BootNotificationRequest_charge_point_serial_number: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charge_point_serial_number"].__set__
+)
+_s_BootNotificationRequest_charge_box_serial_number: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charge_box_serial_number"].__set__
+)
+_s_BootNotificationRequest_firmware_version: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["firmware_version"].__set__
+)
+_s_BootNotificationRequest_iccid: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
+    "iccid"
+].__set__
+_s_BootNotificationRequest_imsi: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
+    "imsi"
+].__set__
+_s_BootNotificationRequest_meter_type: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["meter_type"].__set__
+)
+_s_BootNotificationRequest_meter_serial_number: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["meter_serial_number"].__set__
+)
+_s_BootNotificationResponse_status: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["status"].__set__
+)
+_s_BootNotificationResponse_current_time: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["current_time"].__set__
+)
+_s_BootNotificationResponse_interval: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["interval"].__set__
+)
+_s_CancelReservationRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["reservation_id"].__set__
+)
+_s_CancelReservationResponse_status: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["status"].__set__
+)
+_s_CertificateHashData_hash_algorithm: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_CertificateHashData_issuer_name_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_name_hash"].__set__
+)
+_s_CertificateHashData_issuer_key_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_key_hash"].__set__
+)
+_s_CertificateHashData_serial_number: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "serial_number"
+].__set__
+_s_CertificateSignedRequest_certificate_chain: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["certificate_chain"].__set__
+)
+_s_CertificateSignedResponse_status: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["status"].__set__
+)
+_s_ChangeAvailabilityRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["connector_id"].__set__
+)
+_s_ChangeAvailabilityRequest_type: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["type"].__set__
+)
+_s_ChangeAvailabilityResponse_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["status"].__set__
+)
+_s_ChangeConfigurationRequest_key: Callable[[Any, Any], None] = (
+    _m.ChangeConfigurationRequest.__dict__["key"].__set__
+)
+_s_ChangeConfigurationRequest_value: Callable[[Any, Any], None] = (
+    _m.ChangeConfigurationRequest.__dict__["value"].__set__
+)
+_s_ChangeConfigurationResponse_status: Callable[[Any, Any], None] = (
+    _m.ChangeConfigurationResponse.__dict__["status"].__set__
+)
+_s_ChargingProfile_charging_profile_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_profile_id"
+].__set__
+_s_ChargingProfile_transaction_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "transaction_id"
+].__set__
+_s_ChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfile_charging_profile_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_profile_kind"
+].__set__
+_s_ChargingProfile_recurrency_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "recurrency_kind"
+].__set__
+_s_ChargingProfile_valid_from: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_from"
+].__set__
+_s_ChargingProfile_valid_to: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_to"
+].__set__
+_s_ChargingProfile_charging_schedule: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_schedule"
+].__set__
+_s_ChargingSchedule_duration: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "duration"
+].__set__
+_s_ChargingSchedule_start_schedule: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "start_schedule"
+].__set__
+_s_ChargingSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "charging_rate_unit"
+].__set__
+_s_ChargingSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedule.__dict__["charging_schedule_period"].__set__
+)
+_s_ChargingSchedule_min_charging_rate: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "min_charging_rate"
+].__set__
+_s_ChargingSchedulePeriod_start_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["start_period"].__set__
+)
+_s_ChargingSchedulePeriod_limit: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "limit"
+].__set__
+_s_ChargingSchedulePeriod_number_phases: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["number_phases"].__set__
+)
+_s_ClearCacheResponse_status: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "status"
+].__set__
+_s_ClearChargingProfileRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["id"].__set__
+)
+_s_ClearChargingProfileRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["connector_id"].__set__
+)
+_s_ClearChargingProfileRequest_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["charging_profile_purpose"].__set__
+)
+_s_ClearChargingProfileRequest_stack_level: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["stack_level"].__set__
+)
+_s_ClearChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["status"].__set__
+)
+_s_DataTransferRequest_vendor_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "vendor_id"
+].__set__
+_s_DataTransferRequest_message_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "message_id"
+].__set__
+_s_DataTransferRequest_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "data"
+].__set__
+_s_DataTransferResponse_status: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "status"
+].__set__
+_s_DataTransferResponse_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "data"
+].__set__
+_s_DeleteCertificateRequest_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["certificate_hash_data"].__set__
+)
+_s_DeleteCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["status"].__set__
+)
+_s_DiagnosticsStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.DiagnosticsStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_ExtendedTriggerMessageRequest_requested_message: Callable[[Any, Any], None] = (
+    _m.ExtendedTriggerMessageRequest.__dict__["requested_message"].__set__
+)
+_s_ExtendedTriggerMessageRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.ExtendedTriggerMessageRequest.__dict__["connector_id"].__set__
+)
+_s_ExtendedTriggerMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.ExtendedTriggerMessageResponse.__dict__["status"].__set__
+)
+_s_Firmware_location: Callable[[Any, Any], None] = _t.Firmware.__dict__["location"].__set__
+_s_Firmware_retrieve_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "retrieve_date_time"
+].__set__
+_s_Firmware_install_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "install_date_time"
+].__set__
+_s_Firmware_signing_certificate: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "signing_certificate"
+].__set__
+_s_Firmware_signature: Callable[[Any, Any], None] = _t.Firmware.__dict__["signature"].__set__
+_s_FirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_GetCompositeScheduleRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["connector_id"].__set__
+)
+_s_GetCompositeScheduleRequest_duration: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["duration"].__set__
+)
+_s_GetCompositeScheduleRequest_charging_rate_unit: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["charging_rate_unit"].__set__
+)
+_s_GetCompositeScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["status"].__set__
+)
+_s_GetCompositeScheduleResponse_connector_id: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["connector_id"].__set__
+)
+_s_GetCompositeScheduleResponse_schedule_start: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["schedule_start"].__set__
+)
+_s_GetCompositeScheduleResponse_charging_schedule: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["charging_schedule"].__set__
+)
+_s_GetConfigurationRequest_key: Callable[[Any, Any], None] = _m.GetConfigurationRequest.__dict__[
+    "key"
+].__set__
+_s_GetConfigurationResponse_configuration_key: Callable[[Any, Any], None] = (
+    _m.GetConfigurationResponse.__dict__["configuration_key"].__set__
+)
+_s_GetConfigurationResponse_unknown_key: Callable[[Any, Any], None] = (
+    _m.GetConfigurationResponse.__dict__["unknown_key"].__set__
+)
+_s_GetDiagnosticsRequest_location: Callable[[Any, Any], None] = _m.GetDiagnosticsRequest.__dict__[
+    "location"
+].__set__
+_s_GetDiagnosticsRequest_retries: Callable[[Any, Any], None] = _m.GetDiagnosticsRequest.__dict__[
+    "retries"
+].__set__
+_s_GetDiagnosticsRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.GetDiagnosticsRequest.__dict__["retry_interval"].__set__
+)
+_s_GetDiagnosticsRequest_start_time: Callable[[Any, Any], None] = _m.GetDiagnosticsRequest.__dict__[
+    "start_time"
+].__set__
+_s_GetDiagnosticsRequest_stop_time: Callable[[Any, Any], None] = _m.GetDiagnosticsRequest.__dict__[
+    "stop_time"
+].__set__
+_s_GetDiagnosticsResponse_file_name: Callable[[Any, Any], None] = (
+    _m.GetDiagnosticsResponse.__dict__["file_name"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["certificate_type"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["certificate_hash_data"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_status: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["status"].__set__
+)
+_s_GetLocalListVersionResponse_list_version: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["list_version"].__set__
+)
+_s_GetLogRequest_log: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["log"].__set__
+_s_GetLogRequest_log_type: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "log_type"
+].__set__
+_s_GetLogRequest_request_id: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetLogRequest_retries: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["retries"].__set__
+_s_GetLogRequest_retry_interval: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "retry_interval"
+].__set__
+_s_GetLogResponse_status: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__["status"].__set__
+_s_GetLogResponse_filename: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "filename"
+].__set__
+_s_HeartbeatResponse_current_time: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "current_time"
+].__set__
+_s_IdTagInfo_expiry_date: Callable[[Any, Any], None] = _t.IdTagInfo.__dict__["expiry_date"].__set__
+_s_IdTagInfo_parent_id_tag: Callable[[Any, Any], None] = _t.IdTagInfo.__dict__[
+    "parent_id_tag"
+].__set__
+_s_IdTagInfo_status: Callable[[Any, Any], None] = _t.IdTagInfo.__dict__["status"].__set__
+_s_InstallCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate_type"].__set__
+)
+_s_InstallCertificateRequest_certificate: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate"].__set__
+)
+_s_InstallCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["status"].__set__
+)
+_s_KeyValue_key: Callable[[Any, Any], None] = _t.KeyValue.__dict__["key"].__set__
+_s_KeyValue_readonly: Callable[[Any, Any], None] = _t.KeyValue.__dict__["readonly"].__set__
+_s_KeyValue_value: Callable[[Any, Any], None] = _t.KeyValue.__dict__["value"].__set__
+_s_LogParameters_remote_location: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "remote_location"
+].__set__
+_s_LogParameters_oldest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "oldest_timestamp"
+].__set__
+_s_LogParameters_latest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "latest_timestamp"
+].__set__
+_s_LogStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_LogStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_MeterValue_timestamp: Callable[[Any, Any], None] = _t.MeterValue.__dict__["timestamp"].__set__
+_s_MeterValue_sampled_value: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+    "sampled_value"
+].__set__
+_s_MeterValuesRequest_connector_id: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "connector_id"
+].__set__
+_s_MeterValuesRequest_transaction_id: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "transaction_id"
+].__set__
+_s_MeterValuesRequest_meter_value: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "meter_value"
+].__set__
+_s_RemoteStartTransactionRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.RemoteStartTransactionRequest.__dict__["connector_id"].__set__
+)
+_s_RemoteStartTransactionRequest_id_tag: Callable[[Any, Any], None] = (
+    _m.RemoteStartTransactionRequest.__dict__["id_tag"].__set__
+)
+_s_RemoteStartTransactionRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.RemoteStartTransactionRequest.__dict__["charging_profile"].__set__
+)
+_s_RemoteStartTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RemoteStartTransactionResponse.__dict__["status"].__set__
+)
+_s_RemoteStopTransactionRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.RemoteStopTransactionRequest.__dict__["transaction_id"].__set__
+)
+_s_RemoteStopTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RemoteStopTransactionResponse.__dict__["status"].__set__
+)
+_s_ReserveNowRequest_connector_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "connector_id"
+].__set__
+_s_ReserveNowRequest_expiry_date: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "expiry_date"
+].__set__
+_s_ReserveNowRequest_id_tag: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "id_tag"
+].__set__
+_s_ReserveNowRequest_parent_id_tag: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "parent_id_tag"
+].__set__
+_s_ReserveNowRequest_reservation_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "reservation_id"
+].__set__
+_s_ReserveNowResponse_status: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "status"
+].__set__
+_s_ResetRequest_type: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["type"].__set__
+_s_ResetResponse_status: Callable[[Any, Any], None] = _m.ResetResponse.__dict__["status"].__set__
+_s_SampledValue_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__["value"].__set__
+_s_SampledValue_context: Callable[[Any, Any], None] = _t.SampledValue.__dict__["context"].__set__
+_s_SampledValue_format: Callable[[Any, Any], None] = _t.SampledValue.__dict__["format"].__set__
+_s_SampledValue_measurand: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "measurand"
+].__set__
+_s_SampledValue_phase: Callable[[Any, Any], None] = _t.SampledValue.__dict__["phase"].__set__
+_s_SampledValue_location: Callable[[Any, Any], None] = _t.SampledValue.__dict__["location"].__set__
+_s_SampledValue_unit: Callable[[Any, Any], None] = _t.SampledValue.__dict__["unit"].__set__
+_s_SecurityEventNotificationRequest_type: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["type"].__set__
+)
+_s_SecurityEventNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_SecurityEventNotificationRequest_tech_info: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["tech_info"].__set__
+)
+_s_SendLocalListRequest_list_version: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "list_version"
+].__set__
+_s_SendLocalListRequest_local_authorization_list: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["local_authorization_list"].__set__
+)
+_s_SendLocalListRequest_update_type: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "update_type"
+].__set__
+_s_SendLocalListResponse_status: Callable[[Any, Any], None] = _m.SendLocalListResponse.__dict__[
+    "status"
+].__set__
+_s_SetChargingProfileRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["connector_id"].__set__
+)
+_s_SetChargingProfileRequest_cs_charging_profiles: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["cs_charging_profiles"].__set__
+)
+_s_SetChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["status"].__set__
+)
+_s_SignCertificateRequest_csr: Callable[[Any, Any], None] = _m.SignCertificateRequest.__dict__[
+    "csr"
+].__set__
+_s_SignCertificateResponse_status: Callable[[Any, Any], None] = _m.SignCertificateResponse.__dict__[
+    "status"
+].__set__
+_s_SignedFirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.SignedFirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_SignedFirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.SignedFirmwareStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_SignedUpdateFirmwareRequest_retries: Callable[[Any, Any], None] = (
+    _m.SignedUpdateFirmwareRequest.__dict__["retries"].__set__
+)
+_s_SignedUpdateFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.SignedUpdateFirmwareRequest.__dict__["retry_interval"].__set__
+)
+_s_SignedUpdateFirmwareRequest_request_id: Callable[[Any, Any], None] = (
+    _m.SignedUpdateFirmwareRequest.__dict__["request_id"].__set__
+)
+_s_SignedUpdateFirmwareRequest_firmware: Callable[[Any, Any], None] = (
+    _m.SignedUpdateFirmwareRequest.__dict__["firmware"].__set__
+)
+_s_SignedUpdateFirmwareResponse_status: Callable[[Any, Any], None] = (
+    _m.SignedUpdateFirmwareResponse.__dict__["status"].__set__
+)
+_s_StartTransactionRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.StartTransactionRequest.__dict__["connector_id"].__set__
+)
+_s_StartTransactionRequest_id_tag: Callable[[Any, Any], None] = _m.StartTransactionRequest.__dict__[
+    "id_tag"
+].__set__
+_s_StartTransactionRequest_meter_start: Callable[[Any, Any], None] = (
+    _m.StartTransactionRequest.__dict__["meter_start"].__set__
+)
+_s_StartTransactionRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.StartTransactionRequest.__dict__["reservation_id"].__set__
+)
+_s_StartTransactionRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.StartTransactionRequest.__dict__["timestamp"].__set__
+)
+_s_StartTransactionResponse_id_tag_info: Callable[[Any, Any], None] = (
+    _m.StartTransactionResponse.__dict__["id_tag_info"].__set__
+)
+_s_StartTransactionResponse_transaction_id: Callable[[Any, Any], None] = (
+    _m.StartTransactionResponse.__dict__["transaction_id"].__set__
+)
+_s_StatusNotificationRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_id"].__set__
+)
+_s_StatusNotificationRequest_error_code: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["error_code"].__set__
+)
+_s_StatusNotificationRequest_info: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["info"].__set__
+)
+_s_StatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["status"].__set__
+)
+_s_StatusNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_StatusNotificationRequest_vendor_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["vendor_id"].__set__
+)
+_s_StatusNotificationRequest_vendor_error_code: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["vendor_error_code"].__set__
+)
+_s_StopTransactionRequest_id_tag: Callable[[Any, Any], None] = _m.StopTransactionRequest.__dict__[
+    "id_tag"
+].__set__
+_s_StopTransactionRequest_meter_stop: Callable[[Any, Any], None] = (
+    _m.StopTransactionRequest.__dict__["meter_stop"].__set__
+)
+_s_StopTransactionRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.StopTransactionRequest.__dict__["timestamp"].__set__
+)
+_s_StopTransactionRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.StopTransactionRequest.__dict__["transaction_id"].__set__
+)
+_s_StopTransactionRequest_reason: Callable[[Any, Any], None] = _m.StopTransactionRequest.__dict__[
+    "reason"
+].__set__
+_s_StopTransactionRequest_transaction_data: Callable[[Any, Any], None] = (
+    _m.StopTransactionRequest.__dict__["transaction_data"].__set__
+)
+_s_StopTransactionResponse_id_tag_info: Callable[[Any, Any], None] = (
+    _m.StopTransactionResponse.__dict__["id_tag_info"].__set__
+)
+_s_TransactionMeterValue_timestamp: Callable[[Any, Any], None] = _t.TransactionMeterValue.__dict__[
+    "timestamp"
+].__set__
+_s_TransactionMeterValue_sampled_value: Callable[[Any, Any], None] = (
+    _t.TransactionMeterValue.__dict__["sampled_value"].__set__
+)
+_s_TransactionSampledValue_value: Callable[[Any, Any], None] = _t.TransactionSampledValue.__dict__[
+    "value"
+].__set__
+_s_TransactionSampledValue_context: Callable[[Any, Any], None] = (
+    _t.TransactionSampledValue.__dict__["context"].__set__
+)
+_s_TransactionSampledValue_format: Callable[[Any, Any], None] = _t.TransactionSampledValue.__dict__[
+    "format"
+].__set__
+_s_TransactionSampledValue_measurand: Callable[[Any, Any], None] = (
+    _t.TransactionSampledValue.__dict__["measurand"].__set__
+)
+_s_TransactionSampledValue_phase: Callable[[Any, Any], None] = _t.TransactionSampledValue.__dict__[
+    "phase"
+].__set__
+_s_TransactionSampledValue_location: Callable[[Any, Any], None] = (
+    _t.TransactionSampledValue.__dict__["location"].__set__
+)
+_s_TransactionSampledValue_unit: Callable[[Any, Any], None] = _t.TransactionSampledValue.__dict__[
+    "unit"
+].__set__
+_s_TriggerMessageRequest_requested_message: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["requested_message"].__set__
+)
+_s_TriggerMessageRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["connector_id"].__set__
+)
+_s_TriggerMessageResponse_status: Callable[[Any, Any], None] = _m.TriggerMessageResponse.__dict__[
+    "status"
+].__set__
+_s_UnlockConnectorRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["connector_id"].__set__
+)
+_s_UnlockConnectorResponse_status: Callable[[Any, Any], None] = _m.UnlockConnectorResponse.__dict__[
+    "status"
+].__set__
+_s_UpdateFirmwareRequest_location: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "location"
+].__set__
+_s_UpdateFirmwareRequest_retries: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_UpdateFirmwareRequest_retrieve_date: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["retrieve_date"].__set__
+)
+_s_UpdateFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["retry_interval"].__set__
+)
 
 
 def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTag")
+    v = g("idTag")
     if v is None:
         raise missing(d, "idTag")
     if v.__class__ is not str and not isinstance(v, str):
@@ -353,7 +920,7 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         raise at(too_long(v, 20), "idTag")
     x_id_tag = v
     n += 1
-    v = d.get("idTagInfo")
+    v = g("idTagInfo")
     if v is None:
         x_id_tag_info = None
     else:
@@ -364,11 +931,15 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizationData, o)
-    return _t.AuthorizationData(id_tag=x_id_tag, id_tag_info=x_id_tag_info)
+    r = _new(_t.AuthorizationData)
+    _s_AuthorizationData_id_tag(r, x_id_tag)
+    _s_AuthorizationData_id_tag_info(r, x_id_tag_info)
+    return r
 
 
 def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
     d: dict[str, Any] = {"idTag": m.id_tag}
+    v: Any
     v = m.id_tag_info
     if v is not None:
         d["idTagInfo"] = _w_IdTagInfo(v)
@@ -378,8 +949,9 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTag")
+    v = g("idTag")
     if v is None:
         raise missing(d, "idTag")
     if v.__class__ is not str and not isinstance(v, str):
@@ -390,7 +962,9 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizeRequest, o)
-    return _m.AuthorizeRequest(id_tag=x_id_tag)
+    r = _new(_m.AuthorizeRequest)
+    _s_AuthorizeRequest_id_tag(r, x_id_tag)
+    return r
 
 
 def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
@@ -401,8 +975,9 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTagInfo")
+    v = g("idTagInfo")
     if v is None:
         raise missing(d, "idTagInfo")
     try:
@@ -412,7 +987,9 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizeResponse, o)
-    return _m.AuthorizeResponse(id_tag_info=x_id_tag_info)
+    r = _new(_m.AuthorizeResponse)
+    _s_AuthorizeResponse_id_tag_info(r, x_id_tag_info)
+    return r
 
 
 def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
@@ -423,8 +1000,9 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargePointVendor")
+    v = g("chargePointVendor")
     if v is None:
         raise missing(d, "chargePointVendor")
     if v.__class__ is not str and not isinstance(v, str):
@@ -433,7 +1011,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         raise at(too_long(v, 20), "chargePointVendor")
     x_charge_point_vendor = v
     n += 1
-    v = d.get("chargePointModel")
+    v = g("chargePointModel")
     if v is None:
         raise missing(d, "chargePointModel")
     if v.__class__ is not str and not isinstance(v, str):
@@ -442,7 +1020,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         raise at(too_long(v, 20), "chargePointModel")
     x_charge_point_model = v
     n += 1
-    v = d.get("chargePointSerialNumber")
+    v = g("chargePointSerialNumber")
     if v is None:
         x_charge_point_serial_number = None
     else:
@@ -452,7 +1030,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(too_long(v, 25), "chargePointSerialNumber")
         x_charge_point_serial_number = v
         n += 1
-    v = d.get("chargeBoxSerialNumber")
+    v = g("chargeBoxSerialNumber")
     if v is None:
         x_charge_box_serial_number = None
     else:
@@ -462,7 +1040,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(too_long(v, 25), "chargeBoxSerialNumber")
         x_charge_box_serial_number = v
         n += 1
-    v = d.get("firmwareVersion")
+    v = g("firmwareVersion")
     if v is None:
         x_firmware_version = None
     else:
@@ -472,7 +1050,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(too_long(v, 50), "firmwareVersion")
         x_firmware_version = v
         n += 1
-    v = d.get("iccid")
+    v = g("iccid")
     if v is None:
         x_iccid = None
     else:
@@ -482,7 +1060,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(too_long(v, 20), "iccid")
         x_iccid = v
         n += 1
-    v = d.get("imsi")
+    v = g("imsi")
     if v is None:
         x_imsi = None
     else:
@@ -492,7 +1070,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(too_long(v, 20), "imsi")
         x_imsi = v
         n += 1
-    v = d.get("meterType")
+    v = g("meterType")
     if v is None:
         x_meter_type = None
     else:
@@ -502,7 +1080,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(too_long(v, 25), "meterType")
         x_meter_type = v
         n += 1
-    v = d.get("meterSerialNumber")
+    v = g("meterSerialNumber")
     if v is None:
         x_meter_serial_number = None
     else:
@@ -514,17 +1092,17 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationRequest, o)
-    return _m.BootNotificationRequest(
-        charge_point_vendor=x_charge_point_vendor,
-        charge_point_model=x_charge_point_model,
-        charge_point_serial_number=x_charge_point_serial_number,
-        charge_box_serial_number=x_charge_box_serial_number,
-        firmware_version=x_firmware_version,
-        iccid=x_iccid,
-        imsi=x_imsi,
-        meter_type=x_meter_type,
-        meter_serial_number=x_meter_serial_number,
-    )
+    r = _new(_m.BootNotificationRequest)
+    _s_BootNotificationRequest_charge_point_vendor(r, x_charge_point_vendor)
+    _s_BootNotificationRequest_charge_point_model(r, x_charge_point_model)
+    _s_BootNotificationRequest_charge_point_serial_number(r, x_charge_point_serial_number)
+    _s_BootNotificationRequest_charge_box_serial_number(r, x_charge_box_serial_number)
+    _s_BootNotificationRequest_firmware_version(r, x_firmware_version)
+    _s_BootNotificationRequest_iccid(r, x_iccid)
+    _s_BootNotificationRequest_imsi(r, x_imsi)
+    _s_BootNotificationRequest_meter_type(r, x_meter_type)
+    _s_BootNotificationRequest_meter_serial_number(r, x_meter_serial_number)
+    return r
 
 
 def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
@@ -532,6 +1110,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
         "chargePointVendor": m.charge_point_vendor,
         "chargePointModel": m.charge_point_model,
     }
+    v: Any
     v = m.charge_point_serial_number
     if v is not None:
         d["chargePointSerialNumber"] = v
@@ -559,8 +1138,9 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RegistrationStatus.get(v) if v.__class__ is str else None
@@ -569,7 +1149,7 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         if x_status is None:
             raise at(bad_enum(v, _E_RegistrationStatus), "status")
     n += 1
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -577,7 +1157,7 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
     except DecodeFailure as f:
         raise at(f, "currentTime") from None
     n += 1
-    v = d.get("interval")
+    v = g("interval")
     if v is None:
         raise missing(d, "interval")
     if v.__class__ is not int:
@@ -586,9 +1166,11 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
     n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationResponse, o)
-    return _m.BootNotificationResponse(
-        status=x_status, current_time=x_current_time, interval=x_interval
-    )
+    r = _new(_m.BootNotificationResponse)
+    _s_BootNotificationResponse_status(r, x_status)
+    _s_BootNotificationResponse_current_time(r, x_current_time)
+    _s_BootNotificationResponse_interval(r, x_interval)
+    return r
 
 
 def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any]:
@@ -603,8 +1185,9 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
@@ -613,7 +1196,9 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
     n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationRequest, o)
-    return _m.CancelReservationRequest(reservation_id=x_reservation_id)
+    r = _new(_m.CancelReservationRequest)
+    _s_CancelReservationRequest_reservation_id(r, x_reservation_id)
+    return r
 
 
 def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any]:
@@ -624,8 +1209,9 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CancelReservationStatus.get(v) if v.__class__ is str else None
@@ -636,7 +1222,9 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
     n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationResponse, o)
-    return _m.CancelReservationResponse(status=x_status)
+    r = _new(_m.CancelReservationResponse)
+    _s_CancelReservationResponse_status(r, x_status)
+    return r
 
 
 def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, Any]:
@@ -647,8 +1235,9 @@ def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, A
 def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -657,7 +1246,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -666,7 +1255,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -675,7 +1264,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -686,12 +1275,12 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     n += 1
     if n != len(d):
         check_extra(d, _K_CertificateHashData, o)
-    return _t.CertificateHashData(
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-    )
+    r = _new(_t.CertificateHashData)
+    _s_CertificateHashData_hash_algorithm(r, x_hash_algorithm)
+    _s_CertificateHashData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_CertificateHashData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_CertificateHashData_serial_number(r, x_serial_number)
+    return r
 
 
 def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
@@ -707,8 +1296,9 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateChain")
+    v = g("certificateChain")
     if v is None:
         raise missing(d, "certificateChain")
     if v.__class__ is not str and not isinstance(v, str):
@@ -719,7 +1309,9 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
     n += 1
     if n != len(d):
         check_extra(d, _K_CertificateSignedRequest, o)
-    return _m.CertificateSignedRequest(certificate_chain=x_certificate_chain)
+    r = _new(_m.CertificateSignedRequest)
+    _s_CertificateSignedRequest_certificate_chain(r, x_certificate_chain)
+    return r
 
 
 def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any]:
@@ -730,8 +1322,9 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CertificateSignedStatusEnum.get(v) if v.__class__ is str else None
@@ -742,7 +1335,9 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
     n += 1
     if n != len(d):
         check_extra(d, _K_CertificateSignedResponse, o)
-    return _m.CertificateSignedResponse(status=x_status)
+    r = _new(_m.CertificateSignedResponse)
+    _s_CertificateSignedResponse_status(r, x_status)
+    return r
 
 
 def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, Any]:
@@ -753,15 +1348,16 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_AvailabilityType.get(v) if v.__class__ is str else None
@@ -772,7 +1368,10 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
     n += 1
     if n != len(d):
         check_extra(d, _K_ChangeAvailabilityRequest, o)
-    return _m.ChangeAvailabilityRequest(connector_id=x_connector_id, type=x_type)
+    r = _new(_m.ChangeAvailabilityRequest)
+    _s_ChangeAvailabilityRequest_connector_id(r, x_connector_id)
+    _s_ChangeAvailabilityRequest_type(r, x_type)
+    return r
 
 
 def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, Any]:
@@ -783,8 +1382,9 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_AvailabilityStatus.get(v) if v.__class__ is str else None
@@ -795,7 +1395,9 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
     n += 1
     if n != len(d):
         check_extra(d, _K_ChangeAvailabilityResponse, o)
-    return _m.ChangeAvailabilityResponse(status=x_status)
+    r = _new(_m.ChangeAvailabilityResponse)
+    _s_ChangeAvailabilityResponse_status(r, x_status)
+    return r
 
 
 def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str, Any]:
@@ -806,8 +1408,9 @@ def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str,
 def _d_ChangeConfigurationRequest(d: Any, o: DecodeOptions) -> _m.ChangeConfigurationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("key")
+    v = g("key")
     if v is None:
         raise missing(d, "key")
     if v.__class__ is not str and not isinstance(v, str):
@@ -816,7 +1419,7 @@ def _d_ChangeConfigurationRequest(d: Any, o: DecodeOptions) -> _m.ChangeConfigur
         raise at(too_long(v, 50), "key")
     x_key = v
     n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not str and not isinstance(v, str):
@@ -830,7 +1433,10 @@ def _d_ChangeConfigurationRequest(d: Any, o: DecodeOptions) -> _m.ChangeConfigur
     n += 1
     if n != len(d):
         check_extra(d, _K_ChangeConfigurationRequest, o)
-    return _m.ChangeConfigurationRequest(key=x_key, value=x_value)
+    r = _new(_m.ChangeConfigurationRequest)
+    _s_ChangeConfigurationRequest_key(r, x_key)
+    _s_ChangeConfigurationRequest_value(r, x_value)
+    return r
 
 
 def _w_ChangeConfigurationRequest(m: _m.ChangeConfigurationRequest) -> dict[str, Any]:
@@ -841,8 +1447,9 @@ def _w_ChangeConfigurationRequest(m: _m.ChangeConfigurationRequest) -> dict[str,
 def _d_ChangeConfigurationResponse(d: Any, o: DecodeOptions) -> _m.ChangeConfigurationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ConfigurationStatus.get(v) if v.__class__ is str else None
@@ -853,7 +1460,9 @@ def _d_ChangeConfigurationResponse(d: Any, o: DecodeOptions) -> _m.ChangeConfigu
     n += 1
     if n != len(d):
         check_extra(d, _K_ChangeConfigurationResponse, o)
-    return _m.ChangeConfigurationResponse(status=x_status)
+    r = _new(_m.ChangeConfigurationResponse)
+    _s_ChangeConfigurationResponse_status(r, x_status)
+    return r
 
 
 def _w_ChangeConfigurationResponse(m: _m.ChangeConfigurationResponse) -> dict[str, Any]:
@@ -864,15 +1473,16 @@ def _w_ChangeConfigurationResponse(m: _m.ChangeConfigurationResponse) -> dict[st
 def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         raise missing(d, "chargingProfileId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "chargingProfileId")
     x_charging_profile_id = v
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -880,14 +1490,14 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             raise at(fail_number(v, True), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         raise missing(d, "stackLevel")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "stackLevel")
     x_stack_level = v
     n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         raise missing(d, "chargingProfilePurpose")
     x_charging_profile_purpose = (
@@ -900,7 +1510,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_purpose is None:
             raise at(bad_enum(v, _E_ChargingProfilePurposeType), "chargingProfilePurpose")
     n += 1
-    v = d.get("chargingProfileKind")
+    v = g("chargingProfileKind")
     if v is None:
         raise missing(d, "chargingProfileKind")
     x_charging_profile_kind = _E_ChargingProfileKindType.get(v) if v.__class__ is str else None
@@ -909,7 +1519,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_kind is None:
             raise at(bad_enum(v, _E_ChargingProfileKindType), "chargingProfileKind")
     n += 1
-    v = d.get("recurrencyKind")
+    v = g("recurrencyKind")
     if v is None:
         x_recurrency_kind = None
     else:
@@ -919,7 +1529,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             if x_recurrency_kind is None:
                 raise at(bad_enum(v, _E_RecurrencyKindType), "recurrencyKind")
         n += 1
-    v = d.get("validFrom")
+    v = g("validFrom")
     if v is None:
         x_valid_from = None
     else:
@@ -928,7 +1538,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validFrom") from None
         n += 1
-    v = d.get("validTo")
+    v = g("validTo")
     if v is None:
         x_valid_to = None
     else:
@@ -937,7 +1547,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validTo") from None
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     try:
@@ -947,17 +1557,17 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfile, o)
-    return _t.ChargingProfile(
-        charging_profile_id=x_charging_profile_id,
-        transaction_id=x_transaction_id,
-        stack_level=x_stack_level,
-        charging_profile_purpose=x_charging_profile_purpose,
-        charging_profile_kind=x_charging_profile_kind,
-        recurrency_kind=x_recurrency_kind,
-        valid_from=x_valid_from,
-        valid_to=x_valid_to,
-        charging_schedule=x_charging_schedule,
-    )
+    r = _new(_t.ChargingProfile)
+    _s_ChargingProfile_charging_profile_id(r, x_charging_profile_id)
+    _s_ChargingProfile_transaction_id(r, x_transaction_id)
+    _s_ChargingProfile_stack_level(r, x_stack_level)
+    _s_ChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfile_charging_profile_kind(r, x_charging_profile_kind)
+    _s_ChargingProfile_recurrency_kind(r, x_recurrency_kind)
+    _s_ChargingProfile_valid_from(r, x_valid_from)
+    _s_ChargingProfile_valid_to(r, x_valid_to)
+    _s_ChargingProfile_charging_schedule(r, x_charging_schedule)
+    return r
 
 
 def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
@@ -968,6 +1578,7 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
         "chargingProfileKind": m.charging_profile_kind,
         "chargingSchedule": _w_ChargingSchedule(m.charging_schedule),
     }
+    v: Any
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
@@ -986,8 +1597,9 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
 def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -995,7 +1607,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(fail_number(v, True), "duration")
         x_duration = v
         n += 1
-    v = d.get("startSchedule")
+    v = g("startSchedule")
     if v is None:
         x_start_schedule = None
     else:
@@ -1004,7 +1616,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "startSchedule") from None
         n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitType.get(v) if v.__class__ is str else None
@@ -1013,7 +1625,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitType), "chargingRateUnit")
     n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -1023,7 +1635,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
     n += 1
-    v = d.get("minChargingRate")
+    v = g("minChargingRate")
     if v is None:
         x_min_charging_rate = None
     else:
@@ -1037,13 +1649,13 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedule, o)
-    return _t.ChargingSchedule(
-        duration=x_duration,
-        start_schedule=x_start_schedule,
-        charging_rate_unit=x_charging_rate_unit,
-        charging_schedule_period=x_charging_schedule_period,
-        min_charging_rate=x_min_charging_rate,
-    )
+    r = _new(_t.ChargingSchedule)
+    _s_ChargingSchedule_duration(r, x_duration)
+    _s_ChargingSchedule_start_schedule(r, x_start_schedule)
+    _s_ChargingSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    _s_ChargingSchedule_charging_schedule_period(r, x_charging_schedule_period)
+    _s_ChargingSchedule_min_charging_rate(r, x_min_charging_rate)
+    return r
 
 
 def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
@@ -1053,6 +1665,7 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
             _w_ChargingSchedulePeriod(i) for i in m.charging_schedule_period
         ],
     }
+    v: Any
     v = m.duration
     if v is not None:
         d["duration"] = v
@@ -1068,15 +1681,16 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
 def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePeriod:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startPeriod")
+    v = g("startPeriod")
     if v is None:
         raise missing(d, "startPeriod")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "startPeriod")
     x_start_period = v
     n += 1
-    v = d.get("limit")
+    v = g("limit")
     if v is None:
         raise missing(d, "limit")
     if v.__class__ is not float and v.__class__ is not int:
@@ -1087,7 +1701,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         raise at(not_multiple(v, 0.1), "limit")
     x_limit = v
     n += 1
-    v = d.get("numberPhases")
+    v = g("numberPhases")
     if v is None:
         x_number_phases = None
     else:
@@ -1097,13 +1711,16 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedulePeriod, o)
-    return _t.ChargingSchedulePeriod(
-        start_period=x_start_period, limit=x_limit, number_phases=x_number_phases
-    )
+    r = _new(_t.ChargingSchedulePeriod)
+    _s_ChargingSchedulePeriod_start_period(r, x_start_period)
+    _s_ChargingSchedulePeriod_limit(r, x_limit)
+    _s_ChargingSchedulePeriod_number_phases(r, x_number_phases)
+    return r
 
 
 def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
     d: dict[str, Any] = {"startPeriod": m.start_period, "limit": m.limit}
+    v: Any
     v = m.number_phases
     if v is not None:
         d["numberPhases"] = v
@@ -1115,7 +1732,8 @@ def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
         raise not_object(d)
     if d:
         check_extra(d, _K_ClearCacheRequest, o)
-    return _m.ClearCacheRequest()
+    r = _new(_m.ClearCacheRequest)
+    return r
 
 
 def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
@@ -1126,8 +1744,9 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearCacheStatus.get(v) if v.__class__ is str else None
@@ -1138,7 +1757,9 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     n += 1
     if n != len(d):
         check_extra(d, _K_ClearCacheResponse, o)
-    return _m.ClearCacheResponse(status=x_status)
+    r = _new(_m.ClearCacheResponse)
+    _s_ClearCacheResponse_status(r, x_status)
+    return r
 
 
 def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
@@ -1149,8 +1770,9 @@ def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -1158,7 +1780,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             raise at(fail_number(v, True), "id")
         x_id = v
         n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -1166,7 +1788,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             raise at(fail_number(v, True), "connectorId")
         x_connector_id = v
         n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -1180,7 +1802,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeType), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -1190,16 +1812,17 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfileRequest, o)
-    return _m.ClearChargingProfileRequest(
-        id=x_id,
-        connector_id=x_connector_id,
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-    )
+    r = _new(_m.ClearChargingProfileRequest)
+    _s_ClearChargingProfileRequest_id(r, x_id)
+    _s_ClearChargingProfileRequest_connector_id(r, x_connector_id)
+    _s_ClearChargingProfileRequest_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ClearChargingProfileRequest_stack_level(r, x_stack_level)
+    return r
 
 
 def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = v
@@ -1218,8 +1841,9 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearChargingProfileStatus.get(v) if v.__class__ is str else None
@@ -1230,7 +1854,9 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
     n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfileResponse, o)
-    return _m.ClearChargingProfileResponse(status=x_status)
+    r = _new(_m.ClearChargingProfileResponse)
+    _s_ClearChargingProfileResponse_status(r, x_status)
+    return r
 
 
 def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[str, Any]:
@@ -1241,8 +1867,9 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         raise missing(d, "vendorId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1251,7 +1878,7 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         raise at(too_long(v, 255), "vendorId")
     x_vendor_id = v
     n += 1
-    v = d.get("messageId")
+    v = g("messageId")
     if v is None:
         x_message_id = None
     else:
@@ -1261,7 +1888,7 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
             raise at(too_long(v, 50), "messageId")
         x_message_id = v
         n += 1
-    v = d.get("data")
+    v = g("data")
     if v is None:
         x_data = None
     else:
@@ -1274,11 +1901,16 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_DataTransferRequest, o)
-    return _m.DataTransferRequest(vendor_id=x_vendor_id, message_id=x_message_id, data=x_data)
+    r = _new(_m.DataTransferRequest)
+    _s_DataTransferRequest_vendor_id(r, x_vendor_id)
+    _s_DataTransferRequest_message_id(r, x_message_id)
+    _s_DataTransferRequest_data(r, x_data)
+    return r
 
 
 def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"vendorId": m.vendor_id}
+    v: Any
     v = m.message_id
     if v is not None:
         d["messageId"] = v
@@ -1291,8 +1923,9 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DataTransferStatus.get(v) if v.__class__ is str else None
@@ -1301,7 +1934,7 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         if x_status is None:
             raise at(bad_enum(v, _E_DataTransferStatus), "status")
     n += 1
-    v = d.get("data")
+    v = g("data")
     if v is None:
         x_data = None
     else:
@@ -1314,11 +1947,15 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         n += 1
     if n != len(d):
         check_extra(d, _K_DataTransferResponse, o)
-    return _m.DataTransferResponse(status=x_status, data=x_data)
+    r = _new(_m.DataTransferResponse)
+    _s_DataTransferResponse_status(r, x_status)
+    _s_DataTransferResponse_data(r, x_data)
+    return r
 
 
 def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.data
     if v is not None:
         d["data"] = v
@@ -1328,8 +1965,9 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -1339,7 +1977,9 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
     n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateRequest, o)
-    return _m.DeleteCertificateRequest(certificate_hash_data=x_certificate_hash_data)
+    r = _new(_m.DeleteCertificateRequest)
+    _s_DeleteCertificateRequest_certificate_hash_data(r, x_certificate_hash_data)
+    return r
 
 
 def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any]:
@@ -1350,8 +1990,9 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DeleteCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -1362,7 +2003,9 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
     n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateResponse, o)
-    return _m.DeleteCertificateResponse(status=x_status)
+    r = _new(_m.DeleteCertificateResponse)
+    _s_DeleteCertificateResponse_status(r, x_status)
+    return r
 
 
 def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, Any]:
@@ -1375,8 +2018,9 @@ def _d_DiagnosticsStatusNotificationRequest(
 ) -> _m.DiagnosticsStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DiagnosticsStatus.get(v) if v.__class__ is str else None
@@ -1387,7 +2031,9 @@ def _d_DiagnosticsStatusNotificationRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_DiagnosticsStatusNotificationRequest, o)
-    return _m.DiagnosticsStatusNotificationRequest(status=x_status)
+    r = _new(_m.DiagnosticsStatusNotificationRequest)
+    _s_DiagnosticsStatusNotificationRequest_status(r, x_status)
+    return r
 
 
 def _w_DiagnosticsStatusNotificationRequest(
@@ -1404,7 +2050,8 @@ def _d_DiagnosticsStatusNotificationResponse(
         raise not_object(d)
     if d:
         check_extra(d, _K_DiagnosticsStatusNotificationResponse, o)
-    return _m.DiagnosticsStatusNotificationResponse()
+    r = _new(_m.DiagnosticsStatusNotificationResponse)
+    return r
 
 
 def _w_DiagnosticsStatusNotificationResponse(
@@ -1417,8 +2064,9 @@ def _w_DiagnosticsStatusNotificationResponse(
 def _d_ExtendedTriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.ExtendedTriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestedMessage")
+    v = g("requestedMessage")
     if v is None:
         raise missing(d, "requestedMessage")
     x_requested_message = _E_MessageTriggerEnum.get(v) if v.__class__ is str else None
@@ -1427,7 +2075,7 @@ def _d_ExtendedTriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.ExtendedTri
         if x_requested_message is None:
             raise at(bad_enum(v, _E_MessageTriggerEnum), "requestedMessage")
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -1437,13 +2085,15 @@ def _d_ExtendedTriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.ExtendedTri
         n += 1
     if n != len(d):
         check_extra(d, _K_ExtendedTriggerMessageRequest, o)
-    return _m.ExtendedTriggerMessageRequest(
-        requested_message=x_requested_message, connector_id=x_connector_id
-    )
+    r = _new(_m.ExtendedTriggerMessageRequest)
+    _s_ExtendedTriggerMessageRequest_requested_message(r, x_requested_message)
+    _s_ExtendedTriggerMessageRequest_connector_id(r, x_connector_id)
+    return r
 
 
 def _w_ExtendedTriggerMessageRequest(m: _m.ExtendedTriggerMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedMessage": m.requested_message}
+    v: Any
     v = m.connector_id
     if v is not None:
         d["connectorId"] = v
@@ -1455,8 +2105,9 @@ def _d_ExtendedTriggerMessageResponse(
 ) -> _m.ExtendedTriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TriggerMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -1467,7 +2118,9 @@ def _d_ExtendedTriggerMessageResponse(
     n += 1
     if n != len(d):
         check_extra(d, _K_ExtendedTriggerMessageResponse, o)
-    return _m.ExtendedTriggerMessageResponse(status=x_status)
+    r = _new(_m.ExtendedTriggerMessageResponse)
+    _s_ExtendedTriggerMessageResponse_status(r, x_status)
+    return r
 
 
 def _w_ExtendedTriggerMessageResponse(m: _m.ExtendedTriggerMessageResponse) -> dict[str, Any]:
@@ -1478,8 +2131,9 @@ def _w_ExtendedTriggerMessageResponse(m: _m.ExtendedTriggerMessageResponse) -> d
 def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1488,7 +2142,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         raise at(too_long(v, 512), "location")
     x_location = v
     n += 1
-    v = d.get("retrieveDateTime")
+    v = g("retrieveDateTime")
     if v is None:
         raise missing(d, "retrieveDateTime")
     try:
@@ -1496,7 +2150,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     except DecodeFailure as f:
         raise at(f, "retrieveDateTime") from None
     n += 1
-    v = d.get("installDateTime")
+    v = g("installDateTime")
     if v is None:
         x_install_date_time = None
     else:
@@ -1505,7 +2159,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         except DecodeFailure as f:
             raise at(f, "installDateTime") from None
         n += 1
-    v = d.get("signingCertificate")
+    v = g("signingCertificate")
     if v is None:
         raise missing(d, "signingCertificate")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1514,7 +2168,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         raise at(too_long(v, 5500), "signingCertificate")
     x_signing_certificate = v
     n += 1
-    v = d.get("signature")
+    v = g("signature")
     if v is None:
         raise missing(d, "signature")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1525,13 +2179,13 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     n += 1
     if n != len(d):
         check_extra(d, _K_Firmware, o)
-    return _t.Firmware(
-        location=x_location,
-        retrieve_date_time=x_retrieve_date_time,
-        install_date_time=x_install_date_time,
-        signing_certificate=x_signing_certificate,
-        signature=x_signature,
-    )
+    r = _new(_t.Firmware)
+    _s_Firmware_location(r, x_location)
+    _s_Firmware_retrieve_date_time(r, x_retrieve_date_time)
+    _s_Firmware_install_date_time(r, x_install_date_time)
+    _s_Firmware_signing_certificate(r, x_signing_certificate)
+    _s_Firmware_signature(r, x_signature)
+    return r
 
 
 def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
@@ -1541,6 +2195,7 @@ def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
         "signingCertificate": m.signing_certificate,
         "signature": m.signature,
     }
+    v: Any
     v = m.install_date_time
     if v is not None:
         d["installDateTime"] = format_datetime(v)
@@ -1552,8 +2207,9 @@ def _d_FirmwareStatusNotificationRequest(
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_FirmwareStatus.get(v) if v.__class__ is str else None
@@ -1564,7 +2220,9 @@ def _d_FirmwareStatusNotificationRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_FirmwareStatusNotificationRequest, o)
-    return _m.FirmwareStatusNotificationRequest(status=x_status)
+    r = _new(_m.FirmwareStatusNotificationRequest)
+    _s_FirmwareStatusNotificationRequest_status(r, x_status)
+    return r
 
 
 def _w_FirmwareStatusNotificationRequest(m: _m.FirmwareStatusNotificationRequest) -> dict[str, Any]:
@@ -1579,7 +2237,8 @@ def _d_FirmwareStatusNotificationResponse(
         raise not_object(d)
     if d:
         check_extra(d, _K_FirmwareStatusNotificationResponse, o)
-    return _m.FirmwareStatusNotificationResponse()
+    r = _new(_m.FirmwareStatusNotificationResponse)
+    return r
 
 
 def _w_FirmwareStatusNotificationResponse(
@@ -1592,22 +2251,23 @@ def _w_FirmwareStatusNotificationResponse(
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "duration")
     x_duration = v
     n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         x_charging_rate_unit = None
     else:
@@ -1619,13 +2279,16 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCompositeScheduleRequest, o)
-    return _m.GetCompositeScheduleRequest(
-        connector_id=x_connector_id, duration=x_duration, charging_rate_unit=x_charging_rate_unit
-    )
+    r = _new(_m.GetCompositeScheduleRequest)
+    _s_GetCompositeScheduleRequest_connector_id(r, x_connector_id)
+    _s_GetCompositeScheduleRequest_duration(r, x_duration)
+    _s_GetCompositeScheduleRequest_charging_rate_unit(r, x_charging_rate_unit)
+    return r
 
 
 def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"connectorId": m.connector_id, "duration": m.duration}
+    v: Any
     v = m.charging_rate_unit
     if v is not None:
         d["chargingRateUnit"] = v
@@ -1635,8 +2298,9 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetCompositeScheduleStatus.get(v) if v.__class__ is str else None
@@ -1645,7 +2309,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         if x_status is None:
             raise at(bad_enum(v, _E_GetCompositeScheduleStatus), "status")
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -1653,7 +2317,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
             raise at(fail_number(v, True), "connectorId")
         x_connector_id = v
         n += 1
-    v = d.get("scheduleStart")
+    v = g("scheduleStart")
     if v is None:
         x_schedule_start = None
     else:
@@ -1662,7 +2326,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "scheduleStart") from None
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         x_charging_schedule = None
     else:
@@ -1673,16 +2337,17 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCompositeScheduleResponse, o)
-    return _m.GetCompositeScheduleResponse(
-        status=x_status,
-        connector_id=x_connector_id,
-        schedule_start=x_schedule_start,
-        charging_schedule=x_charging_schedule,
-    )
+    r = _new(_m.GetCompositeScheduleResponse)
+    _s_GetCompositeScheduleResponse_status(r, x_status)
+    _s_GetCompositeScheduleResponse_connector_id(r, x_connector_id)
+    _s_GetCompositeScheduleResponse_schedule_start(r, x_schedule_start)
+    _s_GetCompositeScheduleResponse_charging_schedule(r, x_charging_schedule)
+    return r
 
 
 def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.connector_id
     if v is not None:
         d["connectorId"] = v
@@ -1698,8 +2363,9 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 def _d_GetConfigurationRequest(d: Any, o: DecodeOptions) -> _m.GetConfigurationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("key")
+    v = g("key")
     if v is None:
         x_key = None
     else:
@@ -1712,11 +2378,14 @@ def _d_GetConfigurationRequest(d: Any, o: DecodeOptions) -> _m.GetConfigurationR
         n += 1
     if n != len(d):
         check_extra(d, _K_GetConfigurationRequest, o)
-    return _m.GetConfigurationRequest(key=x_key)
+    r = _new(_m.GetConfigurationRequest)
+    _s_GetConfigurationRequest_key(r, x_key)
+    return r
 
 
 def _w_GetConfigurationRequest(m: _m.GetConfigurationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.key
     if v is not None:
         d["key"] = list(v)
@@ -1726,8 +2395,9 @@ def _w_GetConfigurationRequest(m: _m.GetConfigurationRequest) -> dict[str, Any]:
 def _d_GetConfigurationResponse(d: Any, o: DecodeOptions) -> _m.GetConfigurationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("configurationKey")
+    v = g("configurationKey")
     if v is None:
         x_configuration_key = None
     else:
@@ -1738,7 +2408,7 @@ def _d_GetConfigurationResponse(d: Any, o: DecodeOptions) -> _m.GetConfiguration
         except DecodeFailure:
             raise in_array(v, _d_KeyValue, o, "configurationKey") from None
         n += 1
-    v = d.get("unknownKey")
+    v = g("unknownKey")
     if v is None:
         x_unknown_key = None
     else:
@@ -1751,13 +2421,15 @@ def _d_GetConfigurationResponse(d: Any, o: DecodeOptions) -> _m.GetConfiguration
         n += 1
     if n != len(d):
         check_extra(d, _K_GetConfigurationResponse, o)
-    return _m.GetConfigurationResponse(
-        configuration_key=x_configuration_key, unknown_key=x_unknown_key
-    )
+    r = _new(_m.GetConfigurationResponse)
+    _s_GetConfigurationResponse_configuration_key(r, x_configuration_key)
+    _s_GetConfigurationResponse_unknown_key(r, x_unknown_key)
+    return r
 
 
 def _w_GetConfigurationResponse(m: _m.GetConfigurationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.configuration_key
     if v is not None:
         d["configurationKey"] = [_w_KeyValue(i) for i in v]
@@ -1770,8 +2442,9 @@ def _w_GetConfigurationResponse(m: _m.GetConfigurationResponse) -> dict[str, Any
 def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1782,7 +2455,7 @@ def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsReque
         raise at(f, "location") from None
     x_location = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -1790,7 +2463,7 @@ def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsReque
             raise at(fail_number(v, True), "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -1798,7 +2471,7 @@ def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsReque
             raise at(fail_number(v, True), "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         x_start_time = None
     else:
@@ -1807,7 +2480,7 @@ def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsReque
         except DecodeFailure as f:
             raise at(f, "startTime") from None
         n += 1
-    v = d.get("stopTime")
+    v = g("stopTime")
     if v is None:
         x_stop_time = None
     else:
@@ -1818,17 +2491,18 @@ def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsReque
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDiagnosticsRequest, o)
-    return _m.GetDiagnosticsRequest(
-        location=x_location,
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        start_time=x_start_time,
-        stop_time=x_stop_time,
-    )
+    r = _new(_m.GetDiagnosticsRequest)
+    _s_GetDiagnosticsRequest_location(r, x_location)
+    _s_GetDiagnosticsRequest_retries(r, x_retries)
+    _s_GetDiagnosticsRequest_retry_interval(r, x_retry_interval)
+    _s_GetDiagnosticsRequest_start_time(r, x_start_time)
+    _s_GetDiagnosticsRequest_stop_time(r, x_stop_time)
+    return r
 
 
 def _w_GetDiagnosticsRequest(m: _m.GetDiagnosticsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"location": m.location}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -1847,8 +2521,9 @@ def _w_GetDiagnosticsRequest(m: _m.GetDiagnosticsRequest) -> dict[str, Any]:
 def _d_GetDiagnosticsResponse(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("fileName")
+    v = g("fileName")
     if v is None:
         x_file_name = None
     else:
@@ -1860,11 +2535,14 @@ def _d_GetDiagnosticsResponse(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsResp
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDiagnosticsResponse, o)
-    return _m.GetDiagnosticsResponse(file_name=x_file_name)
+    r = _new(_m.GetDiagnosticsResponse)
+    _s_GetDiagnosticsResponse_file_name(r, x_file_name)
+    return r
 
 
 def _w_GetDiagnosticsResponse(m: _m.GetDiagnosticsResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.file_name
     if v is not None:
         d["fileName"] = v
@@ -1876,8 +2554,9 @@ def _d_GetInstalledCertificateIdsRequest(
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_CertificateUseEnum.get(v) if v.__class__ is str else None
@@ -1888,7 +2567,9 @@ def _d_GetInstalledCertificateIdsRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsRequest, o)
-    return _m.GetInstalledCertificateIdsRequest(certificate_type=x_certificate_type)
+    r = _new(_m.GetInstalledCertificateIdsRequest)
+    _s_GetInstalledCertificateIdsRequest_certificate_type(r, x_certificate_type)
+    return r
 
 
 def _w_GetInstalledCertificateIdsRequest(m: _m.GetInstalledCertificateIdsRequest) -> dict[str, Any]:
@@ -1901,8 +2582,9 @@ def _d_GetInstalledCertificateIdsResponse(
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         x_certificate_hash_data = None
     else:
@@ -1917,7 +2599,7 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure:
             raise in_array(v, _d_CertificateHashData, o, "certificateHashData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetInstalledCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -1928,15 +2610,17 @@ def _d_GetInstalledCertificateIdsResponse(
     n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsResponse, o)
-    return _m.GetInstalledCertificateIdsResponse(
-        certificate_hash_data=x_certificate_hash_data, status=x_status
-    )
+    r = _new(_m.GetInstalledCertificateIdsResponse)
+    _s_GetInstalledCertificateIdsResponse_certificate_hash_data(r, x_certificate_hash_data)
+    _s_GetInstalledCertificateIdsResponse_status(r, x_status)
+    return r
 
 
 def _w_GetInstalledCertificateIdsResponse(
     m: _m.GetInstalledCertificateIdsResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.certificate_hash_data
     if v is not None:
         d["certificateHashData"] = [_w_CertificateHashData(i) for i in v]
@@ -1948,7 +2632,8 @@ def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVe
         raise not_object(d)
     if d:
         check_extra(d, _K_GetLocalListVersionRequest, o)
-    return _m.GetLocalListVersionRequest()
+    r = _new(_m.GetLocalListVersionRequest)
+    return r
 
 
 def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str, Any]:
@@ -1959,8 +2644,9 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("listVersion")
+    v = g("listVersion")
     if v is None:
         raise missing(d, "listVersion")
     if v.__class__ is not int:
@@ -1969,7 +2655,9 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
     n += 1
     if n != len(d):
         check_extra(d, _K_GetLocalListVersionResponse, o)
-    return _m.GetLocalListVersionResponse(list_version=x_list_version)
+    r = _new(_m.GetLocalListVersionResponse)
+    _s_GetLocalListVersionResponse_list_version(r, x_list_version)
+    return r
 
 
 def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[str, Any]:
@@ -1980,8 +2668,9 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("log")
+    v = g("log")
     if v is None:
         raise missing(d, "log")
     try:
@@ -1989,7 +2678,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     except DecodeFailure as f:
         raise at(f, "log") from None
     n += 1
-    v = d.get("logType")
+    v = g("logType")
     if v is None:
         raise missing(d, "logType")
     x_log_type = _E_LogEnum.get(v) if v.__class__ is str else None
@@ -1998,14 +2687,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         if x_log_type is None:
             raise at(bad_enum(v, _E_LogEnum), "logType")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "requestId")
     x_request_id = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -2013,7 +2702,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
             raise at(fail_number(v, True), "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -2023,13 +2712,13 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLogRequest, o)
-    return _m.GetLogRequest(
-        log=x_log,
-        log_type=x_log_type,
-        request_id=x_request_id,
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-    )
+    r = _new(_m.GetLogRequest)
+    _s_GetLogRequest_log(r, x_log)
+    _s_GetLogRequest_log_type(r, x_log_type)
+    _s_GetLogRequest_request_id(r, x_request_id)
+    _s_GetLogRequest_retries(r, x_retries)
+    _s_GetLogRequest_retry_interval(r, x_retry_interval)
+    return r
 
 
 def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
@@ -2038,6 +2727,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
         "logType": m.log_type,
         "requestId": m.request_id,
     }
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -2050,8 +2740,9 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_LogStatusEnum.get(v) if v.__class__ is str else None
@@ -2060,7 +2751,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_LogStatusEnum), "status")
     n += 1
-    v = d.get("filename")
+    v = g("filename")
     if v is None:
         x_filename = None
     else:
@@ -2072,11 +2763,15 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLogResponse, o)
-    return _m.GetLogResponse(status=x_status, filename=x_filename)
+    r = _new(_m.GetLogResponse)
+    _s_GetLogResponse_status(r, x_status)
+    _s_GetLogResponse_filename(r, x_filename)
+    return r
 
 
 def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.filename
     if v is not None:
         d["filename"] = v
@@ -2088,7 +2783,8 @@ def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
         raise not_object(d)
     if d:
         check_extra(d, _K_HeartbeatRequest, o)
-    return _m.HeartbeatRequest()
+    r = _new(_m.HeartbeatRequest)
+    return r
 
 
 def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
@@ -2099,8 +2795,9 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -2110,7 +2807,9 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     n += 1
     if n != len(d):
         check_extra(d, _K_HeartbeatResponse, o)
-    return _m.HeartbeatResponse(current_time=x_current_time)
+    r = _new(_m.HeartbeatResponse)
+    _s_HeartbeatResponse_current_time(r, x_current_time)
+    return r
 
 
 def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
@@ -2121,8 +2820,9 @@ def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
 def _d_IdTagInfo(d: Any, o: DecodeOptions) -> _t.IdTagInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("expiryDate")
+    v = g("expiryDate")
     if v is None:
         x_expiry_date = None
     else:
@@ -2131,7 +2831,7 @@ def _d_IdTagInfo(d: Any, o: DecodeOptions) -> _t.IdTagInfo:
         except DecodeFailure as f:
             raise at(f, "expiryDate") from None
         n += 1
-    v = d.get("parentIdTag")
+    v = g("parentIdTag")
     if v is None:
         x_parent_id_tag = None
     else:
@@ -2141,7 +2841,7 @@ def _d_IdTagInfo(d: Any, o: DecodeOptions) -> _t.IdTagInfo:
             raise at(too_long(v, 20), "parentIdTag")
         x_parent_id_tag = v
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_AuthorizationStatus.get(v) if v.__class__ is str else None
@@ -2152,11 +2852,16 @@ def _d_IdTagInfo(d: Any, o: DecodeOptions) -> _t.IdTagInfo:
     n += 1
     if n != len(d):
         check_extra(d, _K_IdTagInfo, o)
-    return _t.IdTagInfo(expiry_date=x_expiry_date, parent_id_tag=x_parent_id_tag, status=x_status)
+    r = _new(_t.IdTagInfo)
+    _s_IdTagInfo_expiry_date(r, x_expiry_date)
+    _s_IdTagInfo_parent_id_tag(r, x_parent_id_tag)
+    _s_IdTagInfo_status(r, x_status)
+    return r
 
 
 def _w_IdTagInfo(m: _t.IdTagInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.expiry_date
     if v is not None:
         d["expiryDate"] = format_datetime(v)
@@ -2169,8 +2874,9 @@ def _w_IdTagInfo(m: _t.IdTagInfo) -> dict[str, Any]:
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_CertificateUseEnum.get(v) if v.__class__ is str else None
@@ -2179,7 +2885,7 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         if x_certificate_type is None:
             raise at(bad_enum(v, _E_CertificateUseEnum), "certificateType")
     n += 1
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         raise missing(d, "certificate")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2190,9 +2896,10 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
     n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateRequest, o)
-    return _m.InstallCertificateRequest(
-        certificate_type=x_certificate_type, certificate=x_certificate
-    )
+    r = _new(_m.InstallCertificateRequest)
+    _s_InstallCertificateRequest_certificate_type(r, x_certificate_type)
+    _s_InstallCertificateRequest_certificate(r, x_certificate)
+    return r
 
 
 def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, Any]:
@@ -2203,8 +2910,9 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_InstallCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -2215,7 +2923,9 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
     n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateResponse, o)
-    return _m.InstallCertificateResponse(status=x_status)
+    r = _new(_m.InstallCertificateResponse)
+    _s_InstallCertificateResponse_status(r, x_status)
+    return r
 
 
 def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str, Any]:
@@ -2226,8 +2936,9 @@ def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str,
 def _d_KeyValue(d: Any, o: DecodeOptions) -> _t.KeyValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("key")
+    v = g("key")
     if v is None:
         raise missing(d, "key")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2236,14 +2947,14 @@ def _d_KeyValue(d: Any, o: DecodeOptions) -> _t.KeyValue:
         raise at(too_long(v, 50), "key")
     x_key = v
     n += 1
-    v = d.get("readonly")
+    v = g("readonly")
     if v is None:
         raise missing(d, "readonly")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "readonly")
     x_readonly = v
     n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         x_value = None
     else:
@@ -2258,11 +2969,16 @@ def _d_KeyValue(d: Any, o: DecodeOptions) -> _t.KeyValue:
         n += 1
     if n != len(d):
         check_extra(d, _K_KeyValue, o)
-    return _t.KeyValue(key=x_key, readonly=x_readonly, value=x_value)
+    r = _new(_t.KeyValue)
+    _s_KeyValue_key(r, x_key)
+    _s_KeyValue_readonly(r, x_readonly)
+    _s_KeyValue_value(r, x_value)
+    return r
 
 
 def _w_KeyValue(m: _t.KeyValue) -> dict[str, Any]:
     d: dict[str, Any] = {"key": m.key, "readonly": m.readonly}
+    v: Any
     v = m.value
     if v is not None:
         d["value"] = v
@@ -2272,8 +2988,9 @@ def _w_KeyValue(m: _t.KeyValue) -> dict[str, Any]:
 def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("remoteLocation")
+    v = g("remoteLocation")
     if v is None:
         raise missing(d, "remoteLocation")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2282,7 +2999,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         raise at(too_long(v, 512), "remoteLocation")
     x_remote_location = v
     n += 1
-    v = d.get("oldestTimestamp")
+    v = g("oldestTimestamp")
     if v is None:
         x_oldest_timestamp = None
     else:
@@ -2291,7 +3008,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "oldestTimestamp") from None
         n += 1
-    v = d.get("latestTimestamp")
+    v = g("latestTimestamp")
     if v is None:
         x_latest_timestamp = None
     else:
@@ -2302,15 +3019,16 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         n += 1
     if n != len(d):
         check_extra(d, _K_LogParameters, o)
-    return _t.LogParameters(
-        remote_location=x_remote_location,
-        oldest_timestamp=x_oldest_timestamp,
-        latest_timestamp=x_latest_timestamp,
-    )
+    r = _new(_t.LogParameters)
+    _s_LogParameters_remote_location(r, x_remote_location)
+    _s_LogParameters_oldest_timestamp(r, x_oldest_timestamp)
+    _s_LogParameters_latest_timestamp(r, x_latest_timestamp)
+    return r
 
 
 def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"remoteLocation": m.remote_location}
+    v: Any
     v = m.oldest_timestamp
     if v is not None:
         d["oldestTimestamp"] = format_datetime(v)
@@ -2323,8 +3041,9 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UploadLogStatusEnum.get(v) if v.__class__ is str else None
@@ -2333,7 +3052,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         if x_status is None:
             raise at(bad_enum(v, _E_UploadLogStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -2343,11 +3062,15 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         n += 1
     if n != len(d):
         check_extra(d, _K_LogStatusNotificationRequest, o)
-    return _m.LogStatusNotificationRequest(status=x_status, request_id=x_request_id)
+    r = _new(_m.LogStatusNotificationRequest)
+    _s_LogStatusNotificationRequest_status(r, x_status)
+    _s_LogStatusNotificationRequest_request_id(r, x_request_id)
+    return r
 
 
 def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -2359,7 +3082,8 @@ def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNo
         raise not_object(d)
     if d:
         check_extra(d, _K_LogStatusNotificationResponse, o)
-    return _m.LogStatusNotificationResponse()
+    r = _new(_m.LogStatusNotificationResponse)
+    return r
 
 
 def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dict[str, Any]:
@@ -2370,8 +3094,9 @@ def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dic
 def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -2379,7 +3104,7 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("sampledValue")
+    v = g("sampledValue")
     if v is None:
         raise missing(d, "sampledValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2391,7 +3116,10 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     n += 1
     if n != len(d):
         check_extra(d, _K_MeterValue, o)
-    return _t.MeterValue(timestamp=x_timestamp, sampled_value=x_sampled_value)
+    r = _new(_t.MeterValue)
+    _s_MeterValue_timestamp(r, x_timestamp)
+    _s_MeterValue_sampled_value(r, x_sampled_value)
+    return r
 
 
 def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
@@ -2405,15 +3133,16 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -2421,7 +3150,7 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
             raise at(fail_number(v, True), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         raise missing(d, "meterValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2433,9 +3162,11 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_MeterValuesRequest, o)
-    return _m.MeterValuesRequest(
-        connector_id=x_connector_id, transaction_id=x_transaction_id, meter_value=x_meter_value
-    )
+    r = _new(_m.MeterValuesRequest)
+    _s_MeterValuesRequest_connector_id(r, x_connector_id)
+    _s_MeterValuesRequest_transaction_id(r, x_transaction_id)
+    _s_MeterValuesRequest_meter_value(r, x_meter_value)
+    return r
 
 
 def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
@@ -2443,6 +3174,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
         "connectorId": m.connector_id,
         "meterValue": [_w_MeterValue(i) for i in m.meter_value],
     }
+    v: Any
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
@@ -2454,7 +3186,8 @@ def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
         raise not_object(d)
     if d:
         check_extra(d, _K_MeterValuesResponse, o)
-    return _m.MeterValuesResponse()
+    r = _new(_m.MeterValuesResponse)
+    return r
 
 
 def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
@@ -2465,8 +3198,9 @@ def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
 def _d_RemoteStartTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -2474,7 +3208,7 @@ def _d_RemoteStartTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStart
             raise at(fail_number(v, True), "connectorId")
         x_connector_id = v
         n += 1
-    v = d.get("idTag")
+    v = g("idTag")
     if v is None:
         raise missing(d, "idTag")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2483,7 +3217,7 @@ def _d_RemoteStartTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStart
         raise at(too_long(v, 20), "idTag")
     x_id_tag = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         x_charging_profile = None
     else:
@@ -2494,13 +3228,16 @@ def _d_RemoteStartTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStart
         n += 1
     if n != len(d):
         check_extra(d, _K_RemoteStartTransactionRequest, o)
-    return _m.RemoteStartTransactionRequest(
-        connector_id=x_connector_id, id_tag=x_id_tag, charging_profile=x_charging_profile
-    )
+    r = _new(_m.RemoteStartTransactionRequest)
+    _s_RemoteStartTransactionRequest_connector_id(r, x_connector_id)
+    _s_RemoteStartTransactionRequest_id_tag(r, x_id_tag)
+    _s_RemoteStartTransactionRequest_charging_profile(r, x_charging_profile)
+    return r
 
 
 def _w_RemoteStartTransactionRequest(m: _m.RemoteStartTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idTag": m.id_tag}
+    v: Any
     v = m.connector_id
     if v is not None:
         d["connectorId"] = v
@@ -2515,8 +3252,9 @@ def _d_RemoteStartTransactionResponse(
 ) -> _m.RemoteStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RemoteStartStopStatus.get(v) if v.__class__ is str else None
@@ -2527,7 +3265,9 @@ def _d_RemoteStartTransactionResponse(
     n += 1
     if n != len(d):
         check_extra(d, _K_RemoteStartTransactionResponse, o)
-    return _m.RemoteStartTransactionResponse(status=x_status)
+    r = _new(_m.RemoteStartTransactionResponse)
+    _s_RemoteStartTransactionResponse_status(r, x_status)
+    return r
 
 
 def _w_RemoteStartTransactionResponse(m: _m.RemoteStartTransactionResponse) -> dict[str, Any]:
@@ -2538,8 +3278,9 @@ def _w_RemoteStartTransactionResponse(m: _m.RemoteStartTransactionResponse) -> d
 def _d_RemoteStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not int:
@@ -2548,7 +3289,9 @@ def _d_RemoteStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStopTr
     n += 1
     if n != len(d):
         check_extra(d, _K_RemoteStopTransactionRequest, o)
-    return _m.RemoteStopTransactionRequest(transaction_id=x_transaction_id)
+    r = _new(_m.RemoteStopTransactionRequest)
+    _s_RemoteStopTransactionRequest_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_RemoteStopTransactionRequest(m: _m.RemoteStopTransactionRequest) -> dict[str, Any]:
@@ -2559,8 +3302,9 @@ def _w_RemoteStopTransactionRequest(m: _m.RemoteStopTransactionRequest) -> dict[
 def _d_RemoteStopTransactionResponse(d: Any, o: DecodeOptions) -> _m.RemoteStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RemoteStartStopStatus.get(v) if v.__class__ is str else None
@@ -2571,7 +3315,9 @@ def _d_RemoteStopTransactionResponse(d: Any, o: DecodeOptions) -> _m.RemoteStopT
     n += 1
     if n != len(d):
         check_extra(d, _K_RemoteStopTransactionResponse, o)
-    return _m.RemoteStopTransactionResponse(status=x_status)
+    r = _new(_m.RemoteStopTransactionResponse)
+    _s_RemoteStopTransactionResponse_status(r, x_status)
+    return r
 
 
 def _w_RemoteStopTransactionResponse(m: _m.RemoteStopTransactionResponse) -> dict[str, Any]:
@@ -2582,15 +3328,16 @@ def _w_RemoteStopTransactionResponse(m: _m.RemoteStopTransactionResponse) -> dic
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("expiryDate")
+    v = g("expiryDate")
     if v is None:
         raise missing(d, "expiryDate")
     try:
@@ -2598,7 +3345,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     except DecodeFailure as f:
         raise at(f, "expiryDate") from None
     n += 1
-    v = d.get("idTag")
+    v = g("idTag")
     if v is None:
         raise missing(d, "idTag")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2607,7 +3354,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         raise at(too_long(v, 20), "idTag")
     x_id_tag = v
     n += 1
-    v = d.get("parentIdTag")
+    v = g("parentIdTag")
     if v is None:
         x_parent_id_tag = None
     else:
@@ -2617,7 +3364,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
             raise at(too_long(v, 20), "parentIdTag")
         x_parent_id_tag = v
         n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
@@ -2626,13 +3373,13 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowRequest, o)
-    return _m.ReserveNowRequest(
-        connector_id=x_connector_id,
-        expiry_date=x_expiry_date,
-        id_tag=x_id_tag,
-        parent_id_tag=x_parent_id_tag,
-        reservation_id=x_reservation_id,
-    )
+    r = _new(_m.ReserveNowRequest)
+    _s_ReserveNowRequest_connector_id(r, x_connector_id)
+    _s_ReserveNowRequest_expiry_date(r, x_expiry_date)
+    _s_ReserveNowRequest_id_tag(r, x_id_tag)
+    _s_ReserveNowRequest_parent_id_tag(r, x_parent_id_tag)
+    _s_ReserveNowRequest_reservation_id(r, x_reservation_id)
+    return r
 
 
 def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
@@ -2642,6 +3389,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
         "idTag": m.id_tag,
         "reservationId": m.reservation_id,
     }
+    v: Any
     v = m.parent_id_tag
     if v is not None:
         d["parentIdTag"] = v
@@ -2651,8 +3399,9 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ReservationStatus.get(v) if v.__class__ is str else None
@@ -2663,7 +3412,9 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowResponse, o)
-    return _m.ReserveNowResponse(status=x_status)
+    r = _new(_m.ReserveNowResponse)
+    _s_ReserveNowResponse_status(r, x_status)
+    return r
 
 
 def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
@@ -2674,8 +3425,9 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_ResetType.get(v) if v.__class__ is str else None
@@ -2686,7 +3438,9 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_ResetRequest, o)
-    return _m.ResetRequest(type=x_type)
+    r = _new(_m.ResetRequest)
+    _s_ResetRequest_type(r, x_type)
+    return r
 
 
 def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
@@ -2697,8 +3451,9 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ResetStatus.get(v) if v.__class__ is str else None
@@ -2709,7 +3464,9 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     n += 1
     if n != len(d):
         check_extra(d, _K_ResetResponse, o)
-    return _m.ResetResponse(status=x_status)
+    r = _new(_m.ResetResponse)
+    _s_ResetResponse_status(r, x_status)
+    return r
 
 
 def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
@@ -2720,15 +3477,16 @@ def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
 def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not str and not isinstance(v, str):
         raise fail_type("string", v, "value")
     x_value = v
     n += 1
-    v = d.get("context")
+    v = g("context")
     if v is None:
         x_context = None
     else:
@@ -2738,7 +3496,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_context is None:
                 raise at(bad_enum(v, _E_ReadingContext), "context")
         n += 1
-    v = d.get("format")
+    v = g("format")
     if v is None:
         x_format = None
     else:
@@ -2748,7 +3506,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_format is None:
                 raise at(bad_enum(v, _E_ValueFormat), "format")
         n += 1
-    v = d.get("measurand")
+    v = g("measurand")
     if v is None:
         x_measurand = None
     else:
@@ -2758,7 +3516,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_measurand is None:
                 raise at(bad_enum(v, _E_Measurand), "measurand")
         n += 1
-    v = d.get("phase")
+    v = g("phase")
     if v is None:
         x_phase = None
     else:
@@ -2768,7 +3526,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_phase is None:
                 raise at(bad_enum(v, _E_Phase), "phase")
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -2778,7 +3536,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_location is None:
                 raise at(bad_enum(v, _E_Location), "location")
         n += 1
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -2791,19 +3549,20 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         n += 1
     if n != len(d):
         check_extra(d, _K_SampledValue, o)
-    return _t.SampledValue(
-        value=x_value,
-        context=x_context,
-        format=x_format,
-        measurand=x_measurand,
-        phase=x_phase,
-        location=x_location,
-        unit=x_unit,
-    )
+    r = _new(_t.SampledValue)
+    _s_SampledValue_value(r, x_value)
+    _s_SampledValue_context(r, x_context)
+    _s_SampledValue_format(r, x_format)
+    _s_SampledValue_measurand(r, x_measurand)
+    _s_SampledValue_phase(r, x_phase)
+    _s_SampledValue_location(r, x_location)
+    _s_SampledValue_unit(r, x_unit)
+    return r
 
 
 def _w_SampledValue(m: _t.SampledValue) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value}
+    v: Any
     v = m.context
     if v is not None:
         d["context"] = v
@@ -2830,8 +3589,9 @@ def _d_SecurityEventNotificationRequest(
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2840,7 +3600,7 @@ def _d_SecurityEventNotificationRequest(
         raise at(too_long(v, 50), "type")
     x_type = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -2848,7 +3608,7 @@ def _d_SecurityEventNotificationRequest(
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("techInfo")
+    v = g("techInfo")
     if v is None:
         x_tech_info = None
     else:
@@ -2860,13 +3620,16 @@ def _d_SecurityEventNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_SecurityEventNotificationRequest, o)
-    return _m.SecurityEventNotificationRequest(
-        type=x_type, timestamp=x_timestamp, tech_info=x_tech_info
-    )
+    r = _new(_m.SecurityEventNotificationRequest)
+    _s_SecurityEventNotificationRequest_type(r, x_type)
+    _s_SecurityEventNotificationRequest_timestamp(r, x_timestamp)
+    _s_SecurityEventNotificationRequest_tech_info(r, x_tech_info)
+    return r
 
 
 def _w_SecurityEventNotificationRequest(m: _m.SecurityEventNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type, "timestamp": format_datetime(m.timestamp)}
+    v: Any
     v = m.tech_info
     if v is not None:
         d["techInfo"] = v
@@ -2880,7 +3643,8 @@ def _d_SecurityEventNotificationResponse(
         raise not_object(d)
     if d:
         check_extra(d, _K_SecurityEventNotificationResponse, o)
-    return _m.SecurityEventNotificationResponse()
+    r = _new(_m.SecurityEventNotificationResponse)
+    return r
 
 
 def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse) -> dict[str, Any]:
@@ -2891,15 +3655,16 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("listVersion")
+    v = g("listVersion")
     if v is None:
         raise missing(d, "listVersion")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "listVersion")
     x_list_version = v
     n += 1
-    v = d.get("localAuthorizationList")
+    v = g("localAuthorizationList")
     if v is None:
         x_local_authorization_list = None
     else:
@@ -2910,7 +3675,7 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         except DecodeFailure:
             raise in_array(v, _d_AuthorizationData, o, "localAuthorizationList") from None
         n += 1
-    v = d.get("updateType")
+    v = g("updateType")
     if v is None:
         raise missing(d, "updateType")
     x_update_type = _E_UpdateType.get(v) if v.__class__ is str else None
@@ -2921,15 +3686,16 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
     n += 1
     if n != len(d):
         check_extra(d, _K_SendLocalListRequest, o)
-    return _m.SendLocalListRequest(
-        list_version=x_list_version,
-        local_authorization_list=x_local_authorization_list,
-        update_type=x_update_type,
-    )
+    r = _new(_m.SendLocalListRequest)
+    _s_SendLocalListRequest_list_version(r, x_list_version)
+    _s_SendLocalListRequest_local_authorization_list(r, x_local_authorization_list)
+    _s_SendLocalListRequest_update_type(r, x_update_type)
+    return r
 
 
 def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"listVersion": m.list_version, "updateType": m.update_type}
+    v: Any
     v = m.local_authorization_list
     if v is not None:
         d["localAuthorizationList"] = [_w_AuthorizationData(i) for i in v]
@@ -2939,8 +3705,9 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UpdateStatus.get(v) if v.__class__ is str else None
@@ -2951,7 +3718,9 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
     n += 1
     if n != len(d):
         check_extra(d, _K_SendLocalListResponse, o)
-    return _m.SendLocalListResponse(status=x_status)
+    r = _new(_m.SendLocalListResponse)
+    _s_SendLocalListResponse_status(r, x_status)
+    return r
 
 
 def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
@@ -2962,15 +3731,16 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("csChargingProfiles")
+    v = g("csChargingProfiles")
     if v is None:
         raise missing(d, "csChargingProfiles")
     try:
@@ -2980,9 +3750,10 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
     n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileRequest, o)
-    return _m.SetChargingProfileRequest(
-        connector_id=x_connector_id, cs_charging_profiles=x_cs_charging_profiles
-    )
+    r = _new(_m.SetChargingProfileRequest)
+    _s_SetChargingProfileRequest_connector_id(r, x_connector_id)
+    _s_SetChargingProfileRequest_cs_charging_profiles(r, x_cs_charging_profiles)
+    return r
 
 
 def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, Any]:
@@ -2996,8 +3767,9 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargingProfileStatus.get(v) if v.__class__ is str else None
@@ -3008,7 +3780,9 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
     n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileResponse, o)
-    return _m.SetChargingProfileResponse(status=x_status)
+    r = _new(_m.SetChargingProfileResponse)
+    _s_SetChargingProfileResponse_status(r, x_status)
+    return r
 
 
 def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str, Any]:
@@ -3019,8 +3793,9 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("csr")
+    v = g("csr")
     if v is None:
         raise missing(d, "csr")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3031,7 +3806,9 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
     n += 1
     if n != len(d):
         check_extra(d, _K_SignCertificateRequest, o)
-    return _m.SignCertificateRequest(csr=x_csr)
+    r = _new(_m.SignCertificateRequest)
+    _s_SignCertificateRequest_csr(r, x_csr)
+    return r
 
 
 def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
@@ -3042,8 +3819,9 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -3054,7 +3832,9 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
     n += 1
     if n != len(d):
         check_extra(d, _K_SignCertificateResponse, o)
-    return _m.SignCertificateResponse(status=x_status)
+    r = _new(_m.SignCertificateResponse)
+    _s_SignCertificateResponse_status(r, x_status)
+    return r
 
 
 def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
@@ -3067,8 +3847,9 @@ def _d_SignedFirmwareStatusNotificationRequest(
 ) -> _m.SignedFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_FirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -3077,7 +3858,7 @@ def _d_SignedFirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_FirmwareStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -3087,13 +3868,17 @@ def _d_SignedFirmwareStatusNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_SignedFirmwareStatusNotificationRequest, o)
-    return _m.SignedFirmwareStatusNotificationRequest(status=x_status, request_id=x_request_id)
+    r = _new(_m.SignedFirmwareStatusNotificationRequest)
+    _s_SignedFirmwareStatusNotificationRequest_status(r, x_status)
+    _s_SignedFirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    return r
 
 
 def _w_SignedFirmwareStatusNotificationRequest(
     m: _m.SignedFirmwareStatusNotificationRequest,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -3107,7 +3892,8 @@ def _d_SignedFirmwareStatusNotificationResponse(
         raise not_object(d)
     if d:
         check_extra(d, _K_SignedFirmwareStatusNotificationResponse, o)
-    return _m.SignedFirmwareStatusNotificationResponse()
+    r = _new(_m.SignedFirmwareStatusNotificationResponse)
+    return r
 
 
 def _w_SignedFirmwareStatusNotificationResponse(
@@ -3120,8 +3906,9 @@ def _w_SignedFirmwareStatusNotificationResponse(
 def _d_SignedUpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.SignedUpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -3129,7 +3916,7 @@ def _d_SignedUpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.SignedUpdateF
             raise at(fail_number(v, True), "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -3137,14 +3924,14 @@ def _d_SignedUpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.SignedUpdateF
             raise at(fail_number(v, True), "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "requestId")
     x_request_id = v
     n += 1
-    v = d.get("firmware")
+    v = g("firmware")
     if v is None:
         raise missing(d, "firmware")
     try:
@@ -3154,16 +3941,17 @@ def _d_SignedUpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.SignedUpdateF
     n += 1
     if n != len(d):
         check_extra(d, _K_SignedUpdateFirmwareRequest, o)
-    return _m.SignedUpdateFirmwareRequest(
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        request_id=x_request_id,
-        firmware=x_firmware,
-    )
+    r = _new(_m.SignedUpdateFirmwareRequest)
+    _s_SignedUpdateFirmwareRequest_retries(r, x_retries)
+    _s_SignedUpdateFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_SignedUpdateFirmwareRequest_request_id(r, x_request_id)
+    _s_SignedUpdateFirmwareRequest_firmware(r, x_firmware)
+    return r
 
 
 def _w_SignedUpdateFirmwareRequest(m: _m.SignedUpdateFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "firmware": _w_Firmware(m.firmware)}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -3176,8 +3964,9 @@ def _w_SignedUpdateFirmwareRequest(m: _m.SignedUpdateFirmwareRequest) -> dict[st
 def _d_SignedUpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.SignedUpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UpdateFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -3188,7 +3977,9 @@ def _d_SignedUpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.SignedUpdate
     n += 1
     if n != len(d):
         check_extra(d, _K_SignedUpdateFirmwareResponse, o)
-    return _m.SignedUpdateFirmwareResponse(status=x_status)
+    r = _new(_m.SignedUpdateFirmwareResponse)
+    _s_SignedUpdateFirmwareResponse_status(r, x_status)
+    return r
 
 
 def _w_SignedUpdateFirmwareResponse(m: _m.SignedUpdateFirmwareResponse) -> dict[str, Any]:
@@ -3199,15 +3990,16 @@ def _w_SignedUpdateFirmwareResponse(m: _m.SignedUpdateFirmwareResponse) -> dict[
 def _d_StartTransactionRequest(d: Any, o: DecodeOptions) -> _m.StartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("idTag")
+    v = g("idTag")
     if v is None:
         raise missing(d, "idTag")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3216,14 +4008,14 @@ def _d_StartTransactionRequest(d: Any, o: DecodeOptions) -> _m.StartTransactionR
         raise at(too_long(v, 20), "idTag")
     x_id_tag = v
     n += 1
-    v = d.get("meterStart")
+    v = g("meterStart")
     if v is None:
         raise missing(d, "meterStart")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "meterStart")
     x_meter_start = v
     n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         x_reservation_id = None
     else:
@@ -3231,7 +4023,7 @@ def _d_StartTransactionRequest(d: Any, o: DecodeOptions) -> _m.StartTransactionR
             raise at(fail_number(v, True), "reservationId")
         x_reservation_id = v
         n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -3241,13 +4033,13 @@ def _d_StartTransactionRequest(d: Any, o: DecodeOptions) -> _m.StartTransactionR
     n += 1
     if n != len(d):
         check_extra(d, _K_StartTransactionRequest, o)
-    return _m.StartTransactionRequest(
-        connector_id=x_connector_id,
-        id_tag=x_id_tag,
-        meter_start=x_meter_start,
-        reservation_id=x_reservation_id,
-        timestamp=x_timestamp,
-    )
+    r = _new(_m.StartTransactionRequest)
+    _s_StartTransactionRequest_connector_id(r, x_connector_id)
+    _s_StartTransactionRequest_id_tag(r, x_id_tag)
+    _s_StartTransactionRequest_meter_start(r, x_meter_start)
+    _s_StartTransactionRequest_reservation_id(r, x_reservation_id)
+    _s_StartTransactionRequest_timestamp(r, x_timestamp)
+    return r
 
 
 def _w_StartTransactionRequest(m: _m.StartTransactionRequest) -> dict[str, Any]:
@@ -3257,6 +4049,7 @@ def _w_StartTransactionRequest(m: _m.StartTransactionRequest) -> dict[str, Any]:
         "meterStart": m.meter_start,
         "timestamp": format_datetime(m.timestamp),
     }
+    v: Any
     v = m.reservation_id
     if v is not None:
         d["reservationId"] = v
@@ -3266,8 +4059,9 @@ def _w_StartTransactionRequest(m: _m.StartTransactionRequest) -> dict[str, Any]:
 def _d_StartTransactionResponse(d: Any, o: DecodeOptions) -> _m.StartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTagInfo")
+    v = g("idTagInfo")
     if v is None:
         raise missing(d, "idTagInfo")
     try:
@@ -3275,7 +4069,7 @@ def _d_StartTransactionResponse(d: Any, o: DecodeOptions) -> _m.StartTransaction
     except DecodeFailure as f:
         raise at(f, "idTagInfo") from None
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not int:
@@ -3284,7 +4078,10 @@ def _d_StartTransactionResponse(d: Any, o: DecodeOptions) -> _m.StartTransaction
     n += 1
     if n != len(d):
         check_extra(d, _K_StartTransactionResponse, o)
-    return _m.StartTransactionResponse(id_tag_info=x_id_tag_info, transaction_id=x_transaction_id)
+    r = _new(_m.StartTransactionResponse)
+    _s_StartTransactionResponse_id_tag_info(r, x_id_tag_info)
+    _s_StartTransactionResponse_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_StartTransactionResponse(m: _m.StartTransactionResponse) -> dict[str, Any]:
@@ -3298,15 +4095,16 @@ def _w_StartTransactionResponse(m: _m.StartTransactionResponse) -> dict[str, Any
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("errorCode")
+    v = g("errorCode")
     if v is None:
         raise missing(d, "errorCode")
     x_error_code = _E_ChargePointErrorCode.get(v) if v.__class__ is str else None
@@ -3315,7 +4113,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         if x_error_code is None:
             raise at(bad_enum(v, _E_ChargePointErrorCode), "errorCode")
     n += 1
-    v = d.get("info")
+    v = g("info")
     if v is None:
         x_info = None
     else:
@@ -3325,7 +4123,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
             raise at(too_long(v, 50), "info")
         x_info = v
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargePointStatus.get(v) if v.__class__ is str else None
@@ -3334,7 +4132,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         if x_status is None:
             raise at(bad_enum(v, _E_ChargePointStatus), "status")
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         x_timestamp = None
     else:
@@ -3343,7 +4141,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         except DecodeFailure as f:
             raise at(f, "timestamp") from None
         n += 1
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         x_vendor_id = None
     else:
@@ -3353,7 +4151,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
             raise at(too_long(v, 255), "vendorId")
         x_vendor_id = v
         n += 1
-    v = d.get("vendorErrorCode")
+    v = g("vendorErrorCode")
     if v is None:
         x_vendor_error_code = None
     else:
@@ -3365,15 +4163,15 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         n += 1
     if n != len(d):
         check_extra(d, _K_StatusNotificationRequest, o)
-    return _m.StatusNotificationRequest(
-        connector_id=x_connector_id,
-        error_code=x_error_code,
-        info=x_info,
-        status=x_status,
-        timestamp=x_timestamp,
-        vendor_id=x_vendor_id,
-        vendor_error_code=x_vendor_error_code,
-    )
+    r = _new(_m.StatusNotificationRequest)
+    _s_StatusNotificationRequest_connector_id(r, x_connector_id)
+    _s_StatusNotificationRequest_error_code(r, x_error_code)
+    _s_StatusNotificationRequest_info(r, x_info)
+    _s_StatusNotificationRequest_status(r, x_status)
+    _s_StatusNotificationRequest_timestamp(r, x_timestamp)
+    _s_StatusNotificationRequest_vendor_id(r, x_vendor_id)
+    _s_StatusNotificationRequest_vendor_error_code(r, x_vendor_error_code)
+    return r
 
 
 def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, Any]:
@@ -3382,6 +4180,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
         "errorCode": m.error_code,
         "status": m.status,
     }
+    v: Any
     v = m.info
     if v is not None:
         d["info"] = v
@@ -3402,7 +4201,8 @@ def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotifica
         raise not_object(d)
     if d:
         check_extra(d, _K_StatusNotificationResponse, o)
-    return _m.StatusNotificationResponse()
+    r = _new(_m.StatusNotificationResponse)
+    return r
 
 
 def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str, Any]:
@@ -3413,8 +4213,9 @@ def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str,
 def _d_StopTransactionRequest(d: Any, o: DecodeOptions) -> _m.StopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTag")
+    v = g("idTag")
     if v is None:
         x_id_tag = None
     else:
@@ -3424,14 +4225,14 @@ def _d_StopTransactionRequest(d: Any, o: DecodeOptions) -> _m.StopTransactionReq
             raise at(too_long(v, 20), "idTag")
         x_id_tag = v
         n += 1
-    v = d.get("meterStop")
+    v = g("meterStop")
     if v is None:
         raise missing(d, "meterStop")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "meterStop")
     x_meter_stop = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -3439,14 +4240,14 @@ def _d_StopTransactionRequest(d: Any, o: DecodeOptions) -> _m.StopTransactionReq
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not int:
         raise at(fail_number(v, True), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("reason")
+    v = g("reason")
     if v is None:
         x_reason = None
     else:
@@ -3456,7 +4257,7 @@ def _d_StopTransactionRequest(d: Any, o: DecodeOptions) -> _m.StopTransactionReq
             if x_reason is None:
                 raise at(bad_enum(v, _E_Reason), "reason")
         n += 1
-    v = d.get("transactionData")
+    v = g("transactionData")
     if v is None:
         x_transaction_data = None
     else:
@@ -3469,14 +4270,14 @@ def _d_StopTransactionRequest(d: Any, o: DecodeOptions) -> _m.StopTransactionReq
         n += 1
     if n != len(d):
         check_extra(d, _K_StopTransactionRequest, o)
-    return _m.StopTransactionRequest(
-        id_tag=x_id_tag,
-        meter_stop=x_meter_stop,
-        timestamp=x_timestamp,
-        transaction_id=x_transaction_id,
-        reason=x_reason,
-        transaction_data=x_transaction_data,
-    )
+    r = _new(_m.StopTransactionRequest)
+    _s_StopTransactionRequest_id_tag(r, x_id_tag)
+    _s_StopTransactionRequest_meter_stop(r, x_meter_stop)
+    _s_StopTransactionRequest_timestamp(r, x_timestamp)
+    _s_StopTransactionRequest_transaction_id(r, x_transaction_id)
+    _s_StopTransactionRequest_reason(r, x_reason)
+    _s_StopTransactionRequest_transaction_data(r, x_transaction_data)
+    return r
 
 
 def _w_StopTransactionRequest(m: _m.StopTransactionRequest) -> dict[str, Any]:
@@ -3485,6 +4286,7 @@ def _w_StopTransactionRequest(m: _m.StopTransactionRequest) -> dict[str, Any]:
         "timestamp": format_datetime(m.timestamp),
         "transactionId": m.transaction_id,
     }
+    v: Any
     v = m.id_tag
     if v is not None:
         d["idTag"] = v
@@ -3500,8 +4302,9 @@ def _w_StopTransactionRequest(m: _m.StopTransactionRequest) -> dict[str, Any]:
 def _d_StopTransactionResponse(d: Any, o: DecodeOptions) -> _m.StopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTagInfo")
+    v = g("idTagInfo")
     if v is None:
         x_id_tag_info = None
     else:
@@ -3512,11 +4315,14 @@ def _d_StopTransactionResponse(d: Any, o: DecodeOptions) -> _m.StopTransactionRe
         n += 1
     if n != len(d):
         check_extra(d, _K_StopTransactionResponse, o)
-    return _m.StopTransactionResponse(id_tag_info=x_id_tag_info)
+    r = _new(_m.StopTransactionResponse)
+    _s_StopTransactionResponse_id_tag_info(r, x_id_tag_info)
+    return r
 
 
 def _w_StopTransactionResponse(m: _m.StopTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.id_tag_info
     if v is not None:
         d["idTagInfo"] = _w_IdTagInfo(v)
@@ -3526,8 +4332,9 @@ def _w_StopTransactionResponse(m: _m.StopTransactionResponse) -> dict[str, Any]:
 def _d_TransactionMeterValue(d: Any, o: DecodeOptions) -> _t.TransactionMeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -3535,7 +4342,7 @@ def _d_TransactionMeterValue(d: Any, o: DecodeOptions) -> _t.TransactionMeterVal
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("sampledValue")
+    v = g("sampledValue")
     if v is None:
         raise missing(d, "sampledValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -3547,7 +4354,10 @@ def _d_TransactionMeterValue(d: Any, o: DecodeOptions) -> _t.TransactionMeterVal
     n += 1
     if n != len(d):
         check_extra(d, _K_TransactionMeterValue, o)
-    return _t.TransactionMeterValue(timestamp=x_timestamp, sampled_value=x_sampled_value)
+    r = _new(_t.TransactionMeterValue)
+    _s_TransactionMeterValue_timestamp(r, x_timestamp)
+    _s_TransactionMeterValue_sampled_value(r, x_sampled_value)
+    return r
 
 
 def _w_TransactionMeterValue(m: _t.TransactionMeterValue) -> dict[str, Any]:
@@ -3561,15 +4371,16 @@ def _w_TransactionMeterValue(m: _t.TransactionMeterValue) -> dict[str, Any]:
 def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSampledValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not str and not isinstance(v, str):
         raise fail_type("string", v, "value")
     x_value = v
     n += 1
-    v = d.get("context")
+    v = g("context")
     if v is None:
         x_context = None
     else:
@@ -3579,7 +4390,7 @@ def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSample
             if x_context is None:
                 raise at(bad_enum(v, _E_ReadingContext), "context")
         n += 1
-    v = d.get("format")
+    v = g("format")
     if v is None:
         x_format = None
     else:
@@ -3589,7 +4400,7 @@ def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSample
             if x_format is None:
                 raise at(bad_enum(v, _E_ValueFormat), "format")
         n += 1
-    v = d.get("measurand")
+    v = g("measurand")
     if v is None:
         x_measurand = None
     else:
@@ -3599,7 +4410,7 @@ def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSample
             if x_measurand is None:
                 raise at(bad_enum(v, _E_Measurand), "measurand")
         n += 1
-    v = d.get("phase")
+    v = g("phase")
     if v is None:
         x_phase = None
     else:
@@ -3609,7 +4420,7 @@ def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSample
             if x_phase is None:
                 raise at(bad_enum(v, _E_Phase), "phase")
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -3619,7 +4430,7 @@ def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSample
             if x_location is None:
                 raise at(bad_enum(v, _E_Location), "location")
         n += 1
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -3632,19 +4443,20 @@ def _d_TransactionSampledValue(d: Any, o: DecodeOptions) -> _t.TransactionSample
         n += 1
     if n != len(d):
         check_extra(d, _K_TransactionSampledValue, o)
-    return _t.TransactionSampledValue(
-        value=x_value,
-        context=x_context,
-        format=x_format,
-        measurand=x_measurand,
-        phase=x_phase,
-        location=x_location,
-        unit=x_unit,
-    )
+    r = _new(_t.TransactionSampledValue)
+    _s_TransactionSampledValue_value(r, x_value)
+    _s_TransactionSampledValue_context(r, x_context)
+    _s_TransactionSampledValue_format(r, x_format)
+    _s_TransactionSampledValue_measurand(r, x_measurand)
+    _s_TransactionSampledValue_phase(r, x_phase)
+    _s_TransactionSampledValue_location(r, x_location)
+    _s_TransactionSampledValue_unit(r, x_unit)
+    return r
 
 
 def _w_TransactionSampledValue(m: _t.TransactionSampledValue) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value}
+    v: Any
     v = m.context
     if v is not None:
         d["context"] = v
@@ -3669,8 +4481,9 @@ def _w_TransactionSampledValue(m: _t.TransactionSampledValue) -> dict[str, Any]:
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestedMessage")
+    v = g("requestedMessage")
     if v is None:
         raise missing(d, "requestedMessage")
     x_requested_message = _E_MessageTrigger.get(v) if v.__class__ is str else None
@@ -3679,7 +4492,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         if x_requested_message is None:
             raise at(bad_enum(v, _E_MessageTrigger), "requestedMessage")
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -3689,13 +4502,15 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         n += 1
     if n != len(d):
         check_extra(d, _K_TriggerMessageRequest, o)
-    return _m.TriggerMessageRequest(
-        requested_message=x_requested_message, connector_id=x_connector_id
-    )
+    r = _new(_m.TriggerMessageRequest)
+    _s_TriggerMessageRequest_requested_message(r, x_requested_message)
+    _s_TriggerMessageRequest_connector_id(r, x_connector_id)
+    return r
 
 
 def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedMessage": m.requested_message}
+    v: Any
     v = m.connector_id
     if v is not None:
         d["connectorId"] = v
@@ -3705,8 +4520,9 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TriggerMessageStatus.get(v) if v.__class__ is str else None
@@ -3717,7 +4533,9 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
     n += 1
     if n != len(d):
         check_extra(d, _K_TriggerMessageResponse, o)
-    return _m.TriggerMessageResponse(status=x_status)
+    r = _new(_m.TriggerMessageResponse)
+    _s_TriggerMessageResponse_status(r, x_status)
+    return r
 
 
 def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
@@ -3728,8 +4546,9 @@ def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -3738,7 +4557,9 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
     n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorRequest, o)
-    return _m.UnlockConnectorRequest(connector_id=x_connector_id)
+    r = _new(_m.UnlockConnectorRequest)
+    _s_UnlockConnectorRequest_connector_id(r, x_connector_id)
+    return r
 
 
 def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
@@ -3749,8 +4570,9 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnlockStatus.get(v) if v.__class__ is str else None
@@ -3761,7 +4583,9 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
     n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorResponse, o)
-    return _m.UnlockConnectorResponse(status=x_status)
+    r = _new(_m.UnlockConnectorResponse)
+    _s_UnlockConnectorResponse_status(r, x_status)
+    return r
 
 
 def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
@@ -3772,8 +4596,9 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3784,7 +4609,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
         raise at(f, "location") from None
     x_location = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -3792,7 +4617,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             raise at(fail_number(v, True), "retries")
         x_retries = v
         n += 1
-    v = d.get("retrieveDate")
+    v = g("retrieveDate")
     if v is None:
         raise missing(d, "retrieveDate")
     try:
@@ -3800,7 +4625,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
     except DecodeFailure as f:
         raise at(f, "retrieveDate") from None
     n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -3810,16 +4635,17 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
         n += 1
     if n != len(d):
         check_extra(d, _K_UpdateFirmwareRequest, o)
-    return _m.UpdateFirmwareRequest(
-        location=x_location,
-        retries=x_retries,
-        retrieve_date=x_retrieve_date,
-        retry_interval=x_retry_interval,
-    )
+    r = _new(_m.UpdateFirmwareRequest)
+    _s_UpdateFirmwareRequest_location(r, x_location)
+    _s_UpdateFirmwareRequest_retries(r, x_retries)
+    _s_UpdateFirmwareRequest_retrieve_date(r, x_retrieve_date)
+    _s_UpdateFirmwareRequest_retry_interval(r, x_retry_interval)
+    return r
 
 
 def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"location": m.location, "retrieveDate": format_datetime(m.retrieve_date)}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -3834,7 +4660,8 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         raise not_object(d)
     if d:
         check_extra(d, _K_UpdateFirmwareResponse, o)
-    return _m.UpdateFirmwareResponse()
+    r = _new(_m.UpdateFirmwareResponse)
+    return r
 
 
 def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:

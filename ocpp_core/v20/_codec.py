@@ -251,10 +251,10 @@ _E_UploadLogStatusEnum: dict[str, _e.UploadLogStatusEnum] = {
 }
 _E_VPNEnum: dict[str, _e.VPNEnum] = {m.value: m for m in _e.VPNEnum}
 
-_K_ACChargingParameters = frozenset(
+_K_ACChargingParameters: frozenset[str] = frozenset(
     {"energyAmount", "evMaxCurrent", "evMaxVoltage", "evMinCurrent"}
 )
-_K_APN = frozenset(
+_K_APN: frozenset[str] = frozenset(
     {
         "apn",
         "apnAuthentication",
@@ -265,27 +265,27 @@ _K_APN = frozenset(
         "useOnlyPreferredNetwork",
     }
 )
-_K_AdditionalInfo = frozenset({"additionalIdToken", "type"})
-_K_AuthorizationData = frozenset({"idToken", "idTokenInfo"})
-_K_AuthorizeRequest = frozenset({"15118CertificateHashData", "evseId", "idToken"})
-_K_AuthorizeResponse = frozenset({"certificateStatus", "evseId", "idTokenInfo"})
-_K_BootNotificationRequest = frozenset({"chargingStation", "reason"})
-_K_BootNotificationResponse = frozenset({"currentTime", "interval", "status"})
-_K_CancelReservationRequest = frozenset({"reservationId"})
-_K_CancelReservationResponse = frozenset({"status"})
-_K_CertificateChain = frozenset({"certificate", "childCertificate"})
-_K_CertificateHashData = frozenset(
+_K_AdditionalInfo: frozenset[str] = frozenset({"additionalIdToken", "type"})
+_K_AuthorizationData: frozenset[str] = frozenset({"idToken", "idTokenInfo"})
+_K_AuthorizeRequest: frozenset[str] = frozenset({"15118CertificateHashData", "evseId", "idToken"})
+_K_AuthorizeResponse: frozenset[str] = frozenset({"certificateStatus", "evseId", "idTokenInfo"})
+_K_BootNotificationRequest: frozenset[str] = frozenset({"chargingStation", "reason"})
+_K_BootNotificationResponse: frozenset[str] = frozenset({"currentTime", "interval", "status"})
+_K_CancelReservationRequest: frozenset[str] = frozenset({"reservationId"})
+_K_CancelReservationResponse: frozenset[str] = frozenset({"status"})
+_K_CertificateChain: frozenset[str] = frozenset({"certificate", "childCertificate"})
+_K_CertificateHashData: frozenset[str] = frozenset(
     {"hashAlgorithm", "issuerKeyHash", "issuerNameHash", "serialNumber"}
 )
-_K_CertificateSignedRequest = frozenset({"cert", "typeOfCertificate"})
-_K_CertificateSignedResponse = frozenset({"status"})
-_K_ChangeAvailabilityRequest = frozenset({"evseId", "operationalStatus"})
-_K_ChangeAvailabilityResponse = frozenset({"status"})
-_K_ChargingLimit = frozenset({"chargingLimitSource", "isGridCritical"})
-_K_ChargingNeeds = frozenset(
+_K_CertificateSignedRequest: frozenset[str] = frozenset({"cert", "typeOfCertificate"})
+_K_CertificateSignedResponse: frozenset[str] = frozenset({"status"})
+_K_ChangeAvailabilityRequest: frozenset[str] = frozenset({"evseId", "operationalStatus"})
+_K_ChangeAvailabilityResponse: frozenset[str] = frozenset({"status"})
+_K_ChargingLimit: frozenset[str] = frozenset({"chargingLimitSource", "isGridCritical"})
+_K_ChargingNeeds: frozenset[str] = frozenset(
     {"acChargingParameters", "dcChargingParameters", "departureTime", "requestedEnergyTransfer"}
 )
-_K_ChargingProfile = frozenset(
+_K_ChargingProfile: frozenset[str] = frozenset(
     {
         "chargingProfileKind",
         "chargingProfilePurpose",
@@ -299,41 +299,45 @@ _K_ChargingProfile = frozenset(
         "validTo",
     }
 )
-_K_ChargingProfileCriterion = frozenset(
+_K_ChargingProfileCriterion: frozenset[str] = frozenset(
     {"chargingLimitSource", "chargingProfileId", "chargingProfilePurpose", "stackLevel"}
 )
-_K_ChargingSchedule = frozenset(
+_K_ChargingSchedule: frozenset[str] = frozenset(
     {"chargingRateUnit", "chargingSchedulePeriod", "duration", "minChargingRate", "startSchedule"}
 )
-_K_ChargingScheduleOptionalPeriods = frozenset(
+_K_ChargingScheduleOptionalPeriods: frozenset[str] = frozenset(
     {"chargingRateUnit", "chargingSchedulePeriod", "duration", "minChargingRate", "startSchedule"}
 )
-_K_ChargingSchedulePeriod = frozenset({"limit", "numberPhases", "phaseToUse", "startPeriod"})
-_K_ChargingStation = frozenset({"firmwareVersion", "model", "modem", "serialNumber", "vendorName"})
-_K_ClearCacheRequest = frozenset()
-_K_ClearCacheResponse = frozenset({"status"})
-_K_ClearChargingProfile = frozenset({"chargingProfilePurpose", "id", "stackLevel"})
-_K_ClearChargingProfileRequest = frozenset({"chargingProfile", "evseId"})
-_K_ClearChargingProfileResponse = frozenset({"status"})
-_K_ClearDisplayMessageRequest = frozenset({"id"})
-_K_ClearDisplayMessageResponse = frozenset({"status"})
-_K_ClearMonitoringResult = frozenset({"id", "status"})
-_K_ClearVariableMonitoringRequest = frozenset({"id"})
-_K_ClearVariableMonitoringResponse = frozenset({"clearMonitoringResult"})
-_K_ClearedChargingLimitRequest = frozenset({"chargingLimitSource", "evseId"})
-_K_ClearedChargingLimitResponse = frozenset()
-_K_Component = frozenset({"evse", "instance", "name"})
-_K_ComponentVariable = frozenset({"component", "variable"})
-_K_CompositeSchedule = frozenset({"chargingSchedule", "startDateTime"})
-_K_ConsumptionCost = frozenset({"cost", "startValue"})
-_K_Cost = frozenset({"amount", "amountMultiplier", "costKind"})
-_K_CostUpdatedRequest = frozenset({"totalCost", "transactionId"})
-_K_CostUpdatedResponse = frozenset()
-_K_CustomerInformationRequest = frozenset(
+_K_ChargingSchedulePeriod: frozenset[str] = frozenset(
+    {"limit", "numberPhases", "phaseToUse", "startPeriod"}
+)
+_K_ChargingStation: frozenset[str] = frozenset(
+    {"firmwareVersion", "model", "modem", "serialNumber", "vendorName"}
+)
+_K_ClearCacheRequest: frozenset[str] = frozenset()
+_K_ClearCacheResponse: frozenset[str] = frozenset({"status"})
+_K_ClearChargingProfile: frozenset[str] = frozenset({"chargingProfilePurpose", "id", "stackLevel"})
+_K_ClearChargingProfileRequest: frozenset[str] = frozenset({"chargingProfile", "evseId"})
+_K_ClearChargingProfileResponse: frozenset[str] = frozenset({"status"})
+_K_ClearDisplayMessageRequest: frozenset[str] = frozenset({"id"})
+_K_ClearDisplayMessageResponse: frozenset[str] = frozenset({"status"})
+_K_ClearMonitoringResult: frozenset[str] = frozenset({"id", "status"})
+_K_ClearVariableMonitoringRequest: frozenset[str] = frozenset({"id"})
+_K_ClearVariableMonitoringResponse: frozenset[str] = frozenset({"clearMonitoringResult"})
+_K_ClearedChargingLimitRequest: frozenset[str] = frozenset({"chargingLimitSource", "evseId"})
+_K_ClearedChargingLimitResponse: frozenset[str] = frozenset()
+_K_Component: frozenset[str] = frozenset({"evse", "instance", "name"})
+_K_ComponentVariable: frozenset[str] = frozenset({"component", "variable"})
+_K_CompositeSchedule: frozenset[str] = frozenset({"chargingSchedule", "startDateTime"})
+_K_ConsumptionCost: frozenset[str] = frozenset({"cost", "startValue"})
+_K_Cost: frozenset[str] = frozenset({"amount", "amountMultiplier", "costKind"})
+_K_CostUpdatedRequest: frozenset[str] = frozenset({"totalCost", "transactionId"})
+_K_CostUpdatedResponse: frozenset[str] = frozenset()
+_K_CustomerInformationRequest: frozenset[str] = frozenset(
     {"clear", "customerCertificate", "customerIdentifier", "idToken", "report", "requestId"}
 )
-_K_CustomerInformationResponse = frozenset({"status"})
-_K_DCChargingParameters = frozenset(
+_K_CustomerInformationResponse: frozenset[str] = frozenset({"status"})
+_K_DCChargingParameters: frozenset[str] = frozenset(
     {
         "bulkSoC",
         "energyAmount",
@@ -345,12 +349,12 @@ _K_DCChargingParameters = frozenset(
         "stateOfCharge",
     }
 )
-_K_DataTransferRequest = frozenset({"data", "messageId", "vendorId"})
-_K_DataTransferResponse = frozenset({"data", "status"})
-_K_DeleteCertificateRequest = frozenset({"certificateHashData"})
-_K_DeleteCertificateResponse = frozenset({"status"})
-_K_EVSE = frozenset({"connectorId", "id"})
-_K_EventData = frozenset(
+_K_DataTransferRequest: frozenset[str] = frozenset({"data", "messageId", "vendorId"})
+_K_DataTransferResponse: frozenset[str] = frozenset({"data", "status"})
+_K_DeleteCertificateRequest: frozenset[str] = frozenset({"certificateHashData"})
+_K_DeleteCertificateResponse: frozenset[str] = frozenset({"status"})
+_K_EVSE: frozenset[str] = frozenset({"connectorId", "id"})
+_K_EventData: frozenset[str] = frozenset(
     {
         "actualValue",
         "cause",
@@ -365,48 +369,58 @@ _K_EventData = frozenset(
         "variableMonitoringEvent",
     }
 )
-_K_Firmware = frozenset(
+_K_Firmware: frozenset[str] = frozenset(
     {"installDateTime", "location", "retrieveDateTime", "signature", "signingCertificate"}
 )
-_K_FirmwareStatusNotificationRequest = frozenset({"requestId", "status"})
-_K_FirmwareStatusNotificationResponse = frozenset()
-_K_Get15118EVCertificateRequest = frozenset({"15118SchemaVersion", "exiRequest"})
-_K_Get15118EVCertificateResponse = frozenset(
+_K_FirmwareStatusNotificationRequest: frozenset[str] = frozenset({"requestId", "status"})
+_K_FirmwareStatusNotificationResponse: frozenset[str] = frozenset()
+_K_Get15118EVCertificateRequest: frozenset[str] = frozenset({"15118SchemaVersion", "exiRequest"})
+_K_Get15118EVCertificateResponse: frozenset[str] = frozenset(
     {"contractSignatureCertificateChain", "exiResponse", "saProvisioningCertificateChain", "status"}
 )
-_K_GetBaseReportRequest = frozenset({"reportBase", "requestId"})
-_K_GetBaseReportResponse = frozenset({"status"})
-_K_GetCertificateStatusRequest = frozenset({"ocspRequestData"})
-_K_GetCertificateStatusResponse = frozenset({"ocspResult", "status"})
-_K_GetChargingProfilesRequest = frozenset({"chargingProfile", "evseId", "requestId"})
-_K_GetChargingProfilesResponse = frozenset({"status"})
-_K_GetCompositeScheduleRequest = frozenset({"chargingRateUnit", "duration", "evseId"})
-_K_GetCompositeScheduleResponse = frozenset({"evseId", "schedule", "status"})
-_K_GetDisplayMessagesRequest = frozenset({"id", "priority", "requestId", "state"})
-_K_GetDisplayMessagesResponse = frozenset({"status"})
-_K_GetInstalledCertificateIdsRequest = frozenset({"typeOfCertificate"})
-_K_GetInstalledCertificateIdsResponse = frozenset({"certificateHashData", "status"})
-_K_GetLocalListVersionRequest = frozenset()
-_K_GetLocalListVersionResponse = frozenset({"versionNumber"})
-_K_GetLogRequest = frozenset({"log", "logType", "requestId", "retries", "retryInterval"})
-_K_GetLogResponse = frozenset({"filename", "status"})
-_K_GetMonitoringReportRequest = frozenset({"componentVariable", "monitoringCriteria", "requestId"})
-_K_GetMonitoringReportResponse = frozenset({"status"})
-_K_GetReportRequest = frozenset({"componentCriteria", "componentVariable", "requestId"})
-_K_GetReportResponse = frozenset({"status"})
-_K_GetTransactionStatusRequest = frozenset({"transactionId"})
-_K_GetTransactionStatusResponse = frozenset({"messagesInQueue", "ongoingIndicator"})
-_K_GetVariableData = frozenset({"attributeType", "component", "variable"})
-_K_GetVariableResult = frozenset(
+_K_GetBaseReportRequest: frozenset[str] = frozenset({"reportBase", "requestId"})
+_K_GetBaseReportResponse: frozenset[str] = frozenset({"status"})
+_K_GetCertificateStatusRequest: frozenset[str] = frozenset({"ocspRequestData"})
+_K_GetCertificateStatusResponse: frozenset[str] = frozenset({"ocspResult", "status"})
+_K_GetChargingProfilesRequest: frozenset[str] = frozenset(
+    {"chargingProfile", "evseId", "requestId"}
+)
+_K_GetChargingProfilesResponse: frozenset[str] = frozenset({"status"})
+_K_GetCompositeScheduleRequest: frozenset[str] = frozenset(
+    {"chargingRateUnit", "duration", "evseId"}
+)
+_K_GetCompositeScheduleResponse: frozenset[str] = frozenset({"evseId", "schedule", "status"})
+_K_GetDisplayMessagesRequest: frozenset[str] = frozenset({"id", "priority", "requestId", "state"})
+_K_GetDisplayMessagesResponse: frozenset[str] = frozenset({"status"})
+_K_GetInstalledCertificateIdsRequest: frozenset[str] = frozenset({"typeOfCertificate"})
+_K_GetInstalledCertificateIdsResponse: frozenset[str] = frozenset({"certificateHashData", "status"})
+_K_GetLocalListVersionRequest: frozenset[str] = frozenset()
+_K_GetLocalListVersionResponse: frozenset[str] = frozenset({"versionNumber"})
+_K_GetLogRequest: frozenset[str] = frozenset(
+    {"log", "logType", "requestId", "retries", "retryInterval"}
+)
+_K_GetLogResponse: frozenset[str] = frozenset({"filename", "status"})
+_K_GetMonitoringReportRequest: frozenset[str] = frozenset(
+    {"componentVariable", "monitoringCriteria", "requestId"}
+)
+_K_GetMonitoringReportResponse: frozenset[str] = frozenset({"status"})
+_K_GetReportRequest: frozenset[str] = frozenset(
+    {"componentCriteria", "componentVariable", "requestId"}
+)
+_K_GetReportResponse: frozenset[str] = frozenset({"status"})
+_K_GetTransactionStatusRequest: frozenset[str] = frozenset({"transactionId"})
+_K_GetTransactionStatusResponse: frozenset[str] = frozenset({"messagesInQueue", "ongoingIndicator"})
+_K_GetVariableData: frozenset[str] = frozenset({"attributeType", "component", "variable"})
+_K_GetVariableResult: frozenset[str] = frozenset(
     {"attributeStatus", "attributeType", "attributeValue", "component", "variable"}
 )
-_K_GetVariablesRequest = frozenset({"getVariableData"})
-_K_GetVariablesResponse = frozenset({"getVariableResult"})
-_K_GroupIdToken = frozenset({"idToken", "type"})
-_K_HeartbeatRequest = frozenset()
-_K_HeartbeatResponse = frozenset({"currentTime"})
-_K_IdToken = frozenset({"additionalInfo", "idToken", "type"})
-_K_IdTokenInfo = frozenset(
+_K_GetVariablesRequest: frozenset[str] = frozenset({"getVariableData"})
+_K_GetVariablesResponse: frozenset[str] = frozenset({"getVariableResult"})
+_K_GroupIdToken: frozenset[str] = frozenset({"idToken", "type"})
+_K_HeartbeatRequest: frozenset[str] = frozenset()
+_K_HeartbeatResponse: frozenset[str] = frozenset({"currentTime"})
+_K_IdToken: frozenset[str] = frozenset({"additionalInfo", "idToken", "type"})
+_K_IdTokenInfo: frozenset[str] = frozenset(
     {
         "cacheExpiryDateTime",
         "chargingPriority",
@@ -417,13 +431,15 @@ _K_IdTokenInfo = frozenset(
         "status",
     }
 )
-_K_InstallCertificateRequest = frozenset({"certificate", "certificateType"})
-_K_InstallCertificateResponse = frozenset({"status"})
-_K_LogParameters = frozenset({"latestTimestamp", "oldestTimestamp", "remoteLocation"})
-_K_LogStatusNotificationRequest = frozenset({"requestId", "status"})
-_K_LogStatusNotificationResponse = frozenset()
-_K_MessageContent = frozenset({"content", "format", "language"})
-_K_MessageInfo = frozenset(
+_K_InstallCertificateRequest: frozenset[str] = frozenset({"certificate", "certificateType"})
+_K_InstallCertificateResponse: frozenset[str] = frozenset({"status"})
+_K_LogParameters: frozenset[str] = frozenset(
+    {"latestTimestamp", "oldestTimestamp", "remoteLocation"}
+)
+_K_LogStatusNotificationRequest: frozenset[str] = frozenset({"requestId", "status"})
+_K_LogStatusNotificationResponse: frozenset[str] = frozenset()
+_K_MessageContent: frozenset[str] = frozenset({"content", "format", "language"})
+_K_MessageInfo: frozenset[str] = frozenset(
     {
         "display",
         "endDateTime",
@@ -435,106 +451,132 @@ _K_MessageInfo = frozenset(
         "transactionId",
     }
 )
-_K_MeterValue = frozenset({"sampledValue", "timestamp"})
-_K_MeterValuesRequest = frozenset({"evseId", "meterValue"})
-_K_MeterValuesResponse = frozenset()
-_K_Modem = frozenset({"iccid", "imsi"})
-_K_MonitoringData = frozenset({"component", "variable", "variableMonitoring"})
-_K_NetworkConnectionProfile = frozenset(
+_K_MeterValue: frozenset[str] = frozenset({"sampledValue", "timestamp"})
+_K_MeterValuesRequest: frozenset[str] = frozenset({"evseId", "meterValue"})
+_K_MeterValuesResponse: frozenset[str] = frozenset()
+_K_Modem: frozenset[str] = frozenset({"iccid", "imsi"})
+_K_MonitoringData: frozenset[str] = frozenset({"component", "variable", "variableMonitoring"})
+_K_NetworkConnectionProfile: frozenset[str] = frozenset(
     {"apn", "messageTimeout", "ocppCsmsUrl", "ocppInterface", "ocppTransport", "ocppVersion", "vpn"}
 )
-_K_NotifyCentralChargingNeedsRequest = frozenset({"evseId", "saSchedule"})
-_K_NotifyCentralChargingNeedsResponse = frozenset({"status"})
-_K_NotifyChargingLimitRequest = frozenset({"chargingLimit", "chargingSchedule", "evseId"})
-_K_NotifyChargingLimitResponse = frozenset()
-_K_NotifyCustomerInformationRequest = frozenset(
+_K_NotifyCentralChargingNeedsRequest: frozenset[str] = frozenset({"evseId", "saSchedule"})
+_K_NotifyCentralChargingNeedsResponse: frozenset[str] = frozenset({"status"})
+_K_NotifyChargingLimitRequest: frozenset[str] = frozenset(
+    {"chargingLimit", "chargingSchedule", "evseId"}
+)
+_K_NotifyChargingLimitResponse: frozenset[str] = frozenset()
+_K_NotifyCustomerInformationRequest: frozenset[str] = frozenset(
     {"data", "generatedAt", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyCustomerInformationResponse = frozenset()
-_K_NotifyDisplayMessagesRequest = frozenset({"messageInfo", "requestId", "tbc"})
-_K_NotifyDisplayMessagesResponse = frozenset()
-_K_NotifyEVChargingNeedsRequest = frozenset({"chargingNeeds", "evseId", "maxScheduleTuples"})
-_K_NotifyEVChargingNeedsResponse = frozenset({"status"})
-_K_NotifyEVChargingScheduleRequest = frozenset({"chargingSchedule", "evseId", "timeBase"})
-_K_NotifyEVChargingScheduleResponse = frozenset({"status"})
-_K_NotifyEventRequest = frozenset({"eventData", "generatedAt", "seqNo", "tbc"})
-_K_NotifyEventResponse = frozenset()
-_K_NotifyMonitoringReportRequest = frozenset(
+_K_NotifyCustomerInformationResponse: frozenset[str] = frozenset()
+_K_NotifyDisplayMessagesRequest: frozenset[str] = frozenset({"messageInfo", "requestId", "tbc"})
+_K_NotifyDisplayMessagesResponse: frozenset[str] = frozenset()
+_K_NotifyEVChargingNeedsRequest: frozenset[str] = frozenset(
+    {"chargingNeeds", "evseId", "maxScheduleTuples"}
+)
+_K_NotifyEVChargingNeedsResponse: frozenset[str] = frozenset({"status"})
+_K_NotifyEVChargingScheduleRequest: frozenset[str] = frozenset(
+    {"chargingSchedule", "evseId", "timeBase"}
+)
+_K_NotifyEVChargingScheduleResponse: frozenset[str] = frozenset({"status"})
+_K_NotifyEventRequest: frozenset[str] = frozenset({"eventData", "generatedAt", "seqNo", "tbc"})
+_K_NotifyEventResponse: frozenset[str] = frozenset()
+_K_NotifyMonitoringReportRequest: frozenset[str] = frozenset(
     {"generatedAt", "monitor", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyMonitoringReportResponse = frozenset()
-_K_NotifyReportRequest = frozenset({"generatedAt", "reportData", "requestId", "seqNo", "tbc"})
-_K_NotifyReportResponse = frozenset()
-_K_OCSPRequestData = frozenset(
+_K_NotifyMonitoringReportResponse: frozenset[str] = frozenset()
+_K_NotifyReportRequest: frozenset[str] = frozenset(
+    {"generatedAt", "reportData", "requestId", "seqNo", "tbc"}
+)
+_K_NotifyReportResponse: frozenset[str] = frozenset()
+_K_OCSPRequestData: frozenset[str] = frozenset(
     {"hashAlgorithm", "issuerKeyHash", "issuerNameHash", "responderURL", "serialNumber"}
 )
-_K_PMaxSchedule = frozenset({"pMax", "relativeTimeInterval"})
-_K_PublishFirmwareRequest = frozenset({"checksum", "location", "retries"})
-_K_PublishFirmwareResponse = frozenset({"status"})
-_K_PublishFirmwareStatusNotificationRequest = frozenset({"location", "status"})
-_K_PublishFirmwareStatusNotificationResponse = frozenset()
-_K_RelativeTimeInterval = frozenset({"duration", "start"})
-_K_Renegotiate15118ScheduleRequest = frozenset({"evse"})
-_K_Renegotiate15118ScheduleResponse = frozenset({"status"})
-_K_ReportChargingProfilesRequest = frozenset(
+_K_PMaxSchedule: frozenset[str] = frozenset({"pMax", "relativeTimeInterval"})
+_K_PublishFirmwareRequest: frozenset[str] = frozenset({"checksum", "location", "retries"})
+_K_PublishFirmwareResponse: frozenset[str] = frozenset({"status"})
+_K_PublishFirmwareStatusNotificationRequest: frozenset[str] = frozenset({"location", "status"})
+_K_PublishFirmwareStatusNotificationResponse: frozenset[str] = frozenset()
+_K_RelativeTimeInterval: frozenset[str] = frozenset({"duration", "start"})
+_K_Renegotiate15118ScheduleRequest: frozenset[str] = frozenset({"evse"})
+_K_Renegotiate15118ScheduleResponse: frozenset[str] = frozenset({"status"})
+_K_ReportChargingProfilesRequest: frozenset[str] = frozenset(
     {"chargingLimitSource", "chargingProfile", "evseId", "requestId", "tbc"}
 )
-_K_ReportChargingProfilesResponse = frozenset()
-_K_ReportData = frozenset({"component", "variable", "variableAttribute", "variableCharacteristics"})
-_K_RequestStartTransactionRequest = frozenset(
+_K_ReportChargingProfilesResponse: frozenset[str] = frozenset()
+_K_ReportData: frozenset[str] = frozenset(
+    {"component", "variable", "variableAttribute", "variableCharacteristics"}
+)
+_K_RequestStartTransactionRequest: frozenset[str] = frozenset(
     {"chargingProfile", "evseId", "idToken", "remoteStartId"}
 )
-_K_RequestStartTransactionResponse = frozenset({"status", "transactionId"})
-_K_RequestStopTransactionRequest = frozenset({"transactionId"})
-_K_RequestStopTransactionResponse = frozenset({"status"})
-_K_Reservation = frozenset({"connectorCode", "evse", "expiryDateTime", "id"})
-_K_ReservationStatusUpdateRequest = frozenset({"reservationId", "reservationUpdateStatus"})
-_K_ReservationStatusUpdateResponse = frozenset()
-_K_ReserveNowRequest = frozenset({"groupIdToken", "idToken", "reservation"})
-_K_ReserveNowResponse = frozenset({"status"})
-_K_ResetRequest = frozenset({"type"})
-_K_ResetResponse = frozenset({"status"})
-_K_SASchedule = frozenset({"pMaxSchedule", "saScheduleTupleID", "salesTariff"})
-_K_SalesTariff = frozenset({"id", "numEPriceLevels", "salesTariffDescription", "salesTariffEntry"})
-_K_SalesTariffEntry = frozenset({"consumptionCost", "ePriceLevel", "relativeTimeInterval"})
-_K_SampledValue = frozenset(
+_K_RequestStartTransactionResponse: frozenset[str] = frozenset({"status", "transactionId"})
+_K_RequestStopTransactionRequest: frozenset[str] = frozenset({"transactionId"})
+_K_RequestStopTransactionResponse: frozenset[str] = frozenset({"status"})
+_K_Reservation: frozenset[str] = frozenset({"connectorCode", "evse", "expiryDateTime", "id"})
+_K_ReservationStatusUpdateRequest: frozenset[str] = frozenset(
+    {"reservationId", "reservationUpdateStatus"}
+)
+_K_ReservationStatusUpdateResponse: frozenset[str] = frozenset()
+_K_ReserveNowRequest: frozenset[str] = frozenset({"groupIdToken", "idToken", "reservation"})
+_K_ReserveNowResponse: frozenset[str] = frozenset({"status"})
+_K_ResetRequest: frozenset[str] = frozenset({"type"})
+_K_ResetResponse: frozenset[str] = frozenset({"status"})
+_K_SASchedule: frozenset[str] = frozenset({"pMaxSchedule", "saScheduleTupleID", "salesTariff"})
+_K_SalesTariff: frozenset[str] = frozenset(
+    {"id", "numEPriceLevels", "salesTariffDescription", "salesTariffEntry"}
+)
+_K_SalesTariffEntry: frozenset[str] = frozenset(
+    {"consumptionCost", "ePriceLevel", "relativeTimeInterval"}
+)
+_K_SampledValue: frozenset[str] = frozenset(
     {"context", "location", "measurand", "phase", "signedMeterValue", "unitOfMeasure", "value"}
 )
-_K_SecurityEventNotificationRequest = frozenset({"timestamp", "type"})
-_K_SecurityEventNotificationResponse = frozenset()
-_K_SendLocalListRequest = frozenset({"localAuthorizationList", "updateType", "versionNumber"})
-_K_SendLocalListResponse = frozenset({"status"})
-_K_SetChargingProfileRequest = frozenset({"chargingProfile", "evseId"})
-_K_SetChargingProfileResponse = frozenset({"status"})
-_K_SetDisplayMessageRequest = frozenset({"message"})
-_K_SetDisplayMessageResponse = frozenset({"status"})
-_K_SetMonitoringBaseRequest = frozenset({"monitoringBase"})
-_K_SetMonitoringBaseResponse = frozenset({"status"})
-_K_SetMonitoringData = frozenset(
+_K_SecurityEventNotificationRequest: frozenset[str] = frozenset({"timestamp", "type"})
+_K_SecurityEventNotificationResponse: frozenset[str] = frozenset()
+_K_SendLocalListRequest: frozenset[str] = frozenset(
+    {"localAuthorizationList", "updateType", "versionNumber"}
+)
+_K_SendLocalListResponse: frozenset[str] = frozenset({"status"})
+_K_SetChargingProfileRequest: frozenset[str] = frozenset({"chargingProfile", "evseId"})
+_K_SetChargingProfileResponse: frozenset[str] = frozenset({"status"})
+_K_SetDisplayMessageRequest: frozenset[str] = frozenset({"message"})
+_K_SetDisplayMessageResponse: frozenset[str] = frozenset({"status"})
+_K_SetMonitoringBaseRequest: frozenset[str] = frozenset({"monitoringBase"})
+_K_SetMonitoringBaseResponse: frozenset[str] = frozenset({"status"})
+_K_SetMonitoringData: frozenset[str] = frozenset(
     {"component", "id", "severity", "transaction", "type", "value", "variable"}
 )
-_K_SetMonitoringLevelRequest = frozenset({"severity"})
-_K_SetMonitoringLevelResponse = frozenset({"status"})
-_K_SetMonitoringResult = frozenset({"component", "id", "severity", "status", "type", "variable"})
-_K_SetNetworkProfileRequest = frozenset({"configurationSlot", "connectionData"})
-_K_SetNetworkProfileResponse = frozenset({"status"})
-_K_SetVariableData = frozenset({"attributeType", "attributeValue", "component", "variable"})
-_K_SetVariableMonitoringRequest = frozenset({"setMonitoringData"})
-_K_SetVariableMonitoringResponse = frozenset({"setMonitoringResult"})
-_K_SetVariableResult = frozenset({"attributeStatus", "attributeType", "component", "variable"})
-_K_SetVariablesRequest = frozenset({"setVariableData"})
-_K_SetVariablesResponse = frozenset({"setVariableResult"})
-_K_SignCertificateRequest = frozenset({"csr", "typeOfCertificate"})
-_K_SignCertificateResponse = frozenset({"status"})
-_K_SignedMeterValue = frozenset(
+_K_SetMonitoringLevelRequest: frozenset[str] = frozenset({"severity"})
+_K_SetMonitoringLevelResponse: frozenset[str] = frozenset({"status"})
+_K_SetMonitoringResult: frozenset[str] = frozenset(
+    {"component", "id", "severity", "status", "type", "variable"}
+)
+_K_SetNetworkProfileRequest: frozenset[str] = frozenset({"configurationSlot", "connectionData"})
+_K_SetNetworkProfileResponse: frozenset[str] = frozenset({"status"})
+_K_SetVariableData: frozenset[str] = frozenset(
+    {"attributeType", "attributeValue", "component", "variable"}
+)
+_K_SetVariableMonitoringRequest: frozenset[str] = frozenset({"setMonitoringData"})
+_K_SetVariableMonitoringResponse: frozenset[str] = frozenset({"setMonitoringResult"})
+_K_SetVariableResult: frozenset[str] = frozenset(
+    {"attributeStatus", "attributeType", "component", "variable"}
+)
+_K_SetVariablesRequest: frozenset[str] = frozenset({"setVariableData"})
+_K_SetVariablesResponse: frozenset[str] = frozenset({"setVariableResult"})
+_K_SignCertificateRequest: frozenset[str] = frozenset({"csr", "typeOfCertificate"})
+_K_SignCertificateResponse: frozenset[str] = frozenset({"status"})
+_K_SignedMeterValue: frozenset[str] = frozenset(
     {"encodedMeterValue", "encodingMethod", "meterValueSignature", "signatureMethod"}
 )
-_K_StatusNotificationRequest = frozenset({"connectorId", "connectorStatus", "evseId", "timestamp"})
-_K_StatusNotificationResponse = frozenset()
-_K_Transaction = frozenset(
+_K_StatusNotificationRequest: frozenset[str] = frozenset(
+    {"connectorId", "connectorStatus", "evseId", "timestamp"}
+)
+_K_StatusNotificationResponse: frozenset[str] = frozenset()
+_K_Transaction: frozenset[str] = frozenset(
     {"chargingState", "id", "remoteStartId", "stoppedReason", "timeSpentCharging"}
 )
-_K_TransactionEventRequest = frozenset(
+_K_TransactionEventRequest: frozenset[str] = frozenset(
     {
         "cableMaxCurrent",
         "eventType",
@@ -550,55 +592,1844 @@ _K_TransactionEventRequest = frozenset(
         "triggerReason",
     }
 )
-_K_TransactionEventResponse = frozenset(
+_K_TransactionEventResponse: frozenset[str] = frozenset(
     {"chargingPriority", "idTokenInfo", "totalCost", "updatedPersonalMessage"}
 )
-_K_TriggerMessageRequest = frozenset({"evse", "requestedMessage"})
-_K_TriggerMessageResponse = frozenset({"status"})
-_K_UnitOfMeasure = frozenset({"multiplier", "unit"})
-_K_UnlockConnectorRequest = frozenset({"connectorId", "evseId"})
-_K_UnlockConnectorResponse = frozenset({"status"})
-_K_UnpublishFirmwareRequest = frozenset({"checksum"})
-_K_UnpublishFirmwareResponse = frozenset({"status"})
-_K_Update15118EVCertificateRequest = frozenset({"15118SchemaVersion", "exiRequest"})
-_K_Update15118EVCertificateResponse = frozenset({"exiResponse", "status"})
-_K_UpdateFirmwareRequest = frozenset({"firmware", "requestId", "retries", "retryInterval"})
-_K_UpdateFirmwareResponse = frozenset({"status"})
-_K_VPN = frozenset({"group", "key", "password", "server", "type", "user"})
-_K_Variable = frozenset({"instance", "name"})
-_K_VariableAttribute = frozenset({"constant", "mutability", "persistence", "type", "value"})
-_K_VariableCharacteristics = frozenset(
+_K_TriggerMessageRequest: frozenset[str] = frozenset({"evse", "requestedMessage"})
+_K_TriggerMessageResponse: frozenset[str] = frozenset({"status"})
+_K_UnitOfMeasure: frozenset[str] = frozenset({"multiplier", "unit"})
+_K_UnlockConnectorRequest: frozenset[str] = frozenset({"connectorId", "evseId"})
+_K_UnlockConnectorResponse: frozenset[str] = frozenset({"status"})
+_K_UnpublishFirmwareRequest: frozenset[str] = frozenset({"checksum"})
+_K_UnpublishFirmwareResponse: frozenset[str] = frozenset({"status"})
+_K_Update15118EVCertificateRequest: frozenset[str] = frozenset({"15118SchemaVersion", "exiRequest"})
+_K_Update15118EVCertificateResponse: frozenset[str] = frozenset({"exiResponse", "status"})
+_K_UpdateFirmwareRequest: frozenset[str] = frozenset(
+    {"firmware", "requestId", "retries", "retryInterval"}
+)
+_K_UpdateFirmwareResponse: frozenset[str] = frozenset({"status"})
+_K_VPN: frozenset[str] = frozenset({"group", "key", "password", "server", "type", "user"})
+_K_Variable: frozenset[str] = frozenset({"instance", "name"})
+_K_VariableAttribute: frozenset[str] = frozenset(
+    {"constant", "mutability", "persistence", "type", "value"}
+)
+_K_VariableCharacteristics: frozenset[str] = frozenset(
     {"dataType", "maxLimit", "minLimit", "supportsMonitoring", "unit", "valuesList"}
 )
-_K_VariableMonitoring = frozenset({"id", "severity", "transaction", "type", "value"})
+_K_VariableMonitoring: frozenset[str] = frozenset(
+    {"id", "severity", "transaction", "type", "value"}
+)
+
+_new = object.__new__
+_s_ACChargingParameters_energy_amount: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["energy_amount"].__set__
+)
+_s_ACChargingParameters_ev_min_current: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_min_current"].__set__
+)
+_s_ACChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_max_current"].__set__
+)
+_s_ACChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_max_voltage"].__set__
+)
+_s_ACChargingParameters_extra: Callable[[Any, Any], None] = _t.ACChargingParameters.__dict__[
+    "extra"
+].__set__
+_s_APN_apn: Callable[[Any, Any], None] = _t.APN.__dict__["apn"].__set__
+_s_APN_apn_user_name: Callable[[Any, Any], None] = _t.APN.__dict__["apn_user_name"].__set__
+_s_APN_apn_password: Callable[[Any, Any], None] = _t.APN.__dict__["apn_password"].__set__
+_s_APN_sim_pin: Callable[[Any, Any], None] = _t.APN.__dict__["sim_pin"].__set__
+_s_APN_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__["preferred_network"].__set__
+_s_APN_use_only_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__[
+    "use_only_preferred_network"
+].__set__
+_s_APN_apn_authentication: Callable[[Any, Any], None] = _t.APN.__dict__[
+    "apn_authentication"
+].__set__
+_s_APN_extra: Callable[[Any, Any], None] = _t.APN.__dict__["extra"].__set__
+_s_AdditionalInfo_additional_id_token: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
+    "additional_id_token"
+].__set__
+_s_AdditionalInfo_type: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__["type"].__set__
+_s_AdditionalInfo_extra: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__["extra"].__set__
+_s_AuthorizationData_id_token: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_token"
+].__set__
+_s_AuthorizationData_id_token_info: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_token_info"
+].__set__
+_s_AuthorizationData_extra: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "extra"
+].__set__
+_s_AuthorizeRequest_iso15118_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.AuthorizeRequest.__dict__["iso15118_certificate_hash_data"].__set__
+)
+_s_AuthorizeRequest_id_token: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "id_token"
+].__set__
+_s_AuthorizeRequest_evse_id: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "evse_id"
+].__set__
+_s_AuthorizeRequest_extra: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "extra"
+].__set__
+_s_AuthorizeResponse_id_token_info: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "id_token_info"
+].__set__
+_s_AuthorizeResponse_certificate_status: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "certificate_status"
+].__set__
+_s_AuthorizeResponse_evse_id: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "evse_id"
+].__set__
+_s_AuthorizeResponse_extra: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "extra"
+].__set__
+_s_BootNotificationRequest_charging_station: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charging_station"].__set__
+)
+_s_BootNotificationRequest_reason: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
+    "reason"
+].__set__
+_s_BootNotificationRequest_extra: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
+    "extra"
+].__set__
+_s_BootNotificationResponse_current_time: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["current_time"].__set__
+)
+_s_BootNotificationResponse_interval: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["interval"].__set__
+)
+_s_BootNotificationResponse_status: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["status"].__set__
+)
+_s_BootNotificationResponse_extra: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["extra"].__set__
+)
+_s_CancelReservationRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["reservation_id"].__set__
+)
+_s_CancelReservationRequest_extra: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["extra"].__set__
+)
+_s_CancelReservationResponse_status: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["status"].__set__
+)
+_s_CancelReservationResponse_extra: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["extra"].__set__
+)
+_s_CertificateChain_certificate: Callable[[Any, Any], None] = _t.CertificateChain.__dict__[
+    "certificate"
+].__set__
+_s_CertificateChain_child_certificate: Callable[[Any, Any], None] = _t.CertificateChain.__dict__[
+    "child_certificate"
+].__set__
+_s_CertificateChain_extra: Callable[[Any, Any], None] = _t.CertificateChain.__dict__[
+    "extra"
+].__set__
+_s_CertificateHashData_hash_algorithm: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_CertificateHashData_issuer_name_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_name_hash"].__set__
+)
+_s_CertificateHashData_issuer_key_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_key_hash"].__set__
+)
+_s_CertificateHashData_serial_number: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "serial_number"
+].__set__
+_s_CertificateHashData_extra: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "extra"
+].__set__
+_s_CertificateSignedRequest_cert: Callable[[Any, Any], None] = _m.CertificateSignedRequest.__dict__[
+    "cert"
+].__set__
+_s_CertificateSignedRequest_type_of_certificate: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["type_of_certificate"].__set__
+)
+_s_CertificateSignedRequest_extra: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["extra"].__set__
+)
+_s_CertificateSignedResponse_status: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["status"].__set__
+)
+_s_CertificateSignedResponse_extra: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["extra"].__set__
+)
+_s_ChangeAvailabilityRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["evse_id"].__set__
+)
+_s_ChangeAvailabilityRequest_operational_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["operational_status"].__set__
+)
+_s_ChangeAvailabilityRequest_extra: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["extra"].__set__
+)
+_s_ChangeAvailabilityResponse_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["status"].__set__
+)
+_s_ChangeAvailabilityResponse_extra: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["extra"].__set__
+)
+_s_ChargingLimit_charging_limit_source: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "charging_limit_source"
+].__set__
+_s_ChargingLimit_is_grid_critical: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "is_grid_critical"
+].__set__
+_s_ChargingLimit_extra: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__["extra"].__set__
+_s_ChargingNeeds_ac_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "ac_charging_parameters"
+].__set__
+_s_ChargingNeeds_dc_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "dc_charging_parameters"
+].__set__
+_s_ChargingNeeds_requested_energy_transfer: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "requested_energy_transfer"
+].__set__
+_s_ChargingNeeds_departure_time: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "departure_time"
+].__set__
+_s_ChargingNeeds_extra: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__["extra"].__set__
+_s_ChargingProfile_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__["id"].__set__
+_s_ChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ChargingProfile_primary: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "primary"
+].__set__
+_s_ChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfile_charging_profile_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_profile_kind"
+].__set__
+_s_ChargingProfile_recurrency_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "recurrency_kind"
+].__set__
+_s_ChargingProfile_valid_from: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_from"
+].__set__
+_s_ChargingProfile_valid_to: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_to"
+].__set__
+_s_ChargingProfile_charging_schedule: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_schedule"
+].__set__
+_s_ChargingProfile_transaction_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "transaction_id"
+].__set__
+_s_ChargingProfile_extra: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__["extra"].__set__
+_s_ChargingProfileCriterion_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfileCriterion_stack_level: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["stack_level"].__set__
+)
+_s_ChargingProfileCriterion_charging_profile_id: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_profile_id"].__set__
+)
+_s_ChargingProfileCriterion_charging_limit_source: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_limit_source"].__set__
+)
+_s_ChargingProfileCriterion_extra: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["extra"].__set__
+)
+_s_ChargingSchedule_start_schedule: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "start_schedule"
+].__set__
+_s_ChargingSchedule_duration: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "duration"
+].__set__
+_s_ChargingSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "charging_rate_unit"
+].__set__
+_s_ChargingSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedule.__dict__["charging_schedule_period"].__set__
+)
+_s_ChargingSchedule_min_charging_rate: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "min_charging_rate"
+].__set__
+_s_ChargingSchedule_extra: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "extra"
+].__set__
+_s_ChargingScheduleOptionalPeriods_start_schedule: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleOptionalPeriods.__dict__["start_schedule"].__set__
+)
+_s_ChargingScheduleOptionalPeriods_duration: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleOptionalPeriods.__dict__["duration"].__set__
+)
+_s_ChargingScheduleOptionalPeriods_charging_rate_unit: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleOptionalPeriods.__dict__["charging_rate_unit"].__set__
+)
+_s_ChargingScheduleOptionalPeriods_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleOptionalPeriods.__dict__["charging_schedule_period"].__set__
+)
+_s_ChargingScheduleOptionalPeriods_min_charging_rate: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleOptionalPeriods.__dict__["min_charging_rate"].__set__
+)
+_s_ChargingScheduleOptionalPeriods_extra: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleOptionalPeriods.__dict__["extra"].__set__
+)
+_s_ChargingSchedulePeriod_start_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["start_period"].__set__
+)
+_s_ChargingSchedulePeriod_limit: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "limit"
+].__set__
+_s_ChargingSchedulePeriod_number_phases: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["number_phases"].__set__
+)
+_s_ChargingSchedulePeriod_phase_to_use: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["phase_to_use"].__set__
+)
+_s_ChargingSchedulePeriod_extra: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "extra"
+].__set__
+_s_ChargingStation_serial_number: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "serial_number"
+].__set__
+_s_ChargingStation_model: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["model"].__set__
+_s_ChargingStation_modem: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["modem"].__set__
+_s_ChargingStation_vendor_name: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "vendor_name"
+].__set__
+_s_ChargingStation_firmware_version: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "firmware_version"
+].__set__
+_s_ChargingStation_extra: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["extra"].__set__
+_s_ClearCacheRequest_extra: Callable[[Any, Any], None] = _m.ClearCacheRequest.__dict__[
+    "extra"
+].__set__
+_s_ClearCacheResponse_status: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "status"
+].__set__
+_s_ClearCacheResponse_extra: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "extra"
+].__set__
+_s_ClearChargingProfile_id: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "id"
+].__set__
+_s_ClearChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ClearChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ClearChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ClearChargingProfile_extra: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "extra"
+].__set__
+_s_ClearChargingProfileRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["evse_id"].__set__
+)
+_s_ClearChargingProfileRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["charging_profile"].__set__
+)
+_s_ClearChargingProfileRequest_extra: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["extra"].__set__
+)
+_s_ClearChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["status"].__set__
+)
+_s_ClearChargingProfileResponse_extra: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["extra"].__set__
+)
+_s_ClearDisplayMessageRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["id"].__set__
+)
+_s_ClearDisplayMessageRequest_extra: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["extra"].__set__
+)
+_s_ClearDisplayMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["status"].__set__
+)
+_s_ClearDisplayMessageResponse_extra: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["extra"].__set__
+)
+_s_ClearMonitoringResult_id: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "id"
+].__set__
+_s_ClearMonitoringResult_status: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "status"
+].__set__
+_s_ClearMonitoringResult_extra: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "extra"
+].__set__
+_s_ClearVariableMonitoringRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["id"].__set__
+)
+_s_ClearVariableMonitoringRequest_extra: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["extra"].__set__
+)
+_s_ClearVariableMonitoringResponse_clear_monitoring_result: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["clear_monitoring_result"].__set__
+)
+_s_ClearVariableMonitoringResponse_extra: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["extra"].__set__
+)
+_s_ClearedChargingLimitRequest_charging_limit_source: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["charging_limit_source"].__set__
+)
+_s_ClearedChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["evse_id"].__set__
+)
+_s_ClearedChargingLimitRequest_extra: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["extra"].__set__
+)
+_s_ClearedChargingLimitResponse_extra: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitResponse.__dict__["extra"].__set__
+)
+_s_Component_evse: Callable[[Any, Any], None] = _t.Component.__dict__["evse"].__set__
+_s_Component_name: Callable[[Any, Any], None] = _t.Component.__dict__["name"].__set__
+_s_Component_instance: Callable[[Any, Any], None] = _t.Component.__dict__["instance"].__set__
+_s_Component_extra: Callable[[Any, Any], None] = _t.Component.__dict__["extra"].__set__
+_s_ComponentVariable_component: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "component"
+].__set__
+_s_ComponentVariable_variable: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "variable"
+].__set__
+_s_ComponentVariable_extra: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "extra"
+].__set__
+_s_CompositeSchedule_start_date_time: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "start_date_time"
+].__set__
+_s_CompositeSchedule_charging_schedule: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "charging_schedule"
+].__set__
+_s_CompositeSchedule_extra: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "extra"
+].__set__
+_s_ConsumptionCost_start_value: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+    "start_value"
+].__set__
+_s_ConsumptionCost_cost: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__["cost"].__set__
+_s_ConsumptionCost_extra: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__["extra"].__set__
+_s_Cost_cost_kind: Callable[[Any, Any], None] = _t.Cost.__dict__["cost_kind"].__set__
+_s_Cost_amount: Callable[[Any, Any], None] = _t.Cost.__dict__["amount"].__set__
+_s_Cost_amount_multiplier: Callable[[Any, Any], None] = _t.Cost.__dict__[
+    "amount_multiplier"
+].__set__
+_s_Cost_extra: Callable[[Any, Any], None] = _t.Cost.__dict__["extra"].__set__
+_s_CostUpdatedRequest_total_cost: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "total_cost"
+].__set__
+_s_CostUpdatedRequest_transaction_id: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "transaction_id"
+].__set__
+_s_CostUpdatedRequest_extra: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "extra"
+].__set__
+_s_CostUpdatedResponse_extra: Callable[[Any, Any], None] = _m.CostUpdatedResponse.__dict__[
+    "extra"
+].__set__
+_s_CustomerInformationRequest_customer_certificate: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["customer_certificate"].__set__
+)
+_s_CustomerInformationRequest_id_token: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["id_token"].__set__
+)
+_s_CustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["request_id"].__set__
+)
+_s_CustomerInformationRequest_report: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["report"].__set__
+)
+_s_CustomerInformationRequest_clear: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["clear"].__set__
+)
+_s_CustomerInformationRequest_customer_identifier: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["customer_identifier"].__set__
+)
+_s_CustomerInformationRequest_extra: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["extra"].__set__
+)
+_s_CustomerInformationResponse_status: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["status"].__set__
+)
+_s_CustomerInformationResponse_extra: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["extra"].__set__
+)
+_s_DCChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_max_current"].__set__
+)
+_s_DCChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_max_voltage"].__set__
+)
+_s_DCChargingParameters_energy_amount: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["energy_amount"].__set__
+)
+_s_DCChargingParameters_ev_max_power: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "ev_max_power"
+].__set__
+_s_DCChargingParameters_state_of_charge: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["state_of_charge"].__set__
+)
+_s_DCChargingParameters_ev_energy_capacity: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_energy_capacity"].__set__
+)
+_s_DCChargingParameters_full_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "full_soc"
+].__set__
+_s_DCChargingParameters_bulk_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "bulk_soc"
+].__set__
+_s_DCChargingParameters_extra: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "extra"
+].__set__
+_s_DataTransferRequest_message_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "message_id"
+].__set__
+_s_DataTransferRequest_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "data"
+].__set__
+_s_DataTransferRequest_vendor_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "vendor_id"
+].__set__
+_s_DataTransferRequest_extra: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "extra"
+].__set__
+_s_DataTransferResponse_status: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "status"
+].__set__
+_s_DataTransferResponse_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "data"
+].__set__
+_s_DataTransferResponse_extra: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "extra"
+].__set__
+_s_DeleteCertificateRequest_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["certificate_hash_data"].__set__
+)
+_s_DeleteCertificateRequest_extra: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["extra"].__set__
+)
+_s_DeleteCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["status"].__set__
+)
+_s_DeleteCertificateResponse_extra: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["extra"].__set__
+)
+_s_EVSE_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["id"].__set__
+_s_EVSE_connector_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["connector_id"].__set__
+_s_EVSE_extra: Callable[[Any, Any], None] = _t.EVSE.__dict__["extra"].__set__
+_s_EventData_event_id: Callable[[Any, Any], None] = _t.EventData.__dict__["event_id"].__set__
+_s_EventData_timestamp: Callable[[Any, Any], None] = _t.EventData.__dict__["timestamp"].__set__
+_s_EventData_trigger: Callable[[Any, Any], None] = _t.EventData.__dict__["trigger"].__set__
+_s_EventData_cause: Callable[[Any, Any], None] = _t.EventData.__dict__["cause"].__set__
+_s_EventData_actual_value: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "actual_value"
+].__set__
+_s_EventData_tech_code: Callable[[Any, Any], None] = _t.EventData.__dict__["tech_code"].__set__
+_s_EventData_tech_info: Callable[[Any, Any], None] = _t.EventData.__dict__["tech_info"].__set__
+_s_EventData_cleared: Callable[[Any, Any], None] = _t.EventData.__dict__["cleared"].__set__
+_s_EventData_component: Callable[[Any, Any], None] = _t.EventData.__dict__["component"].__set__
+_s_EventData_variable: Callable[[Any, Any], None] = _t.EventData.__dict__["variable"].__set__
+_s_EventData_variable_monitoring_event: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "variable_monitoring_event"
+].__set__
+_s_EventData_extra: Callable[[Any, Any], None] = _t.EventData.__dict__["extra"].__set__
+_s_Firmware_location: Callable[[Any, Any], None] = _t.Firmware.__dict__["location"].__set__
+_s_Firmware_retrieve_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "retrieve_date_time"
+].__set__
+_s_Firmware_install_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "install_date_time"
+].__set__
+_s_Firmware_signing_certificate: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "signing_certificate"
+].__set__
+_s_Firmware_signature: Callable[[Any, Any], None] = _t.Firmware.__dict__["signature"].__set__
+_s_Firmware_extra: Callable[[Any, Any], None] = _t.Firmware.__dict__["extra"].__set__
+_s_FirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_FirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_FirmwareStatusNotificationRequest_extra: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["extra"].__set__
+)
+_s_FirmwareStatusNotificationResponse_extra: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationResponse.__dict__["extra"].__set__
+)
+_s_Get15118EVCertificateRequest_iso15118_schema_version: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["iso15118_schema_version"].__set__
+)
+_s_Get15118EVCertificateRequest_exi_request: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["exi_request"].__set__
+)
+_s_Get15118EVCertificateRequest_extra: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["extra"].__set__
+)
+_s_Get15118EVCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["status"].__set__
+)
+_s_Get15118EVCertificateResponse_sa_provisioning_certificate_chain: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["sa_provisioning_certificate_chain"].__set__
+)
+_s_Get15118EVCertificateResponse_contract_signature_certificate_chain: Callable[
+    [Any, Any], None
+] = _m.Get15118EVCertificateResponse.__dict__["contract_signature_certificate_chain"].__set__
+_s_Get15118EVCertificateResponse_exi_response: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["exi_response"].__set__
+)
+_s_Get15118EVCertificateResponse_extra: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["extra"].__set__
+)
+_s_GetBaseReportRequest_request_id: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetBaseReportRequest_report_base: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "report_base"
+].__set__
+_s_GetBaseReportRequest_extra: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "extra"
+].__set__
+_s_GetBaseReportResponse_status: Callable[[Any, Any], None] = _m.GetBaseReportResponse.__dict__[
+    "status"
+].__set__
+_s_GetBaseReportResponse_extra: Callable[[Any, Any], None] = _m.GetBaseReportResponse.__dict__[
+    "extra"
+].__set__
+_s_GetCertificateStatusRequest_ocsp_request_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["ocsp_request_data"].__set__
+)
+_s_GetCertificateStatusRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["extra"].__set__
+)
+_s_GetCertificateStatusResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["status"].__set__
+)
+_s_GetCertificateStatusResponse_ocsp_result: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["ocsp_result"].__set__
+)
+_s_GetCertificateStatusResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["extra"].__set__
+)
+_s_GetChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["request_id"].__set__
+)
+_s_GetChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["evse_id"].__set__
+)
+_s_GetChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["charging_profile"].__set__
+)
+_s_GetChargingProfilesRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["extra"].__set__
+)
+_s_GetChargingProfilesResponse_status: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["status"].__set__
+)
+_s_GetChargingProfilesResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["extra"].__set__
+)
+_s_GetCompositeScheduleRequest_duration: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["duration"].__set__
+)
+_s_GetCompositeScheduleRequest_charging_rate_unit: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["charging_rate_unit"].__set__
+)
+_s_GetCompositeScheduleRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["evse_id"].__set__
+)
+_s_GetCompositeScheduleRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["extra"].__set__
+)
+_s_GetCompositeScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["status"].__set__
+)
+_s_GetCompositeScheduleResponse_evse_id: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["evse_id"].__set__
+)
+_s_GetCompositeScheduleResponse_schedule: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["schedule"].__set__
+)
+_s_GetCompositeScheduleResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["extra"].__set__
+)
+_s_GetDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["request_id"].__set__
+)
+_s_GetDisplayMessagesRequest_priority: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["priority"].__set__
+)
+_s_GetDisplayMessagesRequest_state: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["state"].__set__
+)
+_s_GetDisplayMessagesRequest_id: Callable[[Any, Any], None] = _m.GetDisplayMessagesRequest.__dict__[
+    "id"
+].__set__
+_s_GetDisplayMessagesRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["extra"].__set__
+)
+_s_GetDisplayMessagesResponse_status: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["status"].__set__
+)
+_s_GetDisplayMessagesResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["extra"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_type_of_certificate: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["type_of_certificate"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["extra"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["certificate_hash_data"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_status: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["status"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["extra"].__set__
+)
+_s_GetLocalListVersionRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionRequest.__dict__["extra"].__set__
+)
+_s_GetLocalListVersionResponse_version_number: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["version_number"].__set__
+)
+_s_GetLocalListVersionResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["extra"].__set__
+)
+_s_GetLogRequest_log: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["log"].__set__
+_s_GetLogRequest_log_type: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "log_type"
+].__set__
+_s_GetLogRequest_request_id: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetLogRequest_retries: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["retries"].__set__
+_s_GetLogRequest_retry_interval: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "retry_interval"
+].__set__
+_s_GetLogRequest_extra: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["extra"].__set__
+_s_GetLogResponse_status: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__["status"].__set__
+_s_GetLogResponse_filename: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "filename"
+].__set__
+_s_GetLogResponse_extra: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__["extra"].__set__
+_s_GetMonitoringReportRequest_component_variable: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["component_variable"].__set__
+)
+_s_GetMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["request_id"].__set__
+)
+_s_GetMonitoringReportRequest_monitoring_criteria: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["monitoring_criteria"].__set__
+)
+_s_GetMonitoringReportRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["extra"].__set__
+)
+_s_GetMonitoringReportResponse_status: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["status"].__set__
+)
+_s_GetMonitoringReportResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["extra"].__set__
+)
+_s_GetReportRequest_component_variable: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "component_variable"
+].__set__
+_s_GetReportRequest_request_id: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetReportRequest_component_criteria: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "component_criteria"
+].__set__
+_s_GetReportRequest_extra: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "extra"
+].__set__
+_s_GetReportResponse_status: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "status"
+].__set__
+_s_GetReportResponse_extra: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "extra"
+].__set__
+_s_GetTransactionStatusRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["transaction_id"].__set__
+)
+_s_GetTransactionStatusRequest_extra: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["extra"].__set__
+)
+_s_GetTransactionStatusResponse_ongoing_indicator: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["ongoing_indicator"].__set__
+)
+_s_GetTransactionStatusResponse_messages_in_queue: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["messages_in_queue"].__set__
+)
+_s_GetTransactionStatusResponse_extra: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["extra"].__set__
+)
+_s_GetVariableData_attribute_type: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "attribute_type"
+].__set__
+_s_GetVariableData_component: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "component"
+].__set__
+_s_GetVariableData_variable: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "variable"
+].__set__
+_s_GetVariableData_extra: Callable[[Any, Any], None] = _t.GetVariableData.__dict__["extra"].__set__
+_s_GetVariableResult_attribute_status: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_status"
+].__set__
+_s_GetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_type"
+].__set__
+_s_GetVariableResult_attribute_value: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_value"
+].__set__
+_s_GetVariableResult_component: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "component"
+].__set__
+_s_GetVariableResult_variable: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "variable"
+].__set__
+_s_GetVariableResult_extra: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "extra"
+].__set__
+_s_GetVariablesRequest_get_variable_data: Callable[[Any, Any], None] = (
+    _m.GetVariablesRequest.__dict__["get_variable_data"].__set__
+)
+_s_GetVariablesRequest_extra: Callable[[Any, Any], None] = _m.GetVariablesRequest.__dict__[
+    "extra"
+].__set__
+_s_GetVariablesResponse_get_variable_result: Callable[[Any, Any], None] = (
+    _m.GetVariablesResponse.__dict__["get_variable_result"].__set__
+)
+_s_GetVariablesResponse_extra: Callable[[Any, Any], None] = _m.GetVariablesResponse.__dict__[
+    "extra"
+].__set__
+_s_GroupIdToken_id_token: Callable[[Any, Any], None] = _t.GroupIdToken.__dict__["id_token"].__set__
+_s_GroupIdToken_type: Callable[[Any, Any], None] = _t.GroupIdToken.__dict__["type"].__set__
+_s_GroupIdToken_extra: Callable[[Any, Any], None] = _t.GroupIdToken.__dict__["extra"].__set__
+_s_HeartbeatRequest_extra: Callable[[Any, Any], None] = _m.HeartbeatRequest.__dict__[
+    "extra"
+].__set__
+_s_HeartbeatResponse_current_time: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "current_time"
+].__set__
+_s_HeartbeatResponse_extra: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "extra"
+].__set__
+_s_IdToken_additional_info: Callable[[Any, Any], None] = _t.IdToken.__dict__[
+    "additional_info"
+].__set__
+_s_IdToken_id_token: Callable[[Any, Any], None] = _t.IdToken.__dict__["id_token"].__set__
+_s_IdToken_type: Callable[[Any, Any], None] = _t.IdToken.__dict__["type"].__set__
+_s_IdToken_extra: Callable[[Any, Any], None] = _t.IdToken.__dict__["extra"].__set__
+_s_IdTokenInfo_status: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["status"].__set__
+_s_IdTokenInfo_cache_expiry_date_time: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "cache_expiry_date_time"
+].__set__
+_s_IdTokenInfo_charging_priority: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "charging_priority"
+].__set__
+_s_IdTokenInfo_group_id_token: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "group_id_token"
+].__set__
+_s_IdTokenInfo_language1: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["language1"].__set__
+_s_IdTokenInfo_language2: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["language2"].__set__
+_s_IdTokenInfo_personal_message: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "personal_message"
+].__set__
+_s_IdTokenInfo_extra: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["extra"].__set__
+_s_InstallCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate_type"].__set__
+)
+_s_InstallCertificateRequest_certificate: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate"].__set__
+)
+_s_InstallCertificateRequest_extra: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["extra"].__set__
+)
+_s_InstallCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["status"].__set__
+)
+_s_InstallCertificateResponse_extra: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["extra"].__set__
+)
+_s_LogParameters_remote_location: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "remote_location"
+].__set__
+_s_LogParameters_oldest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "oldest_timestamp"
+].__set__
+_s_LogParameters_latest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "latest_timestamp"
+].__set__
+_s_LogParameters_extra: Callable[[Any, Any], None] = _t.LogParameters.__dict__["extra"].__set__
+_s_LogStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_LogStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_LogStatusNotificationRequest_extra: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["extra"].__set__
+)
+_s_LogStatusNotificationResponse_extra: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationResponse.__dict__["extra"].__set__
+)
+_s_MessageContent_format: Callable[[Any, Any], None] = _t.MessageContent.__dict__["format"].__set__
+_s_MessageContent_language: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "language"
+].__set__
+_s_MessageContent_content: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "content"
+].__set__
+_s_MessageContent_extra: Callable[[Any, Any], None] = _t.MessageContent.__dict__["extra"].__set__
+_s_MessageInfo_display: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["display"].__set__
+_s_MessageInfo_id: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["id"].__set__
+_s_MessageInfo_priority: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["priority"].__set__
+_s_MessageInfo_state: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["state"].__set__
+_s_MessageInfo_start_date_time: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "start_date_time"
+].__set__
+_s_MessageInfo_end_date_time: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "end_date_time"
+].__set__
+_s_MessageInfo_transaction_id: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "transaction_id"
+].__set__
+_s_MessageInfo_message: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["message"].__set__
+_s_MessageInfo_extra: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["extra"].__set__
+_s_MeterValue_sampled_value: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+    "sampled_value"
+].__set__
+_s_MeterValue_timestamp: Callable[[Any, Any], None] = _t.MeterValue.__dict__["timestamp"].__set__
+_s_MeterValue_extra: Callable[[Any, Any], None] = _t.MeterValue.__dict__["extra"].__set__
+_s_MeterValuesRequest_evse_id: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "evse_id"
+].__set__
+_s_MeterValuesRequest_meter_value: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "meter_value"
+].__set__
+_s_MeterValuesRequest_extra: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "extra"
+].__set__
+_s_MeterValuesResponse_extra: Callable[[Any, Any], None] = _m.MeterValuesResponse.__dict__[
+    "extra"
+].__set__
+_s_Modem_iccid: Callable[[Any, Any], None] = _t.Modem.__dict__["iccid"].__set__
+_s_Modem_imsi: Callable[[Any, Any], None] = _t.Modem.__dict__["imsi"].__set__
+_s_Modem_extra: Callable[[Any, Any], None] = _t.Modem.__dict__["extra"].__set__
+_s_MonitoringData_component: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "component"
+].__set__
+_s_MonitoringData_variable: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "variable"
+].__set__
+_s_MonitoringData_variable_monitoring: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "variable_monitoring"
+].__set__
+_s_MonitoringData_extra: Callable[[Any, Any], None] = _t.MonitoringData.__dict__["extra"].__set__
+_s_NetworkConnectionProfile_apn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
+    "apn"
+].__set__
+_s_NetworkConnectionProfile_ocpp_version: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_version"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_transport: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_transport"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_csms_url: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_csms_url"].__set__
+)
+_s_NetworkConnectionProfile_message_timeout: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["message_timeout"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_interface: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_interface"].__set__
+)
+_s_NetworkConnectionProfile_vpn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
+    "vpn"
+].__set__
+_s_NetworkConnectionProfile_extra: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["extra"].__set__
+)
+_s_NotifyCentralChargingNeedsRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyCentralChargingNeedsRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyCentralChargingNeedsRequest_sa_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyCentralChargingNeedsRequest.__dict__["sa_schedule"].__set__
+)
+_s_NotifyCentralChargingNeedsRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyCentralChargingNeedsRequest.__dict__["extra"].__set__
+)
+_s_NotifyCentralChargingNeedsResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyCentralChargingNeedsResponse.__dict__["status"].__set__
+)
+_s_NotifyCentralChargingNeedsResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyCentralChargingNeedsResponse.__dict__["extra"].__set__
+)
+_s_NotifyChargingLimitRequest_charging_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["charging_schedule"].__set__
+)
+_s_NotifyChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyChargingLimitRequest_charging_limit: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["charging_limit"].__set__
+)
+_s_NotifyChargingLimitRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["extra"].__set__
+)
+_s_NotifyChargingLimitResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitResponse.__dict__["extra"].__set__
+)
+_s_NotifyCustomerInformationRequest_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["data"].__set__
+)
+_s_NotifyCustomerInformationRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["tbc"].__set__
+)
+_s_NotifyCustomerInformationRequest_seq_no: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["seq_no"].__set__
+)
+_s_NotifyCustomerInformationRequest_generated_at: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["generated_at"].__set__
+)
+_s_NotifyCustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["request_id"].__set__
+)
+_s_NotifyCustomerInformationRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["extra"].__set__
+)
+_s_NotifyCustomerInformationResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationResponse.__dict__["extra"].__set__
+)
+_s_NotifyDisplayMessagesRequest_message_info: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["message_info"].__set__
+)
+_s_NotifyDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["request_id"].__set__
+)
+_s_NotifyDisplayMessagesRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["tbc"].__set__
+)
+_s_NotifyDisplayMessagesRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["extra"].__set__
+)
+_s_NotifyDisplayMessagesResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesResponse.__dict__["extra"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_max_schedule_tuples: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["max_schedule_tuples"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_charging_needs: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["charging_needs"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["extra"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["status"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["extra"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_time_base: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["time_base"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_charging_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["charging_schedule"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["extra"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["status"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["extra"].__set__
+)
+_s_NotifyEventRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "generated_at"
+].__set__
+_s_NotifyEventRequest_tbc: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "tbc"
+].__set__
+_s_NotifyEventRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "seq_no"
+].__set__
+_s_NotifyEventRequest_event_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "event_data"
+].__set__
+_s_NotifyEventRequest_extra: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "extra"
+].__set__
+_s_NotifyEventResponse_extra: Callable[[Any, Any], None] = _m.NotifyEventResponse.__dict__[
+    "extra"
+].__set__
+_s_NotifyMonitoringReportRequest_monitor: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["monitor"].__set__
+)
+_s_NotifyMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["request_id"].__set__
+)
+_s_NotifyMonitoringReportRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["tbc"].__set__
+)
+_s_NotifyMonitoringReportRequest_seq_no: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["seq_no"].__set__
+)
+_s_NotifyMonitoringReportRequest_generated_at: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["generated_at"].__set__
+)
+_s_NotifyMonitoringReportRequest_extra: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["extra"].__set__
+)
+_s_NotifyMonitoringReportResponse_extra: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportResponse.__dict__["extra"].__set__
+)
+_s_NotifyReportRequest_request_id: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_NotifyReportRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "generated_at"
+].__set__
+_s_NotifyReportRequest_report_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "report_data"
+].__set__
+_s_NotifyReportRequest_tbc: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "tbc"
+].__set__
+_s_NotifyReportRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "seq_no"
+].__set__
+_s_NotifyReportRequest_extra: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "extra"
+].__set__
+_s_NotifyReportResponse_extra: Callable[[Any, Any], None] = _m.NotifyReportResponse.__dict__[
+    "extra"
+].__set__
+_s_OCSPRequestData_hash_algorithm: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_OCSPRequestData_issuer_name_hash: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "issuer_name_hash"
+].__set__
+_s_OCSPRequestData_issuer_key_hash: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "issuer_key_hash"
+].__set__
+_s_OCSPRequestData_serial_number: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "serial_number"
+].__set__
+_s_OCSPRequestData_responder_url: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "responder_url"
+].__set__
+_s_OCSPRequestData_extra: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__["extra"].__set__
+_s_PMaxSchedule_relative_time_interval: Callable[[Any, Any], None] = _t.PMaxSchedule.__dict__[
+    "relative_time_interval"
+].__set__
+_s_PMaxSchedule_p_max: Callable[[Any, Any], None] = _t.PMaxSchedule.__dict__["p_max"].__set__
+_s_PMaxSchedule_extra: Callable[[Any, Any], None] = _t.PMaxSchedule.__dict__["extra"].__set__
+_s_PublishFirmwareRequest_location: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "location"
+].__set__
+_s_PublishFirmwareRequest_retries: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_PublishFirmwareRequest_checksum: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "checksum"
+].__set__
+_s_PublishFirmwareRequest_extra: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "extra"
+].__set__
+_s_PublishFirmwareResponse_status: Callable[[Any, Any], None] = _m.PublishFirmwareResponse.__dict__[
+    "status"
+].__set__
+_s_PublishFirmwareResponse_extra: Callable[[Any, Any], None] = _m.PublishFirmwareResponse.__dict__[
+    "extra"
+].__set__
+_s_PublishFirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_location: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["location"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_extra: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["extra"].__set__
+)
+_s_PublishFirmwareStatusNotificationResponse_extra: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationResponse.__dict__["extra"].__set__
+)
+_s_RelativeTimeInterval_start: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "start"
+].__set__
+_s_RelativeTimeInterval_duration: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "duration"
+].__set__
+_s_RelativeTimeInterval_extra: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "extra"
+].__set__
+_s_Renegotiate15118ScheduleRequest_evse: Callable[[Any, Any], None] = (
+    _m.Renegotiate15118ScheduleRequest.__dict__["evse"].__set__
+)
+_s_Renegotiate15118ScheduleRequest_extra: Callable[[Any, Any], None] = (
+    _m.Renegotiate15118ScheduleRequest.__dict__["extra"].__set__
+)
+_s_Renegotiate15118ScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.Renegotiate15118ScheduleResponse.__dict__["status"].__set__
+)
+_s_Renegotiate15118ScheduleResponse_extra: Callable[[Any, Any], None] = (
+    _m.Renegotiate15118ScheduleResponse.__dict__["extra"].__set__
+)
+_s_ReportChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["request_id"].__set__
+)
+_s_ReportChargingProfilesRequest_charging_limit_source: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["charging_limit_source"].__set__
+)
+_s_ReportChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["charging_profile"].__set__
+)
+_s_ReportChargingProfilesRequest_tbc: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["tbc"].__set__
+)
+_s_ReportChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["evse_id"].__set__
+)
+_s_ReportChargingProfilesRequest_extra: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["extra"].__set__
+)
+_s_ReportChargingProfilesResponse_extra: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesResponse.__dict__["extra"].__set__
+)
+_s_ReportData_component: Callable[[Any, Any], None] = _t.ReportData.__dict__["component"].__set__
+_s_ReportData_variable: Callable[[Any, Any], None] = _t.ReportData.__dict__["variable"].__set__
+_s_ReportData_variable_attribute: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "variable_attribute"
+].__set__
+_s_ReportData_variable_characteristics: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "variable_characteristics"
+].__set__
+_s_ReportData_extra: Callable[[Any, Any], None] = _t.ReportData.__dict__["extra"].__set__
+_s_RequestStartTransactionRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["evse_id"].__set__
+)
+_s_RequestStartTransactionRequest_id_token: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["id_token"].__set__
+)
+_s_RequestStartTransactionRequest_remote_start_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["remote_start_id"].__set__
+)
+_s_RequestStartTransactionRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["charging_profile"].__set__
+)
+_s_RequestStartTransactionRequest_extra: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["extra"].__set__
+)
+_s_RequestStartTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["status"].__set__
+)
+_s_RequestStartTransactionResponse_transaction_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["transaction_id"].__set__
+)
+_s_RequestStartTransactionResponse_extra: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["extra"].__set__
+)
+_s_RequestStopTransactionRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["transaction_id"].__set__
+)
+_s_RequestStopTransactionRequest_extra: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["extra"].__set__
+)
+_s_RequestStopTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["status"].__set__
+)
+_s_RequestStopTransactionResponse_extra: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["extra"].__set__
+)
+_s_Reservation_evse: Callable[[Any, Any], None] = _t.Reservation.__dict__["evse"].__set__
+_s_Reservation_id: Callable[[Any, Any], None] = _t.Reservation.__dict__["id"].__set__
+_s_Reservation_expiry_date_time: Callable[[Any, Any], None] = _t.Reservation.__dict__[
+    "expiry_date_time"
+].__set__
+_s_Reservation_connector_code: Callable[[Any, Any], None] = _t.Reservation.__dict__[
+    "connector_code"
+].__set__
+_s_Reservation_extra: Callable[[Any, Any], None] = _t.Reservation.__dict__["extra"].__set__
+_s_ReservationStatusUpdateRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["reservation_id"].__set__
+)
+_s_ReservationStatusUpdateRequest_reservation_update_status: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["reservation_update_status"].__set__
+)
+_s_ReservationStatusUpdateRequest_extra: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["extra"].__set__
+)
+_s_ReservationStatusUpdateResponse_extra: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateResponse.__dict__["extra"].__set__
+)
+_s_ReserveNowRequest_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "id_token"
+].__set__
+_s_ReserveNowRequest_group_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "group_id_token"
+].__set__
+_s_ReserveNowRequest_reservation: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "reservation"
+].__set__
+_s_ReserveNowRequest_extra: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "extra"
+].__set__
+_s_ReserveNowResponse_status: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "status"
+].__set__
+_s_ReserveNowResponse_extra: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "extra"
+].__set__
+_s_ResetRequest_type: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["type"].__set__
+_s_ResetRequest_extra: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["extra"].__set__
+_s_ResetResponse_status: Callable[[Any, Any], None] = _m.ResetResponse.__dict__["status"].__set__
+_s_ResetResponse_extra: Callable[[Any, Any], None] = _m.ResetResponse.__dict__["extra"].__set__
+_s_SASchedule_p_max_schedule: Callable[[Any, Any], None] = _t.SASchedule.__dict__[
+    "p_max_schedule"
+].__set__
+_s_SASchedule_sa_schedule_tuple_id: Callable[[Any, Any], None] = _t.SASchedule.__dict__[
+    "sa_schedule_tuple_id"
+].__set__
+_s_SASchedule_sales_tariff: Callable[[Any, Any], None] = _t.SASchedule.__dict__[
+    "sales_tariff"
+].__set__
+_s_SASchedule_extra: Callable[[Any, Any], None] = _t.SASchedule.__dict__["extra"].__set__
+_s_SalesTariff_id: Callable[[Any, Any], None] = _t.SalesTariff.__dict__["id"].__set__
+_s_SalesTariff_sales_tariff_description: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "sales_tariff_description"
+].__set__
+_s_SalesTariff_num_e_price_levels: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "num_e_price_levels"
+].__set__
+_s_SalesTariff_sales_tariff_entry: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "sales_tariff_entry"
+].__set__
+_s_SalesTariff_extra: Callable[[Any, Any], None] = _t.SalesTariff.__dict__["extra"].__set__
+_s_SalesTariffEntry_relative_time_interval: Callable[[Any, Any], None] = (
+    _t.SalesTariffEntry.__dict__["relative_time_interval"].__set__
+)
+_s_SalesTariffEntry_e_price_level: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "e_price_level"
+].__set__
+_s_SalesTariffEntry_consumption_cost: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "consumption_cost"
+].__set__
+_s_SalesTariffEntry_extra: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "extra"
+].__set__
+_s_SampledValue_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__["value"].__set__
+_s_SampledValue_context: Callable[[Any, Any], None] = _t.SampledValue.__dict__["context"].__set__
+_s_SampledValue_measurand: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "measurand"
+].__set__
+_s_SampledValue_phase: Callable[[Any, Any], None] = _t.SampledValue.__dict__["phase"].__set__
+_s_SampledValue_location: Callable[[Any, Any], None] = _t.SampledValue.__dict__["location"].__set__
+_s_SampledValue_signed_meter_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "signed_meter_value"
+].__set__
+_s_SampledValue_unit_of_measure: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "unit_of_measure"
+].__set__
+_s_SampledValue_extra: Callable[[Any, Any], None] = _t.SampledValue.__dict__["extra"].__set__
+_s_SecurityEventNotificationRequest_type: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["type"].__set__
+)
+_s_SecurityEventNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_SecurityEventNotificationRequest_extra: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["extra"].__set__
+)
+_s_SecurityEventNotificationResponse_extra: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationResponse.__dict__["extra"].__set__
+)
+_s_SendLocalListRequest_local_authorization_list: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["local_authorization_list"].__set__
+)
+_s_SendLocalListRequest_version_number: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["version_number"].__set__
+)
+_s_SendLocalListRequest_update_type: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "update_type"
+].__set__
+_s_SendLocalListRequest_extra: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "extra"
+].__set__
+_s_SendLocalListResponse_status: Callable[[Any, Any], None] = _m.SendLocalListResponse.__dict__[
+    "status"
+].__set__
+_s_SendLocalListResponse_extra: Callable[[Any, Any], None] = _m.SendLocalListResponse.__dict__[
+    "extra"
+].__set__
+_s_SetChargingProfileRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["evse_id"].__set__
+)
+_s_SetChargingProfileRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["charging_profile"].__set__
+)
+_s_SetChargingProfileRequest_extra: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["extra"].__set__
+)
+_s_SetChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["status"].__set__
+)
+_s_SetChargingProfileResponse_extra: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["extra"].__set__
+)
+_s_SetDisplayMessageRequest_message: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["message"].__set__
+)
+_s_SetDisplayMessageRequest_extra: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["extra"].__set__
+)
+_s_SetDisplayMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["status"].__set__
+)
+_s_SetDisplayMessageResponse_extra: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["extra"].__set__
+)
+_s_SetMonitoringBaseRequest_monitoring_base: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["monitoring_base"].__set__
+)
+_s_SetMonitoringBaseRequest_extra: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["extra"].__set__
+)
+_s_SetMonitoringBaseResponse_status: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["status"].__set__
+)
+_s_SetMonitoringBaseResponse_extra: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["extra"].__set__
+)
+_s_SetMonitoringData_id: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__["id"].__set__
+_s_SetMonitoringData_value: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "value"
+].__set__
+_s_SetMonitoringData_type: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "type"
+].__set__
+_s_SetMonitoringData_severity: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "severity"
+].__set__
+_s_SetMonitoringData_transaction: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "transaction"
+].__set__
+_s_SetMonitoringData_component: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "component"
+].__set__
+_s_SetMonitoringData_variable: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "variable"
+].__set__
+_s_SetMonitoringData_extra: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "extra"
+].__set__
+_s_SetMonitoringLevelRequest_severity: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["severity"].__set__
+)
+_s_SetMonitoringLevelRequest_extra: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["extra"].__set__
+)
+_s_SetMonitoringLevelResponse_status: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["status"].__set__
+)
+_s_SetMonitoringLevelResponse_extra: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["extra"].__set__
+)
+_s_SetMonitoringResult_id: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "id"
+].__set__
+_s_SetMonitoringResult_type: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "type"
+].__set__
+_s_SetMonitoringResult_severity: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "severity"
+].__set__
+_s_SetMonitoringResult_status: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "status"
+].__set__
+_s_SetMonitoringResult_component: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "component"
+].__set__
+_s_SetMonitoringResult_variable: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "variable"
+].__set__
+_s_SetMonitoringResult_extra: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "extra"
+].__set__
+_s_SetNetworkProfileRequest_configuration_slot: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["configuration_slot"].__set__
+)
+_s_SetNetworkProfileRequest_connection_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["connection_data"].__set__
+)
+_s_SetNetworkProfileRequest_extra: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["extra"].__set__
+)
+_s_SetNetworkProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["status"].__set__
+)
+_s_SetNetworkProfileResponse_extra: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["extra"].__set__
+)
+_s_SetVariableData_attribute_type: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "attribute_type"
+].__set__
+_s_SetVariableData_attribute_value: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "attribute_value"
+].__set__
+_s_SetVariableData_component: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "component"
+].__set__
+_s_SetVariableData_variable: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "variable"
+].__set__
+_s_SetVariableData_extra: Callable[[Any, Any], None] = _t.SetVariableData.__dict__["extra"].__set__
+_s_SetVariableMonitoringRequest_set_monitoring_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["set_monitoring_data"].__set__
+)
+_s_SetVariableMonitoringRequest_extra: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["extra"].__set__
+)
+_s_SetVariableMonitoringResponse_set_monitoring_result: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["set_monitoring_result"].__set__
+)
+_s_SetVariableMonitoringResponse_extra: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["extra"].__set__
+)
+_s_SetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "attribute_type"
+].__set__
+_s_SetVariableResult_attribute_status: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "attribute_status"
+].__set__
+_s_SetVariableResult_component: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "component"
+].__set__
+_s_SetVariableResult_variable: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "variable"
+].__set__
+_s_SetVariableResult_extra: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "extra"
+].__set__
+_s_SetVariablesRequest_set_variable_data: Callable[[Any, Any], None] = (
+    _m.SetVariablesRequest.__dict__["set_variable_data"].__set__
+)
+_s_SetVariablesRequest_extra: Callable[[Any, Any], None] = _m.SetVariablesRequest.__dict__[
+    "extra"
+].__set__
+_s_SetVariablesResponse_set_variable_result: Callable[[Any, Any], None] = (
+    _m.SetVariablesResponse.__dict__["set_variable_result"].__set__
+)
+_s_SetVariablesResponse_extra: Callable[[Any, Any], None] = _m.SetVariablesResponse.__dict__[
+    "extra"
+].__set__
+_s_SignCertificateRequest_csr: Callable[[Any, Any], None] = _m.SignCertificateRequest.__dict__[
+    "csr"
+].__set__
+_s_SignCertificateRequest_type_of_certificate: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["type_of_certificate"].__set__
+)
+_s_SignCertificateRequest_extra: Callable[[Any, Any], None] = _m.SignCertificateRequest.__dict__[
+    "extra"
+].__set__
+_s_SignCertificateResponse_status: Callable[[Any, Any], None] = _m.SignCertificateResponse.__dict__[
+    "status"
+].__set__
+_s_SignCertificateResponse_extra: Callable[[Any, Any], None] = _m.SignCertificateResponse.__dict__[
+    "extra"
+].__set__
+_s_SignedMeterValue_meter_value_signature: Callable[[Any, Any], None] = (
+    _t.SignedMeterValue.__dict__["meter_value_signature"].__set__
+)
+_s_SignedMeterValue_signature_method: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "signature_method"
+].__set__
+_s_SignedMeterValue_encoding_method: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "encoding_method"
+].__set__
+_s_SignedMeterValue_encoded_meter_value: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "encoded_meter_value"
+].__set__
+_s_SignedMeterValue_extra: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "extra"
+].__set__
+_s_StatusNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_StatusNotificationRequest_connector_status: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_status"].__set__
+)
+_s_StatusNotificationRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["evse_id"].__set__
+)
+_s_StatusNotificationRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_id"].__set__
+)
+_s_StatusNotificationRequest_extra: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["extra"].__set__
+)
+_s_StatusNotificationResponse_extra: Callable[[Any, Any], None] = (
+    _m.StatusNotificationResponse.__dict__["extra"].__set__
+)
+_s_Transaction_id: Callable[[Any, Any], None] = _t.Transaction.__dict__["id"].__set__
+_s_Transaction_charging_state: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "charging_state"
+].__set__
+_s_Transaction_time_spent_charging: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "time_spent_charging"
+].__set__
+_s_Transaction_stopped_reason: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "stopped_reason"
+].__set__
+_s_Transaction_remote_start_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "remote_start_id"
+].__set__
+_s_Transaction_extra: Callable[[Any, Any], None] = _t.Transaction.__dict__["extra"].__set__
+_s_TransactionEventRequest_event_type: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["event_type"].__set__
+)
+_s_TransactionEventRequest_meter_value: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["meter_value"].__set__
+)
+_s_TransactionEventRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["timestamp"].__set__
+)
+_s_TransactionEventRequest_trigger_reason: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["trigger_reason"].__set__
+)
+_s_TransactionEventRequest_seq_no: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "seq_no"
+].__set__
+_s_TransactionEventRequest_offline: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["offline"].__set__
+)
+_s_TransactionEventRequest_number_of_phases_used: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["number_of_phases_used"].__set__
+)
+_s_TransactionEventRequest_cable_max_current: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["cable_max_current"].__set__
+)
+_s_TransactionEventRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["reservation_id"].__set__
+)
+_s_TransactionEventRequest_transaction_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["transaction_data"].__set__
+)
+_s_TransactionEventRequest_evse: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "evse"
+].__set__
+_s_TransactionEventRequest_id_token: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["id_token"].__set__
+)
+_s_TransactionEventRequest_extra: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "extra"
+].__set__
+_s_TransactionEventResponse_total_cost: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["total_cost"].__set__
+)
+_s_TransactionEventResponse_charging_priority: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["charging_priority"].__set__
+)
+_s_TransactionEventResponse_id_token_info: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["id_token_info"].__set__
+)
+_s_TransactionEventResponse_updated_personal_message: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["updated_personal_message"].__set__
+)
+_s_TransactionEventResponse_extra: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["extra"].__set__
+)
+_s_TriggerMessageRequest_evse: Callable[[Any, Any], None] = _m.TriggerMessageRequest.__dict__[
+    "evse"
+].__set__
+_s_TriggerMessageRequest_requested_message: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["requested_message"].__set__
+)
+_s_TriggerMessageRequest_extra: Callable[[Any, Any], None] = _m.TriggerMessageRequest.__dict__[
+    "extra"
+].__set__
+_s_TriggerMessageResponse_status: Callable[[Any, Any], None] = _m.TriggerMessageResponse.__dict__[
+    "status"
+].__set__
+_s_TriggerMessageResponse_extra: Callable[[Any, Any], None] = _m.TriggerMessageResponse.__dict__[
+    "extra"
+].__set__
+_s_UnitOfMeasure_unit: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__["unit"].__set__
+_s_UnitOfMeasure_multiplier: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
+    "multiplier"
+].__set__
+_s_UnitOfMeasure_extra: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__["extra"].__set__
+_s_UnlockConnectorRequest_evse_id: Callable[[Any, Any], None] = _m.UnlockConnectorRequest.__dict__[
+    "evse_id"
+].__set__
+_s_UnlockConnectorRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["connector_id"].__set__
+)
+_s_UnlockConnectorRequest_extra: Callable[[Any, Any], None] = _m.UnlockConnectorRequest.__dict__[
+    "extra"
+].__set__
+_s_UnlockConnectorResponse_status: Callable[[Any, Any], None] = _m.UnlockConnectorResponse.__dict__[
+    "status"
+].__set__
+_s_UnlockConnectorResponse_extra: Callable[[Any, Any], None] = _m.UnlockConnectorResponse.__dict__[
+    "extra"
+].__set__
+_s_UnpublishFirmwareRequest_checksum: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["checksum"].__set__
+)
+_s_UnpublishFirmwareRequest_extra: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["extra"].__set__
+)
+_s_UnpublishFirmwareResponse_status: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["status"].__set__
+)
+_s_UnpublishFirmwareResponse_extra: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["extra"].__set__
+)
+_s_Update15118EVCertificateRequest_iso15118_schema_version: Callable[[Any, Any], None] = (
+    _m.Update15118EVCertificateRequest.__dict__["iso15118_schema_version"].__set__
+)
+_s_Update15118EVCertificateRequest_exi_request: Callable[[Any, Any], None] = (
+    _m.Update15118EVCertificateRequest.__dict__["exi_request"].__set__
+)
+_s_Update15118EVCertificateRequest_extra: Callable[[Any, Any], None] = (
+    _m.Update15118EVCertificateRequest.__dict__["extra"].__set__
+)
+_s_Update15118EVCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.Update15118EVCertificateResponse.__dict__["status"].__set__
+)
+_s_Update15118EVCertificateResponse_exi_response: Callable[[Any, Any], None] = (
+    _m.Update15118EVCertificateResponse.__dict__["exi_response"].__set__
+)
+_s_Update15118EVCertificateResponse_extra: Callable[[Any, Any], None] = (
+    _m.Update15118EVCertificateResponse.__dict__["extra"].__set__
+)
+_s_UpdateFirmwareRequest_retries: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_UpdateFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["retry_interval"].__set__
+)
+_s_UpdateFirmwareRequest_request_id: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "request_id"
+].__set__
+_s_UpdateFirmwareRequest_firmware: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "firmware"
+].__set__
+_s_UpdateFirmwareRequest_extra: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "extra"
+].__set__
+_s_UpdateFirmwareResponse_status: Callable[[Any, Any], None] = _m.UpdateFirmwareResponse.__dict__[
+    "status"
+].__set__
+_s_UpdateFirmwareResponse_extra: Callable[[Any, Any], None] = _m.UpdateFirmwareResponse.__dict__[
+    "extra"
+].__set__
+_s_VPN_server: Callable[[Any, Any], None] = _t.VPN.__dict__["server"].__set__
+_s_VPN_user: Callable[[Any, Any], None] = _t.VPN.__dict__["user"].__set__
+_s_VPN_group: Callable[[Any, Any], None] = _t.VPN.__dict__["group"].__set__
+_s_VPN_password: Callable[[Any, Any], None] = _t.VPN.__dict__["password"].__set__
+_s_VPN_key: Callable[[Any, Any], None] = _t.VPN.__dict__["key"].__set__
+_s_VPN_type: Callable[[Any, Any], None] = _t.VPN.__dict__["type"].__set__
+_s_VPN_extra: Callable[[Any, Any], None] = _t.VPN.__dict__["extra"].__set__
+_s_Variable_name: Callable[[Any, Any], None] = _t.Variable.__dict__["name"].__set__
+_s_Variable_instance: Callable[[Any, Any], None] = _t.Variable.__dict__["instance"].__set__
+_s_Variable_extra: Callable[[Any, Any], None] = _t.Variable.__dict__["extra"].__set__
+_s_VariableAttribute_type: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "type"
+].__set__
+_s_VariableAttribute_value: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "value"
+].__set__
+_s_VariableAttribute_mutability: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "mutability"
+].__set__
+_s_VariableAttribute_persistence: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "persistence"
+].__set__
+_s_VariableAttribute_constant: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "constant"
+].__set__
+_s_VariableAttribute_extra: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "extra"
+].__set__
+_s_VariableCharacteristics_unit: Callable[[Any, Any], None] = _t.VariableCharacteristics.__dict__[
+    "unit"
+].__set__
+_s_VariableCharacteristics_data_type: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["data_type"].__set__
+)
+_s_VariableCharacteristics_min_limit: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["min_limit"].__set__
+)
+_s_VariableCharacteristics_max_limit: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["max_limit"].__set__
+)
+_s_VariableCharacteristics_values_list: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["values_list"].__set__
+)
+_s_VariableCharacteristics_supports_monitoring: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["supports_monitoring"].__set__
+)
+_s_VariableCharacteristics_extra: Callable[[Any, Any], None] = _t.VariableCharacteristics.__dict__[
+    "extra"
+].__set__
+_s_VariableMonitoring_id: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__["id"].__set__
+_s_VariableMonitoring_value: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "value"
+].__set__
+_s_VariableMonitoring_type: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "type"
+].__set__
+_s_VariableMonitoring_severity: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "severity"
+].__set__
+_s_VariableMonitoring_transaction: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "transaction"
+].__set__
+_s_VariableMonitoring_extra: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "extra"
+].__set__
 
 
 def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("energyAmount")
+    v = g("energyAmount")
     if v is None:
         raise missing(d, "energyAmount")
     if v.__class__ is not int:
         v = int_from(v, "energyAmount")
     x_energy_amount = v
     n += 1
-    v = d.get("evMinCurrent")
+    v = g("evMinCurrent")
     if v is None:
         raise missing(d, "evMinCurrent")
     if v.__class__ is not int:
         v = int_from(v, "evMinCurrent")
     x_ev_min_current = v
     n += 1
-    v = d.get("evMaxCurrent")
+    v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
     if v.__class__ is not int:
         v = int_from(v, "evMaxCurrent")
     x_ev_max_current = v
     n += 1
-    v = d.get("evMaxVoltage")
+    v = g("evMaxVoltage")
     if v is None:
         raise missing(d, "evMaxVoltage")
     if v.__class__ is not int:
@@ -606,13 +2437,13 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
     x_ev_max_voltage = v
     n += 1
     x_extra = open_extra(d, _K_ACChargingParameters, o) if n != len(d) else None
-    return _t.ACChargingParameters(
-        energy_amount=x_energy_amount,
-        ev_min_current=x_ev_min_current,
-        ev_max_current=x_ev_max_current,
-        ev_max_voltage=x_ev_max_voltage,
-        extra=x_extra,
-    )
+    r = _new(_t.ACChargingParameters)
+    _s_ACChargingParameters_energy_amount(r, x_energy_amount)
+    _s_ACChargingParameters_ev_min_current(r, x_ev_min_current)
+    _s_ACChargingParameters_ev_max_current(r, x_ev_max_current)
+    _s_ACChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    _s_ACChargingParameters_extra(r, x_extra)
+    return r
 
 
 def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
@@ -631,8 +2462,9 @@ def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
 def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("apn")
+    v = g("apn")
     if v is None:
         raise missing(d, "apn")
     if v.__class__ is not str and not isinstance(v, str):
@@ -641,7 +2473,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         raise at(too_long(v, 512), "apn")
     x_apn = v
     n += 1
-    v = d.get("apnUserName")
+    v = g("apnUserName")
     if v is None:
         x_apn_user_name = None
     else:
@@ -651,7 +2483,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 20), "apnUserName")
         x_apn_user_name = v
         n += 1
-    v = d.get("apnPassword")
+    v = g("apnPassword")
     if v is None:
         x_apn_password = None
     else:
@@ -661,7 +2493,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 20), "apnPassword")
         x_apn_password = v
         n += 1
-    v = d.get("simPin")
+    v = g("simPin")
     if v is None:
         x_sim_pin = None
     else:
@@ -669,7 +2501,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             v = int_from(v, "simPin")
         x_sim_pin = v
         n += 1
-    v = d.get("preferredNetwork")
+    v = g("preferredNetwork")
     if v is None:
         x_preferred_network = None
     else:
@@ -679,7 +2511,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 6), "preferredNetwork")
         x_preferred_network = v
         n += 1
-    v = d.get("useOnlyPreferredNetwork")
+    v = g("useOnlyPreferredNetwork")
     if v is None:
         x_use_only_preferred_network = None
     else:
@@ -687,7 +2519,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise fail_type("boolean", v, "useOnlyPreferredNetwork")
         x_use_only_preferred_network = v
         n += 1
-    v = d.get("apnAuthentication")
+    v = g("apnAuthentication")
     if v is None:
         raise missing(d, "apnAuthentication")
     x_apn_authentication = _E_APNAuthenticationEnum.get(v) if v.__class__ is str else None
@@ -697,20 +2529,21 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(bad_enum(v, _E_APNAuthenticationEnum), "apnAuthentication")
     n += 1
     x_extra = open_extra(d, _K_APN, o) if n != len(d) else None
-    return _t.APN(
-        apn=x_apn,
-        apn_user_name=x_apn_user_name,
-        apn_password=x_apn_password,
-        sim_pin=x_sim_pin,
-        preferred_network=x_preferred_network,
-        use_only_preferred_network=x_use_only_preferred_network,
-        apn_authentication=x_apn_authentication,
-        extra=x_extra,
-    )
+    r = _new(_t.APN)
+    _s_APN_apn(r, x_apn)
+    _s_APN_apn_user_name(r, x_apn_user_name)
+    _s_APN_apn_password(r, x_apn_password)
+    _s_APN_sim_pin(r, x_sim_pin)
+    _s_APN_preferred_network(r, x_preferred_network)
+    _s_APN_use_only_preferred_network(r, x_use_only_preferred_network)
+    _s_APN_apn_authentication(r, x_apn_authentication)
+    _s_APN_extra(r, x_extra)
+    return r
 
 
 def _w_APN(m: _t.APN) -> dict[str, Any]:
     d: dict[str, Any] = {"apn": m.apn, "apnAuthentication": m.apn_authentication}
+    v: Any
     v = m.apn_user_name
     if v is not None:
         d["apnUserName"] = v
@@ -735,8 +2568,9 @@ def _w_APN(m: _t.APN) -> dict[str, Any]:
 def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("additionalIdToken")
+    v = g("additionalIdToken")
     if v is None:
         raise missing(d, "additionalIdToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -745,7 +2579,7 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         raise at(too_long(v, 36), "additionalIdToken")
     x_additional_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -755,7 +2589,11 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
     x_type = v
     n += 1
     x_extra = open_extra(d, _K_AdditionalInfo, o) if n != len(d) else None
-    return _t.AdditionalInfo(additional_id_token=x_additional_id_token, type=x_type, extra=x_extra)
+    r = _new(_t.AdditionalInfo)
+    _s_AdditionalInfo_additional_id_token(r, x_additional_id_token)
+    _s_AdditionalInfo_type(r, x_type)
+    _s_AdditionalInfo_extra(r, x_extra)
+    return r
 
 
 def _w_AdditionalInfo(m: _t.AdditionalInfo) -> dict[str, Any]:
@@ -769,8 +2607,9 @@ def _w_AdditionalInfo(m: _t.AdditionalInfo) -> dict[str, Any]:
 def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -778,7 +2617,7 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         x_id_token_info = None
     else:
@@ -788,11 +2627,16 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
             raise at(f, "idTokenInfo") from None
         n += 1
     x_extra = open_extra(d, _K_AuthorizationData, o) if n != len(d) else None
-    return _t.AuthorizationData(id_token=x_id_token, id_token_info=x_id_token_info, extra=x_extra)
+    r = _new(_t.AuthorizationData)
+    _s_AuthorizationData_id_token(r, x_id_token)
+    _s_AuthorizationData_id_token_info(r, x_id_token_info)
+    _s_AuthorizationData_extra(r, x_extra)
+    return r
 
 
 def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
     v = m.id_token_info
     if v is not None:
         d["idTokenInfo"] = _w_IdTokenInfo(v)
@@ -805,8 +2649,9 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("15118CertificateHashData")
+    v = g("15118CertificateHashData")
     if v is None:
         x_iso15118_certificate_hash_data = None
     else:
@@ -821,7 +2666,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         except DecodeFailure:
             raise in_array(v, _d_OCSPRequestData, o, "15118CertificateHashData") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -829,7 +2674,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -845,16 +2690,17 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
             raise in_array(v, _i_AuthorizeRequest_evse_id, o, "evseId") from None
         n += 1
     x_extra = open_extra(d, _K_AuthorizeRequest, o) if n != len(d) else None
-    return _m.AuthorizeRequest(
-        iso15118_certificate_hash_data=x_iso15118_certificate_hash_data,
-        id_token=x_id_token,
-        evse_id=x_evse_id,
-        extra=x_extra,
-    )
+    r = _new(_m.AuthorizeRequest)
+    _s_AuthorizeRequest_iso15118_certificate_hash_data(r, x_iso15118_certificate_hash_data)
+    _s_AuthorizeRequest_id_token(r, x_id_token)
+    _s_AuthorizeRequest_evse_id(r, x_evse_id)
+    _s_AuthorizeRequest_extra(r, x_extra)
+    return r
 
 
 def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
     v = m.iso15118_certificate_hash_data
     if v is not None:
         d["15118CertificateHashData"] = [_w_OCSPRequestData(i) for i in v]
@@ -870,8 +2716,9 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         raise missing(d, "idTokenInfo")
     try:
@@ -879,7 +2726,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     except DecodeFailure as f:
         raise at(f, "idTokenInfo") from None
     n += 1
-    v = d.get("certificateStatus")
+    v = g("certificateStatus")
     if v is None:
         x_certificate_status = None
     else:
@@ -889,7 +2736,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
             if x_certificate_status is None:
                 raise at(bad_enum(v, _E_CertificateStatusEnum), "certificateStatus")
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -905,16 +2752,17 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
             raise in_array(v, _i_AuthorizeResponse_evse_id, o, "evseId") from None
         n += 1
     x_extra = open_extra(d, _K_AuthorizeResponse, o) if n != len(d) else None
-    return _m.AuthorizeResponse(
-        id_token_info=x_id_token_info,
-        certificate_status=x_certificate_status,
-        evse_id=x_evse_id,
-        extra=x_extra,
-    )
+    r = _new(_m.AuthorizeResponse)
+    _s_AuthorizeResponse_id_token_info(r, x_id_token_info)
+    _s_AuthorizeResponse_certificate_status(r, x_certificate_status)
+    _s_AuthorizeResponse_evse_id(r, x_evse_id)
+    _s_AuthorizeResponse_extra(r, x_extra)
+    return r
 
 
 def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"idTokenInfo": _w_IdTokenInfo(m.id_token_info)}
+    v: Any
     v = m.certificate_status
     if v is not None:
         d["certificateStatus"] = v
@@ -930,8 +2778,9 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingStation")
+    v = g("chargingStation")
     if v is None:
         raise missing(d, "chargingStation")
     try:
@@ -939,7 +2788,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
     except DecodeFailure as f:
         raise at(f, "chargingStation") from None
     n += 1
-    v = d.get("reason")
+    v = g("reason")
     if v is None:
         raise missing(d, "reason")
     x_reason = _E_BootReasonEnum.get(v) if v.__class__ is str else None
@@ -949,9 +2798,11 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
             raise at(bad_enum(v, _E_BootReasonEnum), "reason")
     n += 1
     x_extra = open_extra(d, _K_BootNotificationRequest, o) if n != len(d) else None
-    return _m.BootNotificationRequest(
-        charging_station=x_charging_station, reason=x_reason, extra=x_extra
-    )
+    r = _new(_m.BootNotificationRequest)
+    _s_BootNotificationRequest_charging_station(r, x_charging_station)
+    _s_BootNotificationRequest_reason(r, x_reason)
+    _s_BootNotificationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
@@ -968,8 +2819,9 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -977,14 +2829,14 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
     except DecodeFailure as f:
         raise at(f, "currentTime") from None
     n += 1
-    v = d.get("interval")
+    v = g("interval")
     if v is None:
         raise missing(d, "interval")
     if v.__class__ is not int:
         v = int_from(v, "interval")
     x_interval = v
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RegistrationStatusEnum.get(v) if v.__class__ is str else None
@@ -994,9 +2846,12 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
             raise at(bad_enum(v, _E_RegistrationStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_BootNotificationResponse, o) if n != len(d) else None
-    return _m.BootNotificationResponse(
-        current_time=x_current_time, interval=x_interval, status=x_status, extra=x_extra
-    )
+    r = _new(_m.BootNotificationResponse)
+    _s_BootNotificationResponse_current_time(r, x_current_time)
+    _s_BootNotificationResponse_interval(r, x_interval)
+    _s_BootNotificationResponse_status(r, x_status)
+    _s_BootNotificationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any]:
@@ -1014,8 +2869,9 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
@@ -1023,7 +2879,10 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
     x_reservation_id = v
     n += 1
     x_extra = open_extra(d, _K_CancelReservationRequest, o) if n != len(d) else None
-    return _m.CancelReservationRequest(reservation_id=x_reservation_id, extra=x_extra)
+    r = _new(_m.CancelReservationRequest)
+    _s_CancelReservationRequest_reservation_id(r, x_reservation_id)
+    _s_CancelReservationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any]:
@@ -1037,8 +2896,9 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CancelReservationStatusEnum.get(v) if v.__class__ is str else None
@@ -1048,7 +2908,10 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
             raise at(bad_enum(v, _E_CancelReservationStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_CancelReservationResponse, o) if n != len(d) else None
-    return _m.CancelReservationResponse(status=x_status, extra=x_extra)
+    r = _new(_m.CancelReservationResponse)
+    _s_CancelReservationResponse_status(r, x_status)
+    _s_CancelReservationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, Any]:
@@ -1062,8 +2925,9 @@ def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, A
 def _d_CertificateChain(d: Any, o: DecodeOptions) -> _t.CertificateChain:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         raise missing(d, "certificate")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1072,7 +2936,7 @@ def _d_CertificateChain(d: Any, o: DecodeOptions) -> _t.CertificateChain:
         raise at(too_long(v, 800), "certificate")
     x_certificate = v
     n += 1
-    v = d.get("childCertificate")
+    v = g("childCertificate")
     if v is None:
         x_child_certificate = None
     else:
@@ -1090,13 +2954,16 @@ def _d_CertificateChain(d: Any, o: DecodeOptions) -> _t.CertificateChain:
             ) from None
         n += 1
     x_extra = open_extra(d, _K_CertificateChain, o) if n != len(d) else None
-    return _t.CertificateChain(
-        certificate=x_certificate, child_certificate=x_child_certificate, extra=x_extra
-    )
+    r = _new(_t.CertificateChain)
+    _s_CertificateChain_certificate(r, x_certificate)
+    _s_CertificateChain_child_certificate(r, x_child_certificate)
+    _s_CertificateChain_extra(r, x_extra)
+    return r
 
 
 def _w_CertificateChain(m: _t.CertificateChain) -> dict[str, Any]:
     d: dict[str, Any] = {"certificate": m.certificate}
+    v: Any
     v = m.child_certificate
     if v is not None:
         d["childCertificate"] = list(v)
@@ -1109,8 +2976,9 @@ def _w_CertificateChain(m: _t.CertificateChain) -> dict[str, Any]:
 def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -1119,7 +2987,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1128,7 +2996,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1137,7 +3005,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1147,13 +3015,13 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     x_serial_number = v
     n += 1
     x_extra = open_extra(d, _K_CertificateHashData, o) if n != len(d) else None
-    return _t.CertificateHashData(
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-        extra=x_extra,
-    )
+    r = _new(_t.CertificateHashData)
+    _s_CertificateHashData_hash_algorithm(r, x_hash_algorithm)
+    _s_CertificateHashData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_CertificateHashData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_CertificateHashData_serial_number(r, x_serial_number)
+    _s_CertificateHashData_extra(r, x_extra)
+    return r
 
 
 def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
@@ -1172,8 +3040,9 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("cert")
+    v = g("cert")
     if v is None:
         raise missing(d, "cert")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -1187,7 +3056,7 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
     except DecodeFailure:
         raise in_array(v, _i_CertificateSignedRequest_cert, o, "cert") from None
     n += 1
-    v = d.get("typeOfCertificate")
+    v = g("typeOfCertificate")
     if v is None:
         x_type_of_certificate = None
     else:
@@ -1200,13 +3069,16 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
                 raise at(bad_enum(v, _E_CertificateSigningUseEnum), "typeOfCertificate")
         n += 1
     x_extra = open_extra(d, _K_CertificateSignedRequest, o) if n != len(d) else None
-    return _m.CertificateSignedRequest(
-        cert=x_cert, type_of_certificate=x_type_of_certificate, extra=x_extra
-    )
+    r = _new(_m.CertificateSignedRequest)
+    _s_CertificateSignedRequest_cert(r, x_cert)
+    _s_CertificateSignedRequest_type_of_certificate(r, x_type_of_certificate)
+    _s_CertificateSignedRequest_extra(r, x_extra)
+    return r
 
 
 def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"cert": list(m.cert)}
+    v: Any
     v = m.type_of_certificate
     if v is not None:
         d["typeOfCertificate"] = v
@@ -1219,8 +3091,9 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CertificateSignedStatusEnum.get(v) if v.__class__ is str else None
@@ -1230,7 +3103,10 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
             raise at(bad_enum(v, _E_CertificateSignedStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_CertificateSignedResponse, o) if n != len(d) else None
-    return _m.CertificateSignedResponse(status=x_status, extra=x_extra)
+    r = _new(_m.CertificateSignedResponse)
+    _s_CertificateSignedResponse_status(r, x_status)
+    _s_CertificateSignedResponse_extra(r, x_extra)
+    return r
 
 
 def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, Any]:
@@ -1244,15 +3120,16 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("operationalStatus")
+    v = g("operationalStatus")
     if v is None:
         raise missing(d, "operationalStatus")
     x_operational_status = _E_OperationalStatusEnum.get(v) if v.__class__ is str else None
@@ -1262,9 +3139,11 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
             raise at(bad_enum(v, _E_OperationalStatusEnum), "operationalStatus")
     n += 1
     x_extra = open_extra(d, _K_ChangeAvailabilityRequest, o) if n != len(d) else None
-    return _m.ChangeAvailabilityRequest(
-        evse_id=x_evse_id, operational_status=x_operational_status, extra=x_extra
-    )
+    r = _new(_m.ChangeAvailabilityRequest)
+    _s_ChangeAvailabilityRequest_evse_id(r, x_evse_id)
+    _s_ChangeAvailabilityRequest_operational_status(r, x_operational_status)
+    _s_ChangeAvailabilityRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, Any]:
@@ -1278,8 +3157,9 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChangeAvailabilityStatusEnum.get(v) if v.__class__ is str else None
@@ -1289,7 +3169,10 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
             raise at(bad_enum(v, _E_ChangeAvailabilityStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ChangeAvailabilityResponse, o) if n != len(d) else None
-    return _m.ChangeAvailabilityResponse(status=x_status, extra=x_extra)
+    r = _new(_m.ChangeAvailabilityResponse)
+    _s_ChangeAvailabilityResponse_status(r, x_status)
+    _s_ChangeAvailabilityResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str, Any]:
@@ -1303,8 +3186,9 @@ def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str,
 def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     x_charging_limit_source = _E_ChargingLimitSourceEnum.get(v) if v.__class__ is str else None
@@ -1313,7 +3197,7 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         if x_charging_limit_source is None:
             raise at(bad_enum(v, _E_ChargingLimitSourceEnum), "chargingLimitSource")
     n += 1
-    v = d.get("isGridCritical")
+    v = g("isGridCritical")
     if v is None:
         x_is_grid_critical = None
     else:
@@ -1322,15 +3206,16 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         x_is_grid_critical = v
         n += 1
     x_extra = open_extra(d, _K_ChargingLimit, o) if n != len(d) else None
-    return _t.ChargingLimit(
-        charging_limit_source=x_charging_limit_source,
-        is_grid_critical=x_is_grid_critical,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingLimit)
+    _s_ChargingLimit_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingLimit_is_grid_critical(r, x_is_grid_critical)
+    _s_ChargingLimit_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
     v = m.is_grid_critical
     if v is not None:
         d["isGridCritical"] = v
@@ -1343,8 +3228,9 @@ def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
 def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("acChargingParameters")
+    v = g("acChargingParameters")
     if v is None:
         x_ac_charging_parameters = None
     else:
@@ -1353,7 +3239,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "acChargingParameters") from None
         n += 1
-    v = d.get("dcChargingParameters")
+    v = g("dcChargingParameters")
     if v is None:
         x_dc_charging_parameters = None
     else:
@@ -1362,7 +3248,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "dcChargingParameters") from None
         n += 1
-    v = d.get("requestedEnergyTransfer")
+    v = g("requestedEnergyTransfer")
     if v is None:
         raise missing(d, "requestedEnergyTransfer")
     x_requested_energy_transfer = _E_EnergyTransferModeEnum.get(v) if v.__class__ is str else None
@@ -1373,7 +3259,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         if x_requested_energy_transfer is None:
             raise at(bad_enum(v, _E_EnergyTransferModeEnum), "requestedEnergyTransfer")
     n += 1
-    v = d.get("departureTime")
+    v = g("departureTime")
     if v is None:
         x_departure_time = None
     else:
@@ -1383,17 +3269,18 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
             raise at(f, "departureTime") from None
         n += 1
     x_extra = open_extra(d, _K_ChargingNeeds, o) if n != len(d) else None
-    return _t.ChargingNeeds(
-        ac_charging_parameters=x_ac_charging_parameters,
-        dc_charging_parameters=x_dc_charging_parameters,
-        requested_energy_transfer=x_requested_energy_transfer,
-        departure_time=x_departure_time,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingNeeds)
+    _s_ChargingNeeds_ac_charging_parameters(r, x_ac_charging_parameters)
+    _s_ChargingNeeds_dc_charging_parameters(r, x_dc_charging_parameters)
+    _s_ChargingNeeds_requested_energy_transfer(r, x_requested_energy_transfer)
+    _s_ChargingNeeds_departure_time(r, x_departure_time)
+    _s_ChargingNeeds_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedEnergyTransfer": m.requested_energy_transfer}
+    v: Any
     v = m.ac_charging_parameters
     if v is not None:
         d["acChargingParameters"] = _w_ACChargingParameters(v)
@@ -1412,22 +3299,23 @@ def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
 def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         raise missing(d, "stackLevel")
     if v.__class__ is not int:
         v = int_from(v, "stackLevel")
     x_stack_level = v
     n += 1
-    v = d.get("primary")
+    v = g("primary")
     if v is None:
         x_primary = None
     else:
@@ -1435,7 +3323,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             raise fail_type("boolean", v, "primary")
         x_primary = v
         n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         raise missing(d, "chargingProfilePurpose")
     x_charging_profile_purpose = (
@@ -1448,7 +3336,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_purpose is None:
             raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
     n += 1
-    v = d.get("chargingProfileKind")
+    v = g("chargingProfileKind")
     if v is None:
         raise missing(d, "chargingProfileKind")
     x_charging_profile_kind = _E_ChargingProfileKindEnum.get(v) if v.__class__ is str else None
@@ -1457,7 +3345,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_kind is None:
             raise at(bad_enum(v, _E_ChargingProfileKindEnum), "chargingProfileKind")
     n += 1
-    v = d.get("recurrencyKind")
+    v = g("recurrencyKind")
     if v is None:
         x_recurrency_kind = None
     else:
@@ -1467,7 +3355,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             if x_recurrency_kind is None:
                 raise at(bad_enum(v, _E_RecurrencyKindEnum), "recurrencyKind")
         n += 1
-    v = d.get("validFrom")
+    v = g("validFrom")
     if v is None:
         x_valid_from = None
     else:
@@ -1476,7 +3364,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validFrom") from None
         n += 1
-    v = d.get("validTo")
+    v = g("validTo")
     if v is None:
         x_valid_to = None
     else:
@@ -1485,7 +3373,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validTo") from None
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     try:
@@ -1493,7 +3381,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     except DecodeFailure as f:
         raise at(f, "chargingSchedule") from None
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -1504,19 +3392,19 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         x_transaction_id = v
         n += 1
     x_extra = open_extra(d, _K_ChargingProfile, o) if n != len(d) else None
-    return _t.ChargingProfile(
-        id=x_id,
-        stack_level=x_stack_level,
-        primary=x_primary,
-        charging_profile_purpose=x_charging_profile_purpose,
-        charging_profile_kind=x_charging_profile_kind,
-        recurrency_kind=x_recurrency_kind,
-        valid_from=x_valid_from,
-        valid_to=x_valid_to,
-        charging_schedule=x_charging_schedule,
-        transaction_id=x_transaction_id,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingProfile)
+    _s_ChargingProfile_id(r, x_id)
+    _s_ChargingProfile_stack_level(r, x_stack_level)
+    _s_ChargingProfile_primary(r, x_primary)
+    _s_ChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfile_charging_profile_kind(r, x_charging_profile_kind)
+    _s_ChargingProfile_recurrency_kind(r, x_recurrency_kind)
+    _s_ChargingProfile_valid_from(r, x_valid_from)
+    _s_ChargingProfile_valid_to(r, x_valid_to)
+    _s_ChargingProfile_charging_schedule(r, x_charging_schedule)
+    _s_ChargingProfile_transaction_id(r, x_transaction_id)
+    _s_ChargingProfile_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
@@ -1527,6 +3415,7 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
         "chargingProfileKind": m.charging_profile_kind,
         "chargingSchedule": _w_ChargingSchedule(m.charging_schedule),
     }
+    v: Any
     v = m.primary
     if v is not None:
         d["primary"] = v
@@ -1551,8 +3440,9 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
 def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileCriterion:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -1566,7 +3456,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -1574,7 +3464,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             v = int_from(v, "stackLevel")
         x_stack_level = v
         n += 1
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         x_charging_profile_id = None
     else:
@@ -1593,7 +3483,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
                 v, _i_ChargingProfileCriterion_charging_profile_id, o, "chargingProfileId"
             ) from None
         n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         x_charging_limit_source = None
     else:
@@ -1613,17 +3503,18 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             ) from None
         n += 1
     x_extra = open_extra(d, _K_ChargingProfileCriterion, o) if n != len(d) else None
-    return _t.ChargingProfileCriterion(
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-        charging_profile_id=x_charging_profile_id,
-        charging_limit_source=x_charging_limit_source,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingProfileCriterion)
+    _s_ChargingProfileCriterion_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfileCriterion_stack_level(r, x_stack_level)
+    _s_ChargingProfileCriterion_charging_profile_id(r, x_charging_profile_id)
+    _s_ChargingProfileCriterion_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingProfileCriterion_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.charging_profile_purpose
     if v is not None:
         d["chargingProfilePurpose"] = v
@@ -1645,8 +3536,9 @@ def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any
 def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startSchedule")
+    v = g("startSchedule")
     if v is None:
         x_start_schedule = None
     else:
@@ -1655,7 +3547,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "startSchedule") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -1663,7 +3555,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             v = int_from(v, "duration")
         x_duration = v
         n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitEnum.get(v) if v.__class__ is str else None
@@ -1672,7 +3564,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
     n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -1686,7 +3578,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
     n += 1
-    v = d.get("minChargingRate")
+    v = g("minChargingRate")
     if v is None:
         x_min_charging_rate = None
     else:
@@ -1697,14 +3589,14 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         x_min_charging_rate = v
         n += 1
     x_extra = open_extra(d, _K_ChargingSchedule, o) if n != len(d) else None
-    return _t.ChargingSchedule(
-        start_schedule=x_start_schedule,
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        charging_schedule_period=x_charging_schedule_period,
-        min_charging_rate=x_min_charging_rate,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingSchedule)
+    _s_ChargingSchedule_start_schedule(r, x_start_schedule)
+    _s_ChargingSchedule_duration(r, x_duration)
+    _s_ChargingSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    _s_ChargingSchedule_charging_schedule_period(r, x_charging_schedule_period)
+    _s_ChargingSchedule_min_charging_rate(r, x_min_charging_rate)
+    _s_ChargingSchedule_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
@@ -1714,6 +3606,7 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
             _w_ChargingSchedulePeriod(i) for i in m.charging_schedule_period
         ],
     }
+    v: Any
     v = m.start_schedule
     if v is not None:
         d["startSchedule"] = format_datetime(v)
@@ -1734,8 +3627,9 @@ def _d_ChargingScheduleOptionalPeriods(
 ) -> _t.ChargingScheduleOptionalPeriods:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startSchedule")
+    v = g("startSchedule")
     if v is None:
         x_start_schedule = None
     else:
@@ -1744,7 +3638,7 @@ def _d_ChargingScheduleOptionalPeriods(
         except DecodeFailure as f:
             raise at(f, "startSchedule") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -1752,7 +3646,7 @@ def _d_ChargingScheduleOptionalPeriods(
             v = int_from(v, "duration")
         x_duration = v
         n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitEnum.get(v) if v.__class__ is str else None
@@ -1761,7 +3655,7 @@ def _d_ChargingScheduleOptionalPeriods(
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
     n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         x_charging_schedule_period = None
     else:
@@ -1776,7 +3670,7 @@ def _d_ChargingScheduleOptionalPeriods(
         except DecodeFailure:
             raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
         n += 1
-    v = d.get("minChargingRate")
+    v = g("minChargingRate")
     if v is None:
         x_min_charging_rate = None
     else:
@@ -1787,18 +3681,19 @@ def _d_ChargingScheduleOptionalPeriods(
         x_min_charging_rate = v
         n += 1
     x_extra = open_extra(d, _K_ChargingScheduleOptionalPeriods, o) if n != len(d) else None
-    return _t.ChargingScheduleOptionalPeriods(
-        start_schedule=x_start_schedule,
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        charging_schedule_period=x_charging_schedule_period,
-        min_charging_rate=x_min_charging_rate,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingScheduleOptionalPeriods)
+    _s_ChargingScheduleOptionalPeriods_start_schedule(r, x_start_schedule)
+    _s_ChargingScheduleOptionalPeriods_duration(r, x_duration)
+    _s_ChargingScheduleOptionalPeriods_charging_rate_unit(r, x_charging_rate_unit)
+    _s_ChargingScheduleOptionalPeriods_charging_schedule_period(r, x_charging_schedule_period)
+    _s_ChargingScheduleOptionalPeriods_min_charging_rate(r, x_min_charging_rate)
+    _s_ChargingScheduleOptionalPeriods_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingScheduleOptionalPeriods(m: _t.ChargingScheduleOptionalPeriods) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingRateUnit": m.charging_rate_unit}
+    v: Any
     v = m.start_schedule
     if v is not None:
         d["startSchedule"] = format_datetime(v)
@@ -1820,15 +3715,16 @@ def _w_ChargingScheduleOptionalPeriods(m: _t.ChargingScheduleOptionalPeriods) ->
 def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePeriod:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startPeriod")
+    v = g("startPeriod")
     if v is None:
         raise missing(d, "startPeriod")
     if v.__class__ is not int:
         v = int_from(v, "startPeriod")
     x_start_period = v
     n += 1
-    v = d.get("limit")
+    v = g("limit")
     if v is None:
         raise missing(d, "limit")
     if v.__class__ is not float and v.__class__ is not int:
@@ -1837,7 +3733,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         raise at(fail_number(v, False), "limit")
     x_limit = v
     n += 1
-    v = d.get("numberPhases")
+    v = g("numberPhases")
     if v is None:
         x_number_phases = None
     else:
@@ -1845,7 +3741,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             v = int_from(v, "numberPhases")
         x_number_phases = v
         n += 1
-    v = d.get("phaseToUse")
+    v = g("phaseToUse")
     if v is None:
         x_phase_to_use = None
     else:
@@ -1854,17 +3750,18 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         x_phase_to_use = v
         n += 1
     x_extra = open_extra(d, _K_ChargingSchedulePeriod, o) if n != len(d) else None
-    return _t.ChargingSchedulePeriod(
-        start_period=x_start_period,
-        limit=x_limit,
-        number_phases=x_number_phases,
-        phase_to_use=x_phase_to_use,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingSchedulePeriod)
+    _s_ChargingSchedulePeriod_start_period(r, x_start_period)
+    _s_ChargingSchedulePeriod_limit(r, x_limit)
+    _s_ChargingSchedulePeriod_number_phases(r, x_number_phases)
+    _s_ChargingSchedulePeriod_phase_to_use(r, x_phase_to_use)
+    _s_ChargingSchedulePeriod_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
     d: dict[str, Any] = {"startPeriod": m.start_period, "limit": m.limit}
+    v: Any
     v = m.number_phases
     if v is not None:
         d["numberPhases"] = v
@@ -1880,8 +3777,9 @@ def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
 def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         x_serial_number = None
     else:
@@ -1891,7 +3789,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
             raise at(too_long(v, 20), "serialNumber")
         x_serial_number = v
         n += 1
-    v = d.get("model")
+    v = g("model")
     if v is None:
         raise missing(d, "model")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1900,7 +3798,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         raise at(too_long(v, 20), "model")
     x_model = v
     n += 1
-    v = d.get("modem")
+    v = g("modem")
     if v is None:
         x_modem = None
     else:
@@ -1909,7 +3807,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         except DecodeFailure as f:
             raise at(f, "modem") from None
         n += 1
-    v = d.get("vendorName")
+    v = g("vendorName")
     if v is None:
         raise missing(d, "vendorName")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1918,7 +3816,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         raise at(too_long(v, 50), "vendorName")
     x_vendor_name = v
     n += 1
-    v = d.get("firmwareVersion")
+    v = g("firmwareVersion")
     if v is None:
         x_firmware_version = None
     else:
@@ -1929,18 +3827,19 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         x_firmware_version = v
         n += 1
     x_extra = open_extra(d, _K_ChargingStation, o) if n != len(d) else None
-    return _t.ChargingStation(
-        serial_number=x_serial_number,
-        model=x_model,
-        modem=x_modem,
-        vendor_name=x_vendor_name,
-        firmware_version=x_firmware_version,
-        extra=x_extra,
-    )
+    r = _new(_t.ChargingStation)
+    _s_ChargingStation_serial_number(r, x_serial_number)
+    _s_ChargingStation_model(r, x_model)
+    _s_ChargingStation_modem(r, x_modem)
+    _s_ChargingStation_vendor_name(r, x_vendor_name)
+    _s_ChargingStation_firmware_version(r, x_firmware_version)
+    _s_ChargingStation_extra(r, x_extra)
+    return r
 
 
 def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
     d: dict[str, Any] = {"model": m.model, "vendorName": m.vendor_name}
+    v: Any
     v = m.serial_number
     if v is not None:
         d["serialNumber"] = v
@@ -1961,7 +3860,9 @@ def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_ClearCacheRequest, o) if n != len(d) else None
-    return _m.ClearCacheRequest(extra=x_extra)
+    r = _new(_m.ClearCacheRequest)
+    _s_ClearCacheRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
@@ -1975,8 +3876,9 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearCacheStatusEnum.get(v) if v.__class__ is str else None
@@ -1986,7 +3888,10 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
             raise at(bad_enum(v, _E_ClearCacheStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ClearCacheResponse, o) if n != len(d) else None
-    return _m.ClearCacheResponse(status=x_status, extra=x_extra)
+    r = _new(_m.ClearCacheResponse)
+    _s_ClearCacheResponse_status(r, x_status)
+    _s_ClearCacheResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
@@ -2000,8 +3905,9 @@ def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
 def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -2009,7 +3915,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             v = int_from(v, "id")
         x_id = v
         n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -2023,7 +3929,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -2032,16 +3938,17 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
         x_stack_level = v
         n += 1
     x_extra = open_extra(d, _K_ClearChargingProfile, o) if n != len(d) else None
-    return _t.ClearChargingProfile(
-        id=x_id,
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-        extra=x_extra,
-    )
+    r = _new(_t.ClearChargingProfile)
+    _s_ClearChargingProfile_id(r, x_id)
+    _s_ClearChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ClearChargingProfile_stack_level(r, x_stack_level)
+    _s_ClearChargingProfile_extra(r, x_extra)
+    return r
 
 
 def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = v
@@ -2060,8 +3967,9 @@ def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -2069,7 +3977,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         x_charging_profile = None
     else:
@@ -2079,13 +3987,16 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             raise at(f, "chargingProfile") from None
         n += 1
     x_extra = open_extra(d, _K_ClearChargingProfileRequest, o) if n != len(d) else None
-    return _m.ClearChargingProfileRequest(
-        evse_id=x_evse_id, charging_profile=x_charging_profile, extra=x_extra
-    )
+    r = _new(_m.ClearChargingProfileRequest)
+    _s_ClearChargingProfileRequest_evse_id(r, x_evse_id)
+    _s_ClearChargingProfileRequest_charging_profile(r, x_charging_profile)
+    _s_ClearChargingProfileRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -2101,8 +4012,9 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -2112,7 +4024,10 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
             raise at(bad_enum(v, _E_ClearChargingProfileStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ClearChargingProfileResponse, o) if n != len(d) else None
-    return _m.ClearChargingProfileResponse(status=x_status, extra=x_extra)
+    r = _new(_m.ClearChargingProfileResponse)
+    _s_ClearChargingProfileResponse_status(r, x_status)
+    _s_ClearChargingProfileResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[str, Any]:
@@ -2126,8 +4041,9 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -2135,7 +4051,10 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
     x_id = v
     n += 1
     x_extra = open_extra(d, _K_ClearDisplayMessageRequest, o) if n != len(d) else None
-    return _m.ClearDisplayMessageRequest(id=x_id, extra=x_extra)
+    r = _new(_m.ClearDisplayMessageRequest)
+    _s_ClearDisplayMessageRequest_id(r, x_id)
+    _s_ClearDisplayMessageRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str, Any]:
@@ -2149,8 +4068,9 @@ def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str,
 def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -2160,7 +4080,10 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
             raise at(bad_enum(v, _E_ClearMessageStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ClearDisplayMessageResponse, o) if n != len(d) else None
-    return _m.ClearDisplayMessageResponse(status=x_status, extra=x_extra)
+    r = _new(_m.ClearDisplayMessageResponse)
+    _s_ClearDisplayMessageResponse_status(r, x_status)
+    _s_ClearDisplayMessageResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[str, Any]:
@@ -2174,15 +4097,16 @@ def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[st
 def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearMonitoringStatusEnum.get(v) if v.__class__ is str else None
@@ -2192,7 +4116,11 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
             raise at(bad_enum(v, _E_ClearMonitoringStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ClearMonitoringResult, o) if n != len(d) else None
-    return _t.ClearMonitoringResult(id=x_id, status=x_status, extra=x_extra)
+    r = _new(_t.ClearMonitoringResult)
+    _s_ClearMonitoringResult_id(r, x_id)
+    _s_ClearMonitoringResult_status(r, x_status)
+    _s_ClearMonitoringResult_extra(r, x_extra)
+    return r
 
 
 def _w_ClearMonitoringResult(m: _t.ClearMonitoringResult) -> dict[str, Any]:
@@ -2208,8 +4136,9 @@ def _d_ClearVariableMonitoringRequest(
 ) -> _m.ClearVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2224,7 +4153,10 @@ def _d_ClearVariableMonitoringRequest(
         raise in_array(v, _i_ClearVariableMonitoringRequest_id, o, "id") from None
     n += 1
     x_extra = open_extra(d, _K_ClearVariableMonitoringRequest, o) if n != len(d) else None
-    return _m.ClearVariableMonitoringRequest(id=x_id, extra=x_extra)
+    r = _new(_m.ClearVariableMonitoringRequest)
+    _s_ClearVariableMonitoringRequest_id(r, x_id)
+    _s_ClearVariableMonitoringRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ClearVariableMonitoringRequest(m: _m.ClearVariableMonitoringRequest) -> dict[str, Any]:
@@ -2240,8 +4172,9 @@ def _d_ClearVariableMonitoringResponse(
 ) -> _m.ClearVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("clearMonitoringResult")
+    v = g("clearMonitoringResult")
     if v is None:
         raise missing(d, "clearMonitoringResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2256,9 +4189,10 @@ def _d_ClearVariableMonitoringResponse(
         raise in_array(v, _d_ClearMonitoringResult, o, "clearMonitoringResult") from None
     n += 1
     x_extra = open_extra(d, _K_ClearVariableMonitoringResponse, o) if n != len(d) else None
-    return _m.ClearVariableMonitoringResponse(
-        clear_monitoring_result=x_clear_monitoring_result, extra=x_extra
-    )
+    r = _new(_m.ClearVariableMonitoringResponse)
+    _s_ClearVariableMonitoringResponse_clear_monitoring_result(r, x_clear_monitoring_result)
+    _s_ClearVariableMonitoringResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) -> dict[str, Any]:
@@ -2274,8 +4208,9 @@ def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) ->
 def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     x_charging_limit_source = _E_ChargingLimitSourceEnum.get(v) if v.__class__ is str else None
@@ -2284,7 +4219,7 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         if x_charging_limit_source is None:
             raise at(bad_enum(v, _E_ChargingLimitSourceEnum), "chargingLimitSource")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -2293,13 +4228,16 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         x_evse_id = v
         n += 1
     x_extra = open_extra(d, _K_ClearedChargingLimitRequest, o) if n != len(d) else None
-    return _m.ClearedChargingLimitRequest(
-        charging_limit_source=x_charging_limit_source, evse_id=x_evse_id, extra=x_extra
-    )
+    r = _new(_m.ClearedChargingLimitRequest)
+    _s_ClearedChargingLimitRequest_charging_limit_source(r, x_charging_limit_source)
+    _s_ClearedChargingLimitRequest_evse_id(r, x_evse_id)
+    _s_ClearedChargingLimitRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -2314,7 +4252,9 @@ def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedCharg
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_ClearedChargingLimitResponse, o) if n != len(d) else None
-    return _m.ClearedChargingLimitResponse(extra=x_extra)
+    r = _new(_m.ClearedChargingLimitResponse)
+    _s_ClearedChargingLimitResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ClearedChargingLimitResponse(m: _m.ClearedChargingLimitResponse) -> dict[str, Any]:
@@ -2328,8 +4268,9 @@ def _w_ClearedChargingLimitResponse(m: _m.ClearedChargingLimitResponse) -> dict[
 def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -2338,7 +4279,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2347,7 +4288,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("instance")
+    v = g("instance")
     if v is None:
         x_instance = None
     else:
@@ -2358,11 +4299,17 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         x_instance = v
         n += 1
     x_extra = open_extra(d, _K_Component, o) if n != len(d) else None
-    return _t.Component(evse=x_evse, name=x_name, instance=x_instance, extra=x_extra)
+    r = _new(_t.Component)
+    _s_Component_evse(r, x_evse)
+    _s_Component_name(r, x_name)
+    _s_Component_instance(r, x_instance)
+    _s_Component_extra(r, x_extra)
+    return r
 
 
 def _w_Component(m: _t.Component) -> dict[str, Any]:
     d: dict[str, Any] = {"name": m.name}
+    v: Any
     v = m.evse
     if v is not None:
         d["evse"] = _w_EVSE(v)
@@ -2378,8 +4325,9 @@ def _w_Component(m: _t.Component) -> dict[str, Any]:
 def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -2387,7 +4335,7 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -2396,7 +4344,11 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_ComponentVariable, o) if n != len(d) else None
-    return _t.ComponentVariable(component=x_component, variable=x_variable, extra=x_extra)
+    r = _new(_t.ComponentVariable)
+    _s_ComponentVariable_component(r, x_component)
+    _s_ComponentVariable_variable(r, x_variable)
+    _s_ComponentVariable_extra(r, x_extra)
+    return r
 
 
 def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
@@ -2413,8 +4365,9 @@ def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
 def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startDateTime")
+    v = g("startDateTime")
     if v is None:
         x_start_date_time = None
     else:
@@ -2423,7 +4376,7 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         except DecodeFailure as f:
             raise at(f, "startDateTime") from None
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         x_charging_schedule = None
     else:
@@ -2433,13 +4386,16 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
             raise at(f, "chargingSchedule") from None
         n += 1
     x_extra = open_extra(d, _K_CompositeSchedule, o) if n != len(d) else None
-    return _t.CompositeSchedule(
-        start_date_time=x_start_date_time, charging_schedule=x_charging_schedule, extra=x_extra
-    )
+    r = _new(_t.CompositeSchedule)
+    _s_CompositeSchedule_start_date_time(r, x_start_date_time)
+    _s_CompositeSchedule_charging_schedule(r, x_charging_schedule)
+    _s_CompositeSchedule_extra(r, x_extra)
+    return r
 
 
 def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.start_date_time
     if v is not None:
         d["startDateTime"] = format_datetime(v)
@@ -2455,8 +4411,9 @@ def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
 def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startValue")
+    v = g("startValue")
     if v is None:
         raise missing(d, "startValue")
     if v.__class__ is not float and v.__class__ is not int:
@@ -2465,7 +4422,7 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         raise at(fail_number(v, False), "startValue")
     x_start_value = v
     n += 1
-    v = d.get("cost")
+    v = g("cost")
     if v is None:
         raise missing(d, "cost")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2480,7 +4437,11 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         raise in_array(v, _d_Cost, o, "cost") from None
     n += 1
     x_extra = open_extra(d, _K_ConsumptionCost, o) if n != len(d) else None
-    return _t.ConsumptionCost(start_value=x_start_value, cost=x_cost, extra=x_extra)
+    r = _new(_t.ConsumptionCost)
+    _s_ConsumptionCost_start_value(r, x_start_value)
+    _s_ConsumptionCost_cost(r, x_cost)
+    _s_ConsumptionCost_extra(r, x_extra)
+    return r
 
 
 def _w_ConsumptionCost(m: _t.ConsumptionCost) -> dict[str, Any]:
@@ -2494,8 +4455,9 @@ def _w_ConsumptionCost(m: _t.ConsumptionCost) -> dict[str, Any]:
 def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("costKind")
+    v = g("costKind")
     if v is None:
         raise missing(d, "costKind")
     x_cost_kind = _E_CostKindEnum.get(v) if v.__class__ is str else None
@@ -2504,7 +4466,7 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         if x_cost_kind is None:
             raise at(bad_enum(v, _E_CostKindEnum), "costKind")
     n += 1
-    v = d.get("amount")
+    v = g("amount")
     if v is None:
         raise missing(d, "amount")
     if v.__class__ is not float and v.__class__ is not int:
@@ -2513,7 +4475,7 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         raise at(fail_number(v, False), "amount")
     x_amount = v
     n += 1
-    v = d.get("amountMultiplier")
+    v = g("amountMultiplier")
     if v is None:
         x_amount_multiplier = None
     else:
@@ -2522,13 +4484,17 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         x_amount_multiplier = v
         n += 1
     x_extra = open_extra(d, _K_Cost, o) if n != len(d) else None
-    return _t.Cost(
-        cost_kind=x_cost_kind, amount=x_amount, amount_multiplier=x_amount_multiplier, extra=x_extra
-    )
+    r = _new(_t.Cost)
+    _s_Cost_cost_kind(r, x_cost_kind)
+    _s_Cost_amount(r, x_amount)
+    _s_Cost_amount_multiplier(r, x_amount_multiplier)
+    _s_Cost_extra(r, x_extra)
+    return r
 
 
 def _w_Cost(m: _t.Cost) -> dict[str, Any]:
     d: dict[str, Any] = {"costKind": m.cost_kind, "amount": m.amount}
+    v: Any
     v = m.amount_multiplier
     if v is not None:
         d["amountMultiplier"] = v
@@ -2541,8 +4507,9 @@ def _w_Cost(m: _t.Cost) -> dict[str, Any]:
 def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         raise missing(d, "totalCost")
     if v.__class__ is not float and v.__class__ is not int:
@@ -2551,7 +4518,7 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         raise at(fail_number(v, False), "totalCost")
     x_total_cost = v
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2561,9 +4528,11 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     x_transaction_id = v
     n += 1
     x_extra = open_extra(d, _K_CostUpdatedRequest, o) if n != len(d) else None
-    return _m.CostUpdatedRequest(
-        total_cost=x_total_cost, transaction_id=x_transaction_id, extra=x_extra
-    )
+    r = _new(_m.CostUpdatedRequest)
+    _s_CostUpdatedRequest_total_cost(r, x_total_cost)
+    _s_CostUpdatedRequest_transaction_id(r, x_transaction_id)
+    _s_CostUpdatedRequest_extra(r, x_extra)
+    return r
 
 
 def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
@@ -2579,7 +4548,9 @@ def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_CostUpdatedResponse, o) if n != len(d) else None
-    return _m.CostUpdatedResponse(extra=x_extra)
+    r = _new(_m.CostUpdatedResponse)
+    _s_CostUpdatedResponse_extra(r, x_extra)
+    return r
 
 
 def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
@@ -2593,8 +4564,9 @@ def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
 def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customerCertificate")
+    v = g("customerCertificate")
     if v is None:
         x_customer_certificate = None
     else:
@@ -2603,7 +4575,7 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "customerCertificate") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         x_id_token = None
     else:
@@ -2612,28 +4584,28 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "idToken") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("report")
+    v = g("report")
     if v is None:
         raise missing(d, "report")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "report")
     x_report = v
     n += 1
-    v = d.get("clear")
+    v = g("clear")
     if v is None:
         raise missing(d, "clear")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "clear")
     x_clear = v
     n += 1
-    v = d.get("customerIdentifier")
+    v = g("customerIdentifier")
     if v is None:
         x_customer_identifier = None
     else:
@@ -2644,19 +4616,20 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         x_customer_identifier = v
         n += 1
     x_extra = open_extra(d, _K_CustomerInformationRequest, o) if n != len(d) else None
-    return _m.CustomerInformationRequest(
-        customer_certificate=x_customer_certificate,
-        id_token=x_id_token,
-        request_id=x_request_id,
-        report=x_report,
-        clear=x_clear,
-        customer_identifier=x_customer_identifier,
-        extra=x_extra,
-    )
+    r = _new(_m.CustomerInformationRequest)
+    _s_CustomerInformationRequest_customer_certificate(r, x_customer_certificate)
+    _s_CustomerInformationRequest_id_token(r, x_id_token)
+    _s_CustomerInformationRequest_request_id(r, x_request_id)
+    _s_CustomerInformationRequest_report(r, x_report)
+    _s_CustomerInformationRequest_clear(r, x_clear)
+    _s_CustomerInformationRequest_customer_identifier(r, x_customer_identifier)
+    _s_CustomerInformationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "report": m.report, "clear": m.clear}
+    v: Any
     v = m.customer_certificate
     if v is not None:
         d["customerCertificate"] = _w_CertificateHashData(v)
@@ -2675,8 +4648,9 @@ def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str,
 def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CustomerInformationStatusEnum.get(v) if v.__class__ is str else None
@@ -2686,7 +4660,10 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
             raise at(bad_enum(v, _E_CustomerInformationStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_CustomerInformationResponse, o) if n != len(d) else None
-    return _m.CustomerInformationResponse(status=x_status, extra=x_extra)
+    r = _new(_m.CustomerInformationResponse)
+    _s_CustomerInformationResponse_status(r, x_status)
+    _s_CustomerInformationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[str, Any]:
@@ -2700,22 +4677,23 @@ def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[st
 def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evMaxCurrent")
+    v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
     if v.__class__ is not int:
         v = int_from(v, "evMaxCurrent")
     x_ev_max_current = v
     n += 1
-    v = d.get("evMaxVoltage")
+    v = g("evMaxVoltage")
     if v is None:
         raise missing(d, "evMaxVoltage")
     if v.__class__ is not int:
         v = int_from(v, "evMaxVoltage")
     x_ev_max_voltage = v
     n += 1
-    v = d.get("energyAmount")
+    v = g("energyAmount")
     if v is None:
         x_energy_amount = None
     else:
@@ -2723,7 +4701,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             v = int_from(v, "energyAmount")
         x_energy_amount = v
         n += 1
-    v = d.get("evMaxPower")
+    v = g("evMaxPower")
     if v is None:
         x_ev_max_power = None
     else:
@@ -2731,7 +4709,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             v = int_from(v, "evMaxPower")
         x_ev_max_power = v
         n += 1
-    v = d.get("stateOfCharge")
+    v = g("stateOfCharge")
     if v is None:
         x_state_of_charge = None
     else:
@@ -2743,7 +4721,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "stateOfCharge")
         x_state_of_charge = v
         n += 1
-    v = d.get("evEnergyCapacity")
+    v = g("evEnergyCapacity")
     if v is None:
         x_ev_energy_capacity = None
     else:
@@ -2751,7 +4729,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             v = int_from(v, "evEnergyCapacity")
         x_ev_energy_capacity = v
         n += 1
-    v = d.get("fullSoC")
+    v = g("fullSoC")
     if v is None:
         x_full_soc = None
     else:
@@ -2763,7 +4741,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "fullSoC")
         x_full_soc = v
         n += 1
-    v = d.get("bulkSoC")
+    v = g("bulkSoC")
     if v is None:
         x_bulk_soc = None
     else:
@@ -2776,21 +4754,22 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         x_bulk_soc = v
         n += 1
     x_extra = open_extra(d, _K_DCChargingParameters, o) if n != len(d) else None
-    return _t.DCChargingParameters(
-        ev_max_current=x_ev_max_current,
-        ev_max_voltage=x_ev_max_voltage,
-        energy_amount=x_energy_amount,
-        ev_max_power=x_ev_max_power,
-        state_of_charge=x_state_of_charge,
-        ev_energy_capacity=x_ev_energy_capacity,
-        full_soc=x_full_soc,
-        bulk_soc=x_bulk_soc,
-        extra=x_extra,
-    )
+    r = _new(_t.DCChargingParameters)
+    _s_DCChargingParameters_ev_max_current(r, x_ev_max_current)
+    _s_DCChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    _s_DCChargingParameters_energy_amount(r, x_energy_amount)
+    _s_DCChargingParameters_ev_max_power(r, x_ev_max_power)
+    _s_DCChargingParameters_state_of_charge(r, x_state_of_charge)
+    _s_DCChargingParameters_ev_energy_capacity(r, x_ev_energy_capacity)
+    _s_DCChargingParameters_full_soc(r, x_full_soc)
+    _s_DCChargingParameters_bulk_soc(r, x_bulk_soc)
+    _s_DCChargingParameters_extra(r, x_extra)
+    return r
 
 
 def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"evMaxCurrent": m.ev_max_current, "evMaxVoltage": m.ev_max_voltage}
+    v: Any
     v = m.energy_amount
     if v is not None:
         d["energyAmount"] = v
@@ -2818,8 +4797,9 @@ def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("messageId")
+    v = g("messageId")
     if v is None:
         x_message_id = None
     else:
@@ -2829,11 +4809,11 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
             raise at(too_long(v, 50), "messageId")
         x_message_id = v
         n += 1
-    v = d.get("data")
+    v = g("data")
     x_data = v
     if v is not None:
         n += 1
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         raise missing(d, "vendorId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2843,13 +4823,17 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     x_vendor_id = v
     n += 1
     x_extra = open_extra(d, _K_DataTransferRequest, o) if n != len(d) else None
-    return _m.DataTransferRequest(
-        message_id=x_message_id, data=x_data, vendor_id=x_vendor_id, extra=x_extra
-    )
+    r = _new(_m.DataTransferRequest)
+    _s_DataTransferRequest_message_id(r, x_message_id)
+    _s_DataTransferRequest_data(r, x_data)
+    _s_DataTransferRequest_vendor_id(r, x_vendor_id)
+    _s_DataTransferRequest_extra(r, x_extra)
+    return r
 
 
 def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"vendorId": m.vendor_id}
+    v: Any
     v = m.message_id
     if v is not None:
         d["messageId"] = v
@@ -2865,8 +4849,9 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DataTransferStatusEnum.get(v) if v.__class__ is str else None
@@ -2875,16 +4860,21 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         if x_status is None:
             raise at(bad_enum(v, _E_DataTransferStatusEnum), "status")
     n += 1
-    v = d.get("data")
+    v = g("data")
     x_data = v
     if v is not None:
         n += 1
     x_extra = open_extra(d, _K_DataTransferResponse, o) if n != len(d) else None
-    return _m.DataTransferResponse(status=x_status, data=x_data, extra=x_extra)
+    r = _new(_m.DataTransferResponse)
+    _s_DataTransferResponse_status(r, x_status)
+    _s_DataTransferResponse_data(r, x_data)
+    _s_DataTransferResponse_extra(r, x_extra)
+    return r
 
 
 def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.data
     if v is not None:
         d["data"] = v
@@ -2897,8 +4887,9 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -2907,7 +4898,10 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
         raise at(f, "certificateHashData") from None
     n += 1
     x_extra = open_extra(d, _K_DeleteCertificateRequest, o) if n != len(d) else None
-    return _m.DeleteCertificateRequest(certificate_hash_data=x_certificate_hash_data, extra=x_extra)
+    r = _new(_m.DeleteCertificateRequest)
+    _s_DeleteCertificateRequest_certificate_hash_data(r, x_certificate_hash_data)
+    _s_DeleteCertificateRequest_extra(r, x_extra)
+    return r
 
 
 def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any]:
@@ -2921,8 +4915,9 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DeleteCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -2932,7 +4927,10 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
             raise at(bad_enum(v, _E_DeleteCertificateStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_DeleteCertificateResponse, o) if n != len(d) else None
-    return _m.DeleteCertificateResponse(status=x_status, extra=x_extra)
+    r = _new(_m.DeleteCertificateResponse)
+    _s_DeleteCertificateResponse_status(r, x_status)
+    _s_DeleteCertificateResponse_extra(r, x_extra)
+    return r
 
 
 def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, Any]:
@@ -2946,15 +4944,16 @@ def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, A
 def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -2963,11 +4962,16 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
         x_connector_id = v
         n += 1
     x_extra = open_extra(d, _K_EVSE, o) if n != len(d) else None
-    return _t.EVSE(id=x_id, connector_id=x_connector_id, extra=x_extra)
+    r = _new(_t.EVSE)
+    _s_EVSE_id(r, x_id)
+    _s_EVSE_connector_id(r, x_connector_id)
+    _s_EVSE_extra(r, x_extra)
+    return r
 
 
 def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.connector_id
     if v is not None:
         d["connectorId"] = v
@@ -2980,15 +4984,16 @@ def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
 def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("eventId")
+    v = g("eventId")
     if v is None:
         raise missing(d, "eventId")
     if v.__class__ is not int:
         v = int_from(v, "eventId")
     x_event_id = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -2996,7 +5001,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("trigger")
+    v = g("trigger")
     if v is None:
         raise missing(d, "trigger")
     x_trigger = _E_EventTriggerEnum.get(v) if v.__class__ is str else None
@@ -3005,7 +5010,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         if x_trigger is None:
             raise at(bad_enum(v, _E_EventTriggerEnum), "trigger")
     n += 1
-    v = d.get("cause")
+    v = g("cause")
     if v is None:
         x_cause = None
     else:
@@ -3013,7 +5018,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             v = int_from(v, "cause")
         x_cause = v
         n += 1
-    v = d.get("actualValue")
+    v = g("actualValue")
     if v is None:
         raise missing(d, "actualValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3022,7 +5027,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         raise at(too_long(v, 1000), "actualValue")
     x_actual_value = v
     n += 1
-    v = d.get("techCode")
+    v = g("techCode")
     if v is None:
         x_tech_code = None
     else:
@@ -3032,7 +5037,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 50), "techCode")
         x_tech_code = v
         n += 1
-    v = d.get("techInfo")
+    v = g("techInfo")
     if v is None:
         x_tech_info = None
     else:
@@ -3042,14 +5047,14 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 500), "techInfo")
         x_tech_info = v
         n += 1
-    v = d.get("cleared")
+    v = g("cleared")
     if v is None:
         raise missing(d, "cleared")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "cleared")
     x_cleared = v
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -3057,7 +5062,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -3065,7 +5070,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableMonitoringEvent")
+    v = g("variableMonitoringEvent")
     if v is None:
         x_variable_monitoring_event = None
     else:
@@ -3075,20 +5080,20 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(f, "variableMonitoringEvent") from None
         n += 1
     x_extra = open_extra(d, _K_EventData, o) if n != len(d) else None
-    return _t.EventData(
-        event_id=x_event_id,
-        timestamp=x_timestamp,
-        trigger=x_trigger,
-        cause=x_cause,
-        actual_value=x_actual_value,
-        tech_code=x_tech_code,
-        tech_info=x_tech_info,
-        cleared=x_cleared,
-        component=x_component,
-        variable=x_variable,
-        variable_monitoring_event=x_variable_monitoring_event,
-        extra=x_extra,
-    )
+    r = _new(_t.EventData)
+    _s_EventData_event_id(r, x_event_id)
+    _s_EventData_timestamp(r, x_timestamp)
+    _s_EventData_trigger(r, x_trigger)
+    _s_EventData_cause(r, x_cause)
+    _s_EventData_actual_value(r, x_actual_value)
+    _s_EventData_tech_code(r, x_tech_code)
+    _s_EventData_tech_info(r, x_tech_info)
+    _s_EventData_cleared(r, x_cleared)
+    _s_EventData_component(r, x_component)
+    _s_EventData_variable(r, x_variable)
+    _s_EventData_variable_monitoring_event(r, x_variable_monitoring_event)
+    _s_EventData_extra(r, x_extra)
+    return r
 
 
 def _w_EventData(m: _t.EventData) -> dict[str, Any]:
@@ -3101,6 +5106,7 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.cause
     if v is not None:
         d["cause"] = v
@@ -3122,8 +5128,9 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
 def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3132,7 +5139,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         raise at(too_long(v, 512), "location")
     x_location = v
     n += 1
-    v = d.get("retrieveDateTime")
+    v = g("retrieveDateTime")
     if v is None:
         raise missing(d, "retrieveDateTime")
     try:
@@ -3140,7 +5147,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     except DecodeFailure as f:
         raise at(f, "retrieveDateTime") from None
     n += 1
-    v = d.get("installDateTime")
+    v = g("installDateTime")
     if v is None:
         x_install_date_time = None
     else:
@@ -3149,7 +5156,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         except DecodeFailure as f:
             raise at(f, "installDateTime") from None
         n += 1
-    v = d.get("signingCertificate")
+    v = g("signingCertificate")
     if v is None:
         x_signing_certificate = None
     else:
@@ -3159,7 +5166,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
             raise at(too_long(v, 800), "signingCertificate")
         x_signing_certificate = v
         n += 1
-    v = d.get("signature")
+    v = g("signature")
     if v is None:
         x_signature = None
     else:
@@ -3170,14 +5177,14 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         x_signature = v
         n += 1
     x_extra = open_extra(d, _K_Firmware, o) if n != len(d) else None
-    return _t.Firmware(
-        location=x_location,
-        retrieve_date_time=x_retrieve_date_time,
-        install_date_time=x_install_date_time,
-        signing_certificate=x_signing_certificate,
-        signature=x_signature,
-        extra=x_extra,
-    )
+    r = _new(_t.Firmware)
+    _s_Firmware_location(r, x_location)
+    _s_Firmware_retrieve_date_time(r, x_retrieve_date_time)
+    _s_Firmware_install_date_time(r, x_install_date_time)
+    _s_Firmware_signing_certificate(r, x_signing_certificate)
+    _s_Firmware_signature(r, x_signature)
+    _s_Firmware_extra(r, x_extra)
+    return r
 
 
 def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
@@ -3185,6 +5192,7 @@ def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
         "location": m.location,
         "retrieveDateTime": format_datetime(m.retrieve_date_time),
     }
+    v: Any
     v = m.install_date_time
     if v is not None:
         d["installDateTime"] = format_datetime(v)
@@ -3205,8 +5213,9 @@ def _d_FirmwareStatusNotificationRequest(
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_FirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -3215,7 +5224,7 @@ def _d_FirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_FirmwareStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
@@ -3223,9 +5232,11 @@ def _d_FirmwareStatusNotificationRequest(
     x_request_id = v
     n += 1
     x_extra = open_extra(d, _K_FirmwareStatusNotificationRequest, o) if n != len(d) else None
-    return _m.FirmwareStatusNotificationRequest(
-        status=x_status, request_id=x_request_id, extra=x_extra
-    )
+    r = _new(_m.FirmwareStatusNotificationRequest)
+    _s_FirmwareStatusNotificationRequest_status(r, x_status)
+    _s_FirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    _s_FirmwareStatusNotificationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_FirmwareStatusNotificationRequest(m: _m.FirmwareStatusNotificationRequest) -> dict[str, Any]:
@@ -3243,7 +5254,9 @@ def _d_FirmwareStatusNotificationResponse(
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_FirmwareStatusNotificationResponse, o) if n != len(d) else None
-    return _m.FirmwareStatusNotificationResponse(extra=x_extra)
+    r = _new(_m.FirmwareStatusNotificationResponse)
+    _s_FirmwareStatusNotificationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_FirmwareStatusNotificationResponse(
@@ -3259,8 +5272,9 @@ def _w_FirmwareStatusNotificationResponse(
 def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("15118SchemaVersion")
+    v = g("15118SchemaVersion")
     if v is None:
         raise missing(d, "15118SchemaVersion")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3269,7 +5283,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         raise at(too_long(v, 50), "15118SchemaVersion")
     x_iso15118_schema_version = v
     n += 1
-    v = d.get("exiRequest")
+    v = g("exiRequest")
     if v is None:
         raise missing(d, "exiRequest")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3279,9 +5293,11 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
     x_exi_request = v
     n += 1
     x_extra = open_extra(d, _K_Get15118EVCertificateRequest, o) if n != len(d) else None
-    return _m.Get15118EVCertificateRequest(
-        iso15118_schema_version=x_iso15118_schema_version, exi_request=x_exi_request, extra=x_extra
-    )
+    r = _new(_m.Get15118EVCertificateRequest)
+    _s_Get15118EVCertificateRequest_iso15118_schema_version(r, x_iso15118_schema_version)
+    _s_Get15118EVCertificateRequest_exi_request(r, x_exi_request)
+    _s_Get15118EVCertificateRequest_extra(r, x_extra)
+    return r
 
 
 def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[str, Any]:
@@ -3298,8 +5314,9 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
 def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_Iso15118EVCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -3308,7 +5325,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         if x_status is None:
             raise at(bad_enum(v, _E_Iso15118EVCertificateStatusEnum), "status")
     n += 1
-    v = d.get("saProvisioningCertificateChain")
+    v = g("saProvisioningCertificateChain")
     if v is None:
         raise missing(d, "saProvisioningCertificateChain")
     try:
@@ -3316,7 +5333,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
     except DecodeFailure as f:
         raise at(f, "saProvisioningCertificateChain") from None
     n += 1
-    v = d.get("contractSignatureCertificateChain")
+    v = g("contractSignatureCertificateChain")
     if v is None:
         raise missing(d, "contractSignatureCertificateChain")
     try:
@@ -3324,7 +5341,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
     except DecodeFailure as f:
         raise at(f, "contractSignatureCertificateChain") from None
     n += 1
-    v = d.get("exiResponse")
+    v = g("exiResponse")
     if v is None:
         raise missing(d, "exiResponse")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3334,13 +5351,17 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
     x_exi_response = v
     n += 1
     x_extra = open_extra(d, _K_Get15118EVCertificateResponse, o) if n != len(d) else None
-    return _m.Get15118EVCertificateResponse(
-        status=x_status,
-        sa_provisioning_certificate_chain=x_sa_provisioning_certificate_chain,
-        contract_signature_certificate_chain=x_contract_signature_certificate_chain,
-        exi_response=x_exi_response,
-        extra=x_extra,
+    r = _new(_m.Get15118EVCertificateResponse)
+    _s_Get15118EVCertificateResponse_status(r, x_status)
+    _s_Get15118EVCertificateResponse_sa_provisioning_certificate_chain(
+        r, x_sa_provisioning_certificate_chain
     )
+    _s_Get15118EVCertificateResponse_contract_signature_certificate_chain(
+        r, x_contract_signature_certificate_chain
+    )
+    _s_Get15118EVCertificateResponse_exi_response(r, x_exi_response)
+    _s_Get15118EVCertificateResponse_extra(r, x_extra)
+    return r
 
 
 def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dict[str, Any]:
@@ -3361,15 +5382,16 @@ def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dic
 def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("reportBase")
+    v = g("reportBase")
     if v is None:
         raise missing(d, "reportBase")
     x_report_base = _E_ReportBaseEnum.get(v) if v.__class__ is str else None
@@ -3379,9 +5401,11 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
             raise at(bad_enum(v, _E_ReportBaseEnum), "reportBase")
     n += 1
     x_extra = open_extra(d, _K_GetBaseReportRequest, o) if n != len(d) else None
-    return _m.GetBaseReportRequest(
-        request_id=x_request_id, report_base=x_report_base, extra=x_extra
-    )
+    r = _new(_m.GetBaseReportRequest)
+    _s_GetBaseReportRequest_request_id(r, x_request_id)
+    _s_GetBaseReportRequest_report_base(r, x_report_base)
+    _s_GetBaseReportRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
@@ -3395,8 +5419,9 @@ def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
 def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -3406,7 +5431,10 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_GetBaseReportResponse, o) if n != len(d) else None
-    return _m.GetBaseReportResponse(status=x_status, extra=x_extra)
+    r = _new(_m.GetBaseReportResponse)
+    _s_GetBaseReportResponse_status(r, x_status)
+    _s_GetBaseReportResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
@@ -3420,8 +5448,9 @@ def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
 def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("ocspRequestData")
+    v = g("ocspRequestData")
     if v is None:
         raise missing(d, "ocspRequestData")
     try:
@@ -3430,7 +5459,10 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
         raise at(f, "ocspRequestData") from None
     n += 1
     x_extra = open_extra(d, _K_GetCertificateStatusRequest, o) if n != len(d) else None
-    return _m.GetCertificateStatusRequest(ocsp_request_data=x_ocsp_request_data, extra=x_extra)
+    r = _new(_m.GetCertificateStatusRequest)
+    _s_GetCertificateStatusRequest_ocsp_request_data(r, x_ocsp_request_data)
+    _s_GetCertificateStatusRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[str, Any]:
@@ -3444,8 +5476,9 @@ def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[st
 def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -3454,7 +5487,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         if x_status is None:
             raise at(bad_enum(v, _E_GetCertificateStatusEnum), "status")
     n += 1
-    v = d.get("ocspResult")
+    v = g("ocspResult")
     if v is None:
         x_ocsp_result = None
     else:
@@ -3465,13 +5498,16 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         x_ocsp_result = v
         n += 1
     x_extra = open_extra(d, _K_GetCertificateStatusResponse, o) if n != len(d) else None
-    return _m.GetCertificateStatusResponse(
-        status=x_status, ocsp_result=x_ocsp_result, extra=x_extra
-    )
+    r = _new(_m.GetCertificateStatusResponse)
+    _s_GetCertificateStatusResponse_status(r, x_status)
+    _s_GetCertificateStatusResponse_ocsp_result(r, x_ocsp_result)
+    _s_GetCertificateStatusResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.ocsp_result
     if v is not None:
         d["ocspResult"] = v
@@ -3484,8 +5520,9 @@ def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[
 def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -3493,7 +5530,7 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -3501,7 +5538,7 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     try:
@@ -3510,16 +5547,17 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
         raise at(f, "chargingProfile") from None
     n += 1
     x_extra = open_extra(d, _K_GetChargingProfilesRequest, o) if n != len(d) else None
-    return _m.GetChargingProfilesRequest(
-        request_id=x_request_id,
-        evse_id=x_evse_id,
-        charging_profile=x_charging_profile,
-        extra=x_extra,
-    )
+    r = _new(_m.GetChargingProfilesRequest)
+    _s_GetChargingProfilesRequest_request_id(r, x_request_id)
+    _s_GetChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_GetChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    _s_GetChargingProfilesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingProfile": _w_ChargingProfileCriterion(m.charging_profile)}
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -3535,8 +5573,9 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
 def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -3546,7 +5585,10 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
             raise at(bad_enum(v, _E_GetChargingProfileStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_GetChargingProfilesResponse, o) if n != len(d) else None
-    return _m.GetChargingProfilesResponse(status=x_status, extra=x_extra)
+    r = _new(_m.GetChargingProfilesResponse)
+    _s_GetChargingProfilesResponse_status(r, x_status)
+    _s_GetChargingProfilesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[str, Any]:
@@ -3560,15 +5602,16 @@ def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[st
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         x_charging_rate_unit = None
     else:
@@ -3578,7 +5621,7 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
             if x_charging_rate_unit is None:
                 raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -3586,16 +5629,17 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
     x_evse_id = v
     n += 1
     x_extra = open_extra(d, _K_GetCompositeScheduleRequest, o) if n != len(d) else None
-    return _m.GetCompositeScheduleRequest(
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        evse_id=x_evse_id,
-        extra=x_extra,
-    )
+    r = _new(_m.GetCompositeScheduleRequest)
+    _s_GetCompositeScheduleRequest_duration(r, x_duration)
+    _s_GetCompositeScheduleRequest_charging_rate_unit(r, x_charging_rate_unit)
+    _s_GetCompositeScheduleRequest_evse_id(r, x_evse_id)
+    _s_GetCompositeScheduleRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"duration": m.duration, "evseId": m.evse_id}
+    v: Any
     v = m.charging_rate_unit
     if v is not None:
         d["chargingRateUnit"] = v
@@ -3608,8 +5652,9 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetCompositeScheduleStatusEnum.get(v) if v.__class__ is str else None
@@ -3618,14 +5663,14 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         if x_status is None:
             raise at(bad_enum(v, _E_GetCompositeScheduleStatusEnum), "status")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("schedule")
+    v = g("schedule")
     if v is None:
         x_schedule = None
     else:
@@ -3635,13 +5680,17 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
             raise at(f, "schedule") from None
         n += 1
     x_extra = open_extra(d, _K_GetCompositeScheduleResponse, o) if n != len(d) else None
-    return _m.GetCompositeScheduleResponse(
-        status=x_status, evse_id=x_evse_id, schedule=x_schedule, extra=x_extra
-    )
+    r = _new(_m.GetCompositeScheduleResponse)
+    _s_GetCompositeScheduleResponse_status(r, x_status)
+    _s_GetCompositeScheduleResponse_evse_id(r, x_evse_id)
+    _s_GetCompositeScheduleResponse_schedule(r, x_schedule)
+    _s_GetCompositeScheduleResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status, "evseId": m.evse_id}
+    v: Any
     v = m.schedule
     if v is not None:
         d["schedule"] = _w_CompositeSchedule(v)
@@ -3654,15 +5703,16 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         x_priority = None
     else:
@@ -3672,7 +5722,7 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             if x_priority is None:
                 raise at(bad_enum(v, _E_MessagePriorityEnum), "priority")
         n += 1
-    v = d.get("state")
+    v = g("state")
     if v is None:
         x_state = None
     else:
@@ -3682,7 +5732,7 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             if x_state is None:
                 raise at(bad_enum(v, _E_MessageStateEnum), "state")
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -3698,13 +5748,18 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             raise in_array(v, _i_GetDisplayMessagesRequest_id, o, "id") from None
         n += 1
     x_extra = open_extra(d, _K_GetDisplayMessagesRequest, o) if n != len(d) else None
-    return _m.GetDisplayMessagesRequest(
-        request_id=x_request_id, priority=x_priority, state=x_state, id=x_id, extra=x_extra
-    )
+    r = _new(_m.GetDisplayMessagesRequest)
+    _s_GetDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_GetDisplayMessagesRequest_priority(r, x_priority)
+    _s_GetDisplayMessagesRequest_state(r, x_state)
+    _s_GetDisplayMessagesRequest_id(r, x_id)
+    _s_GetDisplayMessagesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.priority
     if v is not None:
         d["priority"] = v
@@ -3723,8 +5778,9 @@ def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, A
 def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetDisplayMessagesStatusEnum.get(v) if v.__class__ is str else None
@@ -3734,7 +5790,10 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
             raise at(bad_enum(v, _E_GetDisplayMessagesStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_GetDisplayMessagesResponse, o) if n != len(d) else None
-    return _m.GetDisplayMessagesResponse(status=x_status, extra=x_extra)
+    r = _new(_m.GetDisplayMessagesResponse)
+    _s_GetDisplayMessagesResponse_status(r, x_status)
+    _s_GetDisplayMessagesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetDisplayMessagesResponse(m: _m.GetDisplayMessagesResponse) -> dict[str, Any]:
@@ -3750,8 +5809,9 @@ def _d_GetInstalledCertificateIdsRequest(
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("typeOfCertificate")
+    v = g("typeOfCertificate")
     if v is None:
         raise missing(d, "typeOfCertificate")
     x_type_of_certificate = _E_GetCertificateIdUseEnum.get(v) if v.__class__ is str else None
@@ -3761,9 +5821,10 @@ def _d_GetInstalledCertificateIdsRequest(
             raise at(bad_enum(v, _E_GetCertificateIdUseEnum), "typeOfCertificate")
     n += 1
     x_extra = open_extra(d, _K_GetInstalledCertificateIdsRequest, o) if n != len(d) else None
-    return _m.GetInstalledCertificateIdsRequest(
-        type_of_certificate=x_type_of_certificate, extra=x_extra
-    )
+    r = _new(_m.GetInstalledCertificateIdsRequest)
+    _s_GetInstalledCertificateIdsRequest_type_of_certificate(r, x_type_of_certificate)
+    _s_GetInstalledCertificateIdsRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetInstalledCertificateIdsRequest(m: _m.GetInstalledCertificateIdsRequest) -> dict[str, Any]:
@@ -3779,8 +5840,9 @@ def _d_GetInstalledCertificateIdsResponse(
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         x_certificate_hash_data = None
     else:
@@ -3795,7 +5857,7 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure:
             raise in_array(v, _d_CertificateHashData, o, "certificateHashData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetInstalledCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -3805,15 +5867,18 @@ def _d_GetInstalledCertificateIdsResponse(
             raise at(bad_enum(v, _E_GetInstalledCertificateStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_GetInstalledCertificateIdsResponse, o) if n != len(d) else None
-    return _m.GetInstalledCertificateIdsResponse(
-        certificate_hash_data=x_certificate_hash_data, status=x_status, extra=x_extra
-    )
+    r = _new(_m.GetInstalledCertificateIdsResponse)
+    _s_GetInstalledCertificateIdsResponse_certificate_hash_data(r, x_certificate_hash_data)
+    _s_GetInstalledCertificateIdsResponse_status(r, x_status)
+    _s_GetInstalledCertificateIdsResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetInstalledCertificateIdsResponse(
     m: _m.GetInstalledCertificateIdsResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.certificate_hash_data
     if v is not None:
         d["certificateHashData"] = [_w_CertificateHashData(i) for i in v]
@@ -3828,7 +5893,9 @@ def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVe
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_GetLocalListVersionRequest, o) if n != len(d) else None
-    return _m.GetLocalListVersionRequest(extra=x_extra)
+    r = _new(_m.GetLocalListVersionRequest)
+    _s_GetLocalListVersionRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str, Any]:
@@ -3842,8 +5909,9 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("versionNumber")
+    v = g("versionNumber")
     if v is None:
         raise missing(d, "versionNumber")
     if v.__class__ is not int:
@@ -3851,7 +5919,10 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
     x_version_number = v
     n += 1
     x_extra = open_extra(d, _K_GetLocalListVersionResponse, o) if n != len(d) else None
-    return _m.GetLocalListVersionResponse(version_number=x_version_number, extra=x_extra)
+    r = _new(_m.GetLocalListVersionResponse)
+    _s_GetLocalListVersionResponse_version_number(r, x_version_number)
+    _s_GetLocalListVersionResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[str, Any]:
@@ -3865,8 +5936,9 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("log")
+    v = g("log")
     if v is None:
         raise missing(d, "log")
     try:
@@ -3874,7 +5946,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     except DecodeFailure as f:
         raise at(f, "log") from None
     n += 1
-    v = d.get("logType")
+    v = g("logType")
     if v is None:
         raise missing(d, "logType")
     x_log_type = _E_LogEnum.get(v) if v.__class__ is str else None
@@ -3883,14 +5955,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         if x_log_type is None:
             raise at(bad_enum(v, _E_LogEnum), "logType")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -3898,7 +5970,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
             v = int_from(v, "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -3907,14 +5979,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         x_retry_interval = v
         n += 1
     x_extra = open_extra(d, _K_GetLogRequest, o) if n != len(d) else None
-    return _m.GetLogRequest(
-        log=x_log,
-        log_type=x_log_type,
-        request_id=x_request_id,
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        extra=x_extra,
-    )
+    r = _new(_m.GetLogRequest)
+    _s_GetLogRequest_log(r, x_log)
+    _s_GetLogRequest_log_type(r, x_log_type)
+    _s_GetLogRequest_request_id(r, x_request_id)
+    _s_GetLogRequest_retries(r, x_retries)
+    _s_GetLogRequest_retry_interval(r, x_retry_interval)
+    _s_GetLogRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
@@ -3923,6 +5995,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
         "logType": m.log_type,
         "requestId": m.request_id,
     }
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -3938,8 +6011,9 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_LogStatusEnum.get(v) if v.__class__ is str else None
@@ -3948,7 +6022,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_LogStatusEnum), "status")
     n += 1
-    v = d.get("filename")
+    v = g("filename")
     if v is None:
         x_filename = None
     else:
@@ -3959,11 +6033,16 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         x_filename = v
         n += 1
     x_extra = open_extra(d, _K_GetLogResponse, o) if n != len(d) else None
-    return _m.GetLogResponse(status=x_status, filename=x_filename, extra=x_extra)
+    r = _new(_m.GetLogResponse)
+    _s_GetLogResponse_status(r, x_status)
+    _s_GetLogResponse_filename(r, x_filename)
+    _s_GetLogResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.filename
     if v is not None:
         d["filename"] = v
@@ -3976,8 +6055,9 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("componentVariable")
+    v = g("componentVariable")
     if v is None:
         x_component_variable = None
     else:
@@ -3992,7 +6072,7 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         except DecodeFailure:
             raise in_array(v, _d_ComponentVariable, o, "componentVariable") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -4000,7 +6080,7 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("monitoringCriteria")
+    v = g("monitoringCriteria")
     if v is None:
         x_monitoring_criteria = None
     else:
@@ -4020,16 +6100,17 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
             ) from None
         n += 1
     x_extra = open_extra(d, _K_GetMonitoringReportRequest, o) if n != len(d) else None
-    return _m.GetMonitoringReportRequest(
-        component_variable=x_component_variable,
-        request_id=x_request_id,
-        monitoring_criteria=x_monitoring_criteria,
-        extra=x_extra,
-    )
+    r = _new(_m.GetMonitoringReportRequest)
+    _s_GetMonitoringReportRequest_component_variable(r, x_component_variable)
+    _s_GetMonitoringReportRequest_request_id(r, x_request_id)
+    _s_GetMonitoringReportRequest_monitoring_criteria(r, x_monitoring_criteria)
+    _s_GetMonitoringReportRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.component_variable
     if v is not None:
         d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
@@ -4048,8 +6129,9 @@ def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str,
 def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -4059,7 +6141,10 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_GetMonitoringReportResponse, o) if n != len(d) else None
-    return _m.GetMonitoringReportResponse(status=x_status, extra=x_extra)
+    r = _new(_m.GetMonitoringReportResponse)
+    _s_GetMonitoringReportResponse_status(r, x_status)
+    _s_GetMonitoringReportResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[str, Any]:
@@ -4073,8 +6158,9 @@ def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[st
 def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("componentVariable")
+    v = g("componentVariable")
     if v is None:
         x_component_variable = None
     else:
@@ -4089,7 +6175,7 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         except DecodeFailure:
             raise in_array(v, _d_ComponentVariable, o, "componentVariable") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -4097,7 +6183,7 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("componentCriteria")
+    v = g("componentCriteria")
     if v is None:
         x_component_criteria = None
     else:
@@ -4115,16 +6201,17 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
             ) from None
         n += 1
     x_extra = open_extra(d, _K_GetReportRequest, o) if n != len(d) else None
-    return _m.GetReportRequest(
-        component_variable=x_component_variable,
-        request_id=x_request_id,
-        component_criteria=x_component_criteria,
-        extra=x_extra,
-    )
+    r = _new(_m.GetReportRequest)
+    _s_GetReportRequest_component_variable(r, x_component_variable)
+    _s_GetReportRequest_request_id(r, x_request_id)
+    _s_GetReportRequest_component_criteria(r, x_component_criteria)
+    _s_GetReportRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.component_variable
     if v is not None:
         d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
@@ -4143,8 +6230,9 @@ def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
 def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -4154,7 +6242,10 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_GetReportResponse, o) if n != len(d) else None
-    return _m.GetReportResponse(status=x_status, extra=x_extra)
+    r = _new(_m.GetReportResponse)
+    _s_GetReportResponse_status(r, x_status)
+    _s_GetReportResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
@@ -4168,8 +6259,9 @@ def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
 def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -4180,11 +6272,15 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
         x_transaction_id = v
         n += 1
     x_extra = open_extra(d, _K_GetTransactionStatusRequest, o) if n != len(d) else None
-    return _m.GetTransactionStatusRequest(transaction_id=x_transaction_id, extra=x_extra)
+    r = _new(_m.GetTransactionStatusRequest)
+    _s_GetTransactionStatusRequest_transaction_id(r, x_transaction_id)
+    _s_GetTransactionStatusRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
@@ -4197,8 +6293,9 @@ def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[st
 def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("ongoingIndicator")
+    v = g("ongoingIndicator")
     if v is None:
         x_ongoing_indicator = None
     else:
@@ -4206,7 +6303,7 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
             raise fail_type("boolean", v, "ongoingIndicator")
         x_ongoing_indicator = v
         n += 1
-    v = d.get("messagesInQueue")
+    v = g("messagesInQueue")
     if v is None:
         raise missing(d, "messagesInQueue")
     if v.__class__ is not bool:
@@ -4214,13 +6311,16 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
     x_messages_in_queue = v
     n += 1
     x_extra = open_extra(d, _K_GetTransactionStatusResponse, o) if n != len(d) else None
-    return _m.GetTransactionStatusResponse(
-        ongoing_indicator=x_ongoing_indicator, messages_in_queue=x_messages_in_queue, extra=x_extra
-    )
+    r = _new(_m.GetTransactionStatusResponse)
+    _s_GetTransactionStatusResponse_ongoing_indicator(r, x_ongoing_indicator)
+    _s_GetTransactionStatusResponse_messages_in_queue(r, x_messages_in_queue)
+    _s_GetTransactionStatusResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"messagesInQueue": m.messages_in_queue}
+    v: Any
     v = m.ongoing_indicator
     if v is not None:
         d["ongoingIndicator"] = v
@@ -4233,8 +6333,9 @@ def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[
 def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -4244,7 +6345,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -4252,7 +6353,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -4261,9 +6362,12 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_GetVariableData, o) if n != len(d) else None
-    return _t.GetVariableData(
-        attribute_type=x_attribute_type, component=x_component, variable=x_variable, extra=x_extra
-    )
+    r = _new(_t.GetVariableData)
+    _s_GetVariableData_attribute_type(r, x_attribute_type)
+    _s_GetVariableData_component(r, x_component)
+    _s_GetVariableData_variable(r, x_variable)
+    _s_GetVariableData_extra(r, x_extra)
+    return r
 
 
 def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
@@ -4271,6 +6375,7 @@ def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -4283,8 +6388,9 @@ def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
 def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeStatus")
+    v = g("attributeStatus")
     if v is None:
         raise missing(d, "attributeStatus")
     x_attribute_status = _E_GetVariableStatusEnum.get(v) if v.__class__ is str else None
@@ -4293,7 +6399,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         if x_attribute_status is None:
             raise at(bad_enum(v, _E_GetVariableStatusEnum), "attributeStatus")
     n += 1
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -4303,7 +6409,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeValue")
+    v = g("attributeValue")
     if v is None:
         x_attribute_value = None
     else:
@@ -4313,7 +6419,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
             raise at(too_long(v, 1000), "attributeValue")
         x_attribute_value = v
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -4321,7 +6427,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -4330,14 +6436,14 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_GetVariableResult, o) if n != len(d) else None
-    return _t.GetVariableResult(
-        attribute_status=x_attribute_status,
-        attribute_type=x_attribute_type,
-        attribute_value=x_attribute_value,
-        component=x_component,
-        variable=x_variable,
-        extra=x_extra,
-    )
+    r = _new(_t.GetVariableResult)
+    _s_GetVariableResult_attribute_status(r, x_attribute_status)
+    _s_GetVariableResult_attribute_type(r, x_attribute_type)
+    _s_GetVariableResult_attribute_value(r, x_attribute_value)
+    _s_GetVariableResult_component(r, x_component)
+    _s_GetVariableResult_variable(r, x_variable)
+    _s_GetVariableResult_extra(r, x_extra)
+    return r
 
 
 def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
@@ -4346,6 +6452,7 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -4361,8 +6468,9 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
 def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("getVariableData")
+    v = g("getVariableData")
     if v is None:
         raise missing(d, "getVariableData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -4377,7 +6485,10 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
         raise in_array(v, _d_GetVariableData, o, "getVariableData") from None
     n += 1
     x_extra = open_extra(d, _K_GetVariablesRequest, o) if n != len(d) else None
-    return _m.GetVariablesRequest(get_variable_data=x_get_variable_data, extra=x_extra)
+    r = _new(_m.GetVariablesRequest)
+    _s_GetVariablesRequest_get_variable_data(r, x_get_variable_data)
+    _s_GetVariablesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
@@ -4391,8 +6502,9 @@ def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
 def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("getVariableResult")
+    v = g("getVariableResult")
     if v is None:
         raise missing(d, "getVariableResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -4407,7 +6519,10 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
         raise in_array(v, _d_GetVariableResult, o, "getVariableResult") from None
     n += 1
     x_extra = open_extra(d, _K_GetVariablesResponse, o) if n != len(d) else None
-    return _m.GetVariablesResponse(get_variable_result=x_get_variable_result, extra=x_extra)
+    r = _new(_m.GetVariablesResponse)
+    _s_GetVariablesResponse_get_variable_result(r, x_get_variable_result)
+    _s_GetVariablesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
@@ -4423,8 +6538,9 @@ def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
 def _d_GroupIdToken(d: Any, o: DecodeOptions) -> _t.GroupIdToken:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4433,7 +6549,7 @@ def _d_GroupIdToken(d: Any, o: DecodeOptions) -> _t.GroupIdToken:
         raise at(too_long(v, 36), "idToken")
     x_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_IdTokenEnum.get(v) if v.__class__ is str else None
@@ -4443,7 +6559,11 @@ def _d_GroupIdToken(d: Any, o: DecodeOptions) -> _t.GroupIdToken:
             raise at(bad_enum(v, _E_IdTokenEnum), "type")
     n += 1
     x_extra = open_extra(d, _K_GroupIdToken, o) if n != len(d) else None
-    return _t.GroupIdToken(id_token=x_id_token, type=x_type, extra=x_extra)
+    r = _new(_t.GroupIdToken)
+    _s_GroupIdToken_id_token(r, x_id_token)
+    _s_GroupIdToken_type(r, x_type)
+    _s_GroupIdToken_extra(r, x_extra)
+    return r
 
 
 def _w_GroupIdToken(m: _t.GroupIdToken) -> dict[str, Any]:
@@ -4459,7 +6579,9 @@ def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_HeartbeatRequest, o) if n != len(d) else None
-    return _m.HeartbeatRequest(extra=x_extra)
+    r = _new(_m.HeartbeatRequest)
+    _s_HeartbeatRequest_extra(r, x_extra)
+    return r
 
 
 def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
@@ -4473,8 +6595,9 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -4483,7 +6606,10 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
         raise at(f, "currentTime") from None
     n += 1
     x_extra = open_extra(d, _K_HeartbeatResponse, o) if n != len(d) else None
-    return _m.HeartbeatResponse(current_time=x_current_time, extra=x_extra)
+    r = _new(_m.HeartbeatResponse)
+    _s_HeartbeatResponse_current_time(r, x_current_time)
+    _s_HeartbeatResponse_extra(r, x_extra)
+    return r
 
 
 def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
@@ -4497,8 +6623,9 @@ def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
 def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("additionalInfo")
+    v = g("additionalInfo")
     if v is None:
         x_additional_info = None
     else:
@@ -4513,7 +6640,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         except DecodeFailure:
             raise in_array(v, _d_AdditionalInfo, o, "additionalInfo") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4522,7 +6649,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         raise at(too_long(v, 36), "idToken")
     x_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_IdTokenEnum.get(v) if v.__class__ is str else None
@@ -4532,13 +6659,17 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
             raise at(bad_enum(v, _E_IdTokenEnum), "type")
     n += 1
     x_extra = open_extra(d, _K_IdToken, o) if n != len(d) else None
-    return _t.IdToken(
-        additional_info=x_additional_info, id_token=x_id_token, type=x_type, extra=x_extra
-    )
+    r = _new(_t.IdToken)
+    _s_IdToken_additional_info(r, x_additional_info)
+    _s_IdToken_id_token(r, x_id_token)
+    _s_IdToken_type(r, x_type)
+    _s_IdToken_extra(r, x_extra)
+    return r
 
 
 def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": m.id_token, "type": m.type}
+    v: Any
     v = m.additional_info
     if v is not None:
         d["additionalInfo"] = [_w_AdditionalInfo(i) for i in v]
@@ -4551,8 +6682,9 @@ def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
 def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_AuthorizationStatusEnum.get(v) if v.__class__ is str else None
@@ -4561,7 +6693,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         if x_status is None:
             raise at(bad_enum(v, _E_AuthorizationStatusEnum), "status")
     n += 1
-    v = d.get("cacheExpiryDateTime")
+    v = g("cacheExpiryDateTime")
     if v is None:
         x_cache_expiry_date_time = None
     else:
@@ -4570,7 +6702,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "cacheExpiryDateTime") from None
         n += 1
-    v = d.get("chargingPriority")
+    v = g("chargingPriority")
     if v is None:
         x_charging_priority = None
     else:
@@ -4578,7 +6710,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             v = int_from(v, "chargingPriority")
         x_charging_priority = v
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -4587,7 +6719,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("language1")
+    v = g("language1")
     if v is None:
         x_language1 = None
     else:
@@ -4597,7 +6729,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(too_long(v, 8), "language1")
         x_language1 = v
         n += 1
-    v = d.get("language2")
+    v = g("language2")
     if v is None:
         x_language2 = None
     else:
@@ -4607,7 +6739,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(too_long(v, 8), "language2")
         x_language2 = v
         n += 1
-    v = d.get("personalMessage")
+    v = g("personalMessage")
     if v is None:
         x_personal_message = None
     else:
@@ -4617,20 +6749,21 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(f, "personalMessage") from None
         n += 1
     x_extra = open_extra(d, _K_IdTokenInfo, o) if n != len(d) else None
-    return _t.IdTokenInfo(
-        status=x_status,
-        cache_expiry_date_time=x_cache_expiry_date_time,
-        charging_priority=x_charging_priority,
-        group_id_token=x_group_id_token,
-        language1=x_language1,
-        language2=x_language2,
-        personal_message=x_personal_message,
-        extra=x_extra,
-    )
+    r = _new(_t.IdTokenInfo)
+    _s_IdTokenInfo_status(r, x_status)
+    _s_IdTokenInfo_cache_expiry_date_time(r, x_cache_expiry_date_time)
+    _s_IdTokenInfo_charging_priority(r, x_charging_priority)
+    _s_IdTokenInfo_group_id_token(r, x_group_id_token)
+    _s_IdTokenInfo_language1(r, x_language1)
+    _s_IdTokenInfo_language2(r, x_language2)
+    _s_IdTokenInfo_personal_message(r, x_personal_message)
+    _s_IdTokenInfo_extra(r, x_extra)
+    return r
 
 
 def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.cache_expiry_date_time
     if v is not None:
         d["cacheExpiryDateTime"] = format_datetime(v)
@@ -4658,8 +6791,9 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_InstallCertificateUseEnum.get(v) if v.__class__ is str else None
@@ -4668,7 +6802,7 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         if x_certificate_type is None:
             raise at(bad_enum(v, _E_InstallCertificateUseEnum), "certificateType")
     n += 1
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         raise missing(d, "certificate")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4678,9 +6812,11 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
     x_certificate = v
     n += 1
     x_extra = open_extra(d, _K_InstallCertificateRequest, o) if n != len(d) else None
-    return _m.InstallCertificateRequest(
-        certificate_type=x_certificate_type, certificate=x_certificate, extra=x_extra
-    )
+    r = _new(_m.InstallCertificateRequest)
+    _s_InstallCertificateRequest_certificate_type(r, x_certificate_type)
+    _s_InstallCertificateRequest_certificate(r, x_certificate)
+    _s_InstallCertificateRequest_extra(r, x_extra)
+    return r
 
 
 def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, Any]:
@@ -4694,8 +6830,9 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_InstallCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -4705,7 +6842,10 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
             raise at(bad_enum(v, _E_InstallCertificateStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_InstallCertificateResponse, o) if n != len(d) else None
-    return _m.InstallCertificateResponse(status=x_status, extra=x_extra)
+    r = _new(_m.InstallCertificateResponse)
+    _s_InstallCertificateResponse_status(r, x_status)
+    _s_InstallCertificateResponse_extra(r, x_extra)
+    return r
 
 
 def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str, Any]:
@@ -4719,8 +6859,9 @@ def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str,
 def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("remoteLocation")
+    v = g("remoteLocation")
     if v is None:
         raise missing(d, "remoteLocation")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4729,7 +6870,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         raise at(too_long(v, 512), "remoteLocation")
     x_remote_location = v
     n += 1
-    v = d.get("oldestTimestamp")
+    v = g("oldestTimestamp")
     if v is None:
         x_oldest_timestamp = None
     else:
@@ -4738,7 +6879,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "oldestTimestamp") from None
         n += 1
-    v = d.get("latestTimestamp")
+    v = g("latestTimestamp")
     if v is None:
         x_latest_timestamp = None
     else:
@@ -4748,16 +6889,17 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
             raise at(f, "latestTimestamp") from None
         n += 1
     x_extra = open_extra(d, _K_LogParameters, o) if n != len(d) else None
-    return _t.LogParameters(
-        remote_location=x_remote_location,
-        oldest_timestamp=x_oldest_timestamp,
-        latest_timestamp=x_latest_timestamp,
-        extra=x_extra,
-    )
+    r = _new(_t.LogParameters)
+    _s_LogParameters_remote_location(r, x_remote_location)
+    _s_LogParameters_oldest_timestamp(r, x_oldest_timestamp)
+    _s_LogParameters_latest_timestamp(r, x_latest_timestamp)
+    _s_LogParameters_extra(r, x_extra)
+    return r
 
 
 def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"remoteLocation": m.remote_location}
+    v: Any
     v = m.oldest_timestamp
     if v is not None:
         d["oldestTimestamp"] = format_datetime(v)
@@ -4773,8 +6915,9 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UploadLogStatusEnum.get(v) if v.__class__ is str else None
@@ -4783,7 +6926,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         if x_status is None:
             raise at(bad_enum(v, _E_UploadLogStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
@@ -4791,7 +6934,11 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
     x_request_id = v
     n += 1
     x_extra = open_extra(d, _K_LogStatusNotificationRequest, o) if n != len(d) else None
-    return _m.LogStatusNotificationRequest(status=x_status, request_id=x_request_id, extra=x_extra)
+    r = _new(_m.LogStatusNotificationRequest)
+    _s_LogStatusNotificationRequest_status(r, x_status)
+    _s_LogStatusNotificationRequest_request_id(r, x_request_id)
+    _s_LogStatusNotificationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[str, Any]:
@@ -4807,7 +6954,9 @@ def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNo
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_LogStatusNotificationResponse, o) if n != len(d) else None
-    return _m.LogStatusNotificationResponse(extra=x_extra)
+    r = _new(_m.LogStatusNotificationResponse)
+    _s_LogStatusNotificationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dict[str, Any]:
@@ -4821,8 +6970,9 @@ def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dic
 def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("format")
+    v = g("format")
     if v is None:
         raise missing(d, "format")
     x_format = _E_MessageFormatEnum.get(v) if v.__class__ is str else None
@@ -4831,7 +6981,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         if x_format is None:
             raise at(bad_enum(v, _E_MessageFormatEnum), "format")
     n += 1
-    v = d.get("language")
+    v = g("language")
     if v is None:
         x_language = None
     else:
@@ -4841,7 +6991,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
             raise at(too_long(v, 8), "language")
         x_language = v
         n += 1
-    v = d.get("content")
+    v = g("content")
     if v is None:
         raise missing(d, "content")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4851,11 +7001,17 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
     x_content = v
     n += 1
     x_extra = open_extra(d, _K_MessageContent, o) if n != len(d) else None
-    return _t.MessageContent(format=x_format, language=x_language, content=x_content, extra=x_extra)
+    r = _new(_t.MessageContent)
+    _s_MessageContent_format(r, x_format)
+    _s_MessageContent_language(r, x_language)
+    _s_MessageContent_content(r, x_content)
+    _s_MessageContent_extra(r, x_extra)
+    return r
 
 
 def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
     d: dict[str, Any] = {"format": m.format, "content": m.content}
+    v: Any
     v = m.language
     if v is not None:
         d["language"] = v
@@ -4868,8 +7024,9 @@ def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
 def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("display")
+    v = g("display")
     if v is None:
         x_display = None
     else:
@@ -4878,14 +7035,14 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "display") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     x_priority = _E_MessagePriorityEnum.get(v) if v.__class__ is str else None
@@ -4894,7 +7051,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         if x_priority is None:
             raise at(bad_enum(v, _E_MessagePriorityEnum), "priority")
     n += 1
-    v = d.get("state")
+    v = g("state")
     if v is None:
         x_state = None
     else:
@@ -4904,7 +7061,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
             if x_state is None:
                 raise at(bad_enum(v, _E_MessageStateEnum), "state")
         n += 1
-    v = d.get("startDateTime")
+    v = g("startDateTime")
     if v is None:
         x_start_date_time = None
     else:
@@ -4913,7 +7070,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "startDateTime") from None
         n += 1
-    v = d.get("endDateTime")
+    v = g("endDateTime")
     if v is None:
         x_end_date_time = None
     else:
@@ -4922,7 +7079,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "endDateTime") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -4932,7 +7089,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("message")
+    v = g("message")
     if v is None:
         raise missing(d, "message")
     try:
@@ -4941,17 +7098,17 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         raise at(f, "message") from None
     n += 1
     x_extra = open_extra(d, _K_MessageInfo, o) if n != len(d) else None
-    return _t.MessageInfo(
-        display=x_display,
-        id=x_id,
-        priority=x_priority,
-        state=x_state,
-        start_date_time=x_start_date_time,
-        end_date_time=x_end_date_time,
-        transaction_id=x_transaction_id,
-        message=x_message,
-        extra=x_extra,
-    )
+    r = _new(_t.MessageInfo)
+    _s_MessageInfo_display(r, x_display)
+    _s_MessageInfo_id(r, x_id)
+    _s_MessageInfo_priority(r, x_priority)
+    _s_MessageInfo_state(r, x_state)
+    _s_MessageInfo_start_date_time(r, x_start_date_time)
+    _s_MessageInfo_end_date_time(r, x_end_date_time)
+    _s_MessageInfo_transaction_id(r, x_transaction_id)
+    _s_MessageInfo_message(r, x_message)
+    _s_MessageInfo_extra(r, x_extra)
+    return r
 
 
 def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
@@ -4960,6 +7117,7 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
         "priority": m.priority,
         "message": _w_MessageContent(m.message),
     }
+    v: Any
     v = m.display
     if v is not None:
         d["display"] = _w_Component(v)
@@ -4984,8 +7142,9 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
 def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("sampledValue")
+    v = g("sampledValue")
     if v is None:
         raise missing(d, "sampledValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -4999,7 +7158,7 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     except DecodeFailure:
         raise in_array(v, _d_SampledValue, o, "sampledValue") from None
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -5008,7 +7167,11 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
         raise at(f, "timestamp") from None
     n += 1
     x_extra = open_extra(d, _K_MeterValue, o) if n != len(d) else None
-    return _t.MeterValue(sampled_value=x_sampled_value, timestamp=x_timestamp, extra=x_extra)
+    r = _new(_t.MeterValue)
+    _s_MeterValue_sampled_value(r, x_sampled_value)
+    _s_MeterValue_timestamp(r, x_timestamp)
+    _s_MeterValue_extra(r, x_extra)
+    return r
 
 
 def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
@@ -5025,15 +7188,16 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         raise missing(d, "meterValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5048,7 +7212,11 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
         raise in_array(v, _d_MeterValue, o, "meterValue") from None
     n += 1
     x_extra = open_extra(d, _K_MeterValuesRequest, o) if n != len(d) else None
-    return _m.MeterValuesRequest(evse_id=x_evse_id, meter_value=x_meter_value, extra=x_extra)
+    r = _new(_m.MeterValuesRequest)
+    _s_MeterValuesRequest_evse_id(r, x_evse_id)
+    _s_MeterValuesRequest_meter_value(r, x_meter_value)
+    _s_MeterValuesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
@@ -5067,7 +7235,9 @@ def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_MeterValuesResponse, o) if n != len(d) else None
-    return _m.MeterValuesResponse(extra=x_extra)
+    r = _new(_m.MeterValuesResponse)
+    _s_MeterValuesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
@@ -5081,8 +7251,9 @@ def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
 def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("iccid")
+    v = g("iccid")
     if v is None:
         x_iccid = None
     else:
@@ -5092,7 +7263,7 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
             raise at(too_long(v, 20), "iccid")
         x_iccid = v
         n += 1
-    v = d.get("imsi")
+    v = g("imsi")
     if v is None:
         x_imsi = None
     else:
@@ -5103,11 +7274,16 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
         x_imsi = v
         n += 1
     x_extra = open_extra(d, _K_Modem, o) if n != len(d) else None
-    return _t.Modem(iccid=x_iccid, imsi=x_imsi, extra=x_extra)
+    r = _new(_t.Modem)
+    _s_Modem_iccid(r, x_iccid)
+    _s_Modem_imsi(r, x_imsi)
+    _s_Modem_extra(r, x_extra)
+    return r
 
 
 def _w_Modem(m: _t.Modem) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.iccid
     if v is not None:
         d["iccid"] = v
@@ -5123,8 +7299,9 @@ def _w_Modem(m: _t.Modem) -> dict[str, Any]:
 def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -5132,7 +7309,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -5140,7 +7317,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableMonitoring")
+    v = g("variableMonitoring")
     if v is None:
         raise missing(d, "variableMonitoring")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5155,12 +7332,12 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
         raise in_array(v, _d_VariableMonitoring, o, "variableMonitoring") from None
     n += 1
     x_extra = open_extra(d, _K_MonitoringData, o) if n != len(d) else None
-    return _t.MonitoringData(
-        component=x_component,
-        variable=x_variable,
-        variable_monitoring=x_variable_monitoring,
-        extra=x_extra,
-    )
+    r = _new(_t.MonitoringData)
+    _s_MonitoringData_component(r, x_component)
+    _s_MonitoringData_variable(r, x_variable)
+    _s_MonitoringData_variable_monitoring(r, x_variable_monitoring)
+    _s_MonitoringData_extra(r, x_extra)
+    return r
 
 
 def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
@@ -5178,8 +7355,9 @@ def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
 def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectionProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("apn")
+    v = g("apn")
     if v is None:
         x_apn = None
     else:
@@ -5188,7 +7366,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         except DecodeFailure as f:
             raise at(f, "apn") from None
         n += 1
-    v = d.get("ocppVersion")
+    v = g("ocppVersion")
     if v is None:
         raise missing(d, "ocppVersion")
     x_ocpp_version = _E_OCPPVersionEnum.get(v) if v.__class__ is str else None
@@ -5197,7 +7375,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_version is None:
             raise at(bad_enum(v, _E_OCPPVersionEnum), "ocppVersion")
     n += 1
-    v = d.get("ocppTransport")
+    v = g("ocppTransport")
     if v is None:
         raise missing(d, "ocppTransport")
     x_ocpp_transport = _E_OCPPTransportEnum.get(v) if v.__class__ is str else None
@@ -5206,7 +7384,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_transport is None:
             raise at(bad_enum(v, _E_OCPPTransportEnum), "ocppTransport")
     n += 1
-    v = d.get("ocppCsmsUrl")
+    v = g("ocppCsmsUrl")
     if v is None:
         raise missing(d, "ocppCsmsUrl")
     if v.__class__ is not str and not isinstance(v, str):
@@ -5215,14 +7393,14 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         raise at(too_long(v, 512), "ocppCsmsUrl")
     x_ocpp_csms_url = v
     n += 1
-    v = d.get("messageTimeout")
+    v = g("messageTimeout")
     if v is None:
         raise missing(d, "messageTimeout")
     if v.__class__ is not int:
         v = int_from(v, "messageTimeout")
     x_message_timeout = v
     n += 1
-    v = d.get("ocppInterface")
+    v = g("ocppInterface")
     if v is None:
         raise missing(d, "ocppInterface")
     x_ocpp_interface = _E_OCPPInterfaceEnum.get(v) if v.__class__ is str else None
@@ -5231,7 +7409,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_interface is None:
             raise at(bad_enum(v, _E_OCPPInterfaceEnum), "ocppInterface")
     n += 1
-    v = d.get("vpn")
+    v = g("vpn")
     if v is None:
         x_vpn = None
     else:
@@ -5241,16 +7419,16 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
             raise at(f, "vpn") from None
         n += 1
     x_extra = open_extra(d, _K_NetworkConnectionProfile, o) if n != len(d) else None
-    return _t.NetworkConnectionProfile(
-        apn=x_apn,
-        ocpp_version=x_ocpp_version,
-        ocpp_transport=x_ocpp_transport,
-        ocpp_csms_url=x_ocpp_csms_url,
-        message_timeout=x_message_timeout,
-        ocpp_interface=x_ocpp_interface,
-        vpn=x_vpn,
-        extra=x_extra,
-    )
+    r = _new(_t.NetworkConnectionProfile)
+    _s_NetworkConnectionProfile_apn(r, x_apn)
+    _s_NetworkConnectionProfile_ocpp_version(r, x_ocpp_version)
+    _s_NetworkConnectionProfile_ocpp_transport(r, x_ocpp_transport)
+    _s_NetworkConnectionProfile_ocpp_csms_url(r, x_ocpp_csms_url)
+    _s_NetworkConnectionProfile_message_timeout(r, x_message_timeout)
+    _s_NetworkConnectionProfile_ocpp_interface(r, x_ocpp_interface)
+    _s_NetworkConnectionProfile_vpn(r, x_vpn)
+    _s_NetworkConnectionProfile_extra(r, x_extra)
+    return r
 
 
 def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any]:
@@ -5261,6 +7439,7 @@ def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any
         "messageTimeout": m.message_timeout,
         "ocppInterface": m.ocpp_interface,
     }
+    v: Any
     v = m.apn
     if v is not None:
         d["apn"] = _w_APN(v)
@@ -5278,15 +7457,16 @@ def _d_NotifyCentralChargingNeedsRequest(
 ) -> _m.NotifyCentralChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("saSchedule")
+    v = g("saSchedule")
     if v is None:
         raise missing(d, "saSchedule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5301,9 +7481,11 @@ def _d_NotifyCentralChargingNeedsRequest(
         raise in_array(v, _d_SASchedule, o, "saSchedule") from None
     n += 1
     x_extra = open_extra(d, _K_NotifyCentralChargingNeedsRequest, o) if n != len(d) else None
-    return _m.NotifyCentralChargingNeedsRequest(
-        evse_id=x_evse_id, sa_schedule=x_sa_schedule, extra=x_extra
-    )
+    r = _new(_m.NotifyCentralChargingNeedsRequest)
+    _s_NotifyCentralChargingNeedsRequest_evse_id(r, x_evse_id)
+    _s_NotifyCentralChargingNeedsRequest_sa_schedule(r, x_sa_schedule)
+    _s_NotifyCentralChargingNeedsRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyCentralChargingNeedsRequest(m: _m.NotifyCentralChargingNeedsRequest) -> dict[str, Any]:
@@ -5322,8 +7504,9 @@ def _d_NotifyCentralChargingNeedsResponse(
 ) -> _m.NotifyCentralChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_NotifyCentralChargingNeedsStatusEnum.get(v) if v.__class__ is str else None
@@ -5333,7 +7516,10 @@ def _d_NotifyCentralChargingNeedsResponse(
             raise at(bad_enum(v, _E_NotifyCentralChargingNeedsStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_NotifyCentralChargingNeedsResponse, o) if n != len(d) else None
-    return _m.NotifyCentralChargingNeedsResponse(status=x_status, extra=x_extra)
+    r = _new(_m.NotifyCentralChargingNeedsResponse)
+    _s_NotifyCentralChargingNeedsResponse_status(r, x_status)
+    _s_NotifyCentralChargingNeedsResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyCentralChargingNeedsResponse(
@@ -5349,8 +7535,9 @@ def _w_NotifyCentralChargingNeedsResponse(
 def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         x_charging_schedule = None
     else:
@@ -5365,7 +7552,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         except DecodeFailure:
             raise in_array(v, _d_ChargingSchedule, o, "chargingSchedule") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -5373,7 +7560,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingLimit")
+    v = g("chargingLimit")
     if v is None:
         raise missing(d, "chargingLimit")
     try:
@@ -5382,16 +7569,17 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         raise at(f, "chargingLimit") from None
     n += 1
     x_extra = open_extra(d, _K_NotifyChargingLimitRequest, o) if n != len(d) else None
-    return _m.NotifyChargingLimitRequest(
-        charging_schedule=x_charging_schedule,
-        evse_id=x_evse_id,
-        charging_limit=x_charging_limit,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyChargingLimitRequest)
+    _s_NotifyChargingLimitRequest_charging_schedule(r, x_charging_schedule)
+    _s_NotifyChargingLimitRequest_evse_id(r, x_evse_id)
+    _s_NotifyChargingLimitRequest_charging_limit(r, x_charging_limit)
+    _s_NotifyChargingLimitRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimit": _w_ChargingLimit(m.charging_limit)}
+    v: Any
     v = m.charging_schedule
     if v is not None:
         d["chargingSchedule"] = [_w_ChargingSchedule(i) for i in v]
@@ -5409,7 +7597,9 @@ def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargin
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyChargingLimitResponse, o) if n != len(d) else None
-    return _m.NotifyChargingLimitResponse(extra=x_extra)
+    r = _new(_m.NotifyChargingLimitResponse)
+    _s_NotifyChargingLimitResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyChargingLimitResponse(m: _m.NotifyChargingLimitResponse) -> dict[str, Any]:
@@ -5425,8 +7615,9 @@ def _d_NotifyCustomerInformationRequest(
 ) -> _m.NotifyCustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("data")
+    v = g("data")
     if v is None:
         raise missing(d, "data")
     if v.__class__ is not str and not isinstance(v, str):
@@ -5435,21 +7626,21 @@ def _d_NotifyCustomerInformationRequest(
         raise at(too_long(v, 512), "data")
     x_data = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         raise missing(d, "tbc")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "tbc")
     x_tbc = v
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -5457,7 +7648,7 @@ def _d_NotifyCustomerInformationRequest(
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -5466,14 +7657,14 @@ def _d_NotifyCustomerInformationRequest(
         x_request_id = v
         n += 1
     x_extra = open_extra(d, _K_NotifyCustomerInformationRequest, o) if n != len(d) else None
-    return _m.NotifyCustomerInformationRequest(
-        data=x_data,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        generated_at=x_generated_at,
-        request_id=x_request_id,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyCustomerInformationRequest)
+    _s_NotifyCustomerInformationRequest_data(r, x_data)
+    _s_NotifyCustomerInformationRequest_tbc(r, x_tbc)
+    _s_NotifyCustomerInformationRequest_seq_no(r, x_seq_no)
+    _s_NotifyCustomerInformationRequest_generated_at(r, x_generated_at)
+    _s_NotifyCustomerInformationRequest_request_id(r, x_request_id)
+    _s_NotifyCustomerInformationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) -> dict[str, Any]:
@@ -5483,6 +7674,7 @@ def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) 
         "seqNo": m.seq_no,
         "generatedAt": format_datetime(m.generated_at),
     }
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -5499,7 +7691,9 @@ def _d_NotifyCustomerInformationResponse(
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyCustomerInformationResponse, o) if n != len(d) else None
-    return _m.NotifyCustomerInformationResponse(extra=x_extra)
+    r = _new(_m.NotifyCustomerInformationResponse)
+    _s_NotifyCustomerInformationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse) -> dict[str, Any]:
@@ -5513,8 +7707,9 @@ def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse
 def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("messageInfo")
+    v = g("messageInfo")
     if v is None:
         raise missing(d, "messageInfo")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5528,14 +7723,14 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
     except DecodeFailure:
         raise in_array(v, _d_MessageInfo, o, "messageInfo") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         raise missing(d, "tbc")
     if v.__class__ is not bool:
@@ -5543,9 +7738,12 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
     x_tbc = v
     n += 1
     x_extra = open_extra(d, _K_NotifyDisplayMessagesRequest, o) if n != len(d) else None
-    return _m.NotifyDisplayMessagesRequest(
-        message_info=x_message_info, request_id=x_request_id, tbc=x_tbc, extra=x_extra
-    )
+    r = _new(_m.NotifyDisplayMessagesRequest)
+    _s_NotifyDisplayMessagesRequest_message_info(r, x_message_info)
+    _s_NotifyDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_NotifyDisplayMessagesRequest_tbc(r, x_tbc)
+    _s_NotifyDisplayMessagesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[str, Any]:
@@ -5565,7 +7763,9 @@ def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDispl
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyDisplayMessagesResponse, o) if n != len(d) else None
-    return _m.NotifyDisplayMessagesResponse(extra=x_extra)
+    r = _new(_m.NotifyDisplayMessagesResponse)
+    _s_NotifyDisplayMessagesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dict[str, Any]:
@@ -5579,8 +7779,9 @@ def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dic
 def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("maxScheduleTuples")
+    v = g("maxScheduleTuples")
     if v is None:
         x_max_schedule_tuples = None
     else:
@@ -5588,7 +7789,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
             v = int_from(v, "maxScheduleTuples")
         x_max_schedule_tuples = v
         n += 1
-    v = d.get("chargingNeeds")
+    v = g("chargingNeeds")
     if v is None:
         raise missing(d, "chargingNeeds")
     try:
@@ -5596,7 +7797,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
     except DecodeFailure as f:
         raise at(f, "chargingNeeds") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -5604,16 +7805,17 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
     x_evse_id = v
     n += 1
     x_extra = open_extra(d, _K_NotifyEVChargingNeedsRequest, o) if n != len(d) else None
-    return _m.NotifyEVChargingNeedsRequest(
-        max_schedule_tuples=x_max_schedule_tuples,
-        charging_needs=x_charging_needs,
-        evse_id=x_evse_id,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyEVChargingNeedsRequest)
+    _s_NotifyEVChargingNeedsRequest_max_schedule_tuples(r, x_max_schedule_tuples)
+    _s_NotifyEVChargingNeedsRequest_charging_needs(r, x_charging_needs)
+    _s_NotifyEVChargingNeedsRequest_evse_id(r, x_evse_id)
+    _s_NotifyEVChargingNeedsRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingNeeds": _w_ChargingNeeds(m.charging_needs), "evseId": m.evse_id}
+    v: Any
     v = m.max_schedule_tuples
     if v is not None:
         d["maxScheduleTuples"] = v
@@ -5626,8 +7828,9 @@ def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[
 def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_NotifyEVChargingNeedsStatusEnum.get(v) if v.__class__ is str else None
@@ -5637,7 +7840,10 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
             raise at(bad_enum(v, _E_NotifyEVChargingNeedsStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_NotifyEVChargingNeedsResponse, o) if n != len(d) else None
-    return _m.NotifyEVChargingNeedsResponse(status=x_status, extra=x_extra)
+    r = _new(_m.NotifyEVChargingNeedsResponse)
+    _s_NotifyEVChargingNeedsResponse_status(r, x_status)
+    _s_NotifyEVChargingNeedsResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyEVChargingNeedsResponse(m: _m.NotifyEVChargingNeedsResponse) -> dict[str, Any]:
@@ -5653,8 +7859,9 @@ def _d_NotifyEVChargingScheduleRequest(
 ) -> _m.NotifyEVChargingScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timeBase")
+    v = g("timeBase")
     if v is None:
         raise missing(d, "timeBase")
     try:
@@ -5662,7 +7869,7 @@ def _d_NotifyEVChargingScheduleRequest(
     except DecodeFailure as f:
         raise at(f, "timeBase") from None
     n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     try:
@@ -5670,7 +7877,7 @@ def _d_NotifyEVChargingScheduleRequest(
     except DecodeFailure as f:
         raise at(f, "chargingSchedule") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -5678,12 +7885,12 @@ def _d_NotifyEVChargingScheduleRequest(
     x_evse_id = v
     n += 1
     x_extra = open_extra(d, _K_NotifyEVChargingScheduleRequest, o) if n != len(d) else None
-    return _m.NotifyEVChargingScheduleRequest(
-        time_base=x_time_base,
-        charging_schedule=x_charging_schedule,
-        evse_id=x_evse_id,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyEVChargingScheduleRequest)
+    _s_NotifyEVChargingScheduleRequest_time_base(r, x_time_base)
+    _s_NotifyEVChargingScheduleRequest_charging_schedule(r, x_charging_schedule)
+    _s_NotifyEVChargingScheduleRequest_evse_id(r, x_evse_id)
+    _s_NotifyEVChargingScheduleRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyEVChargingScheduleRequest(m: _m.NotifyEVChargingScheduleRequest) -> dict[str, Any]:
@@ -5703,8 +7910,9 @@ def _d_NotifyEVChargingScheduleResponse(
 ) -> _m.NotifyEVChargingScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -5714,7 +7922,10 @@ def _d_NotifyEVChargingScheduleResponse(
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_NotifyEVChargingScheduleResponse, o) if n != len(d) else None
-    return _m.NotifyEVChargingScheduleResponse(status=x_status, extra=x_extra)
+    r = _new(_m.NotifyEVChargingScheduleResponse)
+    _s_NotifyEVChargingScheduleResponse_status(r, x_status)
+    _s_NotifyEVChargingScheduleResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) -> dict[str, Any]:
@@ -5728,8 +7939,9 @@ def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) 
 def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -5737,21 +7949,21 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         raise missing(d, "tbc")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "tbc")
     x_tbc = v
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("eventData")
+    v = g("eventData")
     if v is None:
         raise missing(d, "eventData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5766,13 +7978,13 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
         raise in_array(v, _d_EventData, o, "eventData") from None
     n += 1
     x_extra = open_extra(d, _K_NotifyEventRequest, o) if n != len(d) else None
-    return _m.NotifyEventRequest(
-        generated_at=x_generated_at,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        event_data=x_event_data,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyEventRequest)
+    _s_NotifyEventRequest_generated_at(r, x_generated_at)
+    _s_NotifyEventRequest_tbc(r, x_tbc)
+    _s_NotifyEventRequest_seq_no(r, x_seq_no)
+    _s_NotifyEventRequest_event_data(r, x_event_data)
+    _s_NotifyEventRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
@@ -5793,7 +8005,9 @@ def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyEventResponse, o) if n != len(d) else None
-    return _m.NotifyEventResponse(extra=x_extra)
+    r = _new(_m.NotifyEventResponse)
+    _s_NotifyEventResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
@@ -5807,8 +8021,9 @@ def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
 def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("monitor")
+    v = g("monitor")
     if v is None:
         raise missing(d, "monitor")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5822,7 +8037,7 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
     except DecodeFailure:
         raise in_array(v, _d_MonitoringData, o, "monitor") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -5830,21 +8045,21 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         raise missing(d, "tbc")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "tbc")
     x_tbc = v
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -5853,14 +8068,14 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         raise at(f, "generatedAt") from None
     n += 1
     x_extra = open_extra(d, _K_NotifyMonitoringReportRequest, o) if n != len(d) else None
-    return _m.NotifyMonitoringReportRequest(
-        monitor=x_monitor,
-        request_id=x_request_id,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        generated_at=x_generated_at,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyMonitoringReportRequest)
+    _s_NotifyMonitoringReportRequest_monitor(r, x_monitor)
+    _s_NotifyMonitoringReportRequest_request_id(r, x_request_id)
+    _s_NotifyMonitoringReportRequest_tbc(r, x_tbc)
+    _s_NotifyMonitoringReportRequest_seq_no(r, x_seq_no)
+    _s_NotifyMonitoringReportRequest_generated_at(r, x_generated_at)
+    _s_NotifyMonitoringReportRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dict[str, Any]:
@@ -5870,6 +8085,7 @@ def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dic
         "seqNo": m.seq_no,
         "generatedAt": format_datetime(m.generated_at),
     }
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -5886,7 +8102,9 @@ def _d_NotifyMonitoringReportResponse(
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyMonitoringReportResponse, o) if n != len(d) else None
-    return _m.NotifyMonitoringReportResponse(extra=x_extra)
+    r = _new(_m.NotifyMonitoringReportResponse)
+    _s_NotifyMonitoringReportResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> dict[str, Any]:
@@ -5900,8 +8118,9 @@ def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> d
 def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -5909,7 +8128,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -5917,7 +8136,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("reportData")
+    v = g("reportData")
     if v is None:
         raise missing(d, "reportData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5931,14 +8150,14 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     except DecodeFailure:
         raise in_array(v, _d_ReportData, o, "reportData") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         raise missing(d, "tbc")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "tbc")
     x_tbc = v
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -5946,14 +8165,14 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     x_seq_no = v
     n += 1
     x_extra = open_extra(d, _K_NotifyReportRequest, o) if n != len(d) else None
-    return _m.NotifyReportRequest(
-        request_id=x_request_id,
-        generated_at=x_generated_at,
-        report_data=x_report_data,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        extra=x_extra,
-    )
+    r = _new(_m.NotifyReportRequest)
+    _s_NotifyReportRequest_request_id(r, x_request_id)
+    _s_NotifyReportRequest_generated_at(r, x_generated_at)
+    _s_NotifyReportRequest_report_data(r, x_report_data)
+    _s_NotifyReportRequest_tbc(r, x_tbc)
+    _s_NotifyReportRequest_seq_no(r, x_seq_no)
+    _s_NotifyReportRequest_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
@@ -5963,6 +8182,7 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
         "tbc": m.tbc,
         "seqNo": m.seq_no,
     }
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -5977,7 +8197,9 @@ def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyReportResponse, o) if n != len(d) else None
-    return _m.NotifyReportResponse(extra=x_extra)
+    r = _new(_m.NotifyReportResponse)
+    _s_NotifyReportResponse_extra(r, x_extra)
+    return r
 
 
 def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
@@ -5991,8 +8213,9 @@ def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
 def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -6001,7 +8224,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6010,7 +8233,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6019,7 +8242,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6028,7 +8251,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 20), "serialNumber")
     x_serial_number = v
     n += 1
-    v = d.get("responderURL")
+    v = g("responderURL")
     if v is None:
         x_responder_url = None
     else:
@@ -6039,14 +8262,14 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         x_responder_url = v
         n += 1
     x_extra = open_extra(d, _K_OCSPRequestData, o) if n != len(d) else None
-    return _t.OCSPRequestData(
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-        responder_url=x_responder_url,
-        extra=x_extra,
-    )
+    r = _new(_t.OCSPRequestData)
+    _s_OCSPRequestData_hash_algorithm(r, x_hash_algorithm)
+    _s_OCSPRequestData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_OCSPRequestData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_OCSPRequestData_serial_number(r, x_serial_number)
+    _s_OCSPRequestData_responder_url(r, x_responder_url)
+    _s_OCSPRequestData_extra(r, x_extra)
+    return r
 
 
 def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
@@ -6056,6 +8279,7 @@ def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
         "issuerKeyHash": m.issuer_key_hash,
         "serialNumber": m.serial_number,
     }
+    v: Any
     v = m.responder_url
     if v is not None:
         d["responderURL"] = v
@@ -6068,8 +8292,9 @@ def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
 def _d_PMaxSchedule(d: Any, o: DecodeOptions) -> _t.PMaxSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("relativeTimeInterval")
+    v = g("relativeTimeInterval")
     if v is None:
         raise missing(d, "relativeTimeInterval")
     try:
@@ -6077,7 +8302,7 @@ def _d_PMaxSchedule(d: Any, o: DecodeOptions) -> _t.PMaxSchedule:
     except DecodeFailure as f:
         raise at(f, "relativeTimeInterval") from None
     n += 1
-    v = d.get("pMax")
+    v = g("pMax")
     if v is None:
         raise missing(d, "pMax")
     if v.__class__ is not float and v.__class__ is not int:
@@ -6087,9 +8312,11 @@ def _d_PMaxSchedule(d: Any, o: DecodeOptions) -> _t.PMaxSchedule:
     x_p_max = v
     n += 1
     x_extra = open_extra(d, _K_PMaxSchedule, o) if n != len(d) else None
-    return _t.PMaxSchedule(
-        relative_time_interval=x_relative_time_interval, p_max=x_p_max, extra=x_extra
-    )
+    r = _new(_t.PMaxSchedule)
+    _s_PMaxSchedule_relative_time_interval(r, x_relative_time_interval)
+    _s_PMaxSchedule_p_max(r, x_p_max)
+    _s_PMaxSchedule_extra(r, x_extra)
+    return r
 
 
 def _w_PMaxSchedule(m: _t.PMaxSchedule) -> dict[str, Any]:
@@ -6106,8 +8333,9 @@ def _w_PMaxSchedule(m: _t.PMaxSchedule) -> dict[str, Any]:
 def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6116,7 +8344,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise at(too_long(v, 512), "location")
     x_location = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -6124,7 +8352,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
             v = int_from(v, "retries")
         x_retries = v
         n += 1
-    v = d.get("checksum")
+    v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6134,13 +8362,17 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
     x_checksum = v
     n += 1
     x_extra = open_extra(d, _K_PublishFirmwareRequest, o) if n != len(d) else None
-    return _m.PublishFirmwareRequest(
-        location=x_location, retries=x_retries, checksum=x_checksum, extra=x_extra
-    )
+    r = _new(_m.PublishFirmwareRequest)
+    _s_PublishFirmwareRequest_location(r, x_location)
+    _s_PublishFirmwareRequest_retries(r, x_retries)
+    _s_PublishFirmwareRequest_checksum(r, x_checksum)
+    _s_PublishFirmwareRequest_extra(r, x_extra)
+    return r
 
 
 def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"location": m.location, "checksum": m.checksum}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -6153,8 +8385,9 @@ def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
 def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -6164,7 +8397,10 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_PublishFirmwareResponse, o) if n != len(d) else None
-    return _m.PublishFirmwareResponse(status=x_status, extra=x_extra)
+    r = _new(_m.PublishFirmwareResponse)
+    _s_PublishFirmwareResponse_status(r, x_status)
+    _s_PublishFirmwareResponse_extra(r, x_extra)
+    return r
 
 
 def _w_PublishFirmwareResponse(m: _m.PublishFirmwareResponse) -> dict[str, Any]:
@@ -6180,8 +8416,9 @@ def _d_PublishFirmwareStatusNotificationRequest(
 ) -> _m.PublishFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_PublishFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -6190,7 +8427,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_PublishFirmwareStatusEnum), "status")
     n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -6210,15 +8447,18 @@ def _d_PublishFirmwareStatusNotificationRequest(
             ) from None
         n += 1
     x_extra = open_extra(d, _K_PublishFirmwareStatusNotificationRequest, o) if n != len(d) else None
-    return _m.PublishFirmwareStatusNotificationRequest(
-        status=x_status, location=x_location, extra=x_extra
-    )
+    r = _new(_m.PublishFirmwareStatusNotificationRequest)
+    _s_PublishFirmwareStatusNotificationRequest_status(r, x_status)
+    _s_PublishFirmwareStatusNotificationRequest_location(r, x_location)
+    _s_PublishFirmwareStatusNotificationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_PublishFirmwareStatusNotificationRequest(
     m: _m.PublishFirmwareStatusNotificationRequest,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.location
     if v is not None:
         d["location"] = list(v)
@@ -6237,7 +8477,9 @@ def _d_PublishFirmwareStatusNotificationResponse(
     x_extra = (
         open_extra(d, _K_PublishFirmwareStatusNotificationResponse, o) if n != len(d) else None
     )
-    return _m.PublishFirmwareStatusNotificationResponse(extra=x_extra)
+    r = _new(_m.PublishFirmwareStatusNotificationResponse)
+    _s_PublishFirmwareStatusNotificationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_PublishFirmwareStatusNotificationResponse(
@@ -6253,15 +8495,16 @@ def _w_PublishFirmwareStatusNotificationResponse(
 def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("start")
+    v = g("start")
     if v is None:
         raise missing(d, "start")
     if v.__class__ is not int:
         v = int_from(v, "start")
     x_start = v
     n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -6270,11 +8513,16 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
         x_duration = v
         n += 1
     x_extra = open_extra(d, _K_RelativeTimeInterval, o) if n != len(d) else None
-    return _t.RelativeTimeInterval(start=x_start, duration=x_duration, extra=x_extra)
+    r = _new(_t.RelativeTimeInterval)
+    _s_RelativeTimeInterval_start(r, x_start)
+    _s_RelativeTimeInterval_duration(r, x_duration)
+    _s_RelativeTimeInterval_extra(r, x_extra)
+    return r
 
 
 def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
     d: dict[str, Any] = {"start": m.start}
+    v: Any
     v = m.duration
     if v is not None:
         d["duration"] = v
@@ -6289,8 +8537,9 @@ def _d_Renegotiate15118ScheduleRequest(
 ) -> _m.Renegotiate15118ScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         raise missing(d, "evse")
     try:
@@ -6299,7 +8548,10 @@ def _d_Renegotiate15118ScheduleRequest(
         raise at(f, "evse") from None
     n += 1
     x_extra = open_extra(d, _K_Renegotiate15118ScheduleRequest, o) if n != len(d) else None
-    return _m.Renegotiate15118ScheduleRequest(evse=x_evse, extra=x_extra)
+    r = _new(_m.Renegotiate15118ScheduleRequest)
+    _s_Renegotiate15118ScheduleRequest_evse(r, x_evse)
+    _s_Renegotiate15118ScheduleRequest_extra(r, x_extra)
+    return r
 
 
 def _w_Renegotiate15118ScheduleRequest(m: _m.Renegotiate15118ScheduleRequest) -> dict[str, Any]:
@@ -6315,8 +8567,9 @@ def _d_Renegotiate15118ScheduleResponse(
 ) -> _m.Renegotiate15118ScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_Renegotiate15118ScheduleStatusEnum.get(v) if v.__class__ is str else None
@@ -6326,7 +8579,10 @@ def _d_Renegotiate15118ScheduleResponse(
             raise at(bad_enum(v, _E_Renegotiate15118ScheduleStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_Renegotiate15118ScheduleResponse, o) if n != len(d) else None
-    return _m.Renegotiate15118ScheduleResponse(status=x_status, extra=x_extra)
+    r = _new(_m.Renegotiate15118ScheduleResponse)
+    _s_Renegotiate15118ScheduleResponse_status(r, x_status)
+    _s_Renegotiate15118ScheduleResponse_extra(r, x_extra)
+    return r
 
 
 def _w_Renegotiate15118ScheduleResponse(m: _m.Renegotiate15118ScheduleResponse) -> dict[str, Any]:
@@ -6340,8 +8596,9 @@ def _w_Renegotiate15118ScheduleResponse(m: _m.Renegotiate15118ScheduleResponse) 
 def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -6349,7 +8606,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     x_charging_limit_source = _E_ChargingLimitSourceEnum.get(v) if v.__class__ is str else None
@@ -6358,7 +8615,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         if x_charging_limit_source is None:
             raise at(bad_enum(v, _E_ChargingLimitSourceEnum), "chargingLimitSource")
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -6372,7 +8629,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
     except DecodeFailure:
         raise in_array(v, _d_ChargingProfile, o, "chargingProfile") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -6380,7 +8637,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -6388,14 +8645,14 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
     x_evse_id = v
     n += 1
     x_extra = open_extra(d, _K_ReportChargingProfilesRequest, o) if n != len(d) else None
-    return _m.ReportChargingProfilesRequest(
-        request_id=x_request_id,
-        charging_limit_source=x_charging_limit_source,
-        charging_profile=x_charging_profile,
-        tbc=x_tbc,
-        evse_id=x_evse_id,
-        extra=x_extra,
-    )
+    r = _new(_m.ReportChargingProfilesRequest)
+    _s_ReportChargingProfilesRequest_request_id(r, x_request_id)
+    _s_ReportChargingProfilesRequest_charging_limit_source(r, x_charging_limit_source)
+    _s_ReportChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    _s_ReportChargingProfilesRequest_tbc(r, x_tbc)
+    _s_ReportChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_ReportChargingProfilesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dict[str, Any]:
@@ -6404,6 +8661,7 @@ def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dic
         "chargingProfile": [_w_ChargingProfile(i) for i in m.charging_profile],
         "evseId": m.evse_id,
     }
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -6423,7 +8681,9 @@ def _d_ReportChargingProfilesResponse(
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_ReportChargingProfilesResponse, o) if n != len(d) else None
-    return _m.ReportChargingProfilesResponse(extra=x_extra)
+    r = _new(_m.ReportChargingProfilesResponse)
+    _s_ReportChargingProfilesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> dict[str, Any]:
@@ -6437,8 +8697,9 @@ def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> d
 def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -6446,7 +8707,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -6454,7 +8715,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableAttribute")
+    v = g("variableAttribute")
     if v is None:
         raise missing(d, "variableAttribute")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -6468,7 +8729,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure:
         raise in_array(v, _d_VariableAttribute, o, "variableAttribute") from None
     n += 1
-    v = d.get("variableCharacteristics")
+    v = g("variableCharacteristics")
     if v is None:
         x_variable_characteristics = None
     else:
@@ -6478,13 +8739,13 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
             raise at(f, "variableCharacteristics") from None
         n += 1
     x_extra = open_extra(d, _K_ReportData, o) if n != len(d) else None
-    return _t.ReportData(
-        component=x_component,
-        variable=x_variable,
-        variable_attribute=x_variable_attribute,
-        variable_characteristics=x_variable_characteristics,
-        extra=x_extra,
-    )
+    r = _new(_t.ReportData)
+    _s_ReportData_component(r, x_component)
+    _s_ReportData_variable(r, x_variable)
+    _s_ReportData_variable_attribute(r, x_variable_attribute)
+    _s_ReportData_variable_characteristics(r, x_variable_characteristics)
+    _s_ReportData_extra(r, x_extra)
+    return r
 
 
 def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
@@ -6493,6 +8754,7 @@ def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "variableAttribute": [_w_VariableAttribute(i) for i in m.variable_attribute],
     }
+    v: Any
     v = m.variable_characteristics
     if v is not None:
         d["variableCharacteristics"] = _w_VariableCharacteristics(v)
@@ -6507,8 +8769,9 @@ def _d_RequestStartTransactionRequest(
 ) -> _m.RequestStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -6516,7 +8779,7 @@ def _d_RequestStartTransactionRequest(
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -6524,14 +8787,14 @@ def _d_RequestStartTransactionRequest(
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("remoteStartId")
+    v = g("remoteStartId")
     if v is None:
         raise missing(d, "remoteStartId")
     if v.__class__ is not int:
         v = int_from(v, "remoteStartId")
     x_remote_start_id = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         x_charging_profile = None
     else:
@@ -6541,17 +8804,18 @@ def _d_RequestStartTransactionRequest(
             raise at(f, "chargingProfile") from None
         n += 1
     x_extra = open_extra(d, _K_RequestStartTransactionRequest, o) if n != len(d) else None
-    return _m.RequestStartTransactionRequest(
-        evse_id=x_evse_id,
-        id_token=x_id_token,
-        remote_start_id=x_remote_start_id,
-        charging_profile=x_charging_profile,
-        extra=x_extra,
-    )
+    r = _new(_m.RequestStartTransactionRequest)
+    _s_RequestStartTransactionRequest_evse_id(r, x_evse_id)
+    _s_RequestStartTransactionRequest_id_token(r, x_id_token)
+    _s_RequestStartTransactionRequest_remote_start_id(r, x_remote_start_id)
+    _s_RequestStartTransactionRequest_charging_profile(r, x_charging_profile)
+    _s_RequestStartTransactionRequest_extra(r, x_extra)
+    return r
 
 
 def _w_RequestStartTransactionRequest(m: _m.RequestStartTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token), "remoteStartId": m.remote_start_id}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -6569,8 +8833,9 @@ def _d_RequestStartTransactionResponse(
 ) -> _m.RequestStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RequestStartStopStatusEnum.get(v) if v.__class__ is str else None
@@ -6579,7 +8844,7 @@ def _d_RequestStartTransactionResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_RequestStartStopStatusEnum), "status")
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -6590,13 +8855,16 @@ def _d_RequestStartTransactionResponse(
         x_transaction_id = v
         n += 1
     x_extra = open_extra(d, _K_RequestStartTransactionResponse, o) if n != len(d) else None
-    return _m.RequestStartTransactionResponse(
-        status=x_status, transaction_id=x_transaction_id, extra=x_extra
-    )
+    r = _new(_m.RequestStartTransactionResponse)
+    _s_RequestStartTransactionResponse_status(r, x_status)
+    _s_RequestStartTransactionResponse_transaction_id(r, x_transaction_id)
+    _s_RequestStartTransactionResponse_extra(r, x_extra)
+    return r
 
 
 def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
@@ -6609,8 +8877,9 @@ def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) ->
 def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6620,7 +8889,10 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
     x_transaction_id = v
     n += 1
     x_extra = open_extra(d, _K_RequestStopTransactionRequest, o) if n != len(d) else None
-    return _m.RequestStopTransactionRequest(transaction_id=x_transaction_id, extra=x_extra)
+    r = _new(_m.RequestStopTransactionRequest)
+    _s_RequestStopTransactionRequest_transaction_id(r, x_transaction_id)
+    _s_RequestStopTransactionRequest_extra(r, x_extra)
+    return r
 
 
 def _w_RequestStopTransactionRequest(m: _m.RequestStopTransactionRequest) -> dict[str, Any]:
@@ -6636,8 +8908,9 @@ def _d_RequestStopTransactionResponse(
 ) -> _m.RequestStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RequestStartStopStatusEnum.get(v) if v.__class__ is str else None
@@ -6647,7 +8920,10 @@ def _d_RequestStopTransactionResponse(
             raise at(bad_enum(v, _E_RequestStartStopStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_RequestStopTransactionResponse, o) if n != len(d) else None
-    return _m.RequestStopTransactionResponse(status=x_status, extra=x_extra)
+    r = _new(_m.RequestStopTransactionResponse)
+    _s_RequestStopTransactionResponse_status(r, x_status)
+    _s_RequestStopTransactionResponse_extra(r, x_extra)
+    return r
 
 
 def _w_RequestStopTransactionResponse(m: _m.RequestStopTransactionResponse) -> dict[str, Any]:
@@ -6661,8 +8937,9 @@ def _w_RequestStopTransactionResponse(m: _m.RequestStopTransactionResponse) -> d
 def _d_Reservation(d: Any, o: DecodeOptions) -> _t.Reservation:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         raise missing(d, "evse")
     try:
@@ -6670,14 +8947,14 @@ def _d_Reservation(d: Any, o: DecodeOptions) -> _t.Reservation:
     except DecodeFailure as f:
         raise at(f, "evse") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("expiryDateTime")
+    v = g("expiryDateTime")
     if v is None:
         raise missing(d, "expiryDateTime")
     try:
@@ -6685,7 +8962,7 @@ def _d_Reservation(d: Any, o: DecodeOptions) -> _t.Reservation:
     except DecodeFailure as f:
         raise at(f, "expiryDateTime") from None
     n += 1
-    v = d.get("connectorCode")
+    v = g("connectorCode")
     if v is None:
         x_connector_code = None
     else:
@@ -6696,13 +8973,13 @@ def _d_Reservation(d: Any, o: DecodeOptions) -> _t.Reservation:
                 raise at(bad_enum(v, _E_ConnectorEnum), "connectorCode")
         n += 1
     x_extra = open_extra(d, _K_Reservation, o) if n != len(d) else None
-    return _t.Reservation(
-        evse=x_evse,
-        id=x_id,
-        expiry_date_time=x_expiry_date_time,
-        connector_code=x_connector_code,
-        extra=x_extra,
-    )
+    r = _new(_t.Reservation)
+    _s_Reservation_evse(r, x_evse)
+    _s_Reservation_id(r, x_id)
+    _s_Reservation_expiry_date_time(r, x_expiry_date_time)
+    _s_Reservation_connector_code(r, x_connector_code)
+    _s_Reservation_extra(r, x_extra)
+    return r
 
 
 def _w_Reservation(m: _t.Reservation) -> dict[str, Any]:
@@ -6711,6 +8988,7 @@ def _w_Reservation(m: _t.Reservation) -> dict[str, Any]:
         "id": m.id,
         "expiryDateTime": format_datetime(m.expiry_date_time),
     }
+    v: Any
     v = m.connector_code
     if v is not None:
         d["connectorCode"] = v
@@ -6725,15 +9003,16 @@ def _d_ReservationStatusUpdateRequest(
 ) -> _m.ReservationStatusUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
         v = int_from(v, "reservationId")
     x_reservation_id = v
     n += 1
-    v = d.get("reservationUpdateStatus")
+    v = g("reservationUpdateStatus")
     if v is None:
         raise missing(d, "reservationUpdateStatus")
     x_reservation_update_status = (
@@ -6747,11 +9026,11 @@ def _d_ReservationStatusUpdateRequest(
             raise at(bad_enum(v, _E_ReservationUpdateStatusEnum), "reservationUpdateStatus")
     n += 1
     x_extra = open_extra(d, _K_ReservationStatusUpdateRequest, o) if n != len(d) else None
-    return _m.ReservationStatusUpdateRequest(
-        reservation_id=x_reservation_id,
-        reservation_update_status=x_reservation_update_status,
-        extra=x_extra,
-    )
+    r = _new(_m.ReservationStatusUpdateRequest)
+    _s_ReservationStatusUpdateRequest_reservation_id(r, x_reservation_id)
+    _s_ReservationStatusUpdateRequest_reservation_update_status(r, x_reservation_update_status)
+    _s_ReservationStatusUpdateRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ReservationStatusUpdateRequest(m: _m.ReservationStatusUpdateRequest) -> dict[str, Any]:
@@ -6772,7 +9051,9 @@ def _d_ReservationStatusUpdateResponse(
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_ReservationStatusUpdateResponse, o) if n != len(d) else None
-    return _m.ReservationStatusUpdateResponse(extra=x_extra)
+    r = _new(_m.ReservationStatusUpdateResponse)
+    _s_ReservationStatusUpdateResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) -> dict[str, Any]:
@@ -6786,8 +9067,9 @@ def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) ->
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -6795,7 +9077,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -6804,7 +9086,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("reservation")
+    v = g("reservation")
     if v is None:
         raise missing(d, "reservation")
     try:
@@ -6813,12 +9095,12 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         raise at(f, "reservation") from None
     n += 1
     x_extra = open_extra(d, _K_ReserveNowRequest, o) if n != len(d) else None
-    return _m.ReserveNowRequest(
-        id_token=x_id_token,
-        group_id_token=x_group_id_token,
-        reservation=x_reservation,
-        extra=x_extra,
-    )
+    r = _new(_m.ReserveNowRequest)
+    _s_ReserveNowRequest_id_token(r, x_id_token)
+    _s_ReserveNowRequest_group_id_token(r, x_group_id_token)
+    _s_ReserveNowRequest_reservation(r, x_reservation)
+    _s_ReserveNowRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
@@ -6826,6 +9108,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
         "idToken": _w_IdToken(m.id_token),
         "reservation": _w_Reservation(m.reservation),
     }
+    v: Any
     v = m.group_id_token
     if v is not None:
         d["groupIdToken"] = _w_IdToken(v)
@@ -6838,8 +9121,9 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ReserveNowStatusEnum.get(v) if v.__class__ is str else None
@@ -6849,7 +9133,10 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
             raise at(bad_enum(v, _E_ReserveNowStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ReserveNowResponse, o) if n != len(d) else None
-    return _m.ReserveNowResponse(status=x_status, extra=x_extra)
+    r = _new(_m.ReserveNowResponse)
+    _s_ReserveNowResponse_status(r, x_status)
+    _s_ReserveNowResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
@@ -6863,8 +9150,9 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_ResetEnum.get(v) if v.__class__ is str else None
@@ -6874,7 +9162,10 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
             raise at(bad_enum(v, _E_ResetEnum), "type")
     n += 1
     x_extra = open_extra(d, _K_ResetRequest, o) if n != len(d) else None
-    return _m.ResetRequest(type=x_type, extra=x_extra)
+    r = _new(_m.ResetRequest)
+    _s_ResetRequest_type(r, x_type)
+    _s_ResetRequest_extra(r, x_extra)
+    return r
 
 
 def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
@@ -6888,8 +9179,9 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ResetStatusEnum.get(v) if v.__class__ is str else None
@@ -6899,7 +9191,10 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
             raise at(bad_enum(v, _E_ResetStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_ResetResponse, o) if n != len(d) else None
-    return _m.ResetResponse(status=x_status, extra=x_extra)
+    r = _new(_m.ResetResponse)
+    _s_ResetResponse_status(r, x_status)
+    _s_ResetResponse_extra(r, x_extra)
+    return r
 
 
 def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
@@ -6913,8 +9208,9 @@ def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
 def _d_SASchedule(d: Any, o: DecodeOptions) -> _t.SASchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("pMaxSchedule")
+    v = g("pMaxSchedule")
     if v is None:
         raise missing(d, "pMaxSchedule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -6928,14 +9224,14 @@ def _d_SASchedule(d: Any, o: DecodeOptions) -> _t.SASchedule:
     except DecodeFailure:
         raise in_array(v, _d_PMaxSchedule, o, "pMaxSchedule") from None
     n += 1
-    v = d.get("saScheduleTupleID")
+    v = g("saScheduleTupleID")
     if v is None:
         raise missing(d, "saScheduleTupleID")
     if v.__class__ is not int:
         v = int_from(v, "saScheduleTupleID")
     x_sa_schedule_tuple_id = v
     n += 1
-    v = d.get("salesTariff")
+    v = g("salesTariff")
     if v is None:
         x_sales_tariff = None
     else:
@@ -6945,12 +9241,12 @@ def _d_SASchedule(d: Any, o: DecodeOptions) -> _t.SASchedule:
             raise at(f, "salesTariff") from None
         n += 1
     x_extra = open_extra(d, _K_SASchedule, o) if n != len(d) else None
-    return _t.SASchedule(
-        p_max_schedule=x_p_max_schedule,
-        sa_schedule_tuple_id=x_sa_schedule_tuple_id,
-        sales_tariff=x_sales_tariff,
-        extra=x_extra,
-    )
+    r = _new(_t.SASchedule)
+    _s_SASchedule_p_max_schedule(r, x_p_max_schedule)
+    _s_SASchedule_sa_schedule_tuple_id(r, x_sa_schedule_tuple_id)
+    _s_SASchedule_sales_tariff(r, x_sales_tariff)
+    _s_SASchedule_extra(r, x_extra)
+    return r
 
 
 def _w_SASchedule(m: _t.SASchedule) -> dict[str, Any]:
@@ -6958,6 +9254,7 @@ def _w_SASchedule(m: _t.SASchedule) -> dict[str, Any]:
         "pMaxSchedule": [_w_PMaxSchedule(i) for i in m.p_max_schedule],
         "saScheduleTupleID": m.sa_schedule_tuple_id,
     }
+    v: Any
     v = m.sales_tariff
     if v is not None:
         d["salesTariff"] = _w_SalesTariff(v)
@@ -6970,15 +9267,16 @@ def _w_SASchedule(m: _t.SASchedule) -> dict[str, Any]:
 def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("salesTariffDescription")
+    v = g("salesTariffDescription")
     if v is None:
         x_sales_tariff_description = None
     else:
@@ -6988,7 +9286,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
             raise at(too_long(v, 32), "salesTariffDescription")
         x_sales_tariff_description = v
         n += 1
-    v = d.get("numEPriceLevels")
+    v = g("numEPriceLevels")
     if v is None:
         x_num_e_price_levels = None
     else:
@@ -6996,7 +9294,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
             v = int_from(v, "numEPriceLevels")
         x_num_e_price_levels = v
         n += 1
-    v = d.get("salesTariffEntry")
+    v = g("salesTariffEntry")
     if v is None:
         raise missing(d, "salesTariffEntry")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7011,13 +9309,13 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
         raise in_array(v, _d_SalesTariffEntry, o, "salesTariffEntry") from None
     n += 1
     x_extra = open_extra(d, _K_SalesTariff, o) if n != len(d) else None
-    return _t.SalesTariff(
-        id=x_id,
-        sales_tariff_description=x_sales_tariff_description,
-        num_e_price_levels=x_num_e_price_levels,
-        sales_tariff_entry=x_sales_tariff_entry,
-        extra=x_extra,
-    )
+    r = _new(_t.SalesTariff)
+    _s_SalesTariff_id(r, x_id)
+    _s_SalesTariff_sales_tariff_description(r, x_sales_tariff_description)
+    _s_SalesTariff_num_e_price_levels(r, x_num_e_price_levels)
+    _s_SalesTariff_sales_tariff_entry(r, x_sales_tariff_entry)
+    _s_SalesTariff_extra(r, x_extra)
+    return r
 
 
 def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
@@ -7025,6 +9323,7 @@ def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
         "id": m.id,
         "salesTariffEntry": [_w_SalesTariffEntry(i) for i in m.sales_tariff_entry],
     }
+    v: Any
     v = m.sales_tariff_description
     if v is not None:
         d["salesTariffDescription"] = v
@@ -7040,8 +9339,9 @@ def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
 def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("relativeTimeInterval")
+    v = g("relativeTimeInterval")
     if v is None:
         x_relative_time_interval = None
     else:
@@ -7050,7 +9350,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         except DecodeFailure as f:
             raise at(f, "relativeTimeInterval") from None
         n += 1
-    v = d.get("ePriceLevel")
+    v = g("ePriceLevel")
     if v is None:
         x_e_price_level = None
     else:
@@ -7060,7 +9360,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
             raise at(below(v, 0.0), "ePriceLevel")
         x_e_price_level = v
         n += 1
-    v = d.get("consumptionCost")
+    v = g("consumptionCost")
     if v is None:
         x_consumption_cost = None
     else:
@@ -7076,16 +9376,17 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
             raise in_array(v, _d_ConsumptionCost, o, "consumptionCost") from None
         n += 1
     x_extra = open_extra(d, _K_SalesTariffEntry, o) if n != len(d) else None
-    return _t.SalesTariffEntry(
-        relative_time_interval=x_relative_time_interval,
-        e_price_level=x_e_price_level,
-        consumption_cost=x_consumption_cost,
-        extra=x_extra,
-    )
+    r = _new(_t.SalesTariffEntry)
+    _s_SalesTariffEntry_relative_time_interval(r, x_relative_time_interval)
+    _s_SalesTariffEntry_e_price_level(r, x_e_price_level)
+    _s_SalesTariffEntry_consumption_cost(r, x_consumption_cost)
+    _s_SalesTariffEntry_extra(r, x_extra)
+    return r
 
 
 def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.relative_time_interval
     if v is not None:
         d["relativeTimeInterval"] = _w_RelativeTimeInterval(v)
@@ -7104,8 +9405,9 @@ def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
 def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7114,7 +9416,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("context")
+    v = g("context")
     if v is None:
         x_context = None
     else:
@@ -7124,7 +9426,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_context is None:
                 raise at(bad_enum(v, _E_ReadingContextEnum), "context")
         n += 1
-    v = d.get("measurand")
+    v = g("measurand")
     if v is None:
         x_measurand = None
     else:
@@ -7134,7 +9436,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_measurand is None:
                 raise at(bad_enum(v, _E_MeasurandEnum), "measurand")
         n += 1
-    v = d.get("phase")
+    v = g("phase")
     if v is None:
         x_phase = None
     else:
@@ -7144,7 +9446,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_phase is None:
                 raise at(bad_enum(v, _E_PhaseEnum), "phase")
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -7154,7 +9456,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_location is None:
                 raise at(bad_enum(v, _E_LocationEnum), "location")
         n += 1
-    v = d.get("signedMeterValue")
+    v = g("signedMeterValue")
     if v is None:
         x_signed_meter_value = None
     else:
@@ -7163,7 +9465,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "signedMeterValue") from None
         n += 1
-    v = d.get("unitOfMeasure")
+    v = g("unitOfMeasure")
     if v is None:
         x_unit_of_measure = None
     else:
@@ -7173,20 +9475,21 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             raise at(f, "unitOfMeasure") from None
         n += 1
     x_extra = open_extra(d, _K_SampledValue, o) if n != len(d) else None
-    return _t.SampledValue(
-        value=x_value,
-        context=x_context,
-        measurand=x_measurand,
-        phase=x_phase,
-        location=x_location,
-        signed_meter_value=x_signed_meter_value,
-        unit_of_measure=x_unit_of_measure,
-        extra=x_extra,
-    )
+    r = _new(_t.SampledValue)
+    _s_SampledValue_value(r, x_value)
+    _s_SampledValue_context(r, x_context)
+    _s_SampledValue_measurand(r, x_measurand)
+    _s_SampledValue_phase(r, x_phase)
+    _s_SampledValue_location(r, x_location)
+    _s_SampledValue_signed_meter_value(r, x_signed_meter_value)
+    _s_SampledValue_unit_of_measure(r, x_unit_of_measure)
+    _s_SampledValue_extra(r, x_extra)
+    return r
 
 
 def _w_SampledValue(m: _t.SampledValue) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value}
+    v: Any
     v = m.context
     if v is not None:
         d["context"] = v
@@ -7216,8 +9519,9 @@ def _d_SecurityEventNotificationRequest(
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_SecurityEventEnum.get(v) if v.__class__ is str else None
@@ -7226,7 +9530,7 @@ def _d_SecurityEventNotificationRequest(
         if x_type is None:
             raise at(bad_enum(v, _E_SecurityEventEnum), "type")
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -7235,7 +9539,11 @@ def _d_SecurityEventNotificationRequest(
         raise at(f, "timestamp") from None
     n += 1
     x_extra = open_extra(d, _K_SecurityEventNotificationRequest, o) if n != len(d) else None
-    return _m.SecurityEventNotificationRequest(type=x_type, timestamp=x_timestamp, extra=x_extra)
+    r = _new(_m.SecurityEventNotificationRequest)
+    _s_SecurityEventNotificationRequest_type(r, x_type)
+    _s_SecurityEventNotificationRequest_timestamp(r, x_timestamp)
+    _s_SecurityEventNotificationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SecurityEventNotificationRequest(m: _m.SecurityEventNotificationRequest) -> dict[str, Any]:
@@ -7253,7 +9561,9 @@ def _d_SecurityEventNotificationResponse(
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_SecurityEventNotificationResponse, o) if n != len(d) else None
-    return _m.SecurityEventNotificationResponse(extra=x_extra)
+    r = _new(_m.SecurityEventNotificationResponse)
+    _s_SecurityEventNotificationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse) -> dict[str, Any]:
@@ -7267,8 +9577,9 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("localAuthorizationList")
+    v = g("localAuthorizationList")
     if v is None:
         x_local_authorization_list = None
     else:
@@ -7283,14 +9594,14 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         except DecodeFailure:
             raise in_array(v, _d_AuthorizationData, o, "localAuthorizationList") from None
         n += 1
-    v = d.get("versionNumber")
+    v = g("versionNumber")
     if v is None:
         raise missing(d, "versionNumber")
     if v.__class__ is not int:
         v = int_from(v, "versionNumber")
     x_version_number = v
     n += 1
-    v = d.get("updateType")
+    v = g("updateType")
     if v is None:
         raise missing(d, "updateType")
     x_update_type = _E_UpdateEnum.get(v) if v.__class__ is str else None
@@ -7300,16 +9611,17 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
             raise at(bad_enum(v, _E_UpdateEnum), "updateType")
     n += 1
     x_extra = open_extra(d, _K_SendLocalListRequest, o) if n != len(d) else None
-    return _m.SendLocalListRequest(
-        local_authorization_list=x_local_authorization_list,
-        version_number=x_version_number,
-        update_type=x_update_type,
-        extra=x_extra,
-    )
+    r = _new(_m.SendLocalListRequest)
+    _s_SendLocalListRequest_local_authorization_list(r, x_local_authorization_list)
+    _s_SendLocalListRequest_version_number(r, x_version_number)
+    _s_SendLocalListRequest_update_type(r, x_update_type)
+    _s_SendLocalListRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"versionNumber": m.version_number, "updateType": m.update_type}
+    v: Any
     v = m.local_authorization_list
     if v is not None:
         d["localAuthorizationList"] = [_w_AuthorizationData(i) for i in v]
@@ -7322,8 +9634,9 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SendLocalListStatusEnum.get(v) if v.__class__ is str else None
@@ -7333,7 +9646,10 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
             raise at(bad_enum(v, _E_SendLocalListStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SendLocalListResponse, o) if n != len(d) else None
-    return _m.SendLocalListResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SendLocalListResponse)
+    _s_SendLocalListResponse_status(r, x_status)
+    _s_SendLocalListResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
@@ -7347,15 +9663,16 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     try:
@@ -7364,9 +9681,11 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
         raise at(f, "chargingProfile") from None
     n += 1
     x_extra = open_extra(d, _K_SetChargingProfileRequest, o) if n != len(d) else None
-    return _m.SetChargingProfileRequest(
-        evse_id=x_evse_id, charging_profile=x_charging_profile, extra=x_extra
-    )
+    r = _new(_m.SetChargingProfileRequest)
+    _s_SetChargingProfileRequest_evse_id(r, x_evse_id)
+    _s_SetChargingProfileRequest_charging_profile(r, x_charging_profile)
+    _s_SetChargingProfileRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, Any]:
@@ -7383,8 +9702,9 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -7394,7 +9714,10 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
             raise at(bad_enum(v, _E_ChargingProfileStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SetChargingProfileResponse, o) if n != len(d) else None
-    return _m.SetChargingProfileResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SetChargingProfileResponse)
+    _s_SetChargingProfileResponse_status(r, x_status)
+    _s_SetChargingProfileResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str, Any]:
@@ -7408,8 +9731,9 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("message")
+    v = g("message")
     if v is None:
         raise missing(d, "message")
     try:
@@ -7418,7 +9742,10 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
         raise at(f, "message") from None
     n += 1
     x_extra = open_extra(d, _K_SetDisplayMessageRequest, o) if n != len(d) else None
-    return _m.SetDisplayMessageRequest(message=x_message, extra=x_extra)
+    r = _new(_m.SetDisplayMessageRequest)
+    _s_SetDisplayMessageRequest_message(r, x_message)
+    _s_SetDisplayMessageRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any]:
@@ -7432,8 +9759,9 @@ def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any
 def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DisplayMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -7443,7 +9771,10 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
             raise at(bad_enum(v, _E_DisplayMessageStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SetDisplayMessageResponse, o) if n != len(d) else None
-    return _m.SetDisplayMessageResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SetDisplayMessageResponse)
+    _s_SetDisplayMessageResponse_status(r, x_status)
+    _s_SetDisplayMessageResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, Any]:
@@ -7457,8 +9788,9 @@ def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, A
 def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("monitoringBase")
+    v = g("monitoringBase")
     if v is None:
         raise missing(d, "monitoringBase")
     x_monitoring_base = _E_MonitoringBaseEnum.get(v) if v.__class__ is str else None
@@ -7468,7 +9800,10 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
             raise at(bad_enum(v, _E_MonitoringBaseEnum), "monitoringBase")
     n += 1
     x_extra = open_extra(d, _K_SetMonitoringBaseRequest, o) if n != len(d) else None
-    return _m.SetMonitoringBaseRequest(monitoring_base=x_monitoring_base, extra=x_extra)
+    r = _new(_m.SetMonitoringBaseRequest)
+    _s_SetMonitoringBaseRequest_monitoring_base(r, x_monitoring_base)
+    _s_SetMonitoringBaseRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any]:
@@ -7482,8 +9817,9 @@ def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any
 def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -7493,7 +9829,10 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SetMonitoringBaseResponse, o) if n != len(d) else None
-    return _m.SetMonitoringBaseResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SetMonitoringBaseResponse)
+    _s_SetMonitoringBaseResponse_status(r, x_status)
+    _s_SetMonitoringBaseResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, Any]:
@@ -7507,8 +9846,9 @@ def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, A
 def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -7516,7 +9856,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
             v = int_from(v, "id")
         x_id = v
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7525,7 +9865,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -7534,14 +9874,14 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
         v = int_from(v, "severity")
     x_severity = v
     n += 1
-    v = d.get("transaction")
+    v = g("transaction")
     if v is None:
         x_transaction = None
     else:
@@ -7549,7 +9889,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
             raise fail_type("boolean", v, "transaction")
         x_transaction = v
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -7557,7 +9897,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -7566,16 +9906,16 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_SetMonitoringData, o) if n != len(d) else None
-    return _t.SetMonitoringData(
-        id=x_id,
-        value=x_value,
-        type=x_type,
-        severity=x_severity,
-        transaction=x_transaction,
-        component=x_component,
-        variable=x_variable,
-        extra=x_extra,
-    )
+    r = _new(_t.SetMonitoringData)
+    _s_SetMonitoringData_id(r, x_id)
+    _s_SetMonitoringData_value(r, x_value)
+    _s_SetMonitoringData_type(r, x_type)
+    _s_SetMonitoringData_severity(r, x_severity)
+    _s_SetMonitoringData_transaction(r, x_transaction)
+    _s_SetMonitoringData_component(r, x_component)
+    _s_SetMonitoringData_variable(r, x_variable)
+    _s_SetMonitoringData_extra(r, x_extra)
+    return r
 
 
 def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
@@ -7586,6 +9926,7 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = v
@@ -7601,8 +9942,9 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
 def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -7610,7 +9952,10 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
     x_severity = v
     n += 1
     x_extra = open_extra(d, _K_SetMonitoringLevelRequest, o) if n != len(d) else None
-    return _m.SetMonitoringLevelRequest(severity=x_severity, extra=x_extra)
+    r = _new(_m.SetMonitoringLevelRequest)
+    _s_SetMonitoringLevelRequest_severity(r, x_severity)
+    _s_SetMonitoringLevelRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, Any]:
@@ -7624,8 +9969,9 @@ def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, A
 def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -7635,7 +9981,10 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SetMonitoringLevelResponse, o) if n != len(d) else None
-    return _m.SetMonitoringLevelResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SetMonitoringLevelResponse)
+    _s_SetMonitoringLevelResponse_status(r, x_status)
+    _s_SetMonitoringLevelResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str, Any]:
@@ -7649,8 +9998,9 @@ def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str,
 def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -7658,7 +10008,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
             v = int_from(v, "id")
         x_id = v
         n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -7667,14 +10017,14 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
         v = int_from(v, "severity")
     x_severity = v
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SetMonitoringStatusEnum.get(v) if v.__class__ is str else None
@@ -7683,7 +10033,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         if x_status is None:
             raise at(bad_enum(v, _E_SetMonitoringStatusEnum), "status")
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -7691,7 +10041,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -7700,15 +10050,15 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_SetMonitoringResult, o) if n != len(d) else None
-    return _t.SetMonitoringResult(
-        id=x_id,
-        type=x_type,
-        severity=x_severity,
-        status=x_status,
-        component=x_component,
-        variable=x_variable,
-        extra=x_extra,
-    )
+    r = _new(_t.SetMonitoringResult)
+    _s_SetMonitoringResult_id(r, x_id)
+    _s_SetMonitoringResult_type(r, x_type)
+    _s_SetMonitoringResult_severity(r, x_severity)
+    _s_SetMonitoringResult_status(r, x_status)
+    _s_SetMonitoringResult_component(r, x_component)
+    _s_SetMonitoringResult_variable(r, x_variable)
+    _s_SetMonitoringResult_extra(r, x_extra)
+    return r
 
 
 def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
@@ -7719,6 +10069,7 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = v
@@ -7731,15 +10082,16 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
 def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("configurationSlot")
+    v = g("configurationSlot")
     if v is None:
         raise missing(d, "configurationSlot")
     if v.__class__ is not int:
         v = int_from(v, "configurationSlot")
     x_configuration_slot = v
     n += 1
-    v = d.get("connectionData")
+    v = g("connectionData")
     if v is None:
         raise missing(d, "connectionData")
     try:
@@ -7748,9 +10100,11 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
         raise at(f, "connectionData") from None
     n += 1
     x_extra = open_extra(d, _K_SetNetworkProfileRequest, o) if n != len(d) else None
-    return _m.SetNetworkProfileRequest(
-        configuration_slot=x_configuration_slot, connection_data=x_connection_data, extra=x_extra
-    )
+    r = _new(_m.SetNetworkProfileRequest)
+    _s_SetNetworkProfileRequest_configuration_slot(r, x_configuration_slot)
+    _s_SetNetworkProfileRequest_connection_data(r, x_connection_data)
+    _s_SetNetworkProfileRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any]:
@@ -7767,8 +10121,9 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
 def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SetNetworkProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -7778,7 +10133,10 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
             raise at(bad_enum(v, _E_SetNetworkProfileStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SetNetworkProfileResponse, o) if n != len(d) else None
-    return _m.SetNetworkProfileResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SetNetworkProfileResponse)
+    _s_SetNetworkProfileResponse_status(r, x_status)
+    _s_SetNetworkProfileResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, Any]:
@@ -7792,8 +10150,9 @@ def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, A
 def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -7803,7 +10162,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeValue")
+    v = g("attributeValue")
     if v is None:
         raise missing(d, "attributeValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7812,7 +10171,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         raise at(too_long(v, 1000), "attributeValue")
     x_attribute_value = v
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -7820,7 +10179,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -7829,13 +10188,13 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_SetVariableData, o) if n != len(d) else None
-    return _t.SetVariableData(
-        attribute_type=x_attribute_type,
-        attribute_value=x_attribute_value,
-        component=x_component,
-        variable=x_variable,
-        extra=x_extra,
-    )
+    r = _new(_t.SetVariableData)
+    _s_SetVariableData_attribute_type(r, x_attribute_type)
+    _s_SetVariableData_attribute_value(r, x_attribute_value)
+    _s_SetVariableData_component(r, x_component)
+    _s_SetVariableData_variable(r, x_variable)
+    _s_SetVariableData_extra(r, x_extra)
+    return r
 
 
 def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
@@ -7844,6 +10203,7 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -7856,8 +10216,9 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
 def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setMonitoringData")
+    v = g("setMonitoringData")
     if v is None:
         raise missing(d, "setMonitoringData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7872,7 +10233,10 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
         raise in_array(v, _d_SetMonitoringData, o, "setMonitoringData") from None
     n += 1
     x_extra = open_extra(d, _K_SetVariableMonitoringRequest, o) if n != len(d) else None
-    return _m.SetVariableMonitoringRequest(set_monitoring_data=x_set_monitoring_data, extra=x_extra)
+    r = _new(_m.SetVariableMonitoringRequest)
+    _s_SetVariableMonitoringRequest_set_monitoring_data(r, x_set_monitoring_data)
+    _s_SetVariableMonitoringRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[str, Any]:
@@ -7888,8 +10252,9 @@ def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[
 def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setMonitoringResult")
+    v = g("setMonitoringResult")
     if v is None:
         raise missing(d, "setMonitoringResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7904,9 +10269,10 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
         raise in_array(v, _d_SetMonitoringResult, o, "setMonitoringResult") from None
     n += 1
     x_extra = open_extra(d, _K_SetVariableMonitoringResponse, o) if n != len(d) else None
-    return _m.SetVariableMonitoringResponse(
-        set_monitoring_result=x_set_monitoring_result, extra=x_extra
-    )
+    r = _new(_m.SetVariableMonitoringResponse)
+    _s_SetVariableMonitoringResponse_set_monitoring_result(r, x_set_monitoring_result)
+    _s_SetVariableMonitoringResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetVariableMonitoringResponse(m: _m.SetVariableMonitoringResponse) -> dict[str, Any]:
@@ -7922,8 +10288,9 @@ def _w_SetVariableMonitoringResponse(m: _m.SetVariableMonitoringResponse) -> dic
 def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -7933,7 +10300,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeStatus")
+    v = g("attributeStatus")
     if v is None:
         raise missing(d, "attributeStatus")
     x_attribute_status = _E_SetVariableStatusEnum.get(v) if v.__class__ is str else None
@@ -7942,7 +10309,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         if x_attribute_status is None:
             raise at(bad_enum(v, _E_SetVariableStatusEnum), "attributeStatus")
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -7950,7 +10317,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -7959,13 +10326,13 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         raise at(f, "variable") from None
     n += 1
     x_extra = open_extra(d, _K_SetVariableResult, o) if n != len(d) else None
-    return _t.SetVariableResult(
-        attribute_type=x_attribute_type,
-        attribute_status=x_attribute_status,
-        component=x_component,
-        variable=x_variable,
-        extra=x_extra,
-    )
+    r = _new(_t.SetVariableResult)
+    _s_SetVariableResult_attribute_type(r, x_attribute_type)
+    _s_SetVariableResult_attribute_status(r, x_attribute_status)
+    _s_SetVariableResult_component(r, x_component)
+    _s_SetVariableResult_variable(r, x_variable)
+    _s_SetVariableResult_extra(r, x_extra)
+    return r
 
 
 def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
@@ -7974,6 +10341,7 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -7986,8 +10354,9 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
 def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setVariableData")
+    v = g("setVariableData")
     if v is None:
         raise missing(d, "setVariableData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -8002,7 +10371,10 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
         raise in_array(v, _d_SetVariableData, o, "setVariableData") from None
     n += 1
     x_extra = open_extra(d, _K_SetVariablesRequest, o) if n != len(d) else None
-    return _m.SetVariablesRequest(set_variable_data=x_set_variable_data, extra=x_extra)
+    r = _new(_m.SetVariablesRequest)
+    _s_SetVariablesRequest_set_variable_data(r, x_set_variable_data)
+    _s_SetVariablesRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
@@ -8016,8 +10388,9 @@ def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
 def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setVariableResult")
+    v = g("setVariableResult")
     if v is None:
         raise missing(d, "setVariableResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -8032,7 +10405,10 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
         raise in_array(v, _d_SetVariableResult, o, "setVariableResult") from None
     n += 1
     x_extra = open_extra(d, _K_SetVariablesResponse, o) if n != len(d) else None
-    return _m.SetVariablesResponse(set_variable_result=x_set_variable_result, extra=x_extra)
+    r = _new(_m.SetVariablesResponse)
+    _s_SetVariablesResponse_set_variable_result(r, x_set_variable_result)
+    _s_SetVariablesResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
@@ -8048,8 +10424,9 @@ def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("csr")
+    v = g("csr")
     if v is None:
         raise missing(d, "csr")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8058,7 +10435,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         raise at(too_long(v, 800), "csr")
     x_csr = v
     n += 1
-    v = d.get("typeOfCertificate")
+    v = g("typeOfCertificate")
     if v is None:
         x_type_of_certificate = None
     else:
@@ -8071,13 +10448,16 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
                 raise at(bad_enum(v, _E_CertificateSigningUseEnum), "typeOfCertificate")
         n += 1
     x_extra = open_extra(d, _K_SignCertificateRequest, o) if n != len(d) else None
-    return _m.SignCertificateRequest(
-        csr=x_csr, type_of_certificate=x_type_of_certificate, extra=x_extra
-    )
+    r = _new(_m.SignCertificateRequest)
+    _s_SignCertificateRequest_csr(r, x_csr)
+    _s_SignCertificateRequest_type_of_certificate(r, x_type_of_certificate)
+    _s_SignCertificateRequest_extra(r, x_extra)
+    return r
 
 
 def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"csr": m.csr}
+    v: Any
     v = m.type_of_certificate
     if v is not None:
         d["typeOfCertificate"] = v
@@ -8090,8 +10470,9 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -8101,7 +10482,10 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_SignCertificateResponse, o) if n != len(d) else None
-    return _m.SignCertificateResponse(status=x_status, extra=x_extra)
+    r = _new(_m.SignCertificateResponse)
+    _s_SignCertificateResponse_status(r, x_status)
+    _s_SignCertificateResponse_extra(r, x_extra)
+    return r
 
 
 def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
@@ -8115,8 +10499,9 @@ def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
 def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("meterValueSignature")
+    v = g("meterValueSignature")
     if v is None:
         raise missing(d, "meterValueSignature")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8125,7 +10510,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 2500), "meterValueSignature")
     x_meter_value_signature = v
     n += 1
-    v = d.get("signatureMethod")
+    v = g("signatureMethod")
     if v is None:
         raise missing(d, "signatureMethod")
     x_signature_method = _E_SignatureMethodEnum.get(v) if v.__class__ is str else None
@@ -8134,7 +10519,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         if x_signature_method is None:
             raise at(bad_enum(v, _E_SignatureMethodEnum), "signatureMethod")
     n += 1
-    v = d.get("encodingMethod")
+    v = g("encodingMethod")
     if v is None:
         raise missing(d, "encodingMethod")
     x_encoding_method = _E_EncodingMethodEnum.get(v) if v.__class__ is str else None
@@ -8143,7 +10528,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         if x_encoding_method is None:
             raise at(bad_enum(v, _E_EncodingMethodEnum), "encodingMethod")
     n += 1
-    v = d.get("encodedMeterValue")
+    v = g("encodedMeterValue")
     if v is None:
         raise missing(d, "encodedMeterValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8153,13 +10538,13 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
     x_encoded_meter_value = v
     n += 1
     x_extra = open_extra(d, _K_SignedMeterValue, o) if n != len(d) else None
-    return _t.SignedMeterValue(
-        meter_value_signature=x_meter_value_signature,
-        signature_method=x_signature_method,
-        encoding_method=x_encoding_method,
-        encoded_meter_value=x_encoded_meter_value,
-        extra=x_extra,
-    )
+    r = _new(_t.SignedMeterValue)
+    _s_SignedMeterValue_meter_value_signature(r, x_meter_value_signature)
+    _s_SignedMeterValue_signature_method(r, x_signature_method)
+    _s_SignedMeterValue_encoding_method(r, x_encoding_method)
+    _s_SignedMeterValue_encoded_meter_value(r, x_encoded_meter_value)
+    _s_SignedMeterValue_extra(r, x_extra)
+    return r
 
 
 def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
@@ -8178,8 +10563,9 @@ def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -8187,7 +10573,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("connectorStatus")
+    v = g("connectorStatus")
     if v is None:
         raise missing(d, "connectorStatus")
     x_connector_status = _E_ConnectorStatusEnum.get(v) if v.__class__ is str else None
@@ -8196,14 +10582,14 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         if x_connector_status is None:
             raise at(bad_enum(v, _E_ConnectorStatusEnum), "connectorStatus")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -8211,13 +10597,13 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
     x_connector_id = v
     n += 1
     x_extra = open_extra(d, _K_StatusNotificationRequest, o) if n != len(d) else None
-    return _m.StatusNotificationRequest(
-        timestamp=x_timestamp,
-        connector_status=x_connector_status,
-        evse_id=x_evse_id,
-        connector_id=x_connector_id,
-        extra=x_extra,
-    )
+    r = _new(_m.StatusNotificationRequest)
+    _s_StatusNotificationRequest_timestamp(r, x_timestamp)
+    _s_StatusNotificationRequest_connector_status(r, x_connector_status)
+    _s_StatusNotificationRequest_evse_id(r, x_evse_id)
+    _s_StatusNotificationRequest_connector_id(r, x_connector_id)
+    _s_StatusNotificationRequest_extra(r, x_extra)
+    return r
 
 
 def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, Any]:
@@ -8238,7 +10624,9 @@ def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotifica
         raise not_object(d)
     n = 0
     x_extra = open_extra(d, _K_StatusNotificationResponse, o) if n != len(d) else None
-    return _m.StatusNotificationResponse(extra=x_extra)
+    r = _new(_m.StatusNotificationResponse)
+    _s_StatusNotificationResponse_extra(r, x_extra)
+    return r
 
 
 def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str, Any]:
@@ -8252,8 +10640,9 @@ def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str,
 def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8262,7 +10651,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("chargingState")
+    v = g("chargingState")
     if v is None:
         x_charging_state = None
     else:
@@ -8272,7 +10661,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_charging_state is None:
                 raise at(bad_enum(v, _E_ChargingStateEnum), "chargingState")
         n += 1
-    v = d.get("timeSpentCharging")
+    v = g("timeSpentCharging")
     if v is None:
         x_time_spent_charging = None
     else:
@@ -8280,7 +10669,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             v = int_from(v, "timeSpentCharging")
         x_time_spent_charging = v
         n += 1
-    v = d.get("stoppedReason")
+    v = g("stoppedReason")
     if v is None:
         x_stopped_reason = None
     else:
@@ -8290,7 +10679,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_stopped_reason is None:
                 raise at(bad_enum(v, _E_ReasonEnum), "stoppedReason")
         n += 1
-    v = d.get("remoteStartId")
+    v = g("remoteStartId")
     if v is None:
         x_remote_start_id = None
     else:
@@ -8299,18 +10688,19 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         x_remote_start_id = v
         n += 1
     x_extra = open_extra(d, _K_Transaction, o) if n != len(d) else None
-    return _t.Transaction(
-        id=x_id,
-        charging_state=x_charging_state,
-        time_spent_charging=x_time_spent_charging,
-        stopped_reason=x_stopped_reason,
-        remote_start_id=x_remote_start_id,
-        extra=x_extra,
-    )
+    r = _new(_t.Transaction)
+    _s_Transaction_id(r, x_id)
+    _s_Transaction_charging_state(r, x_charging_state)
+    _s_Transaction_time_spent_charging(r, x_time_spent_charging)
+    _s_Transaction_stopped_reason(r, x_stopped_reason)
+    _s_Transaction_remote_start_id(r, x_remote_start_id)
+    _s_Transaction_extra(r, x_extra)
+    return r
 
 
 def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.charging_state
     if v is not None:
         d["chargingState"] = v
@@ -8332,8 +10722,9 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
 def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("eventType")
+    v = g("eventType")
     if v is None:
         raise missing(d, "eventType")
     x_event_type = _E_TransactionEventEnum.get(v) if v.__class__ is str else None
@@ -8342,7 +10733,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         if x_event_type is None:
             raise at(bad_enum(v, _E_TransactionEventEnum), "eventType")
     n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         x_meter_value = None
     else:
@@ -8357,7 +10748,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure:
             raise in_array(v, _d_MeterValue, o, "meterValue") from None
         n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -8365,7 +10756,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("triggerReason")
+    v = g("triggerReason")
     if v is None:
         raise missing(d, "triggerReason")
     x_trigger_reason = _E_TriggerReasonEnum.get(v) if v.__class__ is str else None
@@ -8374,14 +10765,14 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         if x_trigger_reason is None:
             raise at(bad_enum(v, _E_TriggerReasonEnum), "triggerReason")
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("offline")
+    v = g("offline")
     if v is None:
         x_offline = None
     else:
@@ -8389,7 +10780,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise fail_type("boolean", v, "offline")
         x_offline = v
         n += 1
-    v = d.get("numberOfPhasesUsed")
+    v = g("numberOfPhasesUsed")
     if v is None:
         x_number_of_phases_used = None
     else:
@@ -8397,7 +10788,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             v = int_from(v, "numberOfPhasesUsed")
         x_number_of_phases_used = v
         n += 1
-    v = d.get("cableMaxCurrent")
+    v = g("cableMaxCurrent")
     if v is None:
         x_cable_max_current = None
     else:
@@ -8407,7 +10798,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise at(fail_number(v, False), "cableMaxCurrent")
         x_cable_max_current = v
         n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         x_reservation_id = None
     else:
@@ -8415,7 +10806,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             v = int_from(v, "reservationId")
         x_reservation_id = v
         n += 1
-    v = d.get("transactionData")
+    v = g("transactionData")
     if v is None:
         raise missing(d, "transactionData")
     try:
@@ -8423,7 +10814,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     except DecodeFailure as f:
         raise at(f, "transactionData") from None
     n += 1
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -8432,7 +10823,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         x_id_token = None
     else:
@@ -8442,21 +10833,21 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise at(f, "idToken") from None
         n += 1
     x_extra = open_extra(d, _K_TransactionEventRequest, o) if n != len(d) else None
-    return _m.TransactionEventRequest(
-        event_type=x_event_type,
-        meter_value=x_meter_value,
-        timestamp=x_timestamp,
-        trigger_reason=x_trigger_reason,
-        seq_no=x_seq_no,
-        offline=x_offline,
-        number_of_phases_used=x_number_of_phases_used,
-        cable_max_current=x_cable_max_current,
-        reservation_id=x_reservation_id,
-        transaction_data=x_transaction_data,
-        evse=x_evse,
-        id_token=x_id_token,
-        extra=x_extra,
-    )
+    r = _new(_m.TransactionEventRequest)
+    _s_TransactionEventRequest_event_type(r, x_event_type)
+    _s_TransactionEventRequest_meter_value(r, x_meter_value)
+    _s_TransactionEventRequest_timestamp(r, x_timestamp)
+    _s_TransactionEventRequest_trigger_reason(r, x_trigger_reason)
+    _s_TransactionEventRequest_seq_no(r, x_seq_no)
+    _s_TransactionEventRequest_offline(r, x_offline)
+    _s_TransactionEventRequest_number_of_phases_used(r, x_number_of_phases_used)
+    _s_TransactionEventRequest_cable_max_current(r, x_cable_max_current)
+    _s_TransactionEventRequest_reservation_id(r, x_reservation_id)
+    _s_TransactionEventRequest_transaction_data(r, x_transaction_data)
+    _s_TransactionEventRequest_evse(r, x_evse)
+    _s_TransactionEventRequest_id_token(r, x_id_token)
+    _s_TransactionEventRequest_extra(r, x_extra)
+    return r
 
 
 def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
@@ -8467,6 +10858,7 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
         "seqNo": m.seq_no,
         "transactionData": _w_Transaction(m.transaction_data),
     }
+    v: Any
     v = m.meter_value
     if v is not None:
         d["meterValue"] = [_w_MeterValue(i) for i in v]
@@ -8497,8 +10889,9 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
 def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         x_total_cost = None
     else:
@@ -8508,7 +10901,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             raise at(fail_number(v, False), "totalCost")
         x_total_cost = v
         n += 1
-    v = d.get("chargingPriority")
+    v = g("chargingPriority")
     if v is None:
         x_charging_priority = None
     else:
@@ -8516,7 +10909,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             v = int_from(v, "chargingPriority")
         x_charging_priority = v
         n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         x_id_token_info = None
     else:
@@ -8525,7 +10918,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "idTokenInfo") from None
         n += 1
-    v = d.get("updatedPersonalMessage")
+    v = g("updatedPersonalMessage")
     if v is None:
         x_updated_personal_message = None
     else:
@@ -8535,17 +10928,18 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             raise at(f, "updatedPersonalMessage") from None
         n += 1
     x_extra = open_extra(d, _K_TransactionEventResponse, o) if n != len(d) else None
-    return _m.TransactionEventResponse(
-        total_cost=x_total_cost,
-        charging_priority=x_charging_priority,
-        id_token_info=x_id_token_info,
-        updated_personal_message=x_updated_personal_message,
-        extra=x_extra,
-    )
+    r = _new(_m.TransactionEventResponse)
+    _s_TransactionEventResponse_total_cost(r, x_total_cost)
+    _s_TransactionEventResponse_charging_priority(r, x_charging_priority)
+    _s_TransactionEventResponse_id_token_info(r, x_id_token_info)
+    _s_TransactionEventResponse_updated_personal_message(r, x_updated_personal_message)
+    _s_TransactionEventResponse_extra(r, x_extra)
+    return r
 
 
 def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.total_cost
     if v is not None:
         d["totalCost"] = v
@@ -8567,8 +10961,9 @@ def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -8577,7 +10972,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("requestedMessage")
+    v = g("requestedMessage")
     if v is None:
         raise missing(d, "requestedMessage")
     x_requested_message = _E_MessageTriggerEnum.get(v) if v.__class__ is str else None
@@ -8587,13 +10982,16 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
             raise at(bad_enum(v, _E_MessageTriggerEnum), "requestedMessage")
     n += 1
     x_extra = open_extra(d, _K_TriggerMessageRequest, o) if n != len(d) else None
-    return _m.TriggerMessageRequest(
-        evse=x_evse, requested_message=x_requested_message, extra=x_extra
-    )
+    r = _new(_m.TriggerMessageRequest)
+    _s_TriggerMessageRequest_evse(r, x_evse)
+    _s_TriggerMessageRequest_requested_message(r, x_requested_message)
+    _s_TriggerMessageRequest_extra(r, x_extra)
+    return r
 
 
 def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedMessage": m.requested_message}
+    v: Any
     v = m.evse
     if v is not None:
         d["evse"] = _w_EVSE(v)
@@ -8606,8 +11004,9 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TriggerMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -8617,7 +11016,10 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
             raise at(bad_enum(v, _E_TriggerMessageStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_TriggerMessageResponse, o) if n != len(d) else None
-    return _m.TriggerMessageResponse(status=x_status, extra=x_extra)
+    r = _new(_m.TriggerMessageResponse)
+    _s_TriggerMessageResponse_status(r, x_status)
+    _s_TriggerMessageResponse_extra(r, x_extra)
+    return r
 
 
 def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
@@ -8631,8 +11033,9 @@ def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
 def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -8642,7 +11045,7 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
             raise at(too_long(v, 20), "unit")
         x_unit = v
         n += 1
-    v = d.get("multiplier")
+    v = g("multiplier")
     if v is None:
         x_multiplier = None
     else:
@@ -8651,11 +11054,16 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
         x_multiplier = v
         n += 1
     x_extra = open_extra(d, _K_UnitOfMeasure, o) if n != len(d) else None
-    return _t.UnitOfMeasure(unit=x_unit, multiplier=x_multiplier, extra=x_extra)
+    r = _new(_t.UnitOfMeasure)
+    _s_UnitOfMeasure_unit(r, x_unit)
+    _s_UnitOfMeasure_multiplier(r, x_multiplier)
+    _s_UnitOfMeasure_extra(r, x_extra)
+    return r
 
 
 def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.unit
     if v is not None:
         d["unit"] = v
@@ -8671,15 +11079,16 @@ def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -8687,7 +11096,11 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
     x_connector_id = v
     n += 1
     x_extra = open_extra(d, _K_UnlockConnectorRequest, o) if n != len(d) else None
-    return _m.UnlockConnectorRequest(evse_id=x_evse_id, connector_id=x_connector_id, extra=x_extra)
+    r = _new(_m.UnlockConnectorRequest)
+    _s_UnlockConnectorRequest_evse_id(r, x_evse_id)
+    _s_UnlockConnectorRequest_connector_id(r, x_connector_id)
+    _s_UnlockConnectorRequest_extra(r, x_extra)
+    return r
 
 
 def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
@@ -8701,8 +11114,9 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnlockStatusEnum.get(v) if v.__class__ is str else None
@@ -8712,7 +11126,10 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
             raise at(bad_enum(v, _E_UnlockStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_UnlockConnectorResponse, o) if n != len(d) else None
-    return _m.UnlockConnectorResponse(status=x_status, extra=x_extra)
+    r = _new(_m.UnlockConnectorResponse)
+    _s_UnlockConnectorResponse_status(r, x_status)
+    _s_UnlockConnectorResponse_extra(r, x_extra)
+    return r
 
 
 def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
@@ -8726,8 +11143,9 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("checksum")
+    v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8737,7 +11155,10 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
     x_checksum = v
     n += 1
     x_extra = open_extra(d, _K_UnpublishFirmwareRequest, o) if n != len(d) else None
-    return _m.UnpublishFirmwareRequest(checksum=x_checksum, extra=x_extra)
+    r = _new(_m.UnpublishFirmwareRequest)
+    _s_UnpublishFirmwareRequest_checksum(r, x_checksum)
+    _s_UnpublishFirmwareRequest_extra(r, x_extra)
+    return r
 
 
 def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any]:
@@ -8751,8 +11172,9 @@ def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any
 def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnpublishFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -8762,7 +11184,10 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
             raise at(bad_enum(v, _E_UnpublishFirmwareStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_UnpublishFirmwareResponse, o) if n != len(d) else None
-    return _m.UnpublishFirmwareResponse(status=x_status, extra=x_extra)
+    r = _new(_m.UnpublishFirmwareResponse)
+    _s_UnpublishFirmwareResponse_status(r, x_status)
+    _s_UnpublishFirmwareResponse_extra(r, x_extra)
+    return r
 
 
 def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, Any]:
@@ -8778,8 +11203,9 @@ def _d_Update15118EVCertificateRequest(
 ) -> _m.Update15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("15118SchemaVersion")
+    v = g("15118SchemaVersion")
     if v is None:
         raise missing(d, "15118SchemaVersion")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8788,7 +11214,7 @@ def _d_Update15118EVCertificateRequest(
         raise at(too_long(v, 50), "15118SchemaVersion")
     x_iso15118_schema_version = v
     n += 1
-    v = d.get("exiRequest")
+    v = g("exiRequest")
     if v is None:
         raise missing(d, "exiRequest")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8798,9 +11224,11 @@ def _d_Update15118EVCertificateRequest(
     x_exi_request = v
     n += 1
     x_extra = open_extra(d, _K_Update15118EVCertificateRequest, o) if n != len(d) else None
-    return _m.Update15118EVCertificateRequest(
-        iso15118_schema_version=x_iso15118_schema_version, exi_request=x_exi_request, extra=x_extra
-    )
+    r = _new(_m.Update15118EVCertificateRequest)
+    _s_Update15118EVCertificateRequest_iso15118_schema_version(r, x_iso15118_schema_version)
+    _s_Update15118EVCertificateRequest_exi_request(r, x_exi_request)
+    _s_Update15118EVCertificateRequest_extra(r, x_extra)
+    return r
 
 
 def _w_Update15118EVCertificateRequest(m: _m.Update15118EVCertificateRequest) -> dict[str, Any]:
@@ -8819,8 +11247,9 @@ def _d_Update15118EVCertificateResponse(
 ) -> _m.Update15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_Iso15118EVCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -8829,7 +11258,7 @@ def _d_Update15118EVCertificateResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_Iso15118EVCertificateStatusEnum), "status")
     n += 1
-    v = d.get("exiResponse")
+    v = g("exiResponse")
     if v is None:
         x_exi_response = None
     else:
@@ -8840,13 +11269,16 @@ def _d_Update15118EVCertificateResponse(
         x_exi_response = v
         n += 1
     x_extra = open_extra(d, _K_Update15118EVCertificateResponse, o) if n != len(d) else None
-    return _m.Update15118EVCertificateResponse(
-        status=x_status, exi_response=x_exi_response, extra=x_extra
-    )
+    r = _new(_m.Update15118EVCertificateResponse)
+    _s_Update15118EVCertificateResponse_status(r, x_status)
+    _s_Update15118EVCertificateResponse_exi_response(r, x_exi_response)
+    _s_Update15118EVCertificateResponse_extra(r, x_extra)
+    return r
 
 
 def _w_Update15118EVCertificateResponse(m: _m.Update15118EVCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.exi_response
     if v is not None:
         d["exiResponse"] = v
@@ -8859,8 +11291,9 @@ def _w_Update15118EVCertificateResponse(m: _m.Update15118EVCertificateResponse) 
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -8868,7 +11301,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             v = int_from(v, "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -8876,14 +11309,14 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             v = int_from(v, "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("firmware")
+    v = g("firmware")
     if v is None:
         raise missing(d, "firmware")
     try:
@@ -8892,17 +11325,18 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
         raise at(f, "firmware") from None
     n += 1
     x_extra = open_extra(d, _K_UpdateFirmwareRequest, o) if n != len(d) else None
-    return _m.UpdateFirmwareRequest(
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        request_id=x_request_id,
-        firmware=x_firmware,
-        extra=x_extra,
-    )
+    r = _new(_m.UpdateFirmwareRequest)
+    _s_UpdateFirmwareRequest_retries(r, x_retries)
+    _s_UpdateFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_UpdateFirmwareRequest_request_id(r, x_request_id)
+    _s_UpdateFirmwareRequest_firmware(r, x_firmware)
+    _s_UpdateFirmwareRequest_extra(r, x_extra)
+    return r
 
 
 def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "firmware": _w_Firmware(m.firmware)}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -8918,8 +11352,9 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UpdateFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -8929,7 +11364,10 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
             raise at(bad_enum(v, _E_UpdateFirmwareStatusEnum), "status")
     n += 1
     x_extra = open_extra(d, _K_UpdateFirmwareResponse, o) if n != len(d) else None
-    return _m.UpdateFirmwareResponse(status=x_status, extra=x_extra)
+    r = _new(_m.UpdateFirmwareResponse)
+    _s_UpdateFirmwareResponse_status(r, x_status)
+    _s_UpdateFirmwareResponse_extra(r, x_extra)
+    return r
 
 
 def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
@@ -8943,8 +11381,9 @@ def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
 def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("server")
+    v = g("server")
     if v is None:
         raise missing(d, "server")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8953,7 +11392,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 512), "server")
     x_server = v
     n += 1
-    v = d.get("user")
+    v = g("user")
     if v is None:
         raise missing(d, "user")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8962,7 +11401,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 20), "user")
     x_user = v
     n += 1
-    v = d.get("group")
+    v = g("group")
     if v is None:
         x_group = None
     else:
@@ -8972,7 +11411,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
             raise at(too_long(v, 20), "group")
         x_group = v
         n += 1
-    v = d.get("password")
+    v = g("password")
     if v is None:
         raise missing(d, "password")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8981,7 +11420,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 20), "password")
     x_password = v
     n += 1
-    v = d.get("key")
+    v = g("key")
     if v is None:
         raise missing(d, "key")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8990,7 +11429,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 255), "key")
     x_key = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_VPNEnum.get(v) if v.__class__ is str else None
@@ -9000,15 +11439,15 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
             raise at(bad_enum(v, _E_VPNEnum), "type")
     n += 1
     x_extra = open_extra(d, _K_VPN, o) if n != len(d) else None
-    return _t.VPN(
-        server=x_server,
-        user=x_user,
-        group=x_group,
-        password=x_password,
-        key=x_key,
-        type=x_type,
-        extra=x_extra,
-    )
+    r = _new(_t.VPN)
+    _s_VPN_server(r, x_server)
+    _s_VPN_user(r, x_user)
+    _s_VPN_group(r, x_group)
+    _s_VPN_password(r, x_password)
+    _s_VPN_key(r, x_key)
+    _s_VPN_type(r, x_type)
+    _s_VPN_extra(r, x_extra)
+    return r
 
 
 def _w_VPN(m: _t.VPN) -> dict[str, Any]:
@@ -9019,6 +11458,7 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
         "key": m.key,
         "type": m.type,
     }
+    v: Any
     v = m.group
     if v is not None:
         d["group"] = v
@@ -9031,8 +11471,9 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
 def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9041,7 +11482,7 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("instance")
+    v = g("instance")
     if v is None:
         x_instance = None
     else:
@@ -9052,11 +11493,16 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         x_instance = v
         n += 1
     x_extra = open_extra(d, _K_Variable, o) if n != len(d) else None
-    return _t.Variable(name=x_name, instance=x_instance, extra=x_extra)
+    r = _new(_t.Variable)
+    _s_Variable_name(r, x_name)
+    _s_Variable_instance(r, x_instance)
+    _s_Variable_extra(r, x_extra)
+    return r
 
 
 def _w_Variable(m: _t.Variable) -> dict[str, Any]:
     d: dict[str, Any] = {"name": m.name}
+    v: Any
     v = m.instance
     if v is not None:
         d["instance"] = v
@@ -9069,8 +11515,9 @@ def _w_Variable(m: _t.Variable) -> dict[str, Any]:
 def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         x_type = None
     else:
@@ -9080,7 +11527,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             if x_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "type")
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9089,7 +11536,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
         raise at(too_long(v, 1000), "value")
     x_value = v
     n += 1
-    v = d.get("mutability")
+    v = g("mutability")
     if v is None:
         x_mutability = None
     else:
@@ -9099,14 +11546,14 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             if x_mutability is None:
                 raise at(bad_enum(v, _E_MutabilityEnum), "mutability")
         n += 1
-    v = d.get("persistence")
+    v = g("persistence")
     if v is None:
         raise missing(d, "persistence")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "persistence")
     x_persistence = v
     n += 1
-    v = d.get("constant")
+    v = g("constant")
     if v is None:
         raise missing(d, "constant")
     if v.__class__ is not bool:
@@ -9114,18 +11561,19 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
     x_constant = v
     n += 1
     x_extra = open_extra(d, _K_VariableAttribute, o) if n != len(d) else None
-    return _t.VariableAttribute(
-        type=x_type,
-        value=x_value,
-        mutability=x_mutability,
-        persistence=x_persistence,
-        constant=x_constant,
-        extra=x_extra,
-    )
+    r = _new(_t.VariableAttribute)
+    _s_VariableAttribute_type(r, x_type)
+    _s_VariableAttribute_value(r, x_value)
+    _s_VariableAttribute_mutability(r, x_mutability)
+    _s_VariableAttribute_persistence(r, x_persistence)
+    _s_VariableAttribute_constant(r, x_constant)
+    _s_VariableAttribute_extra(r, x_extra)
+    return r
 
 
 def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value, "persistence": m.persistence, "constant": m.constant}
+    v: Any
     v = m.type
     if v is not None:
         d["type"] = v
@@ -9141,8 +11589,9 @@ def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
 def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacteristics:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -9152,7 +11601,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(too_long(v, 16), "unit")
         x_unit = v
         n += 1
-    v = d.get("dataType")
+    v = g("dataType")
     if v is None:
         raise missing(d, "dataType")
     x_data_type = _E_DataEnum.get(v) if v.__class__ is str else None
@@ -9161,7 +11610,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         if x_data_type is None:
             raise at(bad_enum(v, _E_DataEnum), "dataType")
     n += 1
-    v = d.get("minLimit")
+    v = g("minLimit")
     if v is None:
         x_min_limit = None
     else:
@@ -9171,7 +11620,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(fail_number(v, False), "minLimit")
         x_min_limit = v
         n += 1
-    v = d.get("maxLimit")
+    v = g("maxLimit")
     if v is None:
         x_max_limit = None
     else:
@@ -9181,7 +11630,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(fail_number(v, False), "maxLimit")
         x_max_limit = v
         n += 1
-    v = d.get("valuesList")
+    v = g("valuesList")
     if v is None:
         x_values_list = None
     else:
@@ -9191,7 +11640,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(too_long(v, 1000), "valuesList")
         x_values_list = v
         n += 1
-    v = d.get("supportsMonitoring")
+    v = g("supportsMonitoring")
     if v is None:
         raise missing(d, "supportsMonitoring")
     if v.__class__ is not bool:
@@ -9199,19 +11648,20 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
     x_supports_monitoring = v
     n += 1
     x_extra = open_extra(d, _K_VariableCharacteristics, o) if n != len(d) else None
-    return _t.VariableCharacteristics(
-        unit=x_unit,
-        data_type=x_data_type,
-        min_limit=x_min_limit,
-        max_limit=x_max_limit,
-        values_list=x_values_list,
-        supports_monitoring=x_supports_monitoring,
-        extra=x_extra,
-    )
+    r = _new(_t.VariableCharacteristics)
+    _s_VariableCharacteristics_unit(r, x_unit)
+    _s_VariableCharacteristics_data_type(r, x_data_type)
+    _s_VariableCharacteristics_min_limit(r, x_min_limit)
+    _s_VariableCharacteristics_max_limit(r, x_max_limit)
+    _s_VariableCharacteristics_values_list(r, x_values_list)
+    _s_VariableCharacteristics_supports_monitoring(r, x_supports_monitoring)
+    _s_VariableCharacteristics_extra(r, x_extra)
+    return r
 
 
 def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
     d: dict[str, Any] = {"dataType": m.data_type, "supportsMonitoring": m.supports_monitoring}
+    v: Any
     v = m.unit
     if v is not None:
         d["unit"] = v
@@ -9233,15 +11683,16 @@ def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
 def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -9250,7 +11701,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -9259,14 +11710,14 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
         v = int_from(v, "severity")
     x_severity = v
     n += 1
-    v = d.get("transaction")
+    v = g("transaction")
     if v is None:
         raise missing(d, "transaction")
     if v.__class__ is not bool:
@@ -9274,14 +11725,14 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
     x_transaction = v
     n += 1
     x_extra = open_extra(d, _K_VariableMonitoring, o) if n != len(d) else None
-    return _t.VariableMonitoring(
-        id=x_id,
-        value=x_value,
-        type=x_type,
-        severity=x_severity,
-        transaction=x_transaction,
-        extra=x_extra,
-    )
+    r = _new(_t.VariableMonitoring)
+    _s_VariableMonitoring_id(r, x_id)
+    _s_VariableMonitoring_value(r, x_value)
+    _s_VariableMonitoring_type(r, x_type)
+    _s_VariableMonitoring_severity(r, x_severity)
+    _s_VariableMonitoring_transaction(r, x_transaction)
+    _s_VariableMonitoring_extra(r, x_extra)
+    return r
 
 
 def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:

@@ -242,10 +242,10 @@ _E_UploadLogStatusEnum: dict[str, _e.UploadLogStatusEnum] = {
 }
 _E_VPNEnum: dict[str, _e.VPNEnum] = {m.value: m for m in _e.VPNEnum}
 
-_K_ACChargingParameters = frozenset(
+_K_ACChargingParameters: frozenset[str] = frozenset(
     {"customData", "energyAmount", "evMaxCurrent", "evMaxVoltage", "evMinCurrent"}
 )
-_K_APN = frozenset(
+_K_APN: frozenset[str] = frozenset(
     {
         "apn",
         "apnAuthentication",
@@ -257,30 +257,36 @@ _K_APN = frozenset(
         "useOnlyPreferredNetwork",
     }
 )
-_K_AdditionalInfo = frozenset({"additionalIdToken", "customData", "type"})
-_K_AuthorizationData = frozenset({"customData", "idToken", "idTokenInfo"})
-_K_AuthorizeRequest = frozenset(
+_K_AdditionalInfo: frozenset[str] = frozenset({"additionalIdToken", "customData", "type"})
+_K_AuthorizationData: frozenset[str] = frozenset({"customData", "idToken", "idTokenInfo"})
+_K_AuthorizeRequest: frozenset[str] = frozenset(
     {"certificate", "customData", "idToken", "iso15118CertificateHashData"}
 )
-_K_AuthorizeResponse = frozenset({"certificateStatus", "customData", "idTokenInfo"})
-_K_BootNotificationRequest = frozenset({"chargingStation", "customData", "reason"})
-_K_BootNotificationResponse = frozenset(
+_K_AuthorizeResponse: frozenset[str] = frozenset({"certificateStatus", "customData", "idTokenInfo"})
+_K_BootNotificationRequest: frozenset[str] = frozenset({"chargingStation", "customData", "reason"})
+_K_BootNotificationResponse: frozenset[str] = frozenset(
     {"currentTime", "customData", "interval", "status", "statusInfo"}
 )
-_K_CancelReservationRequest = frozenset({"customData", "reservationId"})
-_K_CancelReservationResponse = frozenset({"customData", "status", "statusInfo"})
-_K_CertificateHashData = frozenset(
+_K_CancelReservationRequest: frozenset[str] = frozenset({"customData", "reservationId"})
+_K_CancelReservationResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_CertificateHashData: frozenset[str] = frozenset(
     {"customData", "hashAlgorithm", "issuerKeyHash", "issuerNameHash", "serialNumber"}
 )
-_K_CertificateHashDataChain = frozenset(
+_K_CertificateHashDataChain: frozenset[str] = frozenset(
     {"certificateHashData", "certificateType", "childCertificateHashData", "customData"}
 )
-_K_CertificateSignedRequest = frozenset({"certificateChain", "certificateType", "customData"})
-_K_CertificateSignedResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ChangeAvailabilityRequest = frozenset({"customData", "evse", "operationalStatus"})
-_K_ChangeAvailabilityResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ChargingLimit = frozenset({"chargingLimitSource", "customData", "isGridCritical"})
-_K_ChargingNeeds = frozenset(
+_K_CertificateSignedRequest: frozenset[str] = frozenset(
+    {"certificateChain", "certificateType", "customData"}
+)
+_K_CertificateSignedResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ChangeAvailabilityRequest: frozenset[str] = frozenset(
+    {"customData", "evse", "operationalStatus"}
+)
+_K_ChangeAvailabilityResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ChargingLimit: frozenset[str] = frozenset(
+    {"chargingLimitSource", "customData", "isGridCritical"}
+)
+_K_ChargingNeeds: frozenset[str] = frozenset(
     {
         "acChargingParameters",
         "customData",
@@ -289,7 +295,7 @@ _K_ChargingNeeds = frozenset(
         "requestedEnergyTransfer",
     }
 )
-_K_ChargingProfile = frozenset(
+_K_ChargingProfile: frozenset[str] = frozenset(
     {
         "chargingProfileKind",
         "chargingProfilePurpose",
@@ -303,7 +309,7 @@ _K_ChargingProfile = frozenset(
         "validTo",
     }
 )
-_K_ChargingProfileCriterion = frozenset(
+_K_ChargingProfileCriterion: frozenset[str] = frozenset(
     {
         "chargingLimitSource",
         "chargingProfileId",
@@ -312,7 +318,7 @@ _K_ChargingProfileCriterion = frozenset(
         "stackLevel",
     }
 )
-_K_ChargingSchedule = frozenset(
+_K_ChargingSchedule: frozenset[str] = frozenset(
     {
         "chargingRateUnit",
         "chargingSchedulePeriod",
@@ -324,31 +330,35 @@ _K_ChargingSchedule = frozenset(
         "startSchedule",
     }
 )
-_K_ChargingSchedulePeriod = frozenset(
+_K_ChargingSchedulePeriod: frozenset[str] = frozenset(
     {"customData", "limit", "numberPhases", "phaseToUse", "startPeriod"}
 )
-_K_ChargingStation = frozenset(
+_K_ChargingStation: frozenset[str] = frozenset(
     {"customData", "firmwareVersion", "model", "modem", "serialNumber", "vendorName"}
 )
-_K_ClearCacheRequest = frozenset({"customData"})
-_K_ClearCacheResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearChargingProfile = frozenset(
+_K_ClearCacheRequest: frozenset[str] = frozenset({"customData"})
+_K_ClearCacheResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearChargingProfile: frozenset[str] = frozenset(
     {"chargingProfilePurpose", "customData", "evseId", "stackLevel"}
 )
-_K_ClearChargingProfileRequest = frozenset(
+_K_ClearChargingProfileRequest: frozenset[str] = frozenset(
     {"chargingProfileCriteria", "chargingProfileId", "customData"}
 )
-_K_ClearChargingProfileResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearDisplayMessageRequest = frozenset({"customData", "id"})
-_K_ClearDisplayMessageResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearMonitoringResult = frozenset({"customData", "id", "status", "statusInfo"})
-_K_ClearVariableMonitoringRequest = frozenset({"customData", "id"})
-_K_ClearVariableMonitoringResponse = frozenset({"clearMonitoringResult", "customData"})
-_K_ClearedChargingLimitRequest = frozenset({"chargingLimitSource", "customData", "evseId"})
-_K_ClearedChargingLimitResponse = frozenset({"customData"})
-_K_Component = frozenset({"customData", "evse", "instance", "name"})
-_K_ComponentVariable = frozenset({"component", "customData", "variable"})
-_K_CompositeSchedule = frozenset(
+_K_ClearChargingProfileResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearDisplayMessageRequest: frozenset[str] = frozenset({"customData", "id"})
+_K_ClearDisplayMessageResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearMonitoringResult: frozenset[str] = frozenset({"customData", "id", "status", "statusInfo"})
+_K_ClearVariableMonitoringRequest: frozenset[str] = frozenset({"customData", "id"})
+_K_ClearVariableMonitoringResponse: frozenset[str] = frozenset(
+    {"clearMonitoringResult", "customData"}
+)
+_K_ClearedChargingLimitRequest: frozenset[str] = frozenset(
+    {"chargingLimitSource", "customData", "evseId"}
+)
+_K_ClearedChargingLimitResponse: frozenset[str] = frozenset({"customData"})
+_K_Component: frozenset[str] = frozenset({"customData", "evse", "instance", "name"})
+_K_ComponentVariable: frozenset[str] = frozenset({"component", "customData", "variable"})
+_K_CompositeSchedule: frozenset[str] = frozenset(
     {
         "chargingRateUnit",
         "chargingSchedulePeriod",
@@ -358,12 +368,12 @@ _K_CompositeSchedule = frozenset(
         "scheduleStart",
     }
 )
-_K_ConsumptionCost = frozenset({"cost", "customData", "startValue"})
-_K_Cost = frozenset({"amount", "amountMultiplier", "costKind", "customData"})
-_K_CostUpdatedRequest = frozenset({"customData", "totalCost", "transactionId"})
-_K_CostUpdatedResponse = frozenset({"customData"})
-_K_CustomData = frozenset({"vendorId"})
-_K_CustomerInformationRequest = frozenset(
+_K_ConsumptionCost: frozenset[str] = frozenset({"cost", "customData", "startValue"})
+_K_Cost: frozenset[str] = frozenset({"amount", "amountMultiplier", "costKind", "customData"})
+_K_CostUpdatedRequest: frozenset[str] = frozenset({"customData", "totalCost", "transactionId"})
+_K_CostUpdatedResponse: frozenset[str] = frozenset({"customData"})
+_K_CustomData: frozenset[str] = frozenset({"vendorId"})
+_K_CustomerInformationRequest: frozenset[str] = frozenset(
     {
         "clear",
         "customData",
@@ -374,8 +384,8 @@ _K_CustomerInformationRequest = frozenset(
         "requestId",
     }
 )
-_K_CustomerInformationResponse = frozenset({"customData", "status", "statusInfo"})
-_K_DCChargingParameters = frozenset(
+_K_CustomerInformationResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_DCChargingParameters: frozenset[str] = frozenset(
     {
         "bulkSoC",
         "customData",
@@ -388,12 +398,12 @@ _K_DCChargingParameters = frozenset(
         "stateOfCharge",
     }
 )
-_K_DataTransferRequest = frozenset({"customData", "data", "messageId", "vendorId"})
-_K_DataTransferResponse = frozenset({"customData", "data", "status", "statusInfo"})
-_K_DeleteCertificateRequest = frozenset({"certificateHashData", "customData"})
-_K_DeleteCertificateResponse = frozenset({"customData", "status", "statusInfo"})
-_K_EVSE = frozenset({"connectorId", "customData", "id"})
-_K_EventData = frozenset(
+_K_DataTransferRequest: frozenset[str] = frozenset({"customData", "data", "messageId", "vendorId"})
+_K_DataTransferResponse: frozenset[str] = frozenset({"customData", "data", "status", "statusInfo"})
+_K_DeleteCertificateRequest: frozenset[str] = frozenset({"certificateHashData", "customData"})
+_K_DeleteCertificateResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_EVSE: frozenset[str] = frozenset({"connectorId", "customData", "id"})
+_K_EventData: frozenset[str] = frozenset(
     {
         "actualValue",
         "cause",
@@ -411,7 +421,7 @@ _K_EventData = frozenset(
         "variableMonitoringId",
     }
 )
-_K_Firmware = frozenset(
+_K_Firmware: frozenset[str] = frozenset(
     {
         "customData",
         "installDateTime",
@@ -421,44 +431,62 @@ _K_Firmware = frozenset(
         "signingCertificate",
     }
 )
-_K_FirmwareStatusNotificationRequest = frozenset({"customData", "requestId", "status"})
-_K_FirmwareStatusNotificationResponse = frozenset({"customData"})
-_K_Get15118EVCertificateRequest = frozenset(
+_K_FirmwareStatusNotificationRequest: frozenset[str] = frozenset(
+    {"customData", "requestId", "status"}
+)
+_K_FirmwareStatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_Get15118EVCertificateRequest: frozenset[str] = frozenset(
     {"action", "customData", "exiRequest", "iso15118SchemaVersion"}
 )
-_K_Get15118EVCertificateResponse = frozenset({"customData", "exiResponse", "status", "statusInfo"})
-_K_GetBaseReportRequest = frozenset({"customData", "reportBase", "requestId"})
-_K_GetBaseReportResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetCertificateStatusRequest = frozenset({"customData", "ocspRequestData"})
-_K_GetCertificateStatusResponse = frozenset({"customData", "ocspResult", "status", "statusInfo"})
-_K_GetChargingProfilesRequest = frozenset({"chargingProfile", "customData", "evseId", "requestId"})
-_K_GetChargingProfilesResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetCompositeScheduleRequest = frozenset({"chargingRateUnit", "customData", "duration", "evseId"})
-_K_GetCompositeScheduleResponse = frozenset({"customData", "schedule", "status", "statusInfo"})
-_K_GetDisplayMessagesRequest = frozenset({"customData", "id", "priority", "requestId", "state"})
-_K_GetDisplayMessagesResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetInstalledCertificateIdsRequest = frozenset({"certificateType", "customData"})
-_K_GetInstalledCertificateIdsResponse = frozenset(
+_K_Get15118EVCertificateResponse: frozenset[str] = frozenset(
+    {"customData", "exiResponse", "status", "statusInfo"}
+)
+_K_GetBaseReportRequest: frozenset[str] = frozenset({"customData", "reportBase", "requestId"})
+_K_GetBaseReportResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetCertificateStatusRequest: frozenset[str] = frozenset({"customData", "ocspRequestData"})
+_K_GetCertificateStatusResponse: frozenset[str] = frozenset(
+    {"customData", "ocspResult", "status", "statusInfo"}
+)
+_K_GetChargingProfilesRequest: frozenset[str] = frozenset(
+    {"chargingProfile", "customData", "evseId", "requestId"}
+)
+_K_GetChargingProfilesResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetCompositeScheduleRequest: frozenset[str] = frozenset(
+    {"chargingRateUnit", "customData", "duration", "evseId"}
+)
+_K_GetCompositeScheduleResponse: frozenset[str] = frozenset(
+    {"customData", "schedule", "status", "statusInfo"}
+)
+_K_GetDisplayMessagesRequest: frozenset[str] = frozenset(
+    {"customData", "id", "priority", "requestId", "state"}
+)
+_K_GetDisplayMessagesResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetInstalledCertificateIdsRequest: frozenset[str] = frozenset({"certificateType", "customData"})
+_K_GetInstalledCertificateIdsResponse: frozenset[str] = frozenset(
     {"certificateHashDataChain", "customData", "status", "statusInfo"}
 )
-_K_GetLocalListVersionRequest = frozenset({"customData"})
-_K_GetLocalListVersionResponse = frozenset({"customData", "versionNumber"})
-_K_GetLogRequest = frozenset(
+_K_GetLocalListVersionRequest: frozenset[str] = frozenset({"customData"})
+_K_GetLocalListVersionResponse: frozenset[str] = frozenset({"customData", "versionNumber"})
+_K_GetLogRequest: frozenset[str] = frozenset(
     {"customData", "log", "logType", "requestId", "retries", "retryInterval"}
 )
-_K_GetLogResponse = frozenset({"customData", "filename", "status", "statusInfo"})
-_K_GetMonitoringReportRequest = frozenset(
+_K_GetLogResponse: frozenset[str] = frozenset({"customData", "filename", "status", "statusInfo"})
+_K_GetMonitoringReportRequest: frozenset[str] = frozenset(
     {"componentVariable", "customData", "monitoringCriteria", "requestId"}
 )
-_K_GetMonitoringReportResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetReportRequest = frozenset(
+_K_GetMonitoringReportResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetReportRequest: frozenset[str] = frozenset(
     {"componentCriteria", "componentVariable", "customData", "requestId"}
 )
-_K_GetReportResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetTransactionStatusRequest = frozenset({"customData", "transactionId"})
-_K_GetTransactionStatusResponse = frozenset({"customData", "messagesInQueue", "ongoingIndicator"})
-_K_GetVariableData = frozenset({"attributeType", "component", "customData", "variable"})
-_K_GetVariableResult = frozenset(
+_K_GetReportResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetTransactionStatusRequest: frozenset[str] = frozenset({"customData", "transactionId"})
+_K_GetTransactionStatusResponse: frozenset[str] = frozenset(
+    {"customData", "messagesInQueue", "ongoingIndicator"}
+)
+_K_GetVariableData: frozenset[str] = frozenset(
+    {"attributeType", "component", "customData", "variable"}
+)
+_K_GetVariableResult: frozenset[str] = frozenset(
     {
         "attributeStatus",
         "attributeStatusInfo",
@@ -469,12 +497,12 @@ _K_GetVariableResult = frozenset(
         "variable",
     }
 )
-_K_GetVariablesRequest = frozenset({"customData", "getVariableData"})
-_K_GetVariablesResponse = frozenset({"customData", "getVariableResult"})
-_K_HeartbeatRequest = frozenset({"customData"})
-_K_HeartbeatResponse = frozenset({"currentTime", "customData"})
-_K_IdToken = frozenset({"additionalInfo", "customData", "idToken", "type"})
-_K_IdTokenInfo = frozenset(
+_K_GetVariablesRequest: frozenset[str] = frozenset({"customData", "getVariableData"})
+_K_GetVariablesResponse: frozenset[str] = frozenset({"customData", "getVariableResult"})
+_K_HeartbeatRequest: frozenset[str] = frozenset({"customData"})
+_K_HeartbeatResponse: frozenset[str] = frozenset({"currentTime", "customData"})
+_K_IdToken: frozenset[str] = frozenset({"additionalInfo", "customData", "idToken", "type"})
+_K_IdTokenInfo: frozenset[str] = frozenset(
     {
         "cacheExpiryDateTime",
         "chargingPriority",
@@ -487,13 +515,17 @@ _K_IdTokenInfo = frozenset(
         "status",
     }
 )
-_K_InstallCertificateRequest = frozenset({"certificate", "certificateType", "customData"})
-_K_InstallCertificateResponse = frozenset({"customData", "status", "statusInfo"})
-_K_LogParameters = frozenset({"customData", "latestTimestamp", "oldestTimestamp", "remoteLocation"})
-_K_LogStatusNotificationRequest = frozenset({"customData", "requestId", "status"})
-_K_LogStatusNotificationResponse = frozenset({"customData"})
-_K_MessageContent = frozenset({"content", "customData", "format", "language"})
-_K_MessageInfo = frozenset(
+_K_InstallCertificateRequest: frozenset[str] = frozenset(
+    {"certificate", "certificateType", "customData"}
+)
+_K_InstallCertificateResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_LogParameters: frozenset[str] = frozenset(
+    {"customData", "latestTimestamp", "oldestTimestamp", "remoteLocation"}
+)
+_K_LogStatusNotificationRequest: frozenset[str] = frozenset({"customData", "requestId", "status"})
+_K_LogStatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_MessageContent: frozenset[str] = frozenset({"content", "customData", "format", "language"})
+_K_MessageInfo: frozenset[str] = frozenset(
     {
         "customData",
         "display",
@@ -506,12 +538,14 @@ _K_MessageInfo = frozenset(
         "transactionId",
     }
 )
-_K_MeterValue = frozenset({"customData", "sampledValue", "timestamp"})
-_K_MeterValuesRequest = frozenset({"customData", "evseId", "meterValue"})
-_K_MeterValuesResponse = frozenset({"customData"})
-_K_Modem = frozenset({"customData", "iccid", "imsi"})
-_K_MonitoringData = frozenset({"component", "customData", "variable", "variableMonitoring"})
-_K_NetworkConnectionProfile = frozenset(
+_K_MeterValue: frozenset[str] = frozenset({"customData", "sampledValue", "timestamp"})
+_K_MeterValuesRequest: frozenset[str] = frozenset({"customData", "evseId", "meterValue"})
+_K_MeterValuesResponse: frozenset[str] = frozenset({"customData"})
+_K_Modem: frozenset[str] = frozenset({"customData", "iccid", "imsi"})
+_K_MonitoringData: frozenset[str] = frozenset(
+    {"component", "customData", "variable", "variableMonitoring"}
+)
+_K_NetworkConnectionProfile: frozenset[str] = frozenset(
     {
         "apn",
         "customData",
@@ -524,35 +558,41 @@ _K_NetworkConnectionProfile = frozenset(
         "vpn",
     }
 )
-_K_NotifyChargingLimitRequest = frozenset(
+_K_NotifyChargingLimitRequest: frozenset[str] = frozenset(
     {"chargingLimit", "chargingSchedule", "customData", "evseId"}
 )
-_K_NotifyChargingLimitResponse = frozenset({"customData"})
-_K_NotifyCustomerInformationRequest = frozenset(
+_K_NotifyChargingLimitResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyCustomerInformationRequest: frozenset[str] = frozenset(
     {"customData", "data", "generatedAt", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyCustomerInformationResponse = frozenset({"customData"})
-_K_NotifyDisplayMessagesRequest = frozenset({"customData", "messageInfo", "requestId", "tbc"})
-_K_NotifyDisplayMessagesResponse = frozenset({"customData"})
-_K_NotifyEVChargingNeedsRequest = frozenset(
+_K_NotifyCustomerInformationResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyDisplayMessagesRequest: frozenset[str] = frozenset(
+    {"customData", "messageInfo", "requestId", "tbc"}
+)
+_K_NotifyDisplayMessagesResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyEVChargingNeedsRequest: frozenset[str] = frozenset(
     {"chargingNeeds", "customData", "evseId", "maxScheduleTuples"}
 )
-_K_NotifyEVChargingNeedsResponse = frozenset({"customData", "status", "statusInfo"})
-_K_NotifyEVChargingScheduleRequest = frozenset(
+_K_NotifyEVChargingNeedsResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_NotifyEVChargingScheduleRequest: frozenset[str] = frozenset(
     {"chargingSchedule", "customData", "evseId", "timeBase"}
 )
-_K_NotifyEVChargingScheduleResponse = frozenset({"customData", "status", "statusInfo"})
-_K_NotifyEventRequest = frozenset({"customData", "eventData", "generatedAt", "seqNo", "tbc"})
-_K_NotifyEventResponse = frozenset({"customData"})
-_K_NotifyMonitoringReportRequest = frozenset(
+_K_NotifyEVChargingScheduleResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_NotifyEventRequest: frozenset[str] = frozenset(
+    {"customData", "eventData", "generatedAt", "seqNo", "tbc"}
+)
+_K_NotifyEventResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyMonitoringReportRequest: frozenset[str] = frozenset(
     {"customData", "generatedAt", "monitor", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyMonitoringReportResponse = frozenset({"customData"})
-_K_NotifyReportRequest = frozenset(
+_K_NotifyMonitoringReportResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyReportRequest: frozenset[str] = frozenset(
     {"customData", "generatedAt", "reportData", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyReportResponse = frozenset({"customData"})
-_K_OCSPRequestData = frozenset(
+_K_NotifyReportResponse: frozenset[str] = frozenset({"customData"})
+_K_OCSPRequestData: frozenset[str] = frozenset(
     {
         "customData",
         "hashAlgorithm",
@@ -562,47 +602,49 @@ _K_OCSPRequestData = frozenset(
         "serialNumber",
     }
 )
-_K_PublishFirmwareRequest = frozenset(
+_K_PublishFirmwareRequest: frozenset[str] = frozenset(
     {"checksum", "customData", "location", "requestId", "retries", "retryInterval"}
 )
-_K_PublishFirmwareResponse = frozenset({"customData", "status", "statusInfo"})
-_K_PublishFirmwareStatusNotificationRequest = frozenset(
+_K_PublishFirmwareResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_PublishFirmwareStatusNotificationRequest: frozenset[str] = frozenset(
     {"customData", "location", "requestId", "status"}
 )
-_K_PublishFirmwareStatusNotificationResponse = frozenset({"customData"})
-_K_RelativeTimeInterval = frozenset({"customData", "duration", "start"})
-_K_ReportChargingProfilesRequest = frozenset(
+_K_PublishFirmwareStatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_RelativeTimeInterval: frozenset[str] = frozenset({"customData", "duration", "start"})
+_K_ReportChargingProfilesRequest: frozenset[str] = frozenset(
     {"chargingLimitSource", "chargingProfile", "customData", "evseId", "requestId", "tbc"}
 )
-_K_ReportChargingProfilesResponse = frozenset({"customData"})
-_K_ReportData = frozenset(
+_K_ReportChargingProfilesResponse: frozenset[str] = frozenset({"customData"})
+_K_ReportData: frozenset[str] = frozenset(
     {"component", "customData", "variable", "variableAttribute", "variableCharacteristics"}
 )
-_K_RequestStartTransactionRequest = frozenset(
+_K_RequestStartTransactionRequest: frozenset[str] = frozenset(
     {"chargingProfile", "customData", "evseId", "groupIdToken", "idToken", "remoteStartId"}
 )
-_K_RequestStartTransactionResponse = frozenset(
+_K_RequestStartTransactionResponse: frozenset[str] = frozenset(
     {"customData", "status", "statusInfo", "transactionId"}
 )
-_K_RequestStopTransactionRequest = frozenset({"customData", "transactionId"})
-_K_RequestStopTransactionResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ReservationStatusUpdateRequest = frozenset(
+_K_RequestStopTransactionRequest: frozenset[str] = frozenset({"customData", "transactionId"})
+_K_RequestStopTransactionResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_ReservationStatusUpdateRequest: frozenset[str] = frozenset(
     {"customData", "reservationId", "reservationUpdateStatus"}
 )
-_K_ReservationStatusUpdateResponse = frozenset({"customData"})
-_K_ReserveNowRequest = frozenset(
+_K_ReservationStatusUpdateResponse: frozenset[str] = frozenset({"customData"})
+_K_ReserveNowRequest: frozenset[str] = frozenset(
     {"connectorType", "customData", "evseId", "expiryDateTime", "groupIdToken", "id", "idToken"}
 )
-_K_ReserveNowResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ResetRequest = frozenset({"customData", "evseId", "type"})
-_K_ResetResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SalesTariff = frozenset(
+_K_ReserveNowResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ResetRequest: frozenset[str] = frozenset({"customData", "evseId", "type"})
+_K_ResetResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SalesTariff: frozenset[str] = frozenset(
     {"customData", "id", "numEPriceLevels", "salesTariffDescription", "salesTariffEntry"}
 )
-_K_SalesTariffEntry = frozenset(
+_K_SalesTariffEntry: frozenset[str] = frozenset(
     {"consumptionCost", "customData", "ePriceLevel", "relativeTimeInterval"}
 )
-_K_SampledValue = frozenset(
+_K_SampledValue: frozenset[str] = frozenset(
     {
         "context",
         "customData",
@@ -614,34 +656,40 @@ _K_SampledValue = frozenset(
         "value",
     }
 )
-_K_SecurityEventNotificationRequest = frozenset({"customData", "techInfo", "timestamp", "type"})
-_K_SecurityEventNotificationResponse = frozenset({"customData"})
-_K_SendLocalListRequest = frozenset(
+_K_SecurityEventNotificationRequest: frozenset[str] = frozenset(
+    {"customData", "techInfo", "timestamp", "type"}
+)
+_K_SecurityEventNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_SendLocalListRequest: frozenset[str] = frozenset(
     {"customData", "localAuthorizationList", "updateType", "versionNumber"}
 )
-_K_SendLocalListResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetChargingProfileRequest = frozenset({"chargingProfile", "customData", "evseId"})
-_K_SetChargingProfileResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetDisplayMessageRequest = frozenset({"customData", "message"})
-_K_SetDisplayMessageResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetMonitoringBaseRequest = frozenset({"customData", "monitoringBase"})
-_K_SetMonitoringBaseResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetMonitoringData = frozenset(
+_K_SendLocalListResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetChargingProfileRequest: frozenset[str] = frozenset(
+    {"chargingProfile", "customData", "evseId"}
+)
+_K_SetChargingProfileResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetDisplayMessageRequest: frozenset[str] = frozenset({"customData", "message"})
+_K_SetDisplayMessageResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetMonitoringBaseRequest: frozenset[str] = frozenset({"customData", "monitoringBase"})
+_K_SetMonitoringBaseResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetMonitoringData: frozenset[str] = frozenset(
     {"component", "customData", "id", "severity", "transaction", "type", "value", "variable"}
 )
-_K_SetMonitoringLevelRequest = frozenset({"customData", "severity"})
-_K_SetMonitoringLevelResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetMonitoringResult = frozenset(
+_K_SetMonitoringLevelRequest: frozenset[str] = frozenset({"customData", "severity"})
+_K_SetMonitoringLevelResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetMonitoringResult: frozenset[str] = frozenset(
     {"component", "customData", "id", "severity", "status", "statusInfo", "type", "variable"}
 )
-_K_SetNetworkProfileRequest = frozenset({"configurationSlot", "connectionData", "customData"})
-_K_SetNetworkProfileResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetVariableData = frozenset(
+_K_SetNetworkProfileRequest: frozenset[str] = frozenset(
+    {"configurationSlot", "connectionData", "customData"}
+)
+_K_SetNetworkProfileResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetVariableData: frozenset[str] = frozenset(
     {"attributeType", "attributeValue", "component", "customData", "variable"}
 )
-_K_SetVariableMonitoringRequest = frozenset({"customData", "setMonitoringData"})
-_K_SetVariableMonitoringResponse = frozenset({"customData", "setMonitoringResult"})
-_K_SetVariableResult = frozenset(
+_K_SetVariableMonitoringRequest: frozenset[str] = frozenset({"customData", "setMonitoringData"})
+_K_SetVariableMonitoringResponse: frozenset[str] = frozenset({"customData", "setMonitoringResult"})
+_K_SetVariableResult: frozenset[str] = frozenset(
     {
         "attributeStatus",
         "attributeStatusInfo",
@@ -651,19 +699,19 @@ _K_SetVariableResult = frozenset(
         "variable",
     }
 )
-_K_SetVariablesRequest = frozenset({"customData", "setVariableData"})
-_K_SetVariablesResponse = frozenset({"customData", "setVariableResult"})
-_K_SignCertificateRequest = frozenset({"certificateType", "csr", "customData"})
-_K_SignCertificateResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SignedMeterValue = frozenset(
+_K_SetVariablesRequest: frozenset[str] = frozenset({"customData", "setVariableData"})
+_K_SetVariablesResponse: frozenset[str] = frozenset({"customData", "setVariableResult"})
+_K_SignCertificateRequest: frozenset[str] = frozenset({"certificateType", "csr", "customData"})
+_K_SignCertificateResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SignedMeterValue: frozenset[str] = frozenset(
     {"customData", "encodingMethod", "publicKey", "signedMeterData", "signingMethod"}
 )
-_K_StatusInfo = frozenset({"additionalInfo", "customData", "reasonCode"})
-_K_StatusNotificationRequest = frozenset(
+_K_StatusInfo: frozenset[str] = frozenset({"additionalInfo", "customData", "reasonCode"})
+_K_StatusNotificationRequest: frozenset[str] = frozenset(
     {"connectorId", "connectorStatus", "customData", "evseId", "timestamp"}
 )
-_K_StatusNotificationResponse = frozenset({"customData"})
-_K_Transaction = frozenset(
+_K_StatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_Transaction: frozenset[str] = frozenset(
     {
         "chargingState",
         "customData",
@@ -673,7 +721,7 @@ _K_Transaction = frozenset(
         "transactionId",
     }
 )
-_K_TransactionEventRequest = frozenset(
+_K_TransactionEventRequest: frozenset[str] = frozenset(
     {
         "cableMaxCurrent",
         "customData",
@@ -690,36 +738,1957 @@ _K_TransactionEventRequest = frozenset(
         "triggerReason",
     }
 )
-_K_TransactionEventResponse = frozenset(
+_K_TransactionEventResponse: frozenset[str] = frozenset(
     {"chargingPriority", "customData", "idTokenInfo", "totalCost", "updatedPersonalMessage"}
 )
-_K_TriggerMessageRequest = frozenset({"customData", "evse", "requestedMessage"})
-_K_TriggerMessageResponse = frozenset({"customData", "status", "statusInfo"})
-_K_UnitOfMeasure = frozenset({"customData", "multiplier", "unit"})
-_K_UnlockConnectorRequest = frozenset({"connectorId", "customData", "evseId"})
-_K_UnlockConnectorResponse = frozenset({"customData", "status", "statusInfo"})
-_K_UnpublishFirmwareRequest = frozenset({"checksum", "customData"})
-_K_UnpublishFirmwareResponse = frozenset({"customData", "status"})
-_K_UpdateFirmwareRequest = frozenset(
+_K_TriggerMessageRequest: frozenset[str] = frozenset({"customData", "evse", "requestedMessage"})
+_K_TriggerMessageResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_UnitOfMeasure: frozenset[str] = frozenset({"customData", "multiplier", "unit"})
+_K_UnlockConnectorRequest: frozenset[str] = frozenset({"connectorId", "customData", "evseId"})
+_K_UnlockConnectorResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_UnpublishFirmwareRequest: frozenset[str] = frozenset({"checksum", "customData"})
+_K_UnpublishFirmwareResponse: frozenset[str] = frozenset({"customData", "status"})
+_K_UpdateFirmwareRequest: frozenset[str] = frozenset(
     {"customData", "firmware", "requestId", "retries", "retryInterval"}
 )
-_K_UpdateFirmwareResponse = frozenset({"customData", "status", "statusInfo"})
-_K_VPN = frozenset({"customData", "group", "key", "password", "server", "type", "user"})
-_K_Variable = frozenset({"customData", "instance", "name"})
-_K_VariableAttribute = frozenset(
+_K_UpdateFirmwareResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_VPN: frozenset[str] = frozenset(
+    {"customData", "group", "key", "password", "server", "type", "user"}
+)
+_K_Variable: frozenset[str] = frozenset({"customData", "instance", "name"})
+_K_VariableAttribute: frozenset[str] = frozenset(
     {"constant", "customData", "mutability", "persistent", "type", "value"}
 )
-_K_VariableCharacteristics = frozenset(
+_K_VariableCharacteristics: frozenset[str] = frozenset(
     {"customData", "dataType", "maxLimit", "minLimit", "supportsMonitoring", "unit", "valuesList"}
 )
-_K_VariableMonitoring = frozenset({"customData", "id", "severity", "transaction", "type", "value"})
+_K_VariableMonitoring: frozenset[str] = frozenset(
+    {"customData", "id", "severity", "transaction", "type", "value"}
+)
+
+_new = object.__new__
+_s_ACChargingParameters_custom_data: Callable[[Any, Any], None] = _t.ACChargingParameters.__dict__[
+    "custom_data"
+].__set__
+_s_ACChargingParameters_energy_amount: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["energy_amount"].__set__
+)
+_s_ACChargingParameters_ev_min_current: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_min_current"].__set__
+)
+_s_ACChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_max_current"].__set__
+)
+_s_ACChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_max_voltage"].__set__
+)
+_s_APN_custom_data: Callable[[Any, Any], None] = _t.APN.__dict__["custom_data"].__set__
+_s_APN_apn: Callable[[Any, Any], None] = _t.APN.__dict__["apn"].__set__
+_s_APN_apn_user_name: Callable[[Any, Any], None] = _t.APN.__dict__["apn_user_name"].__set__
+_s_APN_apn_password: Callable[[Any, Any], None] = _t.APN.__dict__["apn_password"].__set__
+_s_APN_sim_pin: Callable[[Any, Any], None] = _t.APN.__dict__["sim_pin"].__set__
+_s_APN_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__["preferred_network"].__set__
+_s_APN_use_only_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__[
+    "use_only_preferred_network"
+].__set__
+_s_APN_apn_authentication: Callable[[Any, Any], None] = _t.APN.__dict__[
+    "apn_authentication"
+].__set__
+_s_AdditionalInfo_custom_data: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
+    "custom_data"
+].__set__
+_s_AdditionalInfo_additional_id_token: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
+    "additional_id_token"
+].__set__
+_s_AdditionalInfo_type: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__["type"].__set__
+_s_AuthorizationData_custom_data: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "custom_data"
+].__set__
+_s_AuthorizationData_id_token: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_token"
+].__set__
+_s_AuthorizationData_id_token_info: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_token_info"
+].__set__
+_s_AuthorizeRequest_custom_data: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "custom_data"
+].__set__
+_s_AuthorizeRequest_id_token: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "id_token"
+].__set__
+_s_AuthorizeRequest_certificate: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "certificate"
+].__set__
+_s_AuthorizeRequest_iso15118_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.AuthorizeRequest.__dict__["iso15118_certificate_hash_data"].__set__
+)
+_s_AuthorizeResponse_custom_data: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "custom_data"
+].__set__
+_s_AuthorizeResponse_id_token_info: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "id_token_info"
+].__set__
+_s_AuthorizeResponse_certificate_status: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "certificate_status"
+].__set__
+_s_BootNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_BootNotificationRequest_charging_station: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charging_station"].__set__
+)
+_s_BootNotificationRequest_reason: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
+    "reason"
+].__set__
+_s_BootNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_BootNotificationResponse_current_time: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["current_time"].__set__
+)
+_s_BootNotificationResponse_interval: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["interval"].__set__
+)
+_s_BootNotificationResponse_status: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["status"].__set__
+)
+_s_BootNotificationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["status_info"].__set__
+)
+_s_CancelReservationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["custom_data"].__set__
+)
+_s_CancelReservationRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["reservation_id"].__set__
+)
+_s_CancelReservationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["custom_data"].__set__
+)
+_s_CancelReservationResponse_status: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["status"].__set__
+)
+_s_CancelReservationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["status_info"].__set__
+)
+_s_CertificateHashData_custom_data: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "custom_data"
+].__set__
+_s_CertificateHashData_hash_algorithm: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_CertificateHashData_issuer_name_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_name_hash"].__set__
+)
+_s_CertificateHashData_issuer_key_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_key_hash"].__set__
+)
+_s_CertificateHashData_serial_number: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "serial_number"
+].__set__
+_s_CertificateHashDataChain_custom_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["custom_data"].__set__
+)
+_s_CertificateHashDataChain_certificate_hash_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["certificate_hash_data"].__set__
+)
+_s_CertificateHashDataChain_certificate_type: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["certificate_type"].__set__
+)
+_s_CertificateHashDataChain_child_certificate_hash_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["child_certificate_hash_data"].__set__
+)
+_s_CertificateSignedRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["custom_data"].__set__
+)
+_s_CertificateSignedRequest_certificate_chain: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["certificate_chain"].__set__
+)
+_s_CertificateSignedRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["certificate_type"].__set__
+)
+_s_CertificateSignedResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["custom_data"].__set__
+)
+_s_CertificateSignedResponse_status: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["status"].__set__
+)
+_s_CertificateSignedResponse_status_info: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["status_info"].__set__
+)
+_s_ChangeAvailabilityRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["custom_data"].__set__
+)
+_s_ChangeAvailabilityRequest_evse: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["evse"].__set__
+)
+_s_ChangeAvailabilityRequest_operational_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["operational_status"].__set__
+)
+_s_ChangeAvailabilityResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["custom_data"].__set__
+)
+_s_ChangeAvailabilityResponse_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["status"].__set__
+)
+_s_ChangeAvailabilityResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["status_info"].__set__
+)
+_s_ChargingLimit_custom_data: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingLimit_charging_limit_source: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "charging_limit_source"
+].__set__
+_s_ChargingLimit_is_grid_critical: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "is_grid_critical"
+].__set__
+_s_ChargingNeeds_custom_data: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingNeeds_ac_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "ac_charging_parameters"
+].__set__
+_s_ChargingNeeds_dc_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "dc_charging_parameters"
+].__set__
+_s_ChargingNeeds_requested_energy_transfer: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "requested_energy_transfer"
+].__set__
+_s_ChargingNeeds_departure_time: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "departure_time"
+].__set__
+_s_ChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingProfile_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__["id"].__set__
+_s_ChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfile_charging_profile_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_profile_kind"
+].__set__
+_s_ChargingProfile_recurrency_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "recurrency_kind"
+].__set__
+_s_ChargingProfile_valid_from: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_from"
+].__set__
+_s_ChargingProfile_valid_to: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_to"
+].__set__
+_s_ChargingProfile_charging_schedule: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_schedule"
+].__set__
+_s_ChargingProfile_transaction_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "transaction_id"
+].__set__
+_s_ChargingProfileCriterion_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["custom_data"].__set__
+)
+_s_ChargingProfileCriterion_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfileCriterion_stack_level: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["stack_level"].__set__
+)
+_s_ChargingProfileCriterion_charging_profile_id: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_profile_id"].__set__
+)
+_s_ChargingProfileCriterion_charging_limit_source: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_limit_source"].__set__
+)
+_s_ChargingSchedule_custom_data: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingSchedule_id: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__["id"].__set__
+_s_ChargingSchedule_start_schedule: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "start_schedule"
+].__set__
+_s_ChargingSchedule_duration: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "duration"
+].__set__
+_s_ChargingSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "charging_rate_unit"
+].__set__
+_s_ChargingSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedule.__dict__["charging_schedule_period"].__set__
+)
+_s_ChargingSchedule_min_charging_rate: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "min_charging_rate"
+].__set__
+_s_ChargingSchedule_sales_tariff: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "sales_tariff"
+].__set__
+_s_ChargingSchedulePeriod_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["custom_data"].__set__
+)
+_s_ChargingSchedulePeriod_start_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["start_period"].__set__
+)
+_s_ChargingSchedulePeriod_limit: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "limit"
+].__set__
+_s_ChargingSchedulePeriod_number_phases: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["number_phases"].__set__
+)
+_s_ChargingSchedulePeriod_phase_to_use: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["phase_to_use"].__set__
+)
+_s_ChargingStation_custom_data: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingStation_serial_number: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "serial_number"
+].__set__
+_s_ChargingStation_model: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["model"].__set__
+_s_ChargingStation_modem: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["modem"].__set__
+_s_ChargingStation_vendor_name: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "vendor_name"
+].__set__
+_s_ChargingStation_firmware_version: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "firmware_version"
+].__set__
+_s_ClearCacheRequest_custom_data: Callable[[Any, Any], None] = _m.ClearCacheRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ClearCacheResponse_custom_data: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "custom_data"
+].__set__
+_s_ClearCacheResponse_status: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "status"
+].__set__
+_s_ClearCacheResponse_status_info: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "status_info"
+].__set__
+_s_ClearChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "custom_data"
+].__set__
+_s_ClearChargingProfile_evse_id: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "evse_id"
+].__set__
+_s_ClearChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ClearChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ClearChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ClearChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["custom_data"].__set__
+)
+_s_ClearChargingProfileRequest_charging_profile_id: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["charging_profile_id"].__set__
+)
+_s_ClearChargingProfileRequest_charging_profile_criteria: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["charging_profile_criteria"].__set__
+)
+_s_ClearChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["custom_data"].__set__
+)
+_s_ClearChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["status"].__set__
+)
+_s_ClearChargingProfileResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["status_info"].__set__
+)
+_s_ClearDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["custom_data"].__set__
+)
+_s_ClearDisplayMessageRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["id"].__set__
+)
+_s_ClearDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["custom_data"].__set__
+)
+_s_ClearDisplayMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["status"].__set__
+)
+_s_ClearDisplayMessageResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["status_info"].__set__
+)
+_s_ClearMonitoringResult_custom_data: Callable[[Any, Any], None] = (
+    _t.ClearMonitoringResult.__dict__["custom_data"].__set__
+)
+_s_ClearMonitoringResult_status: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "status"
+].__set__
+_s_ClearMonitoringResult_id: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "id"
+].__set__
+_s_ClearMonitoringResult_status_info: Callable[[Any, Any], None] = (
+    _t.ClearMonitoringResult.__dict__["status_info"].__set__
+)
+_s_ClearVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["custom_data"].__set__
+)
+_s_ClearVariableMonitoringRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["id"].__set__
+)
+_s_ClearVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["custom_data"].__set__
+)
+_s_ClearVariableMonitoringResponse_clear_monitoring_result: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["clear_monitoring_result"].__set__
+)
+_s_ClearedChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["custom_data"].__set__
+)
+_s_ClearedChargingLimitRequest_charging_limit_source: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["charging_limit_source"].__set__
+)
+_s_ClearedChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["evse_id"].__set__
+)
+_s_ClearedChargingLimitResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitResponse.__dict__["custom_data"].__set__
+)
+_s_Component_custom_data: Callable[[Any, Any], None] = _t.Component.__dict__["custom_data"].__set__
+_s_Component_evse: Callable[[Any, Any], None] = _t.Component.__dict__["evse"].__set__
+_s_Component_name: Callable[[Any, Any], None] = _t.Component.__dict__["name"].__set__
+_s_Component_instance: Callable[[Any, Any], None] = _t.Component.__dict__["instance"].__set__
+_s_ComponentVariable_custom_data: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "custom_data"
+].__set__
+_s_ComponentVariable_component: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "component"
+].__set__
+_s_ComponentVariable_variable: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "variable"
+].__set__
+_s_CompositeSchedule_custom_data: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "custom_data"
+].__set__
+_s_CompositeSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.CompositeSchedule.__dict__["charging_schedule_period"].__set__
+)
+_s_CompositeSchedule_evse_id: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "evse_id"
+].__set__
+_s_CompositeSchedule_duration: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "duration"
+].__set__
+_s_CompositeSchedule_schedule_start: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "schedule_start"
+].__set__
+_s_CompositeSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "charging_rate_unit"
+].__set__
+_s_ConsumptionCost_custom_data: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+    "custom_data"
+].__set__
+_s_ConsumptionCost_start_value: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+    "start_value"
+].__set__
+_s_ConsumptionCost_cost: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__["cost"].__set__
+_s_Cost_custom_data: Callable[[Any, Any], None] = _t.Cost.__dict__["custom_data"].__set__
+_s_Cost_cost_kind: Callable[[Any, Any], None] = _t.Cost.__dict__["cost_kind"].__set__
+_s_Cost_amount: Callable[[Any, Any], None] = _t.Cost.__dict__["amount"].__set__
+_s_Cost_amount_multiplier: Callable[[Any, Any], None] = _t.Cost.__dict__[
+    "amount_multiplier"
+].__set__
+_s_CostUpdatedRequest_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "custom_data"
+].__set__
+_s_CostUpdatedRequest_total_cost: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "total_cost"
+].__set__
+_s_CostUpdatedRequest_transaction_id: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "transaction_id"
+].__set__
+_s_CostUpdatedResponse_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedResponse.__dict__[
+    "custom_data"
+].__set__
+_s_CustomData_vendor_id: Callable[[Any, Any], None] = _t.CustomData.__dict__["vendor_id"].__set__
+_s_CustomData_extra: Callable[[Any, Any], None] = _t.CustomData.__dict__["extra"].__set__
+_s_CustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["custom_data"].__set__
+)
+_s_CustomerInformationRequest_customer_certificate: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["customer_certificate"].__set__
+)
+_s_CustomerInformationRequest_id_token: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["id_token"].__set__
+)
+_s_CustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["request_id"].__set__
+)
+_s_CustomerInformationRequest_report: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["report"].__set__
+)
+_s_CustomerInformationRequest_clear: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["clear"].__set__
+)
+_s_CustomerInformationRequest_customer_identifier: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["customer_identifier"].__set__
+)
+_s_CustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["custom_data"].__set__
+)
+_s_CustomerInformationResponse_status: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["status"].__set__
+)
+_s_CustomerInformationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["status_info"].__set__
+)
+_s_DCChargingParameters_custom_data: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "custom_data"
+].__set__
+_s_DCChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_max_current"].__set__
+)
+_s_DCChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_max_voltage"].__set__
+)
+_s_DCChargingParameters_energy_amount: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["energy_amount"].__set__
+)
+_s_DCChargingParameters_ev_max_power: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "ev_max_power"
+].__set__
+_s_DCChargingParameters_state_of_charge: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["state_of_charge"].__set__
+)
+_s_DCChargingParameters_ev_energy_capacity: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_energy_capacity"].__set__
+)
+_s_DCChargingParameters_full_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "full_soc"
+].__set__
+_s_DCChargingParameters_bulk_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "bulk_soc"
+].__set__
+_s_DataTransferRequest_custom_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "custom_data"
+].__set__
+_s_DataTransferRequest_message_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "message_id"
+].__set__
+_s_DataTransferRequest_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "data"
+].__set__
+_s_DataTransferRequest_vendor_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "vendor_id"
+].__set__
+_s_DataTransferResponse_custom_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "custom_data"
+].__set__
+_s_DataTransferResponse_status: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "status"
+].__set__
+_s_DataTransferResponse_status_info: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "status_info"
+].__set__
+_s_DataTransferResponse_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "data"
+].__set__
+_s_DeleteCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_DeleteCertificateRequest_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["certificate_hash_data"].__set__
+)
+_s_DeleteCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_DeleteCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["status"].__set__
+)
+_s_DeleteCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["status_info"].__set__
+)
+_s_EVSE_custom_data: Callable[[Any, Any], None] = _t.EVSE.__dict__["custom_data"].__set__
+_s_EVSE_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["id"].__set__
+_s_EVSE_connector_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["connector_id"].__set__
+_s_EventData_custom_data: Callable[[Any, Any], None] = _t.EventData.__dict__["custom_data"].__set__
+_s_EventData_event_id: Callable[[Any, Any], None] = _t.EventData.__dict__["event_id"].__set__
+_s_EventData_timestamp: Callable[[Any, Any], None] = _t.EventData.__dict__["timestamp"].__set__
+_s_EventData_trigger: Callable[[Any, Any], None] = _t.EventData.__dict__["trigger"].__set__
+_s_EventData_cause: Callable[[Any, Any], None] = _t.EventData.__dict__["cause"].__set__
+_s_EventData_actual_value: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "actual_value"
+].__set__
+_s_EventData_tech_code: Callable[[Any, Any], None] = _t.EventData.__dict__["tech_code"].__set__
+_s_EventData_tech_info: Callable[[Any, Any], None] = _t.EventData.__dict__["tech_info"].__set__
+_s_EventData_cleared: Callable[[Any, Any], None] = _t.EventData.__dict__["cleared"].__set__
+_s_EventData_transaction_id: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "transaction_id"
+].__set__
+_s_EventData_component: Callable[[Any, Any], None] = _t.EventData.__dict__["component"].__set__
+_s_EventData_variable_monitoring_id: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "variable_monitoring_id"
+].__set__
+_s_EventData_event_notification_type: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "event_notification_type"
+].__set__
+_s_EventData_variable: Callable[[Any, Any], None] = _t.EventData.__dict__["variable"].__set__
+_s_Firmware_custom_data: Callable[[Any, Any], None] = _t.Firmware.__dict__["custom_data"].__set__
+_s_Firmware_location: Callable[[Any, Any], None] = _t.Firmware.__dict__["location"].__set__
+_s_Firmware_retrieve_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "retrieve_date_time"
+].__set__
+_s_Firmware_install_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "install_date_time"
+].__set__
+_s_Firmware_signing_certificate: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "signing_certificate"
+].__set__
+_s_Firmware_signature: Callable[[Any, Any], None] = _t.Firmware.__dict__["signature"].__set__
+_s_FirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_FirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_FirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_FirmwareStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_Get15118EVCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_Get15118EVCertificateRequest_iso15118_schema_version: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["iso15118_schema_version"].__set__
+)
+_s_Get15118EVCertificateRequest_action: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["action"].__set__
+)
+_s_Get15118EVCertificateRequest_exi_request: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["exi_request"].__set__
+)
+_s_Get15118EVCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_Get15118EVCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["status"].__set__
+)
+_s_Get15118EVCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["status_info"].__set__
+)
+_s_Get15118EVCertificateResponse_exi_response: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["exi_response"].__set__
+)
+_s_GetBaseReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetBaseReportRequest_request_id: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetBaseReportRequest_report_base: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "report_base"
+].__set__
+_s_GetBaseReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetBaseReportResponse.__dict__["custom_data"].__set__
+)
+_s_GetBaseReportResponse_status: Callable[[Any, Any], None] = _m.GetBaseReportResponse.__dict__[
+    "status"
+].__set__
+_s_GetBaseReportResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetBaseReportResponse.__dict__["status_info"].__set__
+)
+_s_GetCertificateStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["custom_data"].__set__
+)
+_s_GetCertificateStatusRequest_ocsp_request_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["ocsp_request_data"].__set__
+)
+_s_GetCertificateStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["custom_data"].__set__
+)
+_s_GetCertificateStatusResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["status"].__set__
+)
+_s_GetCertificateStatusResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["status_info"].__set__
+)
+_s_GetCertificateStatusResponse_ocsp_result: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["ocsp_result"].__set__
+)
+_s_GetChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["custom_data"].__set__
+)
+_s_GetChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["request_id"].__set__
+)
+_s_GetChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["evse_id"].__set__
+)
+_s_GetChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["charging_profile"].__set__
+)
+_s_GetChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["custom_data"].__set__
+)
+_s_GetChargingProfilesResponse_status: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["status"].__set__
+)
+_s_GetChargingProfilesResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["status_info"].__set__
+)
+_s_GetCompositeScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["custom_data"].__set__
+)
+_s_GetCompositeScheduleRequest_duration: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["duration"].__set__
+)
+_s_GetCompositeScheduleRequest_charging_rate_unit: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["charging_rate_unit"].__set__
+)
+_s_GetCompositeScheduleRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["evse_id"].__set__
+)
+_s_GetCompositeScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["custom_data"].__set__
+)
+_s_GetCompositeScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["status"].__set__
+)
+_s_GetCompositeScheduleResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["status_info"].__set__
+)
+_s_GetCompositeScheduleResponse_schedule: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["schedule"].__set__
+)
+_s_GetDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["custom_data"].__set__
+)
+_s_GetDisplayMessagesRequest_id: Callable[[Any, Any], None] = _m.GetDisplayMessagesRequest.__dict__[
+    "id"
+].__set__
+_s_GetDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["request_id"].__set__
+)
+_s_GetDisplayMessagesRequest_priority: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["priority"].__set__
+)
+_s_GetDisplayMessagesRequest_state: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["state"].__set__
+)
+_s_GetDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["custom_data"].__set__
+)
+_s_GetDisplayMessagesResponse_status: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["status"].__set__
+)
+_s_GetDisplayMessagesResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["status_info"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["custom_data"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["certificate_type"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["custom_data"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_status: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["status"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["status_info"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_certificate_hash_data_chain: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["certificate_hash_data_chain"].__set__
+)
+_s_GetLocalListVersionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionRequest.__dict__["custom_data"].__set__
+)
+_s_GetLocalListVersionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["custom_data"].__set__
+)
+_s_GetLocalListVersionResponse_version_number: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["version_number"].__set__
+)
+_s_GetLogRequest_custom_data: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetLogRequest_log: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["log"].__set__
+_s_GetLogRequest_log_type: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "log_type"
+].__set__
+_s_GetLogRequest_request_id: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetLogRequest_retries: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["retries"].__set__
+_s_GetLogRequest_retry_interval: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "retry_interval"
+].__set__
+_s_GetLogResponse_custom_data: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "custom_data"
+].__set__
+_s_GetLogResponse_status: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__["status"].__set__
+_s_GetLogResponse_status_info: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "status_info"
+].__set__
+_s_GetLogResponse_filename: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "filename"
+].__set__
+_s_GetMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["custom_data"].__set__
+)
+_s_GetMonitoringReportRequest_component_variable: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["component_variable"].__set__
+)
+_s_GetMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["request_id"].__set__
+)
+_s_GetMonitoringReportRequest_monitoring_criteria: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["monitoring_criteria"].__set__
+)
+_s_GetMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["custom_data"].__set__
+)
+_s_GetMonitoringReportResponse_status: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["status"].__set__
+)
+_s_GetMonitoringReportResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["status_info"].__set__
+)
+_s_GetReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetReportRequest_component_variable: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "component_variable"
+].__set__
+_s_GetReportRequest_request_id: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetReportRequest_component_criteria: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "component_criteria"
+].__set__
+_s_GetReportResponse_custom_data: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "custom_data"
+].__set__
+_s_GetReportResponse_status: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "status"
+].__set__
+_s_GetReportResponse_status_info: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "status_info"
+].__set__
+_s_GetTransactionStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["custom_data"].__set__
+)
+_s_GetTransactionStatusRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["transaction_id"].__set__
+)
+_s_GetTransactionStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["custom_data"].__set__
+)
+_s_GetTransactionStatusResponse_ongoing_indicator: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["ongoing_indicator"].__set__
+)
+_s_GetTransactionStatusResponse_messages_in_queue: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["messages_in_queue"].__set__
+)
+_s_GetVariableData_custom_data: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariableData_attribute_type: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "attribute_type"
+].__set__
+_s_GetVariableData_component: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "component"
+].__set__
+_s_GetVariableData_variable: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "variable"
+].__set__
+_s_GetVariableResult_custom_data: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariableResult_attribute_status_info: Callable[[Any, Any], None] = (
+    _t.GetVariableResult.__dict__["attribute_status_info"].__set__
+)
+_s_GetVariableResult_attribute_status: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_status"
+].__set__
+_s_GetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_type"
+].__set__
+_s_GetVariableResult_attribute_value: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_value"
+].__set__
+_s_GetVariableResult_component: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "component"
+].__set__
+_s_GetVariableResult_variable: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "variable"
+].__set__
+_s_GetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.GetVariablesRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariablesRequest_get_variable_data: Callable[[Any, Any], None] = (
+    _m.GetVariablesRequest.__dict__["get_variable_data"].__set__
+)
+_s_GetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.GetVariablesResponse.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariablesResponse_get_variable_result: Callable[[Any, Any], None] = (
+    _m.GetVariablesResponse.__dict__["get_variable_result"].__set__
+)
+_s_HeartbeatRequest_custom_data: Callable[[Any, Any], None] = _m.HeartbeatRequest.__dict__[
+    "custom_data"
+].__set__
+_s_HeartbeatResponse_custom_data: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "custom_data"
+].__set__
+_s_HeartbeatResponse_current_time: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "current_time"
+].__set__
+_s_IdToken_custom_data: Callable[[Any, Any], None] = _t.IdToken.__dict__["custom_data"].__set__
+_s_IdToken_additional_info: Callable[[Any, Any], None] = _t.IdToken.__dict__[
+    "additional_info"
+].__set__
+_s_IdToken_id_token: Callable[[Any, Any], None] = _t.IdToken.__dict__["id_token"].__set__
+_s_IdToken_type: Callable[[Any, Any], None] = _t.IdToken.__dict__["type"].__set__
+_s_IdTokenInfo_custom_data: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "custom_data"
+].__set__
+_s_IdTokenInfo_status: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["status"].__set__
+_s_IdTokenInfo_cache_expiry_date_time: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "cache_expiry_date_time"
+].__set__
+_s_IdTokenInfo_charging_priority: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "charging_priority"
+].__set__
+_s_IdTokenInfo_language1: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["language1"].__set__
+_s_IdTokenInfo_evse_id: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["evse_id"].__set__
+_s_IdTokenInfo_group_id_token: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "group_id_token"
+].__set__
+_s_IdTokenInfo_language2: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["language2"].__set__
+_s_IdTokenInfo_personal_message: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "personal_message"
+].__set__
+_s_InstallCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_InstallCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate_type"].__set__
+)
+_s_InstallCertificateRequest_certificate: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate"].__set__
+)
+_s_InstallCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_InstallCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["status"].__set__
+)
+_s_InstallCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["status_info"].__set__
+)
+_s_LogParameters_custom_data: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "custom_data"
+].__set__
+_s_LogParameters_remote_location: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "remote_location"
+].__set__
+_s_LogParameters_oldest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "oldest_timestamp"
+].__set__
+_s_LogParameters_latest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "latest_timestamp"
+].__set__
+_s_LogStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_LogStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_LogStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_LogStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_MessageContent_custom_data: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "custom_data"
+].__set__
+_s_MessageContent_format: Callable[[Any, Any], None] = _t.MessageContent.__dict__["format"].__set__
+_s_MessageContent_language: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "language"
+].__set__
+_s_MessageContent_content: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "content"
+].__set__
+_s_MessageInfo_custom_data: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "custom_data"
+].__set__
+_s_MessageInfo_display: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["display"].__set__
+_s_MessageInfo_id: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["id"].__set__
+_s_MessageInfo_priority: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["priority"].__set__
+_s_MessageInfo_state: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["state"].__set__
+_s_MessageInfo_start_date_time: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "start_date_time"
+].__set__
+_s_MessageInfo_end_date_time: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "end_date_time"
+].__set__
+_s_MessageInfo_transaction_id: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "transaction_id"
+].__set__
+_s_MessageInfo_message: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["message"].__set__
+_s_MeterValue_custom_data: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+    "custom_data"
+].__set__
+_s_MeterValue_sampled_value: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+    "sampled_value"
+].__set__
+_s_MeterValue_timestamp: Callable[[Any, Any], None] = _t.MeterValue.__dict__["timestamp"].__set__
+_s_MeterValuesRequest_custom_data: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "custom_data"
+].__set__
+_s_MeterValuesRequest_evse_id: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "evse_id"
+].__set__
+_s_MeterValuesRequest_meter_value: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "meter_value"
+].__set__
+_s_MeterValuesResponse_custom_data: Callable[[Any, Any], None] = _m.MeterValuesResponse.__dict__[
+    "custom_data"
+].__set__
+_s_Modem_custom_data: Callable[[Any, Any], None] = _t.Modem.__dict__["custom_data"].__set__
+_s_Modem_iccid: Callable[[Any, Any], None] = _t.Modem.__dict__["iccid"].__set__
+_s_Modem_imsi: Callable[[Any, Any], None] = _t.Modem.__dict__["imsi"].__set__
+_s_MonitoringData_custom_data: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "custom_data"
+].__set__
+_s_MonitoringData_component: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "component"
+].__set__
+_s_MonitoringData_variable: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "variable"
+].__set__
+_s_MonitoringData_variable_monitoring: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "variable_monitoring"
+].__set__
+_s_NetworkConnectionProfile_custom_data: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["custom_data"].__set__
+)
+_s_NetworkConnectionProfile_apn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
+    "apn"
+].__set__
+_s_NetworkConnectionProfile_ocpp_version: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_version"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_transport: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_transport"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_csms_url: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_csms_url"].__set__
+)
+_s_NetworkConnectionProfile_message_timeout: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["message_timeout"].__set__
+)
+_s_NetworkConnectionProfile_security_profile: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["security_profile"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_interface: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_interface"].__set__
+)
+_s_NetworkConnectionProfile_vpn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
+    "vpn"
+].__set__
+_s_NotifyChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyChargingLimitRequest_charging_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["charging_schedule"].__set__
+)
+_s_NotifyChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyChargingLimitRequest_charging_limit: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["charging_limit"].__set__
+)
+_s_NotifyChargingLimitResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyCustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyCustomerInformationRequest_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["data"].__set__
+)
+_s_NotifyCustomerInformationRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["tbc"].__set__
+)
+_s_NotifyCustomerInformationRequest_seq_no: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["seq_no"].__set__
+)
+_s_NotifyCustomerInformationRequest_generated_at: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["generated_at"].__set__
+)
+_s_NotifyCustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["request_id"].__set__
+)
+_s_NotifyCustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyDisplayMessagesRequest_message_info: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["message_info"].__set__
+)
+_s_NotifyDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["request_id"].__set__
+)
+_s_NotifyDisplayMessagesRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["tbc"].__set__
+)
+_s_NotifyDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_max_schedule_tuples: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["max_schedule_tuples"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_charging_needs: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["charging_needs"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["status"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_status_info: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["status_info"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_time_base: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["time_base"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_charging_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["charging_schedule"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["status"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_status_info: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["status_info"].__set__
+)
+_s_NotifyEventRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "custom_data"
+].__set__
+_s_NotifyEventRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "generated_at"
+].__set__
+_s_NotifyEventRequest_tbc: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "tbc"
+].__set__
+_s_NotifyEventRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "seq_no"
+].__set__
+_s_NotifyEventRequest_event_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "event_data"
+].__set__
+_s_NotifyEventResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyEventResponse.__dict__[
+    "custom_data"
+].__set__
+_s_NotifyMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyMonitoringReportRequest_monitor: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["monitor"].__set__
+)
+_s_NotifyMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["request_id"].__set__
+)
+_s_NotifyMonitoringReportRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["tbc"].__set__
+)
+_s_NotifyMonitoringReportRequest_seq_no: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["seq_no"].__set__
+)
+_s_NotifyMonitoringReportRequest_generated_at: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["generated_at"].__set__
+)
+_s_NotifyMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyReportRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "custom_data"
+].__set__
+_s_NotifyReportRequest_request_id: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_NotifyReportRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "generated_at"
+].__set__
+_s_NotifyReportRequest_report_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "report_data"
+].__set__
+_s_NotifyReportRequest_tbc: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "tbc"
+].__set__
+_s_NotifyReportRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "seq_no"
+].__set__
+_s_NotifyReportResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyReportResponse.__dict__[
+    "custom_data"
+].__set__
+_s_OCSPRequestData_custom_data: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "custom_data"
+].__set__
+_s_OCSPRequestData_hash_algorithm: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_OCSPRequestData_issuer_name_hash: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "issuer_name_hash"
+].__set__
+_s_OCSPRequestData_issuer_key_hash: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "issuer_key_hash"
+].__set__
+_s_OCSPRequestData_serial_number: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "serial_number"
+].__set__
+_s_OCSPRequestData_responder_url: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "responder_url"
+].__set__
+_s_PublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["custom_data"].__set__
+)
+_s_PublishFirmwareRequest_location: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "location"
+].__set__
+_s_PublishFirmwareRequest_retries: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_PublishFirmwareRequest_checksum: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "checksum"
+].__set__
+_s_PublishFirmwareRequest_request_id: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["request_id"].__set__
+)
+_s_PublishFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["retry_interval"].__set__
+)
+_s_PublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareResponse.__dict__["custom_data"].__set__
+)
+_s_PublishFirmwareResponse_status: Callable[[Any, Any], None] = _m.PublishFirmwareResponse.__dict__[
+    "status"
+].__set__
+_s_PublishFirmwareResponse_status_info: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareResponse.__dict__["status_info"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_location: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["location"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_PublishFirmwareStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_RelativeTimeInterval_custom_data: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "custom_data"
+].__set__
+_s_RelativeTimeInterval_start: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "start"
+].__set__
+_s_RelativeTimeInterval_duration: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "duration"
+].__set__
+_s_ReportChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["custom_data"].__set__
+)
+_s_ReportChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["request_id"].__set__
+)
+_s_ReportChargingProfilesRequest_charging_limit_source: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["charging_limit_source"].__set__
+)
+_s_ReportChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["charging_profile"].__set__
+)
+_s_ReportChargingProfilesRequest_tbc: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["tbc"].__set__
+)
+_s_ReportChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["evse_id"].__set__
+)
+_s_ReportChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesResponse.__dict__["custom_data"].__set__
+)
+_s_ReportData_custom_data: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "custom_data"
+].__set__
+_s_ReportData_component: Callable[[Any, Any], None] = _t.ReportData.__dict__["component"].__set__
+_s_ReportData_variable: Callable[[Any, Any], None] = _t.ReportData.__dict__["variable"].__set__
+_s_ReportData_variable_attribute: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "variable_attribute"
+].__set__
+_s_ReportData_variable_characteristics: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "variable_characteristics"
+].__set__
+_s_RequestStartTransactionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["custom_data"].__set__
+)
+_s_RequestStartTransactionRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["evse_id"].__set__
+)
+_s_RequestStartTransactionRequest_group_id_token: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["group_id_token"].__set__
+)
+_s_RequestStartTransactionRequest_id_token: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["id_token"].__set__
+)
+_s_RequestStartTransactionRequest_remote_start_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["remote_start_id"].__set__
+)
+_s_RequestStartTransactionRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["charging_profile"].__set__
+)
+_s_RequestStartTransactionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["custom_data"].__set__
+)
+_s_RequestStartTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["status"].__set__
+)
+_s_RequestStartTransactionResponse_status_info: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["status_info"].__set__
+)
+_s_RequestStartTransactionResponse_transaction_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["transaction_id"].__set__
+)
+_s_RequestStopTransactionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["custom_data"].__set__
+)
+_s_RequestStopTransactionRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["transaction_id"].__set__
+)
+_s_RequestStopTransactionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["custom_data"].__set__
+)
+_s_RequestStopTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["status"].__set__
+)
+_s_RequestStopTransactionResponse_status_info: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["status_info"].__set__
+)
+_s_ReservationStatusUpdateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["custom_data"].__set__
+)
+_s_ReservationStatusUpdateRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["reservation_id"].__set__
+)
+_s_ReservationStatusUpdateRequest_reservation_update_status: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["reservation_update_status"].__set__
+)
+_s_ReservationStatusUpdateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateResponse.__dict__["custom_data"].__set__
+)
+_s_ReserveNowRequest_custom_data: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ReserveNowRequest_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__["id"].__set__
+_s_ReserveNowRequest_expiry_date_time: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "expiry_date_time"
+].__set__
+_s_ReserveNowRequest_connector_type: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "connector_type"
+].__set__
+_s_ReserveNowRequest_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "id_token"
+].__set__
+_s_ReserveNowRequest_evse_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "evse_id"
+].__set__
+_s_ReserveNowRequest_group_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "group_id_token"
+].__set__
+_s_ReserveNowResponse_custom_data: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "custom_data"
+].__set__
+_s_ReserveNowResponse_status: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "status"
+].__set__
+_s_ReserveNowResponse_status_info: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "status_info"
+].__set__
+_s_ResetRequest_custom_data: Callable[[Any, Any], None] = _m.ResetRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ResetRequest_type: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["type"].__set__
+_s_ResetRequest_evse_id: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["evse_id"].__set__
+_s_ResetResponse_custom_data: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
+    "custom_data"
+].__set__
+_s_ResetResponse_status: Callable[[Any, Any], None] = _m.ResetResponse.__dict__["status"].__set__
+_s_ResetResponse_status_info: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
+    "status_info"
+].__set__
+_s_SalesTariff_custom_data: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "custom_data"
+].__set__
+_s_SalesTariff_id: Callable[[Any, Any], None] = _t.SalesTariff.__dict__["id"].__set__
+_s_SalesTariff_sales_tariff_description: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "sales_tariff_description"
+].__set__
+_s_SalesTariff_num_e_price_levels: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "num_e_price_levels"
+].__set__
+_s_SalesTariff_sales_tariff_entry: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "sales_tariff_entry"
+].__set__
+_s_SalesTariffEntry_custom_data: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "custom_data"
+].__set__
+_s_SalesTariffEntry_relative_time_interval: Callable[[Any, Any], None] = (
+    _t.SalesTariffEntry.__dict__["relative_time_interval"].__set__
+)
+_s_SalesTariffEntry_e_price_level: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "e_price_level"
+].__set__
+_s_SalesTariffEntry_consumption_cost: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "consumption_cost"
+].__set__
+_s_SampledValue_custom_data: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "custom_data"
+].__set__
+_s_SampledValue_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__["value"].__set__
+_s_SampledValue_context: Callable[[Any, Any], None] = _t.SampledValue.__dict__["context"].__set__
+_s_SampledValue_measurand: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "measurand"
+].__set__
+_s_SampledValue_phase: Callable[[Any, Any], None] = _t.SampledValue.__dict__["phase"].__set__
+_s_SampledValue_location: Callable[[Any, Any], None] = _t.SampledValue.__dict__["location"].__set__
+_s_SampledValue_signed_meter_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "signed_meter_value"
+].__set__
+_s_SampledValue_unit_of_measure: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "unit_of_measure"
+].__set__
+_s_SecurityEventNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_SecurityEventNotificationRequest_type: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["type"].__set__
+)
+_s_SecurityEventNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_SecurityEventNotificationRequest_tech_info: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["tech_info"].__set__
+)
+_s_SecurityEventNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_SendLocalListRequest_custom_data: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "custom_data"
+].__set__
+_s_SendLocalListRequest_local_authorization_list: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["local_authorization_list"].__set__
+)
+_s_SendLocalListRequest_version_number: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["version_number"].__set__
+)
+_s_SendLocalListRequest_update_type: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "update_type"
+].__set__
+_s_SendLocalListResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SendLocalListResponse.__dict__["custom_data"].__set__
+)
+_s_SendLocalListResponse_status: Callable[[Any, Any], None] = _m.SendLocalListResponse.__dict__[
+    "status"
+].__set__
+_s_SendLocalListResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SendLocalListResponse.__dict__["status_info"].__set__
+)
+_s_SetChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["custom_data"].__set__
+)
+_s_SetChargingProfileRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["evse_id"].__set__
+)
+_s_SetChargingProfileRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["charging_profile"].__set__
+)
+_s_SetChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["custom_data"].__set__
+)
+_s_SetChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["status"].__set__
+)
+_s_SetChargingProfileResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["status_info"].__set__
+)
+_s_SetDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["custom_data"].__set__
+)
+_s_SetDisplayMessageRequest_message: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["message"].__set__
+)
+_s_SetDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["custom_data"].__set__
+)
+_s_SetDisplayMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["status"].__set__
+)
+_s_SetDisplayMessageResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["status_info"].__set__
+)
+_s_SetMonitoringBaseRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringBaseRequest_monitoring_base: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["monitoring_base"].__set__
+)
+_s_SetMonitoringBaseResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringBaseResponse_status: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["status"].__set__
+)
+_s_SetMonitoringBaseResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["status_info"].__set__
+)
+_s_SetMonitoringData_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "custom_data"
+].__set__
+_s_SetMonitoringData_id: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__["id"].__set__
+_s_SetMonitoringData_transaction: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "transaction"
+].__set__
+_s_SetMonitoringData_value: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "value"
+].__set__
+_s_SetMonitoringData_type: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "type"
+].__set__
+_s_SetMonitoringData_severity: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "severity"
+].__set__
+_s_SetMonitoringData_component: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "component"
+].__set__
+_s_SetMonitoringData_variable: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "variable"
+].__set__
+_s_SetMonitoringLevelRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringLevelRequest_severity: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["severity"].__set__
+)
+_s_SetMonitoringLevelResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringLevelResponse_status: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["status"].__set__
+)
+_s_SetMonitoringLevelResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["status_info"].__set__
+)
+_s_SetMonitoringResult_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "custom_data"
+].__set__
+_s_SetMonitoringResult_id: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "id"
+].__set__
+_s_SetMonitoringResult_status_info: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "status_info"
+].__set__
+_s_SetMonitoringResult_status: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "status"
+].__set__
+_s_SetMonitoringResult_type: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "type"
+].__set__
+_s_SetMonitoringResult_component: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "component"
+].__set__
+_s_SetMonitoringResult_variable: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "variable"
+].__set__
+_s_SetMonitoringResult_severity: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "severity"
+].__set__
+_s_SetNetworkProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["custom_data"].__set__
+)
+_s_SetNetworkProfileRequest_configuration_slot: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["configuration_slot"].__set__
+)
+_s_SetNetworkProfileRequest_connection_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["connection_data"].__set__
+)
+_s_SetNetworkProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["custom_data"].__set__
+)
+_s_SetNetworkProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["status"].__set__
+)
+_s_SetNetworkProfileResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["status_info"].__set__
+)
+_s_SetVariableData_custom_data: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariableData_attribute_type: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "attribute_type"
+].__set__
+_s_SetVariableData_attribute_value: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "attribute_value"
+].__set__
+_s_SetVariableData_component: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "component"
+].__set__
+_s_SetVariableData_variable: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "variable"
+].__set__
+_s_SetVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["custom_data"].__set__
+)
+_s_SetVariableMonitoringRequest_set_monitoring_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["set_monitoring_data"].__set__
+)
+_s_SetVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["custom_data"].__set__
+)
+_s_SetVariableMonitoringResponse_set_monitoring_result: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["set_monitoring_result"].__set__
+)
+_s_SetVariableResult_custom_data: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "attribute_type"
+].__set__
+_s_SetVariableResult_attribute_status: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "attribute_status"
+].__set__
+_s_SetVariableResult_attribute_status_info: Callable[[Any, Any], None] = (
+    _t.SetVariableResult.__dict__["attribute_status_info"].__set__
+)
+_s_SetVariableResult_component: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "component"
+].__set__
+_s_SetVariableResult_variable: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "variable"
+].__set__
+_s_SetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.SetVariablesRequest.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariablesRequest_set_variable_data: Callable[[Any, Any], None] = (
+    _m.SetVariablesRequest.__dict__["set_variable_data"].__set__
+)
+_s_SetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.SetVariablesResponse.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariablesResponse_set_variable_result: Callable[[Any, Any], None] = (
+    _m.SetVariablesResponse.__dict__["set_variable_result"].__set__
+)
+_s_SignCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_SignCertificateRequest_csr: Callable[[Any, Any], None] = _m.SignCertificateRequest.__dict__[
+    "csr"
+].__set__
+_s_SignCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["certificate_type"].__set__
+)
+_s_SignCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SignCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_SignCertificateResponse_status: Callable[[Any, Any], None] = _m.SignCertificateResponse.__dict__[
+    "status"
+].__set__
+_s_SignCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SignCertificateResponse.__dict__["status_info"].__set__
+)
+_s_SignedMeterValue_custom_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "custom_data"
+].__set__
+_s_SignedMeterValue_signed_meter_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "signed_meter_data"
+].__set__
+_s_SignedMeterValue_signing_method: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "signing_method"
+].__set__
+_s_SignedMeterValue_encoding_method: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "encoding_method"
+].__set__
+_s_SignedMeterValue_public_key: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "public_key"
+].__set__
+_s_StatusInfo_custom_data: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "custom_data"
+].__set__
+_s_StatusInfo_reason_code: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "reason_code"
+].__set__
+_s_StatusInfo_additional_info: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "additional_info"
+].__set__
+_s_StatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_StatusNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_StatusNotificationRequest_connector_status: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_status"].__set__
+)
+_s_StatusNotificationRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["evse_id"].__set__
+)
+_s_StatusNotificationRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_id"].__set__
+)
+_s_StatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.StatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_Transaction_custom_data: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "custom_data"
+].__set__
+_s_Transaction_transaction_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "transaction_id"
+].__set__
+_s_Transaction_charging_state: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "charging_state"
+].__set__
+_s_Transaction_time_spent_charging: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "time_spent_charging"
+].__set__
+_s_Transaction_stopped_reason: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "stopped_reason"
+].__set__
+_s_Transaction_remote_start_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "remote_start_id"
+].__set__
+_s_TransactionEventRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["custom_data"].__set__
+)
+_s_TransactionEventRequest_event_type: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["event_type"].__set__
+)
+_s_TransactionEventRequest_meter_value: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["meter_value"].__set__
+)
+_s_TransactionEventRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["timestamp"].__set__
+)
+_s_TransactionEventRequest_trigger_reason: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["trigger_reason"].__set__
+)
+_s_TransactionEventRequest_seq_no: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "seq_no"
+].__set__
+_s_TransactionEventRequest_offline: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["offline"].__set__
+)
+_s_TransactionEventRequest_number_of_phases_used: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["number_of_phases_used"].__set__
+)
+_s_TransactionEventRequest_cable_max_current: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["cable_max_current"].__set__
+)
+_s_TransactionEventRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["reservation_id"].__set__
+)
+_s_TransactionEventRequest_transaction_info: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["transaction_info"].__set__
+)
+_s_TransactionEventRequest_evse: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "evse"
+].__set__
+_s_TransactionEventRequest_id_token: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["id_token"].__set__
+)
+_s_TransactionEventResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["custom_data"].__set__
+)
+_s_TransactionEventResponse_total_cost: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["total_cost"].__set__
+)
+_s_TransactionEventResponse_charging_priority: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["charging_priority"].__set__
+)
+_s_TransactionEventResponse_id_token_info: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["id_token_info"].__set__
+)
+_s_TransactionEventResponse_updated_personal_message: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["updated_personal_message"].__set__
+)
+_s_TriggerMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["custom_data"].__set__
+)
+_s_TriggerMessageRequest_evse: Callable[[Any, Any], None] = _m.TriggerMessageRequest.__dict__[
+    "evse"
+].__set__
+_s_TriggerMessageRequest_requested_message: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["requested_message"].__set__
+)
+_s_TriggerMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.TriggerMessageResponse.__dict__["custom_data"].__set__
+)
+_s_TriggerMessageResponse_status: Callable[[Any, Any], None] = _m.TriggerMessageResponse.__dict__[
+    "status"
+].__set__
+_s_TriggerMessageResponse_status_info: Callable[[Any, Any], None] = (
+    _m.TriggerMessageResponse.__dict__["status_info"].__set__
+)
+_s_UnitOfMeasure_custom_data: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
+    "custom_data"
+].__set__
+_s_UnitOfMeasure_unit: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__["unit"].__set__
+_s_UnitOfMeasure_multiplier: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
+    "multiplier"
+].__set__
+_s_UnlockConnectorRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["custom_data"].__set__
+)
+_s_UnlockConnectorRequest_evse_id: Callable[[Any, Any], None] = _m.UnlockConnectorRequest.__dict__[
+    "evse_id"
+].__set__
+_s_UnlockConnectorRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["connector_id"].__set__
+)
+_s_UnlockConnectorResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorResponse.__dict__["custom_data"].__set__
+)
+_s_UnlockConnectorResponse_status: Callable[[Any, Any], None] = _m.UnlockConnectorResponse.__dict__[
+    "status"
+].__set__
+_s_UnlockConnectorResponse_status_info: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorResponse.__dict__["status_info"].__set__
+)
+_s_UnpublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["custom_data"].__set__
+)
+_s_UnpublishFirmwareRequest_checksum: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["checksum"].__set__
+)
+_s_UnpublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["custom_data"].__set__
+)
+_s_UnpublishFirmwareResponse_status: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["status"].__set__
+)
+_s_UpdateFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["custom_data"].__set__
+)
+_s_UpdateFirmwareRequest_retries: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_UpdateFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["retry_interval"].__set__
+)
+_s_UpdateFirmwareRequest_request_id: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "request_id"
+].__set__
+_s_UpdateFirmwareRequest_firmware: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "firmware"
+].__set__
+_s_UpdateFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareResponse.__dict__["custom_data"].__set__
+)
+_s_UpdateFirmwareResponse_status: Callable[[Any, Any], None] = _m.UpdateFirmwareResponse.__dict__[
+    "status"
+].__set__
+_s_UpdateFirmwareResponse_status_info: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareResponse.__dict__["status_info"].__set__
+)
+_s_VPN_custom_data: Callable[[Any, Any], None] = _t.VPN.__dict__["custom_data"].__set__
+_s_VPN_server: Callable[[Any, Any], None] = _t.VPN.__dict__["server"].__set__
+_s_VPN_user: Callable[[Any, Any], None] = _t.VPN.__dict__["user"].__set__
+_s_VPN_group: Callable[[Any, Any], None] = _t.VPN.__dict__["group"].__set__
+_s_VPN_password: Callable[[Any, Any], None] = _t.VPN.__dict__["password"].__set__
+_s_VPN_key: Callable[[Any, Any], None] = _t.VPN.__dict__["key"].__set__
+_s_VPN_type: Callable[[Any, Any], None] = _t.VPN.__dict__["type"].__set__
+_s_Variable_custom_data: Callable[[Any, Any], None] = _t.Variable.__dict__["custom_data"].__set__
+_s_Variable_name: Callable[[Any, Any], None] = _t.Variable.__dict__["name"].__set__
+_s_Variable_instance: Callable[[Any, Any], None] = _t.Variable.__dict__["instance"].__set__
+_s_VariableAttribute_custom_data: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "custom_data"
+].__set__
+_s_VariableAttribute_type: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "type"
+].__set__
+_s_VariableAttribute_value: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "value"
+].__set__
+_s_VariableAttribute_mutability: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "mutability"
+].__set__
+_s_VariableAttribute_persistent: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "persistent"
+].__set__
+_s_VariableAttribute_constant: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "constant"
+].__set__
+_s_VariableCharacteristics_custom_data: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["custom_data"].__set__
+)
+_s_VariableCharacteristics_unit: Callable[[Any, Any], None] = _t.VariableCharacteristics.__dict__[
+    "unit"
+].__set__
+_s_VariableCharacteristics_data_type: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["data_type"].__set__
+)
+_s_VariableCharacteristics_min_limit: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["min_limit"].__set__
+)
+_s_VariableCharacteristics_max_limit: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["max_limit"].__set__
+)
+_s_VariableCharacteristics_values_list: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["values_list"].__set__
+)
+_s_VariableCharacteristics_supports_monitoring: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["supports_monitoring"].__set__
+)
+_s_VariableMonitoring_custom_data: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "custom_data"
+].__set__
+_s_VariableMonitoring_id: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__["id"].__set__
+_s_VariableMonitoring_transaction: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "transaction"
+].__set__
+_s_VariableMonitoring_value: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "value"
+].__set__
+_s_VariableMonitoring_type: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "type"
+].__set__
+_s_VariableMonitoring_severity: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "severity"
+].__set__
 
 
 def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -728,28 +2697,28 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("energyAmount")
+    v = g("energyAmount")
     if v is None:
         raise missing(d, "energyAmount")
     if v.__class__ is not int:
         v = int_from(v, "energyAmount")
     x_energy_amount = v
     n += 1
-    v = d.get("evMinCurrent")
+    v = g("evMinCurrent")
     if v is None:
         raise missing(d, "evMinCurrent")
     if v.__class__ is not int:
         v = int_from(v, "evMinCurrent")
     x_ev_min_current = v
     n += 1
-    v = d.get("evMaxCurrent")
+    v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
     if v.__class__ is not int:
         v = int_from(v, "evMaxCurrent")
     x_ev_max_current = v
     n += 1
-    v = d.get("evMaxVoltage")
+    v = g("evMaxVoltage")
     if v is None:
         raise missing(d, "evMaxVoltage")
     if v.__class__ is not int:
@@ -758,13 +2727,13 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
     n += 1
     if n != len(d):
         check_extra(d, _K_ACChargingParameters, o)
-    return _t.ACChargingParameters(
-        custom_data=x_custom_data,
-        energy_amount=x_energy_amount,
-        ev_min_current=x_ev_min_current,
-        ev_max_current=x_ev_max_current,
-        ev_max_voltage=x_ev_max_voltage,
-    )
+    r = _new(_t.ACChargingParameters)
+    _s_ACChargingParameters_custom_data(r, x_custom_data)
+    _s_ACChargingParameters_energy_amount(r, x_energy_amount)
+    _s_ACChargingParameters_ev_min_current(r, x_ev_min_current)
+    _s_ACChargingParameters_ev_max_current(r, x_ev_max_current)
+    _s_ACChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    return r
 
 
 def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
@@ -774,6 +2743,7 @@ def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
         "evMaxCurrent": m.ev_max_current,
         "evMaxVoltage": m.ev_max_voltage,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -783,8 +2753,9 @@ def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
 def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -793,7 +2764,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("apn")
+    v = g("apn")
     if v is None:
         raise missing(d, "apn")
     if v.__class__ is not str and not isinstance(v, str):
@@ -802,7 +2773,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         raise at(too_long(v, 512), "apn")
     x_apn = v
     n += 1
-    v = d.get("apnUserName")
+    v = g("apnUserName")
     if v is None:
         x_apn_user_name = None
     else:
@@ -812,7 +2783,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 20), "apnUserName")
         x_apn_user_name = v
         n += 1
-    v = d.get("apnPassword")
+    v = g("apnPassword")
     if v is None:
         x_apn_password = None
     else:
@@ -822,7 +2793,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 20), "apnPassword")
         x_apn_password = v
         n += 1
-    v = d.get("simPin")
+    v = g("simPin")
     if v is None:
         x_sim_pin = None
     else:
@@ -830,7 +2801,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             v = int_from(v, "simPin")
         x_sim_pin = v
         n += 1
-    v = d.get("preferredNetwork")
+    v = g("preferredNetwork")
     if v is None:
         x_preferred_network = None
     else:
@@ -840,7 +2811,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 6), "preferredNetwork")
         x_preferred_network = v
         n += 1
-    v = d.get("useOnlyPreferredNetwork")
+    v = g("useOnlyPreferredNetwork")
     if v is None:
         x_use_only_preferred_network = None
     else:
@@ -848,7 +2819,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise fail_type("boolean", v, "useOnlyPreferredNetwork")
         x_use_only_preferred_network = v
         n += 1
-    v = d.get("apnAuthentication")
+    v = g("apnAuthentication")
     if v is None:
         raise missing(d, "apnAuthentication")
     x_apn_authentication = _E_APNAuthenticationEnum.get(v) if v.__class__ is str else None
@@ -859,20 +2830,21 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
     n += 1
     if n != len(d):
         check_extra(d, _K_APN, o)
-    return _t.APN(
-        custom_data=x_custom_data,
-        apn=x_apn,
-        apn_user_name=x_apn_user_name,
-        apn_password=x_apn_password,
-        sim_pin=x_sim_pin,
-        preferred_network=x_preferred_network,
-        use_only_preferred_network=x_use_only_preferred_network,
-        apn_authentication=x_apn_authentication,
-    )
+    r = _new(_t.APN)
+    _s_APN_custom_data(r, x_custom_data)
+    _s_APN_apn(r, x_apn)
+    _s_APN_apn_user_name(r, x_apn_user_name)
+    _s_APN_apn_password(r, x_apn_password)
+    _s_APN_sim_pin(r, x_sim_pin)
+    _s_APN_preferred_network(r, x_preferred_network)
+    _s_APN_use_only_preferred_network(r, x_use_only_preferred_network)
+    _s_APN_apn_authentication(r, x_apn_authentication)
+    return r
 
 
 def _w_APN(m: _t.APN) -> dict[str, Any]:
     d: dict[str, Any] = {"apn": m.apn, "apnAuthentication": m.apn_authentication}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -897,8 +2869,9 @@ def _w_APN(m: _t.APN) -> dict[str, Any]:
 def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -907,7 +2880,7 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("additionalIdToken")
+    v = g("additionalIdToken")
     if v is None:
         raise missing(d, "additionalIdToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -916,7 +2889,7 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         raise at(too_long(v, 36), "additionalIdToken")
     x_additional_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -927,13 +2900,16 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
     n += 1
     if n != len(d):
         check_extra(d, _K_AdditionalInfo, o)
-    return _t.AdditionalInfo(
-        custom_data=x_custom_data, additional_id_token=x_additional_id_token, type=x_type
-    )
+    r = _new(_t.AdditionalInfo)
+    _s_AdditionalInfo_custom_data(r, x_custom_data)
+    _s_AdditionalInfo_additional_id_token(r, x_additional_id_token)
+    _s_AdditionalInfo_type(r, x_type)
+    return r
 
 
 def _w_AdditionalInfo(m: _t.AdditionalInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"additionalIdToken": m.additional_id_token, "type": m.type}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -943,8 +2919,9 @@ def _w_AdditionalInfo(m: _t.AdditionalInfo) -> dict[str, Any]:
 def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -953,7 +2930,7 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -961,7 +2938,7 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         x_id_token_info = None
     else:
@@ -972,13 +2949,16 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizationData, o)
-    return _t.AuthorizationData(
-        custom_data=x_custom_data, id_token=x_id_token, id_token_info=x_id_token_info
-    )
+    r = _new(_t.AuthorizationData)
+    _s_AuthorizationData_custom_data(r, x_custom_data)
+    _s_AuthorizationData_id_token(r, x_id_token)
+    _s_AuthorizationData_id_token_info(r, x_id_token_info)
+    return r
 
 
 def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -991,8 +2971,9 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1001,7 +2982,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -1009,7 +2990,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         x_certificate = None
     else:
@@ -1019,7 +3000,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
             raise at(too_long(v, 5500), "certificate")
         x_certificate = v
         n += 1
-    v = d.get("iso15118CertificateHashData")
+    v = g("iso15118CertificateHashData")
     if v is None:
         x_iso15118_certificate_hash_data = None
     else:
@@ -1036,16 +3017,17 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizeRequest, o)
-    return _m.AuthorizeRequest(
-        custom_data=x_custom_data,
-        id_token=x_id_token,
-        certificate=x_certificate,
-        iso15118_certificate_hash_data=x_iso15118_certificate_hash_data,
-    )
+    r = _new(_m.AuthorizeRequest)
+    _s_AuthorizeRequest_custom_data(r, x_custom_data)
+    _s_AuthorizeRequest_id_token(r, x_id_token)
+    _s_AuthorizeRequest_certificate(r, x_certificate)
+    _s_AuthorizeRequest_iso15118_certificate_hash_data(r, x_iso15118_certificate_hash_data)
+    return r
 
 
 def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1061,8 +3043,9 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1071,7 +3054,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         raise missing(d, "idTokenInfo")
     try:
@@ -1079,7 +3062,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     except DecodeFailure as f:
         raise at(f, "idTokenInfo") from None
     n += 1
-    v = d.get("certificateStatus")
+    v = g("certificateStatus")
     if v is None:
         x_certificate_status = None
     else:
@@ -1095,15 +3078,16 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizeResponse, o)
-    return _m.AuthorizeResponse(
-        custom_data=x_custom_data,
-        id_token_info=x_id_token_info,
-        certificate_status=x_certificate_status,
-    )
+    r = _new(_m.AuthorizeResponse)
+    _s_AuthorizeResponse_custom_data(r, x_custom_data)
+    _s_AuthorizeResponse_id_token_info(r, x_id_token_info)
+    _s_AuthorizeResponse_certificate_status(r, x_certificate_status)
+    return r
 
 
 def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"idTokenInfo": _w_IdTokenInfo(m.id_token_info)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1116,8 +3100,9 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1126,7 +3111,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingStation")
+    v = g("chargingStation")
     if v is None:
         raise missing(d, "chargingStation")
     try:
@@ -1134,7 +3119,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
     except DecodeFailure as f:
         raise at(f, "chargingStation") from None
     n += 1
-    v = d.get("reason")
+    v = g("reason")
     if v is None:
         raise missing(d, "reason")
     x_reason = _E_BootReasonEnum.get(v) if v.__class__ is str else None
@@ -1145,9 +3130,11 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
     n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationRequest, o)
-    return _m.BootNotificationRequest(
-        custom_data=x_custom_data, charging_station=x_charging_station, reason=x_reason
-    )
+    r = _new(_m.BootNotificationRequest)
+    _s_BootNotificationRequest_custom_data(r, x_custom_data)
+    _s_BootNotificationRequest_charging_station(r, x_charging_station)
+    _s_BootNotificationRequest_reason(r, x_reason)
+    return r
 
 
 def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
@@ -1155,6 +3142,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
         "chargingStation": _w_ChargingStation(m.charging_station),
         "reason": m.reason,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1164,8 +3152,9 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1174,7 +3163,7 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -1182,14 +3171,14 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
     except DecodeFailure as f:
         raise at(f, "currentTime") from None
     n += 1
-    v = d.get("interval")
+    v = g("interval")
     if v is None:
         raise missing(d, "interval")
     if v.__class__ is not int:
         v = int_from(v, "interval")
     x_interval = v
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RegistrationStatusEnum.get(v) if v.__class__ is str else None
@@ -1198,7 +3187,7 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         if x_status is None:
             raise at(bad_enum(v, _E_RegistrationStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -1209,13 +3198,13 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationResponse, o)
-    return _m.BootNotificationResponse(
-        custom_data=x_custom_data,
-        current_time=x_current_time,
-        interval=x_interval,
-        status=x_status,
-        status_info=x_status_info,
-    )
+    r = _new(_m.BootNotificationResponse)
+    _s_BootNotificationResponse_custom_data(r, x_custom_data)
+    _s_BootNotificationResponse_current_time(r, x_current_time)
+    _s_BootNotificationResponse_interval(r, x_interval)
+    _s_BootNotificationResponse_status(r, x_status)
+    _s_BootNotificationResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any]:
@@ -1224,6 +3213,7 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
         "interval": m.interval,
         "status": m.status,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1236,8 +3226,9 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1246,7 +3237,7 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
@@ -1255,11 +3246,15 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
     n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationRequest, o)
-    return _m.CancelReservationRequest(custom_data=x_custom_data, reservation_id=x_reservation_id)
+    r = _new(_m.CancelReservationRequest)
+    _s_CancelReservationRequest_custom_data(r, x_custom_data)
+    _s_CancelReservationRequest_reservation_id(r, x_reservation_id)
+    return r
 
 
 def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"reservationId": m.reservation_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1269,8 +3264,9 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1279,7 +3275,7 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CancelReservationStatusEnum.get(v) if v.__class__ is str else None
@@ -1288,7 +3284,7 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         if x_status is None:
             raise at(bad_enum(v, _E_CancelReservationStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -1299,13 +3295,16 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationResponse, o)
-    return _m.CancelReservationResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.CancelReservationResponse)
+    _s_CancelReservationResponse_custom_data(r, x_custom_data)
+    _s_CancelReservationResponse_status(r, x_status)
+    _s_CancelReservationResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1318,8 +3317,9 @@ def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, A
 def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1328,7 +3328,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -1337,7 +3337,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1346,7 +3346,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1355,7 +3355,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1366,13 +3366,13 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     n += 1
     if n != len(d):
         check_extra(d, _K_CertificateHashData, o)
-    return _t.CertificateHashData(
-        custom_data=x_custom_data,
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-    )
+    r = _new(_t.CertificateHashData)
+    _s_CertificateHashData_custom_data(r, x_custom_data)
+    _s_CertificateHashData_hash_algorithm(r, x_hash_algorithm)
+    _s_CertificateHashData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_CertificateHashData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_CertificateHashData_serial_number(r, x_serial_number)
+    return r
 
 
 def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
@@ -1382,6 +3382,7 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
         "issuerKeyHash": m.issuer_key_hash,
         "serialNumber": m.serial_number,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1391,8 +3392,9 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
 def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashDataChain:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1401,7 +3403,7 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -1409,7 +3411,7 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
     except DecodeFailure as f:
         raise at(f, "certificateHashData") from None
     n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_GetCertificateIdUseEnum.get(v) if v.__class__ is str else None
@@ -1418,7 +3420,7 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         if x_certificate_type is None:
             raise at(bad_enum(v, _E_GetCertificateIdUseEnum), "certificateType")
     n += 1
-    v = d.get("childCertificateHashData")
+    v = g("childCertificateHashData")
     if v is None:
         x_child_certificate_hash_data = None
     else:
@@ -1435,12 +3437,12 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateHashDataChain, o)
-    return _t.CertificateHashDataChain(
-        custom_data=x_custom_data,
-        certificate_hash_data=x_certificate_hash_data,
-        certificate_type=x_certificate_type,
-        child_certificate_hash_data=x_child_certificate_hash_data,
-    )
+    r = _new(_t.CertificateHashDataChain)
+    _s_CertificateHashDataChain_custom_data(r, x_custom_data)
+    _s_CertificateHashDataChain_certificate_hash_data(r, x_certificate_hash_data)
+    _s_CertificateHashDataChain_certificate_type(r, x_certificate_type)
+    _s_CertificateHashDataChain_child_certificate_hash_data(r, x_child_certificate_hash_data)
+    return r
 
 
 def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any]:
@@ -1448,6 +3450,7 @@ def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any
         "certificateHashData": _w_CertificateHashData(m.certificate_hash_data),
         "certificateType": m.certificate_type,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1460,8 +3463,9 @@ def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1470,7 +3474,7 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("certificateChain")
+    v = g("certificateChain")
     if v is None:
         raise missing(d, "certificateChain")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1479,7 +3483,7 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
         raise at(too_long(v, 10000), "certificateChain")
     x_certificate_chain = v
     n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         x_certificate_type = None
     else:
@@ -1491,15 +3495,16 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateSignedRequest, o)
-    return _m.CertificateSignedRequest(
-        custom_data=x_custom_data,
-        certificate_chain=x_certificate_chain,
-        certificate_type=x_certificate_type,
-    )
+    r = _new(_m.CertificateSignedRequest)
+    _s_CertificateSignedRequest_custom_data(r, x_custom_data)
+    _s_CertificateSignedRequest_certificate_chain(r, x_certificate_chain)
+    _s_CertificateSignedRequest_certificate_type(r, x_certificate_type)
+    return r
 
 
 def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"certificateChain": m.certificate_chain}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1512,8 +3517,9 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1522,7 +3528,7 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CertificateSignedStatusEnum.get(v) if v.__class__ is str else None
@@ -1531,7 +3537,7 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         if x_status is None:
             raise at(bad_enum(v, _E_CertificateSignedStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -1542,13 +3548,16 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateSignedResponse, o)
-    return _m.CertificateSignedResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.CertificateSignedResponse)
+    _s_CertificateSignedResponse_custom_data(r, x_custom_data)
+    _s_CertificateSignedResponse_status(r, x_status)
+    _s_CertificateSignedResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1561,8 +3570,9 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1571,7 +3581,7 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -1580,7 +3590,7 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("operationalStatus")
+    v = g("operationalStatus")
     if v is None:
         raise missing(d, "operationalStatus")
     x_operational_status = _E_OperationalStatusEnum.get(v) if v.__class__ is str else None
@@ -1591,13 +3601,16 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
     n += 1
     if n != len(d):
         check_extra(d, _K_ChangeAvailabilityRequest, o)
-    return _m.ChangeAvailabilityRequest(
-        custom_data=x_custom_data, evse=x_evse, operational_status=x_operational_status
-    )
+    r = _new(_m.ChangeAvailabilityRequest)
+    _s_ChangeAvailabilityRequest_custom_data(r, x_custom_data)
+    _s_ChangeAvailabilityRequest_evse(r, x_evse)
+    _s_ChangeAvailabilityRequest_operational_status(r, x_operational_status)
+    return r
 
 
 def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"operationalStatus": m.operational_status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1610,8 +3623,9 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1620,7 +3634,7 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChangeAvailabilityStatusEnum.get(v) if v.__class__ is str else None
@@ -1629,7 +3643,7 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         if x_status is None:
             raise at(bad_enum(v, _E_ChangeAvailabilityStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -1640,13 +3654,16 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         n += 1
     if n != len(d):
         check_extra(d, _K_ChangeAvailabilityResponse, o)
-    return _m.ChangeAvailabilityResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.ChangeAvailabilityResponse)
+    _s_ChangeAvailabilityResponse_custom_data(r, x_custom_data)
+    _s_ChangeAvailabilityResponse_status(r, x_status)
+    _s_ChangeAvailabilityResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1659,8 +3676,9 @@ def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str,
 def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1669,7 +3687,7 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     x_charging_limit_source = _E_ChargingLimitSourceEnum.get(v) if v.__class__ is str else None
@@ -1678,7 +3696,7 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         if x_charging_limit_source is None:
             raise at(bad_enum(v, _E_ChargingLimitSourceEnum), "chargingLimitSource")
     n += 1
-    v = d.get("isGridCritical")
+    v = g("isGridCritical")
     if v is None:
         x_is_grid_critical = None
     else:
@@ -1688,15 +3706,16 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingLimit, o)
-    return _t.ChargingLimit(
-        custom_data=x_custom_data,
-        charging_limit_source=x_charging_limit_source,
-        is_grid_critical=x_is_grid_critical,
-    )
+    r = _new(_t.ChargingLimit)
+    _s_ChargingLimit_custom_data(r, x_custom_data)
+    _s_ChargingLimit_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingLimit_is_grid_critical(r, x_is_grid_critical)
+    return r
 
 
 def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1709,8 +3728,9 @@ def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
 def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1719,7 +3739,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("acChargingParameters")
+    v = g("acChargingParameters")
     if v is None:
         x_ac_charging_parameters = None
     else:
@@ -1728,7 +3748,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "acChargingParameters") from None
         n += 1
-    v = d.get("dcChargingParameters")
+    v = g("dcChargingParameters")
     if v is None:
         x_dc_charging_parameters = None
     else:
@@ -1737,7 +3757,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "dcChargingParameters") from None
         n += 1
-    v = d.get("requestedEnergyTransfer")
+    v = g("requestedEnergyTransfer")
     if v is None:
         raise missing(d, "requestedEnergyTransfer")
     x_requested_energy_transfer = _E_EnergyTransferModeEnum.get(v) if v.__class__ is str else None
@@ -1748,7 +3768,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         if x_requested_energy_transfer is None:
             raise at(bad_enum(v, _E_EnergyTransferModeEnum), "requestedEnergyTransfer")
     n += 1
-    v = d.get("departureTime")
+    v = g("departureTime")
     if v is None:
         x_departure_time = None
     else:
@@ -1759,17 +3779,18 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingNeeds, o)
-    return _t.ChargingNeeds(
-        custom_data=x_custom_data,
-        ac_charging_parameters=x_ac_charging_parameters,
-        dc_charging_parameters=x_dc_charging_parameters,
-        requested_energy_transfer=x_requested_energy_transfer,
-        departure_time=x_departure_time,
-    )
+    r = _new(_t.ChargingNeeds)
+    _s_ChargingNeeds_custom_data(r, x_custom_data)
+    _s_ChargingNeeds_ac_charging_parameters(r, x_ac_charging_parameters)
+    _s_ChargingNeeds_dc_charging_parameters(r, x_dc_charging_parameters)
+    _s_ChargingNeeds_requested_energy_transfer(r, x_requested_energy_transfer)
+    _s_ChargingNeeds_departure_time(r, x_departure_time)
+    return r
 
 
 def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedEnergyTransfer": m.requested_energy_transfer}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1788,8 +3809,9 @@ def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
 def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1798,21 +3820,21 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         raise missing(d, "stackLevel")
     if v.__class__ is not int:
         v = int_from(v, "stackLevel")
     x_stack_level = v
     n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         raise missing(d, "chargingProfilePurpose")
     x_charging_profile_purpose = (
@@ -1825,7 +3847,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_purpose is None:
             raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
     n += 1
-    v = d.get("chargingProfileKind")
+    v = g("chargingProfileKind")
     if v is None:
         raise missing(d, "chargingProfileKind")
     x_charging_profile_kind = _E_ChargingProfileKindEnum.get(v) if v.__class__ is str else None
@@ -1834,7 +3856,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_kind is None:
             raise at(bad_enum(v, _E_ChargingProfileKindEnum), "chargingProfileKind")
     n += 1
-    v = d.get("recurrencyKind")
+    v = g("recurrencyKind")
     if v is None:
         x_recurrency_kind = None
     else:
@@ -1844,7 +3866,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             if x_recurrency_kind is None:
                 raise at(bad_enum(v, _E_RecurrencyKindEnum), "recurrencyKind")
         n += 1
-    v = d.get("validFrom")
+    v = g("validFrom")
     if v is None:
         x_valid_from = None
     else:
@@ -1853,7 +3875,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validFrom") from None
         n += 1
-    v = d.get("validTo")
+    v = g("validTo")
     if v is None:
         x_valid_to = None
     else:
@@ -1862,7 +3884,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validTo") from None
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -1876,7 +3898,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedule, o, "chargingSchedule") from None
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -1888,18 +3910,18 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfile, o)
-    return _t.ChargingProfile(
-        custom_data=x_custom_data,
-        id=x_id,
-        stack_level=x_stack_level,
-        charging_profile_purpose=x_charging_profile_purpose,
-        charging_profile_kind=x_charging_profile_kind,
-        recurrency_kind=x_recurrency_kind,
-        valid_from=x_valid_from,
-        valid_to=x_valid_to,
-        charging_schedule=x_charging_schedule,
-        transaction_id=x_transaction_id,
-    )
+    r = _new(_t.ChargingProfile)
+    _s_ChargingProfile_custom_data(r, x_custom_data)
+    _s_ChargingProfile_id(r, x_id)
+    _s_ChargingProfile_stack_level(r, x_stack_level)
+    _s_ChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfile_charging_profile_kind(r, x_charging_profile_kind)
+    _s_ChargingProfile_recurrency_kind(r, x_recurrency_kind)
+    _s_ChargingProfile_valid_from(r, x_valid_from)
+    _s_ChargingProfile_valid_to(r, x_valid_to)
+    _s_ChargingProfile_charging_schedule(r, x_charging_schedule)
+    _s_ChargingProfile_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
@@ -1910,6 +3932,7 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
         "chargingProfileKind": m.charging_profile_kind,
         "chargingSchedule": [_w_ChargingSchedule(i) for i in m.charging_schedule],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1931,8 +3954,9 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
 def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileCriterion:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1941,7 +3965,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -1955,7 +3979,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -1963,7 +3987,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             v = int_from(v, "stackLevel")
         x_stack_level = v
         n += 1
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         x_charging_profile_id = None
     else:
@@ -1982,7 +4006,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
                 v, _i_ChargingProfileCriterion_charging_profile_id, o, "chargingProfileId"
             ) from None
         n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         x_charging_limit_source = None
     else:
@@ -2003,17 +4027,18 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfileCriterion, o)
-    return _t.ChargingProfileCriterion(
-        custom_data=x_custom_data,
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-        charging_profile_id=x_charging_profile_id,
-        charging_limit_source=x_charging_limit_source,
-    )
+    r = _new(_t.ChargingProfileCriterion)
+    _s_ChargingProfileCriterion_custom_data(r, x_custom_data)
+    _s_ChargingProfileCriterion_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfileCriterion_stack_level(r, x_stack_level)
+    _s_ChargingProfileCriterion_charging_profile_id(r, x_charging_profile_id)
+    _s_ChargingProfileCriterion_charging_limit_source(r, x_charging_limit_source)
+    return r
 
 
 def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2035,8 +4060,9 @@ def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any
 def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2045,14 +4071,14 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("startSchedule")
+    v = g("startSchedule")
     if v is None:
         x_start_schedule = None
     else:
@@ -2061,7 +4087,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "startSchedule") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -2069,7 +4095,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             v = int_from(v, "duration")
         x_duration = v
         n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitEnum.get(v) if v.__class__ is str else None
@@ -2078,7 +4104,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
     n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2092,7 +4118,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
     n += 1
-    v = d.get("minChargingRate")
+    v = g("minChargingRate")
     if v is None:
         x_min_charging_rate = None
     else:
@@ -2102,7 +4128,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(fail_number(v, False), "minChargingRate")
         x_min_charging_rate = v
         n += 1
-    v = d.get("salesTariff")
+    v = g("salesTariff")
     if v is None:
         x_sales_tariff = None
     else:
@@ -2113,16 +4139,16 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedule, o)
-    return _t.ChargingSchedule(
-        custom_data=x_custom_data,
-        id=x_id,
-        start_schedule=x_start_schedule,
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        charging_schedule_period=x_charging_schedule_period,
-        min_charging_rate=x_min_charging_rate,
-        sales_tariff=x_sales_tariff,
-    )
+    r = _new(_t.ChargingSchedule)
+    _s_ChargingSchedule_custom_data(r, x_custom_data)
+    _s_ChargingSchedule_id(r, x_id)
+    _s_ChargingSchedule_start_schedule(r, x_start_schedule)
+    _s_ChargingSchedule_duration(r, x_duration)
+    _s_ChargingSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    _s_ChargingSchedule_charging_schedule_period(r, x_charging_schedule_period)
+    _s_ChargingSchedule_min_charging_rate(r, x_min_charging_rate)
+    _s_ChargingSchedule_sales_tariff(r, x_sales_tariff)
+    return r
 
 
 def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
@@ -2133,6 +4159,7 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
             _w_ChargingSchedulePeriod(i) for i in m.charging_schedule_period
         ],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2154,8 +4181,9 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
 def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePeriod:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2164,14 +4192,14 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("startPeriod")
+    v = g("startPeriod")
     if v is None:
         raise missing(d, "startPeriod")
     if v.__class__ is not int:
         v = int_from(v, "startPeriod")
     x_start_period = v
     n += 1
-    v = d.get("limit")
+    v = g("limit")
     if v is None:
         raise missing(d, "limit")
     if v.__class__ is not float and v.__class__ is not int:
@@ -2180,7 +4208,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         raise at(fail_number(v, False), "limit")
     x_limit = v
     n += 1
-    v = d.get("numberPhases")
+    v = g("numberPhases")
     if v is None:
         x_number_phases = None
     else:
@@ -2188,7 +4216,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             v = int_from(v, "numberPhases")
         x_number_phases = v
         n += 1
-    v = d.get("phaseToUse")
+    v = g("phaseToUse")
     if v is None:
         x_phase_to_use = None
     else:
@@ -2198,17 +4226,18 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedulePeriod, o)
-    return _t.ChargingSchedulePeriod(
-        custom_data=x_custom_data,
-        start_period=x_start_period,
-        limit=x_limit,
-        number_phases=x_number_phases,
-        phase_to_use=x_phase_to_use,
-    )
+    r = _new(_t.ChargingSchedulePeriod)
+    _s_ChargingSchedulePeriod_custom_data(r, x_custom_data)
+    _s_ChargingSchedulePeriod_start_period(r, x_start_period)
+    _s_ChargingSchedulePeriod_limit(r, x_limit)
+    _s_ChargingSchedulePeriod_number_phases(r, x_number_phases)
+    _s_ChargingSchedulePeriod_phase_to_use(r, x_phase_to_use)
+    return r
 
 
 def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
     d: dict[str, Any] = {"startPeriod": m.start_period, "limit": m.limit}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2224,8 +4253,9 @@ def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
 def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2234,7 +4264,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         x_serial_number = None
     else:
@@ -2244,7 +4274,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
             raise at(too_long(v, 25), "serialNumber")
         x_serial_number = v
         n += 1
-    v = d.get("model")
+    v = g("model")
     if v is None:
         raise missing(d, "model")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2253,7 +4283,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         raise at(too_long(v, 20), "model")
     x_model = v
     n += 1
-    v = d.get("modem")
+    v = g("modem")
     if v is None:
         x_modem = None
     else:
@@ -2262,7 +4292,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         except DecodeFailure as f:
             raise at(f, "modem") from None
         n += 1
-    v = d.get("vendorName")
+    v = g("vendorName")
     if v is None:
         raise missing(d, "vendorName")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2271,7 +4301,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         raise at(too_long(v, 50), "vendorName")
     x_vendor_name = v
     n += 1
-    v = d.get("firmwareVersion")
+    v = g("firmwareVersion")
     if v is None:
         x_firmware_version = None
     else:
@@ -2283,18 +4313,19 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingStation, o)
-    return _t.ChargingStation(
-        custom_data=x_custom_data,
-        serial_number=x_serial_number,
-        model=x_model,
-        modem=x_modem,
-        vendor_name=x_vendor_name,
-        firmware_version=x_firmware_version,
-    )
+    r = _new(_t.ChargingStation)
+    _s_ChargingStation_custom_data(r, x_custom_data)
+    _s_ChargingStation_serial_number(r, x_serial_number)
+    _s_ChargingStation_model(r, x_model)
+    _s_ChargingStation_modem(r, x_modem)
+    _s_ChargingStation_vendor_name(r, x_vendor_name)
+    _s_ChargingStation_firmware_version(r, x_firmware_version)
+    return r
 
 
 def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
     d: dict[str, Any] = {"model": m.model, "vendorName": m.vendor_name}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2313,8 +4344,9 @@ def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
 def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2325,11 +4357,14 @@ def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearCacheRequest, o)
-    return _m.ClearCacheRequest(custom_data=x_custom_data)
+    r = _new(_m.ClearCacheRequest)
+    _s_ClearCacheRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2339,8 +4374,9 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2349,7 +4385,7 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearCacheStatusEnum.get(v) if v.__class__ is str else None
@@ -2358,7 +4394,7 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_ClearCacheStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2369,13 +4405,16 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearCacheResponse, o)
-    return _m.ClearCacheResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.ClearCacheResponse)
+    _s_ClearCacheResponse_custom_data(r, x_custom_data)
+    _s_ClearCacheResponse_status(r, x_status)
+    _s_ClearCacheResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2388,8 +4427,9 @@ def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
 def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2398,7 +4438,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -2406,7 +4446,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -2420,7 +4460,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -2430,16 +4470,17 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfile, o)
-    return _t.ClearChargingProfile(
-        custom_data=x_custom_data,
-        evse_id=x_evse_id,
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-    )
+    r = _new(_t.ClearChargingProfile)
+    _s_ClearChargingProfile_custom_data(r, x_custom_data)
+    _s_ClearChargingProfile_evse_id(r, x_evse_id)
+    _s_ClearChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ClearChargingProfile_stack_level(r, x_stack_level)
+    return r
 
 
 def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2458,8 +4499,9 @@ def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2468,7 +4510,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         x_charging_profile_id = None
     else:
@@ -2476,7 +4518,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             v = int_from(v, "chargingProfileId")
         x_charging_profile_id = v
         n += 1
-    v = d.get("chargingProfileCriteria")
+    v = g("chargingProfileCriteria")
     if v is None:
         x_charging_profile_criteria = None
     else:
@@ -2487,15 +4529,16 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfileRequest, o)
-    return _m.ClearChargingProfileRequest(
-        custom_data=x_custom_data,
-        charging_profile_id=x_charging_profile_id,
-        charging_profile_criteria=x_charging_profile_criteria,
-    )
+    r = _new(_m.ClearChargingProfileRequest)
+    _s_ClearChargingProfileRequest_custom_data(r, x_custom_data)
+    _s_ClearChargingProfileRequest_charging_profile_id(r, x_charging_profile_id)
+    _s_ClearChargingProfileRequest_charging_profile_criteria(r, x_charging_profile_criteria)
+    return r
 
 
 def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2511,8 +4554,9 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2521,7 +4565,7 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -2530,7 +4574,7 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         if x_status is None:
             raise at(bad_enum(v, _E_ClearChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2541,13 +4585,16 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfileResponse, o)
-    return _m.ClearChargingProfileResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.ClearChargingProfileResponse)
+    _s_ClearChargingProfileResponse_custom_data(r, x_custom_data)
+    _s_ClearChargingProfileResponse_status(r, x_status)
+    _s_ClearChargingProfileResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2560,8 +4607,9 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2570,7 +4618,7 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -2579,11 +4627,15 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
     n += 1
     if n != len(d):
         check_extra(d, _K_ClearDisplayMessageRequest, o)
-    return _m.ClearDisplayMessageRequest(custom_data=x_custom_data, id=x_id)
+    r = _new(_m.ClearDisplayMessageRequest)
+    _s_ClearDisplayMessageRequest_custom_data(r, x_custom_data)
+    _s_ClearDisplayMessageRequest_id(r, x_id)
+    return r
 
 
 def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2593,8 +4645,9 @@ def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str,
 def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2603,7 +4656,7 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -2612,7 +4665,7 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         if x_status is None:
             raise at(bad_enum(v, _E_ClearMessageStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2623,13 +4676,16 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearDisplayMessageResponse, o)
-    return _m.ClearDisplayMessageResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.ClearDisplayMessageResponse)
+    _s_ClearDisplayMessageResponse_custom_data(r, x_custom_data)
+    _s_ClearDisplayMessageResponse_status(r, x_status)
+    _s_ClearDisplayMessageResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2642,8 +4698,9 @@ def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[st
 def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2652,7 +4709,7 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearMonitoringStatusEnum.get(v) if v.__class__ is str else None
@@ -2661,14 +4718,14 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         if x_status is None:
             raise at(bad_enum(v, _E_ClearMonitoringStatusEnum), "status")
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2679,13 +4736,17 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearMonitoringResult, o)
-    return _t.ClearMonitoringResult(
-        custom_data=x_custom_data, status=x_status, id=x_id, status_info=x_status_info
-    )
+    r = _new(_t.ClearMonitoringResult)
+    _s_ClearMonitoringResult_custom_data(r, x_custom_data)
+    _s_ClearMonitoringResult_status(r, x_status)
+    _s_ClearMonitoringResult_id(r, x_id)
+    _s_ClearMonitoringResult_status_info(r, x_status_info)
+    return r
 
 
 def _w_ClearMonitoringResult(m: _t.ClearMonitoringResult) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status, "id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2700,8 +4761,9 @@ def _d_ClearVariableMonitoringRequest(
 ) -> _m.ClearVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2710,7 +4772,7 @@ def _d_ClearVariableMonitoringRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2726,11 +4788,15 @@ def _d_ClearVariableMonitoringRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_ClearVariableMonitoringRequest, o)
-    return _m.ClearVariableMonitoringRequest(custom_data=x_custom_data, id=x_id)
+    r = _new(_m.ClearVariableMonitoringRequest)
+    _s_ClearVariableMonitoringRequest_custom_data(r, x_custom_data)
+    _s_ClearVariableMonitoringRequest_id(r, x_id)
+    return r
 
 
 def _w_ClearVariableMonitoringRequest(m: _m.ClearVariableMonitoringRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"id": list(m.id)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2742,8 +4808,9 @@ def _d_ClearVariableMonitoringResponse(
 ) -> _m.ClearVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2752,7 +4819,7 @@ def _d_ClearVariableMonitoringResponse(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("clearMonitoringResult")
+    v = g("clearMonitoringResult")
     if v is None:
         raise missing(d, "clearMonitoringResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2768,15 +4835,17 @@ def _d_ClearVariableMonitoringResponse(
     n += 1
     if n != len(d):
         check_extra(d, _K_ClearVariableMonitoringResponse, o)
-    return _m.ClearVariableMonitoringResponse(
-        custom_data=x_custom_data, clear_monitoring_result=x_clear_monitoring_result
-    )
+    r = _new(_m.ClearVariableMonitoringResponse)
+    _s_ClearVariableMonitoringResponse_custom_data(r, x_custom_data)
+    _s_ClearVariableMonitoringResponse_clear_monitoring_result(r, x_clear_monitoring_result)
+    return r
 
 
 def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "clearMonitoringResult": [_w_ClearMonitoringResult(i) for i in m.clear_monitoring_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2786,8 +4855,9 @@ def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) ->
 def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2796,7 +4866,7 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     x_charging_limit_source = _E_ChargingLimitSourceEnum.get(v) if v.__class__ is str else None
@@ -2805,7 +4875,7 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         if x_charging_limit_source is None:
             raise at(bad_enum(v, _E_ChargingLimitSourceEnum), "chargingLimitSource")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -2815,13 +4885,16 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearedChargingLimitRequest, o)
-    return _m.ClearedChargingLimitRequest(
-        custom_data=x_custom_data, charging_limit_source=x_charging_limit_source, evse_id=x_evse_id
-    )
+    r = _new(_m.ClearedChargingLimitRequest)
+    _s_ClearedChargingLimitRequest_custom_data(r, x_custom_data)
+    _s_ClearedChargingLimitRequest_charging_limit_source(r, x_charging_limit_source)
+    _s_ClearedChargingLimitRequest_evse_id(r, x_evse_id)
+    return r
 
 
 def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2834,8 +4907,9 @@ def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[st
 def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2846,11 +4920,14 @@ def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedCharg
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearedChargingLimitResponse, o)
-    return _m.ClearedChargingLimitResponse(custom_data=x_custom_data)
+    r = _new(_m.ClearedChargingLimitResponse)
+    _s_ClearedChargingLimitResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearedChargingLimitResponse(m: _m.ClearedChargingLimitResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2860,8 +4937,9 @@ def _w_ClearedChargingLimitResponse(m: _m.ClearedChargingLimitResponse) -> dict[
 def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2870,7 +4948,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -2879,7 +4957,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2888,7 +4966,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("instance")
+    v = g("instance")
     if v is None:
         x_instance = None
     else:
@@ -2900,11 +4978,17 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         n += 1
     if n != len(d):
         check_extra(d, _K_Component, o)
-    return _t.Component(custom_data=x_custom_data, evse=x_evse, name=x_name, instance=x_instance)
+    r = _new(_t.Component)
+    _s_Component_custom_data(r, x_custom_data)
+    _s_Component_evse(r, x_evse)
+    _s_Component_name(r, x_name)
+    _s_Component_instance(r, x_instance)
+    return r
 
 
 def _w_Component(m: _t.Component) -> dict[str, Any]:
     d: dict[str, Any] = {"name": m.name}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2920,8 +5004,9 @@ def _w_Component(m: _t.Component) -> dict[str, Any]:
 def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2930,7 +5015,7 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -2938,7 +5023,7 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         x_variable = None
     else:
@@ -2949,13 +5034,16 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         n += 1
     if n != len(d):
         check_extra(d, _K_ComponentVariable, o)
-    return _t.ComponentVariable(
-        custom_data=x_custom_data, component=x_component, variable=x_variable
-    )
+    r = _new(_t.ComponentVariable)
+    _s_ComponentVariable_custom_data(r, x_custom_data)
+    _s_ComponentVariable_component(r, x_component)
+    _s_ComponentVariable_variable(r, x_variable)
+    return r
 
 
 def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
     d: dict[str, Any] = {"component": _w_Component(m.component)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2968,8 +5056,9 @@ def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
 def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2978,7 +5067,7 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2992,21 +5081,21 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("scheduleStart")
+    v = g("scheduleStart")
     if v is None:
         raise missing(d, "scheduleStart")
     try:
@@ -3014,7 +5103,7 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     except DecodeFailure as f:
         raise at(f, "scheduleStart") from None
     n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitEnum.get(v) if v.__class__ is str else None
@@ -3025,14 +5114,14 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     n += 1
     if n != len(d):
         check_extra(d, _K_CompositeSchedule, o)
-    return _t.CompositeSchedule(
-        custom_data=x_custom_data,
-        charging_schedule_period=x_charging_schedule_period,
-        evse_id=x_evse_id,
-        duration=x_duration,
-        schedule_start=x_schedule_start,
-        charging_rate_unit=x_charging_rate_unit,
-    )
+    r = _new(_t.CompositeSchedule)
+    _s_CompositeSchedule_custom_data(r, x_custom_data)
+    _s_CompositeSchedule_charging_schedule_period(r, x_charging_schedule_period)
+    _s_CompositeSchedule_evse_id(r, x_evse_id)
+    _s_CompositeSchedule_duration(r, x_duration)
+    _s_CompositeSchedule_schedule_start(r, x_schedule_start)
+    _s_CompositeSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    return r
 
 
 def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
@@ -3045,6 +5134,7 @@ def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
         "scheduleStart": format_datetime(m.schedule_start),
         "chargingRateUnit": m.charging_rate_unit,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3054,8 +5144,9 @@ def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
 def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3064,7 +5155,7 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("startValue")
+    v = g("startValue")
     if v is None:
         raise missing(d, "startValue")
     if v.__class__ is not float and v.__class__ is not int:
@@ -3073,7 +5164,7 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         raise at(fail_number(v, False), "startValue")
     x_start_value = v
     n += 1
-    v = d.get("cost")
+    v = g("cost")
     if v is None:
         raise missing(d, "cost")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -3089,11 +5180,16 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
     n += 1
     if n != len(d):
         check_extra(d, _K_ConsumptionCost, o)
-    return _t.ConsumptionCost(custom_data=x_custom_data, start_value=x_start_value, cost=x_cost)
+    r = _new(_t.ConsumptionCost)
+    _s_ConsumptionCost_custom_data(r, x_custom_data)
+    _s_ConsumptionCost_start_value(r, x_start_value)
+    _s_ConsumptionCost_cost(r, x_cost)
+    return r
 
 
 def _w_ConsumptionCost(m: _t.ConsumptionCost) -> dict[str, Any]:
     d: dict[str, Any] = {"startValue": m.start_value, "cost": [_w_Cost(i) for i in m.cost]}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3103,8 +5199,9 @@ def _w_ConsumptionCost(m: _t.ConsumptionCost) -> dict[str, Any]:
 def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3113,7 +5210,7 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("costKind")
+    v = g("costKind")
     if v is None:
         raise missing(d, "costKind")
     x_cost_kind = _E_CostKindEnum.get(v) if v.__class__ is str else None
@@ -3122,14 +5219,14 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         if x_cost_kind is None:
             raise at(bad_enum(v, _E_CostKindEnum), "costKind")
     n += 1
-    v = d.get("amount")
+    v = g("amount")
     if v is None:
         raise missing(d, "amount")
     if v.__class__ is not int:
         v = int_from(v, "amount")
     x_amount = v
     n += 1
-    v = d.get("amountMultiplier")
+    v = g("amountMultiplier")
     if v is None:
         x_amount_multiplier = None
     else:
@@ -3139,16 +5236,17 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         n += 1
     if n != len(d):
         check_extra(d, _K_Cost, o)
-    return _t.Cost(
-        custom_data=x_custom_data,
-        cost_kind=x_cost_kind,
-        amount=x_amount,
-        amount_multiplier=x_amount_multiplier,
-    )
+    r = _new(_t.Cost)
+    _s_Cost_custom_data(r, x_custom_data)
+    _s_Cost_cost_kind(r, x_cost_kind)
+    _s_Cost_amount(r, x_amount)
+    _s_Cost_amount_multiplier(r, x_amount_multiplier)
+    return r
 
 
 def _w_Cost(m: _t.Cost) -> dict[str, Any]:
     d: dict[str, Any] = {"costKind": m.cost_kind, "amount": m.amount}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3161,8 +5259,9 @@ def _w_Cost(m: _t.Cost) -> dict[str, Any]:
 def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3171,7 +5270,7 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         raise missing(d, "totalCost")
     if v.__class__ is not float and v.__class__ is not int:
@@ -3180,7 +5279,7 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         raise at(fail_number(v, False), "totalCost")
     x_total_cost = v
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3191,13 +5290,16 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_CostUpdatedRequest, o)
-    return _m.CostUpdatedRequest(
-        custom_data=x_custom_data, total_cost=x_total_cost, transaction_id=x_transaction_id
-    )
+    r = _new(_m.CostUpdatedRequest)
+    _s_CostUpdatedRequest_custom_data(r, x_custom_data)
+    _s_CostUpdatedRequest_total_cost(r, x_total_cost)
+    _s_CostUpdatedRequest_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"totalCost": m.total_cost, "transactionId": m.transaction_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3207,8 +5309,9 @@ def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
 def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3219,11 +5322,14 @@ def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_CostUpdatedResponse, o)
-    return _m.CostUpdatedResponse(custom_data=x_custom_data)
+    r = _new(_m.CostUpdatedResponse)
+    _s_CostUpdatedResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3233,8 +5339,9 @@ def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
 def _d_CustomData(d: Any, o: DecodeOptions) -> _t.CustomData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         raise missing(d, "vendorId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3244,7 +5351,10 @@ def _d_CustomData(d: Any, o: DecodeOptions) -> _t.CustomData:
     x_vendor_id = v
     n += 1
     x_extra = open_extra(d, _K_CustomData, o) if n != len(d) else None
-    return _t.CustomData(vendor_id=x_vendor_id, extra=x_extra)
+    r = _new(_t.CustomData)
+    _s_CustomData_vendor_id(r, x_vendor_id)
+    _s_CustomData_extra(r, x_extra)
+    return r
 
 
 def _w_CustomData(m: _t.CustomData) -> dict[str, Any]:
@@ -3258,8 +5368,9 @@ def _w_CustomData(m: _t.CustomData) -> dict[str, Any]:
 def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3268,7 +5379,7 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("customerCertificate")
+    v = g("customerCertificate")
     if v is None:
         x_customer_certificate = None
     else:
@@ -3277,7 +5388,7 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "customerCertificate") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         x_id_token = None
     else:
@@ -3286,28 +5397,28 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "idToken") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("report")
+    v = g("report")
     if v is None:
         raise missing(d, "report")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "report")
     x_report = v
     n += 1
-    v = d.get("clear")
+    v = g("clear")
     if v is None:
         raise missing(d, "clear")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "clear")
     x_clear = v
     n += 1
-    v = d.get("customerIdentifier")
+    v = g("customerIdentifier")
     if v is None:
         x_customer_identifier = None
     else:
@@ -3319,19 +5430,20 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         n += 1
     if n != len(d):
         check_extra(d, _K_CustomerInformationRequest, o)
-    return _m.CustomerInformationRequest(
-        custom_data=x_custom_data,
-        customer_certificate=x_customer_certificate,
-        id_token=x_id_token,
-        request_id=x_request_id,
-        report=x_report,
-        clear=x_clear,
-        customer_identifier=x_customer_identifier,
-    )
+    r = _new(_m.CustomerInformationRequest)
+    _s_CustomerInformationRequest_custom_data(r, x_custom_data)
+    _s_CustomerInformationRequest_customer_certificate(r, x_customer_certificate)
+    _s_CustomerInformationRequest_id_token(r, x_id_token)
+    _s_CustomerInformationRequest_request_id(r, x_request_id)
+    _s_CustomerInformationRequest_report(r, x_report)
+    _s_CustomerInformationRequest_clear(r, x_clear)
+    _s_CustomerInformationRequest_customer_identifier(r, x_customer_identifier)
+    return r
 
 
 def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "report": m.report, "clear": m.clear}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3350,8 +5462,9 @@ def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str,
 def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3360,7 +5473,7 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CustomerInformationStatusEnum.get(v) if v.__class__ is str else None
@@ -3369,7 +5482,7 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         if x_status is None:
             raise at(bad_enum(v, _E_CustomerInformationStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -3380,13 +5493,16 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         n += 1
     if n != len(d):
         check_extra(d, _K_CustomerInformationResponse, o)
-    return _m.CustomerInformationResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.CustomerInformationResponse)
+    _s_CustomerInformationResponse_custom_data(r, x_custom_data)
+    _s_CustomerInformationResponse_status(r, x_status)
+    _s_CustomerInformationResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3399,8 +5515,9 @@ def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[st
 def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3409,21 +5526,21 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evMaxCurrent")
+    v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
     if v.__class__ is not int:
         v = int_from(v, "evMaxCurrent")
     x_ev_max_current = v
     n += 1
-    v = d.get("evMaxVoltage")
+    v = g("evMaxVoltage")
     if v is None:
         raise missing(d, "evMaxVoltage")
     if v.__class__ is not int:
         v = int_from(v, "evMaxVoltage")
     x_ev_max_voltage = v
     n += 1
-    v = d.get("energyAmount")
+    v = g("energyAmount")
     if v is None:
         x_energy_amount = None
     else:
@@ -3431,7 +5548,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             v = int_from(v, "energyAmount")
         x_energy_amount = v
         n += 1
-    v = d.get("evMaxPower")
+    v = g("evMaxPower")
     if v is None:
         x_ev_max_power = None
     else:
@@ -3439,7 +5556,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             v = int_from(v, "evMaxPower")
         x_ev_max_power = v
         n += 1
-    v = d.get("stateOfCharge")
+    v = g("stateOfCharge")
     if v is None:
         x_state_of_charge = None
     else:
@@ -3451,7 +5568,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "stateOfCharge")
         x_state_of_charge = v
         n += 1
-    v = d.get("evEnergyCapacity")
+    v = g("evEnergyCapacity")
     if v is None:
         x_ev_energy_capacity = None
     else:
@@ -3459,7 +5576,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             v = int_from(v, "evEnergyCapacity")
         x_ev_energy_capacity = v
         n += 1
-    v = d.get("fullSoC")
+    v = g("fullSoC")
     if v is None:
         x_full_soc = None
     else:
@@ -3471,7 +5588,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "fullSoC")
         x_full_soc = v
         n += 1
-    v = d.get("bulkSoC")
+    v = g("bulkSoC")
     if v is None:
         x_bulk_soc = None
     else:
@@ -3485,21 +5602,22 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         n += 1
     if n != len(d):
         check_extra(d, _K_DCChargingParameters, o)
-    return _t.DCChargingParameters(
-        custom_data=x_custom_data,
-        ev_max_current=x_ev_max_current,
-        ev_max_voltage=x_ev_max_voltage,
-        energy_amount=x_energy_amount,
-        ev_max_power=x_ev_max_power,
-        state_of_charge=x_state_of_charge,
-        ev_energy_capacity=x_ev_energy_capacity,
-        full_soc=x_full_soc,
-        bulk_soc=x_bulk_soc,
-    )
+    r = _new(_t.DCChargingParameters)
+    _s_DCChargingParameters_custom_data(r, x_custom_data)
+    _s_DCChargingParameters_ev_max_current(r, x_ev_max_current)
+    _s_DCChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    _s_DCChargingParameters_energy_amount(r, x_energy_amount)
+    _s_DCChargingParameters_ev_max_power(r, x_ev_max_power)
+    _s_DCChargingParameters_state_of_charge(r, x_state_of_charge)
+    _s_DCChargingParameters_ev_energy_capacity(r, x_ev_energy_capacity)
+    _s_DCChargingParameters_full_soc(r, x_full_soc)
+    _s_DCChargingParameters_bulk_soc(r, x_bulk_soc)
+    return r
 
 
 def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"evMaxCurrent": m.ev_max_current, "evMaxVoltage": m.ev_max_voltage}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3527,8 +5645,9 @@ def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3537,7 +5656,7 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("messageId")
+    v = g("messageId")
     if v is None:
         x_message_id = None
     else:
@@ -3547,11 +5666,11 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
             raise at(too_long(v, 50), "messageId")
         x_message_id = v
         n += 1
-    v = d.get("data")
+    v = g("data")
     x_data = v
     if v is not None:
         n += 1
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         raise missing(d, "vendorId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3564,13 +5683,17 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         check_extra(
             {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferRequest, o
         )
-    return _m.DataTransferRequest(
-        custom_data=x_custom_data, message_id=x_message_id, data=x_data, vendor_id=x_vendor_id
-    )
+    r = _new(_m.DataTransferRequest)
+    _s_DataTransferRequest_custom_data(r, x_custom_data)
+    _s_DataTransferRequest_message_id(r, x_message_id)
+    _s_DataTransferRequest_data(r, x_data)
+    _s_DataTransferRequest_vendor_id(r, x_vendor_id)
+    return r
 
 
 def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"vendorId": m.vendor_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3586,8 +5709,9 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3596,7 +5720,7 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DataTransferStatusEnum.get(v) if v.__class__ is str else None
@@ -3605,7 +5729,7 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         if x_status is None:
             raise at(bad_enum(v, _E_DataTransferStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -3614,7 +5738,7 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("data")
+    v = g("data")
     x_data = v
     if v is not None:
         n += 1
@@ -3622,13 +5746,17 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         check_extra(
             {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferResponse, o
         )
-    return _m.DataTransferResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info, data=x_data
-    )
+    r = _new(_m.DataTransferResponse)
+    _s_DataTransferResponse_custom_data(r, x_custom_data)
+    _s_DataTransferResponse_status(r, x_status)
+    _s_DataTransferResponse_status_info(r, x_status_info)
+    _s_DataTransferResponse_data(r, x_data)
+    return r
 
 
 def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3644,8 +5772,9 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3654,7 +5783,7 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -3664,13 +5793,15 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
     n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateRequest, o)
-    return _m.DeleteCertificateRequest(
-        custom_data=x_custom_data, certificate_hash_data=x_certificate_hash_data
-    )
+    r = _new(_m.DeleteCertificateRequest)
+    _s_DeleteCertificateRequest_custom_data(r, x_custom_data)
+    _s_DeleteCertificateRequest_certificate_hash_data(r, x_certificate_hash_data)
+    return r
 
 
 def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"certificateHashData": _w_CertificateHashData(m.certificate_hash_data)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3680,8 +5811,9 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3690,7 +5822,7 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DeleteCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -3699,7 +5831,7 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         if x_status is None:
             raise at(bad_enum(v, _E_DeleteCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -3710,13 +5842,16 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateResponse, o)
-    return _m.DeleteCertificateResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.DeleteCertificateResponse)
+    _s_DeleteCertificateResponse_custom_data(r, x_custom_data)
+    _s_DeleteCertificateResponse_status(r, x_status)
+    _s_DeleteCertificateResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3729,8 +5864,9 @@ def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, A
 def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3739,14 +5875,14 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -3756,11 +5892,16 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
         n += 1
     if n != len(d):
         check_extra(d, _K_EVSE, o)
-    return _t.EVSE(custom_data=x_custom_data, id=x_id, connector_id=x_connector_id)
+    r = _new(_t.EVSE)
+    _s_EVSE_custom_data(r, x_custom_data)
+    _s_EVSE_id(r, x_id)
+    _s_EVSE_connector_id(r, x_connector_id)
+    return r
 
 
 def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3773,8 +5914,9 @@ def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
 def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3783,14 +5925,14 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("eventId")
+    v = g("eventId")
     if v is None:
         raise missing(d, "eventId")
     if v.__class__ is not int:
         v = int_from(v, "eventId")
     x_event_id = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -3798,7 +5940,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("trigger")
+    v = g("trigger")
     if v is None:
         raise missing(d, "trigger")
     x_trigger = _E_EventTriggerEnum.get(v) if v.__class__ is str else None
@@ -3807,7 +5949,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         if x_trigger is None:
             raise at(bad_enum(v, _E_EventTriggerEnum), "trigger")
     n += 1
-    v = d.get("cause")
+    v = g("cause")
     if v is None:
         x_cause = None
     else:
@@ -3815,7 +5957,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             v = int_from(v, "cause")
         x_cause = v
         n += 1
-    v = d.get("actualValue")
+    v = g("actualValue")
     if v is None:
         raise missing(d, "actualValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3824,7 +5966,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         raise at(too_long(v, 2500), "actualValue")
     x_actual_value = v
     n += 1
-    v = d.get("techCode")
+    v = g("techCode")
     if v is None:
         x_tech_code = None
     else:
@@ -3834,7 +5976,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 50), "techCode")
         x_tech_code = v
         n += 1
-    v = d.get("techInfo")
+    v = g("techInfo")
     if v is None:
         x_tech_info = None
     else:
@@ -3844,7 +5986,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 500), "techInfo")
         x_tech_info = v
         n += 1
-    v = d.get("cleared")
+    v = g("cleared")
     if v is None:
         x_cleared = None
     else:
@@ -3852,7 +5994,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise fail_type("boolean", v, "cleared")
         x_cleared = v
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -3862,7 +6004,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -3870,7 +6012,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variableMonitoringId")
+    v = g("variableMonitoringId")
     if v is None:
         x_variable_monitoring_id = None
     else:
@@ -3878,7 +6020,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             v = int_from(v, "variableMonitoringId")
         x_variable_monitoring_id = v
         n += 1
-    v = d.get("eventNotificationType")
+    v = g("eventNotificationType")
     if v is None:
         raise missing(d, "eventNotificationType")
     x_event_notification_type = _E_EventNotificationEnum.get(v) if v.__class__ is str else None
@@ -3887,7 +6029,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         if x_event_notification_type is None:
             raise at(bad_enum(v, _E_EventNotificationEnum), "eventNotificationType")
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -3897,22 +6039,22 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     n += 1
     if n != len(d):
         check_extra(d, _K_EventData, o)
-    return _t.EventData(
-        custom_data=x_custom_data,
-        event_id=x_event_id,
-        timestamp=x_timestamp,
-        trigger=x_trigger,
-        cause=x_cause,
-        actual_value=x_actual_value,
-        tech_code=x_tech_code,
-        tech_info=x_tech_info,
-        cleared=x_cleared,
-        transaction_id=x_transaction_id,
-        component=x_component,
-        variable_monitoring_id=x_variable_monitoring_id,
-        event_notification_type=x_event_notification_type,
-        variable=x_variable,
-    )
+    r = _new(_t.EventData)
+    _s_EventData_custom_data(r, x_custom_data)
+    _s_EventData_event_id(r, x_event_id)
+    _s_EventData_timestamp(r, x_timestamp)
+    _s_EventData_trigger(r, x_trigger)
+    _s_EventData_cause(r, x_cause)
+    _s_EventData_actual_value(r, x_actual_value)
+    _s_EventData_tech_code(r, x_tech_code)
+    _s_EventData_tech_info(r, x_tech_info)
+    _s_EventData_cleared(r, x_cleared)
+    _s_EventData_transaction_id(r, x_transaction_id)
+    _s_EventData_component(r, x_component)
+    _s_EventData_variable_monitoring_id(r, x_variable_monitoring_id)
+    _s_EventData_event_notification_type(r, x_event_notification_type)
+    _s_EventData_variable(r, x_variable)
+    return r
 
 
 def _w_EventData(m: _t.EventData) -> dict[str, Any]:
@@ -3925,6 +6067,7 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
         "eventNotificationType": m.event_notification_type,
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3952,8 +6095,9 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
 def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3962,7 +6106,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3971,7 +6115,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         raise at(too_long(v, 512), "location")
     x_location = v
     n += 1
-    v = d.get("retrieveDateTime")
+    v = g("retrieveDateTime")
     if v is None:
         raise missing(d, "retrieveDateTime")
     try:
@@ -3979,7 +6123,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     except DecodeFailure as f:
         raise at(f, "retrieveDateTime") from None
     n += 1
-    v = d.get("installDateTime")
+    v = g("installDateTime")
     if v is None:
         x_install_date_time = None
     else:
@@ -3988,7 +6132,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         except DecodeFailure as f:
             raise at(f, "installDateTime") from None
         n += 1
-    v = d.get("signingCertificate")
+    v = g("signingCertificate")
     if v is None:
         x_signing_certificate = None
     else:
@@ -3998,7 +6142,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
             raise at(too_long(v, 5500), "signingCertificate")
         x_signing_certificate = v
         n += 1
-    v = d.get("signature")
+    v = g("signature")
     if v is None:
         x_signature = None
     else:
@@ -4010,14 +6154,14 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         n += 1
     if n != len(d):
         check_extra(d, _K_Firmware, o)
-    return _t.Firmware(
-        custom_data=x_custom_data,
-        location=x_location,
-        retrieve_date_time=x_retrieve_date_time,
-        install_date_time=x_install_date_time,
-        signing_certificate=x_signing_certificate,
-        signature=x_signature,
-    )
+    r = _new(_t.Firmware)
+    _s_Firmware_custom_data(r, x_custom_data)
+    _s_Firmware_location(r, x_location)
+    _s_Firmware_retrieve_date_time(r, x_retrieve_date_time)
+    _s_Firmware_install_date_time(r, x_install_date_time)
+    _s_Firmware_signing_certificate(r, x_signing_certificate)
+    _s_Firmware_signature(r, x_signature)
+    return r
 
 
 def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
@@ -4025,6 +6169,7 @@ def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
         "location": m.location,
         "retrieveDateTime": format_datetime(m.retrieve_date_time),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4045,8 +6190,9 @@ def _d_FirmwareStatusNotificationRequest(
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4055,7 +6201,7 @@ def _d_FirmwareStatusNotificationRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_FirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -4064,7 +6210,7 @@ def _d_FirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_FirmwareStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -4074,13 +6220,16 @@ def _d_FirmwareStatusNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_FirmwareStatusNotificationRequest, o)
-    return _m.FirmwareStatusNotificationRequest(
-        custom_data=x_custom_data, status=x_status, request_id=x_request_id
-    )
+    r = _new(_m.FirmwareStatusNotificationRequest)
+    _s_FirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
+    _s_FirmwareStatusNotificationRequest_status(r, x_status)
+    _s_FirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    return r
 
 
 def _w_FirmwareStatusNotificationRequest(m: _m.FirmwareStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4095,8 +6244,9 @@ def _d_FirmwareStatusNotificationResponse(
 ) -> _m.FirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4107,13 +6257,16 @@ def _d_FirmwareStatusNotificationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_FirmwareStatusNotificationResponse, o)
-    return _m.FirmwareStatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.FirmwareStatusNotificationResponse)
+    _s_FirmwareStatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FirmwareStatusNotificationResponse(
     m: _m.FirmwareStatusNotificationResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4123,8 +6276,9 @@ def _w_FirmwareStatusNotificationResponse(
 def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4133,7 +6287,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("iso15118SchemaVersion")
+    v = g("iso15118SchemaVersion")
     if v is None:
         raise missing(d, "iso15118SchemaVersion")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4142,7 +6296,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         raise at(too_long(v, 50), "iso15118SchemaVersion")
     x_iso15118_schema_version = v
     n += 1
-    v = d.get("action")
+    v = g("action")
     if v is None:
         raise missing(d, "action")
     x_action = _E_CertificateActionEnum.get(v) if v.__class__ is str else None
@@ -4151,7 +6305,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         if x_action is None:
             raise at(bad_enum(v, _E_CertificateActionEnum), "action")
     n += 1
-    v = d.get("exiRequest")
+    v = g("exiRequest")
     if v is None:
         raise missing(d, "exiRequest")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4162,12 +6316,12 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
     n += 1
     if n != len(d):
         check_extra(d, _K_Get15118EVCertificateRequest, o)
-    return _m.Get15118EVCertificateRequest(
-        custom_data=x_custom_data,
-        iso15118_schema_version=x_iso15118_schema_version,
-        action=x_action,
-        exi_request=x_exi_request,
-    )
+    r = _new(_m.Get15118EVCertificateRequest)
+    _s_Get15118EVCertificateRequest_custom_data(r, x_custom_data)
+    _s_Get15118EVCertificateRequest_iso15118_schema_version(r, x_iso15118_schema_version)
+    _s_Get15118EVCertificateRequest_action(r, x_action)
+    _s_Get15118EVCertificateRequest_exi_request(r, x_exi_request)
+    return r
 
 
 def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[str, Any]:
@@ -4176,6 +6330,7 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
         "action": m.action,
         "exiRequest": m.exi_request,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4185,8 +6340,9 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
 def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4195,7 +6351,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_Iso15118EVCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -4204,7 +6360,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         if x_status is None:
             raise at(bad_enum(v, _E_Iso15118EVCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4213,7 +6369,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("exiResponse")
+    v = g("exiResponse")
     if v is None:
         raise missing(d, "exiResponse")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4224,16 +6380,17 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
     n += 1
     if n != len(d):
         check_extra(d, _K_Get15118EVCertificateResponse, o)
-    return _m.Get15118EVCertificateResponse(
-        custom_data=x_custom_data,
-        status=x_status,
-        status_info=x_status_info,
-        exi_response=x_exi_response,
-    )
+    r = _new(_m.Get15118EVCertificateResponse)
+    _s_Get15118EVCertificateResponse_custom_data(r, x_custom_data)
+    _s_Get15118EVCertificateResponse_status(r, x_status)
+    _s_Get15118EVCertificateResponse_status_info(r, x_status_info)
+    _s_Get15118EVCertificateResponse_exi_response(r, x_exi_response)
+    return r
 
 
 def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status, "exiResponse": m.exi_response}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4246,8 +6403,9 @@ def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dic
 def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4256,14 +6414,14 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("reportBase")
+    v = g("reportBase")
     if v is None:
         raise missing(d, "reportBase")
     x_report_base = _E_ReportBaseEnum.get(v) if v.__class__ is str else None
@@ -4274,13 +6432,16 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
     n += 1
     if n != len(d):
         check_extra(d, _K_GetBaseReportRequest, o)
-    return _m.GetBaseReportRequest(
-        custom_data=x_custom_data, request_id=x_request_id, report_base=x_report_base
-    )
+    r = _new(_m.GetBaseReportRequest)
+    _s_GetBaseReportRequest_custom_data(r, x_custom_data)
+    _s_GetBaseReportRequest_request_id(r, x_request_id)
+    _s_GetBaseReportRequest_report_base(r, x_report_base)
+    return r
 
 
 def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "reportBase": m.report_base}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4290,8 +6451,9 @@ def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
 def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4300,7 +6462,7 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -4309,7 +6471,7 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4320,13 +6482,16 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         n += 1
     if n != len(d):
         check_extra(d, _K_GetBaseReportResponse, o)
-    return _m.GetBaseReportResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.GetBaseReportResponse)
+    _s_GetBaseReportResponse_custom_data(r, x_custom_data)
+    _s_GetBaseReportResponse_status(r, x_status)
+    _s_GetBaseReportResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4339,8 +6504,9 @@ def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
 def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4349,7 +6515,7 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("ocspRequestData")
+    v = g("ocspRequestData")
     if v is None:
         raise missing(d, "ocspRequestData")
     try:
@@ -4359,13 +6525,15 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
     n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateStatusRequest, o)
-    return _m.GetCertificateStatusRequest(
-        custom_data=x_custom_data, ocsp_request_data=x_ocsp_request_data
-    )
+    r = _new(_m.GetCertificateStatusRequest)
+    _s_GetCertificateStatusRequest_custom_data(r, x_custom_data)
+    _s_GetCertificateStatusRequest_ocsp_request_data(r, x_ocsp_request_data)
+    return r
 
 
 def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"ocspRequestData": _w_OCSPRequestData(m.ocsp_request_data)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4375,8 +6543,9 @@ def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[st
 def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4385,7 +6554,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -4394,7 +6563,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         if x_status is None:
             raise at(bad_enum(v, _E_GetCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4403,7 +6572,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("ocspResult")
+    v = g("ocspResult")
     if v is None:
         x_ocsp_result = None
     else:
@@ -4415,16 +6584,17 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateStatusResponse, o)
-    return _m.GetCertificateStatusResponse(
-        custom_data=x_custom_data,
-        status=x_status,
-        status_info=x_status_info,
-        ocsp_result=x_ocsp_result,
-    )
+    r = _new(_m.GetCertificateStatusResponse)
+    _s_GetCertificateStatusResponse_custom_data(r, x_custom_data)
+    _s_GetCertificateStatusResponse_status(r, x_status)
+    _s_GetCertificateStatusResponse_status_info(r, x_status_info)
+    _s_GetCertificateStatusResponse_ocsp_result(r, x_ocsp_result)
+    return r
 
 
 def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4440,8 +6610,9 @@ def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[
 def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4450,14 +6621,14 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -4465,7 +6636,7 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     try:
@@ -4475,12 +6646,12 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
     n += 1
     if n != len(d):
         check_extra(d, _K_GetChargingProfilesRequest, o)
-    return _m.GetChargingProfilesRequest(
-        custom_data=x_custom_data,
-        request_id=x_request_id,
-        evse_id=x_evse_id,
-        charging_profile=x_charging_profile,
-    )
+    r = _new(_m.GetChargingProfilesRequest)
+    _s_GetChargingProfilesRequest_custom_data(r, x_custom_data)
+    _s_GetChargingProfilesRequest_request_id(r, x_request_id)
+    _s_GetChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_GetChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    return r
 
 
 def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str, Any]:
@@ -4488,6 +6659,7 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
         "requestId": m.request_id,
         "chargingProfile": _w_ChargingProfileCriterion(m.charging_profile),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4500,8 +6672,9 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
 def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4510,7 +6683,7 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -4519,7 +6692,7 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         if x_status is None:
             raise at(bad_enum(v, _E_GetChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4530,13 +6703,16 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         n += 1
     if n != len(d):
         check_extra(d, _K_GetChargingProfilesResponse, o)
-    return _m.GetChargingProfilesResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.GetChargingProfilesResponse)
+    _s_GetChargingProfilesResponse_custom_data(r, x_custom_data)
+    _s_GetChargingProfilesResponse_status(r, x_status)
+    _s_GetChargingProfilesResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4549,8 +6725,9 @@ def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[st
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4559,14 +6736,14 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         x_charging_rate_unit = None
     else:
@@ -4576,7 +6753,7 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
             if x_charging_rate_unit is None:
                 raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -4585,16 +6762,17 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
     n += 1
     if n != len(d):
         check_extra(d, _K_GetCompositeScheduleRequest, o)
-    return _m.GetCompositeScheduleRequest(
-        custom_data=x_custom_data,
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        evse_id=x_evse_id,
-    )
+    r = _new(_m.GetCompositeScheduleRequest)
+    _s_GetCompositeScheduleRequest_custom_data(r, x_custom_data)
+    _s_GetCompositeScheduleRequest_duration(r, x_duration)
+    _s_GetCompositeScheduleRequest_charging_rate_unit(r, x_charging_rate_unit)
+    _s_GetCompositeScheduleRequest_evse_id(r, x_evse_id)
+    return r
 
 
 def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"duration": m.duration, "evseId": m.evse_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4607,8 +6785,9 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4617,7 +6796,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -4626,7 +6805,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4635,7 +6814,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("schedule")
+    v = g("schedule")
     if v is None:
         x_schedule = None
     else:
@@ -4646,13 +6825,17 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCompositeScheduleResponse, o)
-    return _m.GetCompositeScheduleResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info, schedule=x_schedule
-    )
+    r = _new(_m.GetCompositeScheduleResponse)
+    _s_GetCompositeScheduleResponse_custom_data(r, x_custom_data)
+    _s_GetCompositeScheduleResponse_status(r, x_status)
+    _s_GetCompositeScheduleResponse_status_info(r, x_status_info)
+    _s_GetCompositeScheduleResponse_schedule(r, x_schedule)
+    return r
 
 
 def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4668,8 +6851,9 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4678,7 +6862,7 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -4693,14 +6877,14 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
         except DecodeFailure:
             raise in_array(v, _i_GetDisplayMessagesRequest_id, o, "id") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         x_priority = None
     else:
@@ -4710,7 +6894,7 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             if x_priority is None:
                 raise at(bad_enum(v, _E_MessagePriorityEnum), "priority")
         n += 1
-    v = d.get("state")
+    v = g("state")
     if v is None:
         x_state = None
     else:
@@ -4722,17 +6906,18 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDisplayMessagesRequest, o)
-    return _m.GetDisplayMessagesRequest(
-        custom_data=x_custom_data,
-        id=x_id,
-        request_id=x_request_id,
-        priority=x_priority,
-        state=x_state,
-    )
+    r = _new(_m.GetDisplayMessagesRequest)
+    _s_GetDisplayMessagesRequest_custom_data(r, x_custom_data)
+    _s_GetDisplayMessagesRequest_id(r, x_id)
+    _s_GetDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_GetDisplayMessagesRequest_priority(r, x_priority)
+    _s_GetDisplayMessagesRequest_state(r, x_state)
+    return r
 
 
 def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4751,8 +6936,9 @@ def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, A
 def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4761,7 +6947,7 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetDisplayMessagesStatusEnum.get(v) if v.__class__ is str else None
@@ -4770,7 +6956,7 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         if x_status is None:
             raise at(bad_enum(v, _E_GetDisplayMessagesStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4781,13 +6967,16 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDisplayMessagesResponse, o)
-    return _m.GetDisplayMessagesResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.GetDisplayMessagesResponse)
+    _s_GetDisplayMessagesResponse_custom_data(r, x_custom_data)
+    _s_GetDisplayMessagesResponse_status(r, x_status)
+    _s_GetDisplayMessagesResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_GetDisplayMessagesResponse(m: _m.GetDisplayMessagesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4802,8 +6991,9 @@ def _d_GetInstalledCertificateIdsRequest(
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4812,7 +7002,7 @@ def _d_GetInstalledCertificateIdsRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         x_certificate_type = None
     else:
@@ -4833,13 +7023,15 @@ def _d_GetInstalledCertificateIdsRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsRequest, o)
-    return _m.GetInstalledCertificateIdsRequest(
-        custom_data=x_custom_data, certificate_type=x_certificate_type
-    )
+    r = _new(_m.GetInstalledCertificateIdsRequest)
+    _s_GetInstalledCertificateIdsRequest_custom_data(r, x_custom_data)
+    _s_GetInstalledCertificateIdsRequest_certificate_type(r, x_certificate_type)
+    return r
 
 
 def _w_GetInstalledCertificateIdsRequest(m: _m.GetInstalledCertificateIdsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4854,8 +7046,9 @@ def _d_GetInstalledCertificateIdsResponse(
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4864,7 +7057,7 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetInstalledCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -4873,7 +7066,7 @@ def _d_GetInstalledCertificateIdsResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_GetInstalledCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4882,7 +7075,7 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("certificateHashDataChain")
+    v = g("certificateHashDataChain")
     if v is None:
         x_certificate_hash_data_chain = None
     else:
@@ -4899,18 +7092,21 @@ def _d_GetInstalledCertificateIdsResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsResponse, o)
-    return _m.GetInstalledCertificateIdsResponse(
-        custom_data=x_custom_data,
-        status=x_status,
-        status_info=x_status_info,
-        certificate_hash_data_chain=x_certificate_hash_data_chain,
+    r = _new(_m.GetInstalledCertificateIdsResponse)
+    _s_GetInstalledCertificateIdsResponse_custom_data(r, x_custom_data)
+    _s_GetInstalledCertificateIdsResponse_status(r, x_status)
+    _s_GetInstalledCertificateIdsResponse_status_info(r, x_status_info)
+    _s_GetInstalledCertificateIdsResponse_certificate_hash_data_chain(
+        r, x_certificate_hash_data_chain
     )
+    return r
 
 
 def _w_GetInstalledCertificateIdsResponse(
     m: _m.GetInstalledCertificateIdsResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4926,8 +7122,9 @@ def _w_GetInstalledCertificateIdsResponse(
 def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4938,11 +7135,14 @@ def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVe
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLocalListVersionRequest, o)
-    return _m.GetLocalListVersionRequest(custom_data=x_custom_data)
+    r = _new(_m.GetLocalListVersionRequest)
+    _s_GetLocalListVersionRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4952,8 +7152,9 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4962,7 +7163,7 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("versionNumber")
+    v = g("versionNumber")
     if v is None:
         raise missing(d, "versionNumber")
     if v.__class__ is not int:
@@ -4971,13 +7172,15 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
     n += 1
     if n != len(d):
         check_extra(d, _K_GetLocalListVersionResponse, o)
-    return _m.GetLocalListVersionResponse(
-        custom_data=x_custom_data, version_number=x_version_number
-    )
+    r = _new(_m.GetLocalListVersionResponse)
+    _s_GetLocalListVersionResponse_custom_data(r, x_custom_data)
+    _s_GetLocalListVersionResponse_version_number(r, x_version_number)
+    return r
 
 
 def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"versionNumber": m.version_number}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4987,8 +7190,9 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4997,7 +7201,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("log")
+    v = g("log")
     if v is None:
         raise missing(d, "log")
     try:
@@ -5005,7 +7209,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     except DecodeFailure as f:
         raise at(f, "log") from None
     n += 1
-    v = d.get("logType")
+    v = g("logType")
     if v is None:
         raise missing(d, "logType")
     x_log_type = _E_LogEnum.get(v) if v.__class__ is str else None
@@ -5014,14 +7218,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         if x_log_type is None:
             raise at(bad_enum(v, _E_LogEnum), "logType")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -5029,7 +7233,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
             v = int_from(v, "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -5039,14 +7243,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLogRequest, o)
-    return _m.GetLogRequest(
-        custom_data=x_custom_data,
-        log=x_log,
-        log_type=x_log_type,
-        request_id=x_request_id,
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-    )
+    r = _new(_m.GetLogRequest)
+    _s_GetLogRequest_custom_data(r, x_custom_data)
+    _s_GetLogRequest_log(r, x_log)
+    _s_GetLogRequest_log_type(r, x_log_type)
+    _s_GetLogRequest_request_id(r, x_request_id)
+    _s_GetLogRequest_retries(r, x_retries)
+    _s_GetLogRequest_retry_interval(r, x_retry_interval)
+    return r
 
 
 def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
@@ -5055,6 +7259,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
         "logType": m.log_type,
         "requestId": m.request_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5070,8 +7275,9 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5080,7 +7286,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_LogStatusEnum.get(v) if v.__class__ is str else None
@@ -5089,7 +7295,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_LogStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5098,7 +7304,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("filename")
+    v = g("filename")
     if v is None:
         x_filename = None
     else:
@@ -5110,13 +7316,17 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLogResponse, o)
-    return _m.GetLogResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info, filename=x_filename
-    )
+    r = _new(_m.GetLogResponse)
+    _s_GetLogResponse_custom_data(r, x_custom_data)
+    _s_GetLogResponse_status(r, x_status)
+    _s_GetLogResponse_status_info(r, x_status_info)
+    _s_GetLogResponse_filename(r, x_filename)
+    return r
 
 
 def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5132,8 +7342,9 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5142,7 +7353,7 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("componentVariable")
+    v = g("componentVariable")
     if v is None:
         x_component_variable = None
     else:
@@ -5157,14 +7368,14 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         except DecodeFailure:
             raise in_array(v, _d_ComponentVariable, o, "componentVariable") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("monitoringCriteria")
+    v = g("monitoringCriteria")
     if v is None:
         x_monitoring_criteria = None
     else:
@@ -5185,16 +7396,17 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         n += 1
     if n != len(d):
         check_extra(d, _K_GetMonitoringReportRequest, o)
-    return _m.GetMonitoringReportRequest(
-        custom_data=x_custom_data,
-        component_variable=x_component_variable,
-        request_id=x_request_id,
-        monitoring_criteria=x_monitoring_criteria,
-    )
+    r = _new(_m.GetMonitoringReportRequest)
+    _s_GetMonitoringReportRequest_custom_data(r, x_custom_data)
+    _s_GetMonitoringReportRequest_component_variable(r, x_component_variable)
+    _s_GetMonitoringReportRequest_request_id(r, x_request_id)
+    _s_GetMonitoringReportRequest_monitoring_criteria(r, x_monitoring_criteria)
+    return r
 
 
 def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5210,8 +7422,9 @@ def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str,
 def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5220,7 +7433,7 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -5229,7 +7442,7 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5240,13 +7453,16 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         n += 1
     if n != len(d):
         check_extra(d, _K_GetMonitoringReportResponse, o)
-    return _m.GetMonitoringReportResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.GetMonitoringReportResponse)
+    _s_GetMonitoringReportResponse_custom_data(r, x_custom_data)
+    _s_GetMonitoringReportResponse_status(r, x_status)
+    _s_GetMonitoringReportResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5259,8 +7475,9 @@ def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[st
 def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5269,7 +7486,7 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("componentVariable")
+    v = g("componentVariable")
     if v is None:
         x_component_variable = None
     else:
@@ -5284,14 +7501,14 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         except DecodeFailure:
             raise in_array(v, _d_ComponentVariable, o, "componentVariable") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("componentCriteria")
+    v = g("componentCriteria")
     if v is None:
         x_component_criteria = None
     else:
@@ -5310,16 +7527,17 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetReportRequest, o)
-    return _m.GetReportRequest(
-        custom_data=x_custom_data,
-        component_variable=x_component_variable,
-        request_id=x_request_id,
-        component_criteria=x_component_criteria,
-    )
+    r = _new(_m.GetReportRequest)
+    _s_GetReportRequest_custom_data(r, x_custom_data)
+    _s_GetReportRequest_component_variable(r, x_component_variable)
+    _s_GetReportRequest_request_id(r, x_request_id)
+    _s_GetReportRequest_component_criteria(r, x_component_criteria)
+    return r
 
 
 def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5335,8 +7553,9 @@ def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
 def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5345,7 +7564,7 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -5354,7 +7573,7 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5365,13 +7584,16 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetReportResponse, o)
-    return _m.GetReportResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.GetReportResponse)
+    _s_GetReportResponse_custom_data(r, x_custom_data)
+    _s_GetReportResponse_status(r, x_status)
+    _s_GetReportResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5384,8 +7606,9 @@ def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
 def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5394,7 +7617,7 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -5406,13 +7629,15 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
         n += 1
     if n != len(d):
         check_extra(d, _K_GetTransactionStatusRequest, o)
-    return _m.GetTransactionStatusRequest(
-        custom_data=x_custom_data, transaction_id=x_transaction_id
-    )
+    r = _new(_m.GetTransactionStatusRequest)
+    _s_GetTransactionStatusRequest_custom_data(r, x_custom_data)
+    _s_GetTransactionStatusRequest_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5425,8 +7650,9 @@ def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[st
 def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5435,7 +7661,7 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("ongoingIndicator")
+    v = g("ongoingIndicator")
     if v is None:
         x_ongoing_indicator = None
     else:
@@ -5443,7 +7669,7 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
             raise fail_type("boolean", v, "ongoingIndicator")
         x_ongoing_indicator = v
         n += 1
-    v = d.get("messagesInQueue")
+    v = g("messagesInQueue")
     if v is None:
         raise missing(d, "messagesInQueue")
     if v.__class__ is not bool:
@@ -5452,15 +7678,16 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
     n += 1
     if n != len(d):
         check_extra(d, _K_GetTransactionStatusResponse, o)
-    return _m.GetTransactionStatusResponse(
-        custom_data=x_custom_data,
-        ongoing_indicator=x_ongoing_indicator,
-        messages_in_queue=x_messages_in_queue,
-    )
+    r = _new(_m.GetTransactionStatusResponse)
+    _s_GetTransactionStatusResponse_custom_data(r, x_custom_data)
+    _s_GetTransactionStatusResponse_ongoing_indicator(r, x_ongoing_indicator)
+    _s_GetTransactionStatusResponse_messages_in_queue(r, x_messages_in_queue)
+    return r
 
 
 def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"messagesInQueue": m.messages_in_queue}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5473,8 +7700,9 @@ def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[
 def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5483,7 +7711,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -5493,7 +7721,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -5501,7 +7729,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -5511,12 +7739,12 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     n += 1
     if n != len(d):
         check_extra(d, _K_GetVariableData, o)
-    return _t.GetVariableData(
-        custom_data=x_custom_data,
-        attribute_type=x_attribute_type,
-        component=x_component,
-        variable=x_variable,
-    )
+    r = _new(_t.GetVariableData)
+    _s_GetVariableData_custom_data(r, x_custom_data)
+    _s_GetVariableData_attribute_type(r, x_attribute_type)
+    _s_GetVariableData_component(r, x_component)
+    _s_GetVariableData_variable(r, x_variable)
+    return r
 
 
 def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
@@ -5524,6 +7752,7 @@ def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5536,8 +7765,9 @@ def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
 def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5546,7 +7776,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("attributeStatusInfo")
+    v = g("attributeStatusInfo")
     if v is None:
         x_attribute_status_info = None
     else:
@@ -5555,7 +7785,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         except DecodeFailure as f:
             raise at(f, "attributeStatusInfo") from None
         n += 1
-    v = d.get("attributeStatus")
+    v = g("attributeStatus")
     if v is None:
         raise missing(d, "attributeStatus")
     x_attribute_status = _E_GetVariableStatusEnum.get(v) if v.__class__ is str else None
@@ -5564,7 +7794,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         if x_attribute_status is None:
             raise at(bad_enum(v, _E_GetVariableStatusEnum), "attributeStatus")
     n += 1
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -5574,7 +7804,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeValue")
+    v = g("attributeValue")
     if v is None:
         x_attribute_value = None
     else:
@@ -5584,7 +7814,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
             raise at(too_long(v, 2500), "attributeValue")
         x_attribute_value = v
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -5592,7 +7822,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -5602,15 +7832,15 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     n += 1
     if n != len(d):
         check_extra(d, _K_GetVariableResult, o)
-    return _t.GetVariableResult(
-        custom_data=x_custom_data,
-        attribute_status_info=x_attribute_status_info,
-        attribute_status=x_attribute_status,
-        attribute_type=x_attribute_type,
-        attribute_value=x_attribute_value,
-        component=x_component,
-        variable=x_variable,
-    )
+    r = _new(_t.GetVariableResult)
+    _s_GetVariableResult_custom_data(r, x_custom_data)
+    _s_GetVariableResult_attribute_status_info(r, x_attribute_status_info)
+    _s_GetVariableResult_attribute_status(r, x_attribute_status)
+    _s_GetVariableResult_attribute_type(r, x_attribute_type)
+    _s_GetVariableResult_attribute_value(r, x_attribute_value)
+    _s_GetVariableResult_component(r, x_component)
+    _s_GetVariableResult_variable(r, x_variable)
+    return r
 
 
 def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
@@ -5619,6 +7849,7 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5637,8 +7868,9 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
 def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5647,7 +7879,7 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("getVariableData")
+    v = g("getVariableData")
     if v is None:
         raise missing(d, "getVariableData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5663,11 +7895,15 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_GetVariablesRequest, o)
-    return _m.GetVariablesRequest(custom_data=x_custom_data, get_variable_data=x_get_variable_data)
+    r = _new(_m.GetVariablesRequest)
+    _s_GetVariablesRequest_custom_data(r, x_custom_data)
+    _s_GetVariablesRequest_get_variable_data(r, x_get_variable_data)
+    return r
 
 
 def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"getVariableData": [_w_GetVariableData(i) for i in m.get_variable_data]}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5677,8 +7913,9 @@ def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
 def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5687,7 +7924,7 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("getVariableResult")
+    v = g("getVariableResult")
     if v is None:
         raise missing(d, "getVariableResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5703,15 +7940,17 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
     n += 1
     if n != len(d):
         check_extra(d, _K_GetVariablesResponse, o)
-    return _m.GetVariablesResponse(
-        custom_data=x_custom_data, get_variable_result=x_get_variable_result
-    )
+    r = _new(_m.GetVariablesResponse)
+    _s_GetVariablesResponse_custom_data(r, x_custom_data)
+    _s_GetVariablesResponse_get_variable_result(r, x_get_variable_result)
+    return r
 
 
 def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "getVariableResult": [_w_GetVariableResult(i) for i in m.get_variable_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5721,8 +7960,9 @@ def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
 def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5733,11 +7973,14 @@ def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_HeartbeatRequest, o)
-    return _m.HeartbeatRequest(custom_data=x_custom_data)
+    r = _new(_m.HeartbeatRequest)
+    _s_HeartbeatRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5747,8 +7990,9 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5757,7 +8001,7 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -5767,11 +8011,15 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     n += 1
     if n != len(d):
         check_extra(d, _K_HeartbeatResponse, o)
-    return _m.HeartbeatResponse(custom_data=x_custom_data, current_time=x_current_time)
+    r = _new(_m.HeartbeatResponse)
+    _s_HeartbeatResponse_custom_data(r, x_custom_data)
+    _s_HeartbeatResponse_current_time(r, x_current_time)
+    return r
 
 
 def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"currentTime": format_datetime(m.current_time)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5781,8 +8029,9 @@ def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
 def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5791,7 +8040,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("additionalInfo")
+    v = g("additionalInfo")
     if v is None:
         x_additional_info = None
     else:
@@ -5806,7 +8055,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         except DecodeFailure:
             raise in_array(v, _d_AdditionalInfo, o, "additionalInfo") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -5815,7 +8064,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         raise at(too_long(v, 36), "idToken")
     x_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_IdTokenEnum.get(v) if v.__class__ is str else None
@@ -5826,16 +8075,17 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
     n += 1
     if n != len(d):
         check_extra(d, _K_IdToken, o)
-    return _t.IdToken(
-        custom_data=x_custom_data,
-        additional_info=x_additional_info,
-        id_token=x_id_token,
-        type=x_type,
-    )
+    r = _new(_t.IdToken)
+    _s_IdToken_custom_data(r, x_custom_data)
+    _s_IdToken_additional_info(r, x_additional_info)
+    _s_IdToken_id_token(r, x_id_token)
+    _s_IdToken_type(r, x_type)
+    return r
 
 
 def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": m.id_token, "type": m.type}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5848,8 +8098,9 @@ def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
 def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5858,7 +8109,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_AuthorizationStatusEnum.get(v) if v.__class__ is str else None
@@ -5867,7 +8118,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         if x_status is None:
             raise at(bad_enum(v, _E_AuthorizationStatusEnum), "status")
     n += 1
-    v = d.get("cacheExpiryDateTime")
+    v = g("cacheExpiryDateTime")
     if v is None:
         x_cache_expiry_date_time = None
     else:
@@ -5876,7 +8127,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "cacheExpiryDateTime") from None
         n += 1
-    v = d.get("chargingPriority")
+    v = g("chargingPriority")
     if v is None:
         x_charging_priority = None
     else:
@@ -5884,7 +8135,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             v = int_from(v, "chargingPriority")
         x_charging_priority = v
         n += 1
-    v = d.get("language1")
+    v = g("language1")
     if v is None:
         x_language1 = None
     else:
@@ -5894,7 +8145,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(too_long(v, 8), "language1")
         x_language1 = v
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -5909,7 +8160,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure:
             raise in_array(v, _i_IdTokenInfo_evse_id, o, "evseId") from None
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -5918,7 +8169,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("language2")
+    v = g("language2")
     if v is None:
         x_language2 = None
     else:
@@ -5928,7 +8179,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(too_long(v, 8), "language2")
         x_language2 = v
         n += 1
-    v = d.get("personalMessage")
+    v = g("personalMessage")
     if v is None:
         x_personal_message = None
     else:
@@ -5939,21 +8190,22 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         n += 1
     if n != len(d):
         check_extra(d, _K_IdTokenInfo, o)
-    return _t.IdTokenInfo(
-        custom_data=x_custom_data,
-        status=x_status,
-        cache_expiry_date_time=x_cache_expiry_date_time,
-        charging_priority=x_charging_priority,
-        language1=x_language1,
-        evse_id=x_evse_id,
-        group_id_token=x_group_id_token,
-        language2=x_language2,
-        personal_message=x_personal_message,
-    )
+    r = _new(_t.IdTokenInfo)
+    _s_IdTokenInfo_custom_data(r, x_custom_data)
+    _s_IdTokenInfo_status(r, x_status)
+    _s_IdTokenInfo_cache_expiry_date_time(r, x_cache_expiry_date_time)
+    _s_IdTokenInfo_charging_priority(r, x_charging_priority)
+    _s_IdTokenInfo_language1(r, x_language1)
+    _s_IdTokenInfo_evse_id(r, x_evse_id)
+    _s_IdTokenInfo_group_id_token(r, x_group_id_token)
+    _s_IdTokenInfo_language2(r, x_language2)
+    _s_IdTokenInfo_personal_message(r, x_personal_message)
+    return r
 
 
 def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5984,8 +8236,9 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5994,7 +8247,7 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_InstallCertificateUseEnum.get(v) if v.__class__ is str else None
@@ -6003,7 +8256,7 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         if x_certificate_type is None:
             raise at(bad_enum(v, _E_InstallCertificateUseEnum), "certificateType")
     n += 1
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         raise missing(d, "certificate")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6014,13 +8267,16 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
     n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateRequest, o)
-    return _m.InstallCertificateRequest(
-        custom_data=x_custom_data, certificate_type=x_certificate_type, certificate=x_certificate
-    )
+    r = _new(_m.InstallCertificateRequest)
+    _s_InstallCertificateRequest_custom_data(r, x_custom_data)
+    _s_InstallCertificateRequest_certificate_type(r, x_certificate_type)
+    _s_InstallCertificateRequest_certificate(r, x_certificate)
+    return r
 
 
 def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"certificateType": m.certificate_type, "certificate": m.certificate}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6030,8 +8286,9 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6040,7 +8297,7 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_InstallCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -6049,7 +8306,7 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         if x_status is None:
             raise at(bad_enum(v, _E_InstallCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -6060,13 +8317,16 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateResponse, o)
-    return _m.InstallCertificateResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.InstallCertificateResponse)
+    _s_InstallCertificateResponse_custom_data(r, x_custom_data)
+    _s_InstallCertificateResponse_status(r, x_status)
+    _s_InstallCertificateResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6079,8 +8339,9 @@ def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str,
 def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6089,7 +8350,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("remoteLocation")
+    v = g("remoteLocation")
     if v is None:
         raise missing(d, "remoteLocation")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6098,7 +8359,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         raise at(too_long(v, 512), "remoteLocation")
     x_remote_location = v
     n += 1
-    v = d.get("oldestTimestamp")
+    v = g("oldestTimestamp")
     if v is None:
         x_oldest_timestamp = None
     else:
@@ -6107,7 +8368,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "oldestTimestamp") from None
         n += 1
-    v = d.get("latestTimestamp")
+    v = g("latestTimestamp")
     if v is None:
         x_latest_timestamp = None
     else:
@@ -6118,16 +8379,17 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         n += 1
     if n != len(d):
         check_extra(d, _K_LogParameters, o)
-    return _t.LogParameters(
-        custom_data=x_custom_data,
-        remote_location=x_remote_location,
-        oldest_timestamp=x_oldest_timestamp,
-        latest_timestamp=x_latest_timestamp,
-    )
+    r = _new(_t.LogParameters)
+    _s_LogParameters_custom_data(r, x_custom_data)
+    _s_LogParameters_remote_location(r, x_remote_location)
+    _s_LogParameters_oldest_timestamp(r, x_oldest_timestamp)
+    _s_LogParameters_latest_timestamp(r, x_latest_timestamp)
+    return r
 
 
 def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"remoteLocation": m.remote_location}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6143,8 +8405,9 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6153,7 +8416,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UploadLogStatusEnum.get(v) if v.__class__ is str else None
@@ -6162,7 +8425,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         if x_status is None:
             raise at(bad_enum(v, _E_UploadLogStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -6172,13 +8435,16 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         n += 1
     if n != len(d):
         check_extra(d, _K_LogStatusNotificationRequest, o)
-    return _m.LogStatusNotificationRequest(
-        custom_data=x_custom_data, status=x_status, request_id=x_request_id
-    )
+    r = _new(_m.LogStatusNotificationRequest)
+    _s_LogStatusNotificationRequest_custom_data(r, x_custom_data)
+    _s_LogStatusNotificationRequest_status(r, x_status)
+    _s_LogStatusNotificationRequest_request_id(r, x_request_id)
+    return r
 
 
 def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6191,8 +8457,9 @@ def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[
 def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6203,11 +8470,14 @@ def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNo
         n += 1
     if n != len(d):
         check_extra(d, _K_LogStatusNotificationResponse, o)
-    return _m.LogStatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.LogStatusNotificationResponse)
+    _s_LogStatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6217,8 +8487,9 @@ def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dic
 def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6227,7 +8498,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("format")
+    v = g("format")
     if v is None:
         raise missing(d, "format")
     x_format = _E_MessageFormatEnum.get(v) if v.__class__ is str else None
@@ -6236,7 +8507,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         if x_format is None:
             raise at(bad_enum(v, _E_MessageFormatEnum), "format")
     n += 1
-    v = d.get("language")
+    v = g("language")
     if v is None:
         x_language = None
     else:
@@ -6246,7 +8517,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
             raise at(too_long(v, 8), "language")
         x_language = v
         n += 1
-    v = d.get("content")
+    v = g("content")
     if v is None:
         raise missing(d, "content")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6257,13 +8528,17 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
     n += 1
     if n != len(d):
         check_extra(d, _K_MessageContent, o)
-    return _t.MessageContent(
-        custom_data=x_custom_data, format=x_format, language=x_language, content=x_content
-    )
+    r = _new(_t.MessageContent)
+    _s_MessageContent_custom_data(r, x_custom_data)
+    _s_MessageContent_format(r, x_format)
+    _s_MessageContent_language(r, x_language)
+    _s_MessageContent_content(r, x_content)
+    return r
 
 
 def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
     d: dict[str, Any] = {"format": m.format, "content": m.content}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6276,8 +8551,9 @@ def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
 def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6286,7 +8562,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("display")
+    v = g("display")
     if v is None:
         x_display = None
     else:
@@ -6295,14 +8571,14 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "display") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     x_priority = _E_MessagePriorityEnum.get(v) if v.__class__ is str else None
@@ -6311,7 +8587,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         if x_priority is None:
             raise at(bad_enum(v, _E_MessagePriorityEnum), "priority")
     n += 1
-    v = d.get("state")
+    v = g("state")
     if v is None:
         x_state = None
     else:
@@ -6321,7 +8597,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
             if x_state is None:
                 raise at(bad_enum(v, _E_MessageStateEnum), "state")
         n += 1
-    v = d.get("startDateTime")
+    v = g("startDateTime")
     if v is None:
         x_start_date_time = None
     else:
@@ -6330,7 +8606,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "startDateTime") from None
         n += 1
-    v = d.get("endDateTime")
+    v = g("endDateTime")
     if v is None:
         x_end_date_time = None
     else:
@@ -6339,7 +8615,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "endDateTime") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -6349,7 +8625,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("message")
+    v = g("message")
     if v is None:
         raise missing(d, "message")
     try:
@@ -6359,17 +8635,17 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     n += 1
     if n != len(d):
         check_extra(d, _K_MessageInfo, o)
-    return _t.MessageInfo(
-        custom_data=x_custom_data,
-        display=x_display,
-        id=x_id,
-        priority=x_priority,
-        state=x_state,
-        start_date_time=x_start_date_time,
-        end_date_time=x_end_date_time,
-        transaction_id=x_transaction_id,
-        message=x_message,
-    )
+    r = _new(_t.MessageInfo)
+    _s_MessageInfo_custom_data(r, x_custom_data)
+    _s_MessageInfo_display(r, x_display)
+    _s_MessageInfo_id(r, x_id)
+    _s_MessageInfo_priority(r, x_priority)
+    _s_MessageInfo_state(r, x_state)
+    _s_MessageInfo_start_date_time(r, x_start_date_time)
+    _s_MessageInfo_end_date_time(r, x_end_date_time)
+    _s_MessageInfo_transaction_id(r, x_transaction_id)
+    _s_MessageInfo_message(r, x_message)
+    return r
 
 
 def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
@@ -6378,6 +8654,7 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
         "priority": m.priority,
         "message": _w_MessageContent(m.message),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6402,8 +8679,9 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
 def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6412,7 +8690,7 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("sampledValue")
+    v = g("sampledValue")
     if v is None:
         raise missing(d, "sampledValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -6426,7 +8704,7 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     except DecodeFailure:
         raise in_array(v, _d_SampledValue, o, "sampledValue") from None
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -6436,9 +8714,11 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     n += 1
     if n != len(d):
         check_extra(d, _K_MeterValue, o)
-    return _t.MeterValue(
-        custom_data=x_custom_data, sampled_value=x_sampled_value, timestamp=x_timestamp
-    )
+    r = _new(_t.MeterValue)
+    _s_MeterValue_custom_data(r, x_custom_data)
+    _s_MeterValue_sampled_value(r, x_sampled_value)
+    _s_MeterValue_timestamp(r, x_timestamp)
+    return r
 
 
 def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
@@ -6446,6 +8726,7 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
         "sampledValue": [_w_SampledValue(i) for i in m.sampled_value],
         "timestamp": format_datetime(m.timestamp),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6455,8 +8736,9 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6465,14 +8747,14 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         raise missing(d, "meterValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -6488,9 +8770,11 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_MeterValuesRequest, o)
-    return _m.MeterValuesRequest(
-        custom_data=x_custom_data, evse_id=x_evse_id, meter_value=x_meter_value
-    )
+    r = _new(_m.MeterValuesRequest)
+    _s_MeterValuesRequest_custom_data(r, x_custom_data)
+    _s_MeterValuesRequest_evse_id(r, x_evse_id)
+    _s_MeterValuesRequest_meter_value(r, x_meter_value)
+    return r
 
 
 def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
@@ -6498,6 +8782,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
         "evseId": m.evse_id,
         "meterValue": [_w_MeterValue(i) for i in m.meter_value],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6507,8 +8792,9 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
 def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6519,11 +8805,14 @@ def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_MeterValuesResponse, o)
-    return _m.MeterValuesResponse(custom_data=x_custom_data)
+    r = _new(_m.MeterValuesResponse)
+    _s_MeterValuesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6533,8 +8822,9 @@ def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
 def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6543,7 +8833,7 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("iccid")
+    v = g("iccid")
     if v is None:
         x_iccid = None
     else:
@@ -6553,7 +8843,7 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
             raise at(too_long(v, 20), "iccid")
         x_iccid = v
         n += 1
-    v = d.get("imsi")
+    v = g("imsi")
     if v is None:
         x_imsi = None
     else:
@@ -6565,11 +8855,16 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
         n += 1
     if n != len(d):
         check_extra(d, _K_Modem, o)
-    return _t.Modem(custom_data=x_custom_data, iccid=x_iccid, imsi=x_imsi)
+    r = _new(_t.Modem)
+    _s_Modem_custom_data(r, x_custom_data)
+    _s_Modem_iccid(r, x_iccid)
+    _s_Modem_imsi(r, x_imsi)
+    return r
 
 
 def _w_Modem(m: _t.Modem) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6585,8 +8880,9 @@ def _w_Modem(m: _t.Modem) -> dict[str, Any]:
 def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6595,7 +8891,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -6603,7 +8899,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -6611,7 +8907,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableMonitoring")
+    v = g("variableMonitoring")
     if v is None:
         raise missing(d, "variableMonitoring")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -6627,12 +8923,12 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     n += 1
     if n != len(d):
         check_extra(d, _K_MonitoringData, o)
-    return _t.MonitoringData(
-        custom_data=x_custom_data,
-        component=x_component,
-        variable=x_variable,
-        variable_monitoring=x_variable_monitoring,
-    )
+    r = _new(_t.MonitoringData)
+    _s_MonitoringData_custom_data(r, x_custom_data)
+    _s_MonitoringData_component(r, x_component)
+    _s_MonitoringData_variable(r, x_variable)
+    _s_MonitoringData_variable_monitoring(r, x_variable_monitoring)
+    return r
 
 
 def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
@@ -6641,6 +8937,7 @@ def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "variableMonitoring": [_w_VariableMonitoring(i) for i in m.variable_monitoring],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6650,8 +8947,9 @@ def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
 def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectionProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6660,7 +8958,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("apn")
+    v = g("apn")
     if v is None:
         x_apn = None
     else:
@@ -6669,7 +8967,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         except DecodeFailure as f:
             raise at(f, "apn") from None
         n += 1
-    v = d.get("ocppVersion")
+    v = g("ocppVersion")
     if v is None:
         raise missing(d, "ocppVersion")
     x_ocpp_version = _E_OCPPVersionEnum.get(v) if v.__class__ is str else None
@@ -6678,7 +8976,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_version is None:
             raise at(bad_enum(v, _E_OCPPVersionEnum), "ocppVersion")
     n += 1
-    v = d.get("ocppTransport")
+    v = g("ocppTransport")
     if v is None:
         raise missing(d, "ocppTransport")
     x_ocpp_transport = _E_OCPPTransportEnum.get(v) if v.__class__ is str else None
@@ -6687,7 +8985,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_transport is None:
             raise at(bad_enum(v, _E_OCPPTransportEnum), "ocppTransport")
     n += 1
-    v = d.get("ocppCsmsUrl")
+    v = g("ocppCsmsUrl")
     if v is None:
         raise missing(d, "ocppCsmsUrl")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6696,21 +8994,21 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         raise at(too_long(v, 512), "ocppCsmsUrl")
     x_ocpp_csms_url = v
     n += 1
-    v = d.get("messageTimeout")
+    v = g("messageTimeout")
     if v is None:
         raise missing(d, "messageTimeout")
     if v.__class__ is not int:
         v = int_from(v, "messageTimeout")
     x_message_timeout = v
     n += 1
-    v = d.get("securityProfile")
+    v = g("securityProfile")
     if v is None:
         raise missing(d, "securityProfile")
     if v.__class__ is not int:
         v = int_from(v, "securityProfile")
     x_security_profile = v
     n += 1
-    v = d.get("ocppInterface")
+    v = g("ocppInterface")
     if v is None:
         raise missing(d, "ocppInterface")
     x_ocpp_interface = _E_OCPPInterfaceEnum.get(v) if v.__class__ is str else None
@@ -6719,7 +9017,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_interface is None:
             raise at(bad_enum(v, _E_OCPPInterfaceEnum), "ocppInterface")
     n += 1
-    v = d.get("vpn")
+    v = g("vpn")
     if v is None:
         x_vpn = None
     else:
@@ -6730,17 +9028,17 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         n += 1
     if n != len(d):
         check_extra(d, _K_NetworkConnectionProfile, o)
-    return _t.NetworkConnectionProfile(
-        custom_data=x_custom_data,
-        apn=x_apn,
-        ocpp_version=x_ocpp_version,
-        ocpp_transport=x_ocpp_transport,
-        ocpp_csms_url=x_ocpp_csms_url,
-        message_timeout=x_message_timeout,
-        security_profile=x_security_profile,
-        ocpp_interface=x_ocpp_interface,
-        vpn=x_vpn,
-    )
+    r = _new(_t.NetworkConnectionProfile)
+    _s_NetworkConnectionProfile_custom_data(r, x_custom_data)
+    _s_NetworkConnectionProfile_apn(r, x_apn)
+    _s_NetworkConnectionProfile_ocpp_version(r, x_ocpp_version)
+    _s_NetworkConnectionProfile_ocpp_transport(r, x_ocpp_transport)
+    _s_NetworkConnectionProfile_ocpp_csms_url(r, x_ocpp_csms_url)
+    _s_NetworkConnectionProfile_message_timeout(r, x_message_timeout)
+    _s_NetworkConnectionProfile_security_profile(r, x_security_profile)
+    _s_NetworkConnectionProfile_ocpp_interface(r, x_ocpp_interface)
+    _s_NetworkConnectionProfile_vpn(r, x_vpn)
+    return r
 
 
 def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any]:
@@ -6752,6 +9050,7 @@ def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any
         "securityProfile": m.security_profile,
         "ocppInterface": m.ocpp_interface,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6767,8 +9066,9 @@ def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any
 def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6777,7 +9077,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         x_charging_schedule = None
     else:
@@ -6792,7 +9092,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         except DecodeFailure:
             raise in_array(v, _d_ChargingSchedule, o, "chargingSchedule") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -6800,7 +9100,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingLimit")
+    v = g("chargingLimit")
     if v is None:
         raise missing(d, "chargingLimit")
     try:
@@ -6810,16 +9110,17 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyChargingLimitRequest, o)
-    return _m.NotifyChargingLimitRequest(
-        custom_data=x_custom_data,
-        charging_schedule=x_charging_schedule,
-        evse_id=x_evse_id,
-        charging_limit=x_charging_limit,
-    )
+    r = _new(_m.NotifyChargingLimitRequest)
+    _s_NotifyChargingLimitRequest_custom_data(r, x_custom_data)
+    _s_NotifyChargingLimitRequest_charging_schedule(r, x_charging_schedule)
+    _s_NotifyChargingLimitRequest_evse_id(r, x_evse_id)
+    _s_NotifyChargingLimitRequest_charging_limit(r, x_charging_limit)
+    return r
 
 
 def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimit": _w_ChargingLimit(m.charging_limit)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6835,8 +9136,9 @@ def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str,
 def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6847,11 +9149,14 @@ def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargin
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyChargingLimitResponse, o)
-    return _m.NotifyChargingLimitResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyChargingLimitResponse)
+    _s_NotifyChargingLimitResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyChargingLimitResponse(m: _m.NotifyChargingLimitResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6863,8 +9168,9 @@ def _d_NotifyCustomerInformationRequest(
 ) -> _m.NotifyCustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6873,7 +9179,7 @@ def _d_NotifyCustomerInformationRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("data")
+    v = g("data")
     if v is None:
         raise missing(d, "data")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6882,7 +9188,7 @@ def _d_NotifyCustomerInformationRequest(
         raise at(too_long(v, 512), "data")
     x_data = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -6890,14 +9196,14 @@ def _d_NotifyCustomerInformationRequest(
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -6905,7 +9211,7 @@ def _d_NotifyCustomerInformationRequest(
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
@@ -6914,14 +9220,14 @@ def _d_NotifyCustomerInformationRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyCustomerInformationRequest, o)
-    return _m.NotifyCustomerInformationRequest(
-        custom_data=x_custom_data,
-        data=x_data,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        generated_at=x_generated_at,
-        request_id=x_request_id,
-    )
+    r = _new(_m.NotifyCustomerInformationRequest)
+    _s_NotifyCustomerInformationRequest_custom_data(r, x_custom_data)
+    _s_NotifyCustomerInformationRequest_data(r, x_data)
+    _s_NotifyCustomerInformationRequest_tbc(r, x_tbc)
+    _s_NotifyCustomerInformationRequest_seq_no(r, x_seq_no)
+    _s_NotifyCustomerInformationRequest_generated_at(r, x_generated_at)
+    _s_NotifyCustomerInformationRequest_request_id(r, x_request_id)
+    return r
 
 
 def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) -> dict[str, Any]:
@@ -6931,6 +9237,7 @@ def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) 
         "generatedAt": format_datetime(m.generated_at),
         "requestId": m.request_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6945,8 +9252,9 @@ def _d_NotifyCustomerInformationResponse(
 ) -> _m.NotifyCustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6957,11 +9265,14 @@ def _d_NotifyCustomerInformationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyCustomerInformationResponse, o)
-    return _m.NotifyCustomerInformationResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyCustomerInformationResponse)
+    _s_NotifyCustomerInformationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6971,8 +9282,9 @@ def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse
 def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6981,7 +9293,7 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("messageInfo")
+    v = g("messageInfo")
     if v is None:
         x_message_info = None
     else:
@@ -6996,14 +9308,14 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
         except DecodeFailure:
             raise in_array(v, _d_MessageInfo, o, "messageInfo") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -7013,13 +9325,17 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDisplayMessagesRequest, o)
-    return _m.NotifyDisplayMessagesRequest(
-        custom_data=x_custom_data, message_info=x_message_info, request_id=x_request_id, tbc=x_tbc
-    )
+    r = _new(_m.NotifyDisplayMessagesRequest)
+    _s_NotifyDisplayMessagesRequest_custom_data(r, x_custom_data)
+    _s_NotifyDisplayMessagesRequest_message_info(r, x_message_info)
+    _s_NotifyDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_NotifyDisplayMessagesRequest_tbc(r, x_tbc)
+    return r
 
 
 def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7035,8 +9351,9 @@ def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[
 def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7047,11 +9364,14 @@ def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDispl
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDisplayMessagesResponse, o)
-    return _m.NotifyDisplayMessagesResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyDisplayMessagesResponse)
+    _s_NotifyDisplayMessagesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7061,8 +9381,9 @@ def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dic
 def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7071,7 +9392,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("maxScheduleTuples")
+    v = g("maxScheduleTuples")
     if v is None:
         x_max_schedule_tuples = None
     else:
@@ -7079,7 +9400,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
             v = int_from(v, "maxScheduleTuples")
         x_max_schedule_tuples = v
         n += 1
-    v = d.get("chargingNeeds")
+    v = g("chargingNeeds")
     if v is None:
         raise missing(d, "chargingNeeds")
     try:
@@ -7087,7 +9408,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
     except DecodeFailure as f:
         raise at(f, "chargingNeeds") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -7096,16 +9417,17 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingNeedsRequest, o)
-    return _m.NotifyEVChargingNeedsRequest(
-        custom_data=x_custom_data,
-        max_schedule_tuples=x_max_schedule_tuples,
-        charging_needs=x_charging_needs,
-        evse_id=x_evse_id,
-    )
+    r = _new(_m.NotifyEVChargingNeedsRequest)
+    _s_NotifyEVChargingNeedsRequest_custom_data(r, x_custom_data)
+    _s_NotifyEVChargingNeedsRequest_max_schedule_tuples(r, x_max_schedule_tuples)
+    _s_NotifyEVChargingNeedsRequest_charging_needs(r, x_charging_needs)
+    _s_NotifyEVChargingNeedsRequest_evse_id(r, x_evse_id)
+    return r
 
 
 def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingNeeds": _w_ChargingNeeds(m.charging_needs), "evseId": m.evse_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7118,8 +9440,9 @@ def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[
 def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7128,7 +9451,7 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_NotifyEVChargingNeedsStatusEnum.get(v) if v.__class__ is str else None
@@ -7137,7 +9460,7 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         if x_status is None:
             raise at(bad_enum(v, _E_NotifyEVChargingNeedsStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -7148,13 +9471,16 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingNeedsResponse, o)
-    return _m.NotifyEVChargingNeedsResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.NotifyEVChargingNeedsResponse)
+    _s_NotifyEVChargingNeedsResponse_custom_data(r, x_custom_data)
+    _s_NotifyEVChargingNeedsResponse_status(r, x_status)
+    _s_NotifyEVChargingNeedsResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_NotifyEVChargingNeedsResponse(m: _m.NotifyEVChargingNeedsResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7169,8 +9495,9 @@ def _d_NotifyEVChargingScheduleRequest(
 ) -> _m.NotifyEVChargingScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7179,7 +9506,7 @@ def _d_NotifyEVChargingScheduleRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("timeBase")
+    v = g("timeBase")
     if v is None:
         raise missing(d, "timeBase")
     try:
@@ -7187,7 +9514,7 @@ def _d_NotifyEVChargingScheduleRequest(
     except DecodeFailure as f:
         raise at(f, "timeBase") from None
     n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     try:
@@ -7195,7 +9522,7 @@ def _d_NotifyEVChargingScheduleRequest(
     except DecodeFailure as f:
         raise at(f, "chargingSchedule") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -7204,12 +9531,12 @@ def _d_NotifyEVChargingScheduleRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingScheduleRequest, o)
-    return _m.NotifyEVChargingScheduleRequest(
-        custom_data=x_custom_data,
-        time_base=x_time_base,
-        charging_schedule=x_charging_schedule,
-        evse_id=x_evse_id,
-    )
+    r = _new(_m.NotifyEVChargingScheduleRequest)
+    _s_NotifyEVChargingScheduleRequest_custom_data(r, x_custom_data)
+    _s_NotifyEVChargingScheduleRequest_time_base(r, x_time_base)
+    _s_NotifyEVChargingScheduleRequest_charging_schedule(r, x_charging_schedule)
+    _s_NotifyEVChargingScheduleRequest_evse_id(r, x_evse_id)
+    return r
 
 
 def _w_NotifyEVChargingScheduleRequest(m: _m.NotifyEVChargingScheduleRequest) -> dict[str, Any]:
@@ -7218,6 +9545,7 @@ def _w_NotifyEVChargingScheduleRequest(m: _m.NotifyEVChargingScheduleRequest) ->
         "chargingSchedule": _w_ChargingSchedule(m.charging_schedule),
         "evseId": m.evse_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7229,8 +9557,9 @@ def _d_NotifyEVChargingScheduleResponse(
 ) -> _m.NotifyEVChargingScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7239,7 +9568,7 @@ def _d_NotifyEVChargingScheduleResponse(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -7248,7 +9577,7 @@ def _d_NotifyEVChargingScheduleResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -7259,13 +9588,16 @@ def _d_NotifyEVChargingScheduleResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingScheduleResponse, o)
-    return _m.NotifyEVChargingScheduleResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.NotifyEVChargingScheduleResponse)
+    _s_NotifyEVChargingScheduleResponse_custom_data(r, x_custom_data)
+    _s_NotifyEVChargingScheduleResponse_status(r, x_status)
+    _s_NotifyEVChargingScheduleResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7278,8 +9610,9 @@ def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) 
 def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7288,7 +9621,7 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -7296,7 +9629,7 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -7304,14 +9637,14 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("eventData")
+    v = g("eventData")
     if v is None:
         raise missing(d, "eventData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7327,13 +9660,13 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEventRequest, o)
-    return _m.NotifyEventRequest(
-        custom_data=x_custom_data,
-        generated_at=x_generated_at,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        event_data=x_event_data,
-    )
+    r = _new(_m.NotifyEventRequest)
+    _s_NotifyEventRequest_custom_data(r, x_custom_data)
+    _s_NotifyEventRequest_generated_at(r, x_generated_at)
+    _s_NotifyEventRequest_tbc(r, x_tbc)
+    _s_NotifyEventRequest_seq_no(r, x_seq_no)
+    _s_NotifyEventRequest_event_data(r, x_event_data)
+    return r
 
 
 def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
@@ -7342,6 +9675,7 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
         "seqNo": m.seq_no,
         "eventData": [_w_EventData(i) for i in m.event_data],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7354,8 +9688,9 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
 def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7366,11 +9701,14 @@ def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEventResponse, o)
-    return _m.NotifyEventResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyEventResponse)
+    _s_NotifyEventResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7380,8 +9718,9 @@ def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
 def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7390,7 +9729,7 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("monitor")
+    v = g("monitor")
     if v is None:
         x_monitor = None
     else:
@@ -7405,14 +9744,14 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         except DecodeFailure:
             raise in_array(v, _d_MonitoringData, o, "monitor") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -7420,14 +9759,14 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -7437,14 +9776,14 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyMonitoringReportRequest, o)
-    return _m.NotifyMonitoringReportRequest(
-        custom_data=x_custom_data,
-        monitor=x_monitor,
-        request_id=x_request_id,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        generated_at=x_generated_at,
-    )
+    r = _new(_m.NotifyMonitoringReportRequest)
+    _s_NotifyMonitoringReportRequest_custom_data(r, x_custom_data)
+    _s_NotifyMonitoringReportRequest_monitor(r, x_monitor)
+    _s_NotifyMonitoringReportRequest_request_id(r, x_request_id)
+    _s_NotifyMonitoringReportRequest_tbc(r, x_tbc)
+    _s_NotifyMonitoringReportRequest_seq_no(r, x_seq_no)
+    _s_NotifyMonitoringReportRequest_generated_at(r, x_generated_at)
+    return r
 
 
 def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dict[str, Any]:
@@ -7453,6 +9792,7 @@ def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dic
         "seqNo": m.seq_no,
         "generatedAt": format_datetime(m.generated_at),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7470,8 +9810,9 @@ def _d_NotifyMonitoringReportResponse(
 ) -> _m.NotifyMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7482,11 +9823,14 @@ def _d_NotifyMonitoringReportResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyMonitoringReportResponse, o)
-    return _m.NotifyMonitoringReportResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyMonitoringReportResponse)
+    _s_NotifyMonitoringReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7496,8 +9840,9 @@ def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> d
 def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7506,14 +9851,14 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -7521,7 +9866,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("reportData")
+    v = g("reportData")
     if v is None:
         x_report_data = None
     else:
@@ -7536,7 +9881,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         except DecodeFailure:
             raise in_array(v, _d_ReportData, o, "reportData") from None
         n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -7544,7 +9889,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -7553,14 +9898,14 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_NotifyReportRequest, o)
-    return _m.NotifyReportRequest(
-        custom_data=x_custom_data,
-        request_id=x_request_id,
-        generated_at=x_generated_at,
-        report_data=x_report_data,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-    )
+    r = _new(_m.NotifyReportRequest)
+    _s_NotifyReportRequest_custom_data(r, x_custom_data)
+    _s_NotifyReportRequest_request_id(r, x_request_id)
+    _s_NotifyReportRequest_generated_at(r, x_generated_at)
+    _s_NotifyReportRequest_report_data(r, x_report_data)
+    _s_NotifyReportRequest_tbc(r, x_tbc)
+    _s_NotifyReportRequest_seq_no(r, x_seq_no)
+    return r
 
 
 def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
@@ -7569,6 +9914,7 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
         "generatedAt": format_datetime(m.generated_at),
         "seqNo": m.seq_no,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7584,8 +9930,9 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
 def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7596,11 +9943,14 @@ def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyReportResponse, o)
-    return _m.NotifyReportResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyReportResponse)
+    _s_NotifyReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7610,8 +9960,9 @@ def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
 def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7620,7 +9971,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -7629,7 +9980,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7638,7 +9989,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7647,7 +9998,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7656,7 +10007,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 40), "serialNumber")
     x_serial_number = v
     n += 1
-    v = d.get("responderURL")
+    v = g("responderURL")
     if v is None:
         raise missing(d, "responderURL")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7667,14 +10018,14 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
     n += 1
     if n != len(d):
         check_extra(d, _K_OCSPRequestData, o)
-    return _t.OCSPRequestData(
-        custom_data=x_custom_data,
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-        responder_url=x_responder_url,
-    )
+    r = _new(_t.OCSPRequestData)
+    _s_OCSPRequestData_custom_data(r, x_custom_data)
+    _s_OCSPRequestData_hash_algorithm(r, x_hash_algorithm)
+    _s_OCSPRequestData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_OCSPRequestData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_OCSPRequestData_serial_number(r, x_serial_number)
+    _s_OCSPRequestData_responder_url(r, x_responder_url)
+    return r
 
 
 def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
@@ -7685,6 +10036,7 @@ def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
         "serialNumber": m.serial_number,
         "responderURL": m.responder_url,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7694,8 +10046,9 @@ def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
 def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7704,7 +10057,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7713,7 +10066,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise at(too_long(v, 512), "location")
     x_location = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -7721,7 +10074,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
             v = int_from(v, "retries")
         x_retries = v
         n += 1
-    v = d.get("checksum")
+    v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7730,14 +10083,14 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise at(too_long(v, 32), "checksum")
     x_checksum = v
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -7747,18 +10100,19 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareRequest, o)
-    return _m.PublishFirmwareRequest(
-        custom_data=x_custom_data,
-        location=x_location,
-        retries=x_retries,
-        checksum=x_checksum,
-        request_id=x_request_id,
-        retry_interval=x_retry_interval,
-    )
+    r = _new(_m.PublishFirmwareRequest)
+    _s_PublishFirmwareRequest_custom_data(r, x_custom_data)
+    _s_PublishFirmwareRequest_location(r, x_location)
+    _s_PublishFirmwareRequest_retries(r, x_retries)
+    _s_PublishFirmwareRequest_checksum(r, x_checksum)
+    _s_PublishFirmwareRequest_request_id(r, x_request_id)
+    _s_PublishFirmwareRequest_retry_interval(r, x_retry_interval)
+    return r
 
 
 def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"location": m.location, "checksum": m.checksum, "requestId": m.request_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7774,8 +10128,9 @@ def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
 def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7784,7 +10139,7 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -7793,7 +10148,7 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -7804,13 +10159,16 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareResponse, o)
-    return _m.PublishFirmwareResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.PublishFirmwareResponse)
+    _s_PublishFirmwareResponse_custom_data(r, x_custom_data)
+    _s_PublishFirmwareResponse_status(r, x_status)
+    _s_PublishFirmwareResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_PublishFirmwareResponse(m: _m.PublishFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7825,8 +10183,9 @@ def _d_PublishFirmwareStatusNotificationRequest(
 ) -> _m.PublishFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7835,7 +10194,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_PublishFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -7844,7 +10203,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_PublishFirmwareStatusEnum), "status")
     n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -7863,7 +10222,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
                 v, _i_PublishFirmwareStatusNotificationRequest_location, o, "location"
             ) from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -7873,15 +10232,19 @@ def _d_PublishFirmwareStatusNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareStatusNotificationRequest, o)
-    return _m.PublishFirmwareStatusNotificationRequest(
-        custom_data=x_custom_data, status=x_status, location=x_location, request_id=x_request_id
-    )
+    r = _new(_m.PublishFirmwareStatusNotificationRequest)
+    _s_PublishFirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
+    _s_PublishFirmwareStatusNotificationRequest_status(r, x_status)
+    _s_PublishFirmwareStatusNotificationRequest_location(r, x_location)
+    _s_PublishFirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    return r
 
 
 def _w_PublishFirmwareStatusNotificationRequest(
     m: _m.PublishFirmwareStatusNotificationRequest,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7899,8 +10262,9 @@ def _d_PublishFirmwareStatusNotificationResponse(
 ) -> _m.PublishFirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7911,13 +10275,16 @@ def _d_PublishFirmwareStatusNotificationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareStatusNotificationResponse, o)
-    return _m.PublishFirmwareStatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.PublishFirmwareStatusNotificationResponse)
+    _s_PublishFirmwareStatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PublishFirmwareStatusNotificationResponse(
     m: _m.PublishFirmwareStatusNotificationResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7927,8 +10294,9 @@ def _w_PublishFirmwareStatusNotificationResponse(
 def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7937,14 +10305,14 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("start")
+    v = g("start")
     if v is None:
         raise missing(d, "start")
     if v.__class__ is not int:
         v = int_from(v, "start")
     x_start = v
     n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -7954,11 +10322,16 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
         n += 1
     if n != len(d):
         check_extra(d, _K_RelativeTimeInterval, o)
-    return _t.RelativeTimeInterval(custom_data=x_custom_data, start=x_start, duration=x_duration)
+    r = _new(_t.RelativeTimeInterval)
+    _s_RelativeTimeInterval_custom_data(r, x_custom_data)
+    _s_RelativeTimeInterval_start(r, x_start)
+    _s_RelativeTimeInterval_duration(r, x_duration)
+    return r
 
 
 def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
     d: dict[str, Any] = {"start": m.start}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7971,8 +10344,9 @@ def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
 def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7981,14 +10355,14 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     x_charging_limit_source = _E_ChargingLimitSourceEnum.get(v) if v.__class__ is str else None
@@ -7997,7 +10371,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         if x_charging_limit_source is None:
             raise at(bad_enum(v, _E_ChargingLimitSourceEnum), "chargingLimitSource")
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -8011,7 +10385,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
     except DecodeFailure:
         raise in_array(v, _d_ChargingProfile, o, "chargingProfile") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -8019,7 +10393,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -8028,14 +10402,14 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
     n += 1
     if n != len(d):
         check_extra(d, _K_ReportChargingProfilesRequest, o)
-    return _m.ReportChargingProfilesRequest(
-        custom_data=x_custom_data,
-        request_id=x_request_id,
-        charging_limit_source=x_charging_limit_source,
-        charging_profile=x_charging_profile,
-        tbc=x_tbc,
-        evse_id=x_evse_id,
-    )
+    r = _new(_m.ReportChargingProfilesRequest)
+    _s_ReportChargingProfilesRequest_custom_data(r, x_custom_data)
+    _s_ReportChargingProfilesRequest_request_id(r, x_request_id)
+    _s_ReportChargingProfilesRequest_charging_limit_source(r, x_charging_limit_source)
+    _s_ReportChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    _s_ReportChargingProfilesRequest_tbc(r, x_tbc)
+    _s_ReportChargingProfilesRequest_evse_id(r, x_evse_id)
+    return r
 
 
 def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dict[str, Any]:
@@ -8045,6 +10419,7 @@ def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dic
         "chargingProfile": [_w_ChargingProfile(i) for i in m.charging_profile],
         "evseId": m.evse_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8059,8 +10434,9 @@ def _d_ReportChargingProfilesResponse(
 ) -> _m.ReportChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8071,11 +10447,14 @@ def _d_ReportChargingProfilesResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportChargingProfilesResponse, o)
-    return _m.ReportChargingProfilesResponse(custom_data=x_custom_data)
+    r = _new(_m.ReportChargingProfilesResponse)
+    _s_ReportChargingProfilesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8085,8 +10464,9 @@ def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> d
 def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8095,7 +10475,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -8103,7 +10483,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -8111,7 +10491,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableAttribute")
+    v = g("variableAttribute")
     if v is None:
         raise missing(d, "variableAttribute")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -8125,7 +10505,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure:
         raise in_array(v, _d_VariableAttribute, o, "variableAttribute") from None
     n += 1
-    v = d.get("variableCharacteristics")
+    v = g("variableCharacteristics")
     if v is None:
         x_variable_characteristics = None
     else:
@@ -8136,13 +10516,13 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportData, o)
-    return _t.ReportData(
-        custom_data=x_custom_data,
-        component=x_component,
-        variable=x_variable,
-        variable_attribute=x_variable_attribute,
-        variable_characteristics=x_variable_characteristics,
-    )
+    r = _new(_t.ReportData)
+    _s_ReportData_custom_data(r, x_custom_data)
+    _s_ReportData_component(r, x_component)
+    _s_ReportData_variable(r, x_variable)
+    _s_ReportData_variable_attribute(r, x_variable_attribute)
+    _s_ReportData_variable_characteristics(r, x_variable_characteristics)
+    return r
 
 
 def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
@@ -8151,6 +10531,7 @@ def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "variableAttribute": [_w_VariableAttribute(i) for i in m.variable_attribute],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8165,8 +10546,9 @@ def _d_RequestStartTransactionRequest(
 ) -> _m.RequestStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8175,7 +10557,7 @@ def _d_RequestStartTransactionRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -8183,7 +10565,7 @@ def _d_RequestStartTransactionRequest(
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -8192,7 +10574,7 @@ def _d_RequestStartTransactionRequest(
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -8200,14 +10582,14 @@ def _d_RequestStartTransactionRequest(
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("remoteStartId")
+    v = g("remoteStartId")
     if v is None:
         raise missing(d, "remoteStartId")
     if v.__class__ is not int:
         v = int_from(v, "remoteStartId")
     x_remote_start_id = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         x_charging_profile = None
     else:
@@ -8218,18 +10600,19 @@ def _d_RequestStartTransactionRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStartTransactionRequest, o)
-    return _m.RequestStartTransactionRequest(
-        custom_data=x_custom_data,
-        evse_id=x_evse_id,
-        group_id_token=x_group_id_token,
-        id_token=x_id_token,
-        remote_start_id=x_remote_start_id,
-        charging_profile=x_charging_profile,
-    )
+    r = _new(_m.RequestStartTransactionRequest)
+    _s_RequestStartTransactionRequest_custom_data(r, x_custom_data)
+    _s_RequestStartTransactionRequest_evse_id(r, x_evse_id)
+    _s_RequestStartTransactionRequest_group_id_token(r, x_group_id_token)
+    _s_RequestStartTransactionRequest_id_token(r, x_id_token)
+    _s_RequestStartTransactionRequest_remote_start_id(r, x_remote_start_id)
+    _s_RequestStartTransactionRequest_charging_profile(r, x_charging_profile)
+    return r
 
 
 def _w_RequestStartTransactionRequest(m: _m.RequestStartTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token), "remoteStartId": m.remote_start_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8250,8 +10633,9 @@ def _d_RequestStartTransactionResponse(
 ) -> _m.RequestStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8260,7 +10644,7 @@ def _d_RequestStartTransactionResponse(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RequestStartStopStatusEnum.get(v) if v.__class__ is str else None
@@ -8269,7 +10653,7 @@ def _d_RequestStartTransactionResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_RequestStartStopStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -8278,7 +10662,7 @@ def _d_RequestStartTransactionResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -8290,16 +10674,17 @@ def _d_RequestStartTransactionResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStartTransactionResponse, o)
-    return _m.RequestStartTransactionResponse(
-        custom_data=x_custom_data,
-        status=x_status,
-        status_info=x_status_info,
-        transaction_id=x_transaction_id,
-    )
+    r = _new(_m.RequestStartTransactionResponse)
+    _s_RequestStartTransactionResponse_custom_data(r, x_custom_data)
+    _s_RequestStartTransactionResponse_status(r, x_status)
+    _s_RequestStartTransactionResponse_status_info(r, x_status_info)
+    _s_RequestStartTransactionResponse_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8315,8 +10700,9 @@ def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) ->
 def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8325,7 +10711,7 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8336,13 +10722,15 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
     n += 1
     if n != len(d):
         check_extra(d, _K_RequestStopTransactionRequest, o)
-    return _m.RequestStopTransactionRequest(
-        custom_data=x_custom_data, transaction_id=x_transaction_id
-    )
+    r = _new(_m.RequestStopTransactionRequest)
+    _s_RequestStopTransactionRequest_custom_data(r, x_custom_data)
+    _s_RequestStopTransactionRequest_transaction_id(r, x_transaction_id)
+    return r
 
 
 def _w_RequestStopTransactionRequest(m: _m.RequestStopTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8354,8 +10742,9 @@ def _d_RequestStopTransactionResponse(
 ) -> _m.RequestStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8364,7 +10753,7 @@ def _d_RequestStopTransactionResponse(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RequestStartStopStatusEnum.get(v) if v.__class__ is str else None
@@ -8373,7 +10762,7 @@ def _d_RequestStopTransactionResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_RequestStartStopStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -8384,13 +10773,16 @@ def _d_RequestStopTransactionResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStopTransactionResponse, o)
-    return _m.RequestStopTransactionResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.RequestStopTransactionResponse)
+    _s_RequestStopTransactionResponse_custom_data(r, x_custom_data)
+    _s_RequestStopTransactionResponse_status(r, x_status)
+    _s_RequestStopTransactionResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_RequestStopTransactionResponse(m: _m.RequestStopTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8405,8 +10797,9 @@ def _d_ReservationStatusUpdateRequest(
 ) -> _m.ReservationStatusUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8415,14 +10808,14 @@ def _d_ReservationStatusUpdateRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
         v = int_from(v, "reservationId")
     x_reservation_id = v
     n += 1
-    v = d.get("reservationUpdateStatus")
+    v = g("reservationUpdateStatus")
     if v is None:
         raise missing(d, "reservationUpdateStatus")
     x_reservation_update_status = (
@@ -8437,11 +10830,11 @@ def _d_ReservationStatusUpdateRequest(
     n += 1
     if n != len(d):
         check_extra(d, _K_ReservationStatusUpdateRequest, o)
-    return _m.ReservationStatusUpdateRequest(
-        custom_data=x_custom_data,
-        reservation_id=x_reservation_id,
-        reservation_update_status=x_reservation_update_status,
-    )
+    r = _new(_m.ReservationStatusUpdateRequest)
+    _s_ReservationStatusUpdateRequest_custom_data(r, x_custom_data)
+    _s_ReservationStatusUpdateRequest_reservation_id(r, x_reservation_id)
+    _s_ReservationStatusUpdateRequest_reservation_update_status(r, x_reservation_update_status)
+    return r
 
 
 def _w_ReservationStatusUpdateRequest(m: _m.ReservationStatusUpdateRequest) -> dict[str, Any]:
@@ -8449,6 +10842,7 @@ def _w_ReservationStatusUpdateRequest(m: _m.ReservationStatusUpdateRequest) -> d
         "reservationId": m.reservation_id,
         "reservationUpdateStatus": m.reservation_update_status,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8460,8 +10854,9 @@ def _d_ReservationStatusUpdateResponse(
 ) -> _m.ReservationStatusUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8472,11 +10867,14 @@ def _d_ReservationStatusUpdateResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ReservationStatusUpdateResponse, o)
-    return _m.ReservationStatusUpdateResponse(custom_data=x_custom_data)
+    r = _new(_m.ReservationStatusUpdateResponse)
+    _s_ReservationStatusUpdateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8486,8 +10884,9 @@ def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) ->
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8496,14 +10895,14 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("expiryDateTime")
+    v = g("expiryDateTime")
     if v is None:
         raise missing(d, "expiryDateTime")
     try:
@@ -8511,7 +10910,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     except DecodeFailure as f:
         raise at(f, "expiryDateTime") from None
     n += 1
-    v = d.get("connectorType")
+    v = g("connectorType")
     if v is None:
         x_connector_type = None
     else:
@@ -8521,7 +10920,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
             if x_connector_type is None:
                 raise at(bad_enum(v, _E_ConnectorEnum), "connectorType")
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -8529,7 +10928,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -8537,7 +10936,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -8548,15 +10947,15 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowRequest, o)
-    return _m.ReserveNowRequest(
-        custom_data=x_custom_data,
-        id=x_id,
-        expiry_date_time=x_expiry_date_time,
-        connector_type=x_connector_type,
-        id_token=x_id_token,
-        evse_id=x_evse_id,
-        group_id_token=x_group_id_token,
-    )
+    r = _new(_m.ReserveNowRequest)
+    _s_ReserveNowRequest_custom_data(r, x_custom_data)
+    _s_ReserveNowRequest_id(r, x_id)
+    _s_ReserveNowRequest_expiry_date_time(r, x_expiry_date_time)
+    _s_ReserveNowRequest_connector_type(r, x_connector_type)
+    _s_ReserveNowRequest_id_token(r, x_id_token)
+    _s_ReserveNowRequest_evse_id(r, x_evse_id)
+    _s_ReserveNowRequest_group_id_token(r, x_group_id_token)
+    return r
 
 
 def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
@@ -8565,6 +10964,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
         "expiryDateTime": format_datetime(m.expiry_date_time),
         "idToken": _w_IdToken(m.id_token),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8583,8 +10983,9 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8593,7 +10994,7 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ReserveNowStatusEnum.get(v) if v.__class__ is str else None
@@ -8602,7 +11003,7 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_ReserveNowStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -8613,13 +11014,16 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowResponse, o)
-    return _m.ReserveNowResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.ReserveNowResponse)
+    _s_ReserveNowResponse_custom_data(r, x_custom_data)
+    _s_ReserveNowResponse_status(r, x_status)
+    _s_ReserveNowResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8632,8 +11036,9 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8642,7 +11047,7 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_ResetEnum.get(v) if v.__class__ is str else None
@@ -8651,7 +11056,7 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
         if x_type is None:
             raise at(bad_enum(v, _E_ResetEnum), "type")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -8661,11 +11066,16 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ResetRequest, o)
-    return _m.ResetRequest(custom_data=x_custom_data, type=x_type, evse_id=x_evse_id)
+    r = _new(_m.ResetRequest)
+    _s_ResetRequest_custom_data(r, x_custom_data)
+    _s_ResetRequest_type(r, x_type)
+    _s_ResetRequest_evse_id(r, x_evse_id)
+    return r
 
 
 def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8678,8 +11088,9 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8688,7 +11099,7 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ResetStatusEnum.get(v) if v.__class__ is str else None
@@ -8697,7 +11108,7 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_ResetStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -8708,11 +11119,16 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_ResetResponse, o)
-    return _m.ResetResponse(custom_data=x_custom_data, status=x_status, status_info=x_status_info)
+    r = _new(_m.ResetResponse)
+    _s_ResetResponse_custom_data(r, x_custom_data)
+    _s_ResetResponse_status(r, x_status)
+    _s_ResetResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8725,8 +11141,9 @@ def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
 def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8735,14 +11152,14 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("salesTariffDescription")
+    v = g("salesTariffDescription")
     if v is None:
         x_sales_tariff_description = None
     else:
@@ -8752,7 +11169,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
             raise at(too_long(v, 32), "salesTariffDescription")
         x_sales_tariff_description = v
         n += 1
-    v = d.get("numEPriceLevels")
+    v = g("numEPriceLevels")
     if v is None:
         x_num_e_price_levels = None
     else:
@@ -8760,7 +11177,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
             v = int_from(v, "numEPriceLevels")
         x_num_e_price_levels = v
         n += 1
-    v = d.get("salesTariffEntry")
+    v = g("salesTariffEntry")
     if v is None:
         raise missing(d, "salesTariffEntry")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -8776,13 +11193,13 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
     n += 1
     if n != len(d):
         check_extra(d, _K_SalesTariff, o)
-    return _t.SalesTariff(
-        custom_data=x_custom_data,
-        id=x_id,
-        sales_tariff_description=x_sales_tariff_description,
-        num_e_price_levels=x_num_e_price_levels,
-        sales_tariff_entry=x_sales_tariff_entry,
-    )
+    r = _new(_t.SalesTariff)
+    _s_SalesTariff_custom_data(r, x_custom_data)
+    _s_SalesTariff_id(r, x_id)
+    _s_SalesTariff_sales_tariff_description(r, x_sales_tariff_description)
+    _s_SalesTariff_num_e_price_levels(r, x_num_e_price_levels)
+    _s_SalesTariff_sales_tariff_entry(r, x_sales_tariff_entry)
+    return r
 
 
 def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
@@ -8790,6 +11207,7 @@ def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
         "id": m.id,
         "salesTariffEntry": [_w_SalesTariffEntry(i) for i in m.sales_tariff_entry],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8805,8 +11223,9 @@ def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
 def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8815,7 +11234,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("relativeTimeInterval")
+    v = g("relativeTimeInterval")
     if v is None:
         raise missing(d, "relativeTimeInterval")
     try:
@@ -8823,7 +11242,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
     except DecodeFailure as f:
         raise at(f, "relativeTimeInterval") from None
     n += 1
-    v = d.get("ePriceLevel")
+    v = g("ePriceLevel")
     if v is None:
         x_e_price_level = None
     else:
@@ -8833,7 +11252,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
             raise at(below(v, 0.0), "ePriceLevel")
         x_e_price_level = v
         n += 1
-    v = d.get("consumptionCost")
+    v = g("consumptionCost")
     if v is None:
         x_consumption_cost = None
     else:
@@ -8850,16 +11269,17 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         n += 1
     if n != len(d):
         check_extra(d, _K_SalesTariffEntry, o)
-    return _t.SalesTariffEntry(
-        custom_data=x_custom_data,
-        relative_time_interval=x_relative_time_interval,
-        e_price_level=x_e_price_level,
-        consumption_cost=x_consumption_cost,
-    )
+    r = _new(_t.SalesTariffEntry)
+    _s_SalesTariffEntry_custom_data(r, x_custom_data)
+    _s_SalesTariffEntry_relative_time_interval(r, x_relative_time_interval)
+    _s_SalesTariffEntry_e_price_level(r, x_e_price_level)
+    _s_SalesTariffEntry_consumption_cost(r, x_consumption_cost)
+    return r
 
 
 def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
     d: dict[str, Any] = {"relativeTimeInterval": _w_RelativeTimeInterval(m.relative_time_interval)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8875,8 +11295,9 @@ def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
 def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8885,7 +11306,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8894,7 +11315,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("context")
+    v = g("context")
     if v is None:
         x_context = None
     else:
@@ -8904,7 +11325,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_context is None:
                 raise at(bad_enum(v, _E_ReadingContextEnum), "context")
         n += 1
-    v = d.get("measurand")
+    v = g("measurand")
     if v is None:
         x_measurand = None
     else:
@@ -8914,7 +11335,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_measurand is None:
                 raise at(bad_enum(v, _E_MeasurandEnum), "measurand")
         n += 1
-    v = d.get("phase")
+    v = g("phase")
     if v is None:
         x_phase = None
     else:
@@ -8924,7 +11345,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_phase is None:
                 raise at(bad_enum(v, _E_PhaseEnum), "phase")
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -8934,7 +11355,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_location is None:
                 raise at(bad_enum(v, _E_LocationEnum), "location")
         n += 1
-    v = d.get("signedMeterValue")
+    v = g("signedMeterValue")
     if v is None:
         x_signed_meter_value = None
     else:
@@ -8943,7 +11364,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "signedMeterValue") from None
         n += 1
-    v = d.get("unitOfMeasure")
+    v = g("unitOfMeasure")
     if v is None:
         x_unit_of_measure = None
     else:
@@ -8954,20 +11375,21 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         n += 1
     if n != len(d):
         check_extra(d, _K_SampledValue, o)
-    return _t.SampledValue(
-        custom_data=x_custom_data,
-        value=x_value,
-        context=x_context,
-        measurand=x_measurand,
-        phase=x_phase,
-        location=x_location,
-        signed_meter_value=x_signed_meter_value,
-        unit_of_measure=x_unit_of_measure,
-    )
+    r = _new(_t.SampledValue)
+    _s_SampledValue_custom_data(r, x_custom_data)
+    _s_SampledValue_value(r, x_value)
+    _s_SampledValue_context(r, x_context)
+    _s_SampledValue_measurand(r, x_measurand)
+    _s_SampledValue_phase(r, x_phase)
+    _s_SampledValue_location(r, x_location)
+    _s_SampledValue_signed_meter_value(r, x_signed_meter_value)
+    _s_SampledValue_unit_of_measure(r, x_unit_of_measure)
+    return r
 
 
 def _w_SampledValue(m: _t.SampledValue) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8997,8 +11419,9 @@ def _d_SecurityEventNotificationRequest(
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9007,7 +11430,7 @@ def _d_SecurityEventNotificationRequest(
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9016,7 +11439,7 @@ def _d_SecurityEventNotificationRequest(
         raise at(too_long(v, 50), "type")
     x_type = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -9024,7 +11447,7 @@ def _d_SecurityEventNotificationRequest(
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("techInfo")
+    v = g("techInfo")
     if v is None:
         x_tech_info = None
     else:
@@ -9036,13 +11459,17 @@ def _d_SecurityEventNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_SecurityEventNotificationRequest, o)
-    return _m.SecurityEventNotificationRequest(
-        custom_data=x_custom_data, type=x_type, timestamp=x_timestamp, tech_info=x_tech_info
-    )
+    r = _new(_m.SecurityEventNotificationRequest)
+    _s_SecurityEventNotificationRequest_custom_data(r, x_custom_data)
+    _s_SecurityEventNotificationRequest_type(r, x_type)
+    _s_SecurityEventNotificationRequest_timestamp(r, x_timestamp)
+    _s_SecurityEventNotificationRequest_tech_info(r, x_tech_info)
+    return r
 
 
 def _w_SecurityEventNotificationRequest(m: _m.SecurityEventNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type, "timestamp": format_datetime(m.timestamp)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9057,8 +11484,9 @@ def _d_SecurityEventNotificationResponse(
 ) -> _m.SecurityEventNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9069,11 +11497,14 @@ def _d_SecurityEventNotificationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_SecurityEventNotificationResponse, o)
-    return _m.SecurityEventNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.SecurityEventNotificationResponse)
+    _s_SecurityEventNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9083,8 +11514,9 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9093,7 +11525,7 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("localAuthorizationList")
+    v = g("localAuthorizationList")
     if v is None:
         x_local_authorization_list = None
     else:
@@ -9108,14 +11540,14 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         except DecodeFailure:
             raise in_array(v, _d_AuthorizationData, o, "localAuthorizationList") from None
         n += 1
-    v = d.get("versionNumber")
+    v = g("versionNumber")
     if v is None:
         raise missing(d, "versionNumber")
     if v.__class__ is not int:
         v = int_from(v, "versionNumber")
     x_version_number = v
     n += 1
-    v = d.get("updateType")
+    v = g("updateType")
     if v is None:
         raise missing(d, "updateType")
     x_update_type = _E_UpdateEnum.get(v) if v.__class__ is str else None
@@ -9126,16 +11558,17 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
     n += 1
     if n != len(d):
         check_extra(d, _K_SendLocalListRequest, o)
-    return _m.SendLocalListRequest(
-        custom_data=x_custom_data,
-        local_authorization_list=x_local_authorization_list,
-        version_number=x_version_number,
-        update_type=x_update_type,
-    )
+    r = _new(_m.SendLocalListRequest)
+    _s_SendLocalListRequest_custom_data(r, x_custom_data)
+    _s_SendLocalListRequest_local_authorization_list(r, x_local_authorization_list)
+    _s_SendLocalListRequest_version_number(r, x_version_number)
+    _s_SendLocalListRequest_update_type(r, x_update_type)
+    return r
 
 
 def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"versionNumber": m.version_number, "updateType": m.update_type}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9148,8 +11581,9 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9158,7 +11592,7 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SendLocalListStatusEnum.get(v) if v.__class__ is str else None
@@ -9167,7 +11601,7 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         if x_status is None:
             raise at(bad_enum(v, _E_SendLocalListStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9178,13 +11612,16 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         n += 1
     if n != len(d):
         check_extra(d, _K_SendLocalListResponse, o)
-    return _m.SendLocalListResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SendLocalListResponse)
+    _s_SendLocalListResponse_custom_data(r, x_custom_data)
+    _s_SendLocalListResponse_status(r, x_status)
+    _s_SendLocalListResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9197,8 +11634,9 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9207,14 +11645,14 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     try:
@@ -9224,9 +11662,11 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
     n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileRequest, o)
-    return _m.SetChargingProfileRequest(
-        custom_data=x_custom_data, evse_id=x_evse_id, charging_profile=x_charging_profile
-    )
+    r = _new(_m.SetChargingProfileRequest)
+    _s_SetChargingProfileRequest_custom_data(r, x_custom_data)
+    _s_SetChargingProfileRequest_evse_id(r, x_evse_id)
+    _s_SetChargingProfileRequest_charging_profile(r, x_charging_profile)
+    return r
 
 
 def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, Any]:
@@ -9234,6 +11674,7 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
         "evseId": m.evse_id,
         "chargingProfile": _w_ChargingProfile(m.charging_profile),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9243,8 +11684,9 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9253,7 +11695,7 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -9262,7 +11704,7 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         if x_status is None:
             raise at(bad_enum(v, _E_ChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9273,13 +11715,16 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileResponse, o)
-    return _m.SetChargingProfileResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SetChargingProfileResponse)
+    _s_SetChargingProfileResponse_custom_data(r, x_custom_data)
+    _s_SetChargingProfileResponse_status(r, x_status)
+    _s_SetChargingProfileResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9292,8 +11737,9 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9302,7 +11748,7 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("message")
+    v = g("message")
     if v is None:
         raise missing(d, "message")
     try:
@@ -9312,11 +11758,15 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
     n += 1
     if n != len(d):
         check_extra(d, _K_SetDisplayMessageRequest, o)
-    return _m.SetDisplayMessageRequest(custom_data=x_custom_data, message=x_message)
+    r = _new(_m.SetDisplayMessageRequest)
+    _s_SetDisplayMessageRequest_custom_data(r, x_custom_data)
+    _s_SetDisplayMessageRequest_message(r, x_message)
+    return r
 
 
 def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"message": _w_MessageInfo(m.message)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9326,8 +11776,9 @@ def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any
 def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9336,7 +11787,7 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DisplayMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -9345,7 +11796,7 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         if x_status is None:
             raise at(bad_enum(v, _E_DisplayMessageStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9356,13 +11807,16 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDisplayMessageResponse, o)
-    return _m.SetDisplayMessageResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SetDisplayMessageResponse)
+    _s_SetDisplayMessageResponse_custom_data(r, x_custom_data)
+    _s_SetDisplayMessageResponse_status(r, x_status)
+    _s_SetDisplayMessageResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9375,8 +11829,9 @@ def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, A
 def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9385,7 +11840,7 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("monitoringBase")
+    v = g("monitoringBase")
     if v is None:
         raise missing(d, "monitoringBase")
     x_monitoring_base = _E_MonitoringBaseEnum.get(v) if v.__class__ is str else None
@@ -9396,11 +11851,15 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
     n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringBaseRequest, o)
-    return _m.SetMonitoringBaseRequest(custom_data=x_custom_data, monitoring_base=x_monitoring_base)
+    r = _new(_m.SetMonitoringBaseRequest)
+    _s_SetMonitoringBaseRequest_custom_data(r, x_custom_data)
+    _s_SetMonitoringBaseRequest_monitoring_base(r, x_monitoring_base)
+    return r
 
 
 def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"monitoringBase": m.monitoring_base}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9410,8 +11869,9 @@ def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any
 def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9420,7 +11880,7 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -9429,7 +11889,7 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9440,13 +11900,16 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringBaseResponse, o)
-    return _m.SetMonitoringBaseResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SetMonitoringBaseResponse)
+    _s_SetMonitoringBaseResponse_custom_data(r, x_custom_data)
+    _s_SetMonitoringBaseResponse_status(r, x_status)
+    _s_SetMonitoringBaseResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9459,8 +11922,9 @@ def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, A
 def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9469,7 +11933,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -9477,7 +11941,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
             v = int_from(v, "id")
         x_id = v
         n += 1
-    v = d.get("transaction")
+    v = g("transaction")
     if v is None:
         x_transaction = None
     else:
@@ -9485,7 +11949,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
             raise fail_type("boolean", v, "transaction")
         x_transaction = v
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -9494,7 +11958,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -9503,14 +11967,14 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
         v = int_from(v, "severity")
     x_severity = v
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -9518,7 +11982,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -9528,16 +11992,16 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringData, o)
-    return _t.SetMonitoringData(
-        custom_data=x_custom_data,
-        id=x_id,
-        transaction=x_transaction,
-        value=x_value,
-        type=x_type,
-        severity=x_severity,
-        component=x_component,
-        variable=x_variable,
-    )
+    r = _new(_t.SetMonitoringData)
+    _s_SetMonitoringData_custom_data(r, x_custom_data)
+    _s_SetMonitoringData_id(r, x_id)
+    _s_SetMonitoringData_transaction(r, x_transaction)
+    _s_SetMonitoringData_value(r, x_value)
+    _s_SetMonitoringData_type(r, x_type)
+    _s_SetMonitoringData_severity(r, x_severity)
+    _s_SetMonitoringData_component(r, x_component)
+    _s_SetMonitoringData_variable(r, x_variable)
+    return r
 
 
 def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
@@ -9548,6 +12012,7 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9563,8 +12028,9 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
 def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9573,7 +12039,7 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -9582,11 +12048,15 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
     n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringLevelRequest, o)
-    return _m.SetMonitoringLevelRequest(custom_data=x_custom_data, severity=x_severity)
+    r = _new(_m.SetMonitoringLevelRequest)
+    _s_SetMonitoringLevelRequest_custom_data(r, x_custom_data)
+    _s_SetMonitoringLevelRequest_severity(r, x_severity)
+    return r
 
 
 def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"severity": m.severity}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9596,8 +12066,9 @@ def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, A
 def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9606,7 +12077,7 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -9615,7 +12086,7 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9626,13 +12097,16 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringLevelResponse, o)
-    return _m.SetMonitoringLevelResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SetMonitoringLevelResponse)
+    _s_SetMonitoringLevelResponse_custom_data(r, x_custom_data)
+    _s_SetMonitoringLevelResponse_status(r, x_status)
+    _s_SetMonitoringLevelResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9645,8 +12119,9 @@ def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str,
 def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9655,7 +12130,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -9663,7 +12138,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
             v = int_from(v, "id")
         x_id = v
         n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9672,7 +12147,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SetMonitoringStatusEnum.get(v) if v.__class__ is str else None
@@ -9681,7 +12156,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         if x_status is None:
             raise at(bad_enum(v, _E_SetMonitoringStatusEnum), "status")
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -9690,7 +12165,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -9698,7 +12173,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -9706,7 +12181,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -9715,16 +12190,16 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringResult, o)
-    return _t.SetMonitoringResult(
-        custom_data=x_custom_data,
-        id=x_id,
-        status_info=x_status_info,
-        status=x_status,
-        type=x_type,
-        component=x_component,
-        variable=x_variable,
-        severity=x_severity,
-    )
+    r = _new(_t.SetMonitoringResult)
+    _s_SetMonitoringResult_custom_data(r, x_custom_data)
+    _s_SetMonitoringResult_id(r, x_id)
+    _s_SetMonitoringResult_status_info(r, x_status_info)
+    _s_SetMonitoringResult_status(r, x_status)
+    _s_SetMonitoringResult_type(r, x_type)
+    _s_SetMonitoringResult_component(r, x_component)
+    _s_SetMonitoringResult_variable(r, x_variable)
+    _s_SetMonitoringResult_severity(r, x_severity)
+    return r
 
 
 def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
@@ -9735,6 +12210,7 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "severity": m.severity,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9750,8 +12226,9 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
 def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9760,14 +12237,14 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("configurationSlot")
+    v = g("configurationSlot")
     if v is None:
         raise missing(d, "configurationSlot")
     if v.__class__ is not int:
         v = int_from(v, "configurationSlot")
     x_configuration_slot = v
     n += 1
-    v = d.get("connectionData")
+    v = g("connectionData")
     if v is None:
         raise missing(d, "connectionData")
     try:
@@ -9777,11 +12254,11 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
     n += 1
     if n != len(d):
         check_extra(d, _K_SetNetworkProfileRequest, o)
-    return _m.SetNetworkProfileRequest(
-        custom_data=x_custom_data,
-        configuration_slot=x_configuration_slot,
-        connection_data=x_connection_data,
-    )
+    r = _new(_m.SetNetworkProfileRequest)
+    _s_SetNetworkProfileRequest_custom_data(r, x_custom_data)
+    _s_SetNetworkProfileRequest_configuration_slot(r, x_configuration_slot)
+    _s_SetNetworkProfileRequest_connection_data(r, x_connection_data)
+    return r
 
 
 def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any]:
@@ -9789,6 +12266,7 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
         "configurationSlot": m.configuration_slot,
         "connectionData": _w_NetworkConnectionProfile(m.connection_data),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9798,8 +12276,9 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
 def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9808,7 +12287,7 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SetNetworkProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -9817,7 +12296,7 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         if x_status is None:
             raise at(bad_enum(v, _E_SetNetworkProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9828,13 +12307,16 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         n += 1
     if n != len(d):
         check_extra(d, _K_SetNetworkProfileResponse, o)
-    return _m.SetNetworkProfileResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SetNetworkProfileResponse)
+    _s_SetNetworkProfileResponse_custom_data(r, x_custom_data)
+    _s_SetNetworkProfileResponse_status(r, x_status)
+    _s_SetNetworkProfileResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9847,8 +12329,9 @@ def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, A
 def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9857,7 +12340,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -9867,7 +12350,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeValue")
+    v = g("attributeValue")
     if v is None:
         raise missing(d, "attributeValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9876,7 +12359,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         raise at(too_long(v, 1000), "attributeValue")
     x_attribute_value = v
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -9884,7 +12367,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -9894,13 +12377,13 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableData, o)
-    return _t.SetVariableData(
-        custom_data=x_custom_data,
-        attribute_type=x_attribute_type,
-        attribute_value=x_attribute_value,
-        component=x_component,
-        variable=x_variable,
-    )
+    r = _new(_t.SetVariableData)
+    _s_SetVariableData_custom_data(r, x_custom_data)
+    _s_SetVariableData_attribute_type(r, x_attribute_type)
+    _s_SetVariableData_attribute_value(r, x_attribute_value)
+    _s_SetVariableData_component(r, x_component)
+    _s_SetVariableData_variable(r, x_variable)
+    return r
 
 
 def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
@@ -9909,6 +12392,7 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9921,8 +12405,9 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
 def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9931,7 +12416,7 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("setMonitoringData")
+    v = g("setMonitoringData")
     if v is None:
         raise missing(d, "setMonitoringData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -9947,15 +12432,17 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
     n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableMonitoringRequest, o)
-    return _m.SetVariableMonitoringRequest(
-        custom_data=x_custom_data, set_monitoring_data=x_set_monitoring_data
-    )
+    r = _new(_m.SetVariableMonitoringRequest)
+    _s_SetVariableMonitoringRequest_custom_data(r, x_custom_data)
+    _s_SetVariableMonitoringRequest_set_monitoring_data(r, x_set_monitoring_data)
+    return r
 
 
 def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[str, Any]:
     d: dict[str, Any] = {
         "setMonitoringData": [_w_SetMonitoringData(i) for i in m.set_monitoring_data]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9965,8 +12452,9 @@ def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[
 def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9975,7 +12463,7 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("setMonitoringResult")
+    v = g("setMonitoringResult")
     if v is None:
         raise missing(d, "setMonitoringResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -9991,15 +12479,17 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
     n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableMonitoringResponse, o)
-    return _m.SetVariableMonitoringResponse(
-        custom_data=x_custom_data, set_monitoring_result=x_set_monitoring_result
-    )
+    r = _new(_m.SetVariableMonitoringResponse)
+    _s_SetVariableMonitoringResponse_custom_data(r, x_custom_data)
+    _s_SetVariableMonitoringResponse_set_monitoring_result(r, x_set_monitoring_result)
+    return r
 
 
 def _w_SetVariableMonitoringResponse(m: _m.SetVariableMonitoringResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "setMonitoringResult": [_w_SetMonitoringResult(i) for i in m.set_monitoring_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10009,8 +12499,9 @@ def _w_SetVariableMonitoringResponse(m: _m.SetVariableMonitoringResponse) -> dic
 def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10019,7 +12510,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -10029,7 +12520,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeStatus")
+    v = g("attributeStatus")
     if v is None:
         raise missing(d, "attributeStatus")
     x_attribute_status = _E_SetVariableStatusEnum.get(v) if v.__class__ is str else None
@@ -10038,7 +12529,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         if x_attribute_status is None:
             raise at(bad_enum(v, _E_SetVariableStatusEnum), "attributeStatus")
     n += 1
-    v = d.get("attributeStatusInfo")
+    v = g("attributeStatusInfo")
     if v is None:
         x_attribute_status_info = None
     else:
@@ -10047,7 +12538,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         except DecodeFailure as f:
             raise at(f, "attributeStatusInfo") from None
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -10055,7 +12546,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -10065,14 +12556,14 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableResult, o)
-    return _t.SetVariableResult(
-        custom_data=x_custom_data,
-        attribute_type=x_attribute_type,
-        attribute_status=x_attribute_status,
-        attribute_status_info=x_attribute_status_info,
-        component=x_component,
-        variable=x_variable,
-    )
+    r = _new(_t.SetVariableResult)
+    _s_SetVariableResult_custom_data(r, x_custom_data)
+    _s_SetVariableResult_attribute_type(r, x_attribute_type)
+    _s_SetVariableResult_attribute_status(r, x_attribute_status)
+    _s_SetVariableResult_attribute_status_info(r, x_attribute_status_info)
+    _s_SetVariableResult_component(r, x_component)
+    _s_SetVariableResult_variable(r, x_variable)
+    return r
 
 
 def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
@@ -10081,6 +12572,7 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10096,8 +12588,9 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
 def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10106,7 +12599,7 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("setVariableData")
+    v = g("setVariableData")
     if v is None:
         raise missing(d, "setVariableData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -10122,11 +12615,15 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     n += 1
     if n != len(d):
         check_extra(d, _K_SetVariablesRequest, o)
-    return _m.SetVariablesRequest(custom_data=x_custom_data, set_variable_data=x_set_variable_data)
+    r = _new(_m.SetVariablesRequest)
+    _s_SetVariablesRequest_custom_data(r, x_custom_data)
+    _s_SetVariablesRequest_set_variable_data(r, x_set_variable_data)
+    return r
 
 
 def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"setVariableData": [_w_SetVariableData(i) for i in m.set_variable_data]}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10136,8 +12633,9 @@ def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
 def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10146,7 +12644,7 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("setVariableResult")
+    v = g("setVariableResult")
     if v is None:
         raise missing(d, "setVariableResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -10162,15 +12660,17 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
     n += 1
     if n != len(d):
         check_extra(d, _K_SetVariablesResponse, o)
-    return _m.SetVariablesResponse(
-        custom_data=x_custom_data, set_variable_result=x_set_variable_result
-    )
+    r = _new(_m.SetVariablesResponse)
+    _s_SetVariablesResponse_custom_data(r, x_custom_data)
+    _s_SetVariablesResponse_set_variable_result(r, x_set_variable_result)
+    return r
 
 
 def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "setVariableResult": [_w_SetVariableResult(i) for i in m.set_variable_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10180,8 +12680,9 @@ def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10190,7 +12691,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("csr")
+    v = g("csr")
     if v is None:
         raise missing(d, "csr")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10199,7 +12700,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         raise at(too_long(v, 5500), "csr")
     x_csr = v
     n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         x_certificate_type = None
     else:
@@ -10211,13 +12712,16 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         n += 1
     if n != len(d):
         check_extra(d, _K_SignCertificateRequest, o)
-    return _m.SignCertificateRequest(
-        custom_data=x_custom_data, csr=x_csr, certificate_type=x_certificate_type
-    )
+    r = _new(_m.SignCertificateRequest)
+    _s_SignCertificateRequest_custom_data(r, x_custom_data)
+    _s_SignCertificateRequest_csr(r, x_csr)
+    _s_SignCertificateRequest_certificate_type(r, x_certificate_type)
+    return r
 
 
 def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"csr": m.csr}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10230,8 +12734,9 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10240,7 +12745,7 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -10249,7 +12754,7 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10260,13 +12765,16 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         n += 1
     if n != len(d):
         check_extra(d, _K_SignCertificateResponse, o)
-    return _m.SignCertificateResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.SignCertificateResponse)
+    _s_SignCertificateResponse_custom_data(r, x_custom_data)
+    _s_SignCertificateResponse_status(r, x_status)
+    _s_SignCertificateResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10279,8 +12787,9 @@ def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
 def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10289,7 +12798,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("signedMeterData")
+    v = g("signedMeterData")
     if v is None:
         raise missing(d, "signedMeterData")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10298,7 +12807,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 2500), "signedMeterData")
     x_signed_meter_data = v
     n += 1
-    v = d.get("signingMethod")
+    v = g("signingMethod")
     if v is None:
         raise missing(d, "signingMethod")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10307,7 +12816,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 50), "signingMethod")
     x_signing_method = v
     n += 1
-    v = d.get("encodingMethod")
+    v = g("encodingMethod")
     if v is None:
         raise missing(d, "encodingMethod")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10316,7 +12825,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 50), "encodingMethod")
     x_encoding_method = v
     n += 1
-    v = d.get("publicKey")
+    v = g("publicKey")
     if v is None:
         raise missing(d, "publicKey")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10327,13 +12836,13 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
     n += 1
     if n != len(d):
         check_extra(d, _K_SignedMeterValue, o)
-    return _t.SignedMeterValue(
-        custom_data=x_custom_data,
-        signed_meter_data=x_signed_meter_data,
-        signing_method=x_signing_method,
-        encoding_method=x_encoding_method,
-        public_key=x_public_key,
-    )
+    r = _new(_t.SignedMeterValue)
+    _s_SignedMeterValue_custom_data(r, x_custom_data)
+    _s_SignedMeterValue_signed_meter_data(r, x_signed_meter_data)
+    _s_SignedMeterValue_signing_method(r, x_signing_method)
+    _s_SignedMeterValue_encoding_method(r, x_encoding_method)
+    _s_SignedMeterValue_public_key(r, x_public_key)
+    return r
 
 
 def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
@@ -10343,6 +12852,7 @@ def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
         "encodingMethod": m.encoding_method,
         "publicKey": m.public_key,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10352,8 +12862,9 @@ def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
 def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10362,7 +12873,7 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("reasonCode")
+    v = g("reasonCode")
     if v is None:
         raise missing(d, "reasonCode")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10371,7 +12882,7 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
         raise at(too_long(v, 20), "reasonCode")
     x_reason_code = v
     n += 1
-    v = d.get("additionalInfo")
+    v = g("additionalInfo")
     if v is None:
         x_additional_info = None
     else:
@@ -10383,13 +12894,16 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
         n += 1
     if n != len(d):
         check_extra(d, _K_StatusInfo, o)
-    return _t.StatusInfo(
-        custom_data=x_custom_data, reason_code=x_reason_code, additional_info=x_additional_info
-    )
+    r = _new(_t.StatusInfo)
+    _s_StatusInfo_custom_data(r, x_custom_data)
+    _s_StatusInfo_reason_code(r, x_reason_code)
+    _s_StatusInfo_additional_info(r, x_additional_info)
+    return r
 
 
 def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"reasonCode": m.reason_code}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10402,8 +12916,9 @@ def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10412,7 +12927,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -10420,7 +12935,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("connectorStatus")
+    v = g("connectorStatus")
     if v is None:
         raise missing(d, "connectorStatus")
     x_connector_status = _E_ConnectorStatusEnum.get(v) if v.__class__ is str else None
@@ -10429,14 +12944,14 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         if x_connector_status is None:
             raise at(bad_enum(v, _E_ConnectorStatusEnum), "connectorStatus")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -10445,13 +12960,13 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
     n += 1
     if n != len(d):
         check_extra(d, _K_StatusNotificationRequest, o)
-    return _m.StatusNotificationRequest(
-        custom_data=x_custom_data,
-        timestamp=x_timestamp,
-        connector_status=x_connector_status,
-        evse_id=x_evse_id,
-        connector_id=x_connector_id,
-    )
+    r = _new(_m.StatusNotificationRequest)
+    _s_StatusNotificationRequest_custom_data(r, x_custom_data)
+    _s_StatusNotificationRequest_timestamp(r, x_timestamp)
+    _s_StatusNotificationRequest_connector_status(r, x_connector_status)
+    _s_StatusNotificationRequest_evse_id(r, x_evse_id)
+    _s_StatusNotificationRequest_connector_id(r, x_connector_id)
+    return r
 
 
 def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, Any]:
@@ -10461,6 +12976,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
         "evseId": m.evse_id,
         "connectorId": m.connector_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10470,8 +12986,9 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
 def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10482,11 +12999,14 @@ def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotifica
         n += 1
     if n != len(d):
         check_extra(d, _K_StatusNotificationResponse, o)
-    return _m.StatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.StatusNotificationResponse)
+    _s_StatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10496,8 +13016,9 @@ def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str,
 def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10506,7 +13027,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -10515,7 +13036,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("chargingState")
+    v = g("chargingState")
     if v is None:
         x_charging_state = None
     else:
@@ -10525,7 +13046,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_charging_state is None:
                 raise at(bad_enum(v, _E_ChargingStateEnum), "chargingState")
         n += 1
-    v = d.get("timeSpentCharging")
+    v = g("timeSpentCharging")
     if v is None:
         x_time_spent_charging = None
     else:
@@ -10533,7 +13054,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             v = int_from(v, "timeSpentCharging")
         x_time_spent_charging = v
         n += 1
-    v = d.get("stoppedReason")
+    v = g("stoppedReason")
     if v is None:
         x_stopped_reason = None
     else:
@@ -10543,7 +13064,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_stopped_reason is None:
                 raise at(bad_enum(v, _E_ReasonEnum), "stoppedReason")
         n += 1
-    v = d.get("remoteStartId")
+    v = g("remoteStartId")
     if v is None:
         x_remote_start_id = None
     else:
@@ -10553,18 +13074,19 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         n += 1
     if n != len(d):
         check_extra(d, _K_Transaction, o)
-    return _t.Transaction(
-        custom_data=x_custom_data,
-        transaction_id=x_transaction_id,
-        charging_state=x_charging_state,
-        time_spent_charging=x_time_spent_charging,
-        stopped_reason=x_stopped_reason,
-        remote_start_id=x_remote_start_id,
-    )
+    r = _new(_t.Transaction)
+    _s_Transaction_custom_data(r, x_custom_data)
+    _s_Transaction_transaction_id(r, x_transaction_id)
+    _s_Transaction_charging_state(r, x_charging_state)
+    _s_Transaction_time_spent_charging(r, x_time_spent_charging)
+    _s_Transaction_stopped_reason(r, x_stopped_reason)
+    _s_Transaction_remote_start_id(r, x_remote_start_id)
+    return r
 
 
 def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10586,8 +13108,9 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
 def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10596,7 +13119,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("eventType")
+    v = g("eventType")
     if v is None:
         raise missing(d, "eventType")
     x_event_type = _E_TransactionEventEnum.get(v) if v.__class__ is str else None
@@ -10605,7 +13128,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         if x_event_type is None:
             raise at(bad_enum(v, _E_TransactionEventEnum), "eventType")
     n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         x_meter_value = None
     else:
@@ -10620,7 +13143,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure:
             raise in_array(v, _d_MeterValue, o, "meterValue") from None
         n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -10628,7 +13151,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("triggerReason")
+    v = g("triggerReason")
     if v is None:
         raise missing(d, "triggerReason")
     x_trigger_reason = _E_TriggerReasonEnum.get(v) if v.__class__ is str else None
@@ -10637,14 +13160,14 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         if x_trigger_reason is None:
             raise at(bad_enum(v, _E_TriggerReasonEnum), "triggerReason")
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("offline")
+    v = g("offline")
     if v is None:
         x_offline = None
     else:
@@ -10652,7 +13175,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise fail_type("boolean", v, "offline")
         x_offline = v
         n += 1
-    v = d.get("numberOfPhasesUsed")
+    v = g("numberOfPhasesUsed")
     if v is None:
         x_number_of_phases_used = None
     else:
@@ -10660,7 +13183,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             v = int_from(v, "numberOfPhasesUsed")
         x_number_of_phases_used = v
         n += 1
-    v = d.get("cableMaxCurrent")
+    v = g("cableMaxCurrent")
     if v is None:
         x_cable_max_current = None
     else:
@@ -10668,7 +13191,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             v = int_from(v, "cableMaxCurrent")
         x_cable_max_current = v
         n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         x_reservation_id = None
     else:
@@ -10676,7 +13199,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             v = int_from(v, "reservationId")
         x_reservation_id = v
         n += 1
-    v = d.get("transactionInfo")
+    v = g("transactionInfo")
     if v is None:
         raise missing(d, "transactionInfo")
     try:
@@ -10684,7 +13207,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     except DecodeFailure as f:
         raise at(f, "transactionInfo") from None
     n += 1
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -10693,7 +13216,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         x_id_token = None
     else:
@@ -10704,21 +13227,21 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         n += 1
     if n != len(d):
         check_extra(d, _K_TransactionEventRequest, o)
-    return _m.TransactionEventRequest(
-        custom_data=x_custom_data,
-        event_type=x_event_type,
-        meter_value=x_meter_value,
-        timestamp=x_timestamp,
-        trigger_reason=x_trigger_reason,
-        seq_no=x_seq_no,
-        offline=x_offline,
-        number_of_phases_used=x_number_of_phases_used,
-        cable_max_current=x_cable_max_current,
-        reservation_id=x_reservation_id,
-        transaction_info=x_transaction_info,
-        evse=x_evse,
-        id_token=x_id_token,
-    )
+    r = _new(_m.TransactionEventRequest)
+    _s_TransactionEventRequest_custom_data(r, x_custom_data)
+    _s_TransactionEventRequest_event_type(r, x_event_type)
+    _s_TransactionEventRequest_meter_value(r, x_meter_value)
+    _s_TransactionEventRequest_timestamp(r, x_timestamp)
+    _s_TransactionEventRequest_trigger_reason(r, x_trigger_reason)
+    _s_TransactionEventRequest_seq_no(r, x_seq_no)
+    _s_TransactionEventRequest_offline(r, x_offline)
+    _s_TransactionEventRequest_number_of_phases_used(r, x_number_of_phases_used)
+    _s_TransactionEventRequest_cable_max_current(r, x_cable_max_current)
+    _s_TransactionEventRequest_reservation_id(r, x_reservation_id)
+    _s_TransactionEventRequest_transaction_info(r, x_transaction_info)
+    _s_TransactionEventRequest_evse(r, x_evse)
+    _s_TransactionEventRequest_id_token(r, x_id_token)
+    return r
 
 
 def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
@@ -10729,6 +13252,7 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
         "seqNo": m.seq_no,
         "transactionInfo": _w_Transaction(m.transaction_info),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10759,8 +13283,9 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
 def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10769,7 +13294,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         x_total_cost = None
     else:
@@ -10779,7 +13304,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             raise at(fail_number(v, False), "totalCost")
         x_total_cost = v
         n += 1
-    v = d.get("chargingPriority")
+    v = g("chargingPriority")
     if v is None:
         x_charging_priority = None
     else:
@@ -10787,7 +13312,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             v = int_from(v, "chargingPriority")
         x_charging_priority = v
         n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         x_id_token_info = None
     else:
@@ -10796,7 +13321,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "idTokenInfo") from None
         n += 1
-    v = d.get("updatedPersonalMessage")
+    v = g("updatedPersonalMessage")
     if v is None:
         x_updated_personal_message = None
     else:
@@ -10807,17 +13332,18 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         n += 1
     if n != len(d):
         check_extra(d, _K_TransactionEventResponse, o)
-    return _m.TransactionEventResponse(
-        custom_data=x_custom_data,
-        total_cost=x_total_cost,
-        charging_priority=x_charging_priority,
-        id_token_info=x_id_token_info,
-        updated_personal_message=x_updated_personal_message,
-    )
+    r = _new(_m.TransactionEventResponse)
+    _s_TransactionEventResponse_custom_data(r, x_custom_data)
+    _s_TransactionEventResponse_total_cost(r, x_total_cost)
+    _s_TransactionEventResponse_charging_priority(r, x_charging_priority)
+    _s_TransactionEventResponse_id_token_info(r, x_id_token_info)
+    _s_TransactionEventResponse_updated_personal_message(r, x_updated_personal_message)
+    return r
 
 
 def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10839,8 +13365,9 @@ def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10849,7 +13376,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -10858,7 +13385,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("requestedMessage")
+    v = g("requestedMessage")
     if v is None:
         raise missing(d, "requestedMessage")
     x_requested_message = _E_MessageTriggerEnum.get(v) if v.__class__ is str else None
@@ -10869,13 +13396,16 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
     n += 1
     if n != len(d):
         check_extra(d, _K_TriggerMessageRequest, o)
-    return _m.TriggerMessageRequest(
-        custom_data=x_custom_data, evse=x_evse, requested_message=x_requested_message
-    )
+    r = _new(_m.TriggerMessageRequest)
+    _s_TriggerMessageRequest_custom_data(r, x_custom_data)
+    _s_TriggerMessageRequest_evse(r, x_evse)
+    _s_TriggerMessageRequest_requested_message(r, x_requested_message)
+    return r
 
 
 def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedMessage": m.requested_message}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10888,8 +13418,9 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10898,7 +13429,7 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TriggerMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -10907,7 +13438,7 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         if x_status is None:
             raise at(bad_enum(v, _E_TriggerMessageStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10918,13 +13449,16 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         n += 1
     if n != len(d):
         check_extra(d, _K_TriggerMessageResponse, o)
-    return _m.TriggerMessageResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.TriggerMessageResponse)
+    _s_TriggerMessageResponse_custom_data(r, x_custom_data)
+    _s_TriggerMessageResponse_status(r, x_status)
+    _s_TriggerMessageResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10937,8 +13471,9 @@ def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
 def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10947,7 +13482,7 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -10957,7 +13492,7 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
             raise at(too_long(v, 20), "unit")
         x_unit = v
         n += 1
-    v = d.get("multiplier")
+    v = g("multiplier")
     if v is None:
         x_multiplier = None
     else:
@@ -10967,11 +13502,16 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
         n += 1
     if n != len(d):
         check_extra(d, _K_UnitOfMeasure, o)
-    return _t.UnitOfMeasure(custom_data=x_custom_data, unit=x_unit, multiplier=x_multiplier)
+    r = _new(_t.UnitOfMeasure)
+    _s_UnitOfMeasure_custom_data(r, x_custom_data)
+    _s_UnitOfMeasure_unit(r, x_unit)
+    _s_UnitOfMeasure_multiplier(r, x_multiplier)
+    return r
 
 
 def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10987,8 +13527,9 @@ def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10997,14 +13538,14 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -11013,13 +13554,16 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
     n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorRequest, o)
-    return _m.UnlockConnectorRequest(
-        custom_data=x_custom_data, evse_id=x_evse_id, connector_id=x_connector_id
-    )
+    r = _new(_m.UnlockConnectorRequest)
+    _s_UnlockConnectorRequest_custom_data(r, x_custom_data)
+    _s_UnlockConnectorRequest_evse_id(r, x_evse_id)
+    _s_UnlockConnectorRequest_connector_id(r, x_connector_id)
+    return r
 
 
 def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"evseId": m.evse_id, "connectorId": m.connector_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11029,8 +13573,9 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11039,7 +13584,7 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnlockStatusEnum.get(v) if v.__class__ is str else None
@@ -11048,7 +13593,7 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         if x_status is None:
             raise at(bad_enum(v, _E_UnlockStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -11059,13 +13604,16 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorResponse, o)
-    return _m.UnlockConnectorResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.UnlockConnectorResponse)
+    _s_UnlockConnectorResponse_custom_data(r, x_custom_data)
+    _s_UnlockConnectorResponse_status(r, x_status)
+    _s_UnlockConnectorResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11078,8 +13626,9 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11088,7 +13637,7 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("checksum")
+    v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11099,11 +13648,15 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
     n += 1
     if n != len(d):
         check_extra(d, _K_UnpublishFirmwareRequest, o)
-    return _m.UnpublishFirmwareRequest(custom_data=x_custom_data, checksum=x_checksum)
+    r = _new(_m.UnpublishFirmwareRequest)
+    _s_UnpublishFirmwareRequest_custom_data(r, x_custom_data)
+    _s_UnpublishFirmwareRequest_checksum(r, x_checksum)
+    return r
 
 
 def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"checksum": m.checksum}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11113,8 +13666,9 @@ def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any
 def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11123,7 +13677,7 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnpublishFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -11134,11 +13688,15 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
     n += 1
     if n != len(d):
         check_extra(d, _K_UnpublishFirmwareResponse, o)
-    return _m.UnpublishFirmwareResponse(custom_data=x_custom_data, status=x_status)
+    r = _new(_m.UnpublishFirmwareResponse)
+    _s_UnpublishFirmwareResponse_custom_data(r, x_custom_data)
+    _s_UnpublishFirmwareResponse_status(r, x_status)
+    return r
 
 
 def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11148,8 +13706,9 @@ def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, A
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11158,7 +13717,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -11166,7 +13725,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             v = int_from(v, "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -11174,14 +13733,14 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             v = int_from(v, "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("firmware")
+    v = g("firmware")
     if v is None:
         raise missing(d, "firmware")
     try:
@@ -11191,17 +13750,18 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
     n += 1
     if n != len(d):
         check_extra(d, _K_UpdateFirmwareRequest, o)
-    return _m.UpdateFirmwareRequest(
-        custom_data=x_custom_data,
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        request_id=x_request_id,
-        firmware=x_firmware,
-    )
+    r = _new(_m.UpdateFirmwareRequest)
+    _s_UpdateFirmwareRequest_custom_data(r, x_custom_data)
+    _s_UpdateFirmwareRequest_retries(r, x_retries)
+    _s_UpdateFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_UpdateFirmwareRequest_request_id(r, x_request_id)
+    _s_UpdateFirmwareRequest_firmware(r, x_firmware)
+    return r
 
 
 def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "firmware": _w_Firmware(m.firmware)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11217,8 +13777,9 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11227,7 +13788,7 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UpdateFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -11236,7 +13797,7 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         if x_status is None:
             raise at(bad_enum(v, _E_UpdateFirmwareStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -11247,13 +13808,16 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         n += 1
     if n != len(d):
         check_extra(d, _K_UpdateFirmwareResponse, o)
-    return _m.UpdateFirmwareResponse(
-        custom_data=x_custom_data, status=x_status, status_info=x_status_info
-    )
+    r = _new(_m.UpdateFirmwareResponse)
+    _s_UpdateFirmwareResponse_custom_data(r, x_custom_data)
+    _s_UpdateFirmwareResponse_status(r, x_status)
+    _s_UpdateFirmwareResponse_status_info(r, x_status_info)
+    return r
 
 
 def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11266,8 +13830,9 @@ def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
 def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11276,7 +13841,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("server")
+    v = g("server")
     if v is None:
         raise missing(d, "server")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11285,7 +13850,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 512), "server")
     x_server = v
     n += 1
-    v = d.get("user")
+    v = g("user")
     if v is None:
         raise missing(d, "user")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11294,7 +13859,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 20), "user")
     x_user = v
     n += 1
-    v = d.get("group")
+    v = g("group")
     if v is None:
         x_group = None
     else:
@@ -11304,7 +13869,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
             raise at(too_long(v, 20), "group")
         x_group = v
         n += 1
-    v = d.get("password")
+    v = g("password")
     if v is None:
         raise missing(d, "password")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11313,7 +13878,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 20), "password")
     x_password = v
     n += 1
-    v = d.get("key")
+    v = g("key")
     if v is None:
         raise missing(d, "key")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11322,7 +13887,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 255), "key")
     x_key = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_VPNEnum.get(v) if v.__class__ is str else None
@@ -11333,15 +13898,15 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
     n += 1
     if n != len(d):
         check_extra(d, _K_VPN, o)
-    return _t.VPN(
-        custom_data=x_custom_data,
-        server=x_server,
-        user=x_user,
-        group=x_group,
-        password=x_password,
-        key=x_key,
-        type=x_type,
-    )
+    r = _new(_t.VPN)
+    _s_VPN_custom_data(r, x_custom_data)
+    _s_VPN_server(r, x_server)
+    _s_VPN_user(r, x_user)
+    _s_VPN_group(r, x_group)
+    _s_VPN_password(r, x_password)
+    _s_VPN_key(r, x_key)
+    _s_VPN_type(r, x_type)
+    return r
 
 
 def _w_VPN(m: _t.VPN) -> dict[str, Any]:
@@ -11352,6 +13917,7 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
         "key": m.key,
         "type": m.type,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11364,8 +13930,9 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
 def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11374,7 +13941,7 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11383,7 +13950,7 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("instance")
+    v = g("instance")
     if v is None:
         x_instance = None
     else:
@@ -11395,11 +13962,16 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         n += 1
     if n != len(d):
         check_extra(d, _K_Variable, o)
-    return _t.Variable(custom_data=x_custom_data, name=x_name, instance=x_instance)
+    r = _new(_t.Variable)
+    _s_Variable_custom_data(r, x_custom_data)
+    _s_Variable_name(r, x_name)
+    _s_Variable_instance(r, x_instance)
+    return r
 
 
 def _w_Variable(m: _t.Variable) -> dict[str, Any]:
     d: dict[str, Any] = {"name": m.name}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11412,8 +13984,9 @@ def _w_Variable(m: _t.Variable) -> dict[str, Any]:
 def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11422,7 +13995,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         x_type = None
     else:
@@ -11432,7 +14005,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             if x_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "type")
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         x_value = None
     else:
@@ -11442,7 +14015,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             raise at(too_long(v, 2500), "value")
         x_value = v
         n += 1
-    v = d.get("mutability")
+    v = g("mutability")
     if v is None:
         x_mutability = None
     else:
@@ -11452,7 +14025,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             if x_mutability is None:
                 raise at(bad_enum(v, _E_MutabilityEnum), "mutability")
         n += 1
-    v = d.get("persistent")
+    v = g("persistent")
     if v is None:
         x_persistent = None
     else:
@@ -11460,7 +14033,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             raise fail_type("boolean", v, "persistent")
         x_persistent = v
         n += 1
-    v = d.get("constant")
+    v = g("constant")
     if v is None:
         x_constant = None
     else:
@@ -11470,18 +14043,19 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
         n += 1
     if n != len(d):
         check_extra(d, _K_VariableAttribute, o)
-    return _t.VariableAttribute(
-        custom_data=x_custom_data,
-        type=x_type,
-        value=x_value,
-        mutability=x_mutability,
-        persistent=x_persistent,
-        constant=x_constant,
-    )
+    r = _new(_t.VariableAttribute)
+    _s_VariableAttribute_custom_data(r, x_custom_data)
+    _s_VariableAttribute_type(r, x_type)
+    _s_VariableAttribute_value(r, x_value)
+    _s_VariableAttribute_mutability(r, x_mutability)
+    _s_VariableAttribute_persistent(r, x_persistent)
+    _s_VariableAttribute_constant(r, x_constant)
+    return r
 
 
 def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11506,8 +14080,9 @@ def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
 def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacteristics:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11516,7 +14091,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -11526,7 +14101,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(too_long(v, 16), "unit")
         x_unit = v
         n += 1
-    v = d.get("dataType")
+    v = g("dataType")
     if v is None:
         raise missing(d, "dataType")
     x_data_type = _E_DataEnum.get(v) if v.__class__ is str else None
@@ -11535,7 +14110,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         if x_data_type is None:
             raise at(bad_enum(v, _E_DataEnum), "dataType")
     n += 1
-    v = d.get("minLimit")
+    v = g("minLimit")
     if v is None:
         x_min_limit = None
     else:
@@ -11545,7 +14120,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(fail_number(v, False), "minLimit")
         x_min_limit = v
         n += 1
-    v = d.get("maxLimit")
+    v = g("maxLimit")
     if v is None:
         x_max_limit = None
     else:
@@ -11555,7 +14130,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(fail_number(v, False), "maxLimit")
         x_max_limit = v
         n += 1
-    v = d.get("valuesList")
+    v = g("valuesList")
     if v is None:
         x_values_list = None
     else:
@@ -11565,7 +14140,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(too_long(v, 1000), "valuesList")
         x_values_list = v
         n += 1
-    v = d.get("supportsMonitoring")
+    v = g("supportsMonitoring")
     if v is None:
         raise missing(d, "supportsMonitoring")
     if v.__class__ is not bool:
@@ -11574,19 +14149,20 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
     n += 1
     if n != len(d):
         check_extra(d, _K_VariableCharacteristics, o)
-    return _t.VariableCharacteristics(
-        custom_data=x_custom_data,
-        unit=x_unit,
-        data_type=x_data_type,
-        min_limit=x_min_limit,
-        max_limit=x_max_limit,
-        values_list=x_values_list,
-        supports_monitoring=x_supports_monitoring,
-    )
+    r = _new(_t.VariableCharacteristics)
+    _s_VariableCharacteristics_custom_data(r, x_custom_data)
+    _s_VariableCharacteristics_unit(r, x_unit)
+    _s_VariableCharacteristics_data_type(r, x_data_type)
+    _s_VariableCharacteristics_min_limit(r, x_min_limit)
+    _s_VariableCharacteristics_max_limit(r, x_max_limit)
+    _s_VariableCharacteristics_values_list(r, x_values_list)
+    _s_VariableCharacteristics_supports_monitoring(r, x_supports_monitoring)
+    return r
 
 
 def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
     d: dict[str, Any] = {"dataType": m.data_type, "supportsMonitoring": m.supports_monitoring}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11608,8 +14184,9 @@ def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
 def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11618,21 +14195,21 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("transaction")
+    v = g("transaction")
     if v is None:
         raise missing(d, "transaction")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "transaction")
     x_transaction = v
     n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -11641,7 +14218,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -11650,7 +14227,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -11659,14 +14236,14 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
     n += 1
     if n != len(d):
         check_extra(d, _K_VariableMonitoring, o)
-    return _t.VariableMonitoring(
-        custom_data=x_custom_data,
-        id=x_id,
-        transaction=x_transaction,
-        value=x_value,
-        type=x_type,
-        severity=x_severity,
-    )
+    r = _new(_t.VariableMonitoring)
+    _s_VariableMonitoring_custom_data(r, x_custom_data)
+    _s_VariableMonitoring_id(r, x_id)
+    _s_VariableMonitoring_transaction(r, x_transaction)
+    _s_VariableMonitoring_value(r, x_value)
+    _s_VariableMonitoring_type(r, x_type)
+    _s_VariableMonitoring_severity(r, x_severity)
+    return r
 
 
 def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:
@@ -11677,6 +14254,7 @@ def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:
         "type": m.type,
         "severity": m.severity,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)

@@ -292,12 +292,12 @@ _E_UploadLogStatusEnum: dict[str, _e.UploadLogStatusEnum] = {
 }
 _E_VPNEnum: dict[str, _e.VPNEnum] = {m.value: m for m in _e.VPNEnum}
 
-_K_ACChargingParameters = frozenset(
+_K_ACChargingParameters: frozenset[str] = frozenset(
     {"customData", "energyAmount", "evMaxCurrent", "evMaxVoltage", "evMinCurrent"}
 )
-_K_AFRRSignalRequest = frozenset({"customData", "signal", "timestamp"})
-_K_AFRRSignalResponse = frozenset({"customData", "status", "statusInfo"})
-_K_APN = frozenset(
+_K_AFRRSignalRequest: frozenset[str] = frozenset({"customData", "signal", "timestamp"})
+_K_AFRRSignalResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_APN: frozenset[str] = frozenset(
     {
         "apn",
         "apnAuthentication",
@@ -309,7 +309,7 @@ _K_APN = frozenset(
         "useOnlyPreferredNetwork",
     }
 )
-_K_AbsolutePriceSchedule = frozenset(
+_K_AbsolutePriceSchedule: frozenset[str] = frozenset(
     {
         "additionalSelectedServices",
         "currency",
@@ -326,55 +326,67 @@ _K_AbsolutePriceSchedule = frozenset(
         "timeAnchor",
     }
 )
-_K_AdditionalInfo = frozenset({"additionalIdToken", "customData", "type"})
-_K_AdditionalSelectedServices = frozenset({"customData", "serviceFee", "serviceName"})
-_K_Address = frozenset(
+_K_AdditionalInfo: frozenset[str] = frozenset({"additionalIdToken", "customData", "type"})
+_K_AdditionalSelectedServices: frozenset[str] = frozenset(
+    {"customData", "serviceFee", "serviceName"}
+)
+_K_Address: frozenset[str] = frozenset(
     {"address1", "address2", "city", "country", "customData", "name", "postalCode"}
 )
-_K_AdjustPeriodicEventStreamRequest = frozenset({"customData", "id", "params"})
-_K_AdjustPeriodicEventStreamResponse = frozenset({"customData", "status", "statusInfo"})
-_K_AuthorizationData = frozenset({"customData", "idToken", "idTokenInfo"})
-_K_AuthorizeRequest = frozenset(
+_K_AdjustPeriodicEventStreamRequest: frozenset[str] = frozenset({"customData", "id", "params"})
+_K_AdjustPeriodicEventStreamResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_AuthorizationData: frozenset[str] = frozenset({"customData", "idToken", "idTokenInfo"})
+_K_AuthorizeRequest: frozenset[str] = frozenset(
     {"certificate", "customData", "idToken", "iso15118CertificateHashData"}
 )
-_K_AuthorizeResponse = frozenset(
+_K_AuthorizeResponse: frozenset[str] = frozenset(
     {"allowedEnergyTransfer", "certificateStatus", "customData", "idTokenInfo", "tariff"}
 )
-_K_BatteryData = frozenset(
+_K_BatteryData: frozenset[str] = frozenset(
     {"customData", "evseId", "productionDate", "serialNumber", "soC", "soH", "vendorInfo"}
 )
-_K_BatterySwapRequest = frozenset(
+_K_BatterySwapRequest: frozenset[str] = frozenset(
     {"batteryData", "customData", "eventType", "idToken", "requestId"}
 )
-_K_BatterySwapResponse = frozenset({"customData"})
-_K_BootNotificationRequest = frozenset({"chargingStation", "customData", "reason"})
-_K_BootNotificationResponse = frozenset(
+_K_BatterySwapResponse: frozenset[str] = frozenset({"customData"})
+_K_BootNotificationRequest: frozenset[str] = frozenset({"chargingStation", "customData", "reason"})
+_K_BootNotificationResponse: frozenset[str] = frozenset(
     {"currentTime", "customData", "interval", "status", "statusInfo"}
 )
-_K_CancelReservationRequest = frozenset({"customData", "reservationId"})
-_K_CancelReservationResponse = frozenset({"customData", "status", "statusInfo"})
-_K_CertificateHashData = frozenset(
+_K_CancelReservationRequest: frozenset[str] = frozenset({"customData", "reservationId"})
+_K_CancelReservationResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_CertificateHashData: frozenset[str] = frozenset(
     {"customData", "hashAlgorithm", "issuerKeyHash", "issuerNameHash", "serialNumber"}
 )
-_K_CertificateHashDataChain = frozenset(
+_K_CertificateHashDataChain: frozenset[str] = frozenset(
     {"certificateHashData", "certificateType", "childCertificateHashData", "customData"}
 )
-_K_CertificateSignedRequest = frozenset(
+_K_CertificateSignedRequest: frozenset[str] = frozenset(
     {"certificateChain", "certificateType", "customData", "requestId"}
 )
-_K_CertificateSignedResponse = frozenset({"customData", "status", "statusInfo"})
-_K_CertificateStatus = frozenset(
+_K_CertificateSignedResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_CertificateStatus: frozenset[str] = frozenset(
     {"certificateHashData", "customData", "nextUpdate", "source", "status"}
 )
-_K_CertificateStatusRequestInfo = frozenset({"certificateHashData", "customData", "source", "urls"})
-_K_ChangeAvailabilityRequest = frozenset({"customData", "evse", "operationalStatus"})
-_K_ChangeAvailabilityResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ChangeTransactionTariffRequest = frozenset({"customData", "tariff", "transactionId"})
-_K_ChangeTransactionTariffResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ChargingLimit = frozenset(
+_K_CertificateStatusRequestInfo: frozenset[str] = frozenset(
+    {"certificateHashData", "customData", "source", "urls"}
+)
+_K_ChangeAvailabilityRequest: frozenset[str] = frozenset(
+    {"customData", "evse", "operationalStatus"}
+)
+_K_ChangeAvailabilityResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ChangeTransactionTariffRequest: frozenset[str] = frozenset(
+    {"customData", "tariff", "transactionId"}
+)
+_K_ChangeTransactionTariffResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_ChargingLimit: frozenset[str] = frozenset(
     {"chargingLimitSource", "customData", "isGridCritical", "isLocalGeneration"}
 )
-_K_ChargingNeeds = frozenset(
+_K_ChargingNeeds: frozenset[str] = frozenset(
     {
         "acChargingParameters",
         "availableEnergyTransfer",
@@ -389,8 +401,10 @@ _K_ChargingNeeds = frozenset(
         "v2xChargingParameters",
     }
 )
-_K_ChargingPeriod = frozenset({"customData", "dimensions", "startPeriod", "tariffId"})
-_K_ChargingProfile = frozenset(
+_K_ChargingPeriod: frozenset[str] = frozenset(
+    {"customData", "dimensions", "startPeriod", "tariffId"}
+)
+_K_ChargingProfile: frozenset[str] = frozenset(
     {
         "chargingProfileKind",
         "chargingProfilePurpose",
@@ -409,7 +423,7 @@ _K_ChargingProfile = frozenset(
         "validTo",
     }
 )
-_K_ChargingProfileCriterion = frozenset(
+_K_ChargingProfileCriterion: frozenset[str] = frozenset(
     {
         "chargingLimitSource",
         "chargingProfileId",
@@ -418,7 +432,7 @@ _K_ChargingProfileCriterion = frozenset(
         "stackLevel",
     }
 )
-_K_ChargingSchedule = frozenset(
+_K_ChargingSchedule: frozenset[str] = frozenset(
     {
         "absolutePriceSchedule",
         "chargingRateUnit",
@@ -438,7 +452,7 @@ _K_ChargingSchedule = frozenset(
         "useLocalTime",
     }
 )
-_K_ChargingSchedulePeriod = frozenset(
+_K_ChargingSchedulePeriod: frozenset[str] = frozenset(
     {
         "customData",
         "dischargeLimit",
@@ -464,7 +478,7 @@ _K_ChargingSchedulePeriod = frozenset(
         "v2xSignalWattCurve",
     }
 )
-_K_ChargingScheduleUpdate = frozenset(
+_K_ChargingScheduleUpdate: frozenset[str] = frozenset(
     {
         "customData",
         "dischargeLimit",
@@ -481,35 +495,43 @@ _K_ChargingScheduleUpdate = frozenset(
         "setpoint_L3",
     }
 )
-_K_ChargingStation = frozenset(
+_K_ChargingStation: frozenset[str] = frozenset(
     {"customData", "firmwareVersion", "model", "modem", "serialNumber", "vendorName"}
 )
-_K_ClearCacheRequest = frozenset({"customData"})
-_K_ClearCacheResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearChargingProfile = frozenset(
+_K_ClearCacheRequest: frozenset[str] = frozenset({"customData"})
+_K_ClearCacheResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearChargingProfile: frozenset[str] = frozenset(
     {"chargingProfilePurpose", "customData", "evseId", "stackLevel"}
 )
-_K_ClearChargingProfileRequest = frozenset(
+_K_ClearChargingProfileRequest: frozenset[str] = frozenset(
     {"chargingProfileCriteria", "chargingProfileId", "customData"}
 )
-_K_ClearChargingProfileResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearDERControlRequest = frozenset({"controlId", "controlType", "customData", "isDefault"})
-_K_ClearDERControlResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearDisplayMessageRequest = frozenset({"customData", "id"})
-_K_ClearDisplayMessageResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ClearMonitoringResult = frozenset({"customData", "id", "status", "statusInfo"})
-_K_ClearTariffsRequest = frozenset({"customData", "evseId", "tariffIds"})
-_K_ClearTariffsResponse = frozenset({"clearTariffsResult", "customData"})
-_K_ClearTariffsResult = frozenset({"customData", "status", "statusInfo", "tariffId"})
-_K_ClearVariableMonitoringRequest = frozenset({"customData", "id"})
-_K_ClearVariableMonitoringResponse = frozenset({"clearMonitoringResult", "customData"})
-_K_ClearedChargingLimitRequest = frozenset({"chargingLimitSource", "customData", "evseId"})
-_K_ClearedChargingLimitResponse = frozenset({"customData"})
-_K_ClosePeriodicEventStreamRequest = frozenset({"customData", "id"})
-_K_ClosePeriodicEventStreamResponse = frozenset({"customData"})
-_K_Component = frozenset({"customData", "evse", "instance", "name"})
-_K_ComponentVariable = frozenset({"component", "customData", "variable"})
-_K_CompositeSchedule = frozenset(
+_K_ClearChargingProfileResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearDERControlRequest: frozenset[str] = frozenset(
+    {"controlId", "controlType", "customData", "isDefault"}
+)
+_K_ClearDERControlResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearDisplayMessageRequest: frozenset[str] = frozenset({"customData", "id"})
+_K_ClearDisplayMessageResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ClearMonitoringResult: frozenset[str] = frozenset({"customData", "id", "status", "statusInfo"})
+_K_ClearTariffsRequest: frozenset[str] = frozenset({"customData", "evseId", "tariffIds"})
+_K_ClearTariffsResponse: frozenset[str] = frozenset({"clearTariffsResult", "customData"})
+_K_ClearTariffsResult: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo", "tariffId"}
+)
+_K_ClearVariableMonitoringRequest: frozenset[str] = frozenset({"customData", "id"})
+_K_ClearVariableMonitoringResponse: frozenset[str] = frozenset(
+    {"clearMonitoringResult", "customData"}
+)
+_K_ClearedChargingLimitRequest: frozenset[str] = frozenset(
+    {"chargingLimitSource", "customData", "evseId"}
+)
+_K_ClearedChargingLimitResponse: frozenset[str] = frozenset({"customData"})
+_K_ClosePeriodicEventStreamRequest: frozenset[str] = frozenset({"customData", "id"})
+_K_ClosePeriodicEventStreamResponse: frozenset[str] = frozenset({"customData"})
+_K_Component: frozenset[str] = frozenset({"customData", "evse", "instance", "name"})
+_K_ComponentVariable: frozenset[str] = frozenset({"component", "customData", "variable"})
+_K_CompositeSchedule: frozenset[str] = frozenset(
     {
         "chargingRateUnit",
         "chargingSchedulePeriod",
@@ -519,10 +541,12 @@ _K_CompositeSchedule = frozenset(
         "scheduleStart",
     }
 )
-_K_ConstantStreamData = frozenset({"customData", "id", "params", "variableMonitoringId"})
-_K_ConsumptionCost = frozenset({"cost", "customData", "startValue"})
-_K_Cost = frozenset({"amount", "amountMultiplier", "costKind", "customData"})
-_K_CostDetails = frozenset(
+_K_ConstantStreamData: frozenset[str] = frozenset(
+    {"customData", "id", "params", "variableMonitoringId"}
+)
+_K_ConsumptionCost: frozenset[str] = frozenset({"cost", "customData", "startValue"})
+_K_Cost: frozenset[str] = frozenset({"amount", "amountMultiplier", "costKind", "customData"})
+_K_CostDetails: frozenset[str] = frozenset(
     {
         "chargingPeriods",
         "customData",
@@ -532,11 +556,11 @@ _K_CostDetails = frozenset(
         "totalUsage",
     }
 )
-_K_CostDimension = frozenset({"customData", "type", "volume"})
-_K_CostUpdatedRequest = frozenset({"customData", "totalCost", "transactionId"})
-_K_CostUpdatedResponse = frozenset({"customData"})
-_K_CustomData = frozenset({"vendorId"})
-_K_CustomerInformationRequest = frozenset(
+_K_CostDimension: frozenset[str] = frozenset({"customData", "type", "volume"})
+_K_CostUpdatedRequest: frozenset[str] = frozenset({"customData", "totalCost", "transactionId"})
+_K_CostUpdatedResponse: frozenset[str] = frozenset({"customData"})
+_K_CustomData: frozenset[str] = frozenset({"vendorId"})
+_K_CustomerInformationRequest: frozenset[str] = frozenset(
     {
         "clear",
         "customData",
@@ -547,8 +571,8 @@ _K_CustomerInformationRequest = frozenset(
         "requestId",
     }
 )
-_K_CustomerInformationResponse = frozenset({"customData", "status", "statusInfo"})
-_K_DCChargingParameters = frozenset(
+_K_CustomerInformationResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_DCChargingParameters: frozenset[str] = frozenset(
     {
         "bulkSoC",
         "customData",
@@ -561,7 +585,7 @@ _K_DCChargingParameters = frozenset(
         "stateOfCharge",
     }
 )
-_K_DERChargingParameters = frozenset(
+_K_DERChargingParameters: frozenset[str] = frozenset(
     {
         "customData",
         "evDurationLevel1DCInjection",
@@ -607,7 +631,7 @@ _K_DERChargingParameters = frozenset(
         "nominalVoltageOffset",
     }
 )
-_K_DERCurve = frozenset(
+_K_DERCurve: frozenset[str] = frozenset(
     {
         "curveData",
         "customData",
@@ -621,22 +645,30 @@ _K_DERCurve = frozenset(
         "yUnit",
     }
 )
-_K_DERCurveGet = frozenset({"curve", "curveType", "customData", "id", "isDefault", "isSuperseded"})
-_K_DERCurvePoints = frozenset({"customData", "x", "y"})
-_K_DataTransferRequest = frozenset({"customData", "data", "messageId", "vendorId"})
-_K_DataTransferResponse = frozenset({"customData", "data", "status", "statusInfo"})
-_K_DeleteCertificateRequest = frozenset({"certificateHashData", "customData"})
-_K_DeleteCertificateResponse = frozenset({"customData", "status", "statusInfo"})
-_K_EVAbsolutePriceSchedule = frozenset(
+_K_DERCurveGet: frozenset[str] = frozenset(
+    {"curve", "curveType", "customData", "id", "isDefault", "isSuperseded"}
+)
+_K_DERCurvePoints: frozenset[str] = frozenset({"customData", "x", "y"})
+_K_DataTransferRequest: frozenset[str] = frozenset({"customData", "data", "messageId", "vendorId"})
+_K_DataTransferResponse: frozenset[str] = frozenset({"customData", "data", "status", "statusInfo"})
+_K_DeleteCertificateRequest: frozenset[str] = frozenset({"certificateHashData", "customData"})
+_K_DeleteCertificateResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_EVAbsolutePriceSchedule: frozenset[str] = frozenset(
     {"currency", "customData", "evAbsolutePriceScheduleEntries", "priceAlgorithm", "timeAnchor"}
 )
-_K_EVAbsolutePriceScheduleEntry = frozenset({"customData", "duration", "evPriceRule"})
-_K_EVEnergyOffer = frozenset({"customData", "evAbsolutePriceSchedule", "evPowerSchedule"})
-_K_EVPowerSchedule = frozenset({"customData", "evPowerScheduleEntries", "timeAnchor"})
-_K_EVPowerScheduleEntry = frozenset({"customData", "duration", "power"})
-_K_EVPriceRule = frozenset({"customData", "energyFee", "powerRangeStart"})
-_K_EVSE = frozenset({"connectorId", "customData", "id"})
-_K_EnterService = frozenset(
+_K_EVAbsolutePriceScheduleEntry: frozenset[str] = frozenset(
+    {"customData", "duration", "evPriceRule"}
+)
+_K_EVEnergyOffer: frozenset[str] = frozenset(
+    {"customData", "evAbsolutePriceSchedule", "evPowerSchedule"}
+)
+_K_EVPowerSchedule: frozenset[str] = frozenset(
+    {"customData", "evPowerScheduleEntries", "timeAnchor"}
+)
+_K_EVPowerScheduleEntry: frozenset[str] = frozenset({"customData", "duration", "power"})
+_K_EVPriceRule: frozenset[str] = frozenset({"customData", "energyFee", "powerRangeStart"})
+_K_EVSE: frozenset[str] = frozenset({"connectorId", "customData", "id"})
+_K_EnterService: frozenset[str] = frozenset(
     {
         "customData",
         "delay",
@@ -649,8 +681,8 @@ _K_EnterService = frozenset(
         "randomDelay",
     }
 )
-_K_EnterServiceGet = frozenset({"customData", "enterService", "id"})
-_K_EventData = frozenset(
+_K_EnterServiceGet: frozenset[str] = frozenset({"customData", "enterService", "id"})
+_K_EventData: frozenset[str] = frozenset(
     {
         "actualValue",
         "cause",
@@ -669,7 +701,7 @@ _K_EventData = frozenset(
         "variableMonitoringId",
     }
 )
-_K_Firmware = frozenset(
+_K_Firmware: frozenset[str] = frozenset(
     {
         "customData",
         "installDateTime",
@@ -679,17 +711,23 @@ _K_Firmware = frozenset(
         "signingCertificate",
     }
 )
-_K_FirmwareStatusNotificationRequest = frozenset(
+_K_FirmwareStatusNotificationRequest: frozenset[str] = frozenset(
     {"customData", "requestId", "status", "statusInfo"}
 )
-_K_FirmwareStatusNotificationResponse = frozenset({"customData"})
-_K_FixedPF = frozenset(
+_K_FirmwareStatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_FixedPF: frozenset[str] = frozenset(
     {"customData", "displacement", "duration", "excitation", "priority", "startTime"}
 )
-_K_FixedPFGet = frozenset({"customData", "fixedPF", "id", "isDefault", "isSuperseded"})
-_K_FixedVar = frozenset({"customData", "duration", "priority", "setpoint", "startTime", "unit"})
-_K_FixedVarGet = frozenset({"customData", "fixedVar", "id", "isDefault", "isSuperseded"})
-_K_FreqDroop = frozenset(
+_K_FixedPFGet: frozenset[str] = frozenset(
+    {"customData", "fixedPF", "id", "isDefault", "isSuperseded"}
+)
+_K_FixedVar: frozenset[str] = frozenset(
+    {"customData", "duration", "priority", "setpoint", "startTime", "unit"}
+)
+_K_FixedVarGet: frozenset[str] = frozenset(
+    {"customData", "fixedVar", "id", "isDefault", "isSuperseded"}
+)
+_K_FreqDroop: frozenset[str] = frozenset(
     {
         "customData",
         "duration",
@@ -702,8 +740,10 @@ _K_FreqDroop = frozenset(
         "underFreq",
     }
 )
-_K_FreqDroopGet = frozenset({"customData", "freqDroop", "id", "isDefault", "isSuperseded"})
-_K_Get15118EVCertificateRequest = frozenset(
+_K_FreqDroopGet: frozenset[str] = frozenset(
+    {"customData", "freqDroop", "id", "isDefault", "isSuperseded"}
+)
+_K_Get15118EVCertificateRequest: frozenset[str] = frozenset(
     {
         "action",
         "customData",
@@ -713,51 +753,71 @@ _K_Get15118EVCertificateRequest = frozenset(
         "prioritizedEMAIDs",
     }
 )
-_K_Get15118EVCertificateResponse = frozenset(
+_K_Get15118EVCertificateResponse: frozenset[str] = frozenset(
     {"customData", "exiResponse", "remainingContracts", "status", "statusInfo"}
 )
-_K_GetBaseReportRequest = frozenset({"customData", "reportBase", "requestId"})
-_K_GetBaseReportResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetCertificateChainStatusRequest = frozenset({"certificateStatusRequests", "customData"})
-_K_GetCertificateChainStatusResponse = frozenset({"certificateStatus", "customData"})
-_K_GetCertificateStatusRequest = frozenset({"customData", "ocspRequestData"})
-_K_GetCertificateStatusResponse = frozenset({"customData", "ocspResult", "status", "statusInfo"})
-_K_GetChargingProfilesRequest = frozenset({"chargingProfile", "customData", "evseId", "requestId"})
-_K_GetChargingProfilesResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetCompositeScheduleRequest = frozenset({"chargingRateUnit", "customData", "duration", "evseId"})
-_K_GetCompositeScheduleResponse = frozenset({"customData", "schedule", "status", "statusInfo"})
-_K_GetDERControlRequest = frozenset(
+_K_GetBaseReportRequest: frozenset[str] = frozenset({"customData", "reportBase", "requestId"})
+_K_GetBaseReportResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetCertificateChainStatusRequest: frozenset[str] = frozenset(
+    {"certificateStatusRequests", "customData"}
+)
+_K_GetCertificateChainStatusResponse: frozenset[str] = frozenset(
+    {"certificateStatus", "customData"}
+)
+_K_GetCertificateStatusRequest: frozenset[str] = frozenset({"customData", "ocspRequestData"})
+_K_GetCertificateStatusResponse: frozenset[str] = frozenset(
+    {"customData", "ocspResult", "status", "statusInfo"}
+)
+_K_GetChargingProfilesRequest: frozenset[str] = frozenset(
+    {"chargingProfile", "customData", "evseId", "requestId"}
+)
+_K_GetChargingProfilesResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetCompositeScheduleRequest: frozenset[str] = frozenset(
+    {"chargingRateUnit", "customData", "duration", "evseId"}
+)
+_K_GetCompositeScheduleResponse: frozenset[str] = frozenset(
+    {"customData", "schedule", "status", "statusInfo"}
+)
+_K_GetDERControlRequest: frozenset[str] = frozenset(
     {"controlId", "controlType", "customData", "isDefault", "requestId"}
 )
-_K_GetDERControlResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetDisplayMessagesRequest = frozenset({"customData", "id", "priority", "requestId", "state"})
-_K_GetDisplayMessagesResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetInstalledCertificateIdsRequest = frozenset({"certificateType", "customData"})
-_K_GetInstalledCertificateIdsResponse = frozenset(
+_K_GetDERControlResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetDisplayMessagesRequest: frozenset[str] = frozenset(
+    {"customData", "id", "priority", "requestId", "state"}
+)
+_K_GetDisplayMessagesResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetInstalledCertificateIdsRequest: frozenset[str] = frozenset({"certificateType", "customData"})
+_K_GetInstalledCertificateIdsResponse: frozenset[str] = frozenset(
     {"certificateHashDataChain", "customData", "status", "statusInfo"}
 )
-_K_GetLocalListVersionRequest = frozenset({"customData"})
-_K_GetLocalListVersionResponse = frozenset({"customData", "versionNumber"})
-_K_GetLogRequest = frozenset(
+_K_GetLocalListVersionRequest: frozenset[str] = frozenset({"customData"})
+_K_GetLocalListVersionResponse: frozenset[str] = frozenset({"customData", "versionNumber"})
+_K_GetLogRequest: frozenset[str] = frozenset(
     {"customData", "log", "logType", "requestId", "retries", "retryInterval"}
 )
-_K_GetLogResponse = frozenset({"customData", "filename", "status", "statusInfo"})
-_K_GetMonitoringReportRequest = frozenset(
+_K_GetLogResponse: frozenset[str] = frozenset({"customData", "filename", "status", "statusInfo"})
+_K_GetMonitoringReportRequest: frozenset[str] = frozenset(
     {"componentVariable", "customData", "monitoringCriteria", "requestId"}
 )
-_K_GetMonitoringReportResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetPeriodicEventStreamRequest = frozenset({"customData"})
-_K_GetPeriodicEventStreamResponse = frozenset({"constantStreamData", "customData"})
-_K_GetReportRequest = frozenset(
+_K_GetMonitoringReportResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetPeriodicEventStreamRequest: frozenset[str] = frozenset({"customData"})
+_K_GetPeriodicEventStreamResponse: frozenset[str] = frozenset({"constantStreamData", "customData"})
+_K_GetReportRequest: frozenset[str] = frozenset(
     {"componentCriteria", "componentVariable", "customData", "requestId"}
 )
-_K_GetReportResponse = frozenset({"customData", "status", "statusInfo"})
-_K_GetTariffsRequest = frozenset({"customData", "evseId"})
-_K_GetTariffsResponse = frozenset({"customData", "status", "statusInfo", "tariffAssignments"})
-_K_GetTransactionStatusRequest = frozenset({"customData", "transactionId"})
-_K_GetTransactionStatusResponse = frozenset({"customData", "messagesInQueue", "ongoingIndicator"})
-_K_GetVariableData = frozenset({"attributeType", "component", "customData", "variable"})
-_K_GetVariableResult = frozenset(
+_K_GetReportResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_GetTariffsRequest: frozenset[str] = frozenset({"customData", "evseId"})
+_K_GetTariffsResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo", "tariffAssignments"}
+)
+_K_GetTransactionStatusRequest: frozenset[str] = frozenset({"customData", "transactionId"})
+_K_GetTransactionStatusResponse: frozenset[str] = frozenset(
+    {"customData", "messagesInQueue", "ongoingIndicator"}
+)
+_K_GetVariableData: frozenset[str] = frozenset(
+    {"attributeType", "component", "customData", "variable"}
+)
+_K_GetVariableResult: frozenset[str] = frozenset(
     {
         "attributeStatus",
         "attributeStatusInfo",
@@ -768,17 +828,17 @@ _K_GetVariableResult = frozenset(
         "variable",
     }
 )
-_K_GetVariablesRequest = frozenset({"customData", "getVariableData"})
-_K_GetVariablesResponse = frozenset({"customData", "getVariableResult"})
-_K_Gradient = frozenset({"customData", "gradient", "priority", "softGradient"})
-_K_GradientGet = frozenset({"customData", "gradient", "id"})
-_K_HeartbeatRequest = frozenset({"customData"})
-_K_HeartbeatResponse = frozenset({"currentTime", "customData"})
-_K_Hysteresis = frozenset(
+_K_GetVariablesRequest: frozenset[str] = frozenset({"customData", "getVariableData"})
+_K_GetVariablesResponse: frozenset[str] = frozenset({"customData", "getVariableResult"})
+_K_Gradient: frozenset[str] = frozenset({"customData", "gradient", "priority", "softGradient"})
+_K_GradientGet: frozenset[str] = frozenset({"customData", "gradient", "id"})
+_K_HeartbeatRequest: frozenset[str] = frozenset({"customData"})
+_K_HeartbeatResponse: frozenset[str] = frozenset({"currentTime", "customData"})
+_K_Hysteresis: frozenset[str] = frozenset(
     {"customData", "hysteresisDelay", "hysteresisGradient", "hysteresisHigh", "hysteresisLow"}
 )
-_K_IdToken = frozenset({"additionalInfo", "customData", "idToken", "type"})
-_K_IdTokenInfo = frozenset(
+_K_IdToken: frozenset[str] = frozenset({"additionalInfo", "customData", "idToken", "type"})
+_K_IdTokenInfo: frozenset[str] = frozenset(
     {
         "cacheExpiryDateTime",
         "chargingPriority",
@@ -791,10 +851,12 @@ _K_IdTokenInfo = frozenset(
         "status",
     }
 )
-_K_InstallCertificateRequest = frozenset({"certificate", "certificateType", "customData"})
-_K_InstallCertificateResponse = frozenset({"customData", "status", "statusInfo"})
-_K_LimitAtSoC = frozenset({"customData", "limit", "soc"})
-_K_LimitMaxDischarge = frozenset(
+_K_InstallCertificateRequest: frozenset[str] = frozenset(
+    {"certificate", "certificateType", "customData"}
+)
+_K_InstallCertificateResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_LimitAtSoC: frozenset[str] = frozenset({"customData", "limit", "soc"})
+_K_LimitMaxDischarge: frozenset[str] = frozenset(
     {
         "customData",
         "duration",
@@ -804,14 +866,18 @@ _K_LimitMaxDischarge = frozenset(
         "startTime",
     }
 )
-_K_LimitMaxDischargeGet = frozenset(
+_K_LimitMaxDischargeGet: frozenset[str] = frozenset(
     {"customData", "id", "isDefault", "isSuperseded", "limitMaxDischarge"}
 )
-_K_LogParameters = frozenset({"customData", "latestTimestamp", "oldestTimestamp", "remoteLocation"})
-_K_LogStatusNotificationRequest = frozenset({"customData", "requestId", "status", "statusInfo"})
-_K_LogStatusNotificationResponse = frozenset({"customData"})
-_K_MessageContent = frozenset({"content", "customData", "format", "language"})
-_K_MessageInfo = frozenset(
+_K_LogParameters: frozenset[str] = frozenset(
+    {"customData", "latestTimestamp", "oldestTimestamp", "remoteLocation"}
+)
+_K_LogStatusNotificationRequest: frozenset[str] = frozenset(
+    {"customData", "requestId", "status", "statusInfo"}
+)
+_K_LogStatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_MessageContent: frozenset[str] = frozenset({"content", "customData", "format", "language"})
+_K_MessageInfo: frozenset[str] = frozenset(
     {
         "customData",
         "display",
@@ -825,12 +891,14 @@ _K_MessageInfo = frozenset(
         "transactionId",
     }
 )
-_K_MeterValue = frozenset({"customData", "sampledValue", "timestamp"})
-_K_MeterValuesRequest = frozenset({"customData", "evseId", "meterValue"})
-_K_MeterValuesResponse = frozenset({"customData"})
-_K_Modem = frozenset({"customData", "iccid", "imsi"})
-_K_MonitoringData = frozenset({"component", "customData", "variable", "variableMonitoring"})
-_K_NetworkConnectionProfile = frozenset(
+_K_MeterValue: frozenset[str] = frozenset({"customData", "sampledValue", "timestamp"})
+_K_MeterValuesRequest: frozenset[str] = frozenset({"customData", "evseId", "meterValue"})
+_K_MeterValuesResponse: frozenset[str] = frozenset({"customData"})
+_K_Modem: frozenset[str] = frozenset({"customData", "iccid", "imsi"})
+_K_MonitoringData: frozenset[str] = frozenset(
+    {"component", "customData", "variable", "variableMonitoring"}
+)
+_K_NetworkConnectionProfile: frozenset[str] = frozenset(
     {
         "apn",
         "basicAuthPassword",
@@ -845,33 +913,37 @@ _K_NetworkConnectionProfile = frozenset(
         "vpn",
     }
 )
-_K_NotifyAllowedEnergyTransferRequest = frozenset(
+_K_NotifyAllowedEnergyTransferRequest: frozenset[str] = frozenset(
     {"allowedEnergyTransfer", "customData", "transactionId"}
 )
-_K_NotifyAllowedEnergyTransferResponse = frozenset({"customData", "status", "statusInfo"})
-_K_NotifyChargingLimitRequest = frozenset(
+_K_NotifyAllowedEnergyTransferResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_NotifyChargingLimitRequest: frozenset[str] = frozenset(
     {"chargingLimit", "chargingSchedule", "customData", "evseId"}
 )
-_K_NotifyChargingLimitResponse = frozenset({"customData"})
-_K_NotifyCustomerInformationRequest = frozenset(
+_K_NotifyChargingLimitResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyCustomerInformationRequest: frozenset[str] = frozenset(
     {"customData", "data", "generatedAt", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyCustomerInformationResponse = frozenset({"customData"})
-_K_NotifyDERAlarmRequest = frozenset(
+_K_NotifyCustomerInformationResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyDERAlarmRequest: frozenset[str] = frozenset(
     {"alarmEnded", "controlType", "customData", "extraInfo", "gridEventFault", "timestamp"}
 )
-_K_NotifyDERAlarmResponse = frozenset({"customData"})
-_K_NotifyDERStartStopRequest = frozenset(
+_K_NotifyDERAlarmResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyDERStartStopRequest: frozenset[str] = frozenset(
     {"controlId", "customData", "started", "supersededIds", "timestamp"}
 )
-_K_NotifyDERStartStopResponse = frozenset({"customData"})
-_K_NotifyDisplayMessagesRequest = frozenset({"customData", "messageInfo", "requestId", "tbc"})
-_K_NotifyDisplayMessagesResponse = frozenset({"customData"})
-_K_NotifyEVChargingNeedsRequest = frozenset(
+_K_NotifyDERStartStopResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyDisplayMessagesRequest: frozenset[str] = frozenset(
+    {"customData", "messageInfo", "requestId", "tbc"}
+)
+_K_NotifyDisplayMessagesResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyEVChargingNeedsRequest: frozenset[str] = frozenset(
     {"chargingNeeds", "customData", "evseId", "maxScheduleTuples", "timestamp"}
 )
-_K_NotifyEVChargingNeedsResponse = frozenset({"customData", "status", "statusInfo"})
-_K_NotifyEVChargingScheduleRequest = frozenset(
+_K_NotifyEVChargingNeedsResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_NotifyEVChargingScheduleRequest: frozenset[str] = frozenset(
     {
         "chargingSchedule",
         "customData",
@@ -881,21 +953,29 @@ _K_NotifyEVChargingScheduleRequest = frozenset(
         "timeBase",
     }
 )
-_K_NotifyEVChargingScheduleResponse = frozenset({"customData", "status", "statusInfo"})
-_K_NotifyEventRequest = frozenset({"customData", "eventData", "generatedAt", "seqNo", "tbc"})
-_K_NotifyEventResponse = frozenset({"customData"})
-_K_NotifyMonitoringReportRequest = frozenset(
+_K_NotifyEVChargingScheduleResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_NotifyEventRequest: frozenset[str] = frozenset(
+    {"customData", "eventData", "generatedAt", "seqNo", "tbc"}
+)
+_K_NotifyEventResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyMonitoringReportRequest: frozenset[str] = frozenset(
     {"customData", "generatedAt", "monitor", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyMonitoringReportResponse = frozenset({"customData"})
-_K_NotifyPeriodicEventStreamRequest = frozenset({"basetime", "customData", "data", "id", "pending"})
-_K_NotifyPriorityChargingRequest = frozenset({"activated", "customData", "transactionId"})
-_K_NotifyPriorityChargingResponse = frozenset({"customData"})
-_K_NotifyReportRequest = frozenset(
+_K_NotifyMonitoringReportResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyPeriodicEventStreamRequest: frozenset[str] = frozenset(
+    {"basetime", "customData", "data", "id", "pending"}
+)
+_K_NotifyPriorityChargingRequest: frozenset[str] = frozenset(
+    {"activated", "customData", "transactionId"}
+)
+_K_NotifyPriorityChargingResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifyReportRequest: frozenset[str] = frozenset(
     {"customData", "generatedAt", "reportData", "requestId", "seqNo", "tbc"}
 )
-_K_NotifyReportResponse = frozenset({"customData"})
-_K_NotifySettlementRequest = frozenset(
+_K_NotifyReportResponse: frozenset[str] = frozenset({"customData"})
+_K_NotifySettlementRequest: frozenset[str] = frozenset(
     {
         "customData",
         "pspRef",
@@ -910,10 +990,10 @@ _K_NotifySettlementRequest = frozenset(
         "vatNumber",
     }
 )
-_K_NotifySettlementResponse = frozenset({"customData", "receiptId", "receiptUrl"})
-_K_NotifyWebPaymentStartedRequest = frozenset({"customData", "evseId", "timeout"})
-_K_NotifyWebPaymentStartedResponse = frozenset({"customData"})
-_K_OCSPRequestData = frozenset(
+_K_NotifySettlementResponse: frozenset[str] = frozenset({"customData", "receiptId", "receiptUrl"})
+_K_NotifyWebPaymentStartedRequest: frozenset[str] = frozenset({"customData", "evseId", "timeout"})
+_K_NotifyWebPaymentStartedResponse: frozenset[str] = frozenset({"customData"})
+_K_OCSPRequestData: frozenset[str] = frozenset(
     {
         "customData",
         "hashAlgorithm",
@@ -923,17 +1003,19 @@ _K_OCSPRequestData = frozenset(
         "serialNumber",
     }
 )
-_K_OpenPeriodicEventStreamRequest = frozenset({"constantStreamData", "customData"})
-_K_OpenPeriodicEventStreamResponse = frozenset({"customData", "status", "statusInfo"})
-_K_OverstayRule = frozenset(
+_K_OpenPeriodicEventStreamRequest: frozenset[str] = frozenset({"constantStreamData", "customData"})
+_K_OpenPeriodicEventStreamResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_OverstayRule: frozenset[str] = frozenset(
     {"customData", "overstayFee", "overstayFeePeriod", "overstayRuleDescription", "startTime"}
 )
-_K_OverstayRuleList = frozenset(
+_K_OverstayRuleList: frozenset[str] = frozenset(
     {"customData", "overstayPowerThreshold", "overstayRule", "overstayTimeThreshold"}
 )
-_K_PeriodicEventStreamParams = frozenset({"customData", "interval", "values"})
-_K_Price = frozenset({"customData", "exclTax", "inclTax", "taxRates"})
-_K_PriceLevelSchedule = frozenset(
+_K_PeriodicEventStreamParams: frozenset[str] = frozenset({"customData", "interval", "values"})
+_K_Price: frozenset[str] = frozenset({"customData", "exclTax", "inclTax", "taxRates"})
+_K_PriceLevelSchedule: frozenset[str] = frozenset(
     {
         "customData",
         "numberOfPriceLevels",
@@ -943,8 +1025,8 @@ _K_PriceLevelSchedule = frozenset(
         "timeAnchor",
     }
 )
-_K_PriceLevelScheduleEntry = frozenset({"customData", "duration", "priceLevel"})
-_K_PriceRule = frozenset(
+_K_PriceLevelScheduleEntry: frozenset[str] = frozenset({"customData", "duration", "priceLevel"})
+_K_PriceRule: frozenset[str] = frozenset(
     {
         "carbonDioxideEmission",
         "customData",
@@ -955,29 +1037,29 @@ _K_PriceRule = frozenset(
         "renewableGenerationPercentage",
     }
 )
-_K_PriceRuleStack = frozenset({"customData", "duration", "priceRule"})
-_K_PublishFirmwareRequest = frozenset(
+_K_PriceRuleStack: frozenset[str] = frozenset({"customData", "duration", "priceRule"})
+_K_PublishFirmwareRequest: frozenset[str] = frozenset(
     {"checksum", "customData", "location", "requestId", "retries", "retryInterval"}
 )
-_K_PublishFirmwareResponse = frozenset({"customData", "status", "statusInfo"})
-_K_PublishFirmwareStatusNotificationRequest = frozenset(
+_K_PublishFirmwareResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_PublishFirmwareStatusNotificationRequest: frozenset[str] = frozenset(
     {"customData", "location", "requestId", "status", "statusInfo"}
 )
-_K_PublishFirmwareStatusNotificationResponse = frozenset({"customData"})
-_K_PullDynamicScheduleUpdateRequest = frozenset({"chargingProfileId", "customData"})
-_K_PullDynamicScheduleUpdateResponse = frozenset(
+_K_PublishFirmwareStatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_PullDynamicScheduleUpdateRequest: frozenset[str] = frozenset({"chargingProfileId", "customData"})
+_K_PullDynamicScheduleUpdateResponse: frozenset[str] = frozenset(
     {"customData", "scheduleUpdate", "status", "statusInfo"}
 )
-_K_RationalNumber = frozenset({"customData", "exponent", "value"})
-_K_ReactivePowerParams = frozenset(
+_K_RationalNumber: frozenset[str] = frozenset({"customData", "exponent", "value"})
+_K_ReactivePowerParams: frozenset[str] = frozenset(
     {"autonomousVRefEnable", "autonomousVRefTimeConstant", "customData", "vRef"}
 )
-_K_RelativeTimeInterval = frozenset({"customData", "duration", "start"})
-_K_ReportChargingProfilesRequest = frozenset(
+_K_RelativeTimeInterval: frozenset[str] = frozenset({"customData", "duration", "start"})
+_K_ReportChargingProfilesRequest: frozenset[str] = frozenset(
     {"chargingLimitSource", "chargingProfile", "customData", "evseId", "requestId", "tbc"}
 )
-_K_ReportChargingProfilesResponse = frozenset({"customData"})
-_K_ReportDERControlRequest = frozenset(
+_K_ReportChargingProfilesResponse: frozenset[str] = frozenset({"customData"})
+_K_ReportDERControlRequest: frozenset[str] = frozenset(
     {
         "curve",
         "customData",
@@ -992,37 +1074,39 @@ _K_ReportDERControlRequest = frozenset(
         "tbc",
     }
 )
-_K_ReportDERControlResponse = frozenset({"customData"})
-_K_ReportData = frozenset(
+_K_ReportDERControlResponse: frozenset[str] = frozenset({"customData"})
+_K_ReportData: frozenset[str] = frozenset(
     {"component", "customData", "variable", "variableAttribute", "variableCharacteristics"}
 )
-_K_RequestBatterySwapRequest = frozenset({"customData", "idToken", "requestId"})
-_K_RequestBatterySwapResponse = frozenset({"customData", "status", "statusInfo"})
-_K_RequestStartTransactionRequest = frozenset(
+_K_RequestBatterySwapRequest: frozenset[str] = frozenset({"customData", "idToken", "requestId"})
+_K_RequestBatterySwapResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_RequestStartTransactionRequest: frozenset[str] = frozenset(
     {"chargingProfile", "customData", "evseId", "groupIdToken", "idToken", "remoteStartId"}
 )
-_K_RequestStartTransactionResponse = frozenset(
+_K_RequestStartTransactionResponse: frozenset[str] = frozenset(
     {"customData", "status", "statusInfo", "transactionId"}
 )
-_K_RequestStopTransactionRequest = frozenset({"customData", "transactionId"})
-_K_RequestStopTransactionResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ReservationStatusUpdateRequest = frozenset(
+_K_RequestStopTransactionRequest: frozenset[str] = frozenset({"customData", "transactionId"})
+_K_RequestStopTransactionResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo"}
+)
+_K_ReservationStatusUpdateRequest: frozenset[str] = frozenset(
     {"customData", "reservationId", "reservationUpdateStatus"}
 )
-_K_ReservationStatusUpdateResponse = frozenset({"customData"})
-_K_ReserveNowRequest = frozenset(
+_K_ReservationStatusUpdateResponse: frozenset[str] = frozenset({"customData"})
+_K_ReserveNowRequest: frozenset[str] = frozenset(
     {"connectorType", "customData", "evseId", "expiryDateTime", "groupIdToken", "id", "idToken"}
 )
-_K_ReserveNowResponse = frozenset({"customData", "status", "statusInfo"})
-_K_ResetRequest = frozenset({"customData", "evseId", "type"})
-_K_ResetResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SalesTariff = frozenset(
+_K_ReserveNowResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_ResetRequest: frozenset[str] = frozenset({"customData", "evseId", "type"})
+_K_ResetResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SalesTariff: frozenset[str] = frozenset(
     {"customData", "id", "numEPriceLevels", "salesTariffDescription", "salesTariffEntry"}
 )
-_K_SalesTariffEntry = frozenset(
+_K_SalesTariffEntry: frozenset[str] = frozenset(
     {"consumptionCost", "customData", "ePriceLevel", "relativeTimeInterval"}
 )
-_K_SampledValue = frozenset(
+_K_SampledValue: frozenset[str] = frozenset(
     {
         "context",
         "customData",
@@ -1034,15 +1118,19 @@ _K_SampledValue = frozenset(
         "value",
     }
 )
-_K_SecurityEventNotificationRequest = frozenset({"customData", "techInfo", "timestamp", "type"})
-_K_SecurityEventNotificationResponse = frozenset({"customData"})
-_K_SendLocalListRequest = frozenset(
+_K_SecurityEventNotificationRequest: frozenset[str] = frozenset(
+    {"customData", "techInfo", "timestamp", "type"}
+)
+_K_SecurityEventNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_SendLocalListRequest: frozenset[str] = frozenset(
     {"customData", "localAuthorizationList", "updateType", "versionNumber"}
 )
-_K_SendLocalListResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetChargingProfileRequest = frozenset({"chargingProfile", "customData", "evseId"})
-_K_SetChargingProfileResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetDERControlRequest = frozenset(
+_K_SendLocalListResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetChargingProfileRequest: frozenset[str] = frozenset(
+    {"chargingProfile", "customData", "evseId"}
+)
+_K_SetChargingProfileResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetDERControlRequest: frozenset[str] = frozenset(
     {
         "controlId",
         "controlType",
@@ -1058,14 +1146,16 @@ _K_SetDERControlRequest = frozenset(
         "limitMaxDischarge",
     }
 )
-_K_SetDERControlResponse = frozenset({"customData", "status", "statusInfo", "supersededIds"})
-_K_SetDefaultTariffRequest = frozenset({"customData", "evseId", "tariff"})
-_K_SetDefaultTariffResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetDisplayMessageRequest = frozenset({"customData", "message"})
-_K_SetDisplayMessageResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetMonitoringBaseRequest = frozenset({"customData", "monitoringBase"})
-_K_SetMonitoringBaseResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetMonitoringData = frozenset(
+_K_SetDERControlResponse: frozenset[str] = frozenset(
+    {"customData", "status", "statusInfo", "supersededIds"}
+)
+_K_SetDefaultTariffRequest: frozenset[str] = frozenset({"customData", "evseId", "tariff"})
+_K_SetDefaultTariffResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetDisplayMessageRequest: frozenset[str] = frozenset({"customData", "message"})
+_K_SetDisplayMessageResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetMonitoringBaseRequest: frozenset[str] = frozenset({"customData", "monitoringBase"})
+_K_SetMonitoringBaseResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetMonitoringData: frozenset[str] = frozenset(
     {
         "component",
         "customData",
@@ -1078,19 +1168,21 @@ _K_SetMonitoringData = frozenset(
         "variable",
     }
 )
-_K_SetMonitoringLevelRequest = frozenset({"customData", "severity"})
-_K_SetMonitoringLevelResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetMonitoringResult = frozenset(
+_K_SetMonitoringLevelRequest: frozenset[str] = frozenset({"customData", "severity"})
+_K_SetMonitoringLevelResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetMonitoringResult: frozenset[str] = frozenset(
     {"component", "customData", "id", "severity", "status", "statusInfo", "type", "variable"}
 )
-_K_SetNetworkProfileRequest = frozenset({"configurationSlot", "connectionData", "customData"})
-_K_SetNetworkProfileResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SetVariableData = frozenset(
+_K_SetNetworkProfileRequest: frozenset[str] = frozenset(
+    {"configurationSlot", "connectionData", "customData"}
+)
+_K_SetNetworkProfileResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SetVariableData: frozenset[str] = frozenset(
     {"attributeType", "attributeValue", "component", "customData", "variable"}
 )
-_K_SetVariableMonitoringRequest = frozenset({"customData", "setMonitoringData"})
-_K_SetVariableMonitoringResponse = frozenset({"customData", "setMonitoringResult"})
-_K_SetVariableResult = frozenset(
+_K_SetVariableMonitoringRequest: frozenset[str] = frozenset({"customData", "setMonitoringData"})
+_K_SetVariableMonitoringResponse: frozenset[str] = frozenset({"customData", "setMonitoringResult"})
+_K_SetVariableResult: frozenset[str] = frozenset(
     {
         "attributeStatus",
         "attributeStatusInfo",
@@ -1100,22 +1192,22 @@ _K_SetVariableResult = frozenset(
         "variable",
     }
 )
-_K_SetVariablesRequest = frozenset({"customData", "setVariableData"})
-_K_SetVariablesResponse = frozenset({"customData", "setVariableResult"})
-_K_SignCertificateRequest = frozenset(
+_K_SetVariablesRequest: frozenset[str] = frozenset({"customData", "setVariableData"})
+_K_SetVariablesResponse: frozenset[str] = frozenset({"customData", "setVariableResult"})
+_K_SignCertificateRequest: frozenset[str] = frozenset(
     {"certificateType", "csr", "customData", "hashRootCertificate", "requestId"}
 )
-_K_SignCertificateResponse = frozenset({"customData", "status", "statusInfo"})
-_K_SignedMeterValue = frozenset(
+_K_SignCertificateResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_SignedMeterValue: frozenset[str] = frozenset(
     {"customData", "encodingMethod", "publicKey", "signedMeterData", "signingMethod"}
 )
-_K_StatusInfo = frozenset({"additionalInfo", "customData", "reasonCode"})
-_K_StatusNotificationRequest = frozenset(
+_K_StatusInfo: frozenset[str] = frozenset({"additionalInfo", "customData", "reasonCode"})
+_K_StatusNotificationRequest: frozenset[str] = frozenset(
     {"connectorId", "connectorStatus", "customData", "evseId", "timestamp"}
 )
-_K_StatusNotificationResponse = frozenset({"customData"})
-_K_StreamDataElement = frozenset({"customData", "t", "v"})
-_K_Tariff = frozenset(
+_K_StatusNotificationResponse: frozenset[str] = frozenset({"customData"})
+_K_StreamDataElement: frozenset[str] = frozenset({"customData", "t", "v"})
+_K_Tariff: frozenset[str] = frozenset(
     {
         "chargingTime",
         "currency",
@@ -1132,10 +1224,10 @@ _K_Tariff = frozenset(
         "validFrom",
     }
 )
-_K_TariffAssignment = frozenset(
+_K_TariffAssignment: frozenset[str] = frozenset(
     {"customData", "evseIds", "idTokens", "tariffId", "tariffKind", "validFrom"}
 )
-_K_TariffConditions = frozenset(
+_K_TariffConditions: frozenset[str] = frozenset(
     {
         "customData",
         "dayOfWeek",
@@ -1158,7 +1250,7 @@ _K_TariffConditions = frozenset(
         "validToDate",
     }
 )
-_K_TariffConditionsFixed = frozenset(
+_K_TariffConditionsFixed: frozenset[str] = frozenset(
     {
         "customData",
         "dayOfWeek",
@@ -1171,14 +1263,14 @@ _K_TariffConditionsFixed = frozenset(
         "validToDate",
     }
 )
-_K_TariffEnergy = frozenset({"customData", "prices", "taxRates"})
-_K_TariffEnergyPrice = frozenset({"conditions", "customData", "priceKwh"})
-_K_TariffFixed = frozenset({"customData", "prices", "taxRates"})
-_K_TariffFixedPrice = frozenset({"conditions", "customData", "priceFixed"})
-_K_TariffTime = frozenset({"customData", "prices", "taxRates"})
-_K_TariffTimePrice = frozenset({"conditions", "customData", "priceMinute"})
-_K_TaxRate = frozenset({"customData", "stack", "tax", "type"})
-_K_TaxRule = frozenset(
+_K_TariffEnergy: frozenset[str] = frozenset({"customData", "prices", "taxRates"})
+_K_TariffEnergyPrice: frozenset[str] = frozenset({"conditions", "customData", "priceKwh"})
+_K_TariffFixed: frozenset[str] = frozenset({"customData", "prices", "taxRates"})
+_K_TariffFixedPrice: frozenset[str] = frozenset({"conditions", "customData", "priceFixed"})
+_K_TariffTime: frozenset[str] = frozenset({"customData", "prices", "taxRates"})
+_K_TariffTimePrice: frozenset[str] = frozenset({"conditions", "customData", "priceMinute"})
+_K_TaxRate: frozenset[str] = frozenset({"customData", "stack", "tax", "type"})
+_K_TaxRule: frozenset[str] = frozenset(
     {
         "appliesToEnergyFee",
         "appliesToMinimumMaximumCost",
@@ -1191,7 +1283,7 @@ _K_TaxRule = frozenset(
         "taxRuleName",
     }
 )
-_K_TotalCost = frozenset(
+_K_TotalCost: frozenset[str] = frozenset(
     {
         "chargingTime",
         "currency",
@@ -1205,9 +1297,11 @@ _K_TotalCost = frozenset(
         "typeOfCost",
     }
 )
-_K_TotalPrice = frozenset({"customData", "exclTax", "inclTax"})
-_K_TotalUsage = frozenset({"chargingTime", "customData", "energy", "idleTime", "reservationTime"})
-_K_Transaction = frozenset(
+_K_TotalPrice: frozenset[str] = frozenset({"customData", "exclTax", "inclTax"})
+_K_TotalUsage: frozenset[str] = frozenset(
+    {"chargingTime", "customData", "energy", "idleTime", "reservationTime"}
+)
+_K_Transaction: frozenset[str] = frozenset(
     {
         "chargingState",
         "customData",
@@ -1220,7 +1314,7 @@ _K_Transaction = frozenset(
         "transactionLimit",
     }
 )
-_K_TransactionEventRequest = frozenset(
+_K_TransactionEventRequest: frozenset[str] = frozenset(
     {
         "cableMaxCurrent",
         "costDetails",
@@ -1240,7 +1334,7 @@ _K_TransactionEventRequest = frozenset(
         "triggerReason",
     }
 )
-_K_TransactionEventResponse = frozenset(
+_K_TransactionEventResponse: frozenset[str] = frozenset(
     {
         "chargingPriority",
         "customData",
@@ -1251,23 +1345,31 @@ _K_TransactionEventResponse = frozenset(
         "updatedPersonalMessageExtra",
     }
 )
-_K_TransactionLimit = frozenset({"customData", "maxCost", "maxEnergy", "maxSoC", "maxTime"})
-_K_TriggerMessageRequest = frozenset({"customData", "customTrigger", "evse", "requestedMessage"})
-_K_TriggerMessageResponse = frozenset({"customData", "status", "statusInfo"})
-_K_UnitOfMeasure = frozenset({"customData", "multiplier", "unit"})
-_K_UnlockConnectorRequest = frozenset({"connectorId", "customData", "evseId"})
-_K_UnlockConnectorResponse = frozenset({"customData", "status", "statusInfo"})
-_K_UnpublishFirmwareRequest = frozenset({"checksum", "customData"})
-_K_UnpublishFirmwareResponse = frozenset({"customData", "status"})
-_K_UpdateDynamicScheduleRequest = frozenset({"chargingProfileId", "customData", "scheduleUpdate"})
-_K_UpdateDynamicScheduleResponse = frozenset({"customData", "status", "statusInfo"})
-_K_UpdateFirmwareRequest = frozenset(
+_K_TransactionLimit: frozenset[str] = frozenset(
+    {"customData", "maxCost", "maxEnergy", "maxSoC", "maxTime"}
+)
+_K_TriggerMessageRequest: frozenset[str] = frozenset(
+    {"customData", "customTrigger", "evse", "requestedMessage"}
+)
+_K_TriggerMessageResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_UnitOfMeasure: frozenset[str] = frozenset({"customData", "multiplier", "unit"})
+_K_UnlockConnectorRequest: frozenset[str] = frozenset({"connectorId", "customData", "evseId"})
+_K_UnlockConnectorResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_UnpublishFirmwareRequest: frozenset[str] = frozenset({"checksum", "customData"})
+_K_UnpublishFirmwareResponse: frozenset[str] = frozenset({"customData", "status"})
+_K_UpdateDynamicScheduleRequest: frozenset[str] = frozenset(
+    {"chargingProfileId", "customData", "scheduleUpdate"}
+)
+_K_UpdateDynamicScheduleResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_UpdateFirmwareRequest: frozenset[str] = frozenset(
     {"customData", "firmware", "requestId", "retries", "retryInterval"}
 )
-_K_UpdateFirmwareResponse = frozenset({"customData", "status", "statusInfo"})
-_K_UsePriorityChargingRequest = frozenset({"activate", "customData", "transactionId"})
-_K_UsePriorityChargingResponse = frozenset({"customData", "status", "statusInfo"})
-_K_V2XChargingParameters = frozenset(
+_K_UpdateFirmwareResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_UsePriorityChargingRequest: frozenset[str] = frozenset(
+    {"activate", "customData", "transactionId"}
+)
+_K_UsePriorityChargingResponse: frozenset[str] = frozenset({"customData", "status", "statusInfo"})
+_K_V2XChargingParameters: frozenset[str] = frozenset(
     {
         "customData",
         "evMaxEnergyRequest",
@@ -1296,14 +1398,16 @@ _K_V2XChargingParameters = frozenset(
         "targetSoC",
     }
 )
-_K_V2XFreqWattPoint = frozenset({"customData", "frequency", "power"})
-_K_V2XSignalWattPoint = frozenset({"customData", "power", "signal"})
-_K_VPN = frozenset({"customData", "group", "key", "password", "server", "type", "user"})
-_K_Variable = frozenset({"customData", "instance", "name"})
-_K_VariableAttribute = frozenset(
+_K_V2XFreqWattPoint: frozenset[str] = frozenset({"customData", "frequency", "power"})
+_K_V2XSignalWattPoint: frozenset[str] = frozenset({"customData", "power", "signal"})
+_K_VPN: frozenset[str] = frozenset(
+    {"customData", "group", "key", "password", "server", "type", "user"}
+)
+_K_Variable: frozenset[str] = frozenset({"customData", "instance", "name"})
+_K_VariableAttribute: frozenset[str] = frozenset(
     {"constant", "customData", "mutability", "persistent", "type", "value"}
 )
-_K_VariableCharacteristics = frozenset(
+_K_VariableCharacteristics: frozenset[str] = frozenset(
     {
         "customData",
         "dataType",
@@ -1315,23 +1419,3688 @@ _K_VariableCharacteristics = frozenset(
         "valuesList",
     }
 )
-_K_VariableMonitoring = frozenset(
+_K_VariableMonitoring: frozenset[str] = frozenset(
     {"customData", "eventNotificationType", "id", "severity", "transaction", "type", "value"}
 )
-_K_VatNumberValidationRequest = frozenset({"customData", "evseId", "vatNumber"})
-_K_VatNumberValidationResponse = frozenset(
+_K_VatNumberValidationRequest: frozenset[str] = frozenset({"customData", "evseId", "vatNumber"})
+_K_VatNumberValidationResponse: frozenset[str] = frozenset(
     {"company", "customData", "evseId", "status", "statusInfo", "vatNumber"}
 )
-_K_VoltageParams = frozenset(
+_K_VoltageParams: frozenset[str] = frozenset(
     {"customData", "hv10MinMeanTripDelay", "hv10MinMeanValue", "powerDuringCessation"}
 )
+
+_new = object.__new__
+_s_ACChargingParameters_energy_amount: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["energy_amount"].__set__
+)
+_s_ACChargingParameters_ev_min_current: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_min_current"].__set__
+)
+_s_ACChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_max_current"].__set__
+)
+_s_ACChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
+    _t.ACChargingParameters.__dict__["ev_max_voltage"].__set__
+)
+_s_ACChargingParameters_custom_data: Callable[[Any, Any], None] = _t.ACChargingParameters.__dict__[
+    "custom_data"
+].__set__
+_s_AFRRSignalRequest_timestamp: Callable[[Any, Any], None] = _m.AFRRSignalRequest.__dict__[
+    "timestamp"
+].__set__
+_s_AFRRSignalRequest_signal: Callable[[Any, Any], None] = _m.AFRRSignalRequest.__dict__[
+    "signal"
+].__set__
+_s_AFRRSignalRequest_custom_data: Callable[[Any, Any], None] = _m.AFRRSignalRequest.__dict__[
+    "custom_data"
+].__set__
+_s_AFRRSignalResponse_status: Callable[[Any, Any], None] = _m.AFRRSignalResponse.__dict__[
+    "status"
+].__set__
+_s_AFRRSignalResponse_status_info: Callable[[Any, Any], None] = _m.AFRRSignalResponse.__dict__[
+    "status_info"
+].__set__
+_s_AFRRSignalResponse_custom_data: Callable[[Any, Any], None] = _m.AFRRSignalResponse.__dict__[
+    "custom_data"
+].__set__
+_s_APN_apn: Callable[[Any, Any], None] = _t.APN.__dict__["apn"].__set__
+_s_APN_apn_user_name: Callable[[Any, Any], None] = _t.APN.__dict__["apn_user_name"].__set__
+_s_APN_apn_password: Callable[[Any, Any], None] = _t.APN.__dict__["apn_password"].__set__
+_s_APN_sim_pin: Callable[[Any, Any], None] = _t.APN.__dict__["sim_pin"].__set__
+_s_APN_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__["preferred_network"].__set__
+_s_APN_use_only_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__[
+    "use_only_preferred_network"
+].__set__
+_s_APN_apn_authentication: Callable[[Any, Any], None] = _t.APN.__dict__[
+    "apn_authentication"
+].__set__
+_s_APN_custom_data: Callable[[Any, Any], None] = _t.APN.__dict__["custom_data"].__set__
+_s_AbsolutePriceSchedule_time_anchor: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["time_anchor"].__set__
+)
+_s_AbsolutePriceSchedule_price_schedule_id: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["price_schedule_id"].__set__
+)
+_s_AbsolutePriceSchedule_price_schedule_description: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["price_schedule_description"].__set__
+)
+_s_AbsolutePriceSchedule_currency: Callable[[Any, Any], None] = _t.AbsolutePriceSchedule.__dict__[
+    "currency"
+].__set__
+_s_AbsolutePriceSchedule_language: Callable[[Any, Any], None] = _t.AbsolutePriceSchedule.__dict__[
+    "language"
+].__set__
+_s_AbsolutePriceSchedule_price_algorithm: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["price_algorithm"].__set__
+)
+_s_AbsolutePriceSchedule_minimum_cost: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["minimum_cost"].__set__
+)
+_s_AbsolutePriceSchedule_maximum_cost: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["maximum_cost"].__set__
+)
+_s_AbsolutePriceSchedule_price_rule_stacks: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["price_rule_stacks"].__set__
+)
+_s_AbsolutePriceSchedule_tax_rules: Callable[[Any, Any], None] = _t.AbsolutePriceSchedule.__dict__[
+    "tax_rules"
+].__set__
+_s_AbsolutePriceSchedule_overstay_rule_list: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["overstay_rule_list"].__set__
+)
+_s_AbsolutePriceSchedule_additional_selected_services: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["additional_selected_services"].__set__
+)
+_s_AbsolutePriceSchedule_custom_data: Callable[[Any, Any], None] = (
+    _t.AbsolutePriceSchedule.__dict__["custom_data"].__set__
+)
+_s_AdditionalInfo_additional_id_token: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
+    "additional_id_token"
+].__set__
+_s_AdditionalInfo_type: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__["type"].__set__
+_s_AdditionalInfo_custom_data: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
+    "custom_data"
+].__set__
+_s_AdditionalSelectedServices_service_fee: Callable[[Any, Any], None] = (
+    _t.AdditionalSelectedServices.__dict__["service_fee"].__set__
+)
+_s_AdditionalSelectedServices_service_name: Callable[[Any, Any], None] = (
+    _t.AdditionalSelectedServices.__dict__["service_name"].__set__
+)
+_s_AdditionalSelectedServices_custom_data: Callable[[Any, Any], None] = (
+    _t.AdditionalSelectedServices.__dict__["custom_data"].__set__
+)
+_s_Address_name: Callable[[Any, Any], None] = _t.Address.__dict__["name"].__set__
+_s_Address_address1: Callable[[Any, Any], None] = _t.Address.__dict__["address1"].__set__
+_s_Address_address2: Callable[[Any, Any], None] = _t.Address.__dict__["address2"].__set__
+_s_Address_city: Callable[[Any, Any], None] = _t.Address.__dict__["city"].__set__
+_s_Address_postal_code: Callable[[Any, Any], None] = _t.Address.__dict__["postal_code"].__set__
+_s_Address_country: Callable[[Any, Any], None] = _t.Address.__dict__["country"].__set__
+_s_Address_custom_data: Callable[[Any, Any], None] = _t.Address.__dict__["custom_data"].__set__
+_s_AdjustPeriodicEventStreamRequest_id: Callable[[Any, Any], None] = (
+    _m.AdjustPeriodicEventStreamRequest.__dict__["id"].__set__
+)
+_s_AdjustPeriodicEventStreamRequest_params: Callable[[Any, Any], None] = (
+    _m.AdjustPeriodicEventStreamRequest.__dict__["params"].__set__
+)
+_s_AdjustPeriodicEventStreamRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.AdjustPeriodicEventStreamRequest.__dict__["custom_data"].__set__
+)
+_s_AdjustPeriodicEventStreamResponse_status: Callable[[Any, Any], None] = (
+    _m.AdjustPeriodicEventStreamResponse.__dict__["status"].__set__
+)
+_s_AdjustPeriodicEventStreamResponse_status_info: Callable[[Any, Any], None] = (
+    _m.AdjustPeriodicEventStreamResponse.__dict__["status_info"].__set__
+)
+_s_AdjustPeriodicEventStreamResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.AdjustPeriodicEventStreamResponse.__dict__["custom_data"].__set__
+)
+_s_AuthorizationData_id_token: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_token"
+].__set__
+_s_AuthorizationData_id_token_info: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "id_token_info"
+].__set__
+_s_AuthorizationData_custom_data: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+    "custom_data"
+].__set__
+_s_AuthorizeRequest_id_token: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "id_token"
+].__set__
+_s_AuthorizeRequest_certificate: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "certificate"
+].__set__
+_s_AuthorizeRequest_iso15118_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.AuthorizeRequest.__dict__["iso15118_certificate_hash_data"].__set__
+)
+_s_AuthorizeRequest_custom_data: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+    "custom_data"
+].__set__
+_s_AuthorizeResponse_id_token_info: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "id_token_info"
+].__set__
+_s_AuthorizeResponse_certificate_status: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "certificate_status"
+].__set__
+_s_AuthorizeResponse_allowed_energy_transfer: Callable[[Any, Any], None] = (
+    _m.AuthorizeResponse.__dict__["allowed_energy_transfer"].__set__
+)
+_s_AuthorizeResponse_tariff: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "tariff"
+].__set__
+_s_AuthorizeResponse_custom_data: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "custom_data"
+].__set__
+_s_BatteryData_evse_id: Callable[[Any, Any], None] = _t.BatteryData.__dict__["evse_id"].__set__
+_s_BatteryData_serial_number: Callable[[Any, Any], None] = _t.BatteryData.__dict__[
+    "serial_number"
+].__set__
+_s_BatteryData_so_c: Callable[[Any, Any], None] = _t.BatteryData.__dict__["so_c"].__set__
+_s_BatteryData_so_h: Callable[[Any, Any], None] = _t.BatteryData.__dict__["so_h"].__set__
+_s_BatteryData_production_date: Callable[[Any, Any], None] = _t.BatteryData.__dict__[
+    "production_date"
+].__set__
+_s_BatteryData_vendor_info: Callable[[Any, Any], None] = _t.BatteryData.__dict__[
+    "vendor_info"
+].__set__
+_s_BatteryData_custom_data: Callable[[Any, Any], None] = _t.BatteryData.__dict__[
+    "custom_data"
+].__set__
+_s_BatterySwapRequest_battery_data: Callable[[Any, Any], None] = _m.BatterySwapRequest.__dict__[
+    "battery_data"
+].__set__
+_s_BatterySwapRequest_event_type: Callable[[Any, Any], None] = _m.BatterySwapRequest.__dict__[
+    "event_type"
+].__set__
+_s_BatterySwapRequest_id_token: Callable[[Any, Any], None] = _m.BatterySwapRequest.__dict__[
+    "id_token"
+].__set__
+_s_BatterySwapRequest_request_id: Callable[[Any, Any], None] = _m.BatterySwapRequest.__dict__[
+    "request_id"
+].__set__
+_s_BatterySwapRequest_custom_data: Callable[[Any, Any], None] = _m.BatterySwapRequest.__dict__[
+    "custom_data"
+].__set__
+_s_BatterySwapResponse_custom_data: Callable[[Any, Any], None] = _m.BatterySwapResponse.__dict__[
+    "custom_data"
+].__set__
+_s_BootNotificationRequest_charging_station: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["charging_station"].__set__
+)
+_s_BootNotificationRequest_reason: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
+    "reason"
+].__set__
+_s_BootNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_BootNotificationResponse_current_time: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["current_time"].__set__
+)
+_s_BootNotificationResponse_interval: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["interval"].__set__
+)
+_s_BootNotificationResponse_status: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["status"].__set__
+)
+_s_BootNotificationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["status_info"].__set__
+)
+_s_BootNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_CancelReservationRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["reservation_id"].__set__
+)
+_s_CancelReservationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["custom_data"].__set__
+)
+_s_CancelReservationResponse_status: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["status"].__set__
+)
+_s_CancelReservationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["status_info"].__set__
+)
+_s_CancelReservationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["custom_data"].__set__
+)
+_s_CertificateHashData_hash_algorithm: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_CertificateHashData_issuer_name_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_name_hash"].__set__
+)
+_s_CertificateHashData_issuer_key_hash: Callable[[Any, Any], None] = (
+    _t.CertificateHashData.__dict__["issuer_key_hash"].__set__
+)
+_s_CertificateHashData_serial_number: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "serial_number"
+].__set__
+_s_CertificateHashData_custom_data: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "custom_data"
+].__set__
+_s_CertificateHashDataChain_certificate_hash_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["certificate_hash_data"].__set__
+)
+_s_CertificateHashDataChain_certificate_type: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["certificate_type"].__set__
+)
+_s_CertificateHashDataChain_child_certificate_hash_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["child_certificate_hash_data"].__set__
+)
+_s_CertificateHashDataChain_custom_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["custom_data"].__set__
+)
+_s_CertificateSignedRequest_certificate_chain: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["certificate_chain"].__set__
+)
+_s_CertificateSignedRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["certificate_type"].__set__
+)
+_s_CertificateSignedRequest_request_id: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["request_id"].__set__
+)
+_s_CertificateSignedRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["custom_data"].__set__
+)
+_s_CertificateSignedResponse_status: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["status"].__set__
+)
+_s_CertificateSignedResponse_status_info: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["status_info"].__set__
+)
+_s_CertificateSignedResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["custom_data"].__set__
+)
+_s_CertificateStatus_certificate_hash_data: Callable[[Any, Any], None] = (
+    _t.CertificateStatus.__dict__["certificate_hash_data"].__set__
+)
+_s_CertificateStatus_source: Callable[[Any, Any], None] = _t.CertificateStatus.__dict__[
+    "source"
+].__set__
+_s_CertificateStatus_status: Callable[[Any, Any], None] = _t.CertificateStatus.__dict__[
+    "status"
+].__set__
+_s_CertificateStatus_next_update: Callable[[Any, Any], None] = _t.CertificateStatus.__dict__[
+    "next_update"
+].__set__
+_s_CertificateStatus_custom_data: Callable[[Any, Any], None] = _t.CertificateStatus.__dict__[
+    "custom_data"
+].__set__
+_s_CertificateStatusRequestInfo_certificate_hash_data: Callable[[Any, Any], None] = (
+    _t.CertificateStatusRequestInfo.__dict__["certificate_hash_data"].__set__
+)
+_s_CertificateStatusRequestInfo_source: Callable[[Any, Any], None] = (
+    _t.CertificateStatusRequestInfo.__dict__["source"].__set__
+)
+_s_CertificateStatusRequestInfo_urls: Callable[[Any, Any], None] = (
+    _t.CertificateStatusRequestInfo.__dict__["urls"].__set__
+)
+_s_CertificateStatusRequestInfo_custom_data: Callable[[Any, Any], None] = (
+    _t.CertificateStatusRequestInfo.__dict__["custom_data"].__set__
+)
+_s_ChangeAvailabilityRequest_evse: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["evse"].__set__
+)
+_s_ChangeAvailabilityRequest_operational_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["operational_status"].__set__
+)
+_s_ChangeAvailabilityRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["custom_data"].__set__
+)
+_s_ChangeAvailabilityResponse_status: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["status"].__set__
+)
+_s_ChangeAvailabilityResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["status_info"].__set__
+)
+_s_ChangeAvailabilityResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["custom_data"].__set__
+)
+_s_ChangeTransactionTariffRequest_tariff: Callable[[Any, Any], None] = (
+    _m.ChangeTransactionTariffRequest.__dict__["tariff"].__set__
+)
+_s_ChangeTransactionTariffRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.ChangeTransactionTariffRequest.__dict__["transaction_id"].__set__
+)
+_s_ChangeTransactionTariffRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeTransactionTariffRequest.__dict__["custom_data"].__set__
+)
+_s_ChangeTransactionTariffResponse_status: Callable[[Any, Any], None] = (
+    _m.ChangeTransactionTariffResponse.__dict__["status"].__set__
+)
+_s_ChangeTransactionTariffResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ChangeTransactionTariffResponse.__dict__["status_info"].__set__
+)
+_s_ChangeTransactionTariffResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeTransactionTariffResponse.__dict__["custom_data"].__set__
+)
+_s_ChargingLimit_charging_limit_source: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "charging_limit_source"
+].__set__
+_s_ChargingLimit_is_local_generation: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "is_local_generation"
+].__set__
+_s_ChargingLimit_is_grid_critical: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "is_grid_critical"
+].__set__
+_s_ChargingLimit_custom_data: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingNeeds_ac_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "ac_charging_parameters"
+].__set__
+_s_ChargingNeeds_der_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "der_charging_parameters"
+].__set__
+_s_ChargingNeeds_ev_energy_offer: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "ev_energy_offer"
+].__set__
+_s_ChargingNeeds_requested_energy_transfer: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "requested_energy_transfer"
+].__set__
+_s_ChargingNeeds_dc_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "dc_charging_parameters"
+].__set__
+_s_ChargingNeeds_v2x_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "v2x_charging_parameters"
+].__set__
+_s_ChargingNeeds_available_energy_transfer: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "available_energy_transfer"
+].__set__
+_s_ChargingNeeds_control_mode: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "control_mode"
+].__set__
+_s_ChargingNeeds_mobility_needs_mode: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "mobility_needs_mode"
+].__set__
+_s_ChargingNeeds_departure_time: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "departure_time"
+].__set__
+_s_ChargingNeeds_custom_data: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingPeriod_dimensions: Callable[[Any, Any], None] = _t.ChargingPeriod.__dict__[
+    "dimensions"
+].__set__
+_s_ChargingPeriod_tariff_id: Callable[[Any, Any], None] = _t.ChargingPeriod.__dict__[
+    "tariff_id"
+].__set__
+_s_ChargingPeriod_start_period: Callable[[Any, Any], None] = _t.ChargingPeriod.__dict__[
+    "start_period"
+].__set__
+_s_ChargingPeriod_custom_data: Callable[[Any, Any], None] = _t.ChargingPeriod.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingProfile_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__["id"].__set__
+_s_ChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfile_charging_profile_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_profile_kind"
+].__set__
+_s_ChargingProfile_recurrency_kind: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "recurrency_kind"
+].__set__
+_s_ChargingProfile_valid_from: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_from"
+].__set__
+_s_ChargingProfile_valid_to: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "valid_to"
+].__set__
+_s_ChargingProfile_transaction_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "transaction_id"
+].__set__
+_s_ChargingProfile_max_offline_duration: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "max_offline_duration"
+].__set__
+_s_ChargingProfile_charging_schedule: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "charging_schedule"
+].__set__
+_s_ChargingProfile_invalid_after_offline_duration: Callable[[Any, Any], None] = (
+    _t.ChargingProfile.__dict__["invalid_after_offline_duration"].__set__
+)
+_s_ChargingProfile_dyn_update_interval: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "dyn_update_interval"
+].__set__
+_s_ChargingProfile_dyn_update_time: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "dyn_update_time"
+].__set__
+_s_ChargingProfile_price_schedule_signature: Callable[[Any, Any], None] = (
+    _t.ChargingProfile.__dict__["price_schedule_signature"].__set__
+)
+_s_ChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingProfileCriterion_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_profile_purpose"].__set__
+)
+_s_ChargingProfileCriterion_stack_level: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["stack_level"].__set__
+)
+_s_ChargingProfileCriterion_charging_profile_id: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_profile_id"].__set__
+)
+_s_ChargingProfileCriterion_charging_limit_source: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["charging_limit_source"].__set__
+)
+_s_ChargingProfileCriterion_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["custom_data"].__set__
+)
+_s_ChargingSchedule_id: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__["id"].__set__
+_s_ChargingSchedule_limit_at_soc: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "limit_at_soc"
+].__set__
+_s_ChargingSchedule_start_schedule: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "start_schedule"
+].__set__
+_s_ChargingSchedule_duration: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "duration"
+].__set__
+_s_ChargingSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "charging_rate_unit"
+].__set__
+_s_ChargingSchedule_min_charging_rate: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "min_charging_rate"
+].__set__
+_s_ChargingSchedule_power_tolerance: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "power_tolerance"
+].__set__
+_s_ChargingSchedule_signature_id: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "signature_id"
+].__set__
+_s_ChargingSchedule_digest_value: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "digest_value"
+].__set__
+_s_ChargingSchedule_use_local_time: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "use_local_time"
+].__set__
+_s_ChargingSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedule.__dict__["charging_schedule_period"].__set__
+)
+_s_ChargingSchedule_randomized_delay: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "randomized_delay"
+].__set__
+_s_ChargingSchedule_sales_tariff: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "sales_tariff"
+].__set__
+_s_ChargingSchedule_absolute_price_schedule: Callable[[Any, Any], None] = (
+    _t.ChargingSchedule.__dict__["absolute_price_schedule"].__set__
+)
+_s_ChargingSchedule_price_level_schedule: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "price_level_schedule"
+].__set__
+_s_ChargingSchedule_custom_data: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "custom_data"
+].__set__
+_s_ChargingSchedulePeriod_start_period: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["start_period"].__set__
+)
+_s_ChargingSchedulePeriod_limit: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "limit"
+].__set__
+_s_ChargingSchedulePeriod_limit_l2: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "limit_l2"
+].__set__
+_s_ChargingSchedulePeriod_limit_l3: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "limit_l3"
+].__set__
+_s_ChargingSchedulePeriod_number_phases: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["number_phases"].__set__
+)
+_s_ChargingSchedulePeriod_phase_to_use: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["phase_to_use"].__set__
+)
+_s_ChargingSchedulePeriod_discharge_limit: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["discharge_limit"].__set__
+)
+_s_ChargingSchedulePeriod_discharge_limit_l2: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["discharge_limit_l2"].__set__
+)
+_s_ChargingSchedulePeriod_discharge_limit_l3: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["discharge_limit_l3"].__set__
+)
+_s_ChargingSchedulePeriod_setpoint: Callable[[Any, Any], None] = _t.ChargingSchedulePeriod.__dict__[
+    "setpoint"
+].__set__
+_s_ChargingSchedulePeriod_setpoint_l2: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["setpoint_l2"].__set__
+)
+_s_ChargingSchedulePeriod_setpoint_l3: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["setpoint_l3"].__set__
+)
+_s_ChargingSchedulePeriod_setpoint_reactive: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["setpoint_reactive"].__set__
+)
+_s_ChargingSchedulePeriod_setpoint_reactive_l2: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["setpoint_reactive_l2"].__set__
+)
+_s_ChargingSchedulePeriod_setpoint_reactive_l3: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["setpoint_reactive_l3"].__set__
+)
+_s_ChargingSchedulePeriod_preconditioning_request: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["preconditioning_request"].__set__
+)
+_s_ChargingSchedulePeriod_evse_sleep: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["evse_sleep"].__set__
+)
+_s_ChargingSchedulePeriod_v2x_baseline: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["v2x_baseline"].__set__
+)
+_s_ChargingSchedulePeriod_operation_mode: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["operation_mode"].__set__
+)
+_s_ChargingSchedulePeriod_v2x_freq_watt_curve: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["v2x_freq_watt_curve"].__set__
+)
+_s_ChargingSchedulePeriod_v2x_signal_watt_curve: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["v2x_signal_watt_curve"].__set__
+)
+_s_ChargingSchedulePeriod_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["custom_data"].__set__
+)
+_s_ChargingScheduleUpdate_limit: Callable[[Any, Any], None] = _t.ChargingScheduleUpdate.__dict__[
+    "limit"
+].__set__
+_s_ChargingScheduleUpdate_limit_l2: Callable[[Any, Any], None] = _t.ChargingScheduleUpdate.__dict__[
+    "limit_l2"
+].__set__
+_s_ChargingScheduleUpdate_limit_l3: Callable[[Any, Any], None] = _t.ChargingScheduleUpdate.__dict__[
+    "limit_l3"
+].__set__
+_s_ChargingScheduleUpdate_discharge_limit: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["discharge_limit"].__set__
+)
+_s_ChargingScheduleUpdate_discharge_limit_l2: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["discharge_limit_l2"].__set__
+)
+_s_ChargingScheduleUpdate_discharge_limit_l3: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["discharge_limit_l3"].__set__
+)
+_s_ChargingScheduleUpdate_setpoint: Callable[[Any, Any], None] = _t.ChargingScheduleUpdate.__dict__[
+    "setpoint"
+].__set__
+_s_ChargingScheduleUpdate_setpoint_l2: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["setpoint_l2"].__set__
+)
+_s_ChargingScheduleUpdate_setpoint_l3: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["setpoint_l3"].__set__
+)
+_s_ChargingScheduleUpdate_setpoint_reactive: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["setpoint_reactive"].__set__
+)
+_s_ChargingScheduleUpdate_setpoint_reactive_l2: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["setpoint_reactive_l2"].__set__
+)
+_s_ChargingScheduleUpdate_setpoint_reactive_l3: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["setpoint_reactive_l3"].__set__
+)
+_s_ChargingScheduleUpdate_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingScheduleUpdate.__dict__["custom_data"].__set__
+)
+_s_ChargingStation_serial_number: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "serial_number"
+].__set__
+_s_ChargingStation_model: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["model"].__set__
+_s_ChargingStation_modem: Callable[[Any, Any], None] = _t.ChargingStation.__dict__["modem"].__set__
+_s_ChargingStation_vendor_name: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "vendor_name"
+].__set__
+_s_ChargingStation_firmware_version: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "firmware_version"
+].__set__
+_s_ChargingStation_custom_data: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
+    "custom_data"
+].__set__
+_s_ClearCacheRequest_custom_data: Callable[[Any, Any], None] = _m.ClearCacheRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ClearCacheResponse_status: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "status"
+].__set__
+_s_ClearCacheResponse_status_info: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "status_info"
+].__set__
+_s_ClearCacheResponse_custom_data: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+    "custom_data"
+].__set__
+_s_ClearChargingProfile_evse_id: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "evse_id"
+].__set__
+_s_ClearChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
+    _t.ClearChargingProfile.__dict__["charging_profile_purpose"].__set__
+)
+_s_ClearChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "stack_level"
+].__set__
+_s_ClearChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "custom_data"
+].__set__
+_s_ClearChargingProfileRequest_charging_profile_id: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["charging_profile_id"].__set__
+)
+_s_ClearChargingProfileRequest_charging_profile_criteria: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["charging_profile_criteria"].__set__
+)
+_s_ClearChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["custom_data"].__set__
+)
+_s_ClearChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["status"].__set__
+)
+_s_ClearChargingProfileResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["status_info"].__set__
+)
+_s_ClearChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["custom_data"].__set__
+)
+_s_ClearDERControlRequest_is_default: Callable[[Any, Any], None] = (
+    _m.ClearDERControlRequest.__dict__["is_default"].__set__
+)
+_s_ClearDERControlRequest_control_type: Callable[[Any, Any], None] = (
+    _m.ClearDERControlRequest.__dict__["control_type"].__set__
+)
+_s_ClearDERControlRequest_control_id: Callable[[Any, Any], None] = (
+    _m.ClearDERControlRequest.__dict__["control_id"].__set__
+)
+_s_ClearDERControlRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDERControlRequest.__dict__["custom_data"].__set__
+)
+_s_ClearDERControlResponse_status: Callable[[Any, Any], None] = _m.ClearDERControlResponse.__dict__[
+    "status"
+].__set__
+_s_ClearDERControlResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ClearDERControlResponse.__dict__["status_info"].__set__
+)
+_s_ClearDERControlResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDERControlResponse.__dict__["custom_data"].__set__
+)
+_s_ClearDisplayMessageRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["id"].__set__
+)
+_s_ClearDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["custom_data"].__set__
+)
+_s_ClearDisplayMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["status"].__set__
+)
+_s_ClearDisplayMessageResponse_status_info: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["status_info"].__set__
+)
+_s_ClearDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["custom_data"].__set__
+)
+_s_ClearMonitoringResult_status: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "status"
+].__set__
+_s_ClearMonitoringResult_id: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
+    "id"
+].__set__
+_s_ClearMonitoringResult_status_info: Callable[[Any, Any], None] = (
+    _t.ClearMonitoringResult.__dict__["status_info"].__set__
+)
+_s_ClearMonitoringResult_custom_data: Callable[[Any, Any], None] = (
+    _t.ClearMonitoringResult.__dict__["custom_data"].__set__
+)
+_s_ClearTariffsRequest_tariff_ids: Callable[[Any, Any], None] = _m.ClearTariffsRequest.__dict__[
+    "tariff_ids"
+].__set__
+_s_ClearTariffsRequest_evse_id: Callable[[Any, Any], None] = _m.ClearTariffsRequest.__dict__[
+    "evse_id"
+].__set__
+_s_ClearTariffsRequest_custom_data: Callable[[Any, Any], None] = _m.ClearTariffsRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ClearTariffsResponse_clear_tariffs_result: Callable[[Any, Any], None] = (
+    _m.ClearTariffsResponse.__dict__["clear_tariffs_result"].__set__
+)
+_s_ClearTariffsResponse_custom_data: Callable[[Any, Any], None] = _m.ClearTariffsResponse.__dict__[
+    "custom_data"
+].__set__
+_s_ClearTariffsResult_status_info: Callable[[Any, Any], None] = _t.ClearTariffsResult.__dict__[
+    "status_info"
+].__set__
+_s_ClearTariffsResult_tariff_id: Callable[[Any, Any], None] = _t.ClearTariffsResult.__dict__[
+    "tariff_id"
+].__set__
+_s_ClearTariffsResult_status: Callable[[Any, Any], None] = _t.ClearTariffsResult.__dict__[
+    "status"
+].__set__
+_s_ClearTariffsResult_custom_data: Callable[[Any, Any], None] = _t.ClearTariffsResult.__dict__[
+    "custom_data"
+].__set__
+_s_ClearVariableMonitoringRequest_id: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["id"].__set__
+)
+_s_ClearVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["custom_data"].__set__
+)
+_s_ClearVariableMonitoringResponse_clear_monitoring_result: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["clear_monitoring_result"].__set__
+)
+_s_ClearVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["custom_data"].__set__
+)
+_s_ClearedChargingLimitRequest_charging_limit_source: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["charging_limit_source"].__set__
+)
+_s_ClearedChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["evse_id"].__set__
+)
+_s_ClearedChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["custom_data"].__set__
+)
+_s_ClearedChargingLimitResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitResponse.__dict__["custom_data"].__set__
+)
+_s_ClosePeriodicEventStreamRequest_id: Callable[[Any, Any], None] = (
+    _m.ClosePeriodicEventStreamRequest.__dict__["id"].__set__
+)
+_s_ClosePeriodicEventStreamRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClosePeriodicEventStreamRequest.__dict__["custom_data"].__set__
+)
+_s_ClosePeriodicEventStreamResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClosePeriodicEventStreamResponse.__dict__["custom_data"].__set__
+)
+_s_Component_evse: Callable[[Any, Any], None] = _t.Component.__dict__["evse"].__set__
+_s_Component_name: Callable[[Any, Any], None] = _t.Component.__dict__["name"].__set__
+_s_Component_instance: Callable[[Any, Any], None] = _t.Component.__dict__["instance"].__set__
+_s_Component_custom_data: Callable[[Any, Any], None] = _t.Component.__dict__["custom_data"].__set__
+_s_ComponentVariable_component: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "component"
+].__set__
+_s_ComponentVariable_variable: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "variable"
+].__set__
+_s_ComponentVariable_custom_data: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
+    "custom_data"
+].__set__
+_s_CompositeSchedule_evse_id: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "evse_id"
+].__set__
+_s_CompositeSchedule_duration: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "duration"
+].__set__
+_s_CompositeSchedule_schedule_start: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "schedule_start"
+].__set__
+_s_CompositeSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "charging_rate_unit"
+].__set__
+_s_CompositeSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
+    _t.CompositeSchedule.__dict__["charging_schedule_period"].__set__
+)
+_s_CompositeSchedule_custom_data: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+    "custom_data"
+].__set__
+_s_ConstantStreamData_id: Callable[[Any, Any], None] = _t.ConstantStreamData.__dict__["id"].__set__
+_s_ConstantStreamData_params: Callable[[Any, Any], None] = _t.ConstantStreamData.__dict__[
+    "params"
+].__set__
+_s_ConstantStreamData_variable_monitoring_id: Callable[[Any, Any], None] = (
+    _t.ConstantStreamData.__dict__["variable_monitoring_id"].__set__
+)
+_s_ConstantStreamData_custom_data: Callable[[Any, Any], None] = _t.ConstantStreamData.__dict__[
+    "custom_data"
+].__set__
+_s_ConsumptionCost_start_value: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+    "start_value"
+].__set__
+_s_ConsumptionCost_cost: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__["cost"].__set__
+_s_ConsumptionCost_custom_data: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+    "custom_data"
+].__set__
+_s_Cost_cost_kind: Callable[[Any, Any], None] = _t.Cost.__dict__["cost_kind"].__set__
+_s_Cost_amount: Callable[[Any, Any], None] = _t.Cost.__dict__["amount"].__set__
+_s_Cost_amount_multiplier: Callable[[Any, Any], None] = _t.Cost.__dict__[
+    "amount_multiplier"
+].__set__
+_s_Cost_custom_data: Callable[[Any, Any], None] = _t.Cost.__dict__["custom_data"].__set__
+_s_CostDetails_charging_periods: Callable[[Any, Any], None] = _t.CostDetails.__dict__[
+    "charging_periods"
+].__set__
+_s_CostDetails_total_cost: Callable[[Any, Any], None] = _t.CostDetails.__dict__[
+    "total_cost"
+].__set__
+_s_CostDetails_total_usage: Callable[[Any, Any], None] = _t.CostDetails.__dict__[
+    "total_usage"
+].__set__
+_s_CostDetails_failure_to_calculate: Callable[[Any, Any], None] = _t.CostDetails.__dict__[
+    "failure_to_calculate"
+].__set__
+_s_CostDetails_failure_reason: Callable[[Any, Any], None] = _t.CostDetails.__dict__[
+    "failure_reason"
+].__set__
+_s_CostDetails_custom_data: Callable[[Any, Any], None] = _t.CostDetails.__dict__[
+    "custom_data"
+].__set__
+_s_CostDimension_type: Callable[[Any, Any], None] = _t.CostDimension.__dict__["type"].__set__
+_s_CostDimension_volume: Callable[[Any, Any], None] = _t.CostDimension.__dict__["volume"].__set__
+_s_CostDimension_custom_data: Callable[[Any, Any], None] = _t.CostDimension.__dict__[
+    "custom_data"
+].__set__
+_s_CostUpdatedRequest_total_cost: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "total_cost"
+].__set__
+_s_CostUpdatedRequest_transaction_id: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "transaction_id"
+].__set__
+_s_CostUpdatedRequest_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "custom_data"
+].__set__
+_s_CostUpdatedResponse_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedResponse.__dict__[
+    "custom_data"
+].__set__
+_s_CustomData_vendor_id: Callable[[Any, Any], None] = _t.CustomData.__dict__["vendor_id"].__set__
+_s_CustomData_extra: Callable[[Any, Any], None] = _t.CustomData.__dict__["extra"].__set__
+_s_CustomerInformationRequest_customer_certificate: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["customer_certificate"].__set__
+)
+_s_CustomerInformationRequest_id_token: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["id_token"].__set__
+)
+_s_CustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["request_id"].__set__
+)
+_s_CustomerInformationRequest_report: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["report"].__set__
+)
+_s_CustomerInformationRequest_clear: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["clear"].__set__
+)
+_s_CustomerInformationRequest_customer_identifier: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["customer_identifier"].__set__
+)
+_s_CustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["custom_data"].__set__
+)
+_s_CustomerInformationResponse_status: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["status"].__set__
+)
+_s_CustomerInformationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["status_info"].__set__
+)
+_s_CustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["custom_data"].__set__
+)
+_s_DCChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_max_current"].__set__
+)
+_s_DCChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_max_voltage"].__set__
+)
+_s_DCChargingParameters_ev_max_power: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "ev_max_power"
+].__set__
+_s_DCChargingParameters_ev_energy_capacity: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["ev_energy_capacity"].__set__
+)
+_s_DCChargingParameters_energy_amount: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["energy_amount"].__set__
+)
+_s_DCChargingParameters_state_of_charge: Callable[[Any, Any], None] = (
+    _t.DCChargingParameters.__dict__["state_of_charge"].__set__
+)
+_s_DCChargingParameters_full_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "full_soc"
+].__set__
+_s_DCChargingParameters_bulk_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "bulk_soc"
+].__set__
+_s_DCChargingParameters_custom_data: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
+    "custom_data"
+].__set__
+_s_DERChargingParameters_ev_supported_der_control: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_supported_der_control"].__set__
+)
+_s_DERChargingParameters_ev_over_excited_max_discharge_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_over_excited_max_discharge_power"].__set__
+)
+_s_DERChargingParameters_ev_over_excited_power_factor: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_over_excited_power_factor"].__set__
+)
+_s_DERChargingParameters_ev_under_excited_max_discharge_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_under_excited_max_discharge_power"].__set__
+)
+_s_DERChargingParameters_ev_under_excited_power_factor: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_under_excited_power_factor"].__set__
+)
+_s_DERChargingParameters_max_apparent_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_apparent_power"].__set__
+)
+_s_DERChargingParameters_max_charge_apparent_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_charge_apparent_power"].__set__
+)
+_s_DERChargingParameters_max_charge_apparent_power_l2: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_charge_apparent_power_l2"].__set__
+)
+_s_DERChargingParameters_max_charge_apparent_power_l3: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_charge_apparent_power_l3"].__set__
+)
+_s_DERChargingParameters_max_discharge_apparent_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_discharge_apparent_power"].__set__
+)
+_s_DERChargingParameters_max_discharge_apparent_power_l2: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_discharge_apparent_power_l2"].__set__
+)
+_s_DERChargingParameters_max_discharge_apparent_power_l3: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_discharge_apparent_power_l3"].__set__
+)
+_s_DERChargingParameters_max_charge_reactive_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_charge_reactive_power"].__set__
+)
+_s_DERChargingParameters_max_charge_reactive_power_l2: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_charge_reactive_power_l2"].__set__
+)
+_s_DERChargingParameters_max_charge_reactive_power_l3: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_charge_reactive_power_l3"].__set__
+)
+_s_DERChargingParameters_min_charge_reactive_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_charge_reactive_power"].__set__
+)
+_s_DERChargingParameters_min_charge_reactive_power_l2: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_charge_reactive_power_l2"].__set__
+)
+_s_DERChargingParameters_min_charge_reactive_power_l3: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_charge_reactive_power_l3"].__set__
+)
+_s_DERChargingParameters_max_discharge_reactive_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_discharge_reactive_power"].__set__
+)
+_s_DERChargingParameters_max_discharge_reactive_power_l2: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_discharge_reactive_power_l2"].__set__
+)
+_s_DERChargingParameters_max_discharge_reactive_power_l3: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_discharge_reactive_power_l3"].__set__
+)
+_s_DERChargingParameters_min_discharge_reactive_power: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_discharge_reactive_power"].__set__
+)
+_s_DERChargingParameters_min_discharge_reactive_power_l2: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_discharge_reactive_power_l2"].__set__
+)
+_s_DERChargingParameters_min_discharge_reactive_power_l3: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_discharge_reactive_power_l3"].__set__
+)
+_s_DERChargingParameters_nominal_voltage: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["nominal_voltage"].__set__
+)
+_s_DERChargingParameters_nominal_voltage_offset: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["nominal_voltage_offset"].__set__
+)
+_s_DERChargingParameters_max_nominal_voltage: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["max_nominal_voltage"].__set__
+)
+_s_DERChargingParameters_min_nominal_voltage: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["min_nominal_voltage"].__set__
+)
+_s_DERChargingParameters_ev_inverter_manufacturer: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_inverter_manufacturer"].__set__
+)
+_s_DERChargingParameters_ev_inverter_model: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_inverter_model"].__set__
+)
+_s_DERChargingParameters_ev_inverter_serial_number: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_inverter_serial_number"].__set__
+)
+_s_DERChargingParameters_ev_inverter_sw_version: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_inverter_sw_version"].__set__
+)
+_s_DERChargingParameters_ev_inverter_hw_version: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_inverter_hw_version"].__set__
+)
+_s_DERChargingParameters_ev_islanding_detection_method: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_islanding_detection_method"].__set__
+)
+_s_DERChargingParameters_ev_islanding_trip_time: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_islanding_trip_time"].__set__
+)
+_s_DERChargingParameters_ev_maximum_level1dc_injection: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_maximum_level1dc_injection"].__set__
+)
+_s_DERChargingParameters_ev_duration_level1dc_injection: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_duration_level1dc_injection"].__set__
+)
+_s_DERChargingParameters_ev_maximum_level2dc_injection: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_maximum_level2dc_injection"].__set__
+)
+_s_DERChargingParameters_ev_duration_level2dc_injection: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_duration_level2dc_injection"].__set__
+)
+_s_DERChargingParameters_ev_reactive_susceptance: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_reactive_susceptance"].__set__
+)
+_s_DERChargingParameters_ev_session_total_discharge_energy_available: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["ev_session_total_discharge_energy_available"].__set__
+)
+_s_DERChargingParameters_custom_data: Callable[[Any, Any], None] = (
+    _t.DERChargingParameters.__dict__["custom_data"].__set__
+)
+_s_DERCurve_curve_data: Callable[[Any, Any], None] = _t.DERCurve.__dict__["curve_data"].__set__
+_s_DERCurve_hysteresis: Callable[[Any, Any], None] = _t.DERCurve.__dict__["hysteresis"].__set__
+_s_DERCurve_priority: Callable[[Any, Any], None] = _t.DERCurve.__dict__["priority"].__set__
+_s_DERCurve_reactive_power_params: Callable[[Any, Any], None] = _t.DERCurve.__dict__[
+    "reactive_power_params"
+].__set__
+_s_DERCurve_voltage_params: Callable[[Any, Any], None] = _t.DERCurve.__dict__[
+    "voltage_params"
+].__set__
+_s_DERCurve_y_unit: Callable[[Any, Any], None] = _t.DERCurve.__dict__["y_unit"].__set__
+_s_DERCurve_response_time: Callable[[Any, Any], None] = _t.DERCurve.__dict__[
+    "response_time"
+].__set__
+_s_DERCurve_start_time: Callable[[Any, Any], None] = _t.DERCurve.__dict__["start_time"].__set__
+_s_DERCurve_duration: Callable[[Any, Any], None] = _t.DERCurve.__dict__["duration"].__set__
+_s_DERCurve_custom_data: Callable[[Any, Any], None] = _t.DERCurve.__dict__["custom_data"].__set__
+_s_DERCurveGet_curve: Callable[[Any, Any], None] = _t.DERCurveGet.__dict__["curve"].__set__
+_s_DERCurveGet_id: Callable[[Any, Any], None] = _t.DERCurveGet.__dict__["id"].__set__
+_s_DERCurveGet_curve_type: Callable[[Any, Any], None] = _t.DERCurveGet.__dict__[
+    "curve_type"
+].__set__
+_s_DERCurveGet_is_default: Callable[[Any, Any], None] = _t.DERCurveGet.__dict__[
+    "is_default"
+].__set__
+_s_DERCurveGet_is_superseded: Callable[[Any, Any], None] = _t.DERCurveGet.__dict__[
+    "is_superseded"
+].__set__
+_s_DERCurveGet_custom_data: Callable[[Any, Any], None] = _t.DERCurveGet.__dict__[
+    "custom_data"
+].__set__
+_s_DERCurvePoints_x: Callable[[Any, Any], None] = _t.DERCurvePoints.__dict__["x"].__set__
+_s_DERCurvePoints_y: Callable[[Any, Any], None] = _t.DERCurvePoints.__dict__["y"].__set__
+_s_DERCurvePoints_custom_data: Callable[[Any, Any], None] = _t.DERCurvePoints.__dict__[
+    "custom_data"
+].__set__
+_s_DataTransferRequest_message_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "message_id"
+].__set__
+_s_DataTransferRequest_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "data"
+].__set__
+_s_DataTransferRequest_vendor_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "vendor_id"
+].__set__
+_s_DataTransferRequest_custom_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+    "custom_data"
+].__set__
+_s_DataTransferResponse_status: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "status"
+].__set__
+_s_DataTransferResponse_status_info: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "status_info"
+].__set__
+_s_DataTransferResponse_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "data"
+].__set__
+_s_DataTransferResponse_custom_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "custom_data"
+].__set__
+_s_DeleteCertificateRequest_certificate_hash_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["certificate_hash_data"].__set__
+)
+_s_DeleteCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_DeleteCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["status"].__set__
+)
+_s_DeleteCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["status_info"].__set__
+)
+_s_DeleteCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_EVAbsolutePriceSchedule_time_anchor: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceSchedule.__dict__["time_anchor"].__set__
+)
+_s_EVAbsolutePriceSchedule_currency: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceSchedule.__dict__["currency"].__set__
+)
+_s_EVAbsolutePriceSchedule_ev_absolute_price_schedule_entries: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceSchedule.__dict__["ev_absolute_price_schedule_entries"].__set__
+)
+_s_EVAbsolutePriceSchedule_price_algorithm: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceSchedule.__dict__["price_algorithm"].__set__
+)
+_s_EVAbsolutePriceSchedule_custom_data: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceSchedule.__dict__["custom_data"].__set__
+)
+_s_EVAbsolutePriceScheduleEntry_duration: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceScheduleEntry.__dict__["duration"].__set__
+)
+_s_EVAbsolutePriceScheduleEntry_ev_price_rule: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceScheduleEntry.__dict__["ev_price_rule"].__set__
+)
+_s_EVAbsolutePriceScheduleEntry_custom_data: Callable[[Any, Any], None] = (
+    _t.EVAbsolutePriceScheduleEntry.__dict__["custom_data"].__set__
+)
+_s_EVEnergyOffer_ev_absolute_price_schedule: Callable[[Any, Any], None] = _t.EVEnergyOffer.__dict__[
+    "ev_absolute_price_schedule"
+].__set__
+_s_EVEnergyOffer_ev_power_schedule: Callable[[Any, Any], None] = _t.EVEnergyOffer.__dict__[
+    "ev_power_schedule"
+].__set__
+_s_EVEnergyOffer_custom_data: Callable[[Any, Any], None] = _t.EVEnergyOffer.__dict__[
+    "custom_data"
+].__set__
+_s_EVPowerSchedule_ev_power_schedule_entries: Callable[[Any, Any], None] = (
+    _t.EVPowerSchedule.__dict__["ev_power_schedule_entries"].__set__
+)
+_s_EVPowerSchedule_time_anchor: Callable[[Any, Any], None] = _t.EVPowerSchedule.__dict__[
+    "time_anchor"
+].__set__
+_s_EVPowerSchedule_custom_data: Callable[[Any, Any], None] = _t.EVPowerSchedule.__dict__[
+    "custom_data"
+].__set__
+_s_EVPowerScheduleEntry_duration: Callable[[Any, Any], None] = _t.EVPowerScheduleEntry.__dict__[
+    "duration"
+].__set__
+_s_EVPowerScheduleEntry_power: Callable[[Any, Any], None] = _t.EVPowerScheduleEntry.__dict__[
+    "power"
+].__set__
+_s_EVPowerScheduleEntry_custom_data: Callable[[Any, Any], None] = _t.EVPowerScheduleEntry.__dict__[
+    "custom_data"
+].__set__
+_s_EVPriceRule_energy_fee: Callable[[Any, Any], None] = _t.EVPriceRule.__dict__[
+    "energy_fee"
+].__set__
+_s_EVPriceRule_power_range_start: Callable[[Any, Any], None] = _t.EVPriceRule.__dict__[
+    "power_range_start"
+].__set__
+_s_EVPriceRule_custom_data: Callable[[Any, Any], None] = _t.EVPriceRule.__dict__[
+    "custom_data"
+].__set__
+_s_EVSE_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["id"].__set__
+_s_EVSE_connector_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["connector_id"].__set__
+_s_EVSE_custom_data: Callable[[Any, Any], None] = _t.EVSE.__dict__["custom_data"].__set__
+_s_EnterService_priority: Callable[[Any, Any], None] = _t.EnterService.__dict__["priority"].__set__
+_s_EnterService_high_voltage: Callable[[Any, Any], None] = _t.EnterService.__dict__[
+    "high_voltage"
+].__set__
+_s_EnterService_low_voltage: Callable[[Any, Any], None] = _t.EnterService.__dict__[
+    "low_voltage"
+].__set__
+_s_EnterService_high_freq: Callable[[Any, Any], None] = _t.EnterService.__dict__[
+    "high_freq"
+].__set__
+_s_EnterService_low_freq: Callable[[Any, Any], None] = _t.EnterService.__dict__["low_freq"].__set__
+_s_EnterService_delay: Callable[[Any, Any], None] = _t.EnterService.__dict__["delay"].__set__
+_s_EnterService_random_delay: Callable[[Any, Any], None] = _t.EnterService.__dict__[
+    "random_delay"
+].__set__
+_s_EnterService_ramp_rate: Callable[[Any, Any], None] = _t.EnterService.__dict__[
+    "ramp_rate"
+].__set__
+_s_EnterService_custom_data: Callable[[Any, Any], None] = _t.EnterService.__dict__[
+    "custom_data"
+].__set__
+_s_EnterServiceGet_enter_service: Callable[[Any, Any], None] = _t.EnterServiceGet.__dict__[
+    "enter_service"
+].__set__
+_s_EnterServiceGet_id: Callable[[Any, Any], None] = _t.EnterServiceGet.__dict__["id"].__set__
+_s_EnterServiceGet_custom_data: Callable[[Any, Any], None] = _t.EnterServiceGet.__dict__[
+    "custom_data"
+].__set__
+_s_EventData_event_id: Callable[[Any, Any], None] = _t.EventData.__dict__["event_id"].__set__
+_s_EventData_timestamp: Callable[[Any, Any], None] = _t.EventData.__dict__["timestamp"].__set__
+_s_EventData_trigger: Callable[[Any, Any], None] = _t.EventData.__dict__["trigger"].__set__
+_s_EventData_cause: Callable[[Any, Any], None] = _t.EventData.__dict__["cause"].__set__
+_s_EventData_actual_value: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "actual_value"
+].__set__
+_s_EventData_tech_code: Callable[[Any, Any], None] = _t.EventData.__dict__["tech_code"].__set__
+_s_EventData_tech_info: Callable[[Any, Any], None] = _t.EventData.__dict__["tech_info"].__set__
+_s_EventData_cleared: Callable[[Any, Any], None] = _t.EventData.__dict__["cleared"].__set__
+_s_EventData_transaction_id: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "transaction_id"
+].__set__
+_s_EventData_component: Callable[[Any, Any], None] = _t.EventData.__dict__["component"].__set__
+_s_EventData_variable_monitoring_id: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "variable_monitoring_id"
+].__set__
+_s_EventData_event_notification_type: Callable[[Any, Any], None] = _t.EventData.__dict__[
+    "event_notification_type"
+].__set__
+_s_EventData_variable: Callable[[Any, Any], None] = _t.EventData.__dict__["variable"].__set__
+_s_EventData_severity: Callable[[Any, Any], None] = _t.EventData.__dict__["severity"].__set__
+_s_EventData_custom_data: Callable[[Any, Any], None] = _t.EventData.__dict__["custom_data"].__set__
+_s_Firmware_location: Callable[[Any, Any], None] = _t.Firmware.__dict__["location"].__set__
+_s_Firmware_retrieve_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "retrieve_date_time"
+].__set__
+_s_Firmware_install_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "install_date_time"
+].__set__
+_s_Firmware_signing_certificate: Callable[[Any, Any], None] = _t.Firmware.__dict__[
+    "signing_certificate"
+].__set__
+_s_Firmware_signature: Callable[[Any, Any], None] = _t.Firmware.__dict__["signature"].__set__
+_s_Firmware_custom_data: Callable[[Any, Any], None] = _t.Firmware.__dict__["custom_data"].__set__
+_s_FirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_FirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_FirmwareStatusNotificationRequest_status_info: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["status_info"].__set__
+)
+_s_FirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_FirmwareStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_FixedPF_priority: Callable[[Any, Any], None] = _t.FixedPF.__dict__["priority"].__set__
+_s_FixedPF_displacement: Callable[[Any, Any], None] = _t.FixedPF.__dict__["displacement"].__set__
+_s_FixedPF_excitation: Callable[[Any, Any], None] = _t.FixedPF.__dict__["excitation"].__set__
+_s_FixedPF_start_time: Callable[[Any, Any], None] = _t.FixedPF.__dict__["start_time"].__set__
+_s_FixedPF_duration: Callable[[Any, Any], None] = _t.FixedPF.__dict__["duration"].__set__
+_s_FixedPF_custom_data: Callable[[Any, Any], None] = _t.FixedPF.__dict__["custom_data"].__set__
+_s_FixedPFGet_fixed_pf: Callable[[Any, Any], None] = _t.FixedPFGet.__dict__["fixed_pf"].__set__
+_s_FixedPFGet_id: Callable[[Any, Any], None] = _t.FixedPFGet.__dict__["id"].__set__
+_s_FixedPFGet_is_default: Callable[[Any, Any], None] = _t.FixedPFGet.__dict__["is_default"].__set__
+_s_FixedPFGet_is_superseded: Callable[[Any, Any], None] = _t.FixedPFGet.__dict__[
+    "is_superseded"
+].__set__
+_s_FixedPFGet_custom_data: Callable[[Any, Any], None] = _t.FixedPFGet.__dict__[
+    "custom_data"
+].__set__
+_s_FixedVar_priority: Callable[[Any, Any], None] = _t.FixedVar.__dict__["priority"].__set__
+_s_FixedVar_setpoint: Callable[[Any, Any], None] = _t.FixedVar.__dict__["setpoint"].__set__
+_s_FixedVar_unit: Callable[[Any, Any], None] = _t.FixedVar.__dict__["unit"].__set__
+_s_FixedVar_start_time: Callable[[Any, Any], None] = _t.FixedVar.__dict__["start_time"].__set__
+_s_FixedVar_duration: Callable[[Any, Any], None] = _t.FixedVar.__dict__["duration"].__set__
+_s_FixedVar_custom_data: Callable[[Any, Any], None] = _t.FixedVar.__dict__["custom_data"].__set__
+_s_FixedVarGet_fixed_var: Callable[[Any, Any], None] = _t.FixedVarGet.__dict__["fixed_var"].__set__
+_s_FixedVarGet_id: Callable[[Any, Any], None] = _t.FixedVarGet.__dict__["id"].__set__
+_s_FixedVarGet_is_default: Callable[[Any, Any], None] = _t.FixedVarGet.__dict__[
+    "is_default"
+].__set__
+_s_FixedVarGet_is_superseded: Callable[[Any, Any], None] = _t.FixedVarGet.__dict__[
+    "is_superseded"
+].__set__
+_s_FixedVarGet_custom_data: Callable[[Any, Any], None] = _t.FixedVarGet.__dict__[
+    "custom_data"
+].__set__
+_s_FreqDroop_priority: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["priority"].__set__
+_s_FreqDroop_over_freq: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["over_freq"].__set__
+_s_FreqDroop_under_freq: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["under_freq"].__set__
+_s_FreqDroop_over_droop: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["over_droop"].__set__
+_s_FreqDroop_under_droop: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["under_droop"].__set__
+_s_FreqDroop_response_time: Callable[[Any, Any], None] = _t.FreqDroop.__dict__[
+    "response_time"
+].__set__
+_s_FreqDroop_start_time: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["start_time"].__set__
+_s_FreqDroop_duration: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["duration"].__set__
+_s_FreqDroop_custom_data: Callable[[Any, Any], None] = _t.FreqDroop.__dict__["custom_data"].__set__
+_s_FreqDroopGet_freq_droop: Callable[[Any, Any], None] = _t.FreqDroopGet.__dict__[
+    "freq_droop"
+].__set__
+_s_FreqDroopGet_id: Callable[[Any, Any], None] = _t.FreqDroopGet.__dict__["id"].__set__
+_s_FreqDroopGet_is_default: Callable[[Any, Any], None] = _t.FreqDroopGet.__dict__[
+    "is_default"
+].__set__
+_s_FreqDroopGet_is_superseded: Callable[[Any, Any], None] = _t.FreqDroopGet.__dict__[
+    "is_superseded"
+].__set__
+_s_FreqDroopGet_custom_data: Callable[[Any, Any], None] = _t.FreqDroopGet.__dict__[
+    "custom_data"
+].__set__
+_s_Get15118EVCertificateRequest_iso15118_schema_version: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["iso15118_schema_version"].__set__
+)
+_s_Get15118EVCertificateRequest_action: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["action"].__set__
+)
+_s_Get15118EVCertificateRequest_exi_request: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["exi_request"].__set__
+)
+_s_Get15118EVCertificateRequest_maximum_contract_certificate_chains: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["maximum_contract_certificate_chains"].__set__
+)
+_s_Get15118EVCertificateRequest_prioritized_emaids: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["prioritized_emaids"].__set__
+)
+_s_Get15118EVCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_Get15118EVCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["status"].__set__
+)
+_s_Get15118EVCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["status_info"].__set__
+)
+_s_Get15118EVCertificateResponse_exi_response: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["exi_response"].__set__
+)
+_s_Get15118EVCertificateResponse_remaining_contracts: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["remaining_contracts"].__set__
+)
+_s_Get15118EVCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_GetBaseReportRequest_request_id: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetBaseReportRequest_report_base: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "report_base"
+].__set__
+_s_GetBaseReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetBaseReportResponse_status: Callable[[Any, Any], None] = _m.GetBaseReportResponse.__dict__[
+    "status"
+].__set__
+_s_GetBaseReportResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetBaseReportResponse.__dict__["status_info"].__set__
+)
+_s_GetBaseReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetBaseReportResponse.__dict__["custom_data"].__set__
+)
+_s_GetCertificateChainStatusRequest_certificate_status_requests: Callable[[Any, Any], None] = (
+    _m.GetCertificateChainStatusRequest.__dict__["certificate_status_requests"].__set__
+)
+_s_GetCertificateChainStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateChainStatusRequest.__dict__["custom_data"].__set__
+)
+_s_GetCertificateChainStatusResponse_certificate_status: Callable[[Any, Any], None] = (
+    _m.GetCertificateChainStatusResponse.__dict__["certificate_status"].__set__
+)
+_s_GetCertificateChainStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateChainStatusResponse.__dict__["custom_data"].__set__
+)
+_s_GetCertificateStatusRequest_ocsp_request_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["ocsp_request_data"].__set__
+)
+_s_GetCertificateStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["custom_data"].__set__
+)
+_s_GetCertificateStatusResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["status"].__set__
+)
+_s_GetCertificateStatusResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["status_info"].__set__
+)
+_s_GetCertificateStatusResponse_ocsp_result: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["ocsp_result"].__set__
+)
+_s_GetCertificateStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["custom_data"].__set__
+)
+_s_GetChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["request_id"].__set__
+)
+_s_GetChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["evse_id"].__set__
+)
+_s_GetChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["charging_profile"].__set__
+)
+_s_GetChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["custom_data"].__set__
+)
+_s_GetChargingProfilesResponse_status: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["status"].__set__
+)
+_s_GetChargingProfilesResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["status_info"].__set__
+)
+_s_GetChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["custom_data"].__set__
+)
+_s_GetCompositeScheduleRequest_duration: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["duration"].__set__
+)
+_s_GetCompositeScheduleRequest_charging_rate_unit: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["charging_rate_unit"].__set__
+)
+_s_GetCompositeScheduleRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["evse_id"].__set__
+)
+_s_GetCompositeScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["custom_data"].__set__
+)
+_s_GetCompositeScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["status"].__set__
+)
+_s_GetCompositeScheduleResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["status_info"].__set__
+)
+_s_GetCompositeScheduleResponse_schedule: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["schedule"].__set__
+)
+_s_GetCompositeScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["custom_data"].__set__
+)
+_s_GetDERControlRequest_request_id: Callable[[Any, Any], None] = _m.GetDERControlRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetDERControlRequest_is_default: Callable[[Any, Any], None] = _m.GetDERControlRequest.__dict__[
+    "is_default"
+].__set__
+_s_GetDERControlRequest_control_type: Callable[[Any, Any], None] = _m.GetDERControlRequest.__dict__[
+    "control_type"
+].__set__
+_s_GetDERControlRequest_control_id: Callable[[Any, Any], None] = _m.GetDERControlRequest.__dict__[
+    "control_id"
+].__set__
+_s_GetDERControlRequest_custom_data: Callable[[Any, Any], None] = _m.GetDERControlRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetDERControlResponse_status: Callable[[Any, Any], None] = _m.GetDERControlResponse.__dict__[
+    "status"
+].__set__
+_s_GetDERControlResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetDERControlResponse.__dict__["status_info"].__set__
+)
+_s_GetDERControlResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDERControlResponse.__dict__["custom_data"].__set__
+)
+_s_GetDisplayMessagesRequest_id: Callable[[Any, Any], None] = _m.GetDisplayMessagesRequest.__dict__[
+    "id"
+].__set__
+_s_GetDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["request_id"].__set__
+)
+_s_GetDisplayMessagesRequest_priority: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["priority"].__set__
+)
+_s_GetDisplayMessagesRequest_state: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["state"].__set__
+)
+_s_GetDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["custom_data"].__set__
+)
+_s_GetDisplayMessagesResponse_status: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["status"].__set__
+)
+_s_GetDisplayMessagesResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["status_info"].__set__
+)
+_s_GetDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["custom_data"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["certificate_type"].__set__
+)
+_s_GetInstalledCertificateIdsRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["custom_data"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_status: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["status"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["status_info"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_certificate_hash_data_chain: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["certificate_hash_data_chain"].__set__
+)
+_s_GetInstalledCertificateIdsResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["custom_data"].__set__
+)
+_s_GetLocalListVersionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionRequest.__dict__["custom_data"].__set__
+)
+_s_GetLocalListVersionResponse_version_number: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["version_number"].__set__
+)
+_s_GetLocalListVersionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["custom_data"].__set__
+)
+_s_GetLogRequest_log: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["log"].__set__
+_s_GetLogRequest_log_type: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "log_type"
+].__set__
+_s_GetLogRequest_request_id: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetLogRequest_retries: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["retries"].__set__
+_s_GetLogRequest_retry_interval: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "retry_interval"
+].__set__
+_s_GetLogRequest_custom_data: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetLogResponse_status: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__["status"].__set__
+_s_GetLogResponse_status_info: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "status_info"
+].__set__
+_s_GetLogResponse_filename: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "filename"
+].__set__
+_s_GetLogResponse_custom_data: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "custom_data"
+].__set__
+_s_GetMonitoringReportRequest_component_variable: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["component_variable"].__set__
+)
+_s_GetMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["request_id"].__set__
+)
+_s_GetMonitoringReportRequest_monitoring_criteria: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["monitoring_criteria"].__set__
+)
+_s_GetMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["custom_data"].__set__
+)
+_s_GetMonitoringReportResponse_status: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["status"].__set__
+)
+_s_GetMonitoringReportResponse_status_info: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["status_info"].__set__
+)
+_s_GetMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["custom_data"].__set__
+)
+_s_GetPeriodicEventStreamRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetPeriodicEventStreamRequest.__dict__["custom_data"].__set__
+)
+_s_GetPeriodicEventStreamResponse_constant_stream_data: Callable[[Any, Any], None] = (
+    _m.GetPeriodicEventStreamResponse.__dict__["constant_stream_data"].__set__
+)
+_s_GetPeriodicEventStreamResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetPeriodicEventStreamResponse.__dict__["custom_data"].__set__
+)
+_s_GetReportRequest_component_variable: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "component_variable"
+].__set__
+_s_GetReportRequest_request_id: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_GetReportRequest_component_criteria: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "component_criteria"
+].__set__
+_s_GetReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetReportResponse_status: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "status"
+].__set__
+_s_GetReportResponse_status_info: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "status_info"
+].__set__
+_s_GetReportResponse_custom_data: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "custom_data"
+].__set__
+_s_GetTariffsRequest_evse_id: Callable[[Any, Any], None] = _m.GetTariffsRequest.__dict__[
+    "evse_id"
+].__set__
+_s_GetTariffsRequest_custom_data: Callable[[Any, Any], None] = _m.GetTariffsRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetTariffsResponse_status: Callable[[Any, Any], None] = _m.GetTariffsResponse.__dict__[
+    "status"
+].__set__
+_s_GetTariffsResponse_status_info: Callable[[Any, Any], None] = _m.GetTariffsResponse.__dict__[
+    "status_info"
+].__set__
+_s_GetTariffsResponse_tariff_assignments: Callable[[Any, Any], None] = (
+    _m.GetTariffsResponse.__dict__["tariff_assignments"].__set__
+)
+_s_GetTariffsResponse_custom_data: Callable[[Any, Any], None] = _m.GetTariffsResponse.__dict__[
+    "custom_data"
+].__set__
+_s_GetTransactionStatusRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["transaction_id"].__set__
+)
+_s_GetTransactionStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["custom_data"].__set__
+)
+_s_GetTransactionStatusResponse_ongoing_indicator: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["ongoing_indicator"].__set__
+)
+_s_GetTransactionStatusResponse_messages_in_queue: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["messages_in_queue"].__set__
+)
+_s_GetTransactionStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["custom_data"].__set__
+)
+_s_GetVariableData_attribute_type: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "attribute_type"
+].__set__
+_s_GetVariableData_component: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "component"
+].__set__
+_s_GetVariableData_variable: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "variable"
+].__set__
+_s_GetVariableData_custom_data: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariableResult_attribute_status: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_status"
+].__set__
+_s_GetVariableResult_attribute_status_info: Callable[[Any, Any], None] = (
+    _t.GetVariableResult.__dict__["attribute_status_info"].__set__
+)
+_s_GetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_type"
+].__set__
+_s_GetVariableResult_attribute_value: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "attribute_value"
+].__set__
+_s_GetVariableResult_component: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "component"
+].__set__
+_s_GetVariableResult_variable: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "variable"
+].__set__
+_s_GetVariableResult_custom_data: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariablesRequest_get_variable_data: Callable[[Any, Any], None] = (
+    _m.GetVariablesRequest.__dict__["get_variable_data"].__set__
+)
+_s_GetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.GetVariablesRequest.__dict__[
+    "custom_data"
+].__set__
+_s_GetVariablesResponse_get_variable_result: Callable[[Any, Any], None] = (
+    _m.GetVariablesResponse.__dict__["get_variable_result"].__set__
+)
+_s_GetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.GetVariablesResponse.__dict__[
+    "custom_data"
+].__set__
+_s_Gradient_priority: Callable[[Any, Any], None] = _t.Gradient.__dict__["priority"].__set__
+_s_Gradient_gradient: Callable[[Any, Any], None] = _t.Gradient.__dict__["gradient"].__set__
+_s_Gradient_soft_gradient: Callable[[Any, Any], None] = _t.Gradient.__dict__[
+    "soft_gradient"
+].__set__
+_s_Gradient_custom_data: Callable[[Any, Any], None] = _t.Gradient.__dict__["custom_data"].__set__
+_s_GradientGet_gradient: Callable[[Any, Any], None] = _t.GradientGet.__dict__["gradient"].__set__
+_s_GradientGet_id: Callable[[Any, Any], None] = _t.GradientGet.__dict__["id"].__set__
+_s_GradientGet_custom_data: Callable[[Any, Any], None] = _t.GradientGet.__dict__[
+    "custom_data"
+].__set__
+_s_HeartbeatRequest_custom_data: Callable[[Any, Any], None] = _m.HeartbeatRequest.__dict__[
+    "custom_data"
+].__set__
+_s_HeartbeatResponse_current_time: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "current_time"
+].__set__
+_s_HeartbeatResponse_custom_data: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "custom_data"
+].__set__
+_s_Hysteresis_hysteresis_high: Callable[[Any, Any], None] = _t.Hysteresis.__dict__[
+    "hysteresis_high"
+].__set__
+_s_Hysteresis_hysteresis_low: Callable[[Any, Any], None] = _t.Hysteresis.__dict__[
+    "hysteresis_low"
+].__set__
+_s_Hysteresis_hysteresis_delay: Callable[[Any, Any], None] = _t.Hysteresis.__dict__[
+    "hysteresis_delay"
+].__set__
+_s_Hysteresis_hysteresis_gradient: Callable[[Any, Any], None] = _t.Hysteresis.__dict__[
+    "hysteresis_gradient"
+].__set__
+_s_Hysteresis_custom_data: Callable[[Any, Any], None] = _t.Hysteresis.__dict__[
+    "custom_data"
+].__set__
+_s_IdToken_additional_info: Callable[[Any, Any], None] = _t.IdToken.__dict__[
+    "additional_info"
+].__set__
+_s_IdToken_id_token: Callable[[Any, Any], None] = _t.IdToken.__dict__["id_token"].__set__
+_s_IdToken_type: Callable[[Any, Any], None] = _t.IdToken.__dict__["type"].__set__
+_s_IdToken_custom_data: Callable[[Any, Any], None] = _t.IdToken.__dict__["custom_data"].__set__
+_s_IdTokenInfo_status: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["status"].__set__
+_s_IdTokenInfo_cache_expiry_date_time: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "cache_expiry_date_time"
+].__set__
+_s_IdTokenInfo_charging_priority: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "charging_priority"
+].__set__
+_s_IdTokenInfo_group_id_token: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "group_id_token"
+].__set__
+_s_IdTokenInfo_language1: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["language1"].__set__
+_s_IdTokenInfo_language2: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["language2"].__set__
+_s_IdTokenInfo_evse_id: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["evse_id"].__set__
+_s_IdTokenInfo_personal_message: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "personal_message"
+].__set__
+_s_IdTokenInfo_custom_data: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "custom_data"
+].__set__
+_s_InstallCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate_type"].__set__
+)
+_s_InstallCertificateRequest_certificate: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["certificate"].__set__
+)
+_s_InstallCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_InstallCertificateResponse_status: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["status"].__set__
+)
+_s_InstallCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["status_info"].__set__
+)
+_s_InstallCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_LimitAtSoC_soc: Callable[[Any, Any], None] = _t.LimitAtSoC.__dict__["soc"].__set__
+_s_LimitAtSoC_limit: Callable[[Any, Any], None] = _t.LimitAtSoC.__dict__["limit"].__set__
+_s_LimitAtSoC_custom_data: Callable[[Any, Any], None] = _t.LimitAtSoC.__dict__[
+    "custom_data"
+].__set__
+_s_LimitMaxDischarge_priority: Callable[[Any, Any], None] = _t.LimitMaxDischarge.__dict__[
+    "priority"
+].__set__
+_s_LimitMaxDischarge_pct_max_discharge_power: Callable[[Any, Any], None] = (
+    _t.LimitMaxDischarge.__dict__["pct_max_discharge_power"].__set__
+)
+_s_LimitMaxDischarge_power_monitoring_must_trip: Callable[[Any, Any], None] = (
+    _t.LimitMaxDischarge.__dict__["power_monitoring_must_trip"].__set__
+)
+_s_LimitMaxDischarge_start_time: Callable[[Any, Any], None] = _t.LimitMaxDischarge.__dict__[
+    "start_time"
+].__set__
+_s_LimitMaxDischarge_duration: Callable[[Any, Any], None] = _t.LimitMaxDischarge.__dict__[
+    "duration"
+].__set__
+_s_LimitMaxDischarge_custom_data: Callable[[Any, Any], None] = _t.LimitMaxDischarge.__dict__[
+    "custom_data"
+].__set__
+_s_LimitMaxDischargeGet_id: Callable[[Any, Any], None] = _t.LimitMaxDischargeGet.__dict__[
+    "id"
+].__set__
+_s_LimitMaxDischargeGet_is_default: Callable[[Any, Any], None] = _t.LimitMaxDischargeGet.__dict__[
+    "is_default"
+].__set__
+_s_LimitMaxDischargeGet_is_superseded: Callable[[Any, Any], None] = (
+    _t.LimitMaxDischargeGet.__dict__["is_superseded"].__set__
+)
+_s_LimitMaxDischargeGet_limit_max_discharge: Callable[[Any, Any], None] = (
+    _t.LimitMaxDischargeGet.__dict__["limit_max_discharge"].__set__
+)
+_s_LimitMaxDischargeGet_custom_data: Callable[[Any, Any], None] = _t.LimitMaxDischargeGet.__dict__[
+    "custom_data"
+].__set__
+_s_LogParameters_remote_location: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "remote_location"
+].__set__
+_s_LogParameters_oldest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "oldest_timestamp"
+].__set__
+_s_LogParameters_latest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "latest_timestamp"
+].__set__
+_s_LogParameters_custom_data: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "custom_data"
+].__set__
+_s_LogStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_LogStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_LogStatusNotificationRequest_status_info: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["status_info"].__set__
+)
+_s_LogStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_LogStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_MessageContent_format: Callable[[Any, Any], None] = _t.MessageContent.__dict__["format"].__set__
+_s_MessageContent_language: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "language"
+].__set__
+_s_MessageContent_content: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "content"
+].__set__
+_s_MessageContent_custom_data: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
+    "custom_data"
+].__set__
+_s_MessageInfo_display: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["display"].__set__
+_s_MessageInfo_id: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["id"].__set__
+_s_MessageInfo_priority: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["priority"].__set__
+_s_MessageInfo_state: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["state"].__set__
+_s_MessageInfo_start_date_time: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "start_date_time"
+].__set__
+_s_MessageInfo_end_date_time: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "end_date_time"
+].__set__
+_s_MessageInfo_transaction_id: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "transaction_id"
+].__set__
+_s_MessageInfo_message: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["message"].__set__
+_s_MessageInfo_message_extra: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "message_extra"
+].__set__
+_s_MessageInfo_custom_data: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+    "custom_data"
+].__set__
+_s_MeterValue_sampled_value: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+    "sampled_value"
+].__set__
+_s_MeterValue_timestamp: Callable[[Any, Any], None] = _t.MeterValue.__dict__["timestamp"].__set__
+_s_MeterValue_custom_data: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+    "custom_data"
+].__set__
+_s_MeterValuesRequest_evse_id: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "evse_id"
+].__set__
+_s_MeterValuesRequest_meter_value: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "meter_value"
+].__set__
+_s_MeterValuesRequest_custom_data: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "custom_data"
+].__set__
+_s_MeterValuesResponse_custom_data: Callable[[Any, Any], None] = _m.MeterValuesResponse.__dict__[
+    "custom_data"
+].__set__
+_s_Modem_iccid: Callable[[Any, Any], None] = _t.Modem.__dict__["iccid"].__set__
+_s_Modem_imsi: Callable[[Any, Any], None] = _t.Modem.__dict__["imsi"].__set__
+_s_Modem_custom_data: Callable[[Any, Any], None] = _t.Modem.__dict__["custom_data"].__set__
+_s_MonitoringData_component: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "component"
+].__set__
+_s_MonitoringData_variable: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "variable"
+].__set__
+_s_MonitoringData_variable_monitoring: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "variable_monitoring"
+].__set__
+_s_MonitoringData_custom_data: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "custom_data"
+].__set__
+_s_NetworkConnectionProfile_apn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
+    "apn"
+].__set__
+_s_NetworkConnectionProfile_ocpp_version: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_version"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_interface: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_interface"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_transport: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_transport"].__set__
+)
+_s_NetworkConnectionProfile_message_timeout: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["message_timeout"].__set__
+)
+_s_NetworkConnectionProfile_ocpp_csms_url: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["ocpp_csms_url"].__set__
+)
+_s_NetworkConnectionProfile_security_profile: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["security_profile"].__set__
+)
+_s_NetworkConnectionProfile_identity: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["identity"].__set__
+)
+_s_NetworkConnectionProfile_basic_auth_password: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["basic_auth_password"].__set__
+)
+_s_NetworkConnectionProfile_vpn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
+    "vpn"
+].__set__
+_s_NetworkConnectionProfile_custom_data: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["custom_data"].__set__
+)
+_s_NotifyAllowedEnergyTransferRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.NotifyAllowedEnergyTransferRequest.__dict__["transaction_id"].__set__
+)
+_s_NotifyAllowedEnergyTransferRequest_allowed_energy_transfer: Callable[[Any, Any], None] = (
+    _m.NotifyAllowedEnergyTransferRequest.__dict__["allowed_energy_transfer"].__set__
+)
+_s_NotifyAllowedEnergyTransferRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyAllowedEnergyTransferRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyAllowedEnergyTransferResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyAllowedEnergyTransferResponse.__dict__["status"].__set__
+)
+_s_NotifyAllowedEnergyTransferResponse_status_info: Callable[[Any, Any], None] = (
+    _m.NotifyAllowedEnergyTransferResponse.__dict__["status_info"].__set__
+)
+_s_NotifyAllowedEnergyTransferResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyAllowedEnergyTransferResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyChargingLimitRequest_charging_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["charging_schedule"].__set__
+)
+_s_NotifyChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyChargingLimitRequest_charging_limit: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["charging_limit"].__set__
+)
+_s_NotifyChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyChargingLimitResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyCustomerInformationRequest_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["data"].__set__
+)
+_s_NotifyCustomerInformationRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["tbc"].__set__
+)
+_s_NotifyCustomerInformationRequest_seq_no: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["seq_no"].__set__
+)
+_s_NotifyCustomerInformationRequest_generated_at: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["generated_at"].__set__
+)
+_s_NotifyCustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["request_id"].__set__
+)
+_s_NotifyCustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyCustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyDERAlarmRequest_control_type: Callable[[Any, Any], None] = (
+    _m.NotifyDERAlarmRequest.__dict__["control_type"].__set__
+)
+_s_NotifyDERAlarmRequest_grid_event_fault: Callable[[Any, Any], None] = (
+    _m.NotifyDERAlarmRequest.__dict__["grid_event_fault"].__set__
+)
+_s_NotifyDERAlarmRequest_alarm_ended: Callable[[Any, Any], None] = (
+    _m.NotifyDERAlarmRequest.__dict__["alarm_ended"].__set__
+)
+_s_NotifyDERAlarmRequest_timestamp: Callable[[Any, Any], None] = _m.NotifyDERAlarmRequest.__dict__[
+    "timestamp"
+].__set__
+_s_NotifyDERAlarmRequest_extra_info: Callable[[Any, Any], None] = _m.NotifyDERAlarmRequest.__dict__[
+    "extra_info"
+].__set__
+_s_NotifyDERAlarmRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDERAlarmRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyDERAlarmResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDERAlarmResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyDERStartStopRequest_control_id: Callable[[Any, Any], None] = (
+    _m.NotifyDERStartStopRequest.__dict__["control_id"].__set__
+)
+_s_NotifyDERStartStopRequest_started: Callable[[Any, Any], None] = (
+    _m.NotifyDERStartStopRequest.__dict__["started"].__set__
+)
+_s_NotifyDERStartStopRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.NotifyDERStartStopRequest.__dict__["timestamp"].__set__
+)
+_s_NotifyDERStartStopRequest_superseded_ids: Callable[[Any, Any], None] = (
+    _m.NotifyDERStartStopRequest.__dict__["superseded_ids"].__set__
+)
+_s_NotifyDERStartStopRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDERStartStopRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyDERStartStopResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDERStartStopResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyDisplayMessagesRequest_message_info: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["message_info"].__set__
+)
+_s_NotifyDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["request_id"].__set__
+)
+_s_NotifyDisplayMessagesRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["tbc"].__set__
+)
+_s_NotifyDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_max_schedule_tuples: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["max_schedule_tuples"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_charging_needs: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["charging_needs"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["timestamp"].__set__
+)
+_s_NotifyEVChargingNeedsRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["status"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_status_info: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["status_info"].__set__
+)
+_s_NotifyEVChargingNeedsResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_time_base: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["time_base"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_charging_schedule: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["charging_schedule"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_selected_charging_schedule_id: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["selected_charging_schedule_id"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_power_tolerance_acceptance: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["power_tolerance_acceptance"].__set__
+)
+_s_NotifyEVChargingScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["status"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_status_info: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["status_info"].__set__
+)
+_s_NotifyEVChargingScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyEventRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "generated_at"
+].__set__
+_s_NotifyEventRequest_tbc: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "tbc"
+].__set__
+_s_NotifyEventRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "seq_no"
+].__set__
+_s_NotifyEventRequest_event_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "event_data"
+].__set__
+_s_NotifyEventRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "custom_data"
+].__set__
+_s_NotifyEventResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyEventResponse.__dict__[
+    "custom_data"
+].__set__
+_s_NotifyMonitoringReportRequest_monitor: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["monitor"].__set__
+)
+_s_NotifyMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["request_id"].__set__
+)
+_s_NotifyMonitoringReportRequest_tbc: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["tbc"].__set__
+)
+_s_NotifyMonitoringReportRequest_seq_no: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["seq_no"].__set__
+)
+_s_NotifyMonitoringReportRequest_generated_at: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["generated_at"].__set__
+)
+_s_NotifyMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyPeriodicEventStreamRequest_data: Callable[[Any, Any], None] = (
+    _m.NotifyPeriodicEventStreamRequest.__dict__["data"].__set__
+)
+_s_NotifyPeriodicEventStreamRequest_id: Callable[[Any, Any], None] = (
+    _m.NotifyPeriodicEventStreamRequest.__dict__["id"].__set__
+)
+_s_NotifyPeriodicEventStreamRequest_pending: Callable[[Any, Any], None] = (
+    _m.NotifyPeriodicEventStreamRequest.__dict__["pending"].__set__
+)
+_s_NotifyPeriodicEventStreamRequest_basetime: Callable[[Any, Any], None] = (
+    _m.NotifyPeriodicEventStreamRequest.__dict__["basetime"].__set__
+)
+_s_NotifyPeriodicEventStreamRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyPeriodicEventStreamRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyPriorityChargingRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.NotifyPriorityChargingRequest.__dict__["transaction_id"].__set__
+)
+_s_NotifyPriorityChargingRequest_activated: Callable[[Any, Any], None] = (
+    _m.NotifyPriorityChargingRequest.__dict__["activated"].__set__
+)
+_s_NotifyPriorityChargingRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyPriorityChargingRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyPriorityChargingResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyPriorityChargingResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyReportRequest_request_id: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "request_id"
+].__set__
+_s_NotifyReportRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "generated_at"
+].__set__
+_s_NotifyReportRequest_report_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "report_data"
+].__set__
+_s_NotifyReportRequest_tbc: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "tbc"
+].__set__
+_s_NotifyReportRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "seq_no"
+].__set__
+_s_NotifyReportRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
+    "custom_data"
+].__set__
+_s_NotifyReportResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyReportResponse.__dict__[
+    "custom_data"
+].__set__
+_s_NotifySettlementRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["transaction_id"].__set__
+)
+_s_NotifySettlementRequest_psp_ref: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["psp_ref"].__set__
+)
+_s_NotifySettlementRequest_status: Callable[[Any, Any], None] = _m.NotifySettlementRequest.__dict__[
+    "status"
+].__set__
+_s_NotifySettlementRequest_status_info: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["status_info"].__set__
+)
+_s_NotifySettlementRequest_settlement_amount: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["settlement_amount"].__set__
+)
+_s_NotifySettlementRequest_settlement_time: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["settlement_time"].__set__
+)
+_s_NotifySettlementRequest_receipt_id: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["receipt_id"].__set__
+)
+_s_NotifySettlementRequest_receipt_url: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["receipt_url"].__set__
+)
+_s_NotifySettlementRequest_vat_company: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["vat_company"].__set__
+)
+_s_NotifySettlementRequest_vat_number: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["vat_number"].__set__
+)
+_s_NotifySettlementRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifySettlementRequest.__dict__["custom_data"].__set__
+)
+_s_NotifySettlementResponse_receipt_url: Callable[[Any, Any], None] = (
+    _m.NotifySettlementResponse.__dict__["receipt_url"].__set__
+)
+_s_NotifySettlementResponse_receipt_id: Callable[[Any, Any], None] = (
+    _m.NotifySettlementResponse.__dict__["receipt_id"].__set__
+)
+_s_NotifySettlementResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifySettlementResponse.__dict__["custom_data"].__set__
+)
+_s_NotifyWebPaymentStartedRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.NotifyWebPaymentStartedRequest.__dict__["evse_id"].__set__
+)
+_s_NotifyWebPaymentStartedRequest_timeout: Callable[[Any, Any], None] = (
+    _m.NotifyWebPaymentStartedRequest.__dict__["timeout"].__set__
+)
+_s_NotifyWebPaymentStartedRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyWebPaymentStartedRequest.__dict__["custom_data"].__set__
+)
+_s_NotifyWebPaymentStartedResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyWebPaymentStartedResponse.__dict__["custom_data"].__set__
+)
+_s_OCSPRequestData_hash_algorithm: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "hash_algorithm"
+].__set__
+_s_OCSPRequestData_issuer_name_hash: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "issuer_name_hash"
+].__set__
+_s_OCSPRequestData_issuer_key_hash: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "issuer_key_hash"
+].__set__
+_s_OCSPRequestData_serial_number: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "serial_number"
+].__set__
+_s_OCSPRequestData_responder_url: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "responder_url"
+].__set__
+_s_OCSPRequestData_custom_data: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "custom_data"
+].__set__
+_s_OpenPeriodicEventStreamRequest_constant_stream_data: Callable[[Any, Any], None] = (
+    _m.OpenPeriodicEventStreamRequest.__dict__["constant_stream_data"].__set__
+)
+_s_OpenPeriodicEventStreamRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.OpenPeriodicEventStreamRequest.__dict__["custom_data"].__set__
+)
+_s_OpenPeriodicEventStreamResponse_status: Callable[[Any, Any], None] = (
+    _m.OpenPeriodicEventStreamResponse.__dict__["status"].__set__
+)
+_s_OpenPeriodicEventStreamResponse_status_info: Callable[[Any, Any], None] = (
+    _m.OpenPeriodicEventStreamResponse.__dict__["status_info"].__set__
+)
+_s_OpenPeriodicEventStreamResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.OpenPeriodicEventStreamResponse.__dict__["custom_data"].__set__
+)
+_s_OverstayRule_overstay_fee: Callable[[Any, Any], None] = _t.OverstayRule.__dict__[
+    "overstay_fee"
+].__set__
+_s_OverstayRule_overstay_rule_description: Callable[[Any, Any], None] = _t.OverstayRule.__dict__[
+    "overstay_rule_description"
+].__set__
+_s_OverstayRule_start_time: Callable[[Any, Any], None] = _t.OverstayRule.__dict__[
+    "start_time"
+].__set__
+_s_OverstayRule_overstay_fee_period: Callable[[Any, Any], None] = _t.OverstayRule.__dict__[
+    "overstay_fee_period"
+].__set__
+_s_OverstayRule_custom_data: Callable[[Any, Any], None] = _t.OverstayRule.__dict__[
+    "custom_data"
+].__set__
+_s_OverstayRuleList_overstay_power_threshold: Callable[[Any, Any], None] = (
+    _t.OverstayRuleList.__dict__["overstay_power_threshold"].__set__
+)
+_s_OverstayRuleList_overstay_rule: Callable[[Any, Any], None] = _t.OverstayRuleList.__dict__[
+    "overstay_rule"
+].__set__
+_s_OverstayRuleList_overstay_time_threshold: Callable[[Any, Any], None] = (
+    _t.OverstayRuleList.__dict__["overstay_time_threshold"].__set__
+)
+_s_OverstayRuleList_custom_data: Callable[[Any, Any], None] = _t.OverstayRuleList.__dict__[
+    "custom_data"
+].__set__
+_s_PeriodicEventStreamParams_interval: Callable[[Any, Any], None] = (
+    _t.PeriodicEventStreamParams.__dict__["interval"].__set__
+)
+_s_PeriodicEventStreamParams_values: Callable[[Any, Any], None] = (
+    _t.PeriodicEventStreamParams.__dict__["values"].__set__
+)
+_s_PeriodicEventStreamParams_custom_data: Callable[[Any, Any], None] = (
+    _t.PeriodicEventStreamParams.__dict__["custom_data"].__set__
+)
+_s_Price_excl_tax: Callable[[Any, Any], None] = _t.Price.__dict__["excl_tax"].__set__
+_s_Price_incl_tax: Callable[[Any, Any], None] = _t.Price.__dict__["incl_tax"].__set__
+_s_Price_tax_rates: Callable[[Any, Any], None] = _t.Price.__dict__["tax_rates"].__set__
+_s_Price_custom_data: Callable[[Any, Any], None] = _t.Price.__dict__["custom_data"].__set__
+_s_PriceLevelSchedule_price_level_schedule_entries: Callable[[Any, Any], None] = (
+    _t.PriceLevelSchedule.__dict__["price_level_schedule_entries"].__set__
+)
+_s_PriceLevelSchedule_time_anchor: Callable[[Any, Any], None] = _t.PriceLevelSchedule.__dict__[
+    "time_anchor"
+].__set__
+_s_PriceLevelSchedule_price_schedule_id: Callable[[Any, Any], None] = (
+    _t.PriceLevelSchedule.__dict__["price_schedule_id"].__set__
+)
+_s_PriceLevelSchedule_price_schedule_description: Callable[[Any, Any], None] = (
+    _t.PriceLevelSchedule.__dict__["price_schedule_description"].__set__
+)
+_s_PriceLevelSchedule_number_of_price_levels: Callable[[Any, Any], None] = (
+    _t.PriceLevelSchedule.__dict__["number_of_price_levels"].__set__
+)
+_s_PriceLevelSchedule_custom_data: Callable[[Any, Any], None] = _t.PriceLevelSchedule.__dict__[
+    "custom_data"
+].__set__
+_s_PriceLevelScheduleEntry_duration: Callable[[Any, Any], None] = (
+    _t.PriceLevelScheduleEntry.__dict__["duration"].__set__
+)
+_s_PriceLevelScheduleEntry_price_level: Callable[[Any, Any], None] = (
+    _t.PriceLevelScheduleEntry.__dict__["price_level"].__set__
+)
+_s_PriceLevelScheduleEntry_custom_data: Callable[[Any, Any], None] = (
+    _t.PriceLevelScheduleEntry.__dict__["custom_data"].__set__
+)
+_s_PriceRule_parking_fee_period: Callable[[Any, Any], None] = _t.PriceRule.__dict__[
+    "parking_fee_period"
+].__set__
+_s_PriceRule_carbon_dioxide_emission: Callable[[Any, Any], None] = _t.PriceRule.__dict__[
+    "carbon_dioxide_emission"
+].__set__
+_s_PriceRule_renewable_generation_percentage: Callable[[Any, Any], None] = _t.PriceRule.__dict__[
+    "renewable_generation_percentage"
+].__set__
+_s_PriceRule_energy_fee: Callable[[Any, Any], None] = _t.PriceRule.__dict__["energy_fee"].__set__
+_s_PriceRule_parking_fee: Callable[[Any, Any], None] = _t.PriceRule.__dict__["parking_fee"].__set__
+_s_PriceRule_power_range_start: Callable[[Any, Any], None] = _t.PriceRule.__dict__[
+    "power_range_start"
+].__set__
+_s_PriceRule_custom_data: Callable[[Any, Any], None] = _t.PriceRule.__dict__["custom_data"].__set__
+_s_PriceRuleStack_duration: Callable[[Any, Any], None] = _t.PriceRuleStack.__dict__[
+    "duration"
+].__set__
+_s_PriceRuleStack_price_rule: Callable[[Any, Any], None] = _t.PriceRuleStack.__dict__[
+    "price_rule"
+].__set__
+_s_PriceRuleStack_custom_data: Callable[[Any, Any], None] = _t.PriceRuleStack.__dict__[
+    "custom_data"
+].__set__
+_s_PublishFirmwareRequest_location: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "location"
+].__set__
+_s_PublishFirmwareRequest_retries: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_PublishFirmwareRequest_checksum: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
+    "checksum"
+].__set__
+_s_PublishFirmwareRequest_request_id: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["request_id"].__set__
+)
+_s_PublishFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["retry_interval"].__set__
+)
+_s_PublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["custom_data"].__set__
+)
+_s_PublishFirmwareResponse_status: Callable[[Any, Any], None] = _m.PublishFirmwareResponse.__dict__[
+    "status"
+].__set__
+_s_PublishFirmwareResponse_status_info: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareResponse.__dict__["status_info"].__set__
+)
+_s_PublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareResponse.__dict__["custom_data"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["status"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_location: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["location"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["request_id"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_status_info: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["status_info"].__set__
+)
+_s_PublishFirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_PublishFirmwareStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_PullDynamicScheduleUpdateRequest_charging_profile_id: Callable[[Any, Any], None] = (
+    _m.PullDynamicScheduleUpdateRequest.__dict__["charging_profile_id"].__set__
+)
+_s_PullDynamicScheduleUpdateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PullDynamicScheduleUpdateRequest.__dict__["custom_data"].__set__
+)
+_s_PullDynamicScheduleUpdateResponse_schedule_update: Callable[[Any, Any], None] = (
+    _m.PullDynamicScheduleUpdateResponse.__dict__["schedule_update"].__set__
+)
+_s_PullDynamicScheduleUpdateResponse_status: Callable[[Any, Any], None] = (
+    _m.PullDynamicScheduleUpdateResponse.__dict__["status"].__set__
+)
+_s_PullDynamicScheduleUpdateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.PullDynamicScheduleUpdateResponse.__dict__["status_info"].__set__
+)
+_s_PullDynamicScheduleUpdateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.PullDynamicScheduleUpdateResponse.__dict__["custom_data"].__set__
+)
+_s_RationalNumber_exponent: Callable[[Any, Any], None] = _t.RationalNumber.__dict__[
+    "exponent"
+].__set__
+_s_RationalNumber_value: Callable[[Any, Any], None] = _t.RationalNumber.__dict__["value"].__set__
+_s_RationalNumber_custom_data: Callable[[Any, Any], None] = _t.RationalNumber.__dict__[
+    "custom_data"
+].__set__
+_s_ReactivePowerParams_v_ref: Callable[[Any, Any], None] = _t.ReactivePowerParams.__dict__[
+    "v_ref"
+].__set__
+_s_ReactivePowerParams_autonomous_v_ref_enable: Callable[[Any, Any], None] = (
+    _t.ReactivePowerParams.__dict__["autonomous_v_ref_enable"].__set__
+)
+_s_ReactivePowerParams_autonomous_v_ref_time_constant: Callable[[Any, Any], None] = (
+    _t.ReactivePowerParams.__dict__["autonomous_v_ref_time_constant"].__set__
+)
+_s_ReactivePowerParams_custom_data: Callable[[Any, Any], None] = _t.ReactivePowerParams.__dict__[
+    "custom_data"
+].__set__
+_s_RelativeTimeInterval_start: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "start"
+].__set__
+_s_RelativeTimeInterval_duration: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "duration"
+].__set__
+_s_RelativeTimeInterval_custom_data: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "custom_data"
+].__set__
+_s_ReportChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["request_id"].__set__
+)
+_s_ReportChargingProfilesRequest_charging_limit_source: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["charging_limit_source"].__set__
+)
+_s_ReportChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["charging_profile"].__set__
+)
+_s_ReportChargingProfilesRequest_tbc: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["tbc"].__set__
+)
+_s_ReportChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["evse_id"].__set__
+)
+_s_ReportChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["custom_data"].__set__
+)
+_s_ReportChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesResponse.__dict__["custom_data"].__set__
+)
+_s_ReportDERControlRequest_curve: Callable[[Any, Any], None] = _m.ReportDERControlRequest.__dict__[
+    "curve"
+].__set__
+_s_ReportDERControlRequest_enter_service: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["enter_service"].__set__
+)
+_s_ReportDERControlRequest_fixed_pf_absorb: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["fixed_pf_absorb"].__set__
+)
+_s_ReportDERControlRequest_fixed_pf_inject: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["fixed_pf_inject"].__set__
+)
+_s_ReportDERControlRequest_fixed_var: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["fixed_var"].__set__
+)
+_s_ReportDERControlRequest_freq_droop: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["freq_droop"].__set__
+)
+_s_ReportDERControlRequest_gradient: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["gradient"].__set__
+)
+_s_ReportDERControlRequest_limit_max_discharge: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["limit_max_discharge"].__set__
+)
+_s_ReportDERControlRequest_request_id: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["request_id"].__set__
+)
+_s_ReportDERControlRequest_tbc: Callable[[Any, Any], None] = _m.ReportDERControlRequest.__dict__[
+    "tbc"
+].__set__
+_s_ReportDERControlRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportDERControlRequest.__dict__["custom_data"].__set__
+)
+_s_ReportDERControlResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportDERControlResponse.__dict__["custom_data"].__set__
+)
+_s_ReportData_component: Callable[[Any, Any], None] = _t.ReportData.__dict__["component"].__set__
+_s_ReportData_variable: Callable[[Any, Any], None] = _t.ReportData.__dict__["variable"].__set__
+_s_ReportData_variable_attribute: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "variable_attribute"
+].__set__
+_s_ReportData_variable_characteristics: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "variable_characteristics"
+].__set__
+_s_ReportData_custom_data: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "custom_data"
+].__set__
+_s_RequestBatterySwapRequest_id_token: Callable[[Any, Any], None] = (
+    _m.RequestBatterySwapRequest.__dict__["id_token"].__set__
+)
+_s_RequestBatterySwapRequest_request_id: Callable[[Any, Any], None] = (
+    _m.RequestBatterySwapRequest.__dict__["request_id"].__set__
+)
+_s_RequestBatterySwapRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestBatterySwapRequest.__dict__["custom_data"].__set__
+)
+_s_RequestBatterySwapResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestBatterySwapResponse.__dict__["status"].__set__
+)
+_s_RequestBatterySwapResponse_status_info: Callable[[Any, Any], None] = (
+    _m.RequestBatterySwapResponse.__dict__["status_info"].__set__
+)
+_s_RequestBatterySwapResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestBatterySwapResponse.__dict__["custom_data"].__set__
+)
+_s_RequestStartTransactionRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["evse_id"].__set__
+)
+_s_RequestStartTransactionRequest_group_id_token: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["group_id_token"].__set__
+)
+_s_RequestStartTransactionRequest_id_token: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["id_token"].__set__
+)
+_s_RequestStartTransactionRequest_remote_start_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["remote_start_id"].__set__
+)
+_s_RequestStartTransactionRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["charging_profile"].__set__
+)
+_s_RequestStartTransactionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["custom_data"].__set__
+)
+_s_RequestStartTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["status"].__set__
+)
+_s_RequestStartTransactionResponse_status_info: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["status_info"].__set__
+)
+_s_RequestStartTransactionResponse_transaction_id: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["transaction_id"].__set__
+)
+_s_RequestStartTransactionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["custom_data"].__set__
+)
+_s_RequestStopTransactionRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["transaction_id"].__set__
+)
+_s_RequestStopTransactionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["custom_data"].__set__
+)
+_s_RequestStopTransactionResponse_status: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["status"].__set__
+)
+_s_RequestStopTransactionResponse_status_info: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["status_info"].__set__
+)
+_s_RequestStopTransactionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["custom_data"].__set__
+)
+_s_ReservationStatusUpdateRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["reservation_id"].__set__
+)
+_s_ReservationStatusUpdateRequest_reservation_update_status: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["reservation_update_status"].__set__
+)
+_s_ReservationStatusUpdateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["custom_data"].__set__
+)
+_s_ReservationStatusUpdateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateResponse.__dict__["custom_data"].__set__
+)
+_s_ReserveNowRequest_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__["id"].__set__
+_s_ReserveNowRequest_expiry_date_time: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "expiry_date_time"
+].__set__
+_s_ReserveNowRequest_connector_type: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "connector_type"
+].__set__
+_s_ReserveNowRequest_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "id_token"
+].__set__
+_s_ReserveNowRequest_evse_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "evse_id"
+].__set__
+_s_ReserveNowRequest_group_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "group_id_token"
+].__set__
+_s_ReserveNowRequest_custom_data: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ReserveNowResponse_status: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "status"
+].__set__
+_s_ReserveNowResponse_status_info: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "status_info"
+].__set__
+_s_ReserveNowResponse_custom_data: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+    "custom_data"
+].__set__
+_s_ResetRequest_type: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["type"].__set__
+_s_ResetRequest_evse_id: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["evse_id"].__set__
+_s_ResetRequest_custom_data: Callable[[Any, Any], None] = _m.ResetRequest.__dict__[
+    "custom_data"
+].__set__
+_s_ResetResponse_status: Callable[[Any, Any], None] = _m.ResetResponse.__dict__["status"].__set__
+_s_ResetResponse_status_info: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
+    "status_info"
+].__set__
+_s_ResetResponse_custom_data: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
+    "custom_data"
+].__set__
+_s_SalesTariff_id: Callable[[Any, Any], None] = _t.SalesTariff.__dict__["id"].__set__
+_s_SalesTariff_sales_tariff_description: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "sales_tariff_description"
+].__set__
+_s_SalesTariff_num_e_price_levels: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "num_e_price_levels"
+].__set__
+_s_SalesTariff_sales_tariff_entry: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "sales_tariff_entry"
+].__set__
+_s_SalesTariff_custom_data: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+    "custom_data"
+].__set__
+_s_SalesTariffEntry_relative_time_interval: Callable[[Any, Any], None] = (
+    _t.SalesTariffEntry.__dict__["relative_time_interval"].__set__
+)
+_s_SalesTariffEntry_e_price_level: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "e_price_level"
+].__set__
+_s_SalesTariffEntry_consumption_cost: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "consumption_cost"
+].__set__
+_s_SalesTariffEntry_custom_data: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+    "custom_data"
+].__set__
+_s_SampledValue_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__["value"].__set__
+_s_SampledValue_measurand: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "measurand"
+].__set__
+_s_SampledValue_context: Callable[[Any, Any], None] = _t.SampledValue.__dict__["context"].__set__
+_s_SampledValue_phase: Callable[[Any, Any], None] = _t.SampledValue.__dict__["phase"].__set__
+_s_SampledValue_location: Callable[[Any, Any], None] = _t.SampledValue.__dict__["location"].__set__
+_s_SampledValue_signed_meter_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "signed_meter_value"
+].__set__
+_s_SampledValue_unit_of_measure: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "unit_of_measure"
+].__set__
+_s_SampledValue_custom_data: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "custom_data"
+].__set__
+_s_SecurityEventNotificationRequest_type: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["type"].__set__
+)
+_s_SecurityEventNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_SecurityEventNotificationRequest_tech_info: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["tech_info"].__set__
+)
+_s_SecurityEventNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_SecurityEventNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_SendLocalListRequest_local_authorization_list: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["local_authorization_list"].__set__
+)
+_s_SendLocalListRequest_version_number: Callable[[Any, Any], None] = (
+    _m.SendLocalListRequest.__dict__["version_number"].__set__
+)
+_s_SendLocalListRequest_update_type: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "update_type"
+].__set__
+_s_SendLocalListRequest_custom_data: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "custom_data"
+].__set__
+_s_SendLocalListResponse_status: Callable[[Any, Any], None] = _m.SendLocalListResponse.__dict__[
+    "status"
+].__set__
+_s_SendLocalListResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SendLocalListResponse.__dict__["status_info"].__set__
+)
+_s_SendLocalListResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SendLocalListResponse.__dict__["custom_data"].__set__
+)
+_s_SetChargingProfileRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["evse_id"].__set__
+)
+_s_SetChargingProfileRequest_charging_profile: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["charging_profile"].__set__
+)
+_s_SetChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["custom_data"].__set__
+)
+_s_SetChargingProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["status"].__set__
+)
+_s_SetChargingProfileResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["status_info"].__set__
+)
+_s_SetChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["custom_data"].__set__
+)
+_s_SetDERControlRequest_is_default: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "is_default"
+].__set__
+_s_SetDERControlRequest_control_id: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "control_id"
+].__set__
+_s_SetDERControlRequest_control_type: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "control_type"
+].__set__
+_s_SetDERControlRequest_curve: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "curve"
+].__set__
+_s_SetDERControlRequest_enter_service: Callable[[Any, Any], None] = (
+    _m.SetDERControlRequest.__dict__["enter_service"].__set__
+)
+_s_SetDERControlRequest_fixed_pf_absorb: Callable[[Any, Any], None] = (
+    _m.SetDERControlRequest.__dict__["fixed_pf_absorb"].__set__
+)
+_s_SetDERControlRequest_fixed_pf_inject: Callable[[Any, Any], None] = (
+    _m.SetDERControlRequest.__dict__["fixed_pf_inject"].__set__
+)
+_s_SetDERControlRequest_fixed_var: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "fixed_var"
+].__set__
+_s_SetDERControlRequest_freq_droop: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "freq_droop"
+].__set__
+_s_SetDERControlRequest_gradient: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "gradient"
+].__set__
+_s_SetDERControlRequest_limit_max_discharge: Callable[[Any, Any], None] = (
+    _m.SetDERControlRequest.__dict__["limit_max_discharge"].__set__
+)
+_s_SetDERControlRequest_custom_data: Callable[[Any, Any], None] = _m.SetDERControlRequest.__dict__[
+    "custom_data"
+].__set__
+_s_SetDERControlResponse_status: Callable[[Any, Any], None] = _m.SetDERControlResponse.__dict__[
+    "status"
+].__set__
+_s_SetDERControlResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetDERControlResponse.__dict__["status_info"].__set__
+)
+_s_SetDERControlResponse_superseded_ids: Callable[[Any, Any], None] = (
+    _m.SetDERControlResponse.__dict__["superseded_ids"].__set__
+)
+_s_SetDERControlResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDERControlResponse.__dict__["custom_data"].__set__
+)
+_s_SetDefaultTariffRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.SetDefaultTariffRequest.__dict__["evse_id"].__set__
+)
+_s_SetDefaultTariffRequest_tariff: Callable[[Any, Any], None] = _m.SetDefaultTariffRequest.__dict__[
+    "tariff"
+].__set__
+_s_SetDefaultTariffRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDefaultTariffRequest.__dict__["custom_data"].__set__
+)
+_s_SetDefaultTariffResponse_status: Callable[[Any, Any], None] = (
+    _m.SetDefaultTariffResponse.__dict__["status"].__set__
+)
+_s_SetDefaultTariffResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetDefaultTariffResponse.__dict__["status_info"].__set__
+)
+_s_SetDefaultTariffResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDefaultTariffResponse.__dict__["custom_data"].__set__
+)
+_s_SetDisplayMessageRequest_message: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["message"].__set__
+)
+_s_SetDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["custom_data"].__set__
+)
+_s_SetDisplayMessageResponse_status: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["status"].__set__
+)
+_s_SetDisplayMessageResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["status_info"].__set__
+)
+_s_SetDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringBaseRequest_monitoring_base: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["monitoring_base"].__set__
+)
+_s_SetMonitoringBaseRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringBaseResponse_status: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["status"].__set__
+)
+_s_SetMonitoringBaseResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["status_info"].__set__
+)
+_s_SetMonitoringBaseResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringData_id: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__["id"].__set__
+_s_SetMonitoringData_periodic_event_stream: Callable[[Any, Any], None] = (
+    _t.SetMonitoringData.__dict__["periodic_event_stream"].__set__
+)
+_s_SetMonitoringData_transaction: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "transaction"
+].__set__
+_s_SetMonitoringData_value: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "value"
+].__set__
+_s_SetMonitoringData_type: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "type"
+].__set__
+_s_SetMonitoringData_severity: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "severity"
+].__set__
+_s_SetMonitoringData_component: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "component"
+].__set__
+_s_SetMonitoringData_variable: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "variable"
+].__set__
+_s_SetMonitoringData_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "custom_data"
+].__set__
+_s_SetMonitoringLevelRequest_severity: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["severity"].__set__
+)
+_s_SetMonitoringLevelRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringLevelResponse_status: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["status"].__set__
+)
+_s_SetMonitoringLevelResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["status_info"].__set__
+)
+_s_SetMonitoringLevelResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["custom_data"].__set__
+)
+_s_SetMonitoringResult_id: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "id"
+].__set__
+_s_SetMonitoringResult_status_info: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "status_info"
+].__set__
+_s_SetMonitoringResult_status: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "status"
+].__set__
+_s_SetMonitoringResult_type: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "type"
+].__set__
+_s_SetMonitoringResult_component: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "component"
+].__set__
+_s_SetMonitoringResult_variable: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "variable"
+].__set__
+_s_SetMonitoringResult_severity: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "severity"
+].__set__
+_s_SetMonitoringResult_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "custom_data"
+].__set__
+_s_SetNetworkProfileRequest_configuration_slot: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["configuration_slot"].__set__
+)
+_s_SetNetworkProfileRequest_connection_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["connection_data"].__set__
+)
+_s_SetNetworkProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["custom_data"].__set__
+)
+_s_SetNetworkProfileResponse_status: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["status"].__set__
+)
+_s_SetNetworkProfileResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["status_info"].__set__
+)
+_s_SetNetworkProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["custom_data"].__set__
+)
+_s_SetVariableData_attribute_type: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "attribute_type"
+].__set__
+_s_SetVariableData_attribute_value: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "attribute_value"
+].__set__
+_s_SetVariableData_component: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "component"
+].__set__
+_s_SetVariableData_variable: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "variable"
+].__set__
+_s_SetVariableData_custom_data: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariableMonitoringRequest_set_monitoring_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["set_monitoring_data"].__set__
+)
+_s_SetVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["custom_data"].__set__
+)
+_s_SetVariableMonitoringResponse_set_monitoring_result: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["set_monitoring_result"].__set__
+)
+_s_SetVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["custom_data"].__set__
+)
+_s_SetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "attribute_type"
+].__set__
+_s_SetVariableResult_attribute_status: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "attribute_status"
+].__set__
+_s_SetVariableResult_attribute_status_info: Callable[[Any, Any], None] = (
+    _t.SetVariableResult.__dict__["attribute_status_info"].__set__
+)
+_s_SetVariableResult_component: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "component"
+].__set__
+_s_SetVariableResult_variable: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "variable"
+].__set__
+_s_SetVariableResult_custom_data: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariablesRequest_set_variable_data: Callable[[Any, Any], None] = (
+    _m.SetVariablesRequest.__dict__["set_variable_data"].__set__
+)
+_s_SetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.SetVariablesRequest.__dict__[
+    "custom_data"
+].__set__
+_s_SetVariablesResponse_set_variable_result: Callable[[Any, Any], None] = (
+    _m.SetVariablesResponse.__dict__["set_variable_result"].__set__
+)
+_s_SetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.SetVariablesResponse.__dict__[
+    "custom_data"
+].__set__
+_s_SignCertificateRequest_csr: Callable[[Any, Any], None] = _m.SignCertificateRequest.__dict__[
+    "csr"
+].__set__
+_s_SignCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["certificate_type"].__set__
+)
+_s_SignCertificateRequest_hash_root_certificate: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["hash_root_certificate"].__set__
+)
+_s_SignCertificateRequest_request_id: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["request_id"].__set__
+)
+_s_SignCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["custom_data"].__set__
+)
+_s_SignCertificateResponse_status: Callable[[Any, Any], None] = _m.SignCertificateResponse.__dict__[
+    "status"
+].__set__
+_s_SignCertificateResponse_status_info: Callable[[Any, Any], None] = (
+    _m.SignCertificateResponse.__dict__["status_info"].__set__
+)
+_s_SignCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SignCertificateResponse.__dict__["custom_data"].__set__
+)
+_s_SignedMeterValue_signed_meter_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "signed_meter_data"
+].__set__
+_s_SignedMeterValue_signing_method: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "signing_method"
+].__set__
+_s_SignedMeterValue_encoding_method: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "encoding_method"
+].__set__
+_s_SignedMeterValue_public_key: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "public_key"
+].__set__
+_s_SignedMeterValue_custom_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
+    "custom_data"
+].__set__
+_s_StatusInfo_reason_code: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "reason_code"
+].__set__
+_s_StatusInfo_additional_info: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "additional_info"
+].__set__
+_s_StatusInfo_custom_data: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "custom_data"
+].__set__
+_s_StatusNotificationRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["timestamp"].__set__
+)
+_s_StatusNotificationRequest_connector_status: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_status"].__set__
+)
+_s_StatusNotificationRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["evse_id"].__set__
+)
+_s_StatusNotificationRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["connector_id"].__set__
+)
+_s_StatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["custom_data"].__set__
+)
+_s_StatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.StatusNotificationResponse.__dict__["custom_data"].__set__
+)
+_s_StreamDataElement_t: Callable[[Any, Any], None] = _t.StreamDataElement.__dict__["t"].__set__
+_s_StreamDataElement_v: Callable[[Any, Any], None] = _t.StreamDataElement.__dict__["v"].__set__
+_s_StreamDataElement_custom_data: Callable[[Any, Any], None] = _t.StreamDataElement.__dict__[
+    "custom_data"
+].__set__
+_s_Tariff_tariff_id: Callable[[Any, Any], None] = _t.Tariff.__dict__["tariff_id"].__set__
+_s_Tariff_description: Callable[[Any, Any], None] = _t.Tariff.__dict__["description"].__set__
+_s_Tariff_currency: Callable[[Any, Any], None] = _t.Tariff.__dict__["currency"].__set__
+_s_Tariff_energy: Callable[[Any, Any], None] = _t.Tariff.__dict__["energy"].__set__
+_s_Tariff_valid_from: Callable[[Any, Any], None] = _t.Tariff.__dict__["valid_from"].__set__
+_s_Tariff_charging_time: Callable[[Any, Any], None] = _t.Tariff.__dict__["charging_time"].__set__
+_s_Tariff_idle_time: Callable[[Any, Any], None] = _t.Tariff.__dict__["idle_time"].__set__
+_s_Tariff_fixed_fee: Callable[[Any, Any], None] = _t.Tariff.__dict__["fixed_fee"].__set__
+_s_Tariff_reservation_time: Callable[[Any, Any], None] = _t.Tariff.__dict__[
+    "reservation_time"
+].__set__
+_s_Tariff_reservation_fixed: Callable[[Any, Any], None] = _t.Tariff.__dict__[
+    "reservation_fixed"
+].__set__
+_s_Tariff_min_cost: Callable[[Any, Any], None] = _t.Tariff.__dict__["min_cost"].__set__
+_s_Tariff_max_cost: Callable[[Any, Any], None] = _t.Tariff.__dict__["max_cost"].__set__
+_s_Tariff_custom_data: Callable[[Any, Any], None] = _t.Tariff.__dict__["custom_data"].__set__
+_s_TariffAssignment_tariff_id: Callable[[Any, Any], None] = _t.TariffAssignment.__dict__[
+    "tariff_id"
+].__set__
+_s_TariffAssignment_tariff_kind: Callable[[Any, Any], None] = _t.TariffAssignment.__dict__[
+    "tariff_kind"
+].__set__
+_s_TariffAssignment_valid_from: Callable[[Any, Any], None] = _t.TariffAssignment.__dict__[
+    "valid_from"
+].__set__
+_s_TariffAssignment_evse_ids: Callable[[Any, Any], None] = _t.TariffAssignment.__dict__[
+    "evse_ids"
+].__set__
+_s_TariffAssignment_id_tokens: Callable[[Any, Any], None] = _t.TariffAssignment.__dict__[
+    "id_tokens"
+].__set__
+_s_TariffAssignment_custom_data: Callable[[Any, Any], None] = _t.TariffAssignment.__dict__[
+    "custom_data"
+].__set__
+_s_TariffConditions_start_time_of_day: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "start_time_of_day"
+].__set__
+_s_TariffConditions_end_time_of_day: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "end_time_of_day"
+].__set__
+_s_TariffConditions_day_of_week: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "day_of_week"
+].__set__
+_s_TariffConditions_valid_from_date: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "valid_from_date"
+].__set__
+_s_TariffConditions_valid_to_date: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "valid_to_date"
+].__set__
+_s_TariffConditions_evse_kind: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "evse_kind"
+].__set__
+_s_TariffConditions_min_energy: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "min_energy"
+].__set__
+_s_TariffConditions_max_energy: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "max_energy"
+].__set__
+_s_TariffConditions_min_current: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "min_current"
+].__set__
+_s_TariffConditions_max_current: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "max_current"
+].__set__
+_s_TariffConditions_min_power: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "min_power"
+].__set__
+_s_TariffConditions_max_power: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "max_power"
+].__set__
+_s_TariffConditions_min_time: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "min_time"
+].__set__
+_s_TariffConditions_max_time: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "max_time"
+].__set__
+_s_TariffConditions_min_charging_time: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "min_charging_time"
+].__set__
+_s_TariffConditions_max_charging_time: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "max_charging_time"
+].__set__
+_s_TariffConditions_min_idle_time: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "min_idle_time"
+].__set__
+_s_TariffConditions_max_idle_time: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "max_idle_time"
+].__set__
+_s_TariffConditions_custom_data: Callable[[Any, Any], None] = _t.TariffConditions.__dict__[
+    "custom_data"
+].__set__
+_s_TariffConditionsFixed_start_time_of_day: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["start_time_of_day"].__set__
+)
+_s_TariffConditionsFixed_end_time_of_day: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["end_time_of_day"].__set__
+)
+_s_TariffConditionsFixed_day_of_week: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["day_of_week"].__set__
+)
+_s_TariffConditionsFixed_valid_from_date: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["valid_from_date"].__set__
+)
+_s_TariffConditionsFixed_valid_to_date: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["valid_to_date"].__set__
+)
+_s_TariffConditionsFixed_evse_kind: Callable[[Any, Any], None] = _t.TariffConditionsFixed.__dict__[
+    "evse_kind"
+].__set__
+_s_TariffConditionsFixed_payment_brand: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["payment_brand"].__set__
+)
+_s_TariffConditionsFixed_payment_recognition: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["payment_recognition"].__set__
+)
+_s_TariffConditionsFixed_custom_data: Callable[[Any, Any], None] = (
+    _t.TariffConditionsFixed.__dict__["custom_data"].__set__
+)
+_s_TariffEnergy_prices: Callable[[Any, Any], None] = _t.TariffEnergy.__dict__["prices"].__set__
+_s_TariffEnergy_tax_rates: Callable[[Any, Any], None] = _t.TariffEnergy.__dict__[
+    "tax_rates"
+].__set__
+_s_TariffEnergy_custom_data: Callable[[Any, Any], None] = _t.TariffEnergy.__dict__[
+    "custom_data"
+].__set__
+_s_TariffEnergyPrice_price_kwh: Callable[[Any, Any], None] = _t.TariffEnergyPrice.__dict__[
+    "price_kwh"
+].__set__
+_s_TariffEnergyPrice_conditions: Callable[[Any, Any], None] = _t.TariffEnergyPrice.__dict__[
+    "conditions"
+].__set__
+_s_TariffEnergyPrice_custom_data: Callable[[Any, Any], None] = _t.TariffEnergyPrice.__dict__[
+    "custom_data"
+].__set__
+_s_TariffFixed_prices: Callable[[Any, Any], None] = _t.TariffFixed.__dict__["prices"].__set__
+_s_TariffFixed_tax_rates: Callable[[Any, Any], None] = _t.TariffFixed.__dict__["tax_rates"].__set__
+_s_TariffFixed_custom_data: Callable[[Any, Any], None] = _t.TariffFixed.__dict__[
+    "custom_data"
+].__set__
+_s_TariffFixedPrice_conditions: Callable[[Any, Any], None] = _t.TariffFixedPrice.__dict__[
+    "conditions"
+].__set__
+_s_TariffFixedPrice_price_fixed: Callable[[Any, Any], None] = _t.TariffFixedPrice.__dict__[
+    "price_fixed"
+].__set__
+_s_TariffFixedPrice_custom_data: Callable[[Any, Any], None] = _t.TariffFixedPrice.__dict__[
+    "custom_data"
+].__set__
+_s_TariffTime_prices: Callable[[Any, Any], None] = _t.TariffTime.__dict__["prices"].__set__
+_s_TariffTime_tax_rates: Callable[[Any, Any], None] = _t.TariffTime.__dict__["tax_rates"].__set__
+_s_TariffTime_custom_data: Callable[[Any, Any], None] = _t.TariffTime.__dict__[
+    "custom_data"
+].__set__
+_s_TariffTimePrice_price_minute: Callable[[Any, Any], None] = _t.TariffTimePrice.__dict__[
+    "price_minute"
+].__set__
+_s_TariffTimePrice_conditions: Callable[[Any, Any], None] = _t.TariffTimePrice.__dict__[
+    "conditions"
+].__set__
+_s_TariffTimePrice_custom_data: Callable[[Any, Any], None] = _t.TariffTimePrice.__dict__[
+    "custom_data"
+].__set__
+_s_TaxRate_type: Callable[[Any, Any], None] = _t.TaxRate.__dict__["type"].__set__
+_s_TaxRate_tax: Callable[[Any, Any], None] = _t.TaxRate.__dict__["tax"].__set__
+_s_TaxRate_stack: Callable[[Any, Any], None] = _t.TaxRate.__dict__["stack"].__set__
+_s_TaxRate_custom_data: Callable[[Any, Any], None] = _t.TaxRate.__dict__["custom_data"].__set__
+_s_TaxRule_tax_rule_id: Callable[[Any, Any], None] = _t.TaxRule.__dict__["tax_rule_id"].__set__
+_s_TaxRule_tax_rule_name: Callable[[Any, Any], None] = _t.TaxRule.__dict__["tax_rule_name"].__set__
+_s_TaxRule_tax_included_in_price: Callable[[Any, Any], None] = _t.TaxRule.__dict__[
+    "tax_included_in_price"
+].__set__
+_s_TaxRule_applies_to_energy_fee: Callable[[Any, Any], None] = _t.TaxRule.__dict__[
+    "applies_to_energy_fee"
+].__set__
+_s_TaxRule_applies_to_parking_fee: Callable[[Any, Any], None] = _t.TaxRule.__dict__[
+    "applies_to_parking_fee"
+].__set__
+_s_TaxRule_applies_to_overstay_fee: Callable[[Any, Any], None] = _t.TaxRule.__dict__[
+    "applies_to_overstay_fee"
+].__set__
+_s_TaxRule_applies_to_minimum_maximum_cost: Callable[[Any, Any], None] = _t.TaxRule.__dict__[
+    "applies_to_minimum_maximum_cost"
+].__set__
+_s_TaxRule_tax_rate: Callable[[Any, Any], None] = _t.TaxRule.__dict__["tax_rate"].__set__
+_s_TaxRule_custom_data: Callable[[Any, Any], None] = _t.TaxRule.__dict__["custom_data"].__set__
+_s_TotalCost_currency: Callable[[Any, Any], None] = _t.TotalCost.__dict__["currency"].__set__
+_s_TotalCost_type_of_cost: Callable[[Any, Any], None] = _t.TotalCost.__dict__[
+    "type_of_cost"
+].__set__
+_s_TotalCost_fixed: Callable[[Any, Any], None] = _t.TotalCost.__dict__["fixed"].__set__
+_s_TotalCost_energy: Callable[[Any, Any], None] = _t.TotalCost.__dict__["energy"].__set__
+_s_TotalCost_charging_time: Callable[[Any, Any], None] = _t.TotalCost.__dict__[
+    "charging_time"
+].__set__
+_s_TotalCost_idle_time: Callable[[Any, Any], None] = _t.TotalCost.__dict__["idle_time"].__set__
+_s_TotalCost_reservation_time: Callable[[Any, Any], None] = _t.TotalCost.__dict__[
+    "reservation_time"
+].__set__
+_s_TotalCost_reservation_fixed: Callable[[Any, Any], None] = _t.TotalCost.__dict__[
+    "reservation_fixed"
+].__set__
+_s_TotalCost_total: Callable[[Any, Any], None] = _t.TotalCost.__dict__["total"].__set__
+_s_TotalCost_custom_data: Callable[[Any, Any], None] = _t.TotalCost.__dict__["custom_data"].__set__
+_s_TotalPrice_excl_tax: Callable[[Any, Any], None] = _t.TotalPrice.__dict__["excl_tax"].__set__
+_s_TotalPrice_incl_tax: Callable[[Any, Any], None] = _t.TotalPrice.__dict__["incl_tax"].__set__
+_s_TotalPrice_custom_data: Callable[[Any, Any], None] = _t.TotalPrice.__dict__[
+    "custom_data"
+].__set__
+_s_TotalUsage_energy: Callable[[Any, Any], None] = _t.TotalUsage.__dict__["energy"].__set__
+_s_TotalUsage_charging_time: Callable[[Any, Any], None] = _t.TotalUsage.__dict__[
+    "charging_time"
+].__set__
+_s_TotalUsage_idle_time: Callable[[Any, Any], None] = _t.TotalUsage.__dict__["idle_time"].__set__
+_s_TotalUsage_reservation_time: Callable[[Any, Any], None] = _t.TotalUsage.__dict__[
+    "reservation_time"
+].__set__
+_s_TotalUsage_custom_data: Callable[[Any, Any], None] = _t.TotalUsage.__dict__[
+    "custom_data"
+].__set__
+_s_Transaction_transaction_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "transaction_id"
+].__set__
+_s_Transaction_charging_state: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "charging_state"
+].__set__
+_s_Transaction_time_spent_charging: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "time_spent_charging"
+].__set__
+_s_Transaction_stopped_reason: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "stopped_reason"
+].__set__
+_s_Transaction_remote_start_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "remote_start_id"
+].__set__
+_s_Transaction_operation_mode: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "operation_mode"
+].__set__
+_s_Transaction_tariff_id: Callable[[Any, Any], None] = _t.Transaction.__dict__["tariff_id"].__set__
+_s_Transaction_transaction_limit: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "transaction_limit"
+].__set__
+_s_Transaction_custom_data: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "custom_data"
+].__set__
+_s_TransactionEventRequest_cost_details: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["cost_details"].__set__
+)
+_s_TransactionEventRequest_event_type: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["event_type"].__set__
+)
+_s_TransactionEventRequest_meter_value: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["meter_value"].__set__
+)
+_s_TransactionEventRequest_timestamp: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["timestamp"].__set__
+)
+_s_TransactionEventRequest_trigger_reason: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["trigger_reason"].__set__
+)
+_s_TransactionEventRequest_seq_no: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "seq_no"
+].__set__
+_s_TransactionEventRequest_offline: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["offline"].__set__
+)
+_s_TransactionEventRequest_number_of_phases_used: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["number_of_phases_used"].__set__
+)
+_s_TransactionEventRequest_cable_max_current: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["cable_max_current"].__set__
+)
+_s_TransactionEventRequest_reservation_id: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["reservation_id"].__set__
+)
+_s_TransactionEventRequest_preconditioning_status: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["preconditioning_status"].__set__
+)
+_s_TransactionEventRequest_evse_sleep: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["evse_sleep"].__set__
+)
+_s_TransactionEventRequest_transaction_info: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["transaction_info"].__set__
+)
+_s_TransactionEventRequest_evse: Callable[[Any, Any], None] = _m.TransactionEventRequest.__dict__[
+    "evse"
+].__set__
+_s_TransactionEventRequest_id_token: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["id_token"].__set__
+)
+_s_TransactionEventRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["custom_data"].__set__
+)
+_s_TransactionEventResponse_total_cost: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["total_cost"].__set__
+)
+_s_TransactionEventResponse_charging_priority: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["charging_priority"].__set__
+)
+_s_TransactionEventResponse_id_token_info: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["id_token_info"].__set__
+)
+_s_TransactionEventResponse_transaction_limit: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["transaction_limit"].__set__
+)
+_s_TransactionEventResponse_updated_personal_message: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["updated_personal_message"].__set__
+)
+_s_TransactionEventResponse_updated_personal_message_extra: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["updated_personal_message_extra"].__set__
+)
+_s_TransactionEventResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["custom_data"].__set__
+)
+_s_TransactionLimit_max_cost: Callable[[Any, Any], None] = _t.TransactionLimit.__dict__[
+    "max_cost"
+].__set__
+_s_TransactionLimit_max_energy: Callable[[Any, Any], None] = _t.TransactionLimit.__dict__[
+    "max_energy"
+].__set__
+_s_TransactionLimit_max_time: Callable[[Any, Any], None] = _t.TransactionLimit.__dict__[
+    "max_time"
+].__set__
+_s_TransactionLimit_max_soc: Callable[[Any, Any], None] = _t.TransactionLimit.__dict__[
+    "max_soc"
+].__set__
+_s_TransactionLimit_custom_data: Callable[[Any, Any], None] = _t.TransactionLimit.__dict__[
+    "custom_data"
+].__set__
+_s_TriggerMessageRequest_evse: Callable[[Any, Any], None] = _m.TriggerMessageRequest.__dict__[
+    "evse"
+].__set__
+_s_TriggerMessageRequest_requested_message: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["requested_message"].__set__
+)
+_s_TriggerMessageRequest_custom_trigger: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["custom_trigger"].__set__
+)
+_s_TriggerMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["custom_data"].__set__
+)
+_s_TriggerMessageResponse_status: Callable[[Any, Any], None] = _m.TriggerMessageResponse.__dict__[
+    "status"
+].__set__
+_s_TriggerMessageResponse_status_info: Callable[[Any, Any], None] = (
+    _m.TriggerMessageResponse.__dict__["status_info"].__set__
+)
+_s_TriggerMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.TriggerMessageResponse.__dict__["custom_data"].__set__
+)
+_s_UnitOfMeasure_unit: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__["unit"].__set__
+_s_UnitOfMeasure_multiplier: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
+    "multiplier"
+].__set__
+_s_UnitOfMeasure_custom_data: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
+    "custom_data"
+].__set__
+_s_UnlockConnectorRequest_evse_id: Callable[[Any, Any], None] = _m.UnlockConnectorRequest.__dict__[
+    "evse_id"
+].__set__
+_s_UnlockConnectorRequest_connector_id: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["connector_id"].__set__
+)
+_s_UnlockConnectorRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["custom_data"].__set__
+)
+_s_UnlockConnectorResponse_status: Callable[[Any, Any], None] = _m.UnlockConnectorResponse.__dict__[
+    "status"
+].__set__
+_s_UnlockConnectorResponse_status_info: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorResponse.__dict__["status_info"].__set__
+)
+_s_UnlockConnectorResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorResponse.__dict__["custom_data"].__set__
+)
+_s_UnpublishFirmwareRequest_checksum: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["checksum"].__set__
+)
+_s_UnpublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["custom_data"].__set__
+)
+_s_UnpublishFirmwareResponse_status: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["status"].__set__
+)
+_s_UnpublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["custom_data"].__set__
+)
+_s_UpdateDynamicScheduleRequest_charging_profile_id: Callable[[Any, Any], None] = (
+    _m.UpdateDynamicScheduleRequest.__dict__["charging_profile_id"].__set__
+)
+_s_UpdateDynamicScheduleRequest_schedule_update: Callable[[Any, Any], None] = (
+    _m.UpdateDynamicScheduleRequest.__dict__["schedule_update"].__set__
+)
+_s_UpdateDynamicScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateDynamicScheduleRequest.__dict__["custom_data"].__set__
+)
+_s_UpdateDynamicScheduleResponse_status: Callable[[Any, Any], None] = (
+    _m.UpdateDynamicScheduleResponse.__dict__["status"].__set__
+)
+_s_UpdateDynamicScheduleResponse_status_info: Callable[[Any, Any], None] = (
+    _m.UpdateDynamicScheduleResponse.__dict__["status_info"].__set__
+)
+_s_UpdateDynamicScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateDynamicScheduleResponse.__dict__["custom_data"].__set__
+)
+_s_UpdateFirmwareRequest_retries: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "retries"
+].__set__
+_s_UpdateFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["retry_interval"].__set__
+)
+_s_UpdateFirmwareRequest_request_id: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "request_id"
+].__set__
+_s_UpdateFirmwareRequest_firmware: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
+    "firmware"
+].__set__
+_s_UpdateFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["custom_data"].__set__
+)
+_s_UpdateFirmwareResponse_status: Callable[[Any, Any], None] = _m.UpdateFirmwareResponse.__dict__[
+    "status"
+].__set__
+_s_UpdateFirmwareResponse_status_info: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareResponse.__dict__["status_info"].__set__
+)
+_s_UpdateFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareResponse.__dict__["custom_data"].__set__
+)
+_s_UsePriorityChargingRequest_transaction_id: Callable[[Any, Any], None] = (
+    _m.UsePriorityChargingRequest.__dict__["transaction_id"].__set__
+)
+_s_UsePriorityChargingRequest_activate: Callable[[Any, Any], None] = (
+    _m.UsePriorityChargingRequest.__dict__["activate"].__set__
+)
+_s_UsePriorityChargingRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UsePriorityChargingRequest.__dict__["custom_data"].__set__
+)
+_s_UsePriorityChargingResponse_status: Callable[[Any, Any], None] = (
+    _m.UsePriorityChargingResponse.__dict__["status"].__set__
+)
+_s_UsePriorityChargingResponse_status_info: Callable[[Any, Any], None] = (
+    _m.UsePriorityChargingResponse.__dict__["status_info"].__set__
+)
+_s_UsePriorityChargingResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UsePriorityChargingResponse.__dict__["custom_data"].__set__
+)
+_s_V2XChargingParameters_min_charge_power: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_charge_power"].__set__
+)
+_s_V2XChargingParameters_min_charge_power_l2: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_charge_power_l2"].__set__
+)
+_s_V2XChargingParameters_min_charge_power_l3: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_charge_power_l3"].__set__
+)
+_s_V2XChargingParameters_max_charge_power: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_charge_power"].__set__
+)
+_s_V2XChargingParameters_max_charge_power_l2: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_charge_power_l2"].__set__
+)
+_s_V2XChargingParameters_max_charge_power_l3: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_charge_power_l3"].__set__
+)
+_s_V2XChargingParameters_min_discharge_power: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_discharge_power"].__set__
+)
+_s_V2XChargingParameters_min_discharge_power_l2: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_discharge_power_l2"].__set__
+)
+_s_V2XChargingParameters_min_discharge_power_l3: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_discharge_power_l3"].__set__
+)
+_s_V2XChargingParameters_max_discharge_power: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_discharge_power"].__set__
+)
+_s_V2XChargingParameters_max_discharge_power_l2: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_discharge_power_l2"].__set__
+)
+_s_V2XChargingParameters_max_discharge_power_l3: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_discharge_power_l3"].__set__
+)
+_s_V2XChargingParameters_min_charge_current: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_charge_current"].__set__
+)
+_s_V2XChargingParameters_max_charge_current: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_charge_current"].__set__
+)
+_s_V2XChargingParameters_min_discharge_current: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_discharge_current"].__set__
+)
+_s_V2XChargingParameters_max_discharge_current: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_discharge_current"].__set__
+)
+_s_V2XChargingParameters_min_voltage: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["min_voltage"].__set__
+)
+_s_V2XChargingParameters_max_voltage: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["max_voltage"].__set__
+)
+_s_V2XChargingParameters_ev_target_energy_request: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["ev_target_energy_request"].__set__
+)
+_s_V2XChargingParameters_ev_min_energy_request: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["ev_min_energy_request"].__set__
+)
+_s_V2XChargingParameters_ev_max_energy_request: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["ev_max_energy_request"].__set__
+)
+_s_V2XChargingParameters_ev_min_v2x_energy_request: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["ev_min_v2x_energy_request"].__set__
+)
+_s_V2XChargingParameters_ev_max_v2x_energy_request: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["ev_max_v2x_energy_request"].__set__
+)
+_s_V2XChargingParameters_target_soc: Callable[[Any, Any], None] = _t.V2XChargingParameters.__dict__[
+    "target_soc"
+].__set__
+_s_V2XChargingParameters_custom_data: Callable[[Any, Any], None] = (
+    _t.V2XChargingParameters.__dict__["custom_data"].__set__
+)
+_s_V2XFreqWattPoint_frequency: Callable[[Any, Any], None] = _t.V2XFreqWattPoint.__dict__[
+    "frequency"
+].__set__
+_s_V2XFreqWattPoint_power: Callable[[Any, Any], None] = _t.V2XFreqWattPoint.__dict__[
+    "power"
+].__set__
+_s_V2XFreqWattPoint_custom_data: Callable[[Any, Any], None] = _t.V2XFreqWattPoint.__dict__[
+    "custom_data"
+].__set__
+_s_V2XSignalWattPoint_signal: Callable[[Any, Any], None] = _t.V2XSignalWattPoint.__dict__[
+    "signal"
+].__set__
+_s_V2XSignalWattPoint_power: Callable[[Any, Any], None] = _t.V2XSignalWattPoint.__dict__[
+    "power"
+].__set__
+_s_V2XSignalWattPoint_custom_data: Callable[[Any, Any], None] = _t.V2XSignalWattPoint.__dict__[
+    "custom_data"
+].__set__
+_s_VPN_server: Callable[[Any, Any], None] = _t.VPN.__dict__["server"].__set__
+_s_VPN_user: Callable[[Any, Any], None] = _t.VPN.__dict__["user"].__set__
+_s_VPN_group: Callable[[Any, Any], None] = _t.VPN.__dict__["group"].__set__
+_s_VPN_password: Callable[[Any, Any], None] = _t.VPN.__dict__["password"].__set__
+_s_VPN_key: Callable[[Any, Any], None] = _t.VPN.__dict__["key"].__set__
+_s_VPN_type: Callable[[Any, Any], None] = _t.VPN.__dict__["type"].__set__
+_s_VPN_custom_data: Callable[[Any, Any], None] = _t.VPN.__dict__["custom_data"].__set__
+_s_Variable_name: Callable[[Any, Any], None] = _t.Variable.__dict__["name"].__set__
+_s_Variable_instance: Callable[[Any, Any], None] = _t.Variable.__dict__["instance"].__set__
+_s_Variable_custom_data: Callable[[Any, Any], None] = _t.Variable.__dict__["custom_data"].__set__
+_s_VariableAttribute_type: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "type"
+].__set__
+_s_VariableAttribute_value: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "value"
+].__set__
+_s_VariableAttribute_mutability: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "mutability"
+].__set__
+_s_VariableAttribute_persistent: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "persistent"
+].__set__
+_s_VariableAttribute_constant: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "constant"
+].__set__
+_s_VariableAttribute_custom_data: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "custom_data"
+].__set__
+_s_VariableCharacteristics_unit: Callable[[Any, Any], None] = _t.VariableCharacteristics.__dict__[
+    "unit"
+].__set__
+_s_VariableCharacteristics_data_type: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["data_type"].__set__
+)
+_s_VariableCharacteristics_min_limit: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["min_limit"].__set__
+)
+_s_VariableCharacteristics_max_limit: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["max_limit"].__set__
+)
+_s_VariableCharacteristics_max_elements: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["max_elements"].__set__
+)
+_s_VariableCharacteristics_values_list: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["values_list"].__set__
+)
+_s_VariableCharacteristics_supports_monitoring: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["supports_monitoring"].__set__
+)
+_s_VariableCharacteristics_custom_data: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["custom_data"].__set__
+)
+_s_VariableMonitoring_id: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__["id"].__set__
+_s_VariableMonitoring_transaction: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "transaction"
+].__set__
+_s_VariableMonitoring_value: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "value"
+].__set__
+_s_VariableMonitoring_type: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "type"
+].__set__
+_s_VariableMonitoring_severity: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "severity"
+].__set__
+_s_VariableMonitoring_event_notification_type: Callable[[Any, Any], None] = (
+    _t.VariableMonitoring.__dict__["event_notification_type"].__set__
+)
+_s_VariableMonitoring_custom_data: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "custom_data"
+].__set__
+_s_VatNumberValidationRequest_vat_number: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationRequest.__dict__["vat_number"].__set__
+)
+_s_VatNumberValidationRequest_evse_id: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationRequest.__dict__["evse_id"].__set__
+)
+_s_VatNumberValidationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationRequest.__dict__["custom_data"].__set__
+)
+_s_VatNumberValidationResponse_company: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationResponse.__dict__["company"].__set__
+)
+_s_VatNumberValidationResponse_status_info: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationResponse.__dict__["status_info"].__set__
+)
+_s_VatNumberValidationResponse_vat_number: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationResponse.__dict__["vat_number"].__set__
+)
+_s_VatNumberValidationResponse_evse_id: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationResponse.__dict__["evse_id"].__set__
+)
+_s_VatNumberValidationResponse_status: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationResponse.__dict__["status"].__set__
+)
+_s_VatNumberValidationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.VatNumberValidationResponse.__dict__["custom_data"].__set__
+)
+_s_VoltageParams_hv10_min_mean_value: Callable[[Any, Any], None] = _t.VoltageParams.__dict__[
+    "hv10_min_mean_value"
+].__set__
+_s_VoltageParams_hv10_min_mean_trip_delay: Callable[[Any, Any], None] = _t.VoltageParams.__dict__[
+    "hv10_min_mean_trip_delay"
+].__set__
+_s_VoltageParams_power_during_cessation: Callable[[Any, Any], None] = _t.VoltageParams.__dict__[
+    "power_during_cessation"
+].__set__
+_s_VoltageParams_custom_data: Callable[[Any, Any], None] = _t.VoltageParams.__dict__[
+    "custom_data"
+].__set__
 
 
 def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("energyAmount")
+    v = g("energyAmount")
     if v is None:
         raise missing(d, "energyAmount")
     if v.__class__ is not float and v.__class__ is not int:
@@ -1340,7 +5109,7 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         raise at(fail_number(v, False), "energyAmount")
     x_energy_amount = v
     n += 1
-    v = d.get("evMinCurrent")
+    v = g("evMinCurrent")
     if v is None:
         raise missing(d, "evMinCurrent")
     if v.__class__ is not float and v.__class__ is not int:
@@ -1349,7 +5118,7 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         raise at(fail_number(v, False), "evMinCurrent")
     x_ev_min_current = v
     n += 1
-    v = d.get("evMaxCurrent")
+    v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
     if v.__class__ is not float and v.__class__ is not int:
@@ -1358,7 +5127,7 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         raise at(fail_number(v, False), "evMaxCurrent")
     x_ev_max_current = v
     n += 1
-    v = d.get("evMaxVoltage")
+    v = g("evMaxVoltage")
     if v is None:
         raise missing(d, "evMaxVoltage")
     if v.__class__ is not float and v.__class__ is not int:
@@ -1367,7 +5136,7 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         raise at(fail_number(v, False), "evMaxVoltage")
     x_ev_max_voltage = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1378,13 +5147,13 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         n += 1
     if n != len(d):
         check_extra(d, _K_ACChargingParameters, o)
-    return _t.ACChargingParameters(
-        energy_amount=x_energy_amount,
-        ev_min_current=x_ev_min_current,
-        ev_max_current=x_ev_max_current,
-        ev_max_voltage=x_ev_max_voltage,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ACChargingParameters)
+    _s_ACChargingParameters_energy_amount(r, x_energy_amount)
+    _s_ACChargingParameters_ev_min_current(r, x_ev_min_current)
+    _s_ACChargingParameters_ev_max_current(r, x_ev_max_current)
+    _s_ACChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    _s_ACChargingParameters_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
@@ -1394,6 +5163,7 @@ def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
         "evMaxCurrent": m.ev_max_current,
         "evMaxVoltage": m.ev_max_voltage,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1403,8 +5173,9 @@ def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
 def _d_AFRRSignalRequest(d: Any, o: DecodeOptions) -> _m.AFRRSignalRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -1412,14 +5183,14 @@ def _d_AFRRSignalRequest(d: Any, o: DecodeOptions) -> _m.AFRRSignalRequest:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("signal")
+    v = g("signal")
     if v is None:
         raise missing(d, "signal")
     if v.__class__ is not int:
         v = int_from(v, "signal")
     x_signal = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1430,11 +5201,16 @@ def _d_AFRRSignalRequest(d: Any, o: DecodeOptions) -> _m.AFRRSignalRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_AFRRSignalRequest, o)
-    return _m.AFRRSignalRequest(timestamp=x_timestamp, signal=x_signal, custom_data=x_custom_data)
+    r = _new(_m.AFRRSignalRequest)
+    _s_AFRRSignalRequest_timestamp(r, x_timestamp)
+    _s_AFRRSignalRequest_signal(r, x_signal)
+    _s_AFRRSignalRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AFRRSignalRequest(m: _m.AFRRSignalRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"timestamp": format_datetime(m.timestamp), "signal": m.signal}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1444,8 +5220,9 @@ def _w_AFRRSignalRequest(m: _m.AFRRSignalRequest) -> dict[str, Any]:
 def _d_AFRRSignalResponse(d: Any, o: DecodeOptions) -> _m.AFRRSignalResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -1454,7 +5231,7 @@ def _d_AFRRSignalResponse(d: Any, o: DecodeOptions) -> _m.AFRRSignalResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -1463,7 +5240,7 @@ def _d_AFRRSignalResponse(d: Any, o: DecodeOptions) -> _m.AFRRSignalResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1474,13 +5251,16 @@ def _d_AFRRSignalResponse(d: Any, o: DecodeOptions) -> _m.AFRRSignalResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_AFRRSignalResponse, o)
-    return _m.AFRRSignalResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.AFRRSignalResponse)
+    _s_AFRRSignalResponse_status(r, x_status)
+    _s_AFRRSignalResponse_status_info(r, x_status_info)
+    _s_AFRRSignalResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AFRRSignalResponse(m: _m.AFRRSignalResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -1493,8 +5273,9 @@ def _w_AFRRSignalResponse(m: _m.AFRRSignalResponse) -> dict[str, Any]:
 def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("apn")
+    v = g("apn")
     if v is None:
         raise missing(d, "apn")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1503,7 +5284,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         raise at(too_long(v, 2000), "apn")
     x_apn = v
     n += 1
-    v = d.get("apnUserName")
+    v = g("apnUserName")
     if v is None:
         x_apn_user_name = None
     else:
@@ -1513,7 +5294,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 50), "apnUserName")
         x_apn_user_name = v
         n += 1
-    v = d.get("apnPassword")
+    v = g("apnPassword")
     if v is None:
         x_apn_password = None
     else:
@@ -1523,7 +5304,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 64), "apnPassword")
         x_apn_password = v
         n += 1
-    v = d.get("simPin")
+    v = g("simPin")
     if v is None:
         x_sim_pin = None
     else:
@@ -1531,7 +5312,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             v = int_from(v, "simPin")
         x_sim_pin = v
         n += 1
-    v = d.get("preferredNetwork")
+    v = g("preferredNetwork")
     if v is None:
         x_preferred_network = None
     else:
@@ -1541,7 +5322,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise at(too_long(v, 6), "preferredNetwork")
         x_preferred_network = v
         n += 1
-    v = d.get("useOnlyPreferredNetwork")
+    v = g("useOnlyPreferredNetwork")
     if v is None:
         x_use_only_preferred_network = None
     else:
@@ -1549,7 +5330,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
             raise fail_type("boolean", v, "useOnlyPreferredNetwork")
         x_use_only_preferred_network = v
         n += 1
-    v = d.get("apnAuthentication")
+    v = g("apnAuthentication")
     if v is None:
         raise missing(d, "apnAuthentication")
     x_apn_authentication = _E_APNAuthenticationEnum.get(v) if v.__class__ is str else None
@@ -1558,7 +5339,7 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         if x_apn_authentication is None:
             raise at(bad_enum(v, _E_APNAuthenticationEnum), "apnAuthentication")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1569,20 +5350,21 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         n += 1
     if n != len(d):
         check_extra(d, _K_APN, o)
-    return _t.APN(
-        apn=x_apn,
-        apn_user_name=x_apn_user_name,
-        apn_password=x_apn_password,
-        sim_pin=x_sim_pin,
-        preferred_network=x_preferred_network,
-        use_only_preferred_network=x_use_only_preferred_network,
-        apn_authentication=x_apn_authentication,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.APN)
+    _s_APN_apn(r, x_apn)
+    _s_APN_apn_user_name(r, x_apn_user_name)
+    _s_APN_apn_password(r, x_apn_password)
+    _s_APN_sim_pin(r, x_sim_pin)
+    _s_APN_preferred_network(r, x_preferred_network)
+    _s_APN_use_only_preferred_network(r, x_use_only_preferred_network)
+    _s_APN_apn_authentication(r, x_apn_authentication)
+    _s_APN_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_APN(m: _t.APN) -> dict[str, Any]:
     d: dict[str, Any] = {"apn": m.apn, "apnAuthentication": m.apn_authentication}
+    v: Any
     v = m.apn_user_name
     if v is not None:
         d["apnUserName"] = v
@@ -1607,8 +5389,9 @@ def _w_APN(m: _t.APN) -> dict[str, Any]:
 def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timeAnchor")
+    v = g("timeAnchor")
     if v is None:
         raise missing(d, "timeAnchor")
     try:
@@ -1616,7 +5399,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
     except DecodeFailure as f:
         raise at(f, "timeAnchor") from None
     n += 1
-    v = d.get("priceScheduleID")
+    v = g("priceScheduleID")
     if v is None:
         raise missing(d, "priceScheduleID")
     if v.__class__ is not int:
@@ -1625,7 +5408,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         raise at(below(v, 0.0), "priceScheduleID")
     x_price_schedule_id = v
     n += 1
-    v = d.get("priceScheduleDescription")
+    v = g("priceScheduleDescription")
     if v is None:
         x_price_schedule_description = None
     else:
@@ -1635,7 +5418,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
             raise at(too_long(v, 160), "priceScheduleDescription")
         x_price_schedule_description = v
         n += 1
-    v = d.get("currency")
+    v = g("currency")
     if v is None:
         raise missing(d, "currency")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1644,7 +5427,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         raise at(too_long(v, 3), "currency")
     x_currency = v
     n += 1
-    v = d.get("language")
+    v = g("language")
     if v is None:
         raise missing(d, "language")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1653,7 +5436,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         raise at(too_long(v, 8), "language")
     x_language = v
     n += 1
-    v = d.get("priceAlgorithm")
+    v = g("priceAlgorithm")
     if v is None:
         raise missing(d, "priceAlgorithm")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1662,7 +5445,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         raise at(too_long(v, 2000), "priceAlgorithm")
     x_price_algorithm = v
     n += 1
-    v = d.get("minimumCost")
+    v = g("minimumCost")
     if v is None:
         x_minimum_cost = None
     else:
@@ -1671,7 +5454,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         except DecodeFailure as f:
             raise at(f, "minimumCost") from None
         n += 1
-    v = d.get("maximumCost")
+    v = g("maximumCost")
     if v is None:
         x_maximum_cost = None
     else:
@@ -1680,7 +5463,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         except DecodeFailure as f:
             raise at(f, "maximumCost") from None
         n += 1
-    v = d.get("priceRuleStacks")
+    v = g("priceRuleStacks")
     if v is None:
         raise missing(d, "priceRuleStacks")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -1694,7 +5477,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
     except DecodeFailure:
         raise in_array(v, _d_PriceRuleStack, o, "priceRuleStacks") from None
     n += 1
-    v = d.get("taxRules")
+    v = g("taxRules")
     if v is None:
         x_tax_rules = None
     else:
@@ -1709,7 +5492,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         except DecodeFailure:
             raise in_array(v, _d_TaxRule, o, "taxRules") from None
         n += 1
-    v = d.get("overstayRuleList")
+    v = g("overstayRuleList")
     if v is None:
         x_overstay_rule_list = None
     else:
@@ -1718,7 +5501,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         except DecodeFailure as f:
             raise at(f, "overstayRuleList") from None
         n += 1
-    v = d.get("additionalSelectedServices")
+    v = g("additionalSelectedServices")
     if v is None:
         x_additional_selected_services = None
     else:
@@ -1735,7 +5518,7 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
                 v, _d_AdditionalSelectedServices, o, "additionalSelectedServices"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1746,21 +5529,21 @@ def _d_AbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.AbsolutePriceSchedu
         n += 1
     if n != len(d):
         check_extra(d, _K_AbsolutePriceSchedule, o)
-    return _t.AbsolutePriceSchedule(
-        time_anchor=x_time_anchor,
-        price_schedule_id=x_price_schedule_id,
-        price_schedule_description=x_price_schedule_description,
-        currency=x_currency,
-        language=x_language,
-        price_algorithm=x_price_algorithm,
-        minimum_cost=x_minimum_cost,
-        maximum_cost=x_maximum_cost,
-        price_rule_stacks=x_price_rule_stacks,
-        tax_rules=x_tax_rules,
-        overstay_rule_list=x_overstay_rule_list,
-        additional_selected_services=x_additional_selected_services,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.AbsolutePriceSchedule)
+    _s_AbsolutePriceSchedule_time_anchor(r, x_time_anchor)
+    _s_AbsolutePriceSchedule_price_schedule_id(r, x_price_schedule_id)
+    _s_AbsolutePriceSchedule_price_schedule_description(r, x_price_schedule_description)
+    _s_AbsolutePriceSchedule_currency(r, x_currency)
+    _s_AbsolutePriceSchedule_language(r, x_language)
+    _s_AbsolutePriceSchedule_price_algorithm(r, x_price_algorithm)
+    _s_AbsolutePriceSchedule_minimum_cost(r, x_minimum_cost)
+    _s_AbsolutePriceSchedule_maximum_cost(r, x_maximum_cost)
+    _s_AbsolutePriceSchedule_price_rule_stacks(r, x_price_rule_stacks)
+    _s_AbsolutePriceSchedule_tax_rules(r, x_tax_rules)
+    _s_AbsolutePriceSchedule_overstay_rule_list(r, x_overstay_rule_list)
+    _s_AbsolutePriceSchedule_additional_selected_services(r, x_additional_selected_services)
+    _s_AbsolutePriceSchedule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AbsolutePriceSchedule(m: _t.AbsolutePriceSchedule) -> dict[str, Any]:
@@ -1772,6 +5555,7 @@ def _w_AbsolutePriceSchedule(m: _t.AbsolutePriceSchedule) -> dict[str, Any]:
         "priceAlgorithm": m.price_algorithm,
         "priceRuleStacks": [_w_PriceRuleStack(i) for i in m.price_rule_stacks],
     }
+    v: Any
     v = m.price_schedule_description
     if v is not None:
         d["priceScheduleDescription"] = v
@@ -1799,8 +5583,9 @@ def _w_AbsolutePriceSchedule(m: _t.AbsolutePriceSchedule) -> dict[str, Any]:
 def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("additionalIdToken")
+    v = g("additionalIdToken")
     if v is None:
         raise missing(d, "additionalIdToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1809,7 +5594,7 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         raise at(too_long(v, 255), "additionalIdToken")
     x_additional_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1818,7 +5603,7 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         raise at(too_long(v, 50), "type")
     x_type = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1829,13 +5614,16 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         n += 1
     if n != len(d):
         check_extra(d, _K_AdditionalInfo, o)
-    return _t.AdditionalInfo(
-        additional_id_token=x_additional_id_token, type=x_type, custom_data=x_custom_data
-    )
+    r = _new(_t.AdditionalInfo)
+    _s_AdditionalInfo_additional_id_token(r, x_additional_id_token)
+    _s_AdditionalInfo_type(r, x_type)
+    _s_AdditionalInfo_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AdditionalInfo(m: _t.AdditionalInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"additionalIdToken": m.additional_id_token, "type": m.type}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1845,8 +5633,9 @@ def _w_AdditionalInfo(m: _t.AdditionalInfo) -> dict[str, Any]:
 def _d_AdditionalSelectedServices(d: Any, o: DecodeOptions) -> _t.AdditionalSelectedServices:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("serviceFee")
+    v = g("serviceFee")
     if v is None:
         raise missing(d, "serviceFee")
     try:
@@ -1854,7 +5643,7 @@ def _d_AdditionalSelectedServices(d: Any, o: DecodeOptions) -> _t.AdditionalSele
     except DecodeFailure as f:
         raise at(f, "serviceFee") from None
     n += 1
-    v = d.get("serviceName")
+    v = g("serviceName")
     if v is None:
         raise missing(d, "serviceName")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1863,7 +5652,7 @@ def _d_AdditionalSelectedServices(d: Any, o: DecodeOptions) -> _t.AdditionalSele
         raise at(too_long(v, 80), "serviceName")
     x_service_name = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1874,9 +5663,11 @@ def _d_AdditionalSelectedServices(d: Any, o: DecodeOptions) -> _t.AdditionalSele
         n += 1
     if n != len(d):
         check_extra(d, _K_AdditionalSelectedServices, o)
-    return _t.AdditionalSelectedServices(
-        service_fee=x_service_fee, service_name=x_service_name, custom_data=x_custom_data
-    )
+    r = _new(_t.AdditionalSelectedServices)
+    _s_AdditionalSelectedServices_service_fee(r, x_service_fee)
+    _s_AdditionalSelectedServices_service_name(r, x_service_name)
+    _s_AdditionalSelectedServices_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AdditionalSelectedServices(m: _t.AdditionalSelectedServices) -> dict[str, Any]:
@@ -1884,6 +5675,7 @@ def _w_AdditionalSelectedServices(m: _t.AdditionalSelectedServices) -> dict[str,
         "serviceFee": _w_RationalNumber(m.service_fee),
         "serviceName": m.service_name,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -1893,8 +5685,9 @@ def _w_AdditionalSelectedServices(m: _t.AdditionalSelectedServices) -> dict[str,
 def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1903,7 +5696,7 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("address1")
+    v = g("address1")
     if v is None:
         raise missing(d, "address1")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1912,7 +5705,7 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
         raise at(too_long(v, 100), "address1")
     x_address1 = v
     n += 1
-    v = d.get("address2")
+    v = g("address2")
     if v is None:
         x_address2 = None
     else:
@@ -1922,7 +5715,7 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
             raise at(too_long(v, 100), "address2")
         x_address2 = v
         n += 1
-    v = d.get("city")
+    v = g("city")
     if v is None:
         raise missing(d, "city")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1931,7 +5724,7 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
         raise at(too_long(v, 100), "city")
     x_city = v
     n += 1
-    v = d.get("postalCode")
+    v = g("postalCode")
     if v is None:
         x_postal_code = None
     else:
@@ -1941,7 +5734,7 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
             raise at(too_long(v, 20), "postalCode")
         x_postal_code = v
         n += 1
-    v = d.get("country")
+    v = g("country")
     if v is None:
         raise missing(d, "country")
     if v.__class__ is not str and not isinstance(v, str):
@@ -1950,7 +5743,7 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
         raise at(too_long(v, 50), "country")
     x_country = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -1961,15 +5754,15 @@ def _d_Address(d: Any, o: DecodeOptions) -> _t.Address:
         n += 1
     if n != len(d):
         check_extra(d, _K_Address, o)
-    return _t.Address(
-        name=x_name,
-        address1=x_address1,
-        address2=x_address2,
-        city=x_city,
-        postal_code=x_postal_code,
-        country=x_country,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Address)
+    _s_Address_name(r, x_name)
+    _s_Address_address1(r, x_address1)
+    _s_Address_address2(r, x_address2)
+    _s_Address_city(r, x_city)
+    _s_Address_postal_code(r, x_postal_code)
+    _s_Address_country(r, x_country)
+    _s_Address_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Address(m: _t.Address) -> dict[str, Any]:
@@ -1979,6 +5772,7 @@ def _w_Address(m: _t.Address) -> dict[str, Any]:
         "city": m.city,
         "country": m.country,
     }
+    v: Any
     v = m.address2
     if v is not None:
         d["address2"] = v
@@ -1996,8 +5790,9 @@ def _d_AdjustPeriodicEventStreamRequest(
 ) -> _m.AdjustPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -2006,7 +5801,7 @@ def _d_AdjustPeriodicEventStreamRequest(
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("params")
+    v = g("params")
     if v is None:
         raise missing(d, "params")
     try:
@@ -2014,7 +5809,7 @@ def _d_AdjustPeriodicEventStreamRequest(
     except DecodeFailure as f:
         raise at(f, "params") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2025,11 +5820,16 @@ def _d_AdjustPeriodicEventStreamRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_AdjustPeriodicEventStreamRequest, o)
-    return _m.AdjustPeriodicEventStreamRequest(id=x_id, params=x_params, custom_data=x_custom_data)
+    r = _new(_m.AdjustPeriodicEventStreamRequest)
+    _s_AdjustPeriodicEventStreamRequest_id(r, x_id)
+    _s_AdjustPeriodicEventStreamRequest_params(r, x_params)
+    _s_AdjustPeriodicEventStreamRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AdjustPeriodicEventStreamRequest(m: _m.AdjustPeriodicEventStreamRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id, "params": _w_PeriodicEventStreamParams(m.params)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2041,8 +5841,9 @@ def _d_AdjustPeriodicEventStreamResponse(
 ) -> _m.AdjustPeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -2051,7 +5852,7 @@ def _d_AdjustPeriodicEventStreamResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2060,7 +5861,7 @@ def _d_AdjustPeriodicEventStreamResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2071,13 +5872,16 @@ def _d_AdjustPeriodicEventStreamResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_AdjustPeriodicEventStreamResponse, o)
-    return _m.AdjustPeriodicEventStreamResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.AdjustPeriodicEventStreamResponse)
+    _s_AdjustPeriodicEventStreamResponse_status(r, x_status)
+    _s_AdjustPeriodicEventStreamResponse_status_info(r, x_status_info)
+    _s_AdjustPeriodicEventStreamResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AdjustPeriodicEventStreamResponse(m: _m.AdjustPeriodicEventStreamResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -2090,8 +5894,9 @@ def _w_AdjustPeriodicEventStreamResponse(m: _m.AdjustPeriodicEventStreamResponse
 def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -2099,7 +5904,7 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         x_id_token_info = None
     else:
@@ -2108,7 +5913,7 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         except DecodeFailure as f:
             raise at(f, "idTokenInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2119,13 +5924,16 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizationData, o)
-    return _t.AuthorizationData(
-        id_token=x_id_token, id_token_info=x_id_token_info, custom_data=x_custom_data
-    )
+    r = _new(_t.AuthorizationData)
+    _s_AuthorizationData_id_token(r, x_id_token)
+    _s_AuthorizationData_id_token_info(r, x_id_token_info)
+    _s_AuthorizationData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
     v = m.id_token_info
     if v is not None:
         d["idTokenInfo"] = _w_IdTokenInfo(v)
@@ -2138,8 +5946,9 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -2147,7 +5956,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         x_certificate = None
     else:
@@ -2157,7 +5966,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
             raise at(too_long(v, 10000), "certificate")
         x_certificate = v
         n += 1
-    v = d.get("iso15118CertificateHashData")
+    v = g("iso15118CertificateHashData")
     if v is None:
         x_iso15118_certificate_hash_data = None
     else:
@@ -2172,7 +5981,7 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         except DecodeFailure:
             raise in_array(v, _d_OCSPRequestData, o, "iso15118CertificateHashData") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2183,16 +5992,17 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizeRequest, o)
-    return _m.AuthorizeRequest(
-        id_token=x_id_token,
-        certificate=x_certificate,
-        iso15118_certificate_hash_data=x_iso15118_certificate_hash_data,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.AuthorizeRequest)
+    _s_AuthorizeRequest_id_token(r, x_id_token)
+    _s_AuthorizeRequest_certificate(r, x_certificate)
+    _s_AuthorizeRequest_iso15118_certificate_hash_data(r, x_iso15118_certificate_hash_data)
+    _s_AuthorizeRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
     v = m.certificate
     if v is not None:
         d["certificate"] = v
@@ -2208,8 +6018,9 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         raise missing(d, "idTokenInfo")
     try:
@@ -2217,7 +6028,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     except DecodeFailure as f:
         raise at(f, "idTokenInfo") from None
     n += 1
-    v = d.get("certificateStatus")
+    v = g("certificateStatus")
     if v is None:
         x_certificate_status = None
     else:
@@ -2231,7 +6042,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
             if x_certificate_status is None:
                 raise at(bad_enum(v, _E_AuthorizeCertificateStatusEnum), "certificateStatus")
         n += 1
-    v = d.get("allowedEnergyTransfer")
+    v = g("allowedEnergyTransfer")
     if v is None:
         x_allowed_energy_transfer = None
     else:
@@ -2250,7 +6061,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
                 v, _i_AuthorizeResponse_allowed_energy_transfer, o, "allowedEnergyTransfer"
             ) from None
         n += 1
-    v = d.get("tariff")
+    v = g("tariff")
     if v is None:
         x_tariff = None
     else:
@@ -2259,7 +6070,7 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
         except DecodeFailure as f:
             raise at(f, "tariff") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2270,17 +6081,18 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_AuthorizeResponse, o)
-    return _m.AuthorizeResponse(
-        id_token_info=x_id_token_info,
-        certificate_status=x_certificate_status,
-        allowed_energy_transfer=x_allowed_energy_transfer,
-        tariff=x_tariff,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.AuthorizeResponse)
+    _s_AuthorizeResponse_id_token_info(r, x_id_token_info)
+    _s_AuthorizeResponse_certificate_status(r, x_certificate_status)
+    _s_AuthorizeResponse_allowed_energy_transfer(r, x_allowed_energy_transfer)
+    _s_AuthorizeResponse_tariff(r, x_tariff)
+    _s_AuthorizeResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"idTokenInfo": _w_IdTokenInfo(m.id_token_info)}
+    v: Any
     v = m.certificate_status
     if v is not None:
         d["certificateStatus"] = v
@@ -2299,8 +6111,9 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -2309,7 +6122,7 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2318,7 +6131,7 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
         raise at(too_long(v, 50), "serialNumber")
     x_serial_number = v
     n += 1
-    v = d.get("soC")
+    v = g("soC")
     if v is None:
         raise missing(d, "soC")
     if v.__class__ is not float and v.__class__ is not int:
@@ -2331,7 +6144,7 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
         raise at(above(v, 100.0), "soC")
     x_so_c = v
     n += 1
-    v = d.get("soH")
+    v = g("soH")
     if v is None:
         raise missing(d, "soH")
     if v.__class__ is not float and v.__class__ is not int:
@@ -2344,7 +6157,7 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
         raise at(above(v, 100.0), "soH")
     x_so_h = v
     n += 1
-    v = d.get("productionDate")
+    v = g("productionDate")
     if v is None:
         x_production_date = None
     else:
@@ -2353,7 +6166,7 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
         except DecodeFailure as f:
             raise at(f, "productionDate") from None
         n += 1
-    v = d.get("vendorInfo")
+    v = g("vendorInfo")
     if v is None:
         x_vendor_info = None
     else:
@@ -2363,7 +6176,7 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
             raise at(too_long(v, 500), "vendorInfo")
         x_vendor_info = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2374,15 +6187,15 @@ def _d_BatteryData(d: Any, o: DecodeOptions) -> _t.BatteryData:
         n += 1
     if n != len(d):
         check_extra(d, _K_BatteryData, o)
-    return _t.BatteryData(
-        evse_id=x_evse_id,
-        serial_number=x_serial_number,
-        so_c=x_so_c,
-        so_h=x_so_h,
-        production_date=x_production_date,
-        vendor_info=x_vendor_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.BatteryData)
+    _s_BatteryData_evse_id(r, x_evse_id)
+    _s_BatteryData_serial_number(r, x_serial_number)
+    _s_BatteryData_so_c(r, x_so_c)
+    _s_BatteryData_so_h(r, x_so_h)
+    _s_BatteryData_production_date(r, x_production_date)
+    _s_BatteryData_vendor_info(r, x_vendor_info)
+    _s_BatteryData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_BatteryData(m: _t.BatteryData) -> dict[str, Any]:
@@ -2392,6 +6205,7 @@ def _w_BatteryData(m: _t.BatteryData) -> dict[str, Any]:
         "soC": m.so_c,
         "soH": m.so_h,
     }
+    v: Any
     v = m.production_date
     if v is not None:
         d["productionDate"] = format_datetime(v)
@@ -2407,8 +6221,9 @@ def _w_BatteryData(m: _t.BatteryData) -> dict[str, Any]:
 def _d_BatterySwapRequest(d: Any, o: DecodeOptions) -> _m.BatterySwapRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("batteryData")
+    v = g("batteryData")
     if v is None:
         raise missing(d, "batteryData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -2422,7 +6237,7 @@ def _d_BatterySwapRequest(d: Any, o: DecodeOptions) -> _m.BatterySwapRequest:
     except DecodeFailure:
         raise in_array(v, _d_BatteryData, o, "batteryData") from None
     n += 1
-    v = d.get("eventType")
+    v = g("eventType")
     if v is None:
         raise missing(d, "eventType")
     x_event_type = _E_BatterySwapEventEnum.get(v) if v.__class__ is str else None
@@ -2431,7 +6246,7 @@ def _d_BatterySwapRequest(d: Any, o: DecodeOptions) -> _m.BatterySwapRequest:
         if x_event_type is None:
             raise at(bad_enum(v, _E_BatterySwapEventEnum), "eventType")
     n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -2439,14 +6254,14 @@ def _d_BatterySwapRequest(d: Any, o: DecodeOptions) -> _m.BatterySwapRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2457,13 +6272,13 @@ def _d_BatterySwapRequest(d: Any, o: DecodeOptions) -> _m.BatterySwapRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_BatterySwapRequest, o)
-    return _m.BatterySwapRequest(
-        battery_data=x_battery_data,
-        event_type=x_event_type,
-        id_token=x_id_token,
-        request_id=x_request_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.BatterySwapRequest)
+    _s_BatterySwapRequest_battery_data(r, x_battery_data)
+    _s_BatterySwapRequest_event_type(r, x_event_type)
+    _s_BatterySwapRequest_id_token(r, x_id_token)
+    _s_BatterySwapRequest_request_id(r, x_request_id)
+    _s_BatterySwapRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_BatterySwapRequest(m: _m.BatterySwapRequest) -> dict[str, Any]:
@@ -2473,6 +6288,7 @@ def _w_BatterySwapRequest(m: _m.BatterySwapRequest) -> dict[str, Any]:
         "idToken": _w_IdToken(m.id_token),
         "requestId": m.request_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2482,8 +6298,9 @@ def _w_BatterySwapRequest(m: _m.BatterySwapRequest) -> dict[str, Any]:
 def _d_BatterySwapResponse(d: Any, o: DecodeOptions) -> _m.BatterySwapResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2494,11 +6311,14 @@ def _d_BatterySwapResponse(d: Any, o: DecodeOptions) -> _m.BatterySwapResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_BatterySwapResponse, o)
-    return _m.BatterySwapResponse(custom_data=x_custom_data)
+    r = _new(_m.BatterySwapResponse)
+    _s_BatterySwapResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_BatterySwapResponse(m: _m.BatterySwapResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2508,8 +6328,9 @@ def _w_BatterySwapResponse(m: _m.BatterySwapResponse) -> dict[str, Any]:
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingStation")
+    v = g("chargingStation")
     if v is None:
         raise missing(d, "chargingStation")
     try:
@@ -2517,7 +6338,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
     except DecodeFailure as f:
         raise at(f, "chargingStation") from None
     n += 1
-    v = d.get("reason")
+    v = g("reason")
     if v is None:
         raise missing(d, "reason")
     x_reason = _E_BootReasonEnum.get(v) if v.__class__ is str else None
@@ -2526,7 +6347,7 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         if x_reason is None:
             raise at(bad_enum(v, _E_BootReasonEnum), "reason")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2537,9 +6358,11 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationRequest, o)
-    return _m.BootNotificationRequest(
-        charging_station=x_charging_station, reason=x_reason, custom_data=x_custom_data
-    )
+    r = _new(_m.BootNotificationRequest)
+    _s_BootNotificationRequest_charging_station(r, x_charging_station)
+    _s_BootNotificationRequest_reason(r, x_reason)
+    _s_BootNotificationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
@@ -2547,6 +6370,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
         "chargingStation": _w_ChargingStation(m.charging_station),
         "reason": m.reason,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2556,8 +6380,9 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -2565,14 +6390,14 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
     except DecodeFailure as f:
         raise at(f, "currentTime") from None
     n += 1
-    v = d.get("interval")
+    v = g("interval")
     if v is None:
         raise missing(d, "interval")
     if v.__class__ is not int:
         v = int_from(v, "interval")
     x_interval = v
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RegistrationStatusEnum.get(v) if v.__class__ is str else None
@@ -2581,7 +6406,7 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         if x_status is None:
             raise at(bad_enum(v, _E_RegistrationStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2590,7 +6415,7 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2601,13 +6426,13 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationResponse, o)
-    return _m.BootNotificationResponse(
-        current_time=x_current_time,
-        interval=x_interval,
-        status=x_status,
-        status_info=x_status_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.BootNotificationResponse)
+    _s_BootNotificationResponse_current_time(r, x_current_time)
+    _s_BootNotificationResponse_interval(r, x_interval)
+    _s_BootNotificationResponse_status(r, x_status)
+    _s_BootNotificationResponse_status_info(r, x_status_info)
+    _s_BootNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any]:
@@ -2616,6 +6441,7 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
         "interval": m.interval,
         "status": m.status,
     }
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -2628,8 +6454,9 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
@@ -2638,7 +6465,7 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
         raise at(below(v, 0.0), "reservationId")
     x_reservation_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2649,11 +6476,15 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
         n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationRequest, o)
-    return _m.CancelReservationRequest(reservation_id=x_reservation_id, custom_data=x_custom_data)
+    r = _new(_m.CancelReservationRequest)
+    _s_CancelReservationRequest_reservation_id(r, x_reservation_id)
+    _s_CancelReservationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"reservationId": m.reservation_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2663,8 +6494,9 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CancelReservationStatusEnum.get(v) if v.__class__ is str else None
@@ -2673,7 +6505,7 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         if x_status is None:
             raise at(bad_enum(v, _E_CancelReservationStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2682,7 +6514,7 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2693,13 +6525,16 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationResponse, o)
-    return _m.CancelReservationResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.CancelReservationResponse)
+    _s_CancelReservationResponse_status(r, x_status)
+    _s_CancelReservationResponse_status_info(r, x_status_info)
+    _s_CancelReservationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -2712,8 +6547,9 @@ def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, A
 def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -2722,7 +6558,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2731,7 +6567,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2740,7 +6576,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2749,7 +6585,7 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 40), "serialNumber")
     x_serial_number = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2760,13 +6596,13 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateHashData, o)
-    return _t.CertificateHashData(
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.CertificateHashData)
+    _s_CertificateHashData_hash_algorithm(r, x_hash_algorithm)
+    _s_CertificateHashData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_CertificateHashData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_CertificateHashData_serial_number(r, x_serial_number)
+    _s_CertificateHashData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
@@ -2776,6 +6612,7 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
         "issuerKeyHash": m.issuer_key_hash,
         "serialNumber": m.serial_number,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -2785,8 +6622,9 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
 def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashDataChain:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -2794,7 +6632,7 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
     except DecodeFailure as f:
         raise at(f, "certificateHashData") from None
     n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_GetCertificateIdUseEnum.get(v) if v.__class__ is str else None
@@ -2803,7 +6641,7 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         if x_certificate_type is None:
             raise at(bad_enum(v, _E_GetCertificateIdUseEnum), "certificateType")
     n += 1
-    v = d.get("childCertificateHashData")
+    v = g("childCertificateHashData")
     if v is None:
         x_child_certificate_hash_data = None
     else:
@@ -2818,7 +6656,7 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         except DecodeFailure:
             raise in_array(v, _d_CertificateHashData, o, "childCertificateHashData") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2829,12 +6667,12 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateHashDataChain, o)
-    return _t.CertificateHashDataChain(
-        certificate_hash_data=x_certificate_hash_data,
-        certificate_type=x_certificate_type,
-        child_certificate_hash_data=x_child_certificate_hash_data,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.CertificateHashDataChain)
+    _s_CertificateHashDataChain_certificate_hash_data(r, x_certificate_hash_data)
+    _s_CertificateHashDataChain_certificate_type(r, x_certificate_type)
+    _s_CertificateHashDataChain_child_certificate_hash_data(r, x_child_certificate_hash_data)
+    _s_CertificateHashDataChain_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any]:
@@ -2842,6 +6680,7 @@ def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any
         "certificateHashData": _w_CertificateHashData(m.certificate_hash_data),
         "certificateType": m.certificate_type,
     }
+    v: Any
     v = m.child_certificate_hash_data
     if v is not None:
         d["childCertificateHashData"] = [_w_CertificateHashData(i) for i in v]
@@ -2854,8 +6693,9 @@ def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateChain")
+    v = g("certificateChain")
     if v is None:
         raise missing(d, "certificateChain")
     if v.__class__ is not str and not isinstance(v, str):
@@ -2864,7 +6704,7 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
         raise at(too_long(v, 10000), "certificateChain")
     x_certificate_chain = v
     n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         x_certificate_type = None
     else:
@@ -2874,7 +6714,7 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
             if x_certificate_type is None:
                 raise at(bad_enum(v, _E_CertificateSigningUseEnum), "certificateType")
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -2882,7 +6722,7 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2893,16 +6733,17 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateSignedRequest, o)
-    return _m.CertificateSignedRequest(
-        certificate_chain=x_certificate_chain,
-        certificate_type=x_certificate_type,
-        request_id=x_request_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.CertificateSignedRequest)
+    _s_CertificateSignedRequest_certificate_chain(r, x_certificate_chain)
+    _s_CertificateSignedRequest_certificate_type(r, x_certificate_type)
+    _s_CertificateSignedRequest_request_id(r, x_request_id)
+    _s_CertificateSignedRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"certificateChain": m.certificate_chain}
+    v: Any
     v = m.certificate_type
     if v is not None:
         d["certificateType"] = v
@@ -2918,8 +6759,9 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CertificateSignedStatusEnum.get(v) if v.__class__ is str else None
@@ -2928,7 +6770,7 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         if x_status is None:
             raise at(bad_enum(v, _E_CertificateSignedStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -2937,7 +6779,7 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -2948,13 +6790,16 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateSignedResponse, o)
-    return _m.CertificateSignedResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.CertificateSignedResponse)
+    _s_CertificateSignedResponse_status(r, x_status)
+    _s_CertificateSignedResponse_status_info(r, x_status_info)
+    _s_CertificateSignedResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -2967,8 +6812,9 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 def _d_CertificateStatus(d: Any, o: DecodeOptions) -> _t.CertificateStatus:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -2976,7 +6822,7 @@ def _d_CertificateStatus(d: Any, o: DecodeOptions) -> _t.CertificateStatus:
     except DecodeFailure as f:
         raise at(f, "certificateHashData") from None
     n += 1
-    v = d.get("source")
+    v = g("source")
     if v is None:
         raise missing(d, "source")
     x_source = _E_CertificateStatusSourceEnum.get(v) if v.__class__ is str else None
@@ -2985,7 +6831,7 @@ def _d_CertificateStatus(d: Any, o: DecodeOptions) -> _t.CertificateStatus:
         if x_source is None:
             raise at(bad_enum(v, _E_CertificateStatusSourceEnum), "source")
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -2994,7 +6840,7 @@ def _d_CertificateStatus(d: Any, o: DecodeOptions) -> _t.CertificateStatus:
         if x_status is None:
             raise at(bad_enum(v, _E_CertificateStatusEnum), "status")
     n += 1
-    v = d.get("nextUpdate")
+    v = g("nextUpdate")
     if v is None:
         raise missing(d, "nextUpdate")
     try:
@@ -3002,7 +6848,7 @@ def _d_CertificateStatus(d: Any, o: DecodeOptions) -> _t.CertificateStatus:
     except DecodeFailure as f:
         raise at(f, "nextUpdate") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3013,13 +6859,13 @@ def _d_CertificateStatus(d: Any, o: DecodeOptions) -> _t.CertificateStatus:
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateStatus, o)
-    return _t.CertificateStatus(
-        certificate_hash_data=x_certificate_hash_data,
-        source=x_source,
-        status=x_status,
-        next_update=x_next_update,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.CertificateStatus)
+    _s_CertificateStatus_certificate_hash_data(r, x_certificate_hash_data)
+    _s_CertificateStatus_source(r, x_source)
+    _s_CertificateStatus_status(r, x_status)
+    _s_CertificateStatus_next_update(r, x_next_update)
+    _s_CertificateStatus_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CertificateStatus(m: _t.CertificateStatus) -> dict[str, Any]:
@@ -3029,6 +6875,7 @@ def _w_CertificateStatus(m: _t.CertificateStatus) -> dict[str, Any]:
         "status": m.status,
         "nextUpdate": format_datetime(m.next_update),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3038,8 +6885,9 @@ def _w_CertificateStatus(m: _t.CertificateStatus) -> dict[str, Any]:
 def _d_CertificateStatusRequestInfo(d: Any, o: DecodeOptions) -> _t.CertificateStatusRequestInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -3047,7 +6895,7 @@ def _d_CertificateStatusRequestInfo(d: Any, o: DecodeOptions) -> _t.CertificateS
     except DecodeFailure as f:
         raise at(f, "certificateHashData") from None
     n += 1
-    v = d.get("source")
+    v = g("source")
     if v is None:
         raise missing(d, "source")
     x_source = _E_CertificateStatusSourceEnum.get(v) if v.__class__ is str else None
@@ -3056,7 +6904,7 @@ def _d_CertificateStatusRequestInfo(d: Any, o: DecodeOptions) -> _t.CertificateS
         if x_source is None:
             raise at(bad_enum(v, _E_CertificateStatusSourceEnum), "source")
     n += 1
-    v = d.get("urls")
+    v = g("urls")
     if v is None:
         raise missing(d, "urls")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -3070,7 +6918,7 @@ def _d_CertificateStatusRequestInfo(d: Any, o: DecodeOptions) -> _t.CertificateS
     except DecodeFailure:
         raise in_array(v, _i_CertificateStatusRequestInfo_urls, o, "urls") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3081,12 +6929,12 @@ def _d_CertificateStatusRequestInfo(d: Any, o: DecodeOptions) -> _t.CertificateS
         n += 1
     if n != len(d):
         check_extra(d, _K_CertificateStatusRequestInfo, o)
-    return _t.CertificateStatusRequestInfo(
-        certificate_hash_data=x_certificate_hash_data,
-        source=x_source,
-        urls=x_urls,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.CertificateStatusRequestInfo)
+    _s_CertificateStatusRequestInfo_certificate_hash_data(r, x_certificate_hash_data)
+    _s_CertificateStatusRequestInfo_source(r, x_source)
+    _s_CertificateStatusRequestInfo_urls(r, x_urls)
+    _s_CertificateStatusRequestInfo_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CertificateStatusRequestInfo(m: _t.CertificateStatusRequestInfo) -> dict[str, Any]:
@@ -3095,6 +6943,7 @@ def _w_CertificateStatusRequestInfo(m: _t.CertificateStatusRequestInfo) -> dict[
         "source": m.source,
         "urls": list(m.urls),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3104,8 +6953,9 @@ def _w_CertificateStatusRequestInfo(m: _t.CertificateStatusRequestInfo) -> dict[
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -3114,7 +6964,7 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("operationalStatus")
+    v = g("operationalStatus")
     if v is None:
         raise missing(d, "operationalStatus")
     x_operational_status = _E_OperationalStatusEnum.get(v) if v.__class__ is str else None
@@ -3123,7 +6973,7 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         if x_operational_status is None:
             raise at(bad_enum(v, _E_OperationalStatusEnum), "operationalStatus")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3134,13 +6984,16 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         n += 1
     if n != len(d):
         check_extra(d, _K_ChangeAvailabilityRequest, o)
-    return _m.ChangeAvailabilityRequest(
-        evse=x_evse, operational_status=x_operational_status, custom_data=x_custom_data
-    )
+    r = _new(_m.ChangeAvailabilityRequest)
+    _s_ChangeAvailabilityRequest_evse(r, x_evse)
+    _s_ChangeAvailabilityRequest_operational_status(r, x_operational_status)
+    _s_ChangeAvailabilityRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"operationalStatus": m.operational_status}
+    v: Any
     v = m.evse
     if v is not None:
         d["evse"] = _w_EVSE(v)
@@ -3153,8 +7006,9 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChangeAvailabilityStatusEnum.get(v) if v.__class__ is str else None
@@ -3163,7 +7017,7 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         if x_status is None:
             raise at(bad_enum(v, _E_ChangeAvailabilityStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -3172,7 +7026,7 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3183,13 +7037,16 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         n += 1
     if n != len(d):
         check_extra(d, _K_ChangeAvailabilityResponse, o)
-    return _m.ChangeAvailabilityResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ChangeAvailabilityResponse)
+    _s_ChangeAvailabilityResponse_status(r, x_status)
+    _s_ChangeAvailabilityResponse_status_info(r, x_status_info)
+    _s_ChangeAvailabilityResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -3204,8 +7061,9 @@ def _d_ChangeTransactionTariffRequest(
 ) -> _m.ChangeTransactionTariffRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("tariff")
+    v = g("tariff")
     if v is None:
         raise missing(d, "tariff")
     try:
@@ -3213,7 +7071,7 @@ def _d_ChangeTransactionTariffRequest(
     except DecodeFailure as f:
         raise at(f, "tariff") from None
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3222,7 +7080,7 @@ def _d_ChangeTransactionTariffRequest(
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3233,13 +7091,16 @@ def _d_ChangeTransactionTariffRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_ChangeTransactionTariffRequest, o)
-    return _m.ChangeTransactionTariffRequest(
-        tariff=x_tariff, transaction_id=x_transaction_id, custom_data=x_custom_data
-    )
+    r = _new(_m.ChangeTransactionTariffRequest)
+    _s_ChangeTransactionTariffRequest_tariff(r, x_tariff)
+    _s_ChangeTransactionTariffRequest_transaction_id(r, x_transaction_id)
+    _s_ChangeTransactionTariffRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChangeTransactionTariffRequest(m: _m.ChangeTransactionTariffRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"tariff": _w_Tariff(m.tariff), "transactionId": m.transaction_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -3251,8 +7112,9 @@ def _d_ChangeTransactionTariffResponse(
 ) -> _m.ChangeTransactionTariffResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TariffChangeStatusEnum.get(v) if v.__class__ is str else None
@@ -3261,7 +7123,7 @@ def _d_ChangeTransactionTariffResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_TariffChangeStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -3270,7 +7132,7 @@ def _d_ChangeTransactionTariffResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3281,13 +7143,16 @@ def _d_ChangeTransactionTariffResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ChangeTransactionTariffResponse, o)
-    return _m.ChangeTransactionTariffResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ChangeTransactionTariffResponse)
+    _s_ChangeTransactionTariffResponse_status(r, x_status)
+    _s_ChangeTransactionTariffResponse_status_info(r, x_status_info)
+    _s_ChangeTransactionTariffResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChangeTransactionTariffResponse(m: _m.ChangeTransactionTariffResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -3300,8 +7165,9 @@ def _w_ChangeTransactionTariffResponse(m: _m.ChangeTransactionTariffResponse) ->
 def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     if v.__class__ is not str and not isinstance(v, str):
@@ -3310,7 +7176,7 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         raise at(too_long(v, 20), "chargingLimitSource")
     x_charging_limit_source = v
     n += 1
-    v = d.get("isLocalGeneration")
+    v = g("isLocalGeneration")
     if v is None:
         x_is_local_generation = None
     else:
@@ -3318,7 +7184,7 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
             raise fail_type("boolean", v, "isLocalGeneration")
         x_is_local_generation = v
         n += 1
-    v = d.get("isGridCritical")
+    v = g("isGridCritical")
     if v is None:
         x_is_grid_critical = None
     else:
@@ -3326,7 +7192,7 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
             raise fail_type("boolean", v, "isGridCritical")
         x_is_grid_critical = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3337,16 +7203,17 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingLimit, o)
-    return _t.ChargingLimit(
-        charging_limit_source=x_charging_limit_source,
-        is_local_generation=x_is_local_generation,
-        is_grid_critical=x_is_grid_critical,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingLimit)
+    _s_ChargingLimit_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingLimit_is_local_generation(r, x_is_local_generation)
+    _s_ChargingLimit_is_grid_critical(r, x_is_grid_critical)
+    _s_ChargingLimit_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
     v = m.is_local_generation
     if v is not None:
         d["isLocalGeneration"] = v
@@ -3362,8 +7229,9 @@ def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
 def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("acChargingParameters")
+    v = g("acChargingParameters")
     if v is None:
         x_ac_charging_parameters = None
     else:
@@ -3372,7 +7240,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "acChargingParameters") from None
         n += 1
-    v = d.get("derChargingParameters")
+    v = g("derChargingParameters")
     if v is None:
         x_der_charging_parameters = None
     else:
@@ -3381,7 +7249,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "derChargingParameters") from None
         n += 1
-    v = d.get("evEnergyOffer")
+    v = g("evEnergyOffer")
     if v is None:
         x_ev_energy_offer = None
     else:
@@ -3390,7 +7258,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "evEnergyOffer") from None
         n += 1
-    v = d.get("requestedEnergyTransfer")
+    v = g("requestedEnergyTransfer")
     if v is None:
         raise missing(d, "requestedEnergyTransfer")
     x_requested_energy_transfer = _E_EnergyTransferModeEnum.get(v) if v.__class__ is str else None
@@ -3401,7 +7269,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         if x_requested_energy_transfer is None:
             raise at(bad_enum(v, _E_EnergyTransferModeEnum), "requestedEnergyTransfer")
     n += 1
-    v = d.get("dcChargingParameters")
+    v = g("dcChargingParameters")
     if v is None:
         x_dc_charging_parameters = None
     else:
@@ -3410,7 +7278,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "dcChargingParameters") from None
         n += 1
-    v = d.get("v2xChargingParameters")
+    v = g("v2xChargingParameters")
     if v is None:
         x_v2x_charging_parameters = None
     else:
@@ -3419,7 +7287,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "v2xChargingParameters") from None
         n += 1
-    v = d.get("availableEnergyTransfer")
+    v = g("availableEnergyTransfer")
     if v is None:
         x_available_energy_transfer = None
     else:
@@ -3438,7 +7306,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
                 v, _i_ChargingNeeds_available_energy_transfer, o, "availableEnergyTransfer"
             ) from None
         n += 1
-    v = d.get("controlMode")
+    v = g("controlMode")
     if v is None:
         x_control_mode = None
     else:
@@ -3448,7 +7316,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
             if x_control_mode is None:
                 raise at(bad_enum(v, _E_ControlModeEnum), "controlMode")
         n += 1
-    v = d.get("mobilityNeedsMode")
+    v = g("mobilityNeedsMode")
     if v is None:
         x_mobility_needs_mode = None
     else:
@@ -3458,7 +7326,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
             if x_mobility_needs_mode is None:
                 raise at(bad_enum(v, _E_MobilityNeedsModeEnum), "mobilityNeedsMode")
         n += 1
-    v = d.get("departureTime")
+    v = g("departureTime")
     if v is None:
         x_departure_time = None
     else:
@@ -3467,7 +7335,7 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "departureTime") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3478,23 +7346,24 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingNeeds, o)
-    return _t.ChargingNeeds(
-        ac_charging_parameters=x_ac_charging_parameters,
-        der_charging_parameters=x_der_charging_parameters,
-        ev_energy_offer=x_ev_energy_offer,
-        requested_energy_transfer=x_requested_energy_transfer,
-        dc_charging_parameters=x_dc_charging_parameters,
-        v2x_charging_parameters=x_v2x_charging_parameters,
-        available_energy_transfer=x_available_energy_transfer,
-        control_mode=x_control_mode,
-        mobility_needs_mode=x_mobility_needs_mode,
-        departure_time=x_departure_time,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingNeeds)
+    _s_ChargingNeeds_ac_charging_parameters(r, x_ac_charging_parameters)
+    _s_ChargingNeeds_der_charging_parameters(r, x_der_charging_parameters)
+    _s_ChargingNeeds_ev_energy_offer(r, x_ev_energy_offer)
+    _s_ChargingNeeds_requested_energy_transfer(r, x_requested_energy_transfer)
+    _s_ChargingNeeds_dc_charging_parameters(r, x_dc_charging_parameters)
+    _s_ChargingNeeds_v2x_charging_parameters(r, x_v2x_charging_parameters)
+    _s_ChargingNeeds_available_energy_transfer(r, x_available_energy_transfer)
+    _s_ChargingNeeds_control_mode(r, x_control_mode)
+    _s_ChargingNeeds_mobility_needs_mode(r, x_mobility_needs_mode)
+    _s_ChargingNeeds_departure_time(r, x_departure_time)
+    _s_ChargingNeeds_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedEnergyTransfer": m.requested_energy_transfer}
+    v: Any
     v = m.ac_charging_parameters
     if v is not None:
         d["acChargingParameters"] = _w_ACChargingParameters(v)
@@ -3531,8 +7400,9 @@ def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
 def _d_ChargingPeriod(d: Any, o: DecodeOptions) -> _t.ChargingPeriod:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("dimensions")
+    v = g("dimensions")
     if v is None:
         x_dimensions = None
     else:
@@ -3547,7 +7417,7 @@ def _d_ChargingPeriod(d: Any, o: DecodeOptions) -> _t.ChargingPeriod:
         except DecodeFailure:
             raise in_array(v, _d_CostDimension, o, "dimensions") from None
         n += 1
-    v = d.get("tariffId")
+    v = g("tariffId")
     if v is None:
         x_tariff_id = None
     else:
@@ -3557,7 +7427,7 @@ def _d_ChargingPeriod(d: Any, o: DecodeOptions) -> _t.ChargingPeriod:
             raise at(too_long(v, 60), "tariffId")
         x_tariff_id = v
         n += 1
-    v = d.get("startPeriod")
+    v = g("startPeriod")
     if v is None:
         raise missing(d, "startPeriod")
     try:
@@ -3565,7 +7435,7 @@ def _d_ChargingPeriod(d: Any, o: DecodeOptions) -> _t.ChargingPeriod:
     except DecodeFailure as f:
         raise at(f, "startPeriod") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3576,16 +7446,17 @@ def _d_ChargingPeriod(d: Any, o: DecodeOptions) -> _t.ChargingPeriod:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingPeriod, o)
-    return _t.ChargingPeriod(
-        dimensions=x_dimensions,
-        tariff_id=x_tariff_id,
-        start_period=x_start_period,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingPeriod)
+    _s_ChargingPeriod_dimensions(r, x_dimensions)
+    _s_ChargingPeriod_tariff_id(r, x_tariff_id)
+    _s_ChargingPeriod_start_period(r, x_start_period)
+    _s_ChargingPeriod_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingPeriod(m: _t.ChargingPeriod) -> dict[str, Any]:
     d: dict[str, Any] = {"startPeriod": format_datetime(m.start_period)}
+    v: Any
     v = m.dimensions
     if v is not None:
         d["dimensions"] = [_w_CostDimension(i) for i in v]
@@ -3601,15 +7472,16 @@ def _w_ChargingPeriod(m: _t.ChargingPeriod) -> dict[str, Any]:
 def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         raise missing(d, "stackLevel")
     if v.__class__ is not int:
@@ -3618,7 +7490,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         raise at(below(v, 0.0), "stackLevel")
     x_stack_level = v
     n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         raise missing(d, "chargingProfilePurpose")
     x_charging_profile_purpose = (
@@ -3631,7 +7503,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_purpose is None:
             raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
     n += 1
-    v = d.get("chargingProfileKind")
+    v = g("chargingProfileKind")
     if v is None:
         raise missing(d, "chargingProfileKind")
     x_charging_profile_kind = _E_ChargingProfileKindEnum.get(v) if v.__class__ is str else None
@@ -3640,7 +7512,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         if x_charging_profile_kind is None:
             raise at(bad_enum(v, _E_ChargingProfileKindEnum), "chargingProfileKind")
     n += 1
-    v = d.get("recurrencyKind")
+    v = g("recurrencyKind")
     if v is None:
         x_recurrency_kind = None
     else:
@@ -3650,7 +7522,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             if x_recurrency_kind is None:
                 raise at(bad_enum(v, _E_RecurrencyKindEnum), "recurrencyKind")
         n += 1
-    v = d.get("validFrom")
+    v = g("validFrom")
     if v is None:
         x_valid_from = None
     else:
@@ -3659,7 +7531,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validFrom") from None
         n += 1
-    v = d.get("validTo")
+    v = g("validTo")
     if v is None:
         x_valid_to = None
     else:
@@ -3668,7 +7540,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "validTo") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -3678,7 +7550,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("maxOfflineDuration")
+    v = g("maxOfflineDuration")
     if v is None:
         x_max_offline_duration = None
     else:
@@ -3686,7 +7558,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             v = int_from(v, "maxOfflineDuration")
         x_max_offline_duration = v
         n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -3700,7 +7572,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedule, o, "chargingSchedule") from None
     n += 1
-    v = d.get("invalidAfterOfflineDuration")
+    v = g("invalidAfterOfflineDuration")
     if v is None:
         x_invalid_after_offline_duration = None
     else:
@@ -3708,7 +7580,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             raise fail_type("boolean", v, "invalidAfterOfflineDuration")
         x_invalid_after_offline_duration = v
         n += 1
-    v = d.get("dynUpdateInterval")
+    v = g("dynUpdateInterval")
     if v is None:
         x_dyn_update_interval = None
     else:
@@ -3716,7 +7588,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             v = int_from(v, "dynUpdateInterval")
         x_dyn_update_interval = v
         n += 1
-    v = d.get("dynUpdateTime")
+    v = g("dynUpdateTime")
     if v is None:
         x_dyn_update_time = None
     else:
@@ -3725,7 +7597,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "dynUpdateTime") from None
         n += 1
-    v = d.get("priceScheduleSignature")
+    v = g("priceScheduleSignature")
     if v is None:
         x_price_schedule_signature = None
     else:
@@ -3735,7 +7607,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             raise at(too_long(v, 256), "priceScheduleSignature")
         x_price_schedule_signature = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3746,23 +7618,23 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfile, o)
-    return _t.ChargingProfile(
-        id=x_id,
-        stack_level=x_stack_level,
-        charging_profile_purpose=x_charging_profile_purpose,
-        charging_profile_kind=x_charging_profile_kind,
-        recurrency_kind=x_recurrency_kind,
-        valid_from=x_valid_from,
-        valid_to=x_valid_to,
-        transaction_id=x_transaction_id,
-        max_offline_duration=x_max_offline_duration,
-        charging_schedule=x_charging_schedule,
-        invalid_after_offline_duration=x_invalid_after_offline_duration,
-        dyn_update_interval=x_dyn_update_interval,
-        dyn_update_time=x_dyn_update_time,
-        price_schedule_signature=x_price_schedule_signature,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingProfile)
+    _s_ChargingProfile_id(r, x_id)
+    _s_ChargingProfile_stack_level(r, x_stack_level)
+    _s_ChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfile_charging_profile_kind(r, x_charging_profile_kind)
+    _s_ChargingProfile_recurrency_kind(r, x_recurrency_kind)
+    _s_ChargingProfile_valid_from(r, x_valid_from)
+    _s_ChargingProfile_valid_to(r, x_valid_to)
+    _s_ChargingProfile_transaction_id(r, x_transaction_id)
+    _s_ChargingProfile_max_offline_duration(r, x_max_offline_duration)
+    _s_ChargingProfile_charging_schedule(r, x_charging_schedule)
+    _s_ChargingProfile_invalid_after_offline_duration(r, x_invalid_after_offline_duration)
+    _s_ChargingProfile_dyn_update_interval(r, x_dyn_update_interval)
+    _s_ChargingProfile_dyn_update_time(r, x_dyn_update_time)
+    _s_ChargingProfile_price_schedule_signature(r, x_price_schedule_signature)
+    _s_ChargingProfile_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
@@ -3773,6 +7645,7 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
         "chargingProfileKind": m.charging_profile_kind,
         "chargingSchedule": [_w_ChargingSchedule(i) for i in m.charging_schedule],
     }
+    v: Any
     v = m.recurrency_kind
     if v is not None:
         d["recurrencyKind"] = v
@@ -3809,8 +7682,9 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
 def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileCriterion:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -3824,7 +7698,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -3834,7 +7708,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
             raise at(below(v, 0.0), "stackLevel")
         x_stack_level = v
         n += 1
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         x_charging_profile_id = None
     else:
@@ -3853,7 +7727,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
                 v, _i_ChargingProfileCriterion_charging_profile_id, o, "chargingProfileId"
             ) from None
         n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         x_charging_limit_source = None
     else:
@@ -3872,7 +7746,7 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
                 v, _i_ChargingProfileCriterion_charging_limit_source, o, "chargingLimitSource"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -3883,17 +7757,18 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfileCriterion, o)
-    return _t.ChargingProfileCriterion(
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-        charging_profile_id=x_charging_profile_id,
-        charging_limit_source=x_charging_limit_source,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingProfileCriterion)
+    _s_ChargingProfileCriterion_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ChargingProfileCriterion_stack_level(r, x_stack_level)
+    _s_ChargingProfileCriterion_charging_profile_id(r, x_charging_profile_id)
+    _s_ChargingProfileCriterion_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingProfileCriterion_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.charging_profile_purpose
     if v is not None:
         d["chargingProfilePurpose"] = v
@@ -3915,15 +7790,16 @@ def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any
 def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
         v = int_from(v, "id")
     x_id = v
     n += 1
-    v = d.get("limitAtSoC")
+    v = g("limitAtSoC")
     if v is None:
         x_limit_at_soc = None
     else:
@@ -3932,7 +7808,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "limitAtSoC") from None
         n += 1
-    v = d.get("startSchedule")
+    v = g("startSchedule")
     if v is None:
         x_start_schedule = None
     else:
@@ -3941,7 +7817,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "startSchedule") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -3949,7 +7825,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             v = int_from(v, "duration")
         x_duration = v
         n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitEnum.get(v) if v.__class__ is str else None
@@ -3958,7 +7834,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
     n += 1
-    v = d.get("minChargingRate")
+    v = g("minChargingRate")
     if v is None:
         x_min_charging_rate = None
     else:
@@ -3968,7 +7844,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(fail_number(v, False), "minChargingRate")
         x_min_charging_rate = v
         n += 1
-    v = d.get("powerTolerance")
+    v = g("powerTolerance")
     if v is None:
         x_power_tolerance = None
     else:
@@ -3978,7 +7854,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(fail_number(v, False), "powerTolerance")
         x_power_tolerance = v
         n += 1
-    v = d.get("signatureId")
+    v = g("signatureId")
     if v is None:
         x_signature_id = None
     else:
@@ -3988,7 +7864,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(below(v, 0.0), "signatureId")
         x_signature_id = v
         n += 1
-    v = d.get("digestValue")
+    v = g("digestValue")
     if v is None:
         x_digest_value = None
     else:
@@ -3998,7 +7874,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(too_long(v, 88), "digestValue")
         x_digest_value = v
         n += 1
-    v = d.get("useLocalTime")
+    v = g("useLocalTime")
     if v is None:
         x_use_local_time = None
     else:
@@ -4006,7 +7882,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise fail_type("boolean", v, "useLocalTime")
         x_use_local_time = v
         n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -4020,7 +7896,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
     n += 1
-    v = d.get("randomizedDelay")
+    v = g("randomizedDelay")
     if v is None:
         x_randomized_delay = None
     else:
@@ -4030,7 +7906,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(below(v, 0.0), "randomizedDelay")
         x_randomized_delay = v
         n += 1
-    v = d.get("salesTariff")
+    v = g("salesTariff")
     if v is None:
         x_sales_tariff = None
     else:
@@ -4039,7 +7915,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "salesTariff") from None
         n += 1
-    v = d.get("absolutePriceSchedule")
+    v = g("absolutePriceSchedule")
     if v is None:
         x_absolute_price_schedule = None
     else:
@@ -4048,7 +7924,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "absolutePriceSchedule") from None
         n += 1
-    v = d.get("priceLevelSchedule")
+    v = g("priceLevelSchedule")
     if v is None:
         x_price_level_schedule = None
     else:
@@ -4057,7 +7933,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "priceLevelSchedule") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4068,24 +7944,24 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedule, o)
-    return _t.ChargingSchedule(
-        id=x_id,
-        limit_at_soc=x_limit_at_soc,
-        start_schedule=x_start_schedule,
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        min_charging_rate=x_min_charging_rate,
-        power_tolerance=x_power_tolerance,
-        signature_id=x_signature_id,
-        digest_value=x_digest_value,
-        use_local_time=x_use_local_time,
-        charging_schedule_period=x_charging_schedule_period,
-        randomized_delay=x_randomized_delay,
-        sales_tariff=x_sales_tariff,
-        absolute_price_schedule=x_absolute_price_schedule,
-        price_level_schedule=x_price_level_schedule,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingSchedule)
+    _s_ChargingSchedule_id(r, x_id)
+    _s_ChargingSchedule_limit_at_soc(r, x_limit_at_soc)
+    _s_ChargingSchedule_start_schedule(r, x_start_schedule)
+    _s_ChargingSchedule_duration(r, x_duration)
+    _s_ChargingSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    _s_ChargingSchedule_min_charging_rate(r, x_min_charging_rate)
+    _s_ChargingSchedule_power_tolerance(r, x_power_tolerance)
+    _s_ChargingSchedule_signature_id(r, x_signature_id)
+    _s_ChargingSchedule_digest_value(r, x_digest_value)
+    _s_ChargingSchedule_use_local_time(r, x_use_local_time)
+    _s_ChargingSchedule_charging_schedule_period(r, x_charging_schedule_period)
+    _s_ChargingSchedule_randomized_delay(r, x_randomized_delay)
+    _s_ChargingSchedule_sales_tariff(r, x_sales_tariff)
+    _s_ChargingSchedule_absolute_price_schedule(r, x_absolute_price_schedule)
+    _s_ChargingSchedule_price_level_schedule(r, x_price_level_schedule)
+    _s_ChargingSchedule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
@@ -4096,6 +7972,7 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
             _w_ChargingSchedulePeriod(i) for i in m.charging_schedule_period
         ],
     }
+    v: Any
     v = m.limit_at_soc
     if v is not None:
         d["limitAtSoC"] = _w_LimitAtSoC(v)
@@ -4141,15 +8018,16 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
 def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePeriod:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startPeriod")
+    v = g("startPeriod")
     if v is None:
         raise missing(d, "startPeriod")
     if v.__class__ is not int:
         v = int_from(v, "startPeriod")
     x_start_period = v
     n += 1
-    v = d.get("limit")
+    v = g("limit")
     if v is None:
         x_limit = None
     else:
@@ -4159,7 +8037,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "limit")
         x_limit = v
         n += 1
-    v = d.get("limit_L2")
+    v = g("limit_L2")
     if v is None:
         x_limit_l2 = None
     else:
@@ -4169,7 +8047,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "limit_L2")
         x_limit_l2 = v
         n += 1
-    v = d.get("limit_L3")
+    v = g("limit_L3")
     if v is None:
         x_limit_l3 = None
     else:
@@ -4179,7 +8057,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "limit_L3")
         x_limit_l3 = v
         n += 1
-    v = d.get("numberPhases")
+    v = g("numberPhases")
     if v is None:
         x_number_phases = None
     else:
@@ -4191,7 +8069,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(above(v, 3.0), "numberPhases")
         x_number_phases = v
         n += 1
-    v = d.get("phaseToUse")
+    v = g("phaseToUse")
     if v is None:
         x_phase_to_use = None
     else:
@@ -4203,7 +8081,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(above(v, 3.0), "phaseToUse")
         x_phase_to_use = v
         n += 1
-    v = d.get("dischargeLimit")
+    v = g("dischargeLimit")
     if v is None:
         x_discharge_limit = None
     else:
@@ -4215,7 +8093,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(above(v, 0.0), "dischargeLimit")
         x_discharge_limit = v
         n += 1
-    v = d.get("dischargeLimit_L2")
+    v = g("dischargeLimit_L2")
     if v is None:
         x_discharge_limit_l2 = None
     else:
@@ -4227,7 +8105,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(above(v, 0.0), "dischargeLimit_L2")
         x_discharge_limit_l2 = v
         n += 1
-    v = d.get("dischargeLimit_L3")
+    v = g("dischargeLimit_L3")
     if v is None:
         x_discharge_limit_l3 = None
     else:
@@ -4239,7 +8117,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(above(v, 0.0), "dischargeLimit_L3")
         x_discharge_limit_l3 = v
         n += 1
-    v = d.get("setpoint")
+    v = g("setpoint")
     if v is None:
         x_setpoint = None
     else:
@@ -4249,7 +8127,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "setpoint")
         x_setpoint = v
         n += 1
-    v = d.get("setpoint_L2")
+    v = g("setpoint_L2")
     if v is None:
         x_setpoint_l2 = None
     else:
@@ -4259,7 +8137,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "setpoint_L2")
         x_setpoint_l2 = v
         n += 1
-    v = d.get("setpoint_L3")
+    v = g("setpoint_L3")
     if v is None:
         x_setpoint_l3 = None
     else:
@@ -4269,7 +8147,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "setpoint_L3")
         x_setpoint_l3 = v
         n += 1
-    v = d.get("setpointReactive")
+    v = g("setpointReactive")
     if v is None:
         x_setpoint_reactive = None
     else:
@@ -4279,7 +8157,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "setpointReactive")
         x_setpoint_reactive = v
         n += 1
-    v = d.get("setpointReactive_L2")
+    v = g("setpointReactive_L2")
     if v is None:
         x_setpoint_reactive_l2 = None
     else:
@@ -4289,7 +8167,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "setpointReactive_L2")
         x_setpoint_reactive_l2 = v
         n += 1
-    v = d.get("setpointReactive_L3")
+    v = g("setpointReactive_L3")
     if v is None:
         x_setpoint_reactive_l3 = None
     else:
@@ -4299,7 +8177,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "setpointReactive_L3")
         x_setpoint_reactive_l3 = v
         n += 1
-    v = d.get("preconditioningRequest")
+    v = g("preconditioningRequest")
     if v is None:
         x_preconditioning_request = None
     else:
@@ -4307,7 +8185,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise fail_type("boolean", v, "preconditioningRequest")
         x_preconditioning_request = v
         n += 1
-    v = d.get("evseSleep")
+    v = g("evseSleep")
     if v is None:
         x_evse_sleep = None
     else:
@@ -4315,7 +8193,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise fail_type("boolean", v, "evseSleep")
         x_evse_sleep = v
         n += 1
-    v = d.get("v2xBaseline")
+    v = g("v2xBaseline")
     if v is None:
         x_v2x_baseline = None
     else:
@@ -4325,7 +8203,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             raise at(fail_number(v, False), "v2xBaseline")
         x_v2x_baseline = v
         n += 1
-    v = d.get("operationMode")
+    v = g("operationMode")
     if v is None:
         x_operation_mode = None
     else:
@@ -4335,7 +8213,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             if x_operation_mode is None:
                 raise at(bad_enum(v, _E_OperationModeEnum), "operationMode")
         n += 1
-    v = d.get("v2xFreqWattCurve")
+    v = g("v2xFreqWattCurve")
     if v is None:
         x_v2x_freq_watt_curve = None
     else:
@@ -4350,7 +8228,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         except DecodeFailure:
             raise in_array(v, _d_V2XFreqWattPoint, o, "v2xFreqWattCurve") from None
         n += 1
-    v = d.get("v2xSignalWattCurve")
+    v = g("v2xSignalWattCurve")
     if v is None:
         x_v2x_signal_watt_curve = None
     else:
@@ -4365,7 +8243,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         except DecodeFailure:
             raise in_array(v, _d_V2XSignalWattPoint, o, "v2xSignalWattCurve") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4376,34 +8254,35 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedulePeriod, o)
-    return _t.ChargingSchedulePeriod(
-        start_period=x_start_period,
-        limit=x_limit,
-        limit_l2=x_limit_l2,
-        limit_l3=x_limit_l3,
-        number_phases=x_number_phases,
-        phase_to_use=x_phase_to_use,
-        discharge_limit=x_discharge_limit,
-        discharge_limit_l2=x_discharge_limit_l2,
-        discharge_limit_l3=x_discharge_limit_l3,
-        setpoint=x_setpoint,
-        setpoint_l2=x_setpoint_l2,
-        setpoint_l3=x_setpoint_l3,
-        setpoint_reactive=x_setpoint_reactive,
-        setpoint_reactive_l2=x_setpoint_reactive_l2,
-        setpoint_reactive_l3=x_setpoint_reactive_l3,
-        preconditioning_request=x_preconditioning_request,
-        evse_sleep=x_evse_sleep,
-        v2x_baseline=x_v2x_baseline,
-        operation_mode=x_operation_mode,
-        v2x_freq_watt_curve=x_v2x_freq_watt_curve,
-        v2x_signal_watt_curve=x_v2x_signal_watt_curve,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingSchedulePeriod)
+    _s_ChargingSchedulePeriod_start_period(r, x_start_period)
+    _s_ChargingSchedulePeriod_limit(r, x_limit)
+    _s_ChargingSchedulePeriod_limit_l2(r, x_limit_l2)
+    _s_ChargingSchedulePeriod_limit_l3(r, x_limit_l3)
+    _s_ChargingSchedulePeriod_number_phases(r, x_number_phases)
+    _s_ChargingSchedulePeriod_phase_to_use(r, x_phase_to_use)
+    _s_ChargingSchedulePeriod_discharge_limit(r, x_discharge_limit)
+    _s_ChargingSchedulePeriod_discharge_limit_l2(r, x_discharge_limit_l2)
+    _s_ChargingSchedulePeriod_discharge_limit_l3(r, x_discharge_limit_l3)
+    _s_ChargingSchedulePeriod_setpoint(r, x_setpoint)
+    _s_ChargingSchedulePeriod_setpoint_l2(r, x_setpoint_l2)
+    _s_ChargingSchedulePeriod_setpoint_l3(r, x_setpoint_l3)
+    _s_ChargingSchedulePeriod_setpoint_reactive(r, x_setpoint_reactive)
+    _s_ChargingSchedulePeriod_setpoint_reactive_l2(r, x_setpoint_reactive_l2)
+    _s_ChargingSchedulePeriod_setpoint_reactive_l3(r, x_setpoint_reactive_l3)
+    _s_ChargingSchedulePeriod_preconditioning_request(r, x_preconditioning_request)
+    _s_ChargingSchedulePeriod_evse_sleep(r, x_evse_sleep)
+    _s_ChargingSchedulePeriod_v2x_baseline(r, x_v2x_baseline)
+    _s_ChargingSchedulePeriod_operation_mode(r, x_operation_mode)
+    _s_ChargingSchedulePeriod_v2x_freq_watt_curve(r, x_v2x_freq_watt_curve)
+    _s_ChargingSchedulePeriod_v2x_signal_watt_curve(r, x_v2x_signal_watt_curve)
+    _s_ChargingSchedulePeriod_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
     d: dict[str, Any] = {"startPeriod": m.start_period}
+    v: Any
     v = m.limit
     if v is not None:
         d["limit"] = v
@@ -4473,8 +8352,9 @@ def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
 def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUpdate:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("limit")
+    v = g("limit")
     if v is None:
         x_limit = None
     else:
@@ -4484,7 +8364,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "limit")
         x_limit = v
         n += 1
-    v = d.get("limit_L2")
+    v = g("limit_L2")
     if v is None:
         x_limit_l2 = None
     else:
@@ -4494,7 +8374,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "limit_L2")
         x_limit_l2 = v
         n += 1
-    v = d.get("limit_L3")
+    v = g("limit_L3")
     if v is None:
         x_limit_l3 = None
     else:
@@ -4504,7 +8384,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "limit_L3")
         x_limit_l3 = v
         n += 1
-    v = d.get("dischargeLimit")
+    v = g("dischargeLimit")
     if v is None:
         x_discharge_limit = None
     else:
@@ -4516,7 +8396,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(above(v, 0.0), "dischargeLimit")
         x_discharge_limit = v
         n += 1
-    v = d.get("dischargeLimit_L2")
+    v = g("dischargeLimit_L2")
     if v is None:
         x_discharge_limit_l2 = None
     else:
@@ -4528,7 +8408,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(above(v, 0.0), "dischargeLimit_L2")
         x_discharge_limit_l2 = v
         n += 1
-    v = d.get("dischargeLimit_L3")
+    v = g("dischargeLimit_L3")
     if v is None:
         x_discharge_limit_l3 = None
     else:
@@ -4540,7 +8420,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(above(v, 0.0), "dischargeLimit_L3")
         x_discharge_limit_l3 = v
         n += 1
-    v = d.get("setpoint")
+    v = g("setpoint")
     if v is None:
         x_setpoint = None
     else:
@@ -4550,7 +8430,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "setpoint")
         x_setpoint = v
         n += 1
-    v = d.get("setpoint_L2")
+    v = g("setpoint_L2")
     if v is None:
         x_setpoint_l2 = None
     else:
@@ -4560,7 +8440,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "setpoint_L2")
         x_setpoint_l2 = v
         n += 1
-    v = d.get("setpoint_L3")
+    v = g("setpoint_L3")
     if v is None:
         x_setpoint_l3 = None
     else:
@@ -4570,7 +8450,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "setpoint_L3")
         x_setpoint_l3 = v
         n += 1
-    v = d.get("setpointReactive")
+    v = g("setpointReactive")
     if v is None:
         x_setpoint_reactive = None
     else:
@@ -4580,7 +8460,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "setpointReactive")
         x_setpoint_reactive = v
         n += 1
-    v = d.get("setpointReactive_L2")
+    v = g("setpointReactive_L2")
     if v is None:
         x_setpoint_reactive_l2 = None
     else:
@@ -4590,7 +8470,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "setpointReactive_L2")
         x_setpoint_reactive_l2 = v
         n += 1
-    v = d.get("setpointReactive_L3")
+    v = g("setpointReactive_L3")
     if v is None:
         x_setpoint_reactive_l3 = None
     else:
@@ -4600,7 +8480,7 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
             raise at(fail_number(v, False), "setpointReactive_L3")
         x_setpoint_reactive_l3 = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4611,25 +8491,26 @@ def _d_ChargingScheduleUpdate(d: Any, o: DecodeOptions) -> _t.ChargingScheduleUp
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingScheduleUpdate, o)
-    return _t.ChargingScheduleUpdate(
-        limit=x_limit,
-        limit_l2=x_limit_l2,
-        limit_l3=x_limit_l3,
-        discharge_limit=x_discharge_limit,
-        discharge_limit_l2=x_discharge_limit_l2,
-        discharge_limit_l3=x_discharge_limit_l3,
-        setpoint=x_setpoint,
-        setpoint_l2=x_setpoint_l2,
-        setpoint_l3=x_setpoint_l3,
-        setpoint_reactive=x_setpoint_reactive,
-        setpoint_reactive_l2=x_setpoint_reactive_l2,
-        setpoint_reactive_l3=x_setpoint_reactive_l3,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingScheduleUpdate)
+    _s_ChargingScheduleUpdate_limit(r, x_limit)
+    _s_ChargingScheduleUpdate_limit_l2(r, x_limit_l2)
+    _s_ChargingScheduleUpdate_limit_l3(r, x_limit_l3)
+    _s_ChargingScheduleUpdate_discharge_limit(r, x_discharge_limit)
+    _s_ChargingScheduleUpdate_discharge_limit_l2(r, x_discharge_limit_l2)
+    _s_ChargingScheduleUpdate_discharge_limit_l3(r, x_discharge_limit_l3)
+    _s_ChargingScheduleUpdate_setpoint(r, x_setpoint)
+    _s_ChargingScheduleUpdate_setpoint_l2(r, x_setpoint_l2)
+    _s_ChargingScheduleUpdate_setpoint_l3(r, x_setpoint_l3)
+    _s_ChargingScheduleUpdate_setpoint_reactive(r, x_setpoint_reactive)
+    _s_ChargingScheduleUpdate_setpoint_reactive_l2(r, x_setpoint_reactive_l2)
+    _s_ChargingScheduleUpdate_setpoint_reactive_l3(r, x_setpoint_reactive_l3)
+    _s_ChargingScheduleUpdate_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingScheduleUpdate(m: _t.ChargingScheduleUpdate) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.limit
     if v is not None:
         d["limit"] = v
@@ -4675,8 +8556,9 @@ def _w_ChargingScheduleUpdate(m: _t.ChargingScheduleUpdate) -> dict[str, Any]:
 def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         x_serial_number = None
     else:
@@ -4686,7 +8568,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
             raise at(too_long(v, 25), "serialNumber")
         x_serial_number = v
         n += 1
-    v = d.get("model")
+    v = g("model")
     if v is None:
         raise missing(d, "model")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4695,7 +8577,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         raise at(too_long(v, 20), "model")
     x_model = v
     n += 1
-    v = d.get("modem")
+    v = g("modem")
     if v is None:
         x_modem = None
     else:
@@ -4704,7 +8586,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         except DecodeFailure as f:
             raise at(f, "modem") from None
         n += 1
-    v = d.get("vendorName")
+    v = g("vendorName")
     if v is None:
         raise missing(d, "vendorName")
     if v.__class__ is not str and not isinstance(v, str):
@@ -4713,7 +8595,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         raise at(too_long(v, 50), "vendorName")
     x_vendor_name = v
     n += 1
-    v = d.get("firmwareVersion")
+    v = g("firmwareVersion")
     if v is None:
         x_firmware_version = None
     else:
@@ -4723,7 +8605,7 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
             raise at(too_long(v, 50), "firmwareVersion")
         x_firmware_version = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4734,18 +8616,19 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         n += 1
     if n != len(d):
         check_extra(d, _K_ChargingStation, o)
-    return _t.ChargingStation(
-        serial_number=x_serial_number,
-        model=x_model,
-        modem=x_modem,
-        vendor_name=x_vendor_name,
-        firmware_version=x_firmware_version,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ChargingStation)
+    _s_ChargingStation_serial_number(r, x_serial_number)
+    _s_ChargingStation_model(r, x_model)
+    _s_ChargingStation_modem(r, x_modem)
+    _s_ChargingStation_vendor_name(r, x_vendor_name)
+    _s_ChargingStation_firmware_version(r, x_firmware_version)
+    _s_ChargingStation_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
     d: dict[str, Any] = {"model": m.model, "vendorName": m.vendor_name}
+    v: Any
     v = m.serial_number
     if v is not None:
         d["serialNumber"] = v
@@ -4764,8 +8647,9 @@ def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
 def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4776,11 +8660,14 @@ def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearCacheRequest, o)
-    return _m.ClearCacheRequest(custom_data=x_custom_data)
+    r = _new(_m.ClearCacheRequest)
+    _s_ClearCacheRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -4790,8 +8677,9 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearCacheStatusEnum.get(v) if v.__class__ is str else None
@@ -4800,7 +8688,7 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_ClearCacheStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4809,7 +8697,7 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4820,13 +8708,16 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearCacheResponse, o)
-    return _m.ClearCacheResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearCacheResponse)
+    _s_ClearCacheResponse_status(r, x_status)
+    _s_ClearCacheResponse_status_info(r, x_status_info)
+    _s_ClearCacheResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -4839,8 +8730,9 @@ def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
 def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -4850,7 +8742,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingProfilePurpose")
+    v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
     else:
@@ -4864,7 +8756,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             if x_charging_profile_purpose is None:
                 raise at(bad_enum(v, _E_ChargingProfilePurposeEnum), "chargingProfilePurpose")
         n += 1
-    v = d.get("stackLevel")
+    v = g("stackLevel")
     if v is None:
         x_stack_level = None
     else:
@@ -4874,7 +8766,7 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             raise at(below(v, 0.0), "stackLevel")
         x_stack_level = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4885,16 +8777,17 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfile, o)
-    return _t.ClearChargingProfile(
-        evse_id=x_evse_id,
-        charging_profile_purpose=x_charging_profile_purpose,
-        stack_level=x_stack_level,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ClearChargingProfile)
+    _s_ClearChargingProfile_evse_id(r, x_evse_id)
+    _s_ClearChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ClearChargingProfile_stack_level(r, x_stack_level)
+    _s_ClearChargingProfile_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -4913,8 +8806,9 @@ def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         x_charging_profile_id = None
     else:
@@ -4922,7 +8816,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
             v = int_from(v, "chargingProfileId")
         x_charging_profile_id = v
         n += 1
-    v = d.get("chargingProfileCriteria")
+    v = g("chargingProfileCriteria")
     if v is None:
         x_charging_profile_criteria = None
     else:
@@ -4931,7 +8825,7 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         except DecodeFailure as f:
             raise at(f, "chargingProfileCriteria") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4942,15 +8836,16 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfileRequest, o)
-    return _m.ClearChargingProfileRequest(
-        charging_profile_id=x_charging_profile_id,
-        charging_profile_criteria=x_charging_profile_criteria,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.ClearChargingProfileRequest)
+    _s_ClearChargingProfileRequest_charging_profile_id(r, x_charging_profile_id)
+    _s_ClearChargingProfileRequest_charging_profile_criteria(r, x_charging_profile_criteria)
+    _s_ClearChargingProfileRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.charging_profile_id
     if v is not None:
         d["chargingProfileId"] = v
@@ -4966,8 +8861,9 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -4976,7 +8872,7 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         if x_status is None:
             raise at(bad_enum(v, _E_ClearChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -4985,7 +8881,7 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -4996,13 +8892,16 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearChargingProfileResponse, o)
-    return _m.ClearChargingProfileResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearChargingProfileResponse)
+    _s_ClearChargingProfileResponse_status(r, x_status)
+    _s_ClearChargingProfileResponse_status_info(r, x_status_info)
+    _s_ClearChargingProfileResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -5015,15 +8914,16 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 def _d_ClearDERControlRequest(d: Any, o: DecodeOptions) -> _m.ClearDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("controlType")
+    v = g("controlType")
     if v is None:
         x_control_type = None
     else:
@@ -5033,7 +8933,7 @@ def _d_ClearDERControlRequest(d: Any, o: DecodeOptions) -> _m.ClearDERControlReq
             if x_control_type is None:
                 raise at(bad_enum(v, _E_DERControlEnum), "controlType")
         n += 1
-    v = d.get("controlId")
+    v = g("controlId")
     if v is None:
         x_control_id = None
     else:
@@ -5043,7 +8943,7 @@ def _d_ClearDERControlRequest(d: Any, o: DecodeOptions) -> _m.ClearDERControlReq
             raise at(too_long(v, 36), "controlId")
         x_control_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5054,16 +8954,17 @@ def _d_ClearDERControlRequest(d: Any, o: DecodeOptions) -> _m.ClearDERControlReq
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearDERControlRequest, o)
-    return _m.ClearDERControlRequest(
-        is_default=x_is_default,
-        control_type=x_control_type,
-        control_id=x_control_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.ClearDERControlRequest)
+    _s_ClearDERControlRequest_is_default(r, x_is_default)
+    _s_ClearDERControlRequest_control_type(r, x_control_type)
+    _s_ClearDERControlRequest_control_id(r, x_control_id)
+    _s_ClearDERControlRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearDERControlRequest(m: _m.ClearDERControlRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"isDefault": m.is_default}
+    v: Any
     v = m.control_type
     if v is not None:
         d["controlType"] = v
@@ -5079,8 +8980,9 @@ def _w_ClearDERControlRequest(m: _m.ClearDERControlRequest) -> dict[str, Any]:
 def _d_ClearDERControlResponse(d: Any, o: DecodeOptions) -> _m.ClearDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DERControlStatusEnum.get(v) if v.__class__ is str else None
@@ -5089,7 +8991,7 @@ def _d_ClearDERControlResponse(d: Any, o: DecodeOptions) -> _m.ClearDERControlRe
         if x_status is None:
             raise at(bad_enum(v, _E_DERControlStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5098,7 +9000,7 @@ def _d_ClearDERControlResponse(d: Any, o: DecodeOptions) -> _m.ClearDERControlRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5109,13 +9011,16 @@ def _d_ClearDERControlResponse(d: Any, o: DecodeOptions) -> _m.ClearDERControlRe
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearDERControlResponse, o)
-    return _m.ClearDERControlResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearDERControlResponse)
+    _s_ClearDERControlResponse_status(r, x_status)
+    _s_ClearDERControlResponse_status_info(r, x_status_info)
+    _s_ClearDERControlResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearDERControlResponse(m: _m.ClearDERControlResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -5128,8 +9033,9 @@ def _w_ClearDERControlResponse(m: _m.ClearDERControlResponse) -> dict[str, Any]:
 def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -5138,7 +9044,7 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5149,11 +9055,15 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearDisplayMessageRequest, o)
-    return _m.ClearDisplayMessageRequest(id=x_id, custom_data=x_custom_data)
+    r = _new(_m.ClearDisplayMessageRequest)
+    _s_ClearDisplayMessageRequest_id(r, x_id)
+    _s_ClearDisplayMessageRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5163,8 +9073,9 @@ def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str,
 def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -5173,7 +9084,7 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         if x_status is None:
             raise at(bad_enum(v, _E_ClearMessageStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5182,7 +9093,7 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5193,13 +9104,16 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearDisplayMessageResponse, o)
-    return _m.ClearDisplayMessageResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearDisplayMessageResponse)
+    _s_ClearDisplayMessageResponse_status(r, x_status)
+    _s_ClearDisplayMessageResponse_status_info(r, x_status_info)
+    _s_ClearDisplayMessageResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -5212,8 +9126,9 @@ def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[st
 def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ClearMonitoringStatusEnum.get(v) if v.__class__ is str else None
@@ -5222,7 +9137,7 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         if x_status is None:
             raise at(bad_enum(v, _E_ClearMonitoringStatusEnum), "status")
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -5231,7 +9146,7 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5240,7 +9155,7 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5251,13 +9166,17 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearMonitoringResult, o)
-    return _t.ClearMonitoringResult(
-        status=x_status, id=x_id, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_t.ClearMonitoringResult)
+    _s_ClearMonitoringResult_status(r, x_status)
+    _s_ClearMonitoringResult_id(r, x_id)
+    _s_ClearMonitoringResult_status_info(r, x_status_info)
+    _s_ClearMonitoringResult_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearMonitoringResult(m: _t.ClearMonitoringResult) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status, "id": m.id}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -5270,8 +9189,9 @@ def _w_ClearMonitoringResult(m: _t.ClearMonitoringResult) -> dict[str, Any]:
 def _d_ClearTariffsRequest(d: Any, o: DecodeOptions) -> _m.ClearTariffsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("tariffIds")
+    v = g("tariffIds")
     if v is None:
         x_tariff_ids = None
     else:
@@ -5286,7 +9206,7 @@ def _d_ClearTariffsRequest(d: Any, o: DecodeOptions) -> _m.ClearTariffsRequest:
         except DecodeFailure:
             raise in_array(v, _i_ClearTariffsRequest_tariff_ids, o, "tariffIds") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -5296,7 +9216,7 @@ def _d_ClearTariffsRequest(d: Any, o: DecodeOptions) -> _m.ClearTariffsRequest:
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5307,13 +9227,16 @@ def _d_ClearTariffsRequest(d: Any, o: DecodeOptions) -> _m.ClearTariffsRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearTariffsRequest, o)
-    return _m.ClearTariffsRequest(
-        tariff_ids=x_tariff_ids, evse_id=x_evse_id, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearTariffsRequest)
+    _s_ClearTariffsRequest_tariff_ids(r, x_tariff_ids)
+    _s_ClearTariffsRequest_evse_id(r, x_evse_id)
+    _s_ClearTariffsRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearTariffsRequest(m: _m.ClearTariffsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.tariff_ids
     if v is not None:
         d["tariffIds"] = list(v)
@@ -5329,8 +9252,9 @@ def _w_ClearTariffsRequest(m: _m.ClearTariffsRequest) -> dict[str, Any]:
 def _d_ClearTariffsResponse(d: Any, o: DecodeOptions) -> _m.ClearTariffsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("clearTariffsResult")
+    v = g("clearTariffsResult")
     if v is None:
         raise missing(d, "clearTariffsResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5344,7 +9268,7 @@ def _d_ClearTariffsResponse(d: Any, o: DecodeOptions) -> _m.ClearTariffsResponse
     except DecodeFailure:
         raise in_array(v, _d_ClearTariffsResult, o, "clearTariffsResult") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5355,15 +9279,17 @@ def _d_ClearTariffsResponse(d: Any, o: DecodeOptions) -> _m.ClearTariffsResponse
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearTariffsResponse, o)
-    return _m.ClearTariffsResponse(
-        clear_tariffs_result=x_clear_tariffs_result, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearTariffsResponse)
+    _s_ClearTariffsResponse_clear_tariffs_result(r, x_clear_tariffs_result)
+    _s_ClearTariffsResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearTariffsResponse(m: _m.ClearTariffsResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "clearTariffsResult": [_w_ClearTariffsResult(i) for i in m.clear_tariffs_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5373,8 +9299,9 @@ def _w_ClearTariffsResponse(m: _m.ClearTariffsResponse) -> dict[str, Any]:
 def _d_ClearTariffsResult(d: Any, o: DecodeOptions) -> _t.ClearTariffsResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -5383,7 +9310,7 @@ def _d_ClearTariffsResult(d: Any, o: DecodeOptions) -> _t.ClearTariffsResult:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("tariffId")
+    v = g("tariffId")
     if v is None:
         x_tariff_id = None
     else:
@@ -5393,7 +9320,7 @@ def _d_ClearTariffsResult(d: Any, o: DecodeOptions) -> _t.ClearTariffsResult:
             raise at(too_long(v, 60), "tariffId")
         x_tariff_id = v
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TariffClearStatusEnum.get(v) if v.__class__ is str else None
@@ -5402,7 +9329,7 @@ def _d_ClearTariffsResult(d: Any, o: DecodeOptions) -> _t.ClearTariffsResult:
         if x_status is None:
             raise at(bad_enum(v, _E_TariffClearStatusEnum), "status")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5413,13 +9340,17 @@ def _d_ClearTariffsResult(d: Any, o: DecodeOptions) -> _t.ClearTariffsResult:
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearTariffsResult, o)
-    return _t.ClearTariffsResult(
-        status_info=x_status_info, tariff_id=x_tariff_id, status=x_status, custom_data=x_custom_data
-    )
+    r = _new(_t.ClearTariffsResult)
+    _s_ClearTariffsResult_status_info(r, x_status_info)
+    _s_ClearTariffsResult_tariff_id(r, x_tariff_id)
+    _s_ClearTariffsResult_status(r, x_status)
+    _s_ClearTariffsResult_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearTariffsResult(m: _t.ClearTariffsResult) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -5437,8 +9368,9 @@ def _d_ClearVariableMonitoringRequest(
 ) -> _m.ClearVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5452,7 +9384,7 @@ def _d_ClearVariableMonitoringRequest(
     except DecodeFailure:
         raise in_array(v, _i_ClearVariableMonitoringRequest_id, o, "id") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5463,11 +9395,15 @@ def _d_ClearVariableMonitoringRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearVariableMonitoringRequest, o)
-    return _m.ClearVariableMonitoringRequest(id=x_id, custom_data=x_custom_data)
+    r = _new(_m.ClearVariableMonitoringRequest)
+    _s_ClearVariableMonitoringRequest_id(r, x_id)
+    _s_ClearVariableMonitoringRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearVariableMonitoringRequest(m: _m.ClearVariableMonitoringRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"id": list(m.id)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5479,8 +9415,9 @@ def _d_ClearVariableMonitoringResponse(
 ) -> _m.ClearVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("clearMonitoringResult")
+    v = g("clearMonitoringResult")
     if v is None:
         raise missing(d, "clearMonitoringResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5494,7 +9431,7 @@ def _d_ClearVariableMonitoringResponse(
     except DecodeFailure:
         raise in_array(v, _d_ClearMonitoringResult, o, "clearMonitoringResult") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5505,15 +9442,17 @@ def _d_ClearVariableMonitoringResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearVariableMonitoringResponse, o)
-    return _m.ClearVariableMonitoringResponse(
-        clear_monitoring_result=x_clear_monitoring_result, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearVariableMonitoringResponse)
+    _s_ClearVariableMonitoringResponse_clear_monitoring_result(r, x_clear_monitoring_result)
+    _s_ClearVariableMonitoringResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "clearMonitoringResult": [_w_ClearMonitoringResult(i) for i in m.clear_monitoring_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5523,8 +9462,9 @@ def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) ->
 def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     if v.__class__ is not str and not isinstance(v, str):
@@ -5533,7 +9473,7 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         raise at(too_long(v, 20), "chargingLimitSource")
     x_charging_limit_source = v
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -5543,7 +9483,7 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5554,13 +9494,16 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearedChargingLimitRequest, o)
-    return _m.ClearedChargingLimitRequest(
-        charging_limit_source=x_charging_limit_source, evse_id=x_evse_id, custom_data=x_custom_data
-    )
+    r = _new(_m.ClearedChargingLimitRequest)
+    _s_ClearedChargingLimitRequest_charging_limit_source(r, x_charging_limit_source)
+    _s_ClearedChargingLimitRequest_evse_id(r, x_evse_id)
+    _s_ClearedChargingLimitRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -5573,8 +9516,9 @@ def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[st
 def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5585,11 +9529,14 @@ def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedCharg
         n += 1
     if n != len(d):
         check_extra(d, _K_ClearedChargingLimitResponse, o)
-    return _m.ClearedChargingLimitResponse(custom_data=x_custom_data)
+    r = _new(_m.ClearedChargingLimitResponse)
+    _s_ClearedChargingLimitResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClearedChargingLimitResponse(m: _m.ClearedChargingLimitResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5601,8 +9548,9 @@ def _d_ClosePeriodicEventStreamRequest(
 ) -> _m.ClosePeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -5611,7 +9559,7 @@ def _d_ClosePeriodicEventStreamRequest(
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5622,11 +9570,15 @@ def _d_ClosePeriodicEventStreamRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_ClosePeriodicEventStreamRequest, o)
-    return _m.ClosePeriodicEventStreamRequest(id=x_id, custom_data=x_custom_data)
+    r = _new(_m.ClosePeriodicEventStreamRequest)
+    _s_ClosePeriodicEventStreamRequest_id(r, x_id)
+    _s_ClosePeriodicEventStreamRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClosePeriodicEventStreamRequest(m: _m.ClosePeriodicEventStreamRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5638,8 +9590,9 @@ def _d_ClosePeriodicEventStreamResponse(
 ) -> _m.ClosePeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5650,11 +9603,14 @@ def _d_ClosePeriodicEventStreamResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ClosePeriodicEventStreamResponse, o)
-    return _m.ClosePeriodicEventStreamResponse(custom_data=x_custom_data)
+    r = _new(_m.ClosePeriodicEventStreamResponse)
+    _s_ClosePeriodicEventStreamResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ClosePeriodicEventStreamResponse(m: _m.ClosePeriodicEventStreamResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5664,8 +9620,9 @@ def _w_ClosePeriodicEventStreamResponse(m: _m.ClosePeriodicEventStreamResponse) 
 def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -5674,7 +9631,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -5683,7 +9640,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("instance")
+    v = g("instance")
     if v is None:
         x_instance = None
     else:
@@ -5693,7 +9650,7 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
             raise at(too_long(v, 50), "instance")
         x_instance = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5704,11 +9661,17 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         n += 1
     if n != len(d):
         check_extra(d, _K_Component, o)
-    return _t.Component(evse=x_evse, name=x_name, instance=x_instance, custom_data=x_custom_data)
+    r = _new(_t.Component)
+    _s_Component_evse(r, x_evse)
+    _s_Component_name(r, x_name)
+    _s_Component_instance(r, x_instance)
+    _s_Component_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Component(m: _t.Component) -> dict[str, Any]:
     d: dict[str, Any] = {"name": m.name}
+    v: Any
     v = m.evse
     if v is not None:
         d["evse"] = _w_EVSE(v)
@@ -5724,8 +9687,9 @@ def _w_Component(m: _t.Component) -> dict[str, Any]:
 def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -5733,7 +9697,7 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         x_variable = None
     else:
@@ -5742,7 +9706,7 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         except DecodeFailure as f:
             raise at(f, "variable") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5753,13 +9717,16 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         n += 1
     if n != len(d):
         check_extra(d, _K_ComponentVariable, o)
-    return _t.ComponentVariable(
-        component=x_component, variable=x_variable, custom_data=x_custom_data
-    )
+    r = _new(_t.ComponentVariable)
+    _s_ComponentVariable_component(r, x_component)
+    _s_ComponentVariable_variable(r, x_variable)
+    _s_ComponentVariable_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
     d: dict[str, Any] = {"component": _w_Component(m.component)}
+    v: Any
     v = m.variable
     if v is not None:
         d["variable"] = _w_Variable(v)
@@ -5772,8 +9739,9 @@ def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
 def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -5782,14 +9750,14 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("scheduleStart")
+    v = g("scheduleStart")
     if v is None:
         raise missing(d, "scheduleStart")
     try:
@@ -5797,7 +9765,7 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     except DecodeFailure as f:
         raise at(f, "scheduleStart") from None
     n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         raise missing(d, "chargingRateUnit")
     x_charging_rate_unit = _E_ChargingRateUnitEnum.get(v) if v.__class__ is str else None
@@ -5806,7 +9774,7 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
     n += 1
-    v = d.get("chargingSchedulePeriod")
+    v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5820,7 +9788,7 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
     except DecodeFailure:
         raise in_array(v, _d_ChargingSchedulePeriod, o, "chargingSchedulePeriod") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5831,14 +9799,14 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         n += 1
     if n != len(d):
         check_extra(d, _K_CompositeSchedule, o)
-    return _t.CompositeSchedule(
-        evse_id=x_evse_id,
-        duration=x_duration,
-        schedule_start=x_schedule_start,
-        charging_rate_unit=x_charging_rate_unit,
-        charging_schedule_period=x_charging_schedule_period,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.CompositeSchedule)
+    _s_CompositeSchedule_evse_id(r, x_evse_id)
+    _s_CompositeSchedule_duration(r, x_duration)
+    _s_CompositeSchedule_schedule_start(r, x_schedule_start)
+    _s_CompositeSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    _s_CompositeSchedule_charging_schedule_period(r, x_charging_schedule_period)
+    _s_CompositeSchedule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
@@ -5851,6 +9819,7 @@ def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
             _w_ChargingSchedulePeriod(i) for i in m.charging_schedule_period
         ],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5860,8 +9829,9 @@ def _w_CompositeSchedule(m: _t.CompositeSchedule) -> dict[str, Any]:
 def _d_ConstantStreamData(d: Any, o: DecodeOptions) -> _t.ConstantStreamData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -5870,7 +9840,7 @@ def _d_ConstantStreamData(d: Any, o: DecodeOptions) -> _t.ConstantStreamData:
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("params")
+    v = g("params")
     if v is None:
         raise missing(d, "params")
     try:
@@ -5878,7 +9848,7 @@ def _d_ConstantStreamData(d: Any, o: DecodeOptions) -> _t.ConstantStreamData:
     except DecodeFailure as f:
         raise at(f, "params") from None
     n += 1
-    v = d.get("variableMonitoringId")
+    v = g("variableMonitoringId")
     if v is None:
         raise missing(d, "variableMonitoringId")
     if v.__class__ is not int:
@@ -5887,7 +9857,7 @@ def _d_ConstantStreamData(d: Any, o: DecodeOptions) -> _t.ConstantStreamData:
         raise at(below(v, 0.0), "variableMonitoringId")
     x_variable_monitoring_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5898,12 +9868,12 @@ def _d_ConstantStreamData(d: Any, o: DecodeOptions) -> _t.ConstantStreamData:
         n += 1
     if n != len(d):
         check_extra(d, _K_ConstantStreamData, o)
-    return _t.ConstantStreamData(
-        id=x_id,
-        params=x_params,
-        variable_monitoring_id=x_variable_monitoring_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ConstantStreamData)
+    _s_ConstantStreamData_id(r, x_id)
+    _s_ConstantStreamData_params(r, x_params)
+    _s_ConstantStreamData_variable_monitoring_id(r, x_variable_monitoring_id)
+    _s_ConstantStreamData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ConstantStreamData(m: _t.ConstantStreamData) -> dict[str, Any]:
@@ -5912,6 +9882,7 @@ def _w_ConstantStreamData(m: _t.ConstantStreamData) -> dict[str, Any]:
         "params": _w_PeriodicEventStreamParams(m.params),
         "variableMonitoringId": m.variable_monitoring_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5921,8 +9892,9 @@ def _w_ConstantStreamData(m: _t.ConstantStreamData) -> dict[str, Any]:
 def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startValue")
+    v = g("startValue")
     if v is None:
         raise missing(d, "startValue")
     if v.__class__ is not float and v.__class__ is not int:
@@ -5931,7 +9903,7 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         raise at(fail_number(v, False), "startValue")
     x_start_value = v
     n += 1
-    v = d.get("cost")
+    v = g("cost")
     if v is None:
         raise missing(d, "cost")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -5945,7 +9917,7 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
     except DecodeFailure:
         raise in_array(v, _d_Cost, o, "cost") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -5956,11 +9928,16 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         n += 1
     if n != len(d):
         check_extra(d, _K_ConsumptionCost, o)
-    return _t.ConsumptionCost(start_value=x_start_value, cost=x_cost, custom_data=x_custom_data)
+    r = _new(_t.ConsumptionCost)
+    _s_ConsumptionCost_start_value(r, x_start_value)
+    _s_ConsumptionCost_cost(r, x_cost)
+    _s_ConsumptionCost_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ConsumptionCost(m: _t.ConsumptionCost) -> dict[str, Any]:
     d: dict[str, Any] = {"startValue": m.start_value, "cost": [_w_Cost(i) for i in m.cost]}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -5970,8 +9947,9 @@ def _w_ConsumptionCost(m: _t.ConsumptionCost) -> dict[str, Any]:
 def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("costKind")
+    v = g("costKind")
     if v is None:
         raise missing(d, "costKind")
     x_cost_kind = _E_CostKindEnum.get(v) if v.__class__ is str else None
@@ -5980,14 +9958,14 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         if x_cost_kind is None:
             raise at(bad_enum(v, _E_CostKindEnum), "costKind")
     n += 1
-    v = d.get("amount")
+    v = g("amount")
     if v is None:
         raise missing(d, "amount")
     if v.__class__ is not int:
         v = int_from(v, "amount")
     x_amount = v
     n += 1
-    v = d.get("amountMultiplier")
+    v = g("amountMultiplier")
     if v is None:
         x_amount_multiplier = None
     else:
@@ -5995,7 +9973,7 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
             v = int_from(v, "amountMultiplier")
         x_amount_multiplier = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6006,16 +9984,17 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         n += 1
     if n != len(d):
         check_extra(d, _K_Cost, o)
-    return _t.Cost(
-        cost_kind=x_cost_kind,
-        amount=x_amount,
-        amount_multiplier=x_amount_multiplier,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Cost)
+    _s_Cost_cost_kind(r, x_cost_kind)
+    _s_Cost_amount(r, x_amount)
+    _s_Cost_amount_multiplier(r, x_amount_multiplier)
+    _s_Cost_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Cost(m: _t.Cost) -> dict[str, Any]:
     d: dict[str, Any] = {"costKind": m.cost_kind, "amount": m.amount}
+    v: Any
     v = m.amount_multiplier
     if v is not None:
         d["amountMultiplier"] = v
@@ -6028,8 +10007,9 @@ def _w_Cost(m: _t.Cost) -> dict[str, Any]:
 def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingPeriods")
+    v = g("chargingPeriods")
     if v is None:
         x_charging_periods = None
     else:
@@ -6044,7 +10024,7 @@ def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
         except DecodeFailure:
             raise in_array(v, _d_ChargingPeriod, o, "chargingPeriods") from None
         n += 1
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         raise missing(d, "totalCost")
     try:
@@ -6052,7 +10032,7 @@ def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
     except DecodeFailure as f:
         raise at(f, "totalCost") from None
     n += 1
-    v = d.get("totalUsage")
+    v = g("totalUsage")
     if v is None:
         raise missing(d, "totalUsage")
     try:
@@ -6060,7 +10040,7 @@ def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
     except DecodeFailure as f:
         raise at(f, "totalUsage") from None
     n += 1
-    v = d.get("failureToCalculate")
+    v = g("failureToCalculate")
     if v is None:
         x_failure_to_calculate = None
     else:
@@ -6068,7 +10048,7 @@ def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
             raise fail_type("boolean", v, "failureToCalculate")
         x_failure_to_calculate = v
         n += 1
-    v = d.get("failureReason")
+    v = g("failureReason")
     if v is None:
         x_failure_reason = None
     else:
@@ -6078,7 +10058,7 @@ def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
             raise at(too_long(v, 500), "failureReason")
         x_failure_reason = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6089,14 +10069,14 @@ def _d_CostDetails(d: Any, o: DecodeOptions) -> _t.CostDetails:
         n += 1
     if n != len(d):
         check_extra(d, _K_CostDetails, o)
-    return _t.CostDetails(
-        charging_periods=x_charging_periods,
-        total_cost=x_total_cost,
-        total_usage=x_total_usage,
-        failure_to_calculate=x_failure_to_calculate,
-        failure_reason=x_failure_reason,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.CostDetails)
+    _s_CostDetails_charging_periods(r, x_charging_periods)
+    _s_CostDetails_total_cost(r, x_total_cost)
+    _s_CostDetails_total_usage(r, x_total_usage)
+    _s_CostDetails_failure_to_calculate(r, x_failure_to_calculate)
+    _s_CostDetails_failure_reason(r, x_failure_reason)
+    _s_CostDetails_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CostDetails(m: _t.CostDetails) -> dict[str, Any]:
@@ -6104,6 +10084,7 @@ def _w_CostDetails(m: _t.CostDetails) -> dict[str, Any]:
         "totalCost": _w_TotalCost(m.total_cost),
         "totalUsage": _w_TotalUsage(m.total_usage),
     }
+    v: Any
     v = m.charging_periods
     if v is not None:
         d["chargingPeriods"] = [_w_ChargingPeriod(i) for i in v]
@@ -6122,8 +10103,9 @@ def _w_CostDetails(m: _t.CostDetails) -> dict[str, Any]:
 def _d_CostDimension(d: Any, o: DecodeOptions) -> _t.CostDimension:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_CostDimensionEnum.get(v) if v.__class__ is str else None
@@ -6132,7 +10114,7 @@ def _d_CostDimension(d: Any, o: DecodeOptions) -> _t.CostDimension:
         if x_type is None:
             raise at(bad_enum(v, _E_CostDimensionEnum), "type")
     n += 1
-    v = d.get("volume")
+    v = g("volume")
     if v is None:
         raise missing(d, "volume")
     if v.__class__ is not float and v.__class__ is not int:
@@ -6141,7 +10123,7 @@ def _d_CostDimension(d: Any, o: DecodeOptions) -> _t.CostDimension:
         raise at(fail_number(v, False), "volume")
     x_volume = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6152,11 +10134,16 @@ def _d_CostDimension(d: Any, o: DecodeOptions) -> _t.CostDimension:
         n += 1
     if n != len(d):
         check_extra(d, _K_CostDimension, o)
-    return _t.CostDimension(type=x_type, volume=x_volume, custom_data=x_custom_data)
+    r = _new(_t.CostDimension)
+    _s_CostDimension_type(r, x_type)
+    _s_CostDimension_volume(r, x_volume)
+    _s_CostDimension_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CostDimension(m: _t.CostDimension) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type, "volume": m.volume}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6166,8 +10153,9 @@ def _w_CostDimension(m: _t.CostDimension) -> dict[str, Any]:
 def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         raise missing(d, "totalCost")
     if v.__class__ is not float and v.__class__ is not int:
@@ -6176,7 +10164,7 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         raise at(fail_number(v, False), "totalCost")
     x_total_cost = v
     n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6185,7 +10173,7 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6196,13 +10184,16 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_CostUpdatedRequest, o)
-    return _m.CostUpdatedRequest(
-        total_cost=x_total_cost, transaction_id=x_transaction_id, custom_data=x_custom_data
-    )
+    r = _new(_m.CostUpdatedRequest)
+    _s_CostUpdatedRequest_total_cost(r, x_total_cost)
+    _s_CostUpdatedRequest_transaction_id(r, x_transaction_id)
+    _s_CostUpdatedRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"totalCost": m.total_cost, "transactionId": m.transaction_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6212,8 +10203,9 @@ def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
 def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6224,11 +10216,14 @@ def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_CostUpdatedResponse, o)
-    return _m.CostUpdatedResponse(custom_data=x_custom_data)
+    r = _new(_m.CostUpdatedResponse)
+    _s_CostUpdatedResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -6238,8 +10233,9 @@ def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
 def _d_CustomData(d: Any, o: DecodeOptions) -> _t.CustomData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         raise missing(d, "vendorId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -6249,7 +10245,10 @@ def _d_CustomData(d: Any, o: DecodeOptions) -> _t.CustomData:
     x_vendor_id = v
     n += 1
     x_extra = open_extra(d, _K_CustomData, o) if n != len(d) else None
-    return _t.CustomData(vendor_id=x_vendor_id, extra=x_extra)
+    r = _new(_t.CustomData)
+    _s_CustomData_vendor_id(r, x_vendor_id)
+    _s_CustomData_extra(r, x_extra)
+    return r
 
 
 def _w_CustomData(m: _t.CustomData) -> dict[str, Any]:
@@ -6263,8 +10262,9 @@ def _w_CustomData(m: _t.CustomData) -> dict[str, Any]:
 def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customerCertificate")
+    v = g("customerCertificate")
     if v is None:
         x_customer_certificate = None
     else:
@@ -6273,7 +10273,7 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "customerCertificate") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         x_id_token = None
     else:
@@ -6282,7 +10282,7 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         except DecodeFailure as f:
             raise at(f, "idToken") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
@@ -6291,21 +10291,21 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         raise at(below(v, 0.0), "requestId")
     x_request_id = v
     n += 1
-    v = d.get("report")
+    v = g("report")
     if v is None:
         raise missing(d, "report")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "report")
     x_report = v
     n += 1
-    v = d.get("clear")
+    v = g("clear")
     if v is None:
         raise missing(d, "clear")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "clear")
     x_clear = v
     n += 1
-    v = d.get("customerIdentifier")
+    v = g("customerIdentifier")
     if v is None:
         x_customer_identifier = None
     else:
@@ -6315,7 +10315,7 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
             raise at(too_long(v, 64), "customerIdentifier")
         x_customer_identifier = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6326,19 +10326,20 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         n += 1
     if n != len(d):
         check_extra(d, _K_CustomerInformationRequest, o)
-    return _m.CustomerInformationRequest(
-        customer_certificate=x_customer_certificate,
-        id_token=x_id_token,
-        request_id=x_request_id,
-        report=x_report,
-        clear=x_clear,
-        customer_identifier=x_customer_identifier,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.CustomerInformationRequest)
+    _s_CustomerInformationRequest_customer_certificate(r, x_customer_certificate)
+    _s_CustomerInformationRequest_id_token(r, x_id_token)
+    _s_CustomerInformationRequest_request_id(r, x_request_id)
+    _s_CustomerInformationRequest_report(r, x_report)
+    _s_CustomerInformationRequest_clear(r, x_clear)
+    _s_CustomerInformationRequest_customer_identifier(r, x_customer_identifier)
+    _s_CustomerInformationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "report": m.report, "clear": m.clear}
+    v: Any
     v = m.customer_certificate
     if v is not None:
         d["customerCertificate"] = _w_CertificateHashData(v)
@@ -6357,8 +10358,9 @@ def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str,
 def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_CustomerInformationStatusEnum.get(v) if v.__class__ is str else None
@@ -6367,7 +10369,7 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         if x_status is None:
             raise at(bad_enum(v, _E_CustomerInformationStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -6376,7 +10378,7 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6387,13 +10389,16 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         n += 1
     if n != len(d):
         check_extra(d, _K_CustomerInformationResponse, o)
-    return _m.CustomerInformationResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.CustomerInformationResponse)
+    _s_CustomerInformationResponse_status(r, x_status)
+    _s_CustomerInformationResponse_status_info(r, x_status_info)
+    _s_CustomerInformationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -6406,8 +10411,9 @@ def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[st
 def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evMaxCurrent")
+    v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
     if v.__class__ is not float and v.__class__ is not int:
@@ -6416,7 +10422,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         raise at(fail_number(v, False), "evMaxCurrent")
     x_ev_max_current = v
     n += 1
-    v = d.get("evMaxVoltage")
+    v = g("evMaxVoltage")
     if v is None:
         raise missing(d, "evMaxVoltage")
     if v.__class__ is not float and v.__class__ is not int:
@@ -6425,7 +10431,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         raise at(fail_number(v, False), "evMaxVoltage")
     x_ev_max_voltage = v
     n += 1
-    v = d.get("evMaxPower")
+    v = g("evMaxPower")
     if v is None:
         x_ev_max_power = None
     else:
@@ -6435,7 +10441,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(fail_number(v, False), "evMaxPower")
         x_ev_max_power = v
         n += 1
-    v = d.get("evEnergyCapacity")
+    v = g("evEnergyCapacity")
     if v is None:
         x_ev_energy_capacity = None
     else:
@@ -6445,7 +10451,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(fail_number(v, False), "evEnergyCapacity")
         x_ev_energy_capacity = v
         n += 1
-    v = d.get("energyAmount")
+    v = g("energyAmount")
     if v is None:
         x_energy_amount = None
     else:
@@ -6455,7 +10461,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(fail_number(v, False), "energyAmount")
         x_energy_amount = v
         n += 1
-    v = d.get("stateOfCharge")
+    v = g("stateOfCharge")
     if v is None:
         x_state_of_charge = None
     else:
@@ -6467,7 +10473,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "stateOfCharge")
         x_state_of_charge = v
         n += 1
-    v = d.get("fullSoC")
+    v = g("fullSoC")
     if v is None:
         x_full_soc = None
     else:
@@ -6479,7 +10485,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "fullSoC")
         x_full_soc = v
         n += 1
-    v = d.get("bulkSoC")
+    v = g("bulkSoC")
     if v is None:
         x_bulk_soc = None
     else:
@@ -6491,7 +10497,7 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "bulkSoC")
         x_bulk_soc = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6502,21 +10508,22 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         n += 1
     if n != len(d):
         check_extra(d, _K_DCChargingParameters, o)
-    return _t.DCChargingParameters(
-        ev_max_current=x_ev_max_current,
-        ev_max_voltage=x_ev_max_voltage,
-        ev_max_power=x_ev_max_power,
-        ev_energy_capacity=x_ev_energy_capacity,
-        energy_amount=x_energy_amount,
-        state_of_charge=x_state_of_charge,
-        full_soc=x_full_soc,
-        bulk_soc=x_bulk_soc,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.DCChargingParameters)
+    _s_DCChargingParameters_ev_max_current(r, x_ev_max_current)
+    _s_DCChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    _s_DCChargingParameters_ev_max_power(r, x_ev_max_power)
+    _s_DCChargingParameters_ev_energy_capacity(r, x_ev_energy_capacity)
+    _s_DCChargingParameters_energy_amount(r, x_energy_amount)
+    _s_DCChargingParameters_state_of_charge(r, x_state_of_charge)
+    _s_DCChargingParameters_full_soc(r, x_full_soc)
+    _s_DCChargingParameters_bulk_soc(r, x_bulk_soc)
+    _s_DCChargingParameters_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"evMaxCurrent": m.ev_max_current, "evMaxVoltage": m.ev_max_voltage}
+    v: Any
     v = m.ev_max_power
     if v is not None:
         d["evMaxPower"] = v
@@ -6544,8 +10551,9 @@ def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
 def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evSupportedDERControl")
+    v = g("evSupportedDERControl")
     if v is None:
         x_ev_supported_der_control = None
     else:
@@ -6564,7 +10572,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
                 v, _i_DERChargingParameters_ev_supported_der_control, o, "evSupportedDERControl"
             ) from None
         n += 1
-    v = d.get("evOverExcitedMaxDischargePower")
+    v = g("evOverExcitedMaxDischargePower")
     if v is None:
         x_ev_over_excited_max_discharge_power = None
     else:
@@ -6574,7 +10582,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evOverExcitedMaxDischargePower")
         x_ev_over_excited_max_discharge_power = v
         n += 1
-    v = d.get("evOverExcitedPowerFactor")
+    v = g("evOverExcitedPowerFactor")
     if v is None:
         x_ev_over_excited_power_factor = None
     else:
@@ -6584,7 +10592,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evOverExcitedPowerFactor")
         x_ev_over_excited_power_factor = v
         n += 1
-    v = d.get("evUnderExcitedMaxDischargePower")
+    v = g("evUnderExcitedMaxDischargePower")
     if v is None:
         x_ev_under_excited_max_discharge_power = None
     else:
@@ -6594,7 +10602,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evUnderExcitedMaxDischargePower")
         x_ev_under_excited_max_discharge_power = v
         n += 1
-    v = d.get("evUnderExcitedPowerFactor")
+    v = g("evUnderExcitedPowerFactor")
     if v is None:
         x_ev_under_excited_power_factor = None
     else:
@@ -6604,7 +10612,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evUnderExcitedPowerFactor")
         x_ev_under_excited_power_factor = v
         n += 1
-    v = d.get("maxApparentPower")
+    v = g("maxApparentPower")
     if v is None:
         x_max_apparent_power = None
     else:
@@ -6614,7 +10622,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxApparentPower")
         x_max_apparent_power = v
         n += 1
-    v = d.get("maxChargeApparentPower")
+    v = g("maxChargeApparentPower")
     if v is None:
         x_max_charge_apparent_power = None
     else:
@@ -6624,7 +10632,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxChargeApparentPower")
         x_max_charge_apparent_power = v
         n += 1
-    v = d.get("maxChargeApparentPower_L2")
+    v = g("maxChargeApparentPower_L2")
     if v is None:
         x_max_charge_apparent_power_l2 = None
     else:
@@ -6634,7 +10642,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxChargeApparentPower_L2")
         x_max_charge_apparent_power_l2 = v
         n += 1
-    v = d.get("maxChargeApparentPower_L3")
+    v = g("maxChargeApparentPower_L3")
     if v is None:
         x_max_charge_apparent_power_l3 = None
     else:
@@ -6644,7 +10652,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxChargeApparentPower_L3")
         x_max_charge_apparent_power_l3 = v
         n += 1
-    v = d.get("maxDischargeApparentPower")
+    v = g("maxDischargeApparentPower")
     if v is None:
         x_max_discharge_apparent_power = None
     else:
@@ -6654,7 +10662,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxDischargeApparentPower")
         x_max_discharge_apparent_power = v
         n += 1
-    v = d.get("maxDischargeApparentPower_L2")
+    v = g("maxDischargeApparentPower_L2")
     if v is None:
         x_max_discharge_apparent_power_l2 = None
     else:
@@ -6664,7 +10672,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxDischargeApparentPower_L2")
         x_max_discharge_apparent_power_l2 = v
         n += 1
-    v = d.get("maxDischargeApparentPower_L3")
+    v = g("maxDischargeApparentPower_L3")
     if v is None:
         x_max_discharge_apparent_power_l3 = None
     else:
@@ -6674,7 +10682,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxDischargeApparentPower_L3")
         x_max_discharge_apparent_power_l3 = v
         n += 1
-    v = d.get("maxChargeReactivePower")
+    v = g("maxChargeReactivePower")
     if v is None:
         x_max_charge_reactive_power = None
     else:
@@ -6684,7 +10692,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxChargeReactivePower")
         x_max_charge_reactive_power = v
         n += 1
-    v = d.get("maxChargeReactivePower_L2")
+    v = g("maxChargeReactivePower_L2")
     if v is None:
         x_max_charge_reactive_power_l2 = None
     else:
@@ -6694,7 +10702,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxChargeReactivePower_L2")
         x_max_charge_reactive_power_l2 = v
         n += 1
-    v = d.get("maxChargeReactivePower_L3")
+    v = g("maxChargeReactivePower_L3")
     if v is None:
         x_max_charge_reactive_power_l3 = None
     else:
@@ -6704,7 +10712,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxChargeReactivePower_L3")
         x_max_charge_reactive_power_l3 = v
         n += 1
-    v = d.get("minChargeReactivePower")
+    v = g("minChargeReactivePower")
     if v is None:
         x_min_charge_reactive_power = None
     else:
@@ -6714,7 +10722,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minChargeReactivePower")
         x_min_charge_reactive_power = v
         n += 1
-    v = d.get("minChargeReactivePower_L2")
+    v = g("minChargeReactivePower_L2")
     if v is None:
         x_min_charge_reactive_power_l2 = None
     else:
@@ -6724,7 +10732,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minChargeReactivePower_L2")
         x_min_charge_reactive_power_l2 = v
         n += 1
-    v = d.get("minChargeReactivePower_L3")
+    v = g("minChargeReactivePower_L3")
     if v is None:
         x_min_charge_reactive_power_l3 = None
     else:
@@ -6734,7 +10742,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minChargeReactivePower_L3")
         x_min_charge_reactive_power_l3 = v
         n += 1
-    v = d.get("maxDischargeReactivePower")
+    v = g("maxDischargeReactivePower")
     if v is None:
         x_max_discharge_reactive_power = None
     else:
@@ -6744,7 +10752,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxDischargeReactivePower")
         x_max_discharge_reactive_power = v
         n += 1
-    v = d.get("maxDischargeReactivePower_L2")
+    v = g("maxDischargeReactivePower_L2")
     if v is None:
         x_max_discharge_reactive_power_l2 = None
     else:
@@ -6754,7 +10762,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxDischargeReactivePower_L2")
         x_max_discharge_reactive_power_l2 = v
         n += 1
-    v = d.get("maxDischargeReactivePower_L3")
+    v = g("maxDischargeReactivePower_L3")
     if v is None:
         x_max_discharge_reactive_power_l3 = None
     else:
@@ -6764,7 +10772,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxDischargeReactivePower_L3")
         x_max_discharge_reactive_power_l3 = v
         n += 1
-    v = d.get("minDischargeReactivePower")
+    v = g("minDischargeReactivePower")
     if v is None:
         x_min_discharge_reactive_power = None
     else:
@@ -6774,7 +10782,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minDischargeReactivePower")
         x_min_discharge_reactive_power = v
         n += 1
-    v = d.get("minDischargeReactivePower_L2")
+    v = g("minDischargeReactivePower_L2")
     if v is None:
         x_min_discharge_reactive_power_l2 = None
     else:
@@ -6784,7 +10792,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minDischargeReactivePower_L2")
         x_min_discharge_reactive_power_l2 = v
         n += 1
-    v = d.get("minDischargeReactivePower_L3")
+    v = g("minDischargeReactivePower_L3")
     if v is None:
         x_min_discharge_reactive_power_l3 = None
     else:
@@ -6794,7 +10802,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minDischargeReactivePower_L3")
         x_min_discharge_reactive_power_l3 = v
         n += 1
-    v = d.get("nominalVoltage")
+    v = g("nominalVoltage")
     if v is None:
         x_nominal_voltage = None
     else:
@@ -6804,7 +10812,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "nominalVoltage")
         x_nominal_voltage = v
         n += 1
-    v = d.get("nominalVoltageOffset")
+    v = g("nominalVoltageOffset")
     if v is None:
         x_nominal_voltage_offset = None
     else:
@@ -6814,7 +10822,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "nominalVoltageOffset")
         x_nominal_voltage_offset = v
         n += 1
-    v = d.get("maxNominalVoltage")
+    v = g("maxNominalVoltage")
     if v is None:
         x_max_nominal_voltage = None
     else:
@@ -6824,7 +10832,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "maxNominalVoltage")
         x_max_nominal_voltage = v
         n += 1
-    v = d.get("minNominalVoltage")
+    v = g("minNominalVoltage")
     if v is None:
         x_min_nominal_voltage = None
     else:
@@ -6834,7 +10842,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "minNominalVoltage")
         x_min_nominal_voltage = v
         n += 1
-    v = d.get("evInverterManufacturer")
+    v = g("evInverterManufacturer")
     if v is None:
         x_ev_inverter_manufacturer = None
     else:
@@ -6844,7 +10852,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(too_long(v, 50), "evInverterManufacturer")
         x_ev_inverter_manufacturer = v
         n += 1
-    v = d.get("evInverterModel")
+    v = g("evInverterModel")
     if v is None:
         x_ev_inverter_model = None
     else:
@@ -6854,7 +10862,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(too_long(v, 50), "evInverterModel")
         x_ev_inverter_model = v
         n += 1
-    v = d.get("evInverterSerialNumber")
+    v = g("evInverterSerialNumber")
     if v is None:
         x_ev_inverter_serial_number = None
     else:
@@ -6864,7 +10872,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(too_long(v, 50), "evInverterSerialNumber")
         x_ev_inverter_serial_number = v
         n += 1
-    v = d.get("evInverterSwVersion")
+    v = g("evInverterSwVersion")
     if v is None:
         x_ev_inverter_sw_version = None
     else:
@@ -6874,7 +10882,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(too_long(v, 50), "evInverterSwVersion")
         x_ev_inverter_sw_version = v
         n += 1
-    v = d.get("evInverterHwVersion")
+    v = g("evInverterHwVersion")
     if v is None:
         x_ev_inverter_hw_version = None
     else:
@@ -6884,7 +10892,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(too_long(v, 50), "evInverterHwVersion")
         x_ev_inverter_hw_version = v
         n += 1
-    v = d.get("evIslandingDetectionMethod")
+    v = g("evIslandingDetectionMethod")
     if v is None:
         x_ev_islanding_detection_method = None
     else:
@@ -6906,7 +10914,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
                 "evIslandingDetectionMethod",
             ) from None
         n += 1
-    v = d.get("evIslandingTripTime")
+    v = g("evIslandingTripTime")
     if v is None:
         x_ev_islanding_trip_time = None
     else:
@@ -6916,7 +10924,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evIslandingTripTime")
         x_ev_islanding_trip_time = v
         n += 1
-    v = d.get("evMaximumLevel1DCInjection")
+    v = g("evMaximumLevel1DCInjection")
     if v is None:
         x_ev_maximum_level1dc_injection = None
     else:
@@ -6926,7 +10934,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evMaximumLevel1DCInjection")
         x_ev_maximum_level1dc_injection = v
         n += 1
-    v = d.get("evDurationLevel1DCInjection")
+    v = g("evDurationLevel1DCInjection")
     if v is None:
         x_ev_duration_level1dc_injection = None
     else:
@@ -6936,7 +10944,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evDurationLevel1DCInjection")
         x_ev_duration_level1dc_injection = v
         n += 1
-    v = d.get("evMaximumLevel2DCInjection")
+    v = g("evMaximumLevel2DCInjection")
     if v is None:
         x_ev_maximum_level2dc_injection = None
     else:
@@ -6946,7 +10954,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evMaximumLevel2DCInjection")
         x_ev_maximum_level2dc_injection = v
         n += 1
-    v = d.get("evDurationLevel2DCInjection")
+    v = g("evDurationLevel2DCInjection")
     if v is None:
         x_ev_duration_level2dc_injection = None
     else:
@@ -6956,7 +10964,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evDurationLevel2DCInjection")
         x_ev_duration_level2dc_injection = v
         n += 1
-    v = d.get("evReactiveSusceptance")
+    v = g("evReactiveSusceptance")
     if v is None:
         x_ev_reactive_susceptance = None
     else:
@@ -6966,7 +10974,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evReactiveSusceptance")
         x_ev_reactive_susceptance = v
         n += 1
-    v = d.get("evSessionTotalDischargeEnergyAvailable")
+    v = g("evSessionTotalDischargeEnergyAvailable")
     if v is None:
         x_ev_session_total_discharge_energy_available = None
     else:
@@ -6976,7 +10984,7 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
             raise at(fail_number(v, False), "evSessionTotalDischargeEnergyAvailable")
         x_ev_session_total_discharge_energy_available = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -6987,54 +10995,61 @@ def _d_DERChargingParameters(d: Any, o: DecodeOptions) -> _t.DERChargingParamete
         n += 1
     if n != len(d):
         check_extra(d, _K_DERChargingParameters, o)
-    return _t.DERChargingParameters(
-        ev_supported_der_control=x_ev_supported_der_control,
-        ev_over_excited_max_discharge_power=x_ev_over_excited_max_discharge_power,
-        ev_over_excited_power_factor=x_ev_over_excited_power_factor,
-        ev_under_excited_max_discharge_power=x_ev_under_excited_max_discharge_power,
-        ev_under_excited_power_factor=x_ev_under_excited_power_factor,
-        max_apparent_power=x_max_apparent_power,
-        max_charge_apparent_power=x_max_charge_apparent_power,
-        max_charge_apparent_power_l2=x_max_charge_apparent_power_l2,
-        max_charge_apparent_power_l3=x_max_charge_apparent_power_l3,
-        max_discharge_apparent_power=x_max_discharge_apparent_power,
-        max_discharge_apparent_power_l2=x_max_discharge_apparent_power_l2,
-        max_discharge_apparent_power_l3=x_max_discharge_apparent_power_l3,
-        max_charge_reactive_power=x_max_charge_reactive_power,
-        max_charge_reactive_power_l2=x_max_charge_reactive_power_l2,
-        max_charge_reactive_power_l3=x_max_charge_reactive_power_l3,
-        min_charge_reactive_power=x_min_charge_reactive_power,
-        min_charge_reactive_power_l2=x_min_charge_reactive_power_l2,
-        min_charge_reactive_power_l3=x_min_charge_reactive_power_l3,
-        max_discharge_reactive_power=x_max_discharge_reactive_power,
-        max_discharge_reactive_power_l2=x_max_discharge_reactive_power_l2,
-        max_discharge_reactive_power_l3=x_max_discharge_reactive_power_l3,
-        min_discharge_reactive_power=x_min_discharge_reactive_power,
-        min_discharge_reactive_power_l2=x_min_discharge_reactive_power_l2,
-        min_discharge_reactive_power_l3=x_min_discharge_reactive_power_l3,
-        nominal_voltage=x_nominal_voltage,
-        nominal_voltage_offset=x_nominal_voltage_offset,
-        max_nominal_voltage=x_max_nominal_voltage,
-        min_nominal_voltage=x_min_nominal_voltage,
-        ev_inverter_manufacturer=x_ev_inverter_manufacturer,
-        ev_inverter_model=x_ev_inverter_model,
-        ev_inverter_serial_number=x_ev_inverter_serial_number,
-        ev_inverter_sw_version=x_ev_inverter_sw_version,
-        ev_inverter_hw_version=x_ev_inverter_hw_version,
-        ev_islanding_detection_method=x_ev_islanding_detection_method,
-        ev_islanding_trip_time=x_ev_islanding_trip_time,
-        ev_maximum_level1dc_injection=x_ev_maximum_level1dc_injection,
-        ev_duration_level1dc_injection=x_ev_duration_level1dc_injection,
-        ev_maximum_level2dc_injection=x_ev_maximum_level2dc_injection,
-        ev_duration_level2dc_injection=x_ev_duration_level2dc_injection,
-        ev_reactive_susceptance=x_ev_reactive_susceptance,
-        ev_session_total_discharge_energy_available=x_ev_session_total_discharge_energy_available,
-        custom_data=x_custom_data,
+    r = _new(_t.DERChargingParameters)
+    _s_DERChargingParameters_ev_supported_der_control(r, x_ev_supported_der_control)
+    _s_DERChargingParameters_ev_over_excited_max_discharge_power(
+        r, x_ev_over_excited_max_discharge_power
     )
+    _s_DERChargingParameters_ev_over_excited_power_factor(r, x_ev_over_excited_power_factor)
+    _s_DERChargingParameters_ev_under_excited_max_discharge_power(
+        r, x_ev_under_excited_max_discharge_power
+    )
+    _s_DERChargingParameters_ev_under_excited_power_factor(r, x_ev_under_excited_power_factor)
+    _s_DERChargingParameters_max_apparent_power(r, x_max_apparent_power)
+    _s_DERChargingParameters_max_charge_apparent_power(r, x_max_charge_apparent_power)
+    _s_DERChargingParameters_max_charge_apparent_power_l2(r, x_max_charge_apparent_power_l2)
+    _s_DERChargingParameters_max_charge_apparent_power_l3(r, x_max_charge_apparent_power_l3)
+    _s_DERChargingParameters_max_discharge_apparent_power(r, x_max_discharge_apparent_power)
+    _s_DERChargingParameters_max_discharge_apparent_power_l2(r, x_max_discharge_apparent_power_l2)
+    _s_DERChargingParameters_max_discharge_apparent_power_l3(r, x_max_discharge_apparent_power_l3)
+    _s_DERChargingParameters_max_charge_reactive_power(r, x_max_charge_reactive_power)
+    _s_DERChargingParameters_max_charge_reactive_power_l2(r, x_max_charge_reactive_power_l2)
+    _s_DERChargingParameters_max_charge_reactive_power_l3(r, x_max_charge_reactive_power_l3)
+    _s_DERChargingParameters_min_charge_reactive_power(r, x_min_charge_reactive_power)
+    _s_DERChargingParameters_min_charge_reactive_power_l2(r, x_min_charge_reactive_power_l2)
+    _s_DERChargingParameters_min_charge_reactive_power_l3(r, x_min_charge_reactive_power_l3)
+    _s_DERChargingParameters_max_discharge_reactive_power(r, x_max_discharge_reactive_power)
+    _s_DERChargingParameters_max_discharge_reactive_power_l2(r, x_max_discharge_reactive_power_l2)
+    _s_DERChargingParameters_max_discharge_reactive_power_l3(r, x_max_discharge_reactive_power_l3)
+    _s_DERChargingParameters_min_discharge_reactive_power(r, x_min_discharge_reactive_power)
+    _s_DERChargingParameters_min_discharge_reactive_power_l2(r, x_min_discharge_reactive_power_l2)
+    _s_DERChargingParameters_min_discharge_reactive_power_l3(r, x_min_discharge_reactive_power_l3)
+    _s_DERChargingParameters_nominal_voltage(r, x_nominal_voltage)
+    _s_DERChargingParameters_nominal_voltage_offset(r, x_nominal_voltage_offset)
+    _s_DERChargingParameters_max_nominal_voltage(r, x_max_nominal_voltage)
+    _s_DERChargingParameters_min_nominal_voltage(r, x_min_nominal_voltage)
+    _s_DERChargingParameters_ev_inverter_manufacturer(r, x_ev_inverter_manufacturer)
+    _s_DERChargingParameters_ev_inverter_model(r, x_ev_inverter_model)
+    _s_DERChargingParameters_ev_inverter_serial_number(r, x_ev_inverter_serial_number)
+    _s_DERChargingParameters_ev_inverter_sw_version(r, x_ev_inverter_sw_version)
+    _s_DERChargingParameters_ev_inverter_hw_version(r, x_ev_inverter_hw_version)
+    _s_DERChargingParameters_ev_islanding_detection_method(r, x_ev_islanding_detection_method)
+    _s_DERChargingParameters_ev_islanding_trip_time(r, x_ev_islanding_trip_time)
+    _s_DERChargingParameters_ev_maximum_level1dc_injection(r, x_ev_maximum_level1dc_injection)
+    _s_DERChargingParameters_ev_duration_level1dc_injection(r, x_ev_duration_level1dc_injection)
+    _s_DERChargingParameters_ev_maximum_level2dc_injection(r, x_ev_maximum_level2dc_injection)
+    _s_DERChargingParameters_ev_duration_level2dc_injection(r, x_ev_duration_level2dc_injection)
+    _s_DERChargingParameters_ev_reactive_susceptance(r, x_ev_reactive_susceptance)
+    _s_DERChargingParameters_ev_session_total_discharge_energy_available(
+        r, x_ev_session_total_discharge_energy_available
+    )
+    _s_DERChargingParameters_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DERChargingParameters(m: _t.DERChargingParameters) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.ev_supported_der_control
     if v is not None:
         d["evSupportedDERControl"] = list(v)
@@ -7167,8 +11182,9 @@ def _w_DERChargingParameters(m: _t.DERChargingParameters) -> dict[str, Any]:
 def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("curveData")
+    v = g("curveData")
     if v is None:
         raise missing(d, "curveData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7182,7 +11198,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
     except DecodeFailure:
         raise in_array(v, _d_DERCurvePoints, o, "curveData") from None
     n += 1
-    v = d.get("hysteresis")
+    v = g("hysteresis")
     if v is None:
         x_hysteresis = None
     else:
@@ -7191,7 +11207,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         except DecodeFailure as f:
             raise at(f, "hysteresis") from None
         n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -7200,7 +11216,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("reactivePowerParams")
+    v = g("reactivePowerParams")
     if v is None:
         x_reactive_power_params = None
     else:
@@ -7209,7 +11225,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         except DecodeFailure as f:
             raise at(f, "reactivePowerParams") from None
         n += 1
-    v = d.get("voltageParams")
+    v = g("voltageParams")
     if v is None:
         x_voltage_params = None
     else:
@@ -7218,7 +11234,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         except DecodeFailure as f:
             raise at(f, "voltageParams") from None
         n += 1
-    v = d.get("yUnit")
+    v = g("yUnit")
     if v is None:
         raise missing(d, "yUnit")
     x_y_unit = _E_DERUnitEnum.get(v) if v.__class__ is str else None
@@ -7227,7 +11243,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         if x_y_unit is None:
             raise at(bad_enum(v, _E_DERUnitEnum), "yUnit")
     n += 1
-    v = d.get("responseTime")
+    v = g("responseTime")
     if v is None:
         x_response_time = None
     else:
@@ -7237,7 +11253,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
             raise at(fail_number(v, False), "responseTime")
         x_response_time = v
         n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         x_start_time = None
     else:
@@ -7246,7 +11262,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         except DecodeFailure as f:
             raise at(f, "startTime") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -7256,7 +11272,7 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
             raise at(fail_number(v, False), "duration")
         x_duration = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7267,18 +11283,18 @@ def _d_DERCurve(d: Any, o: DecodeOptions) -> _t.DERCurve:
         n += 1
     if n != len(d):
         check_extra(d, _K_DERCurve, o)
-    return _t.DERCurve(
-        curve_data=x_curve_data,
-        hysteresis=x_hysteresis,
-        priority=x_priority,
-        reactive_power_params=x_reactive_power_params,
-        voltage_params=x_voltage_params,
-        y_unit=x_y_unit,
-        response_time=x_response_time,
-        start_time=x_start_time,
-        duration=x_duration,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.DERCurve)
+    _s_DERCurve_curve_data(r, x_curve_data)
+    _s_DERCurve_hysteresis(r, x_hysteresis)
+    _s_DERCurve_priority(r, x_priority)
+    _s_DERCurve_reactive_power_params(r, x_reactive_power_params)
+    _s_DERCurve_voltage_params(r, x_voltage_params)
+    _s_DERCurve_y_unit(r, x_y_unit)
+    _s_DERCurve_response_time(r, x_response_time)
+    _s_DERCurve_start_time(r, x_start_time)
+    _s_DERCurve_duration(r, x_duration)
+    _s_DERCurve_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DERCurve(m: _t.DERCurve) -> dict[str, Any]:
@@ -7287,6 +11303,7 @@ def _w_DERCurve(m: _t.DERCurve) -> dict[str, Any]:
         "priority": m.priority,
         "yUnit": m.y_unit,
     }
+    v: Any
     v = m.hysteresis
     if v is not None:
         d["hysteresis"] = _w_Hysteresis(v)
@@ -7314,8 +11331,9 @@ def _w_DERCurve(m: _t.DERCurve) -> dict[str, Any]:
 def _d_DERCurveGet(d: Any, o: DecodeOptions) -> _t.DERCurveGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("curve")
+    v = g("curve")
     if v is None:
         raise missing(d, "curve")
     try:
@@ -7323,7 +11341,7 @@ def _d_DERCurveGet(d: Any, o: DecodeOptions) -> _t.DERCurveGet:
     except DecodeFailure as f:
         raise at(f, "curve") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7332,7 +11350,7 @@ def _d_DERCurveGet(d: Any, o: DecodeOptions) -> _t.DERCurveGet:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("curveType")
+    v = g("curveType")
     if v is None:
         raise missing(d, "curveType")
     x_curve_type = _E_DERControlEnum.get(v) if v.__class__ is str else None
@@ -7341,21 +11359,21 @@ def _d_DERCurveGet(d: Any, o: DecodeOptions) -> _t.DERCurveGet:
         if x_curve_type is None:
             raise at(bad_enum(v, _E_DERControlEnum), "curveType")
     n += 1
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("isSuperseded")
+    v = g("isSuperseded")
     if v is None:
         raise missing(d, "isSuperseded")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isSuperseded")
     x_is_superseded = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7366,14 +11384,14 @@ def _d_DERCurveGet(d: Any, o: DecodeOptions) -> _t.DERCurveGet:
         n += 1
     if n != len(d):
         check_extra(d, _K_DERCurveGet, o)
-    return _t.DERCurveGet(
-        curve=x_curve,
-        id=x_id,
-        curve_type=x_curve_type,
-        is_default=x_is_default,
-        is_superseded=x_is_superseded,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.DERCurveGet)
+    _s_DERCurveGet_curve(r, x_curve)
+    _s_DERCurveGet_id(r, x_id)
+    _s_DERCurveGet_curve_type(r, x_curve_type)
+    _s_DERCurveGet_is_default(r, x_is_default)
+    _s_DERCurveGet_is_superseded(r, x_is_superseded)
+    _s_DERCurveGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DERCurveGet(m: _t.DERCurveGet) -> dict[str, Any]:
@@ -7384,6 +11402,7 @@ def _w_DERCurveGet(m: _t.DERCurveGet) -> dict[str, Any]:
         "isDefault": m.is_default,
         "isSuperseded": m.is_superseded,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7393,8 +11412,9 @@ def _w_DERCurveGet(m: _t.DERCurveGet) -> dict[str, Any]:
 def _d_DERCurvePoints(d: Any, o: DecodeOptions) -> _t.DERCurvePoints:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("x")
+    v = g("x")
     if v is None:
         raise missing(d, "x")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7403,7 +11423,7 @@ def _d_DERCurvePoints(d: Any, o: DecodeOptions) -> _t.DERCurvePoints:
         raise at(fail_number(v, False), "x")
     x_x = v
     n += 1
-    v = d.get("y")
+    v = g("y")
     if v is None:
         raise missing(d, "y")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7412,7 +11432,7 @@ def _d_DERCurvePoints(d: Any, o: DecodeOptions) -> _t.DERCurvePoints:
         raise at(fail_number(v, False), "y")
     x_y = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7423,11 +11443,16 @@ def _d_DERCurvePoints(d: Any, o: DecodeOptions) -> _t.DERCurvePoints:
         n += 1
     if n != len(d):
         check_extra(d, _K_DERCurvePoints, o)
-    return _t.DERCurvePoints(x=x_x, y=x_y, custom_data=x_custom_data)
+    r = _new(_t.DERCurvePoints)
+    _s_DERCurvePoints_x(r, x_x)
+    _s_DERCurvePoints_y(r, x_y)
+    _s_DERCurvePoints_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DERCurvePoints(m: _t.DERCurvePoints) -> dict[str, Any]:
     d: dict[str, Any] = {"x": m.x, "y": m.y}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7437,8 +11462,9 @@ def _w_DERCurvePoints(m: _t.DERCurvePoints) -> dict[str, Any]:
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("messageId")
+    v = g("messageId")
     if v is None:
         x_message_id = None
     else:
@@ -7448,11 +11474,11 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
             raise at(too_long(v, 50), "messageId")
         x_message_id = v
         n += 1
-    v = d.get("data")
+    v = g("data")
     x_data = v
     if v is not None:
         n += 1
-    v = d.get("vendorId")
+    v = g("vendorId")
     if v is None:
         raise missing(d, "vendorId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7461,7 +11487,7 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         raise at(too_long(v, 255), "vendorId")
     x_vendor_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7474,13 +11500,17 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         check_extra(
             {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferRequest, o
         )
-    return _m.DataTransferRequest(
-        message_id=x_message_id, data=x_data, vendor_id=x_vendor_id, custom_data=x_custom_data
-    )
+    r = _new(_m.DataTransferRequest)
+    _s_DataTransferRequest_message_id(r, x_message_id)
+    _s_DataTransferRequest_data(r, x_data)
+    _s_DataTransferRequest_vendor_id(r, x_vendor_id)
+    _s_DataTransferRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"vendorId": m.vendor_id}
+    v: Any
     v = m.message_id
     if v is not None:
         d["messageId"] = v
@@ -7496,8 +11526,9 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DataTransferStatusEnum.get(v) if v.__class__ is str else None
@@ -7506,7 +11537,7 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         if x_status is None:
             raise at(bad_enum(v, _E_DataTransferStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -7515,11 +11546,11 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("data")
+    v = g("data")
     x_data = v
     if v is not None:
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7532,13 +11563,17 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         check_extra(
             {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferResponse, o
         )
-    return _m.DataTransferResponse(
-        status=x_status, status_info=x_status_info, data=x_data, custom_data=x_custom_data
-    )
+    r = _new(_m.DataTransferResponse)
+    _s_DataTransferResponse_status(r, x_status)
+    _s_DataTransferResponse_status_info(r, x_status_info)
+    _s_DataTransferResponse_data(r, x_data)
+    _s_DataTransferResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -7554,8 +11589,9 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateHashData")
+    v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
     try:
@@ -7563,7 +11599,7 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
     except DecodeFailure as f:
         raise at(f, "certificateHashData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7574,13 +11610,15 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
         n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateRequest, o)
-    return _m.DeleteCertificateRequest(
-        certificate_hash_data=x_certificate_hash_data, custom_data=x_custom_data
-    )
+    r = _new(_m.DeleteCertificateRequest)
+    _s_DeleteCertificateRequest_certificate_hash_data(r, x_certificate_hash_data)
+    _s_DeleteCertificateRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"certificateHashData": _w_CertificateHashData(m.certificate_hash_data)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7590,8 +11628,9 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DeleteCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -7600,7 +11639,7 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         if x_status is None:
             raise at(bad_enum(v, _E_DeleteCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -7609,7 +11648,7 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7620,13 +11659,16 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateResponse, o)
-    return _m.DeleteCertificateResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.DeleteCertificateResponse)
+    _s_DeleteCertificateResponse_status(r, x_status)
+    _s_DeleteCertificateResponse_status_info(r, x_status_info)
+    _s_DeleteCertificateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -7639,8 +11681,9 @@ def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, A
 def _d_EVAbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timeAnchor")
+    v = g("timeAnchor")
     if v is None:
         raise missing(d, "timeAnchor")
     try:
@@ -7648,7 +11691,7 @@ def _d_EVAbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceSc
     except DecodeFailure as f:
         raise at(f, "timeAnchor") from None
     n += 1
-    v = d.get("currency")
+    v = g("currency")
     if v is None:
         raise missing(d, "currency")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7657,7 +11700,7 @@ def _d_EVAbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceSc
         raise at(too_long(v, 3), "currency")
     x_currency = v
     n += 1
-    v = d.get("evAbsolutePriceScheduleEntries")
+    v = g("evAbsolutePriceScheduleEntries")
     if v is None:
         raise missing(d, "evAbsolutePriceScheduleEntries")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7675,7 +11718,7 @@ def _d_EVAbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceSc
             v, _d_EVAbsolutePriceScheduleEntry, o, "evAbsolutePriceScheduleEntries"
         ) from None
     n += 1
-    v = d.get("priceAlgorithm")
+    v = g("priceAlgorithm")
     if v is None:
         raise missing(d, "priceAlgorithm")
     if v.__class__ is not str and not isinstance(v, str):
@@ -7684,7 +11727,7 @@ def _d_EVAbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceSc
         raise at(too_long(v, 2000), "priceAlgorithm")
     x_price_algorithm = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7695,13 +11738,15 @@ def _d_EVAbsolutePriceSchedule(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceSc
         n += 1
     if n != len(d):
         check_extra(d, _K_EVAbsolutePriceSchedule, o)
-    return _t.EVAbsolutePriceSchedule(
-        time_anchor=x_time_anchor,
-        currency=x_currency,
-        ev_absolute_price_schedule_entries=x_ev_absolute_price_schedule_entries,
-        price_algorithm=x_price_algorithm,
-        custom_data=x_custom_data,
+    r = _new(_t.EVAbsolutePriceSchedule)
+    _s_EVAbsolutePriceSchedule_time_anchor(r, x_time_anchor)
+    _s_EVAbsolutePriceSchedule_currency(r, x_currency)
+    _s_EVAbsolutePriceSchedule_ev_absolute_price_schedule_entries(
+        r, x_ev_absolute_price_schedule_entries
     )
+    _s_EVAbsolutePriceSchedule_price_algorithm(r, x_price_algorithm)
+    _s_EVAbsolutePriceSchedule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVAbsolutePriceSchedule(m: _t.EVAbsolutePriceSchedule) -> dict[str, Any]:
@@ -7713,6 +11758,7 @@ def _w_EVAbsolutePriceSchedule(m: _t.EVAbsolutePriceSchedule) -> dict[str, Any]:
         ],
         "priceAlgorithm": m.price_algorithm,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7722,15 +11768,16 @@ def _w_EVAbsolutePriceSchedule(m: _t.EVAbsolutePriceSchedule) -> dict[str, Any]:
 def _d_EVAbsolutePriceScheduleEntry(d: Any, o: DecodeOptions) -> _t.EVAbsolutePriceScheduleEntry:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("evPriceRule")
+    v = g("evPriceRule")
     if v is None:
         raise missing(d, "evPriceRule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7744,7 +11791,7 @@ def _d_EVAbsolutePriceScheduleEntry(d: Any, o: DecodeOptions) -> _t.EVAbsolutePr
     except DecodeFailure:
         raise in_array(v, _d_EVPriceRule, o, "evPriceRule") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7755,9 +11802,11 @@ def _d_EVAbsolutePriceScheduleEntry(d: Any, o: DecodeOptions) -> _t.EVAbsolutePr
         n += 1
     if n != len(d):
         check_extra(d, _K_EVAbsolutePriceScheduleEntry, o)
-    return _t.EVAbsolutePriceScheduleEntry(
-        duration=x_duration, ev_price_rule=x_ev_price_rule, custom_data=x_custom_data
-    )
+    r = _new(_t.EVAbsolutePriceScheduleEntry)
+    _s_EVAbsolutePriceScheduleEntry_duration(r, x_duration)
+    _s_EVAbsolutePriceScheduleEntry_ev_price_rule(r, x_ev_price_rule)
+    _s_EVAbsolutePriceScheduleEntry_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVAbsolutePriceScheduleEntry(m: _t.EVAbsolutePriceScheduleEntry) -> dict[str, Any]:
@@ -7765,6 +11814,7 @@ def _w_EVAbsolutePriceScheduleEntry(m: _t.EVAbsolutePriceScheduleEntry) -> dict[
         "duration": m.duration,
         "evPriceRule": [_w_EVPriceRule(i) for i in m.ev_price_rule],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7774,8 +11824,9 @@ def _w_EVAbsolutePriceScheduleEntry(m: _t.EVAbsolutePriceScheduleEntry) -> dict[
 def _d_EVEnergyOffer(d: Any, o: DecodeOptions) -> _t.EVEnergyOffer:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evAbsolutePriceSchedule")
+    v = g("evAbsolutePriceSchedule")
     if v is None:
         x_ev_absolute_price_schedule = None
     else:
@@ -7784,7 +11835,7 @@ def _d_EVEnergyOffer(d: Any, o: DecodeOptions) -> _t.EVEnergyOffer:
         except DecodeFailure as f:
             raise at(f, "evAbsolutePriceSchedule") from None
         n += 1
-    v = d.get("evPowerSchedule")
+    v = g("evPowerSchedule")
     if v is None:
         raise missing(d, "evPowerSchedule")
     try:
@@ -7792,7 +11843,7 @@ def _d_EVEnergyOffer(d: Any, o: DecodeOptions) -> _t.EVEnergyOffer:
     except DecodeFailure as f:
         raise at(f, "evPowerSchedule") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7803,15 +11854,16 @@ def _d_EVEnergyOffer(d: Any, o: DecodeOptions) -> _t.EVEnergyOffer:
         n += 1
     if n != len(d):
         check_extra(d, _K_EVEnergyOffer, o)
-    return _t.EVEnergyOffer(
-        ev_absolute_price_schedule=x_ev_absolute_price_schedule,
-        ev_power_schedule=x_ev_power_schedule,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.EVEnergyOffer)
+    _s_EVEnergyOffer_ev_absolute_price_schedule(r, x_ev_absolute_price_schedule)
+    _s_EVEnergyOffer_ev_power_schedule(r, x_ev_power_schedule)
+    _s_EVEnergyOffer_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVEnergyOffer(m: _t.EVEnergyOffer) -> dict[str, Any]:
     d: dict[str, Any] = {"evPowerSchedule": _w_EVPowerSchedule(m.ev_power_schedule)}
+    v: Any
     v = m.ev_absolute_price_schedule
     if v is not None:
         d["evAbsolutePriceSchedule"] = _w_EVAbsolutePriceSchedule(v)
@@ -7824,8 +11876,9 @@ def _w_EVEnergyOffer(m: _t.EVEnergyOffer) -> dict[str, Any]:
 def _d_EVPowerSchedule(d: Any, o: DecodeOptions) -> _t.EVPowerSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evPowerScheduleEntries")
+    v = g("evPowerScheduleEntries")
     if v is None:
         raise missing(d, "evPowerScheduleEntries")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -7839,7 +11892,7 @@ def _d_EVPowerSchedule(d: Any, o: DecodeOptions) -> _t.EVPowerSchedule:
     except DecodeFailure:
         raise in_array(v, _d_EVPowerScheduleEntry, o, "evPowerScheduleEntries") from None
     n += 1
-    v = d.get("timeAnchor")
+    v = g("timeAnchor")
     if v is None:
         raise missing(d, "timeAnchor")
     try:
@@ -7847,7 +11900,7 @@ def _d_EVPowerSchedule(d: Any, o: DecodeOptions) -> _t.EVPowerSchedule:
     except DecodeFailure as f:
         raise at(f, "timeAnchor") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7858,11 +11911,11 @@ def _d_EVPowerSchedule(d: Any, o: DecodeOptions) -> _t.EVPowerSchedule:
         n += 1
     if n != len(d):
         check_extra(d, _K_EVPowerSchedule, o)
-    return _t.EVPowerSchedule(
-        ev_power_schedule_entries=x_ev_power_schedule_entries,
-        time_anchor=x_time_anchor,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.EVPowerSchedule)
+    _s_EVPowerSchedule_ev_power_schedule_entries(r, x_ev_power_schedule_entries)
+    _s_EVPowerSchedule_time_anchor(r, x_time_anchor)
+    _s_EVPowerSchedule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVPowerSchedule(m: _t.EVPowerSchedule) -> dict[str, Any]:
@@ -7870,6 +11923,7 @@ def _w_EVPowerSchedule(m: _t.EVPowerSchedule) -> dict[str, Any]:
         "evPowerScheduleEntries": [_w_EVPowerScheduleEntry(i) for i in m.ev_power_schedule_entries],
         "timeAnchor": format_datetime(m.time_anchor),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7879,15 +11933,16 @@ def _w_EVPowerSchedule(m: _t.EVPowerSchedule) -> dict[str, Any]:
 def _d_EVPowerScheduleEntry(d: Any, o: DecodeOptions) -> _t.EVPowerScheduleEntry:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("power")
+    v = g("power")
     if v is None:
         raise missing(d, "power")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7896,7 +11951,7 @@ def _d_EVPowerScheduleEntry(d: Any, o: DecodeOptions) -> _t.EVPowerScheduleEntry
         raise at(fail_number(v, False), "power")
     x_power = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7907,11 +11962,16 @@ def _d_EVPowerScheduleEntry(d: Any, o: DecodeOptions) -> _t.EVPowerScheduleEntry
         n += 1
     if n != len(d):
         check_extra(d, _K_EVPowerScheduleEntry, o)
-    return _t.EVPowerScheduleEntry(duration=x_duration, power=x_power, custom_data=x_custom_data)
+    r = _new(_t.EVPowerScheduleEntry)
+    _s_EVPowerScheduleEntry_duration(r, x_duration)
+    _s_EVPowerScheduleEntry_power(r, x_power)
+    _s_EVPowerScheduleEntry_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVPowerScheduleEntry(m: _t.EVPowerScheduleEntry) -> dict[str, Any]:
     d: dict[str, Any] = {"duration": m.duration, "power": m.power}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7921,8 +11981,9 @@ def _w_EVPowerScheduleEntry(m: _t.EVPowerScheduleEntry) -> dict[str, Any]:
 def _d_EVPriceRule(d: Any, o: DecodeOptions) -> _t.EVPriceRule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("energyFee")
+    v = g("energyFee")
     if v is None:
         raise missing(d, "energyFee")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7931,7 +11992,7 @@ def _d_EVPriceRule(d: Any, o: DecodeOptions) -> _t.EVPriceRule:
         raise at(fail_number(v, False), "energyFee")
     x_energy_fee = v
     n += 1
-    v = d.get("powerRangeStart")
+    v = g("powerRangeStart")
     if v is None:
         raise missing(d, "powerRangeStart")
     if v.__class__ is not float and v.__class__ is not int:
@@ -7940,7 +12001,7 @@ def _d_EVPriceRule(d: Any, o: DecodeOptions) -> _t.EVPriceRule:
         raise at(fail_number(v, False), "powerRangeStart")
     x_power_range_start = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7951,13 +12012,16 @@ def _d_EVPriceRule(d: Any, o: DecodeOptions) -> _t.EVPriceRule:
         n += 1
     if n != len(d):
         check_extra(d, _K_EVPriceRule, o)
-    return _t.EVPriceRule(
-        energy_fee=x_energy_fee, power_range_start=x_power_range_start, custom_data=x_custom_data
-    )
+    r = _new(_t.EVPriceRule)
+    _s_EVPriceRule_energy_fee(r, x_energy_fee)
+    _s_EVPriceRule_power_range_start(r, x_power_range_start)
+    _s_EVPriceRule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVPriceRule(m: _t.EVPriceRule) -> dict[str, Any]:
     d: dict[str, Any] = {"energyFee": m.energy_fee, "powerRangeStart": m.power_range_start}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -7967,8 +12031,9 @@ def _w_EVPriceRule(m: _t.EVPriceRule) -> dict[str, Any]:
 def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -7977,7 +12042,7 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         x_connector_id = None
     else:
@@ -7987,7 +12052,7 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
             raise at(below(v, 0.0), "connectorId")
         x_connector_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -7998,11 +12063,16 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
         n += 1
     if n != len(d):
         check_extra(d, _K_EVSE, o)
-    return _t.EVSE(id=x_id, connector_id=x_connector_id, custom_data=x_custom_data)
+    r = _new(_t.EVSE)
+    _s_EVSE_id(r, x_id)
+    _s_EVSE_connector_id(r, x_connector_id)
+    _s_EVSE_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
     d: dict[str, Any] = {"id": m.id}
+    v: Any
     v = m.connector_id
     if v is not None:
         d["connectorId"] = v
@@ -8015,8 +12085,9 @@ def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
 def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -8025,7 +12096,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("highVoltage")
+    v = g("highVoltage")
     if v is None:
         raise missing(d, "highVoltage")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8034,7 +12105,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
         raise at(fail_number(v, False), "highVoltage")
     x_high_voltage = v
     n += 1
-    v = d.get("lowVoltage")
+    v = g("lowVoltage")
     if v is None:
         raise missing(d, "lowVoltage")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8043,7 +12114,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
         raise at(fail_number(v, False), "lowVoltage")
     x_low_voltage = v
     n += 1
-    v = d.get("highFreq")
+    v = g("highFreq")
     if v is None:
         raise missing(d, "highFreq")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8052,7 +12123,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
         raise at(fail_number(v, False), "highFreq")
     x_high_freq = v
     n += 1
-    v = d.get("lowFreq")
+    v = g("lowFreq")
     if v is None:
         raise missing(d, "lowFreq")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8061,7 +12132,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
         raise at(fail_number(v, False), "lowFreq")
     x_low_freq = v
     n += 1
-    v = d.get("delay")
+    v = g("delay")
     if v is None:
         x_delay = None
     else:
@@ -8071,7 +12142,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
             raise at(fail_number(v, False), "delay")
         x_delay = v
         n += 1
-    v = d.get("randomDelay")
+    v = g("randomDelay")
     if v is None:
         x_random_delay = None
     else:
@@ -8081,7 +12152,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
             raise at(fail_number(v, False), "randomDelay")
         x_random_delay = v
         n += 1
-    v = d.get("rampRate")
+    v = g("rampRate")
     if v is None:
         x_ramp_rate = None
     else:
@@ -8091,7 +12162,7 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
             raise at(fail_number(v, False), "rampRate")
         x_ramp_rate = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8102,17 +12173,17 @@ def _d_EnterService(d: Any, o: DecodeOptions) -> _t.EnterService:
         n += 1
     if n != len(d):
         check_extra(d, _K_EnterService, o)
-    return _t.EnterService(
-        priority=x_priority,
-        high_voltage=x_high_voltage,
-        low_voltage=x_low_voltage,
-        high_freq=x_high_freq,
-        low_freq=x_low_freq,
-        delay=x_delay,
-        random_delay=x_random_delay,
-        ramp_rate=x_ramp_rate,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.EnterService)
+    _s_EnterService_priority(r, x_priority)
+    _s_EnterService_high_voltage(r, x_high_voltage)
+    _s_EnterService_low_voltage(r, x_low_voltage)
+    _s_EnterService_high_freq(r, x_high_freq)
+    _s_EnterService_low_freq(r, x_low_freq)
+    _s_EnterService_delay(r, x_delay)
+    _s_EnterService_random_delay(r, x_random_delay)
+    _s_EnterService_ramp_rate(r, x_ramp_rate)
+    _s_EnterService_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EnterService(m: _t.EnterService) -> dict[str, Any]:
@@ -8123,6 +12194,7 @@ def _w_EnterService(m: _t.EnterService) -> dict[str, Any]:
         "highFreq": m.high_freq,
         "lowFreq": m.low_freq,
     }
+    v: Any
     v = m.delay
     if v is not None:
         d["delay"] = v
@@ -8141,8 +12213,9 @@ def _w_EnterService(m: _t.EnterService) -> dict[str, Any]:
 def _d_EnterServiceGet(d: Any, o: DecodeOptions) -> _t.EnterServiceGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("enterService")
+    v = g("enterService")
     if v is None:
         raise missing(d, "enterService")
     try:
@@ -8150,7 +12223,7 @@ def _d_EnterServiceGet(d: Any, o: DecodeOptions) -> _t.EnterServiceGet:
     except DecodeFailure as f:
         raise at(f, "enterService") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8159,7 +12232,7 @@ def _d_EnterServiceGet(d: Any, o: DecodeOptions) -> _t.EnterServiceGet:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8170,11 +12243,16 @@ def _d_EnterServiceGet(d: Any, o: DecodeOptions) -> _t.EnterServiceGet:
         n += 1
     if n != len(d):
         check_extra(d, _K_EnterServiceGet, o)
-    return _t.EnterServiceGet(enter_service=x_enter_service, id=x_id, custom_data=x_custom_data)
+    r = _new(_t.EnterServiceGet)
+    _s_EnterServiceGet_enter_service(r, x_enter_service)
+    _s_EnterServiceGet_id(r, x_id)
+    _s_EnterServiceGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EnterServiceGet(m: _t.EnterServiceGet) -> dict[str, Any]:
     d: dict[str, Any] = {"enterService": _w_EnterService(m.enter_service), "id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8184,8 +12262,9 @@ def _w_EnterServiceGet(m: _t.EnterServiceGet) -> dict[str, Any]:
 def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("eventId")
+    v = g("eventId")
     if v is None:
         raise missing(d, "eventId")
     if v.__class__ is not int:
@@ -8194,7 +12273,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         raise at(below(v, 0.0), "eventId")
     x_event_id = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -8202,7 +12281,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("trigger")
+    v = g("trigger")
     if v is None:
         raise missing(d, "trigger")
     x_trigger = _E_EventTriggerEnum.get(v) if v.__class__ is str else None
@@ -8211,7 +12290,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         if x_trigger is None:
             raise at(bad_enum(v, _E_EventTriggerEnum), "trigger")
     n += 1
-    v = d.get("cause")
+    v = g("cause")
     if v is None:
         x_cause = None
     else:
@@ -8221,7 +12300,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(below(v, 0.0), "cause")
         x_cause = v
         n += 1
-    v = d.get("actualValue")
+    v = g("actualValue")
     if v is None:
         raise missing(d, "actualValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8230,7 +12309,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         raise at(too_long(v, 2500), "actualValue")
     x_actual_value = v
     n += 1
-    v = d.get("techCode")
+    v = g("techCode")
     if v is None:
         x_tech_code = None
     else:
@@ -8240,7 +12319,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 50), "techCode")
         x_tech_code = v
         n += 1
-    v = d.get("techInfo")
+    v = g("techInfo")
     if v is None:
         x_tech_info = None
     else:
@@ -8250,7 +12329,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 500), "techInfo")
         x_tech_info = v
         n += 1
-    v = d.get("cleared")
+    v = g("cleared")
     if v is None:
         x_cleared = None
     else:
@@ -8258,7 +12337,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise fail_type("boolean", v, "cleared")
         x_cleared = v
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -8268,7 +12347,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -8276,7 +12355,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variableMonitoringId")
+    v = g("variableMonitoringId")
     if v is None:
         x_variable_monitoring_id = None
     else:
@@ -8286,7 +12365,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(below(v, 0.0), "variableMonitoringId")
         x_variable_monitoring_id = v
         n += 1
-    v = d.get("eventNotificationType")
+    v = g("eventNotificationType")
     if v is None:
         raise missing(d, "eventNotificationType")
     x_event_notification_type = _E_EventNotificationEnum.get(v) if v.__class__ is str else None
@@ -8295,7 +12374,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         if x_event_notification_type is None:
             raise at(bad_enum(v, _E_EventNotificationEnum), "eventNotificationType")
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -8303,7 +12382,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         x_severity = None
     else:
@@ -8313,7 +12392,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
             raise at(below(v, 0.0), "severity")
         x_severity = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8324,23 +12403,23 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         n += 1
     if n != len(d):
         check_extra(d, _K_EventData, o)
-    return _t.EventData(
-        event_id=x_event_id,
-        timestamp=x_timestamp,
-        trigger=x_trigger,
-        cause=x_cause,
-        actual_value=x_actual_value,
-        tech_code=x_tech_code,
-        tech_info=x_tech_info,
-        cleared=x_cleared,
-        transaction_id=x_transaction_id,
-        component=x_component,
-        variable_monitoring_id=x_variable_monitoring_id,
-        event_notification_type=x_event_notification_type,
-        variable=x_variable,
-        severity=x_severity,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.EventData)
+    _s_EventData_event_id(r, x_event_id)
+    _s_EventData_timestamp(r, x_timestamp)
+    _s_EventData_trigger(r, x_trigger)
+    _s_EventData_cause(r, x_cause)
+    _s_EventData_actual_value(r, x_actual_value)
+    _s_EventData_tech_code(r, x_tech_code)
+    _s_EventData_tech_info(r, x_tech_info)
+    _s_EventData_cleared(r, x_cleared)
+    _s_EventData_transaction_id(r, x_transaction_id)
+    _s_EventData_component(r, x_component)
+    _s_EventData_variable_monitoring_id(r, x_variable_monitoring_id)
+    _s_EventData_event_notification_type(r, x_event_notification_type)
+    _s_EventData_variable(r, x_variable)
+    _s_EventData_severity(r, x_severity)
+    _s_EventData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_EventData(m: _t.EventData) -> dict[str, Any]:
@@ -8353,6 +12432,7 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
         "eventNotificationType": m.event_notification_type,
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.cause
     if v is not None:
         d["cause"] = v
@@ -8383,8 +12463,9 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
 def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8393,7 +12474,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         raise at(too_long(v, 2000), "location")
     x_location = v
     n += 1
-    v = d.get("retrieveDateTime")
+    v = g("retrieveDateTime")
     if v is None:
         raise missing(d, "retrieveDateTime")
     try:
@@ -8401,7 +12482,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
     except DecodeFailure as f:
         raise at(f, "retrieveDateTime") from None
     n += 1
-    v = d.get("installDateTime")
+    v = g("installDateTime")
     if v is None:
         x_install_date_time = None
     else:
@@ -8410,7 +12491,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         except DecodeFailure as f:
             raise at(f, "installDateTime") from None
         n += 1
-    v = d.get("signingCertificate")
+    v = g("signingCertificate")
     if v is None:
         x_signing_certificate = None
     else:
@@ -8420,7 +12501,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
             raise at(too_long(v, 5500), "signingCertificate")
         x_signing_certificate = v
         n += 1
-    v = d.get("signature")
+    v = g("signature")
     if v is None:
         x_signature = None
     else:
@@ -8430,7 +12511,7 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
             raise at(too_long(v, 800), "signature")
         x_signature = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8441,14 +12522,14 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         n += 1
     if n != len(d):
         check_extra(d, _K_Firmware, o)
-    return _t.Firmware(
-        location=x_location,
-        retrieve_date_time=x_retrieve_date_time,
-        install_date_time=x_install_date_time,
-        signing_certificate=x_signing_certificate,
-        signature=x_signature,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Firmware)
+    _s_Firmware_location(r, x_location)
+    _s_Firmware_retrieve_date_time(r, x_retrieve_date_time)
+    _s_Firmware_install_date_time(r, x_install_date_time)
+    _s_Firmware_signing_certificate(r, x_signing_certificate)
+    _s_Firmware_signature(r, x_signature)
+    _s_Firmware_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
@@ -8456,6 +12537,7 @@ def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
         "location": m.location,
         "retrieveDateTime": format_datetime(m.retrieve_date_time),
     }
+    v: Any
     v = m.install_date_time
     if v is not None:
         d["installDateTime"] = format_datetime(v)
@@ -8476,8 +12558,9 @@ def _d_FirmwareStatusNotificationRequest(
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_FirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -8486,7 +12569,7 @@ def _d_FirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_FirmwareStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -8494,7 +12577,7 @@ def _d_FirmwareStatusNotificationRequest(
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -8503,7 +12586,7 @@ def _d_FirmwareStatusNotificationRequest(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8514,16 +12597,17 @@ def _d_FirmwareStatusNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_FirmwareStatusNotificationRequest, o)
-    return _m.FirmwareStatusNotificationRequest(
-        status=x_status,
-        request_id=x_request_id,
-        status_info=x_status_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.FirmwareStatusNotificationRequest)
+    _s_FirmwareStatusNotificationRequest_status(r, x_status)
+    _s_FirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    _s_FirmwareStatusNotificationRequest_status_info(r, x_status_info)
+    _s_FirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FirmwareStatusNotificationRequest(m: _m.FirmwareStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -8541,8 +12625,9 @@ def _d_FirmwareStatusNotificationResponse(
 ) -> _m.FirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8553,13 +12638,16 @@ def _d_FirmwareStatusNotificationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_FirmwareStatusNotificationResponse, o)
-    return _m.FirmwareStatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.FirmwareStatusNotificationResponse)
+    _s_FirmwareStatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FirmwareStatusNotificationResponse(
     m: _m.FirmwareStatusNotificationResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8569,8 +12657,9 @@ def _w_FirmwareStatusNotificationResponse(
 def _d_FixedPF(d: Any, o: DecodeOptions) -> _t.FixedPF:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -8579,7 +12668,7 @@ def _d_FixedPF(d: Any, o: DecodeOptions) -> _t.FixedPF:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("displacement")
+    v = g("displacement")
     if v is None:
         raise missing(d, "displacement")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8588,14 +12677,14 @@ def _d_FixedPF(d: Any, o: DecodeOptions) -> _t.FixedPF:
         raise at(fail_number(v, False), "displacement")
     x_displacement = v
     n += 1
-    v = d.get("excitation")
+    v = g("excitation")
     if v is None:
         raise missing(d, "excitation")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "excitation")
     x_excitation = v
     n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         x_start_time = None
     else:
@@ -8604,7 +12693,7 @@ def _d_FixedPF(d: Any, o: DecodeOptions) -> _t.FixedPF:
         except DecodeFailure as f:
             raise at(f, "startTime") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -8614,7 +12703,7 @@ def _d_FixedPF(d: Any, o: DecodeOptions) -> _t.FixedPF:
             raise at(fail_number(v, False), "duration")
         x_duration = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8625,14 +12714,14 @@ def _d_FixedPF(d: Any, o: DecodeOptions) -> _t.FixedPF:
         n += 1
     if n != len(d):
         check_extra(d, _K_FixedPF, o)
-    return _t.FixedPF(
-        priority=x_priority,
-        displacement=x_displacement,
-        excitation=x_excitation,
-        start_time=x_start_time,
-        duration=x_duration,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.FixedPF)
+    _s_FixedPF_priority(r, x_priority)
+    _s_FixedPF_displacement(r, x_displacement)
+    _s_FixedPF_excitation(r, x_excitation)
+    _s_FixedPF_start_time(r, x_start_time)
+    _s_FixedPF_duration(r, x_duration)
+    _s_FixedPF_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FixedPF(m: _t.FixedPF) -> dict[str, Any]:
@@ -8641,6 +12730,7 @@ def _w_FixedPF(m: _t.FixedPF) -> dict[str, Any]:
         "displacement": m.displacement,
         "excitation": m.excitation,
     }
+    v: Any
     v = m.start_time
     if v is not None:
         d["startTime"] = format_datetime(v)
@@ -8656,8 +12746,9 @@ def _w_FixedPF(m: _t.FixedPF) -> dict[str, Any]:
 def _d_FixedPFGet(d: Any, o: DecodeOptions) -> _t.FixedPFGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("fixedPF")
+    v = g("fixedPF")
     if v is None:
         raise missing(d, "fixedPF")
     try:
@@ -8665,7 +12756,7 @@ def _d_FixedPFGet(d: Any, o: DecodeOptions) -> _t.FixedPFGet:
     except DecodeFailure as f:
         raise at(f, "fixedPF") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8674,21 +12765,21 @@ def _d_FixedPFGet(d: Any, o: DecodeOptions) -> _t.FixedPFGet:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("isSuperseded")
+    v = g("isSuperseded")
     if v is None:
         raise missing(d, "isSuperseded")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isSuperseded")
     x_is_superseded = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8699,13 +12790,13 @@ def _d_FixedPFGet(d: Any, o: DecodeOptions) -> _t.FixedPFGet:
         n += 1
     if n != len(d):
         check_extra(d, _K_FixedPFGet, o)
-    return _t.FixedPFGet(
-        fixed_pf=x_fixed_pf,
-        id=x_id,
-        is_default=x_is_default,
-        is_superseded=x_is_superseded,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.FixedPFGet)
+    _s_FixedPFGet_fixed_pf(r, x_fixed_pf)
+    _s_FixedPFGet_id(r, x_id)
+    _s_FixedPFGet_is_default(r, x_is_default)
+    _s_FixedPFGet_is_superseded(r, x_is_superseded)
+    _s_FixedPFGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FixedPFGet(m: _t.FixedPFGet) -> dict[str, Any]:
@@ -8715,6 +12806,7 @@ def _w_FixedPFGet(m: _t.FixedPFGet) -> dict[str, Any]:
         "isDefault": m.is_default,
         "isSuperseded": m.is_superseded,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8724,8 +12816,9 @@ def _w_FixedPFGet(m: _t.FixedPFGet) -> dict[str, Any]:
 def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -8734,7 +12827,7 @@ def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("setpoint")
+    v = g("setpoint")
     if v is None:
         raise missing(d, "setpoint")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8743,7 +12836,7 @@ def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
         raise at(fail_number(v, False), "setpoint")
     x_setpoint = v
     n += 1
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         raise missing(d, "unit")
     x_unit = _E_DERUnitEnum.get(v) if v.__class__ is str else None
@@ -8752,7 +12845,7 @@ def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
         if x_unit is None:
             raise at(bad_enum(v, _E_DERUnitEnum), "unit")
     n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         x_start_time = None
     else:
@@ -8761,7 +12854,7 @@ def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
         except DecodeFailure as f:
             raise at(f, "startTime") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -8771,7 +12864,7 @@ def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
             raise at(fail_number(v, False), "duration")
         x_duration = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8782,18 +12875,19 @@ def _d_FixedVar(d: Any, o: DecodeOptions) -> _t.FixedVar:
         n += 1
     if n != len(d):
         check_extra(d, _K_FixedVar, o)
-    return _t.FixedVar(
-        priority=x_priority,
-        setpoint=x_setpoint,
-        unit=x_unit,
-        start_time=x_start_time,
-        duration=x_duration,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.FixedVar)
+    _s_FixedVar_priority(r, x_priority)
+    _s_FixedVar_setpoint(r, x_setpoint)
+    _s_FixedVar_unit(r, x_unit)
+    _s_FixedVar_start_time(r, x_start_time)
+    _s_FixedVar_duration(r, x_duration)
+    _s_FixedVar_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FixedVar(m: _t.FixedVar) -> dict[str, Any]:
     d: dict[str, Any] = {"priority": m.priority, "setpoint": m.setpoint, "unit": m.unit}
+    v: Any
     v = m.start_time
     if v is not None:
         d["startTime"] = format_datetime(v)
@@ -8809,8 +12903,9 @@ def _w_FixedVar(m: _t.FixedVar) -> dict[str, Any]:
 def _d_FixedVarGet(d: Any, o: DecodeOptions) -> _t.FixedVarGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("fixedVar")
+    v = g("fixedVar")
     if v is None:
         raise missing(d, "fixedVar")
     try:
@@ -8818,7 +12913,7 @@ def _d_FixedVarGet(d: Any, o: DecodeOptions) -> _t.FixedVarGet:
     except DecodeFailure as f:
         raise at(f, "fixedVar") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -8827,21 +12922,21 @@ def _d_FixedVarGet(d: Any, o: DecodeOptions) -> _t.FixedVarGet:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("isSuperseded")
+    v = g("isSuperseded")
     if v is None:
         raise missing(d, "isSuperseded")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isSuperseded")
     x_is_superseded = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8852,13 +12947,13 @@ def _d_FixedVarGet(d: Any, o: DecodeOptions) -> _t.FixedVarGet:
         n += 1
     if n != len(d):
         check_extra(d, _K_FixedVarGet, o)
-    return _t.FixedVarGet(
-        fixed_var=x_fixed_var,
-        id=x_id,
-        is_default=x_is_default,
-        is_superseded=x_is_superseded,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.FixedVarGet)
+    _s_FixedVarGet_fixed_var(r, x_fixed_var)
+    _s_FixedVarGet_id(r, x_id)
+    _s_FixedVarGet_is_default(r, x_is_default)
+    _s_FixedVarGet_is_superseded(r, x_is_superseded)
+    _s_FixedVarGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FixedVarGet(m: _t.FixedVarGet) -> dict[str, Any]:
@@ -8868,6 +12963,7 @@ def _w_FixedVarGet(m: _t.FixedVarGet) -> dict[str, Any]:
         "isDefault": m.is_default,
         "isSuperseded": m.is_superseded,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -8877,8 +12973,9 @@ def _w_FixedVarGet(m: _t.FixedVarGet) -> dict[str, Any]:
 def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -8887,7 +12984,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("overFreq")
+    v = g("overFreq")
     if v is None:
         raise missing(d, "overFreq")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8896,7 +12993,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         raise at(fail_number(v, False), "overFreq")
     x_over_freq = v
     n += 1
-    v = d.get("underFreq")
+    v = g("underFreq")
     if v is None:
         raise missing(d, "underFreq")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8905,7 +13002,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         raise at(fail_number(v, False), "underFreq")
     x_under_freq = v
     n += 1
-    v = d.get("overDroop")
+    v = g("overDroop")
     if v is None:
         raise missing(d, "overDroop")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8914,7 +13011,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         raise at(fail_number(v, False), "overDroop")
     x_over_droop = v
     n += 1
-    v = d.get("underDroop")
+    v = g("underDroop")
     if v is None:
         raise missing(d, "underDroop")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8923,7 +13020,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         raise at(fail_number(v, False), "underDroop")
     x_under_droop = v
     n += 1
-    v = d.get("responseTime")
+    v = g("responseTime")
     if v is None:
         raise missing(d, "responseTime")
     if v.__class__ is not float and v.__class__ is not int:
@@ -8932,7 +13029,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         raise at(fail_number(v, False), "responseTime")
     x_response_time = v
     n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         x_start_time = None
     else:
@@ -8941,7 +13038,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         except DecodeFailure as f:
             raise at(f, "startTime") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -8951,7 +13048,7 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
             raise at(fail_number(v, False), "duration")
         x_duration = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -8962,17 +13059,17 @@ def _d_FreqDroop(d: Any, o: DecodeOptions) -> _t.FreqDroop:
         n += 1
     if n != len(d):
         check_extra(d, _K_FreqDroop, o)
-    return _t.FreqDroop(
-        priority=x_priority,
-        over_freq=x_over_freq,
-        under_freq=x_under_freq,
-        over_droop=x_over_droop,
-        under_droop=x_under_droop,
-        response_time=x_response_time,
-        start_time=x_start_time,
-        duration=x_duration,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.FreqDroop)
+    _s_FreqDroop_priority(r, x_priority)
+    _s_FreqDroop_over_freq(r, x_over_freq)
+    _s_FreqDroop_under_freq(r, x_under_freq)
+    _s_FreqDroop_over_droop(r, x_over_droop)
+    _s_FreqDroop_under_droop(r, x_under_droop)
+    _s_FreqDroop_response_time(r, x_response_time)
+    _s_FreqDroop_start_time(r, x_start_time)
+    _s_FreqDroop_duration(r, x_duration)
+    _s_FreqDroop_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FreqDroop(m: _t.FreqDroop) -> dict[str, Any]:
@@ -8984,6 +13081,7 @@ def _w_FreqDroop(m: _t.FreqDroop) -> dict[str, Any]:
         "underDroop": m.under_droop,
         "responseTime": m.response_time,
     }
+    v: Any
     v = m.start_time
     if v is not None:
         d["startTime"] = format_datetime(v)
@@ -8999,8 +13097,9 @@ def _w_FreqDroop(m: _t.FreqDroop) -> dict[str, Any]:
 def _d_FreqDroopGet(d: Any, o: DecodeOptions) -> _t.FreqDroopGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("freqDroop")
+    v = g("freqDroop")
     if v is None:
         raise missing(d, "freqDroop")
     try:
@@ -9008,7 +13107,7 @@ def _d_FreqDroopGet(d: Any, o: DecodeOptions) -> _t.FreqDroopGet:
     except DecodeFailure as f:
         raise at(f, "freqDroop") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9017,21 +13116,21 @@ def _d_FreqDroopGet(d: Any, o: DecodeOptions) -> _t.FreqDroopGet:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("isSuperseded")
+    v = g("isSuperseded")
     if v is None:
         raise missing(d, "isSuperseded")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isSuperseded")
     x_is_superseded = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9042,13 +13141,13 @@ def _d_FreqDroopGet(d: Any, o: DecodeOptions) -> _t.FreqDroopGet:
         n += 1
     if n != len(d):
         check_extra(d, _K_FreqDroopGet, o)
-    return _t.FreqDroopGet(
-        freq_droop=x_freq_droop,
-        id=x_id,
-        is_default=x_is_default,
-        is_superseded=x_is_superseded,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.FreqDroopGet)
+    _s_FreqDroopGet_freq_droop(r, x_freq_droop)
+    _s_FreqDroopGet_id(r, x_id)
+    _s_FreqDroopGet_is_default(r, x_is_default)
+    _s_FreqDroopGet_is_superseded(r, x_is_superseded)
+    _s_FreqDroopGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_FreqDroopGet(m: _t.FreqDroopGet) -> dict[str, Any]:
@@ -9058,6 +13157,7 @@ def _w_FreqDroopGet(m: _t.FreqDroopGet) -> dict[str, Any]:
         "isDefault": m.is_default,
         "isSuperseded": m.is_superseded,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9067,8 +13167,9 @@ def _w_FreqDroopGet(m: _t.FreqDroopGet) -> dict[str, Any]:
 def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("iso15118SchemaVersion")
+    v = g("iso15118SchemaVersion")
     if v is None:
         raise missing(d, "iso15118SchemaVersion")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9077,7 +13178,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         raise at(too_long(v, 50), "iso15118SchemaVersion")
     x_iso15118_schema_version = v
     n += 1
-    v = d.get("action")
+    v = g("action")
     if v is None:
         raise missing(d, "action")
     x_action = _E_CertificateActionEnum.get(v) if v.__class__ is str else None
@@ -9086,7 +13187,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         if x_action is None:
             raise at(bad_enum(v, _E_CertificateActionEnum), "action")
     n += 1
-    v = d.get("exiRequest")
+    v = g("exiRequest")
     if v is None:
         raise missing(d, "exiRequest")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9095,7 +13196,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         raise at(too_long(v, 11000), "exiRequest")
     x_exi_request = v
     n += 1
-    v = d.get("maximumContractCertificateChains")
+    v = g("maximumContractCertificateChains")
     if v is None:
         x_maximum_contract_certificate_chains = None
     else:
@@ -9105,7 +13206,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
             raise at(below(v, 0.0), "maximumContractCertificateChains")
         x_maximum_contract_certificate_chains = v
         n += 1
-    v = d.get("prioritizedEMAIDs")
+    v = g("prioritizedEMAIDs")
     if v is None:
         x_prioritized_emaids = None
     else:
@@ -9124,7 +13225,7 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
                 v, _i_Get15118EVCertificateRequest_prioritized_emaids, o, "prioritizedEMAIDs"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9135,14 +13236,16 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         n += 1
     if n != len(d):
         check_extra(d, _K_Get15118EVCertificateRequest, o)
-    return _m.Get15118EVCertificateRequest(
-        iso15118_schema_version=x_iso15118_schema_version,
-        action=x_action,
-        exi_request=x_exi_request,
-        maximum_contract_certificate_chains=x_maximum_contract_certificate_chains,
-        prioritized_emaids=x_prioritized_emaids,
-        custom_data=x_custom_data,
+    r = _new(_m.Get15118EVCertificateRequest)
+    _s_Get15118EVCertificateRequest_iso15118_schema_version(r, x_iso15118_schema_version)
+    _s_Get15118EVCertificateRequest_action(r, x_action)
+    _s_Get15118EVCertificateRequest_exi_request(r, x_exi_request)
+    _s_Get15118EVCertificateRequest_maximum_contract_certificate_chains(
+        r, x_maximum_contract_certificate_chains
     )
+    _s_Get15118EVCertificateRequest_prioritized_emaids(r, x_prioritized_emaids)
+    _s_Get15118EVCertificateRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[str, Any]:
@@ -9151,6 +13254,7 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
         "action": m.action,
         "exiRequest": m.exi_request,
     }
+    v: Any
     v = m.maximum_contract_certificate_chains
     if v is not None:
         d["maximumContractCertificateChains"] = v
@@ -9166,8 +13270,9 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
 def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_Iso15118EVCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -9176,7 +13281,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         if x_status is None:
             raise at(bad_enum(v, _E_Iso15118EVCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9185,7 +13290,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("exiResponse")
+    v = g("exiResponse")
     if v is None:
         raise missing(d, "exiResponse")
     if v.__class__ is not str and not isinstance(v, str):
@@ -9194,7 +13299,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         raise at(too_long(v, 17000), "exiResponse")
     x_exi_response = v
     n += 1
-    v = d.get("remainingContracts")
+    v = g("remainingContracts")
     if v is None:
         x_remaining_contracts = None
     else:
@@ -9204,7 +13309,7 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
             raise at(below(v, 0.0), "remainingContracts")
         x_remaining_contracts = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9215,17 +13320,18 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         n += 1
     if n != len(d):
         check_extra(d, _K_Get15118EVCertificateResponse, o)
-    return _m.Get15118EVCertificateResponse(
-        status=x_status,
-        status_info=x_status_info,
-        exi_response=x_exi_response,
-        remaining_contracts=x_remaining_contracts,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.Get15118EVCertificateResponse)
+    _s_Get15118EVCertificateResponse_status(r, x_status)
+    _s_Get15118EVCertificateResponse_status_info(r, x_status_info)
+    _s_Get15118EVCertificateResponse_exi_response(r, x_exi_response)
+    _s_Get15118EVCertificateResponse_remaining_contracts(r, x_remaining_contracts)
+    _s_Get15118EVCertificateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status, "exiResponse": m.exi_response}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -9241,15 +13347,16 @@ def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dic
 def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("reportBase")
+    v = g("reportBase")
     if v is None:
         raise missing(d, "reportBase")
     x_report_base = _E_ReportBaseEnum.get(v) if v.__class__ is str else None
@@ -9258,7 +13365,7 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
         if x_report_base is None:
             raise at(bad_enum(v, _E_ReportBaseEnum), "reportBase")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9269,13 +13376,16 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
         n += 1
     if n != len(d):
         check_extra(d, _K_GetBaseReportRequest, o)
-    return _m.GetBaseReportRequest(
-        request_id=x_request_id, report_base=x_report_base, custom_data=x_custom_data
-    )
+    r = _new(_m.GetBaseReportRequest)
+    _s_GetBaseReportRequest_request_id(r, x_request_id)
+    _s_GetBaseReportRequest_report_base(r, x_report_base)
+    _s_GetBaseReportRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "reportBase": m.report_base}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9285,8 +13395,9 @@ def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
 def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -9295,7 +13406,7 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9304,7 +13415,7 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9315,13 +13426,16 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         n += 1
     if n != len(d):
         check_extra(d, _K_GetBaseReportResponse, o)
-    return _m.GetBaseReportResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.GetBaseReportResponse)
+    _s_GetBaseReportResponse_status(r, x_status)
+    _s_GetBaseReportResponse_status_info(r, x_status_info)
+    _s_GetBaseReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -9336,8 +13450,9 @@ def _d_GetCertificateChainStatusRequest(
 ) -> _m.GetCertificateChainStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateStatusRequests")
+    v = g("certificateStatusRequests")
     if v is None:
         raise missing(d, "certificateStatusRequests")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -9351,7 +13466,7 @@ def _d_GetCertificateChainStatusRequest(
     except DecodeFailure:
         raise in_array(v, _d_CertificateStatusRequestInfo, o, "certificateStatusRequests") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9362,9 +13477,12 @@ def _d_GetCertificateChainStatusRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateChainStatusRequest, o)
-    return _m.GetCertificateChainStatusRequest(
-        certificate_status_requests=x_certificate_status_requests, custom_data=x_custom_data
+    r = _new(_m.GetCertificateChainStatusRequest)
+    _s_GetCertificateChainStatusRequest_certificate_status_requests(
+        r, x_certificate_status_requests
     )
+    _s_GetCertificateChainStatusRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetCertificateChainStatusRequest(m: _m.GetCertificateChainStatusRequest) -> dict[str, Any]:
@@ -9373,6 +13491,7 @@ def _w_GetCertificateChainStatusRequest(m: _m.GetCertificateChainStatusRequest) 
             _w_CertificateStatusRequestInfo(i) for i in m.certificate_status_requests
         ]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9384,8 +13503,9 @@ def _d_GetCertificateChainStatusResponse(
 ) -> _m.GetCertificateChainStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateStatus")
+    v = g("certificateStatus")
     if v is None:
         raise missing(d, "certificateStatus")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -9399,7 +13519,7 @@ def _d_GetCertificateChainStatusResponse(
     except DecodeFailure:
         raise in_array(v, _d_CertificateStatus, o, "certificateStatus") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9410,15 +13530,17 @@ def _d_GetCertificateChainStatusResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateChainStatusResponse, o)
-    return _m.GetCertificateChainStatusResponse(
-        certificate_status=x_certificate_status, custom_data=x_custom_data
-    )
+    r = _new(_m.GetCertificateChainStatusResponse)
+    _s_GetCertificateChainStatusResponse_certificate_status(r, x_certificate_status)
+    _s_GetCertificateChainStatusResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetCertificateChainStatusResponse(m: _m.GetCertificateChainStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "certificateStatus": [_w_CertificateStatus(i) for i in m.certificate_status]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9428,8 +13550,9 @@ def _w_GetCertificateChainStatusResponse(m: _m.GetCertificateChainStatusResponse
 def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("ocspRequestData")
+    v = g("ocspRequestData")
     if v is None:
         raise missing(d, "ocspRequestData")
     try:
@@ -9437,7 +13560,7 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
     except DecodeFailure as f:
         raise at(f, "ocspRequestData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9448,13 +13571,15 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateStatusRequest, o)
-    return _m.GetCertificateStatusRequest(
-        ocsp_request_data=x_ocsp_request_data, custom_data=x_custom_data
-    )
+    r = _new(_m.GetCertificateStatusRequest)
+    _s_GetCertificateStatusRequest_ocsp_request_data(r, x_ocsp_request_data)
+    _s_GetCertificateStatusRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"ocspRequestData": _w_OCSPRequestData(m.ocsp_request_data)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -9464,8 +13589,9 @@ def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[st
 def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -9474,7 +13600,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         if x_status is None:
             raise at(bad_enum(v, _E_GetCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9483,7 +13609,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("ocspResult")
+    v = g("ocspResult")
     if v is None:
         x_ocsp_result = None
     else:
@@ -9493,7 +13619,7 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
             raise at(too_long(v, 18000), "ocspResult")
         x_ocsp_result = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9504,16 +13630,17 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateStatusResponse, o)
-    return _m.GetCertificateStatusResponse(
-        status=x_status,
-        status_info=x_status_info,
-        ocsp_result=x_ocsp_result,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetCertificateStatusResponse)
+    _s_GetCertificateStatusResponse_status(r, x_status)
+    _s_GetCertificateStatusResponse_status_info(r, x_status_info)
+    _s_GetCertificateStatusResponse_ocsp_result(r, x_ocsp_result)
+    _s_GetCertificateStatusResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -9529,15 +13656,16 @@ def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[
 def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -9547,7 +13675,7 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     try:
@@ -9555,7 +13683,7 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
     except DecodeFailure as f:
         raise at(f, "chargingProfile") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9566,12 +13694,12 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
         n += 1
     if n != len(d):
         check_extra(d, _K_GetChargingProfilesRequest, o)
-    return _m.GetChargingProfilesRequest(
-        request_id=x_request_id,
-        evse_id=x_evse_id,
-        charging_profile=x_charging_profile,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetChargingProfilesRequest)
+    _s_GetChargingProfilesRequest_request_id(r, x_request_id)
+    _s_GetChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_GetChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    _s_GetChargingProfilesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str, Any]:
@@ -9579,6 +13707,7 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
         "requestId": m.request_id,
         "chargingProfile": _w_ChargingProfileCriterion(m.charging_profile),
     }
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -9591,8 +13720,9 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
 def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -9601,7 +13731,7 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         if x_status is None:
             raise at(bad_enum(v, _E_GetChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9610,7 +13740,7 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9621,13 +13751,16 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         n += 1
     if n != len(d):
         check_extra(d, _K_GetChargingProfilesResponse, o)
-    return _m.GetChargingProfilesResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.GetChargingProfilesResponse)
+    _s_GetChargingProfilesResponse_status(r, x_status)
+    _s_GetChargingProfilesResponse_status_info(r, x_status_info)
+    _s_GetChargingProfilesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -9640,15 +13773,16 @@ def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[st
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("chargingRateUnit")
+    v = g("chargingRateUnit")
     if v is None:
         x_charging_rate_unit = None
     else:
@@ -9658,7 +13792,7 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
             if x_charging_rate_unit is None:
                 raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -9667,7 +13801,7 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9678,16 +13812,17 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCompositeScheduleRequest, o)
-    return _m.GetCompositeScheduleRequest(
-        duration=x_duration,
-        charging_rate_unit=x_charging_rate_unit,
-        evse_id=x_evse_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetCompositeScheduleRequest)
+    _s_GetCompositeScheduleRequest_duration(r, x_duration)
+    _s_GetCompositeScheduleRequest_charging_rate_unit(r, x_charging_rate_unit)
+    _s_GetCompositeScheduleRequest_evse_id(r, x_evse_id)
+    _s_GetCompositeScheduleRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"duration": m.duration, "evseId": m.evse_id}
+    v: Any
     v = m.charging_rate_unit
     if v is not None:
         d["chargingRateUnit"] = v
@@ -9700,8 +13835,9 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -9710,7 +13846,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9719,7 +13855,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("schedule")
+    v = g("schedule")
     if v is None:
         x_schedule = None
     else:
@@ -9728,7 +13864,7 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "schedule") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9739,13 +13875,17 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         n += 1
     if n != len(d):
         check_extra(d, _K_GetCompositeScheduleResponse, o)
-    return _m.GetCompositeScheduleResponse(
-        status=x_status, status_info=x_status_info, schedule=x_schedule, custom_data=x_custom_data
-    )
+    r = _new(_m.GetCompositeScheduleResponse)
+    _s_GetCompositeScheduleResponse_status(r, x_status)
+    _s_GetCompositeScheduleResponse_status_info(r, x_status_info)
+    _s_GetCompositeScheduleResponse_schedule(r, x_schedule)
+    _s_GetCompositeScheduleResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -9761,15 +13901,16 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 def _d_GetDERControlRequest(d: Any, o: DecodeOptions) -> _m.GetDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         x_is_default = None
     else:
@@ -9777,7 +13918,7 @@ def _d_GetDERControlRequest(d: Any, o: DecodeOptions) -> _m.GetDERControlRequest
             raise fail_type("boolean", v, "isDefault")
         x_is_default = v
         n += 1
-    v = d.get("controlType")
+    v = g("controlType")
     if v is None:
         x_control_type = None
     else:
@@ -9787,7 +13928,7 @@ def _d_GetDERControlRequest(d: Any, o: DecodeOptions) -> _m.GetDERControlRequest
             if x_control_type is None:
                 raise at(bad_enum(v, _E_DERControlEnum), "controlType")
         n += 1
-    v = d.get("controlId")
+    v = g("controlId")
     if v is None:
         x_control_id = None
     else:
@@ -9797,7 +13938,7 @@ def _d_GetDERControlRequest(d: Any, o: DecodeOptions) -> _m.GetDERControlRequest
             raise at(too_long(v, 36), "controlId")
         x_control_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9808,17 +13949,18 @@ def _d_GetDERControlRequest(d: Any, o: DecodeOptions) -> _m.GetDERControlRequest
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDERControlRequest, o)
-    return _m.GetDERControlRequest(
-        request_id=x_request_id,
-        is_default=x_is_default,
-        control_type=x_control_type,
-        control_id=x_control_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetDERControlRequest)
+    _s_GetDERControlRequest_request_id(r, x_request_id)
+    _s_GetDERControlRequest_is_default(r, x_is_default)
+    _s_GetDERControlRequest_control_type(r, x_control_type)
+    _s_GetDERControlRequest_control_id(r, x_control_id)
+    _s_GetDERControlRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetDERControlRequest(m: _m.GetDERControlRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.is_default
     if v is not None:
         d["isDefault"] = v
@@ -9837,8 +13979,9 @@ def _w_GetDERControlRequest(m: _m.GetDERControlRequest) -> dict[str, Any]:
 def _d_GetDERControlResponse(d: Any, o: DecodeOptions) -> _m.GetDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DERControlStatusEnum.get(v) if v.__class__ is str else None
@@ -9847,7 +13990,7 @@ def _d_GetDERControlResponse(d: Any, o: DecodeOptions) -> _m.GetDERControlRespon
         if x_status is None:
             raise at(bad_enum(v, _E_DERControlStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9856,7 +13999,7 @@ def _d_GetDERControlResponse(d: Any, o: DecodeOptions) -> _m.GetDERControlRespon
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9867,13 +14010,16 @@ def _d_GetDERControlResponse(d: Any, o: DecodeOptions) -> _m.GetDERControlRespon
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDERControlResponse, o)
-    return _m.GetDERControlResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.GetDERControlResponse)
+    _s_GetDERControlResponse_status(r, x_status)
+    _s_GetDERControlResponse_status_info(r, x_status_info)
+    _s_GetDERControlResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetDERControlResponse(m: _m.GetDERControlResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -9886,8 +14032,9 @@ def _w_GetDERControlResponse(m: _m.GetDERControlResponse) -> dict[str, Any]:
 def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -9902,14 +14049,14 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
         except DecodeFailure:
             raise in_array(v, _i_GetDisplayMessagesRequest_id, o, "id") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         x_priority = None
     else:
@@ -9919,7 +14066,7 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             if x_priority is None:
                 raise at(bad_enum(v, _E_MessagePriorityEnum), "priority")
         n += 1
-    v = d.get("state")
+    v = g("state")
     if v is None:
         x_state = None
     else:
@@ -9929,7 +14076,7 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             if x_state is None:
                 raise at(bad_enum(v, _E_MessageStateEnum), "state")
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9940,17 +14087,18 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDisplayMessagesRequest, o)
-    return _m.GetDisplayMessagesRequest(
-        id=x_id,
-        request_id=x_request_id,
-        priority=x_priority,
-        state=x_state,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetDisplayMessagesRequest)
+    _s_GetDisplayMessagesRequest_id(r, x_id)
+    _s_GetDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_GetDisplayMessagesRequest_priority(r, x_priority)
+    _s_GetDisplayMessagesRequest_state(r, x_state)
+    _s_GetDisplayMessagesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = list(v)
@@ -9969,8 +14117,9 @@ def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, A
 def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetDisplayMessagesStatusEnum.get(v) if v.__class__ is str else None
@@ -9979,7 +14128,7 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         if x_status is None:
             raise at(bad_enum(v, _E_GetDisplayMessagesStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -9988,7 +14137,7 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -9999,13 +14148,16 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         n += 1
     if n != len(d):
         check_extra(d, _K_GetDisplayMessagesResponse, o)
-    return _m.GetDisplayMessagesResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.GetDisplayMessagesResponse)
+    _s_GetDisplayMessagesResponse_status(r, x_status)
+    _s_GetDisplayMessagesResponse_status_info(r, x_status_info)
+    _s_GetDisplayMessagesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetDisplayMessagesResponse(m: _m.GetDisplayMessagesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -10020,8 +14172,9 @@ def _d_GetInstalledCertificateIdsRequest(
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         x_certificate_type = None
     else:
@@ -10040,7 +14193,7 @@ def _d_GetInstalledCertificateIdsRequest(
                 v, _i_GetInstalledCertificateIdsRequest_certificate_type, o, "certificateType"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10051,13 +14204,15 @@ def _d_GetInstalledCertificateIdsRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsRequest, o)
-    return _m.GetInstalledCertificateIdsRequest(
-        certificate_type=x_certificate_type, custom_data=x_custom_data
-    )
+    r = _new(_m.GetInstalledCertificateIdsRequest)
+    _s_GetInstalledCertificateIdsRequest_certificate_type(r, x_certificate_type)
+    _s_GetInstalledCertificateIdsRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetInstalledCertificateIdsRequest(m: _m.GetInstalledCertificateIdsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.certificate_type
     if v is not None:
         d["certificateType"] = list(v)
@@ -10072,8 +14227,9 @@ def _d_GetInstalledCertificateIdsResponse(
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GetInstalledCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -10082,7 +14238,7 @@ def _d_GetInstalledCertificateIdsResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_GetInstalledCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10091,7 +14247,7 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("certificateHashDataChain")
+    v = g("certificateHashDataChain")
     if v is None:
         x_certificate_hash_data_chain = None
     else:
@@ -10106,7 +14262,7 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure:
             raise in_array(v, _d_CertificateHashDataChain, o, "certificateHashDataChain") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10117,18 +14273,21 @@ def _d_GetInstalledCertificateIdsResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsResponse, o)
-    return _m.GetInstalledCertificateIdsResponse(
-        status=x_status,
-        status_info=x_status_info,
-        certificate_hash_data_chain=x_certificate_hash_data_chain,
-        custom_data=x_custom_data,
+    r = _new(_m.GetInstalledCertificateIdsResponse)
+    _s_GetInstalledCertificateIdsResponse_status(r, x_status)
+    _s_GetInstalledCertificateIdsResponse_status_info(r, x_status_info)
+    _s_GetInstalledCertificateIdsResponse_certificate_hash_data_chain(
+        r, x_certificate_hash_data_chain
     )
+    _s_GetInstalledCertificateIdsResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetInstalledCertificateIdsResponse(
     m: _m.GetInstalledCertificateIdsResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -10144,8 +14303,9 @@ def _w_GetInstalledCertificateIdsResponse(
 def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10156,11 +14316,14 @@ def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVe
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLocalListVersionRequest, o)
-    return _m.GetLocalListVersionRequest(custom_data=x_custom_data)
+    r = _new(_m.GetLocalListVersionRequest)
+    _s_GetLocalListVersionRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10170,15 +14333,16 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("versionNumber")
+    v = g("versionNumber")
     if v is None:
         raise missing(d, "versionNumber")
     if v.__class__ is not int:
         v = int_from(v, "versionNumber")
     x_version_number = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10189,13 +14353,15 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLocalListVersionResponse, o)
-    return _m.GetLocalListVersionResponse(
-        version_number=x_version_number, custom_data=x_custom_data
-    )
+    r = _new(_m.GetLocalListVersionResponse)
+    _s_GetLocalListVersionResponse_version_number(r, x_version_number)
+    _s_GetLocalListVersionResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"versionNumber": m.version_number}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10205,8 +14371,9 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("log")
+    v = g("log")
     if v is None:
         raise missing(d, "log")
     try:
@@ -10214,7 +14381,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     except DecodeFailure as f:
         raise at(f, "log") from None
     n += 1
-    v = d.get("logType")
+    v = g("logType")
     if v is None:
         raise missing(d, "logType")
     x_log_type = _E_LogEnum.get(v) if v.__class__ is str else None
@@ -10223,14 +14390,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         if x_log_type is None:
             raise at(bad_enum(v, _E_LogEnum), "logType")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -10240,7 +14407,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
             raise at(below(v, 0.0), "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -10248,7 +14415,7 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
             v = int_from(v, "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10259,14 +14426,14 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLogRequest, o)
-    return _m.GetLogRequest(
-        log=x_log,
-        log_type=x_log_type,
-        request_id=x_request_id,
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetLogRequest)
+    _s_GetLogRequest_log(r, x_log)
+    _s_GetLogRequest_log_type(r, x_log_type)
+    _s_GetLogRequest_request_id(r, x_request_id)
+    _s_GetLogRequest_retries(r, x_retries)
+    _s_GetLogRequest_retry_interval(r, x_retry_interval)
+    _s_GetLogRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
@@ -10275,6 +14442,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
         "logType": m.log_type,
         "requestId": m.request_id,
     }
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -10290,8 +14458,9 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_LogStatusEnum.get(v) if v.__class__ is str else None
@@ -10300,7 +14469,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_LogStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10309,7 +14478,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("filename")
+    v = g("filename")
     if v is None:
         x_filename = None
     else:
@@ -10319,7 +14488,7 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
             raise at(too_long(v, 255), "filename")
         x_filename = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10330,13 +14499,17 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetLogResponse, o)
-    return _m.GetLogResponse(
-        status=x_status, status_info=x_status_info, filename=x_filename, custom_data=x_custom_data
-    )
+    r = _new(_m.GetLogResponse)
+    _s_GetLogResponse_status(r, x_status)
+    _s_GetLogResponse_status_info(r, x_status_info)
+    _s_GetLogResponse_filename(r, x_filename)
+    _s_GetLogResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -10352,8 +14525,9 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("componentVariable")
+    v = g("componentVariable")
     if v is None:
         x_component_variable = None
     else:
@@ -10368,14 +14542,14 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         except DecodeFailure:
             raise in_array(v, _d_ComponentVariable, o, "componentVariable") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("monitoringCriteria")
+    v = g("monitoringCriteria")
     if v is None:
         x_monitoring_criteria = None
     else:
@@ -10394,7 +14568,7 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
                 v, _i_GetMonitoringReportRequest_monitoring_criteria, o, "monitoringCriteria"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10405,16 +14579,17 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         n += 1
     if n != len(d):
         check_extra(d, _K_GetMonitoringReportRequest, o)
-    return _m.GetMonitoringReportRequest(
-        component_variable=x_component_variable,
-        request_id=x_request_id,
-        monitoring_criteria=x_monitoring_criteria,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetMonitoringReportRequest)
+    _s_GetMonitoringReportRequest_component_variable(r, x_component_variable)
+    _s_GetMonitoringReportRequest_request_id(r, x_request_id)
+    _s_GetMonitoringReportRequest_monitoring_criteria(r, x_monitoring_criteria)
+    _s_GetMonitoringReportRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.component_variable
     if v is not None:
         d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
@@ -10430,8 +14605,9 @@ def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str,
 def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -10440,7 +14616,7 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10449,7 +14625,7 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10460,13 +14636,16 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         n += 1
     if n != len(d):
         check_extra(d, _K_GetMonitoringReportResponse, o)
-    return _m.GetMonitoringReportResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.GetMonitoringReportResponse)
+    _s_GetMonitoringReportResponse_status(r, x_status)
+    _s_GetMonitoringReportResponse_status_info(r, x_status_info)
+    _s_GetMonitoringReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -10479,8 +14658,9 @@ def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[st
 def _d_GetPeriodicEventStreamRequest(d: Any, o: DecodeOptions) -> _m.GetPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10491,11 +14671,14 @@ def _d_GetPeriodicEventStreamRequest(d: Any, o: DecodeOptions) -> _m.GetPeriodic
         n += 1
     if n != len(d):
         check_extra(d, _K_GetPeriodicEventStreamRequest, o)
-    return _m.GetPeriodicEventStreamRequest(custom_data=x_custom_data)
+    r = _new(_m.GetPeriodicEventStreamRequest)
+    _s_GetPeriodicEventStreamRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetPeriodicEventStreamRequest(m: _m.GetPeriodicEventStreamRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10507,8 +14690,9 @@ def _d_GetPeriodicEventStreamResponse(
 ) -> _m.GetPeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("constantStreamData")
+    v = g("constantStreamData")
     if v is None:
         x_constant_stream_data = None
     else:
@@ -10523,7 +14707,7 @@ def _d_GetPeriodicEventStreamResponse(
         except DecodeFailure:
             raise in_array(v, _d_ConstantStreamData, o, "constantStreamData") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10534,13 +14718,15 @@ def _d_GetPeriodicEventStreamResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_GetPeriodicEventStreamResponse, o)
-    return _m.GetPeriodicEventStreamResponse(
-        constant_stream_data=x_constant_stream_data, custom_data=x_custom_data
-    )
+    r = _new(_m.GetPeriodicEventStreamResponse)
+    _s_GetPeriodicEventStreamResponse_constant_stream_data(r, x_constant_stream_data)
+    _s_GetPeriodicEventStreamResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetPeriodicEventStreamResponse(m: _m.GetPeriodicEventStreamResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.constant_stream_data
     if v is not None:
         d["constantStreamData"] = [_w_ConstantStreamData(i) for i in v]
@@ -10553,8 +14739,9 @@ def _w_GetPeriodicEventStreamResponse(m: _m.GetPeriodicEventStreamResponse) -> d
 def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("componentVariable")
+    v = g("componentVariable")
     if v is None:
         x_component_variable = None
     else:
@@ -10569,14 +14756,14 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         except DecodeFailure:
             raise in_array(v, _d_ComponentVariable, o, "componentVariable") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("componentCriteria")
+    v = g("componentCriteria")
     if v is None:
         x_component_criteria = None
     else:
@@ -10593,7 +14780,7 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
                 v, _i_GetReportRequest_component_criteria, o, "componentCriteria"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10604,16 +14791,17 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetReportRequest, o)
-    return _m.GetReportRequest(
-        component_variable=x_component_variable,
-        request_id=x_request_id,
-        component_criteria=x_component_criteria,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetReportRequest)
+    _s_GetReportRequest_component_variable(r, x_component_variable)
+    _s_GetReportRequest_request_id(r, x_request_id)
+    _s_GetReportRequest_component_criteria(r, x_component_criteria)
+    _s_GetReportRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.component_variable
     if v is not None:
         d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
@@ -10629,8 +14817,9 @@ def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
 def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -10639,7 +14828,7 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10648,7 +14837,7 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10659,13 +14848,16 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetReportResponse, o)
-    return _m.GetReportResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.GetReportResponse)
+    _s_GetReportResponse_status(r, x_status)
+    _s_GetReportResponse_status_info(r, x_status_info)
+    _s_GetReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -10678,8 +14870,9 @@ def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
 def _d_GetTariffsRequest(d: Any, o: DecodeOptions) -> _m.GetTariffsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -10688,7 +14881,7 @@ def _d_GetTariffsRequest(d: Any, o: DecodeOptions) -> _m.GetTariffsRequest:
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10699,11 +14892,15 @@ def _d_GetTariffsRequest(d: Any, o: DecodeOptions) -> _m.GetTariffsRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetTariffsRequest, o)
-    return _m.GetTariffsRequest(evse_id=x_evse_id, custom_data=x_custom_data)
+    r = _new(_m.GetTariffsRequest)
+    _s_GetTariffsRequest_evse_id(r, x_evse_id)
+    _s_GetTariffsRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetTariffsRequest(m: _m.GetTariffsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"evseId": m.evse_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -10713,8 +14910,9 @@ def _w_GetTariffsRequest(m: _m.GetTariffsRequest) -> dict[str, Any]:
 def _d_GetTariffsResponse(d: Any, o: DecodeOptions) -> _m.GetTariffsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TariffGetStatusEnum.get(v) if v.__class__ is str else None
@@ -10723,7 +14921,7 @@ def _d_GetTariffsResponse(d: Any, o: DecodeOptions) -> _m.GetTariffsResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_TariffGetStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -10732,7 +14930,7 @@ def _d_GetTariffsResponse(d: Any, o: DecodeOptions) -> _m.GetTariffsResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("tariffAssignments")
+    v = g("tariffAssignments")
     if v is None:
         x_tariff_assignments = None
     else:
@@ -10747,7 +14945,7 @@ def _d_GetTariffsResponse(d: Any, o: DecodeOptions) -> _m.GetTariffsResponse:
         except DecodeFailure:
             raise in_array(v, _d_TariffAssignment, o, "tariffAssignments") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10758,16 +14956,17 @@ def _d_GetTariffsResponse(d: Any, o: DecodeOptions) -> _m.GetTariffsResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetTariffsResponse, o)
-    return _m.GetTariffsResponse(
-        status=x_status,
-        status_info=x_status_info,
-        tariff_assignments=x_tariff_assignments,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetTariffsResponse)
+    _s_GetTariffsResponse_status(r, x_status)
+    _s_GetTariffsResponse_status_info(r, x_status_info)
+    _s_GetTariffsResponse_tariff_assignments(r, x_tariff_assignments)
+    _s_GetTariffsResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetTariffsResponse(m: _m.GetTariffsResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -10783,8 +14982,9 @@ def _w_GetTariffsResponse(m: _m.GetTariffsResponse) -> dict[str, Any]:
 def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -10794,7 +14994,7 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10805,13 +15005,15 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
         n += 1
     if n != len(d):
         check_extra(d, _K_GetTransactionStatusRequest, o)
-    return _m.GetTransactionStatusRequest(
-        transaction_id=x_transaction_id, custom_data=x_custom_data
-    )
+    r = _new(_m.GetTransactionStatusRequest)
+    _s_GetTransactionStatusRequest_transaction_id(r, x_transaction_id)
+    _s_GetTransactionStatusRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
@@ -10824,8 +15026,9 @@ def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[st
 def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("ongoingIndicator")
+    v = g("ongoingIndicator")
     if v is None:
         x_ongoing_indicator = None
     else:
@@ -10833,14 +15036,14 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
             raise fail_type("boolean", v, "ongoingIndicator")
         x_ongoing_indicator = v
         n += 1
-    v = d.get("messagesInQueue")
+    v = g("messagesInQueue")
     if v is None:
         raise missing(d, "messagesInQueue")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "messagesInQueue")
     x_messages_in_queue = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10851,15 +15054,16 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
         n += 1
     if n != len(d):
         check_extra(d, _K_GetTransactionStatusResponse, o)
-    return _m.GetTransactionStatusResponse(
-        ongoing_indicator=x_ongoing_indicator,
-        messages_in_queue=x_messages_in_queue,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.GetTransactionStatusResponse)
+    _s_GetTransactionStatusResponse_ongoing_indicator(r, x_ongoing_indicator)
+    _s_GetTransactionStatusResponse_messages_in_queue(r, x_messages_in_queue)
+    _s_GetTransactionStatusResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"messagesInQueue": m.messages_in_queue}
+    v: Any
     v = m.ongoing_indicator
     if v is not None:
         d["ongoingIndicator"] = v
@@ -10872,8 +15076,9 @@ def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[
 def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -10883,7 +15088,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -10891,7 +15096,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -10899,7 +15104,7 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -10910,12 +15115,12 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetVariableData, o)
-    return _t.GetVariableData(
-        attribute_type=x_attribute_type,
-        component=x_component,
-        variable=x_variable,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.GetVariableData)
+    _s_GetVariableData_attribute_type(r, x_attribute_type)
+    _s_GetVariableData_component(r, x_component)
+    _s_GetVariableData_variable(r, x_variable)
+    _s_GetVariableData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
@@ -10923,6 +15128,7 @@ def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -10935,8 +15141,9 @@ def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
 def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeStatus")
+    v = g("attributeStatus")
     if v is None:
         raise missing(d, "attributeStatus")
     x_attribute_status = _E_GetVariableStatusEnum.get(v) if v.__class__ is str else None
@@ -10945,7 +15152,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         if x_attribute_status is None:
             raise at(bad_enum(v, _E_GetVariableStatusEnum), "attributeStatus")
     n += 1
-    v = d.get("attributeStatusInfo")
+    v = g("attributeStatusInfo")
     if v is None:
         x_attribute_status_info = None
     else:
@@ -10954,7 +15161,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         except DecodeFailure as f:
             raise at(f, "attributeStatusInfo") from None
         n += 1
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -10964,7 +15171,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeValue")
+    v = g("attributeValue")
     if v is None:
         x_attribute_value = None
     else:
@@ -10974,7 +15181,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
             raise at(too_long(v, 2500), "attributeValue")
         x_attribute_value = v
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -10982,7 +15189,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -10990,7 +15197,7 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11001,15 +15208,15 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetVariableResult, o)
-    return _t.GetVariableResult(
-        attribute_status=x_attribute_status,
-        attribute_status_info=x_attribute_status_info,
-        attribute_type=x_attribute_type,
-        attribute_value=x_attribute_value,
-        component=x_component,
-        variable=x_variable,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.GetVariableResult)
+    _s_GetVariableResult_attribute_status(r, x_attribute_status)
+    _s_GetVariableResult_attribute_status_info(r, x_attribute_status_info)
+    _s_GetVariableResult_attribute_type(r, x_attribute_type)
+    _s_GetVariableResult_attribute_value(r, x_attribute_value)
+    _s_GetVariableResult_component(r, x_component)
+    _s_GetVariableResult_variable(r, x_variable)
+    _s_GetVariableResult_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
@@ -11018,6 +15225,7 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_status_info
     if v is not None:
         d["attributeStatusInfo"] = _w_StatusInfo(v)
@@ -11036,8 +15244,9 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
 def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("getVariableData")
+    v = g("getVariableData")
     if v is None:
         raise missing(d, "getVariableData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -11051,7 +15260,7 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     except DecodeFailure:
         raise in_array(v, _d_GetVariableData, o, "getVariableData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11062,11 +15271,15 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_GetVariablesRequest, o)
-    return _m.GetVariablesRequest(get_variable_data=x_get_variable_data, custom_data=x_custom_data)
+    r = _new(_m.GetVariablesRequest)
+    _s_GetVariablesRequest_get_variable_data(r, x_get_variable_data)
+    _s_GetVariablesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"getVariableData": [_w_GetVariableData(i) for i in m.get_variable_data]}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11076,8 +15289,9 @@ def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
 def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("getVariableResult")
+    v = g("getVariableResult")
     if v is None:
         raise missing(d, "getVariableResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -11091,7 +15305,7 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
     except DecodeFailure:
         raise in_array(v, _d_GetVariableResult, o, "getVariableResult") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11102,15 +15316,17 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
         n += 1
     if n != len(d):
         check_extra(d, _K_GetVariablesResponse, o)
-    return _m.GetVariablesResponse(
-        get_variable_result=x_get_variable_result, custom_data=x_custom_data
-    )
+    r = _new(_m.GetVariablesResponse)
+    _s_GetVariablesResponse_get_variable_result(r, x_get_variable_result)
+    _s_GetVariablesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "getVariableResult": [_w_GetVariableResult(i) for i in m.get_variable_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11120,8 +15336,9 @@ def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
 def _d_Gradient(d: Any, o: DecodeOptions) -> _t.Gradient:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -11130,7 +15347,7 @@ def _d_Gradient(d: Any, o: DecodeOptions) -> _t.Gradient:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("gradient")
+    v = g("gradient")
     if v is None:
         raise missing(d, "gradient")
     if v.__class__ is not float and v.__class__ is not int:
@@ -11139,7 +15356,7 @@ def _d_Gradient(d: Any, o: DecodeOptions) -> _t.Gradient:
         raise at(fail_number(v, False), "gradient")
     x_gradient = v
     n += 1
-    v = d.get("softGradient")
+    v = g("softGradient")
     if v is None:
         raise missing(d, "softGradient")
     if v.__class__ is not float and v.__class__ is not int:
@@ -11148,7 +15365,7 @@ def _d_Gradient(d: Any, o: DecodeOptions) -> _t.Gradient:
         raise at(fail_number(v, False), "softGradient")
     x_soft_gradient = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11159,12 +15376,12 @@ def _d_Gradient(d: Any, o: DecodeOptions) -> _t.Gradient:
         n += 1
     if n != len(d):
         check_extra(d, _K_Gradient, o)
-    return _t.Gradient(
-        priority=x_priority,
-        gradient=x_gradient,
-        soft_gradient=x_soft_gradient,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Gradient)
+    _s_Gradient_priority(r, x_priority)
+    _s_Gradient_gradient(r, x_gradient)
+    _s_Gradient_soft_gradient(r, x_soft_gradient)
+    _s_Gradient_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Gradient(m: _t.Gradient) -> dict[str, Any]:
@@ -11173,6 +15390,7 @@ def _w_Gradient(m: _t.Gradient) -> dict[str, Any]:
         "gradient": m.gradient,
         "softGradient": m.soft_gradient,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11182,8 +15400,9 @@ def _w_Gradient(m: _t.Gradient) -> dict[str, Any]:
 def _d_GradientGet(d: Any, o: DecodeOptions) -> _t.GradientGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("gradient")
+    v = g("gradient")
     if v is None:
         raise missing(d, "gradient")
     try:
@@ -11191,7 +15410,7 @@ def _d_GradientGet(d: Any, o: DecodeOptions) -> _t.GradientGet:
     except DecodeFailure as f:
         raise at(f, "gradient") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11200,7 +15419,7 @@ def _d_GradientGet(d: Any, o: DecodeOptions) -> _t.GradientGet:
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11211,11 +15430,16 @@ def _d_GradientGet(d: Any, o: DecodeOptions) -> _t.GradientGet:
         n += 1
     if n != len(d):
         check_extra(d, _K_GradientGet, o)
-    return _t.GradientGet(gradient=x_gradient, id=x_id, custom_data=x_custom_data)
+    r = _new(_t.GradientGet)
+    _s_GradientGet_gradient(r, x_gradient)
+    _s_GradientGet_id(r, x_id)
+    _s_GradientGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_GradientGet(m: _t.GradientGet) -> dict[str, Any]:
     d: dict[str, Any] = {"gradient": _w_Gradient(m.gradient), "id": m.id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11225,8 +15449,9 @@ def _w_GradientGet(m: _t.GradientGet) -> dict[str, Any]:
 def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11237,11 +15462,14 @@ def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_HeartbeatRequest, o)
-    return _m.HeartbeatRequest(custom_data=x_custom_data)
+    r = _new(_m.HeartbeatRequest)
+    _s_HeartbeatRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11251,8 +15479,9 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("currentTime")
+    v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
     try:
@@ -11260,7 +15489,7 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     except DecodeFailure as f:
         raise at(f, "currentTime") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11271,11 +15500,15 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_HeartbeatResponse, o)
-    return _m.HeartbeatResponse(current_time=x_current_time, custom_data=x_custom_data)
+    r = _new(_m.HeartbeatResponse)
+    _s_HeartbeatResponse_current_time(r, x_current_time)
+    _s_HeartbeatResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"currentTime": format_datetime(m.current_time)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11285,8 +15518,9 @@ def _w_HeartbeatResponse(m: _m.HeartbeatResponse) -> dict[str, Any]:
 def _d_Hysteresis(d: Any, o: DecodeOptions) -> _t.Hysteresis:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hysteresisHigh")
+    v = g("hysteresisHigh")
     if v is None:
         x_hysteresis_high = None
     else:
@@ -11296,7 +15530,7 @@ def _d_Hysteresis(d: Any, o: DecodeOptions) -> _t.Hysteresis:
             raise at(fail_number(v, False), "hysteresisHigh")
         x_hysteresis_high = v
         n += 1
-    v = d.get("hysteresisLow")
+    v = g("hysteresisLow")
     if v is None:
         x_hysteresis_low = None
     else:
@@ -11306,7 +15540,7 @@ def _d_Hysteresis(d: Any, o: DecodeOptions) -> _t.Hysteresis:
             raise at(fail_number(v, False), "hysteresisLow")
         x_hysteresis_low = v
         n += 1
-    v = d.get("hysteresisDelay")
+    v = g("hysteresisDelay")
     if v is None:
         x_hysteresis_delay = None
     else:
@@ -11316,7 +15550,7 @@ def _d_Hysteresis(d: Any, o: DecodeOptions) -> _t.Hysteresis:
             raise at(fail_number(v, False), "hysteresisDelay")
         x_hysteresis_delay = v
         n += 1
-    v = d.get("hysteresisGradient")
+    v = g("hysteresisGradient")
     if v is None:
         x_hysteresis_gradient = None
     else:
@@ -11326,7 +15560,7 @@ def _d_Hysteresis(d: Any, o: DecodeOptions) -> _t.Hysteresis:
             raise at(fail_number(v, False), "hysteresisGradient")
         x_hysteresis_gradient = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11337,17 +15571,18 @@ def _d_Hysteresis(d: Any, o: DecodeOptions) -> _t.Hysteresis:
         n += 1
     if n != len(d):
         check_extra(d, _K_Hysteresis, o)
-    return _t.Hysteresis(
-        hysteresis_high=x_hysteresis_high,
-        hysteresis_low=x_hysteresis_low,
-        hysteresis_delay=x_hysteresis_delay,
-        hysteresis_gradient=x_hysteresis_gradient,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Hysteresis)
+    _s_Hysteresis_hysteresis_high(r, x_hysteresis_high)
+    _s_Hysteresis_hysteresis_low(r, x_hysteresis_low)
+    _s_Hysteresis_hysteresis_delay(r, x_hysteresis_delay)
+    _s_Hysteresis_hysteresis_gradient(r, x_hysteresis_gradient)
+    _s_Hysteresis_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Hysteresis(m: _t.Hysteresis) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.hysteresis_high
     if v is not None:
         d["hysteresisHigh"] = v
@@ -11369,8 +15604,9 @@ def _w_Hysteresis(m: _t.Hysteresis) -> dict[str, Any]:
 def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("additionalInfo")
+    v = g("additionalInfo")
     if v is None:
         x_additional_info = None
     else:
@@ -11385,7 +15621,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         except DecodeFailure:
             raise in_array(v, _d_AdditionalInfo, o, "additionalInfo") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11394,7 +15630,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         raise at(too_long(v, 255), "idToken")
     x_id_token = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11403,7 +15639,7 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         raise at(too_long(v, 20), "type")
     x_type = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11414,16 +15650,17 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         n += 1
     if n != len(d):
         check_extra(d, _K_IdToken, o)
-    return _t.IdToken(
-        additional_info=x_additional_info,
-        id_token=x_id_token,
-        type=x_type,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.IdToken)
+    _s_IdToken_additional_info(r, x_additional_info)
+    _s_IdToken_id_token(r, x_id_token)
+    _s_IdToken_type(r, x_type)
+    _s_IdToken_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": m.id_token, "type": m.type}
+    v: Any
     v = m.additional_info
     if v is not None:
         d["additionalInfo"] = [_w_AdditionalInfo(i) for i in v]
@@ -11436,8 +15673,9 @@ def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
 def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_AuthorizationStatusEnum.get(v) if v.__class__ is str else None
@@ -11446,7 +15684,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         if x_status is None:
             raise at(bad_enum(v, _E_AuthorizationStatusEnum), "status")
     n += 1
-    v = d.get("cacheExpiryDateTime")
+    v = g("cacheExpiryDateTime")
     if v is None:
         x_cache_expiry_date_time = None
     else:
@@ -11455,7 +15693,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "cacheExpiryDateTime") from None
         n += 1
-    v = d.get("chargingPriority")
+    v = g("chargingPriority")
     if v is None:
         x_charging_priority = None
     else:
@@ -11463,7 +15701,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             v = int_from(v, "chargingPriority")
         x_charging_priority = v
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -11472,7 +15710,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("language1")
+    v = g("language1")
     if v is None:
         x_language1 = None
     else:
@@ -11482,7 +15720,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(too_long(v, 8), "language1")
         x_language1 = v
         n += 1
-    v = d.get("language2")
+    v = g("language2")
     if v is None:
         x_language2 = None
     else:
@@ -11492,7 +15730,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
             raise at(too_long(v, 8), "language2")
         x_language2 = v
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -11507,7 +15745,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure:
             raise in_array(v, _i_IdTokenInfo_evse_id, o, "evseId") from None
         n += 1
-    v = d.get("personalMessage")
+    v = g("personalMessage")
     if v is None:
         x_personal_message = None
     else:
@@ -11516,7 +15754,7 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "personalMessage") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11527,21 +15765,22 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         n += 1
     if n != len(d):
         check_extra(d, _K_IdTokenInfo, o)
-    return _t.IdTokenInfo(
-        status=x_status,
-        cache_expiry_date_time=x_cache_expiry_date_time,
-        charging_priority=x_charging_priority,
-        group_id_token=x_group_id_token,
-        language1=x_language1,
-        language2=x_language2,
-        evse_id=x_evse_id,
-        personal_message=x_personal_message,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.IdTokenInfo)
+    _s_IdTokenInfo_status(r, x_status)
+    _s_IdTokenInfo_cache_expiry_date_time(r, x_cache_expiry_date_time)
+    _s_IdTokenInfo_charging_priority(r, x_charging_priority)
+    _s_IdTokenInfo_group_id_token(r, x_group_id_token)
+    _s_IdTokenInfo_language1(r, x_language1)
+    _s_IdTokenInfo_language2(r, x_language2)
+    _s_IdTokenInfo_evse_id(r, x_evse_id)
+    _s_IdTokenInfo_personal_message(r, x_personal_message)
+    _s_IdTokenInfo_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.cache_expiry_date_time
     if v is not None:
         d["cacheExpiryDateTime"] = format_datetime(v)
@@ -11572,8 +15811,9 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
     x_certificate_type = _E_InstallCertificateUseEnum.get(v) if v.__class__ is str else None
@@ -11582,7 +15822,7 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         if x_certificate_type is None:
             raise at(bad_enum(v, _E_InstallCertificateUseEnum), "certificateType")
     n += 1
-    v = d.get("certificate")
+    v = g("certificate")
     if v is None:
         raise missing(d, "certificate")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11591,7 +15831,7 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         raise at(too_long(v, 10000), "certificate")
     x_certificate = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11602,13 +15842,16 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateRequest, o)
-    return _m.InstallCertificateRequest(
-        certificate_type=x_certificate_type, certificate=x_certificate, custom_data=x_custom_data
-    )
+    r = _new(_m.InstallCertificateRequest)
+    _s_InstallCertificateRequest_certificate_type(r, x_certificate_type)
+    _s_InstallCertificateRequest_certificate(r, x_certificate)
+    _s_InstallCertificateRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"certificateType": m.certificate_type, "certificate": m.certificate}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11618,8 +15861,9 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_InstallCertificateStatusEnum.get(v) if v.__class__ is str else None
@@ -11628,7 +15872,7 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         if x_status is None:
             raise at(bad_enum(v, _E_InstallCertificateStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -11637,7 +15881,7 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11648,13 +15892,16 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateResponse, o)
-    return _m.InstallCertificateResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.InstallCertificateResponse)
+    _s_InstallCertificateResponse_status(r, x_status)
+    _s_InstallCertificateResponse_status_info(r, x_status_info)
+    _s_InstallCertificateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -11667,8 +15914,9 @@ def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str,
 def _d_LimitAtSoC(d: Any, o: DecodeOptions) -> _t.LimitAtSoC:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("soc")
+    v = g("soc")
     if v is None:
         raise missing(d, "soc")
     if v.__class__ is not int:
@@ -11679,7 +15927,7 @@ def _d_LimitAtSoC(d: Any, o: DecodeOptions) -> _t.LimitAtSoC:
         raise at(above(v, 100.0), "soc")
     x_soc = v
     n += 1
-    v = d.get("limit")
+    v = g("limit")
     if v is None:
         raise missing(d, "limit")
     if v.__class__ is not float and v.__class__ is not int:
@@ -11688,7 +15936,7 @@ def _d_LimitAtSoC(d: Any, o: DecodeOptions) -> _t.LimitAtSoC:
         raise at(fail_number(v, False), "limit")
     x_limit = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11699,11 +15947,16 @@ def _d_LimitAtSoC(d: Any, o: DecodeOptions) -> _t.LimitAtSoC:
         n += 1
     if n != len(d):
         check_extra(d, _K_LimitAtSoC, o)
-    return _t.LimitAtSoC(soc=x_soc, limit=x_limit, custom_data=x_custom_data)
+    r = _new(_t.LimitAtSoC)
+    _s_LimitAtSoC_soc(r, x_soc)
+    _s_LimitAtSoC_limit(r, x_limit)
+    _s_LimitAtSoC_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LimitAtSoC(m: _t.LimitAtSoC) -> dict[str, Any]:
     d: dict[str, Any] = {"soc": m.soc, "limit": m.limit}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11713,8 +15966,9 @@ def _w_LimitAtSoC(m: _t.LimitAtSoC) -> dict[str, Any]:
 def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     if v.__class__ is not int:
@@ -11723,7 +15977,7 @@ def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
         raise at(below(v, 0.0), "priority")
     x_priority = v
     n += 1
-    v = d.get("pctMaxDischargePower")
+    v = g("pctMaxDischargePower")
     if v is None:
         x_pct_max_discharge_power = None
     else:
@@ -11733,7 +15987,7 @@ def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
             raise at(fail_number(v, False), "pctMaxDischargePower")
         x_pct_max_discharge_power = v
         n += 1
-    v = d.get("powerMonitoringMustTrip")
+    v = g("powerMonitoringMustTrip")
     if v is None:
         x_power_monitoring_must_trip = None
     else:
@@ -11742,7 +15996,7 @@ def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
         except DecodeFailure as f:
             raise at(f, "powerMonitoringMustTrip") from None
         n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         x_start_time = None
     else:
@@ -11751,7 +16005,7 @@ def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
         except DecodeFailure as f:
             raise at(f, "startTime") from None
         n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -11761,7 +16015,7 @@ def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
             raise at(fail_number(v, False), "duration")
         x_duration = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11772,18 +16026,19 @@ def _d_LimitMaxDischarge(d: Any, o: DecodeOptions) -> _t.LimitMaxDischarge:
         n += 1
     if n != len(d):
         check_extra(d, _K_LimitMaxDischarge, o)
-    return _t.LimitMaxDischarge(
-        priority=x_priority,
-        pct_max_discharge_power=x_pct_max_discharge_power,
-        power_monitoring_must_trip=x_power_monitoring_must_trip,
-        start_time=x_start_time,
-        duration=x_duration,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.LimitMaxDischarge)
+    _s_LimitMaxDischarge_priority(r, x_priority)
+    _s_LimitMaxDischarge_pct_max_discharge_power(r, x_pct_max_discharge_power)
+    _s_LimitMaxDischarge_power_monitoring_must_trip(r, x_power_monitoring_must_trip)
+    _s_LimitMaxDischarge_start_time(r, x_start_time)
+    _s_LimitMaxDischarge_duration(r, x_duration)
+    _s_LimitMaxDischarge_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LimitMaxDischarge(m: _t.LimitMaxDischarge) -> dict[str, Any]:
     d: dict[str, Any] = {"priority": m.priority}
+    v: Any
     v = m.pct_max_discharge_power
     if v is not None:
         d["pctMaxDischargePower"] = v
@@ -11805,8 +16060,9 @@ def _w_LimitMaxDischarge(m: _t.LimitMaxDischarge) -> dict[str, Any]:
 def _d_LimitMaxDischargeGet(d: Any, o: DecodeOptions) -> _t.LimitMaxDischargeGet:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11815,21 +16071,21 @@ def _d_LimitMaxDischargeGet(d: Any, o: DecodeOptions) -> _t.LimitMaxDischargeGet
         raise at(too_long(v, 36), "id")
     x_id = v
     n += 1
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("isSuperseded")
+    v = g("isSuperseded")
     if v is None:
         raise missing(d, "isSuperseded")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isSuperseded")
     x_is_superseded = v
     n += 1
-    v = d.get("limitMaxDischarge")
+    v = g("limitMaxDischarge")
     if v is None:
         raise missing(d, "limitMaxDischarge")
     try:
@@ -11837,7 +16093,7 @@ def _d_LimitMaxDischargeGet(d: Any, o: DecodeOptions) -> _t.LimitMaxDischargeGet
     except DecodeFailure as f:
         raise at(f, "limitMaxDischarge") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11848,13 +16104,13 @@ def _d_LimitMaxDischargeGet(d: Any, o: DecodeOptions) -> _t.LimitMaxDischargeGet
         n += 1
     if n != len(d):
         check_extra(d, _K_LimitMaxDischargeGet, o)
-    return _t.LimitMaxDischargeGet(
-        id=x_id,
-        is_default=x_is_default,
-        is_superseded=x_is_superseded,
-        limit_max_discharge=x_limit_max_discharge,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.LimitMaxDischargeGet)
+    _s_LimitMaxDischargeGet_id(r, x_id)
+    _s_LimitMaxDischargeGet_is_default(r, x_is_default)
+    _s_LimitMaxDischargeGet_is_superseded(r, x_is_superseded)
+    _s_LimitMaxDischargeGet_limit_max_discharge(r, x_limit_max_discharge)
+    _s_LimitMaxDischargeGet_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LimitMaxDischargeGet(m: _t.LimitMaxDischargeGet) -> dict[str, Any]:
@@ -11864,6 +16120,7 @@ def _w_LimitMaxDischargeGet(m: _t.LimitMaxDischargeGet) -> dict[str, Any]:
         "isSuperseded": m.is_superseded,
         "limitMaxDischarge": _w_LimitMaxDischarge(m.limit_max_discharge),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -11873,8 +16130,9 @@ def _w_LimitMaxDischargeGet(m: _t.LimitMaxDischargeGet) -> dict[str, Any]:
 def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("remoteLocation")
+    v = g("remoteLocation")
     if v is None:
         raise missing(d, "remoteLocation")
     if v.__class__ is not str and not isinstance(v, str):
@@ -11883,7 +16141,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         raise at(too_long(v, 2000), "remoteLocation")
     x_remote_location = v
     n += 1
-    v = d.get("oldestTimestamp")
+    v = g("oldestTimestamp")
     if v is None:
         x_oldest_timestamp = None
     else:
@@ -11892,7 +16150,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "oldestTimestamp") from None
         n += 1
-    v = d.get("latestTimestamp")
+    v = g("latestTimestamp")
     if v is None:
         x_latest_timestamp = None
     else:
@@ -11901,7 +16159,7 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "latestTimestamp") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11912,16 +16170,17 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         n += 1
     if n != len(d):
         check_extra(d, _K_LogParameters, o)
-    return _t.LogParameters(
-        remote_location=x_remote_location,
-        oldest_timestamp=x_oldest_timestamp,
-        latest_timestamp=x_latest_timestamp,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.LogParameters)
+    _s_LogParameters_remote_location(r, x_remote_location)
+    _s_LogParameters_oldest_timestamp(r, x_oldest_timestamp)
+    _s_LogParameters_latest_timestamp(r, x_latest_timestamp)
+    _s_LogParameters_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"remoteLocation": m.remote_location}
+    v: Any
     v = m.oldest_timestamp
     if v is not None:
         d["oldestTimestamp"] = format_datetime(v)
@@ -11937,8 +16196,9 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UploadLogStatusEnum.get(v) if v.__class__ is str else None
@@ -11947,7 +16207,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         if x_status is None:
             raise at(bad_enum(v, _E_UploadLogStatusEnum), "status")
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -11955,7 +16215,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -11964,7 +16224,7 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -11975,16 +16235,17 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         n += 1
     if n != len(d):
         check_extra(d, _K_LogStatusNotificationRequest, o)
-    return _m.LogStatusNotificationRequest(
-        status=x_status,
-        request_id=x_request_id,
-        status_info=x_status_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.LogStatusNotificationRequest)
+    _s_LogStatusNotificationRequest_status(r, x_status)
+    _s_LogStatusNotificationRequest_request_id(r, x_request_id)
+    _s_LogStatusNotificationRequest_status_info(r, x_status_info)
+    _s_LogStatusNotificationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.request_id
     if v is not None:
         d["requestId"] = v
@@ -12000,8 +16261,9 @@ def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[
 def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12012,11 +16274,14 @@ def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNo
         n += 1
     if n != len(d):
         check_extra(d, _K_LogStatusNotificationResponse, o)
-    return _m.LogStatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.LogStatusNotificationResponse)
+    _s_LogStatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12026,8 +16291,9 @@ def _w_LogStatusNotificationResponse(m: _m.LogStatusNotificationResponse) -> dic
 def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("format")
+    v = g("format")
     if v is None:
         raise missing(d, "format")
     x_format = _E_MessageFormatEnum.get(v) if v.__class__ is str else None
@@ -12036,7 +16302,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         if x_format is None:
             raise at(bad_enum(v, _E_MessageFormatEnum), "format")
     n += 1
-    v = d.get("language")
+    v = g("language")
     if v is None:
         x_language = None
     else:
@@ -12046,7 +16312,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
             raise at(too_long(v, 8), "language")
         x_language = v
         n += 1
-    v = d.get("content")
+    v = g("content")
     if v is None:
         raise missing(d, "content")
     if v.__class__ is not str and not isinstance(v, str):
@@ -12055,7 +16321,7 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         raise at(too_long(v, 1024), "content")
     x_content = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12066,13 +16332,17 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         n += 1
     if n != len(d):
         check_extra(d, _K_MessageContent, o)
-    return _t.MessageContent(
-        format=x_format, language=x_language, content=x_content, custom_data=x_custom_data
-    )
+    r = _new(_t.MessageContent)
+    _s_MessageContent_format(r, x_format)
+    _s_MessageContent_language(r, x_language)
+    _s_MessageContent_content(r, x_content)
+    _s_MessageContent_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
     d: dict[str, Any] = {"format": m.format, "content": m.content}
+    v: Any
     v = m.language
     if v is not None:
         d["language"] = v
@@ -12085,8 +16355,9 @@ def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
 def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("display")
+    v = g("display")
     if v is None:
         x_display = None
     else:
@@ -12095,7 +16366,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "display") from None
         n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -12104,7 +16375,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("priority")
+    v = g("priority")
     if v is None:
         raise missing(d, "priority")
     x_priority = _E_MessagePriorityEnum.get(v) if v.__class__ is str else None
@@ -12113,7 +16384,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         if x_priority is None:
             raise at(bad_enum(v, _E_MessagePriorityEnum), "priority")
     n += 1
-    v = d.get("state")
+    v = g("state")
     if v is None:
         x_state = None
     else:
@@ -12123,7 +16394,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
             if x_state is None:
                 raise at(bad_enum(v, _E_MessageStateEnum), "state")
         n += 1
-    v = d.get("startDateTime")
+    v = g("startDateTime")
     if v is None:
         x_start_date_time = None
     else:
@@ -12132,7 +16403,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "startDateTime") from None
         n += 1
-    v = d.get("endDateTime")
+    v = g("endDateTime")
     if v is None:
         x_end_date_time = None
     else:
@@ -12141,7 +16412,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "endDateTime") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -12151,7 +16422,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("message")
+    v = g("message")
     if v is None:
         raise missing(d, "message")
     try:
@@ -12159,7 +16430,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     except DecodeFailure as f:
         raise at(f, "message") from None
     n += 1
-    v = d.get("messageExtra")
+    v = g("messageExtra")
     if v is None:
         x_message_extra = None
     else:
@@ -12174,7 +16445,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure:
             raise in_array(v, _d_MessageContent, o, "messageExtra") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12185,18 +16456,18 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         n += 1
     if n != len(d):
         check_extra(d, _K_MessageInfo, o)
-    return _t.MessageInfo(
-        display=x_display,
-        id=x_id,
-        priority=x_priority,
-        state=x_state,
-        start_date_time=x_start_date_time,
-        end_date_time=x_end_date_time,
-        transaction_id=x_transaction_id,
-        message=x_message,
-        message_extra=x_message_extra,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.MessageInfo)
+    _s_MessageInfo_display(r, x_display)
+    _s_MessageInfo_id(r, x_id)
+    _s_MessageInfo_priority(r, x_priority)
+    _s_MessageInfo_state(r, x_state)
+    _s_MessageInfo_start_date_time(r, x_start_date_time)
+    _s_MessageInfo_end_date_time(r, x_end_date_time)
+    _s_MessageInfo_transaction_id(r, x_transaction_id)
+    _s_MessageInfo_message(r, x_message)
+    _s_MessageInfo_message_extra(r, x_message_extra)
+    _s_MessageInfo_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
@@ -12205,6 +16476,7 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
         "priority": m.priority,
         "message": _w_MessageContent(m.message),
     }
+    v: Any
     v = m.display
     if v is not None:
         d["display"] = _w_Component(v)
@@ -12232,8 +16504,9 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
 def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("sampledValue")
+    v = g("sampledValue")
     if v is None:
         raise missing(d, "sampledValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -12247,7 +16520,7 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     except DecodeFailure:
         raise in_array(v, _d_SampledValue, o, "sampledValue") from None
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -12255,7 +16528,7 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12266,9 +16539,11 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
         n += 1
     if n != len(d):
         check_extra(d, _K_MeterValue, o)
-    return _t.MeterValue(
-        sampled_value=x_sampled_value, timestamp=x_timestamp, custom_data=x_custom_data
-    )
+    r = _new(_t.MeterValue)
+    _s_MeterValue_sampled_value(r, x_sampled_value)
+    _s_MeterValue_timestamp(r, x_timestamp)
+    _s_MeterValue_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
@@ -12276,6 +16551,7 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
         "sampledValue": [_w_SampledValue(i) for i in m.sampled_value],
         "timestamp": format_datetime(m.timestamp),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12285,8 +16561,9 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -12295,7 +16572,7 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         raise missing(d, "meterValue")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -12309,7 +16586,7 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     except DecodeFailure:
         raise in_array(v, _d_MeterValue, o, "meterValue") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12320,9 +16597,11 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_MeterValuesRequest, o)
-    return _m.MeterValuesRequest(
-        evse_id=x_evse_id, meter_value=x_meter_value, custom_data=x_custom_data
-    )
+    r = _new(_m.MeterValuesRequest)
+    _s_MeterValuesRequest_evse_id(r, x_evse_id)
+    _s_MeterValuesRequest_meter_value(r, x_meter_value)
+    _s_MeterValuesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
@@ -12330,6 +16609,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
         "evseId": m.evse_id,
         "meterValue": [_w_MeterValue(i) for i in m.meter_value],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12339,8 +16619,9 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
 def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12351,11 +16632,14 @@ def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_MeterValuesResponse, o)
-    return _m.MeterValuesResponse(custom_data=x_custom_data)
+    r = _new(_m.MeterValuesResponse)
+    _s_MeterValuesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12365,8 +16649,9 @@ def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
 def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("iccid")
+    v = g("iccid")
     if v is None:
         x_iccid = None
     else:
@@ -12376,7 +16661,7 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
             raise at(too_long(v, 20), "iccid")
         x_iccid = v
         n += 1
-    v = d.get("imsi")
+    v = g("imsi")
     if v is None:
         x_imsi = None
     else:
@@ -12386,7 +16671,7 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
             raise at(too_long(v, 20), "imsi")
         x_imsi = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12397,11 +16682,16 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
         n += 1
     if n != len(d):
         check_extra(d, _K_Modem, o)
-    return _t.Modem(iccid=x_iccid, imsi=x_imsi, custom_data=x_custom_data)
+    r = _new(_t.Modem)
+    _s_Modem_iccid(r, x_iccid)
+    _s_Modem_imsi(r, x_imsi)
+    _s_Modem_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Modem(m: _t.Modem) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.iccid
     if v is not None:
         d["iccid"] = v
@@ -12417,8 +16707,9 @@ def _w_Modem(m: _t.Modem) -> dict[str, Any]:
 def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -12426,7 +16717,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -12434,7 +16725,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableMonitoring")
+    v = g("variableMonitoring")
     if v is None:
         raise missing(d, "variableMonitoring")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -12448,7 +16739,7 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure:
         raise in_array(v, _d_VariableMonitoring, o, "variableMonitoring") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12459,12 +16750,12 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
         n += 1
     if n != len(d):
         check_extra(d, _K_MonitoringData, o)
-    return _t.MonitoringData(
-        component=x_component,
-        variable=x_variable,
-        variable_monitoring=x_variable_monitoring,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.MonitoringData)
+    _s_MonitoringData_component(r, x_component)
+    _s_MonitoringData_variable(r, x_variable)
+    _s_MonitoringData_variable_monitoring(r, x_variable_monitoring)
+    _s_MonitoringData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
@@ -12473,6 +16764,7 @@ def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "variableMonitoring": [_w_VariableMonitoring(i) for i in m.variable_monitoring],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12482,8 +16774,9 @@ def _w_MonitoringData(m: _t.MonitoringData) -> dict[str, Any]:
 def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectionProfile:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("apn")
+    v = g("apn")
     if v is None:
         x_apn = None
     else:
@@ -12492,7 +16785,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         except DecodeFailure as f:
             raise at(f, "apn") from None
         n += 1
-    v = d.get("ocppVersion")
+    v = g("ocppVersion")
     if v is None:
         x_ocpp_version = None
     else:
@@ -12502,7 +16795,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
             if x_ocpp_version is None:
                 raise at(bad_enum(v, _E_OCPPVersionEnum), "ocppVersion")
         n += 1
-    v = d.get("ocppInterface")
+    v = g("ocppInterface")
     if v is None:
         raise missing(d, "ocppInterface")
     x_ocpp_interface = _E_OCPPInterfaceEnum.get(v) if v.__class__ is str else None
@@ -12511,7 +16804,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_interface is None:
             raise at(bad_enum(v, _E_OCPPInterfaceEnum), "ocppInterface")
     n += 1
-    v = d.get("ocppTransport")
+    v = g("ocppTransport")
     if v is None:
         raise missing(d, "ocppTransport")
     x_ocpp_transport = _E_OCPPTransportEnum.get(v) if v.__class__ is str else None
@@ -12520,14 +16813,14 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         if x_ocpp_transport is None:
             raise at(bad_enum(v, _E_OCPPTransportEnum), "ocppTransport")
     n += 1
-    v = d.get("messageTimeout")
+    v = g("messageTimeout")
     if v is None:
         raise missing(d, "messageTimeout")
     if v.__class__ is not int:
         v = int_from(v, "messageTimeout")
     x_message_timeout = v
     n += 1
-    v = d.get("ocppCsmsUrl")
+    v = g("ocppCsmsUrl")
     if v is None:
         raise missing(d, "ocppCsmsUrl")
     if v.__class__ is not str and not isinstance(v, str):
@@ -12536,7 +16829,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         raise at(too_long(v, 2000), "ocppCsmsUrl")
     x_ocpp_csms_url = v
     n += 1
-    v = d.get("securityProfile")
+    v = g("securityProfile")
     if v is None:
         raise missing(d, "securityProfile")
     if v.__class__ is not int:
@@ -12545,7 +16838,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         raise at(below(v, 0.0), "securityProfile")
     x_security_profile = v
     n += 1
-    v = d.get("identity")
+    v = g("identity")
     if v is None:
         x_identity = None
     else:
@@ -12555,7 +16848,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
             raise at(too_long(v, 48), "identity")
         x_identity = v
         n += 1
-    v = d.get("basicAuthPassword")
+    v = g("basicAuthPassword")
     if v is None:
         x_basic_auth_password = None
     else:
@@ -12565,7 +16858,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
             raise at(too_long(v, 64), "basicAuthPassword")
         x_basic_auth_password = v
         n += 1
-    v = d.get("vpn")
+    v = g("vpn")
     if v is None:
         x_vpn = None
     else:
@@ -12574,7 +16867,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         except DecodeFailure as f:
             raise at(f, "vpn") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12585,19 +16878,19 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         n += 1
     if n != len(d):
         check_extra(d, _K_NetworkConnectionProfile, o)
-    return _t.NetworkConnectionProfile(
-        apn=x_apn,
-        ocpp_version=x_ocpp_version,
-        ocpp_interface=x_ocpp_interface,
-        ocpp_transport=x_ocpp_transport,
-        message_timeout=x_message_timeout,
-        ocpp_csms_url=x_ocpp_csms_url,
-        security_profile=x_security_profile,
-        identity=x_identity,
-        basic_auth_password=x_basic_auth_password,
-        vpn=x_vpn,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.NetworkConnectionProfile)
+    _s_NetworkConnectionProfile_apn(r, x_apn)
+    _s_NetworkConnectionProfile_ocpp_version(r, x_ocpp_version)
+    _s_NetworkConnectionProfile_ocpp_interface(r, x_ocpp_interface)
+    _s_NetworkConnectionProfile_ocpp_transport(r, x_ocpp_transport)
+    _s_NetworkConnectionProfile_message_timeout(r, x_message_timeout)
+    _s_NetworkConnectionProfile_ocpp_csms_url(r, x_ocpp_csms_url)
+    _s_NetworkConnectionProfile_security_profile(r, x_security_profile)
+    _s_NetworkConnectionProfile_identity(r, x_identity)
+    _s_NetworkConnectionProfile_basic_auth_password(r, x_basic_auth_password)
+    _s_NetworkConnectionProfile_vpn(r, x_vpn)
+    _s_NetworkConnectionProfile_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any]:
@@ -12608,6 +16901,7 @@ def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any
         "ocppCsmsUrl": m.ocpp_csms_url,
         "securityProfile": m.security_profile,
     }
+    v: Any
     v = m.apn
     if v is not None:
         d["apn"] = _w_APN(v)
@@ -12634,8 +16928,9 @@ def _d_NotifyAllowedEnergyTransferRequest(
 ) -> _m.NotifyAllowedEnergyTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -12644,7 +16939,7 @@ def _d_NotifyAllowedEnergyTransferRequest(
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("allowedEnergyTransfer")
+    v = g("allowedEnergyTransfer")
     if v is None:
         raise missing(d, "allowedEnergyTransfer")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -12665,7 +16960,7 @@ def _d_NotifyAllowedEnergyTransferRequest(
             "allowedEnergyTransfer",
         ) from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12676,11 +16971,11 @@ def _d_NotifyAllowedEnergyTransferRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyAllowedEnergyTransferRequest, o)
-    return _m.NotifyAllowedEnergyTransferRequest(
-        transaction_id=x_transaction_id,
-        allowed_energy_transfer=x_allowed_energy_transfer,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyAllowedEnergyTransferRequest)
+    _s_NotifyAllowedEnergyTransferRequest_transaction_id(r, x_transaction_id)
+    _s_NotifyAllowedEnergyTransferRequest_allowed_energy_transfer(r, x_allowed_energy_transfer)
+    _s_NotifyAllowedEnergyTransferRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyAllowedEnergyTransferRequest(
@@ -12690,6 +16985,7 @@ def _w_NotifyAllowedEnergyTransferRequest(
         "transactionId": m.transaction_id,
         "allowedEnergyTransfer": list(m.allowed_energy_transfer),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12701,8 +16997,9 @@ def _d_NotifyAllowedEnergyTransferResponse(
 ) -> _m.NotifyAllowedEnergyTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_NotifyAllowedEnergyTransferStatusEnum.get(v) if v.__class__ is str else None
@@ -12711,7 +17008,7 @@ def _d_NotifyAllowedEnergyTransferResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_NotifyAllowedEnergyTransferStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -12720,7 +17017,7 @@ def _d_NotifyAllowedEnergyTransferResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12731,15 +17028,18 @@ def _d_NotifyAllowedEnergyTransferResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyAllowedEnergyTransferResponse, o)
-    return _m.NotifyAllowedEnergyTransferResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyAllowedEnergyTransferResponse)
+    _s_NotifyAllowedEnergyTransferResponse_status(r, x_status)
+    _s_NotifyAllowedEnergyTransferResponse_status_info(r, x_status_info)
+    _s_NotifyAllowedEnergyTransferResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyAllowedEnergyTransferResponse(
     m: _m.NotifyAllowedEnergyTransferResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -12752,8 +17052,9 @@ def _w_NotifyAllowedEnergyTransferResponse(
 def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         x_charging_schedule = None
     else:
@@ -12768,7 +17069,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         except DecodeFailure:
             raise in_array(v, _d_ChargingSchedule, o, "chargingSchedule") from None
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -12778,7 +17079,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("chargingLimit")
+    v = g("chargingLimit")
     if v is None:
         raise missing(d, "chargingLimit")
     try:
@@ -12786,7 +17087,7 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
     except DecodeFailure as f:
         raise at(f, "chargingLimit") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12797,16 +17098,17 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyChargingLimitRequest, o)
-    return _m.NotifyChargingLimitRequest(
-        charging_schedule=x_charging_schedule,
-        evse_id=x_evse_id,
-        charging_limit=x_charging_limit,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyChargingLimitRequest)
+    _s_NotifyChargingLimitRequest_charging_schedule(r, x_charging_schedule)
+    _s_NotifyChargingLimitRequest_evse_id(r, x_evse_id)
+    _s_NotifyChargingLimitRequest_charging_limit(r, x_charging_limit)
+    _s_NotifyChargingLimitRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimit": _w_ChargingLimit(m.charging_limit)}
+    v: Any
     v = m.charging_schedule
     if v is not None:
         d["chargingSchedule"] = [_w_ChargingSchedule(i) for i in v]
@@ -12822,8 +17124,9 @@ def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str,
 def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12834,11 +17137,14 @@ def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargin
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyChargingLimitResponse, o)
-    return _m.NotifyChargingLimitResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyChargingLimitResponse)
+    _s_NotifyChargingLimitResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyChargingLimitResponse(m: _m.NotifyChargingLimitResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12850,8 +17156,9 @@ def _d_NotifyCustomerInformationRequest(
 ) -> _m.NotifyCustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("data")
+    v = g("data")
     if v is None:
         raise missing(d, "data")
     if v.__class__ is not str and not isinstance(v, str):
@@ -12860,7 +17167,7 @@ def _d_NotifyCustomerInformationRequest(
         raise at(too_long(v, 512), "data")
     x_data = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -12868,7 +17175,7 @@ def _d_NotifyCustomerInformationRequest(
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -12877,7 +17184,7 @@ def _d_NotifyCustomerInformationRequest(
         raise at(below(v, 0.0), "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -12885,7 +17192,7 @@ def _d_NotifyCustomerInformationRequest(
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
@@ -12894,7 +17201,7 @@ def _d_NotifyCustomerInformationRequest(
         raise at(below(v, 0.0), "requestId")
     x_request_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12905,14 +17212,14 @@ def _d_NotifyCustomerInformationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyCustomerInformationRequest, o)
-    return _m.NotifyCustomerInformationRequest(
-        data=x_data,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        generated_at=x_generated_at,
-        request_id=x_request_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyCustomerInformationRequest)
+    _s_NotifyCustomerInformationRequest_data(r, x_data)
+    _s_NotifyCustomerInformationRequest_tbc(r, x_tbc)
+    _s_NotifyCustomerInformationRequest_seq_no(r, x_seq_no)
+    _s_NotifyCustomerInformationRequest_generated_at(r, x_generated_at)
+    _s_NotifyCustomerInformationRequest_request_id(r, x_request_id)
+    _s_NotifyCustomerInformationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) -> dict[str, Any]:
@@ -12922,6 +17229,7 @@ def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) 
         "generatedAt": format_datetime(m.generated_at),
         "requestId": m.request_id,
     }
+    v: Any
     v = m.tbc
     if v is not None:
         d["tbc"] = v
@@ -12936,8 +17244,9 @@ def _d_NotifyCustomerInformationResponse(
 ) -> _m.NotifyCustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -12948,11 +17257,14 @@ def _d_NotifyCustomerInformationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyCustomerInformationResponse, o)
-    return _m.NotifyCustomerInformationResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyCustomerInformationResponse)
+    _s_NotifyCustomerInformationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -12962,8 +17274,9 @@ def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse
 def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("controlType")
+    v = g("controlType")
     if v is None:
         raise missing(d, "controlType")
     x_control_type = _E_DERControlEnum.get(v) if v.__class__ is str else None
@@ -12972,7 +17285,7 @@ def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmReque
         if x_control_type is None:
             raise at(bad_enum(v, _E_DERControlEnum), "controlType")
     n += 1
-    v = d.get("gridEventFault")
+    v = g("gridEventFault")
     if v is None:
         x_grid_event_fault = None
     else:
@@ -12982,7 +17295,7 @@ def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmReque
             if x_grid_event_fault is None:
                 raise at(bad_enum(v, _E_GridEventFaultEnum), "gridEventFault")
         n += 1
-    v = d.get("alarmEnded")
+    v = g("alarmEnded")
     if v is None:
         x_alarm_ended = None
     else:
@@ -12990,7 +17303,7 @@ def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmReque
             raise fail_type("boolean", v, "alarmEnded")
         x_alarm_ended = v
         n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -12998,7 +17311,7 @@ def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmReque
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("extraInfo")
+    v = g("extraInfo")
     if v is None:
         x_extra_info = None
     else:
@@ -13008,7 +17321,7 @@ def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmReque
             raise at(too_long(v, 200), "extraInfo")
         x_extra_info = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13019,18 +17332,19 @@ def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmReque
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDERAlarmRequest, o)
-    return _m.NotifyDERAlarmRequest(
-        control_type=x_control_type,
-        grid_event_fault=x_grid_event_fault,
-        alarm_ended=x_alarm_ended,
-        timestamp=x_timestamp,
-        extra_info=x_extra_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyDERAlarmRequest)
+    _s_NotifyDERAlarmRequest_control_type(r, x_control_type)
+    _s_NotifyDERAlarmRequest_grid_event_fault(r, x_grid_event_fault)
+    _s_NotifyDERAlarmRequest_alarm_ended(r, x_alarm_ended)
+    _s_NotifyDERAlarmRequest_timestamp(r, x_timestamp)
+    _s_NotifyDERAlarmRequest_extra_info(r, x_extra_info)
+    _s_NotifyDERAlarmRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDERAlarmRequest(m: _m.NotifyDERAlarmRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"controlType": m.control_type, "timestamp": format_datetime(m.timestamp)}
+    v: Any
     v = m.grid_event_fault
     if v is not None:
         d["gridEventFault"] = v
@@ -13049,8 +17363,9 @@ def _w_NotifyDERAlarmRequest(m: _m.NotifyDERAlarmRequest) -> dict[str, Any]:
 def _d_NotifyDERAlarmResponse(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13061,11 +17376,14 @@ def _d_NotifyDERAlarmResponse(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmResp
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDERAlarmResponse, o)
-    return _m.NotifyDERAlarmResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyDERAlarmResponse)
+    _s_NotifyDERAlarmResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDERAlarmResponse(m: _m.NotifyDERAlarmResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13075,8 +17393,9 @@ def _w_NotifyDERAlarmResponse(m: _m.NotifyDERAlarmResponse) -> dict[str, Any]:
 def _d_NotifyDERStartStopRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERStartStopRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("controlId")
+    v = g("controlId")
     if v is None:
         raise missing(d, "controlId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -13085,14 +17404,14 @@ def _d_NotifyDERStartStopRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERStartS
         raise at(too_long(v, 36), "controlId")
     x_control_id = v
     n += 1
-    v = d.get("started")
+    v = g("started")
     if v is None:
         raise missing(d, "started")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "started")
     x_started = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -13100,7 +17419,7 @@ def _d_NotifyDERStartStopRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERStartS
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("supersededIds")
+    v = g("supersededIds")
     if v is None:
         x_superseded_ids = None
     else:
@@ -13117,7 +17436,7 @@ def _d_NotifyDERStartStopRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERStartS
                 v, _i_NotifyDERStartStopRequest_superseded_ids, o, "supersededIds"
             ) from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13128,13 +17447,13 @@ def _d_NotifyDERStartStopRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERStartS
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDERStartStopRequest, o)
-    return _m.NotifyDERStartStopRequest(
-        control_id=x_control_id,
-        started=x_started,
-        timestamp=x_timestamp,
-        superseded_ids=x_superseded_ids,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyDERStartStopRequest)
+    _s_NotifyDERStartStopRequest_control_id(r, x_control_id)
+    _s_NotifyDERStartStopRequest_started(r, x_started)
+    _s_NotifyDERStartStopRequest_timestamp(r, x_timestamp)
+    _s_NotifyDERStartStopRequest_superseded_ids(r, x_superseded_ids)
+    _s_NotifyDERStartStopRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDERStartStopRequest(m: _m.NotifyDERStartStopRequest) -> dict[str, Any]:
@@ -13143,6 +17462,7 @@ def _w_NotifyDERStartStopRequest(m: _m.NotifyDERStartStopRequest) -> dict[str, A
         "started": m.started,
         "timestamp": format_datetime(m.timestamp),
     }
+    v: Any
     v = m.superseded_ids
     if v is not None:
         d["supersededIds"] = list(v)
@@ -13155,8 +17475,9 @@ def _w_NotifyDERStartStopRequest(m: _m.NotifyDERStartStopRequest) -> dict[str, A
 def _d_NotifyDERStartStopResponse(d: Any, o: DecodeOptions) -> _m.NotifyDERStartStopResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13167,11 +17488,14 @@ def _d_NotifyDERStartStopResponse(d: Any, o: DecodeOptions) -> _m.NotifyDERStart
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDERStartStopResponse, o)
-    return _m.NotifyDERStartStopResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyDERStartStopResponse)
+    _s_NotifyDERStartStopResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDERStartStopResponse(m: _m.NotifyDERStartStopResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13181,8 +17505,9 @@ def _w_NotifyDERStartStopResponse(m: _m.NotifyDERStartStopResponse) -> dict[str,
 def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("messageInfo")
+    v = g("messageInfo")
     if v is None:
         x_message_info = None
     else:
@@ -13197,14 +17522,14 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
         except DecodeFailure:
             raise in_array(v, _d_MessageInfo, o, "messageInfo") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -13212,7 +17537,7 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13223,13 +17548,17 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDisplayMessagesRequest, o)
-    return _m.NotifyDisplayMessagesRequest(
-        message_info=x_message_info, request_id=x_request_id, tbc=x_tbc, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyDisplayMessagesRequest)
+    _s_NotifyDisplayMessagesRequest_message_info(r, x_message_info)
+    _s_NotifyDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_NotifyDisplayMessagesRequest_tbc(r, x_tbc)
+    _s_NotifyDisplayMessagesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.message_info
     if v is not None:
         d["messageInfo"] = [_w_MessageInfo(i) for i in v]
@@ -13245,8 +17574,9 @@ def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[
 def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13257,11 +17587,14 @@ def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDispl
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDisplayMessagesResponse, o)
-    return _m.NotifyDisplayMessagesResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyDisplayMessagesResponse)
+    _s_NotifyDisplayMessagesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13271,8 +17604,9 @@ def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dic
 def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -13281,7 +17615,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
         raise at(below(v, 1.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("maxScheduleTuples")
+    v = g("maxScheduleTuples")
     if v is None:
         x_max_schedule_tuples = None
     else:
@@ -13291,7 +17625,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
             raise at(below(v, 0.0), "maxScheduleTuples")
         x_max_schedule_tuples = v
         n += 1
-    v = d.get("chargingNeeds")
+    v = g("chargingNeeds")
     if v is None:
         raise missing(d, "chargingNeeds")
     try:
@@ -13299,7 +17633,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
     except DecodeFailure as f:
         raise at(f, "chargingNeeds") from None
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         x_timestamp = None
     else:
@@ -13308,7 +17642,7 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
         except DecodeFailure as f:
             raise at(f, "timestamp") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13319,17 +17653,18 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingNeedsRequest, o)
-    return _m.NotifyEVChargingNeedsRequest(
-        evse_id=x_evse_id,
-        max_schedule_tuples=x_max_schedule_tuples,
-        charging_needs=x_charging_needs,
-        timestamp=x_timestamp,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyEVChargingNeedsRequest)
+    _s_NotifyEVChargingNeedsRequest_evse_id(r, x_evse_id)
+    _s_NotifyEVChargingNeedsRequest_max_schedule_tuples(r, x_max_schedule_tuples)
+    _s_NotifyEVChargingNeedsRequest_charging_needs(r, x_charging_needs)
+    _s_NotifyEVChargingNeedsRequest_timestamp(r, x_timestamp)
+    _s_NotifyEVChargingNeedsRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"evseId": m.evse_id, "chargingNeeds": _w_ChargingNeeds(m.charging_needs)}
+    v: Any
     v = m.max_schedule_tuples
     if v is not None:
         d["maxScheduleTuples"] = v
@@ -13345,8 +17680,9 @@ def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[
 def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_NotifyEVChargingNeedsStatusEnum.get(v) if v.__class__ is str else None
@@ -13355,7 +17691,7 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         if x_status is None:
             raise at(bad_enum(v, _E_NotifyEVChargingNeedsStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -13364,7 +17700,7 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13375,13 +17711,16 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingNeedsResponse, o)
-    return _m.NotifyEVChargingNeedsResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyEVChargingNeedsResponse)
+    _s_NotifyEVChargingNeedsResponse_status(r, x_status)
+    _s_NotifyEVChargingNeedsResponse_status_info(r, x_status_info)
+    _s_NotifyEVChargingNeedsResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEVChargingNeedsResponse(m: _m.NotifyEVChargingNeedsResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -13396,8 +17735,9 @@ def _d_NotifyEVChargingScheduleRequest(
 ) -> _m.NotifyEVChargingScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timeBase")
+    v = g("timeBase")
     if v is None:
         raise missing(d, "timeBase")
     try:
@@ -13405,7 +17745,7 @@ def _d_NotifyEVChargingScheduleRequest(
     except DecodeFailure as f:
         raise at(f, "timeBase") from None
     n += 1
-    v = d.get("chargingSchedule")
+    v = g("chargingSchedule")
     if v is None:
         raise missing(d, "chargingSchedule")
     try:
@@ -13413,7 +17753,7 @@ def _d_NotifyEVChargingScheduleRequest(
     except DecodeFailure as f:
         raise at(f, "chargingSchedule") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -13422,7 +17762,7 @@ def _d_NotifyEVChargingScheduleRequest(
         raise at(below(v, 1.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("selectedChargingScheduleId")
+    v = g("selectedChargingScheduleId")
     if v is None:
         x_selected_charging_schedule_id = None
     else:
@@ -13432,7 +17772,7 @@ def _d_NotifyEVChargingScheduleRequest(
             raise at(below(v, 0.0), "selectedChargingScheduleId")
         x_selected_charging_schedule_id = v
         n += 1
-    v = d.get("powerToleranceAcceptance")
+    v = g("powerToleranceAcceptance")
     if v is None:
         x_power_tolerance_acceptance = None
     else:
@@ -13440,7 +17780,7 @@ def _d_NotifyEVChargingScheduleRequest(
             raise fail_type("boolean", v, "powerToleranceAcceptance")
         x_power_tolerance_acceptance = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13451,14 +17791,16 @@ def _d_NotifyEVChargingScheduleRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingScheduleRequest, o)
-    return _m.NotifyEVChargingScheduleRequest(
-        time_base=x_time_base,
-        charging_schedule=x_charging_schedule,
-        evse_id=x_evse_id,
-        selected_charging_schedule_id=x_selected_charging_schedule_id,
-        power_tolerance_acceptance=x_power_tolerance_acceptance,
-        custom_data=x_custom_data,
+    r = _new(_m.NotifyEVChargingScheduleRequest)
+    _s_NotifyEVChargingScheduleRequest_time_base(r, x_time_base)
+    _s_NotifyEVChargingScheduleRequest_charging_schedule(r, x_charging_schedule)
+    _s_NotifyEVChargingScheduleRequest_evse_id(r, x_evse_id)
+    _s_NotifyEVChargingScheduleRequest_selected_charging_schedule_id(
+        r, x_selected_charging_schedule_id
     )
+    _s_NotifyEVChargingScheduleRequest_power_tolerance_acceptance(r, x_power_tolerance_acceptance)
+    _s_NotifyEVChargingScheduleRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEVChargingScheduleRequest(m: _m.NotifyEVChargingScheduleRequest) -> dict[str, Any]:
@@ -13467,6 +17809,7 @@ def _w_NotifyEVChargingScheduleRequest(m: _m.NotifyEVChargingScheduleRequest) ->
         "chargingSchedule": _w_ChargingSchedule(m.charging_schedule),
         "evseId": m.evse_id,
     }
+    v: Any
     v = m.selected_charging_schedule_id
     if v is not None:
         d["selectedChargingScheduleId"] = v
@@ -13484,8 +17827,9 @@ def _d_NotifyEVChargingScheduleResponse(
 ) -> _m.NotifyEVChargingScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -13494,7 +17838,7 @@ def _d_NotifyEVChargingScheduleResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -13503,7 +17847,7 @@ def _d_NotifyEVChargingScheduleResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13514,13 +17858,16 @@ def _d_NotifyEVChargingScheduleResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingScheduleResponse, o)
-    return _m.NotifyEVChargingScheduleResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyEVChargingScheduleResponse)
+    _s_NotifyEVChargingScheduleResponse_status(r, x_status)
+    _s_NotifyEVChargingScheduleResponse_status_info(r, x_status_info)
+    _s_NotifyEVChargingScheduleResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -13533,8 +17880,9 @@ def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) 
 def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -13542,7 +17890,7 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -13550,7 +17898,7 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -13559,7 +17907,7 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
         raise at(below(v, 0.0), "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("eventData")
+    v = g("eventData")
     if v is None:
         raise missing(d, "eventData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -13573,7 +17921,7 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     except DecodeFailure:
         raise in_array(v, _d_EventData, o, "eventData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13584,13 +17932,13 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEventRequest, o)
-    return _m.NotifyEventRequest(
-        generated_at=x_generated_at,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        event_data=x_event_data,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyEventRequest)
+    _s_NotifyEventRequest_generated_at(r, x_generated_at)
+    _s_NotifyEventRequest_tbc(r, x_tbc)
+    _s_NotifyEventRequest_seq_no(r, x_seq_no)
+    _s_NotifyEventRequest_event_data(r, x_event_data)
+    _s_NotifyEventRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
@@ -13599,6 +17947,7 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
         "seqNo": m.seq_no,
         "eventData": [_w_EventData(i) for i in m.event_data],
     }
+    v: Any
     v = m.tbc
     if v is not None:
         d["tbc"] = v
@@ -13611,8 +17960,9 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
 def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13623,11 +17973,14 @@ def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEventResponse, o)
-    return _m.NotifyEventResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyEventResponse)
+    _s_NotifyEventResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13637,8 +17990,9 @@ def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
 def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("monitor")
+    v = g("monitor")
     if v is None:
         x_monitor = None
     else:
@@ -13653,14 +18007,14 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         except DecodeFailure:
             raise in_array(v, _d_MonitoringData, o, "monitor") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -13668,7 +18022,7 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -13677,7 +18031,7 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         raise at(below(v, 0.0), "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -13685,7 +18039,7 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13696,14 +18050,14 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyMonitoringReportRequest, o)
-    return _m.NotifyMonitoringReportRequest(
-        monitor=x_monitor,
-        request_id=x_request_id,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        generated_at=x_generated_at,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyMonitoringReportRequest)
+    _s_NotifyMonitoringReportRequest_monitor(r, x_monitor)
+    _s_NotifyMonitoringReportRequest_request_id(r, x_request_id)
+    _s_NotifyMonitoringReportRequest_tbc(r, x_tbc)
+    _s_NotifyMonitoringReportRequest_seq_no(r, x_seq_no)
+    _s_NotifyMonitoringReportRequest_generated_at(r, x_generated_at)
+    _s_NotifyMonitoringReportRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dict[str, Any]:
@@ -13712,6 +18066,7 @@ def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dic
         "seqNo": m.seq_no,
         "generatedAt": format_datetime(m.generated_at),
     }
+    v: Any
     v = m.monitor
     if v is not None:
         d["monitor"] = [_w_MonitoringData(i) for i in v]
@@ -13729,8 +18084,9 @@ def _d_NotifyMonitoringReportResponse(
 ) -> _m.NotifyMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13741,11 +18097,14 @@ def _d_NotifyMonitoringReportResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyMonitoringReportResponse, o)
-    return _m.NotifyMonitoringReportResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyMonitoringReportResponse)
+    _s_NotifyMonitoringReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13757,8 +18116,9 @@ def _d_NotifyPeriodicEventStreamRequest(
 ) -> _m.NotifyPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("data")
+    v = g("data")
     if v is None:
         raise missing(d, "data")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -13772,7 +18132,7 @@ def _d_NotifyPeriodicEventStreamRequest(
     except DecodeFailure:
         raise in_array(v, _d_StreamDataElement, o, "data") from None
     n += 1
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -13781,7 +18141,7 @@ def _d_NotifyPeriodicEventStreamRequest(
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("pending")
+    v = g("pending")
     if v is None:
         raise missing(d, "pending")
     if v.__class__ is not int:
@@ -13790,7 +18150,7 @@ def _d_NotifyPeriodicEventStreamRequest(
         raise at(below(v, 0.0), "pending")
     x_pending = v
     n += 1
-    v = d.get("basetime")
+    v = g("basetime")
     if v is None:
         raise missing(d, "basetime")
     try:
@@ -13798,7 +18158,7 @@ def _d_NotifyPeriodicEventStreamRequest(
     except DecodeFailure as f:
         raise at(f, "basetime") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13809,9 +18169,13 @@ def _d_NotifyPeriodicEventStreamRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyPeriodicEventStreamRequest, o)
-    return _m.NotifyPeriodicEventStreamRequest(
-        data=x_data, id=x_id, pending=x_pending, basetime=x_basetime, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyPeriodicEventStreamRequest)
+    _s_NotifyPeriodicEventStreamRequest_data(r, x_data)
+    _s_NotifyPeriodicEventStreamRequest_id(r, x_id)
+    _s_NotifyPeriodicEventStreamRequest_pending(r, x_pending)
+    _s_NotifyPeriodicEventStreamRequest_basetime(r, x_basetime)
+    _s_NotifyPeriodicEventStreamRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyPeriodicEventStreamRequest(m: _m.NotifyPeriodicEventStreamRequest) -> dict[str, Any]:
@@ -13821,6 +18185,7 @@ def _w_NotifyPeriodicEventStreamRequest(m: _m.NotifyPeriodicEventStreamRequest) 
         "pending": m.pending,
         "basetime": format_datetime(m.basetime),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13830,8 +18195,9 @@ def _w_NotifyPeriodicEventStreamRequest(m: _m.NotifyPeriodicEventStreamRequest) 
 def _d_NotifyPriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.NotifyPriorityChargingRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -13840,14 +18206,14 @@ def _d_NotifyPriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.NotifyPrior
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("activated")
+    v = g("activated")
     if v is None:
         raise missing(d, "activated")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "activated")
     x_activated = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13858,13 +18224,16 @@ def _d_NotifyPriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.NotifyPrior
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyPriorityChargingRequest, o)
-    return _m.NotifyPriorityChargingRequest(
-        transaction_id=x_transaction_id, activated=x_activated, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyPriorityChargingRequest)
+    _s_NotifyPriorityChargingRequest_transaction_id(r, x_transaction_id)
+    _s_NotifyPriorityChargingRequest_activated(r, x_activated)
+    _s_NotifyPriorityChargingRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyPriorityChargingRequest(m: _m.NotifyPriorityChargingRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id, "activated": m.activated}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13876,8 +18245,9 @@ def _d_NotifyPriorityChargingResponse(
 ) -> _m.NotifyPriorityChargingResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13888,11 +18258,14 @@ def _d_NotifyPriorityChargingResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyPriorityChargingResponse, o)
-    return _m.NotifyPriorityChargingResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyPriorityChargingResponse)
+    _s_NotifyPriorityChargingResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyPriorityChargingResponse(m: _m.NotifyPriorityChargingResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -13902,15 +18275,16 @@ def _w_NotifyPriorityChargingResponse(m: _m.NotifyPriorityChargingResponse) -> d
 def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("generatedAt")
+    v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
     try:
@@ -13918,7 +18292,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
-    v = d.get("reportData")
+    v = g("reportData")
     if v is None:
         x_report_data = None
     else:
@@ -13933,7 +18307,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         except DecodeFailure:
             raise in_array(v, _d_ReportData, o, "reportData") from None
         n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -13941,7 +18315,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -13950,7 +18324,7 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         raise at(below(v, 0.0), "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -13961,14 +18335,14 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyReportRequest, o)
-    return _m.NotifyReportRequest(
-        request_id=x_request_id,
-        generated_at=x_generated_at,
-        report_data=x_report_data,
-        tbc=x_tbc,
-        seq_no=x_seq_no,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifyReportRequest)
+    _s_NotifyReportRequest_request_id(r, x_request_id)
+    _s_NotifyReportRequest_generated_at(r, x_generated_at)
+    _s_NotifyReportRequest_report_data(r, x_report_data)
+    _s_NotifyReportRequest_tbc(r, x_tbc)
+    _s_NotifyReportRequest_seq_no(r, x_seq_no)
+    _s_NotifyReportRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
@@ -13977,6 +18351,7 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
         "generatedAt": format_datetime(m.generated_at),
         "seqNo": m.seq_no,
     }
+    v: Any
     v = m.report_data
     if v is not None:
         d["reportData"] = [_w_ReportData(i) for i in v]
@@ -13992,8 +18367,9 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
 def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14004,11 +18380,14 @@ def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyReportResponse, o)
-    return _m.NotifyReportResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyReportResponse)
+    _s_NotifyReportResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -14018,8 +18397,9 @@ def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
 def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -14029,7 +18409,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("pspRef")
+    v = g("pspRef")
     if v is None:
         raise missing(d, "pspRef")
     if v.__class__ is not str and not isinstance(v, str):
@@ -14038,7 +18418,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
         raise at(too_long(v, 255), "pspRef")
     x_psp_ref = v
     n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_PaymentStatusEnum.get(v) if v.__class__ is str else None
@@ -14047,7 +18427,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
         if x_status is None:
             raise at(bad_enum(v, _E_PaymentStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -14057,7 +18437,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
             raise at(too_long(v, 500), "statusInfo")
         x_status_info = v
         n += 1
-    v = d.get("settlementAmount")
+    v = g("settlementAmount")
     if v is None:
         raise missing(d, "settlementAmount")
     if v.__class__ is not float and v.__class__ is not int:
@@ -14066,7 +18446,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
         raise at(fail_number(v, False), "settlementAmount")
     x_settlement_amount = v
     n += 1
-    v = d.get("settlementTime")
+    v = g("settlementTime")
     if v is None:
         raise missing(d, "settlementTime")
     try:
@@ -14074,7 +18454,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
     except DecodeFailure as f:
         raise at(f, "settlementTime") from None
     n += 1
-    v = d.get("receiptId")
+    v = g("receiptId")
     if v is None:
         x_receipt_id = None
     else:
@@ -14084,7 +18464,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
             raise at(too_long(v, 50), "receiptId")
         x_receipt_id = v
         n += 1
-    v = d.get("receiptUrl")
+    v = g("receiptUrl")
     if v is None:
         x_receipt_url = None
     else:
@@ -14094,7 +18474,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
             raise at(too_long(v, 2000), "receiptUrl")
         x_receipt_url = v
         n += 1
-    v = d.get("vatCompany")
+    v = g("vatCompany")
     if v is None:
         x_vat_company = None
     else:
@@ -14103,7 +18483,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
         except DecodeFailure as f:
             raise at(f, "vatCompany") from None
         n += 1
-    v = d.get("vatNumber")
+    v = g("vatNumber")
     if v is None:
         x_vat_number = None
     else:
@@ -14113,7 +18493,7 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
             raise at(too_long(v, 20), "vatNumber")
         x_vat_number = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14124,19 +18504,19 @@ def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementR
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifySettlementRequest, o)
-    return _m.NotifySettlementRequest(
-        transaction_id=x_transaction_id,
-        psp_ref=x_psp_ref,
-        status=x_status,
-        status_info=x_status_info,
-        settlement_amount=x_settlement_amount,
-        settlement_time=x_settlement_time,
-        receipt_id=x_receipt_id,
-        receipt_url=x_receipt_url,
-        vat_company=x_vat_company,
-        vat_number=x_vat_number,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.NotifySettlementRequest)
+    _s_NotifySettlementRequest_transaction_id(r, x_transaction_id)
+    _s_NotifySettlementRequest_psp_ref(r, x_psp_ref)
+    _s_NotifySettlementRequest_status(r, x_status)
+    _s_NotifySettlementRequest_status_info(r, x_status_info)
+    _s_NotifySettlementRequest_settlement_amount(r, x_settlement_amount)
+    _s_NotifySettlementRequest_settlement_time(r, x_settlement_time)
+    _s_NotifySettlementRequest_receipt_id(r, x_receipt_id)
+    _s_NotifySettlementRequest_receipt_url(r, x_receipt_url)
+    _s_NotifySettlementRequest_vat_company(r, x_vat_company)
+    _s_NotifySettlementRequest_vat_number(r, x_vat_number)
+    _s_NotifySettlementRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifySettlementRequest(m: _m.NotifySettlementRequest) -> dict[str, Any]:
@@ -14146,6 +18526,7 @@ def _w_NotifySettlementRequest(m: _m.NotifySettlementRequest) -> dict[str, Any]:
         "settlementAmount": m.settlement_amount,
         "settlementTime": format_datetime(m.settlement_time),
     }
+    v: Any
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
@@ -14173,8 +18554,9 @@ def _w_NotifySettlementRequest(m: _m.NotifySettlementRequest) -> dict[str, Any]:
 def _d_NotifySettlementResponse(d: Any, o: DecodeOptions) -> _m.NotifySettlementResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("receiptUrl")
+    v = g("receiptUrl")
     if v is None:
         x_receipt_url = None
     else:
@@ -14184,7 +18566,7 @@ def _d_NotifySettlementResponse(d: Any, o: DecodeOptions) -> _m.NotifySettlement
             raise at(too_long(v, 2000), "receiptUrl")
         x_receipt_url = v
         n += 1
-    v = d.get("receiptId")
+    v = g("receiptId")
     if v is None:
         x_receipt_id = None
     else:
@@ -14194,7 +18576,7 @@ def _d_NotifySettlementResponse(d: Any, o: DecodeOptions) -> _m.NotifySettlement
             raise at(too_long(v, 50), "receiptId")
         x_receipt_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14205,13 +18587,16 @@ def _d_NotifySettlementResponse(d: Any, o: DecodeOptions) -> _m.NotifySettlement
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifySettlementResponse, o)
-    return _m.NotifySettlementResponse(
-        receipt_url=x_receipt_url, receipt_id=x_receipt_id, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifySettlementResponse)
+    _s_NotifySettlementResponse_receipt_url(r, x_receipt_url)
+    _s_NotifySettlementResponse_receipt_id(r, x_receipt_id)
+    _s_NotifySettlementResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifySettlementResponse(m: _m.NotifySettlementResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.receipt_url
     if v is not None:
         d["receiptUrl"] = v
@@ -14229,8 +18614,9 @@ def _d_NotifyWebPaymentStartedRequest(
 ) -> _m.NotifyWebPaymentStartedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -14239,14 +18625,14 @@ def _d_NotifyWebPaymentStartedRequest(
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("timeout")
+    v = g("timeout")
     if v is None:
         raise missing(d, "timeout")
     if v.__class__ is not int:
         v = int_from(v, "timeout")
     x_timeout = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14257,13 +18643,16 @@ def _d_NotifyWebPaymentStartedRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyWebPaymentStartedRequest, o)
-    return _m.NotifyWebPaymentStartedRequest(
-        evse_id=x_evse_id, timeout=x_timeout, custom_data=x_custom_data
-    )
+    r = _new(_m.NotifyWebPaymentStartedRequest)
+    _s_NotifyWebPaymentStartedRequest_evse_id(r, x_evse_id)
+    _s_NotifyWebPaymentStartedRequest_timeout(r, x_timeout)
+    _s_NotifyWebPaymentStartedRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyWebPaymentStartedRequest(m: _m.NotifyWebPaymentStartedRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"evseId": m.evse_id, "timeout": m.timeout}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -14275,8 +18664,9 @@ def _d_NotifyWebPaymentStartedResponse(
 ) -> _m.NotifyWebPaymentStartedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14287,11 +18677,14 @@ def _d_NotifyWebPaymentStartedResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_NotifyWebPaymentStartedResponse, o)
-    return _m.NotifyWebPaymentStartedResponse(custom_data=x_custom_data)
+    r = _new(_m.NotifyWebPaymentStartedResponse)
+    _s_NotifyWebPaymentStartedResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_NotifyWebPaymentStartedResponse(m: _m.NotifyWebPaymentStartedResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -14301,8 +18694,9 @@ def _w_NotifyWebPaymentStartedResponse(m: _m.NotifyWebPaymentStartedResponse) ->
 def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hashAlgorithm")
+    v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
     x_hash_algorithm = _E_HashAlgorithmEnum.get(v) if v.__class__ is str else None
@@ -14311,7 +18705,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         if x_hash_algorithm is None:
             raise at(bad_enum(v, _E_HashAlgorithmEnum), "hashAlgorithm")
     n += 1
-    v = d.get("issuerNameHash")
+    v = g("issuerNameHash")
     if v is None:
         raise missing(d, "issuerNameHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -14320,7 +18714,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 128), "issuerNameHash")
     x_issuer_name_hash = v
     n += 1
-    v = d.get("issuerKeyHash")
+    v = g("issuerKeyHash")
     if v is None:
         raise missing(d, "issuerKeyHash")
     if v.__class__ is not str and not isinstance(v, str):
@@ -14329,7 +18723,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 128), "issuerKeyHash")
     x_issuer_key_hash = v
     n += 1
-    v = d.get("serialNumber")
+    v = g("serialNumber")
     if v is None:
         raise missing(d, "serialNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -14338,7 +18732,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 40), "serialNumber")
     x_serial_number = v
     n += 1
-    v = d.get("responderURL")
+    v = g("responderURL")
     if v is None:
         raise missing(d, "responderURL")
     if v.__class__ is not str and not isinstance(v, str):
@@ -14347,7 +18741,7 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 2000), "responderURL")
     x_responder_url = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14358,14 +18752,14 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         n += 1
     if n != len(d):
         check_extra(d, _K_OCSPRequestData, o)
-    return _t.OCSPRequestData(
-        hash_algorithm=x_hash_algorithm,
-        issuer_name_hash=x_issuer_name_hash,
-        issuer_key_hash=x_issuer_key_hash,
-        serial_number=x_serial_number,
-        responder_url=x_responder_url,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.OCSPRequestData)
+    _s_OCSPRequestData_hash_algorithm(r, x_hash_algorithm)
+    _s_OCSPRequestData_issuer_name_hash(r, x_issuer_name_hash)
+    _s_OCSPRequestData_issuer_key_hash(r, x_issuer_key_hash)
+    _s_OCSPRequestData_serial_number(r, x_serial_number)
+    _s_OCSPRequestData_responder_url(r, x_responder_url)
+    _s_OCSPRequestData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
@@ -14376,6 +18770,7 @@ def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
         "serialNumber": m.serial_number,
         "responderURL": m.responder_url,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -14387,8 +18782,9 @@ def _d_OpenPeriodicEventStreamRequest(
 ) -> _m.OpenPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("constantStreamData")
+    v = g("constantStreamData")
     if v is None:
         raise missing(d, "constantStreamData")
     try:
@@ -14396,7 +18792,7 @@ def _d_OpenPeriodicEventStreamRequest(
     except DecodeFailure as f:
         raise at(f, "constantStreamData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14407,13 +18803,15 @@ def _d_OpenPeriodicEventStreamRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_OpenPeriodicEventStreamRequest, o)
-    return _m.OpenPeriodicEventStreamRequest(
-        constant_stream_data=x_constant_stream_data, custom_data=x_custom_data
-    )
+    r = _new(_m.OpenPeriodicEventStreamRequest)
+    _s_OpenPeriodicEventStreamRequest_constant_stream_data(r, x_constant_stream_data)
+    _s_OpenPeriodicEventStreamRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_OpenPeriodicEventStreamRequest(m: _m.OpenPeriodicEventStreamRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"constantStreamData": _w_ConstantStreamData(m.constant_stream_data)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -14425,8 +18823,9 @@ def _d_OpenPeriodicEventStreamResponse(
 ) -> _m.OpenPeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -14435,7 +18834,7 @@ def _d_OpenPeriodicEventStreamResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -14444,7 +18843,7 @@ def _d_OpenPeriodicEventStreamResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14455,13 +18854,16 @@ def _d_OpenPeriodicEventStreamResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_OpenPeriodicEventStreamResponse, o)
-    return _m.OpenPeriodicEventStreamResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.OpenPeriodicEventStreamResponse)
+    _s_OpenPeriodicEventStreamResponse_status(r, x_status)
+    _s_OpenPeriodicEventStreamResponse_status_info(r, x_status_info)
+    _s_OpenPeriodicEventStreamResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_OpenPeriodicEventStreamResponse(m: _m.OpenPeriodicEventStreamResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -14474,8 +18876,9 @@ def _w_OpenPeriodicEventStreamResponse(m: _m.OpenPeriodicEventStreamResponse) ->
 def _d_OverstayRule(d: Any, o: DecodeOptions) -> _t.OverstayRule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("overstayFee")
+    v = g("overstayFee")
     if v is None:
         raise missing(d, "overstayFee")
     try:
@@ -14483,7 +18886,7 @@ def _d_OverstayRule(d: Any, o: DecodeOptions) -> _t.OverstayRule:
     except DecodeFailure as f:
         raise at(f, "overstayFee") from None
     n += 1
-    v = d.get("overstayRuleDescription")
+    v = g("overstayRuleDescription")
     if v is None:
         x_overstay_rule_description = None
     else:
@@ -14493,21 +18896,21 @@ def _d_OverstayRule(d: Any, o: DecodeOptions) -> _t.OverstayRule:
             raise at(too_long(v, 32), "overstayRuleDescription")
         x_overstay_rule_description = v
         n += 1
-    v = d.get("startTime")
+    v = g("startTime")
     if v is None:
         raise missing(d, "startTime")
     if v.__class__ is not int:
         v = int_from(v, "startTime")
     x_start_time = v
     n += 1
-    v = d.get("overstayFeePeriod")
+    v = g("overstayFeePeriod")
     if v is None:
         raise missing(d, "overstayFeePeriod")
     if v.__class__ is not int:
         v = int_from(v, "overstayFeePeriod")
     x_overstay_fee_period = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14518,13 +18921,13 @@ def _d_OverstayRule(d: Any, o: DecodeOptions) -> _t.OverstayRule:
         n += 1
     if n != len(d):
         check_extra(d, _K_OverstayRule, o)
-    return _t.OverstayRule(
-        overstay_fee=x_overstay_fee,
-        overstay_rule_description=x_overstay_rule_description,
-        start_time=x_start_time,
-        overstay_fee_period=x_overstay_fee_period,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.OverstayRule)
+    _s_OverstayRule_overstay_fee(r, x_overstay_fee)
+    _s_OverstayRule_overstay_rule_description(r, x_overstay_rule_description)
+    _s_OverstayRule_start_time(r, x_start_time)
+    _s_OverstayRule_overstay_fee_period(r, x_overstay_fee_period)
+    _s_OverstayRule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_OverstayRule(m: _t.OverstayRule) -> dict[str, Any]:
@@ -14533,6 +18936,7 @@ def _w_OverstayRule(m: _t.OverstayRule) -> dict[str, Any]:
         "startTime": m.start_time,
         "overstayFeePeriod": m.overstay_fee_period,
     }
+    v: Any
     v = m.overstay_rule_description
     if v is not None:
         d["overstayRuleDescription"] = v
@@ -14545,8 +18949,9 @@ def _w_OverstayRule(m: _t.OverstayRule) -> dict[str, Any]:
 def _d_OverstayRuleList(d: Any, o: DecodeOptions) -> _t.OverstayRuleList:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("overstayPowerThreshold")
+    v = g("overstayPowerThreshold")
     if v is None:
         x_overstay_power_threshold = None
     else:
@@ -14555,7 +18960,7 @@ def _d_OverstayRuleList(d: Any, o: DecodeOptions) -> _t.OverstayRuleList:
         except DecodeFailure as f:
             raise at(f, "overstayPowerThreshold") from None
         n += 1
-    v = d.get("overstayRule")
+    v = g("overstayRule")
     if v is None:
         raise missing(d, "overstayRule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -14569,7 +18974,7 @@ def _d_OverstayRuleList(d: Any, o: DecodeOptions) -> _t.OverstayRuleList:
     except DecodeFailure:
         raise in_array(v, _d_OverstayRule, o, "overstayRule") from None
     n += 1
-    v = d.get("overstayTimeThreshold")
+    v = g("overstayTimeThreshold")
     if v is None:
         x_overstay_time_threshold = None
     else:
@@ -14577,7 +18982,7 @@ def _d_OverstayRuleList(d: Any, o: DecodeOptions) -> _t.OverstayRuleList:
             v = int_from(v, "overstayTimeThreshold")
         x_overstay_time_threshold = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14588,16 +18993,17 @@ def _d_OverstayRuleList(d: Any, o: DecodeOptions) -> _t.OverstayRuleList:
         n += 1
     if n != len(d):
         check_extra(d, _K_OverstayRuleList, o)
-    return _t.OverstayRuleList(
-        overstay_power_threshold=x_overstay_power_threshold,
-        overstay_rule=x_overstay_rule,
-        overstay_time_threshold=x_overstay_time_threshold,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.OverstayRuleList)
+    _s_OverstayRuleList_overstay_power_threshold(r, x_overstay_power_threshold)
+    _s_OverstayRuleList_overstay_rule(r, x_overstay_rule)
+    _s_OverstayRuleList_overstay_time_threshold(r, x_overstay_time_threshold)
+    _s_OverstayRuleList_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_OverstayRuleList(m: _t.OverstayRuleList) -> dict[str, Any]:
     d: dict[str, Any] = {"overstayRule": [_w_OverstayRule(i) for i in m.overstay_rule]}
+    v: Any
     v = m.overstay_power_threshold
     if v is not None:
         d["overstayPowerThreshold"] = _w_RationalNumber(v)
@@ -14613,8 +19019,9 @@ def _w_OverstayRuleList(m: _t.OverstayRuleList) -> dict[str, Any]:
 def _d_PeriodicEventStreamParams(d: Any, o: DecodeOptions) -> _t.PeriodicEventStreamParams:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("interval")
+    v = g("interval")
     if v is None:
         x_interval = None
     else:
@@ -14624,7 +19031,7 @@ def _d_PeriodicEventStreamParams(d: Any, o: DecodeOptions) -> _t.PeriodicEventSt
             raise at(below(v, 0.0), "interval")
         x_interval = v
         n += 1
-    v = d.get("values")
+    v = g("values")
     if v is None:
         x_values = None
     else:
@@ -14634,7 +19041,7 @@ def _d_PeriodicEventStreamParams(d: Any, o: DecodeOptions) -> _t.PeriodicEventSt
             raise at(below(v, 0.0), "values")
         x_values = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14645,13 +19052,16 @@ def _d_PeriodicEventStreamParams(d: Any, o: DecodeOptions) -> _t.PeriodicEventSt
         n += 1
     if n != len(d):
         check_extra(d, _K_PeriodicEventStreamParams, o)
-    return _t.PeriodicEventStreamParams(
-        interval=x_interval, values=x_values, custom_data=x_custom_data
-    )
+    r = _new(_t.PeriodicEventStreamParams)
+    _s_PeriodicEventStreamParams_interval(r, x_interval)
+    _s_PeriodicEventStreamParams_values(r, x_values)
+    _s_PeriodicEventStreamParams_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PeriodicEventStreamParams(m: _t.PeriodicEventStreamParams) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.interval
     if v is not None:
         d["interval"] = v
@@ -14667,8 +19077,9 @@ def _w_PeriodicEventStreamParams(m: _t.PeriodicEventStreamParams) -> dict[str, A
 def _d_Price(d: Any, o: DecodeOptions) -> _t.Price:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("exclTax")
+    v = g("exclTax")
     if v is None:
         x_excl_tax = None
     else:
@@ -14678,7 +19089,7 @@ def _d_Price(d: Any, o: DecodeOptions) -> _t.Price:
             raise at(fail_number(v, False), "exclTax")
         x_excl_tax = v
         n += 1
-    v = d.get("inclTax")
+    v = g("inclTax")
     if v is None:
         x_incl_tax = None
     else:
@@ -14688,7 +19099,7 @@ def _d_Price(d: Any, o: DecodeOptions) -> _t.Price:
             raise at(fail_number(v, False), "inclTax")
         x_incl_tax = v
         n += 1
-    v = d.get("taxRates")
+    v = g("taxRates")
     if v is None:
         x_tax_rates = None
     else:
@@ -14703,7 +19114,7 @@ def _d_Price(d: Any, o: DecodeOptions) -> _t.Price:
         except DecodeFailure:
             raise in_array(v, _d_TaxRate, o, "taxRates") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14714,13 +19125,17 @@ def _d_Price(d: Any, o: DecodeOptions) -> _t.Price:
         n += 1
     if n != len(d):
         check_extra(d, _K_Price, o)
-    return _t.Price(
-        excl_tax=x_excl_tax, incl_tax=x_incl_tax, tax_rates=x_tax_rates, custom_data=x_custom_data
-    )
+    r = _new(_t.Price)
+    _s_Price_excl_tax(r, x_excl_tax)
+    _s_Price_incl_tax(r, x_incl_tax)
+    _s_Price_tax_rates(r, x_tax_rates)
+    _s_Price_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Price(m: _t.Price) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.excl_tax
     if v is not None:
         d["exclTax"] = v
@@ -14739,8 +19154,9 @@ def _w_Price(m: _t.Price) -> dict[str, Any]:
 def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priceLevelScheduleEntries")
+    v = g("priceLevelScheduleEntries")
     if v is None:
         raise missing(d, "priceLevelScheduleEntries")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -14754,7 +19170,7 @@ def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
     except DecodeFailure:
         raise in_array(v, _d_PriceLevelScheduleEntry, o, "priceLevelScheduleEntries") from None
     n += 1
-    v = d.get("timeAnchor")
+    v = g("timeAnchor")
     if v is None:
         raise missing(d, "timeAnchor")
     try:
@@ -14762,7 +19178,7 @@ def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
     except DecodeFailure as f:
         raise at(f, "timeAnchor") from None
     n += 1
-    v = d.get("priceScheduleId")
+    v = g("priceScheduleId")
     if v is None:
         raise missing(d, "priceScheduleId")
     if v.__class__ is not int:
@@ -14771,7 +19187,7 @@ def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
         raise at(below(v, 0.0), "priceScheduleId")
     x_price_schedule_id = v
     n += 1
-    v = d.get("priceScheduleDescription")
+    v = g("priceScheduleDescription")
     if v is None:
         x_price_schedule_description = None
     else:
@@ -14781,7 +19197,7 @@ def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
             raise at(too_long(v, 32), "priceScheduleDescription")
         x_price_schedule_description = v
         n += 1
-    v = d.get("numberOfPriceLevels")
+    v = g("numberOfPriceLevels")
     if v is None:
         raise missing(d, "numberOfPriceLevels")
     if v.__class__ is not int:
@@ -14790,7 +19206,7 @@ def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
         raise at(below(v, 0.0), "numberOfPriceLevels")
     x_number_of_price_levels = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14801,14 +19217,14 @@ def _d_PriceLevelSchedule(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedule:
         n += 1
     if n != len(d):
         check_extra(d, _K_PriceLevelSchedule, o)
-    return _t.PriceLevelSchedule(
-        price_level_schedule_entries=x_price_level_schedule_entries,
-        time_anchor=x_time_anchor,
-        price_schedule_id=x_price_schedule_id,
-        price_schedule_description=x_price_schedule_description,
-        number_of_price_levels=x_number_of_price_levels,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.PriceLevelSchedule)
+    _s_PriceLevelSchedule_price_level_schedule_entries(r, x_price_level_schedule_entries)
+    _s_PriceLevelSchedule_time_anchor(r, x_time_anchor)
+    _s_PriceLevelSchedule_price_schedule_id(r, x_price_schedule_id)
+    _s_PriceLevelSchedule_price_schedule_description(r, x_price_schedule_description)
+    _s_PriceLevelSchedule_number_of_price_levels(r, x_number_of_price_levels)
+    _s_PriceLevelSchedule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PriceLevelSchedule(m: _t.PriceLevelSchedule) -> dict[str, Any]:
@@ -14820,6 +19236,7 @@ def _w_PriceLevelSchedule(m: _t.PriceLevelSchedule) -> dict[str, Any]:
         "priceScheduleId": m.price_schedule_id,
         "numberOfPriceLevels": m.number_of_price_levels,
     }
+    v: Any
     v = m.price_schedule_description
     if v is not None:
         d["priceScheduleDescription"] = v
@@ -14832,15 +19249,16 @@ def _w_PriceLevelSchedule(m: _t.PriceLevelSchedule) -> dict[str, Any]:
 def _d_PriceLevelScheduleEntry(d: Any, o: DecodeOptions) -> _t.PriceLevelScheduleEntry:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("priceLevel")
+    v = g("priceLevel")
     if v is None:
         raise missing(d, "priceLevel")
     if v.__class__ is not int:
@@ -14849,7 +19267,7 @@ def _d_PriceLevelScheduleEntry(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedul
         raise at(below(v, 0.0), "priceLevel")
     x_price_level = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14860,13 +19278,16 @@ def _d_PriceLevelScheduleEntry(d: Any, o: DecodeOptions) -> _t.PriceLevelSchedul
         n += 1
     if n != len(d):
         check_extra(d, _K_PriceLevelScheduleEntry, o)
-    return _t.PriceLevelScheduleEntry(
-        duration=x_duration, price_level=x_price_level, custom_data=x_custom_data
-    )
+    r = _new(_t.PriceLevelScheduleEntry)
+    _s_PriceLevelScheduleEntry_duration(r, x_duration)
+    _s_PriceLevelScheduleEntry_price_level(r, x_price_level)
+    _s_PriceLevelScheduleEntry_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PriceLevelScheduleEntry(m: _t.PriceLevelScheduleEntry) -> dict[str, Any]:
     d: dict[str, Any] = {"duration": m.duration, "priceLevel": m.price_level}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -14876,8 +19297,9 @@ def _w_PriceLevelScheduleEntry(m: _t.PriceLevelScheduleEntry) -> dict[str, Any]:
 def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("parkingFeePeriod")
+    v = g("parkingFeePeriod")
     if v is None:
         x_parking_fee_period = None
     else:
@@ -14885,7 +19307,7 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
             v = int_from(v, "parkingFeePeriod")
         x_parking_fee_period = v
         n += 1
-    v = d.get("carbonDioxideEmission")
+    v = g("carbonDioxideEmission")
     if v is None:
         x_carbon_dioxide_emission = None
     else:
@@ -14895,7 +19317,7 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
             raise at(below(v, 0.0), "carbonDioxideEmission")
         x_carbon_dioxide_emission = v
         n += 1
-    v = d.get("renewableGenerationPercentage")
+    v = g("renewableGenerationPercentage")
     if v is None:
         x_renewable_generation_percentage = None
     else:
@@ -14907,7 +19329,7 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
             raise at(above(v, 100.0), "renewableGenerationPercentage")
         x_renewable_generation_percentage = v
         n += 1
-    v = d.get("energyFee")
+    v = g("energyFee")
     if v is None:
         raise missing(d, "energyFee")
     try:
@@ -14915,7 +19337,7 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
     except DecodeFailure as f:
         raise at(f, "energyFee") from None
     n += 1
-    v = d.get("parkingFee")
+    v = g("parkingFee")
     if v is None:
         x_parking_fee = None
     else:
@@ -14924,7 +19346,7 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
         except DecodeFailure as f:
             raise at(f, "parkingFee") from None
         n += 1
-    v = d.get("powerRangeStart")
+    v = g("powerRangeStart")
     if v is None:
         raise missing(d, "powerRangeStart")
     try:
@@ -14932,7 +19354,7 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
     except DecodeFailure as f:
         raise at(f, "powerRangeStart") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -14943,15 +19365,15 @@ def _d_PriceRule(d: Any, o: DecodeOptions) -> _t.PriceRule:
         n += 1
     if n != len(d):
         check_extra(d, _K_PriceRule, o)
-    return _t.PriceRule(
-        parking_fee_period=x_parking_fee_period,
-        carbon_dioxide_emission=x_carbon_dioxide_emission,
-        renewable_generation_percentage=x_renewable_generation_percentage,
-        energy_fee=x_energy_fee,
-        parking_fee=x_parking_fee,
-        power_range_start=x_power_range_start,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.PriceRule)
+    _s_PriceRule_parking_fee_period(r, x_parking_fee_period)
+    _s_PriceRule_carbon_dioxide_emission(r, x_carbon_dioxide_emission)
+    _s_PriceRule_renewable_generation_percentage(r, x_renewable_generation_percentage)
+    _s_PriceRule_energy_fee(r, x_energy_fee)
+    _s_PriceRule_parking_fee(r, x_parking_fee)
+    _s_PriceRule_power_range_start(r, x_power_range_start)
+    _s_PriceRule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PriceRule(m: _t.PriceRule) -> dict[str, Any]:
@@ -14959,6 +19381,7 @@ def _w_PriceRule(m: _t.PriceRule) -> dict[str, Any]:
         "energyFee": _w_RationalNumber(m.energy_fee),
         "powerRangeStart": _w_RationalNumber(m.power_range_start),
     }
+    v: Any
     v = m.parking_fee_period
     if v is not None:
         d["parkingFeePeriod"] = v
@@ -14980,15 +19403,16 @@ def _w_PriceRule(m: _t.PriceRule) -> dict[str, Any]:
 def _d_PriceRuleStack(d: Any, o: DecodeOptions) -> _t.PriceRuleStack:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         raise missing(d, "duration")
     if v.__class__ is not int:
         v = int_from(v, "duration")
     x_duration = v
     n += 1
-    v = d.get("priceRule")
+    v = g("priceRule")
     if v is None:
         raise missing(d, "priceRule")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -15002,7 +19426,7 @@ def _d_PriceRuleStack(d: Any, o: DecodeOptions) -> _t.PriceRuleStack:
     except DecodeFailure:
         raise in_array(v, _d_PriceRule, o, "priceRule") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15013,9 +19437,11 @@ def _d_PriceRuleStack(d: Any, o: DecodeOptions) -> _t.PriceRuleStack:
         n += 1
     if n != len(d):
         check_extra(d, _K_PriceRuleStack, o)
-    return _t.PriceRuleStack(
-        duration=x_duration, price_rule=x_price_rule, custom_data=x_custom_data
-    )
+    r = _new(_t.PriceRuleStack)
+    _s_PriceRuleStack_duration(r, x_duration)
+    _s_PriceRuleStack_price_rule(r, x_price_rule)
+    _s_PriceRuleStack_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PriceRuleStack(m: _t.PriceRuleStack) -> dict[str, Any]:
@@ -15023,6 +19449,7 @@ def _w_PriceRuleStack(m: _t.PriceRuleStack) -> dict[str, Any]:
         "duration": m.duration,
         "priceRule": [_w_PriceRule(i) for i in m.price_rule],
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -15032,8 +19459,9 @@ def _w_PriceRuleStack(m: _t.PriceRuleStack) -> dict[str, Any]:
 def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("location")
+    v = g("location")
     if v is None:
         raise missing(d, "location")
     if v.__class__ is not str and not isinstance(v, str):
@@ -15042,7 +19470,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise at(too_long(v, 2000), "location")
     x_location = v
     n += 1
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -15052,7 +19480,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
             raise at(below(v, 0.0), "retries")
         x_retries = v
         n += 1
-    v = d.get("checksum")
+    v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
     if v.__class__ is not str and not isinstance(v, str):
@@ -15061,7 +19489,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise at(too_long(v, 32), "checksum")
     x_checksum = v
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
@@ -15070,7 +19498,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise at(below(v, 0.0), "requestId")
     x_request_id = v
     n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -15080,7 +19508,7 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
             raise at(below(v, 0.0), "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15091,18 +19519,19 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareRequest, o)
-    return _m.PublishFirmwareRequest(
-        location=x_location,
-        retries=x_retries,
-        checksum=x_checksum,
-        request_id=x_request_id,
-        retry_interval=x_retry_interval,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.PublishFirmwareRequest)
+    _s_PublishFirmwareRequest_location(r, x_location)
+    _s_PublishFirmwareRequest_retries(r, x_retries)
+    _s_PublishFirmwareRequest_checksum(r, x_checksum)
+    _s_PublishFirmwareRequest_request_id(r, x_request_id)
+    _s_PublishFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_PublishFirmwareRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"location": m.location, "checksum": m.checksum, "requestId": m.request_id}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -15118,8 +19547,9 @@ def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
 def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -15128,7 +19558,7 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -15137,7 +19567,7 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15148,13 +19578,16 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareResponse, o)
-    return _m.PublishFirmwareResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.PublishFirmwareResponse)
+    _s_PublishFirmwareResponse_status(r, x_status)
+    _s_PublishFirmwareResponse_status_info(r, x_status_info)
+    _s_PublishFirmwareResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PublishFirmwareResponse(m: _m.PublishFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -15169,8 +19602,9 @@ def _d_PublishFirmwareStatusNotificationRequest(
 ) -> _m.PublishFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_PublishFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -15179,7 +19613,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
         if x_status is None:
             raise at(bad_enum(v, _E_PublishFirmwareStatusEnum), "status")
     n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -15198,7 +19632,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
                 v, _i_PublishFirmwareStatusNotificationRequest_location, o, "location"
             ) from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -15208,7 +19642,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
             raise at(below(v, 0.0), "requestId")
         x_request_id = v
         n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -15217,7 +19651,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15228,19 +19662,20 @@ def _d_PublishFirmwareStatusNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareStatusNotificationRequest, o)
-    return _m.PublishFirmwareStatusNotificationRequest(
-        status=x_status,
-        location=x_location,
-        request_id=x_request_id,
-        status_info=x_status_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.PublishFirmwareStatusNotificationRequest)
+    _s_PublishFirmwareStatusNotificationRequest_status(r, x_status)
+    _s_PublishFirmwareStatusNotificationRequest_location(r, x_location)
+    _s_PublishFirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    _s_PublishFirmwareStatusNotificationRequest_status_info(r, x_status_info)
+    _s_PublishFirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PublishFirmwareStatusNotificationRequest(
     m: _m.PublishFirmwareStatusNotificationRequest,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.location
     if v is not None:
         d["location"] = list(v)
@@ -15261,8 +19696,9 @@ def _d_PublishFirmwareStatusNotificationResponse(
 ) -> _m.PublishFirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15273,13 +19709,16 @@ def _d_PublishFirmwareStatusNotificationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareStatusNotificationResponse, o)
-    return _m.PublishFirmwareStatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.PublishFirmwareStatusNotificationResponse)
+    _s_PublishFirmwareStatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PublishFirmwareStatusNotificationResponse(
     m: _m.PublishFirmwareStatusNotificationResponse,
 ) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -15291,15 +19730,16 @@ def _d_PullDynamicScheduleUpdateRequest(
 ) -> _m.PullDynamicScheduleUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         raise missing(d, "chargingProfileId")
     if v.__class__ is not int:
         v = int_from(v, "chargingProfileId")
     x_charging_profile_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15310,13 +19750,15 @@ def _d_PullDynamicScheduleUpdateRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_PullDynamicScheduleUpdateRequest, o)
-    return _m.PullDynamicScheduleUpdateRequest(
-        charging_profile_id=x_charging_profile_id, custom_data=x_custom_data
-    )
+    r = _new(_m.PullDynamicScheduleUpdateRequest)
+    _s_PullDynamicScheduleUpdateRequest_charging_profile_id(r, x_charging_profile_id)
+    _s_PullDynamicScheduleUpdateRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PullDynamicScheduleUpdateRequest(m: _m.PullDynamicScheduleUpdateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingProfileId": m.charging_profile_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -15328,8 +19770,9 @@ def _d_PullDynamicScheduleUpdateResponse(
 ) -> _m.PullDynamicScheduleUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("scheduleUpdate")
+    v = g("scheduleUpdate")
     if v is None:
         x_schedule_update = None
     else:
@@ -15338,7 +19781,7 @@ def _d_PullDynamicScheduleUpdateResponse(
         except DecodeFailure as f:
             raise at(f, "scheduleUpdate") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -15347,7 +19790,7 @@ def _d_PullDynamicScheduleUpdateResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_ChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -15356,7 +19799,7 @@ def _d_PullDynamicScheduleUpdateResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15367,16 +19810,17 @@ def _d_PullDynamicScheduleUpdateResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_PullDynamicScheduleUpdateResponse, o)
-    return _m.PullDynamicScheduleUpdateResponse(
-        schedule_update=x_schedule_update,
-        status=x_status,
-        status_info=x_status_info,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.PullDynamicScheduleUpdateResponse)
+    _s_PullDynamicScheduleUpdateResponse_schedule_update(r, x_schedule_update)
+    _s_PullDynamicScheduleUpdateResponse_status(r, x_status)
+    _s_PullDynamicScheduleUpdateResponse_status_info(r, x_status_info)
+    _s_PullDynamicScheduleUpdateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_PullDynamicScheduleUpdateResponse(m: _m.PullDynamicScheduleUpdateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.schedule_update
     if v is not None:
         d["scheduleUpdate"] = _w_ChargingScheduleUpdate(v)
@@ -15392,22 +19836,23 @@ def _w_PullDynamicScheduleUpdateResponse(m: _m.PullDynamicScheduleUpdateResponse
 def _d_RationalNumber(d: Any, o: DecodeOptions) -> _t.RationalNumber:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("exponent")
+    v = g("exponent")
     if v is None:
         raise missing(d, "exponent")
     if v.__class__ is not int:
         v = int_from(v, "exponent")
     x_exponent = v
     n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not int:
         v = int_from(v, "value")
     x_value = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15418,11 +19863,16 @@ def _d_RationalNumber(d: Any, o: DecodeOptions) -> _t.RationalNumber:
         n += 1
     if n != len(d):
         check_extra(d, _K_RationalNumber, o)
-    return _t.RationalNumber(exponent=x_exponent, value=x_value, custom_data=x_custom_data)
+    r = _new(_t.RationalNumber)
+    _s_RationalNumber_exponent(r, x_exponent)
+    _s_RationalNumber_value(r, x_value)
+    _s_RationalNumber_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RationalNumber(m: _t.RationalNumber) -> dict[str, Any]:
     d: dict[str, Any] = {"exponent": m.exponent, "value": m.value}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -15432,8 +19882,9 @@ def _w_RationalNumber(m: _t.RationalNumber) -> dict[str, Any]:
 def _d_ReactivePowerParams(d: Any, o: DecodeOptions) -> _t.ReactivePowerParams:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("vRef")
+    v = g("vRef")
     if v is None:
         x_v_ref = None
     else:
@@ -15443,7 +19894,7 @@ def _d_ReactivePowerParams(d: Any, o: DecodeOptions) -> _t.ReactivePowerParams:
             raise at(fail_number(v, False), "vRef")
         x_v_ref = v
         n += 1
-    v = d.get("autonomousVRefEnable")
+    v = g("autonomousVRefEnable")
     if v is None:
         x_autonomous_v_ref_enable = None
     else:
@@ -15451,7 +19902,7 @@ def _d_ReactivePowerParams(d: Any, o: DecodeOptions) -> _t.ReactivePowerParams:
             raise fail_type("boolean", v, "autonomousVRefEnable")
         x_autonomous_v_ref_enable = v
         n += 1
-    v = d.get("autonomousVRefTimeConstant")
+    v = g("autonomousVRefTimeConstant")
     if v is None:
         x_autonomous_v_ref_time_constant = None
     else:
@@ -15461,7 +19912,7 @@ def _d_ReactivePowerParams(d: Any, o: DecodeOptions) -> _t.ReactivePowerParams:
             raise at(fail_number(v, False), "autonomousVRefTimeConstant")
         x_autonomous_v_ref_time_constant = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15472,16 +19923,17 @@ def _d_ReactivePowerParams(d: Any, o: DecodeOptions) -> _t.ReactivePowerParams:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReactivePowerParams, o)
-    return _t.ReactivePowerParams(
-        v_ref=x_v_ref,
-        autonomous_v_ref_enable=x_autonomous_v_ref_enable,
-        autonomous_v_ref_time_constant=x_autonomous_v_ref_time_constant,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ReactivePowerParams)
+    _s_ReactivePowerParams_v_ref(r, x_v_ref)
+    _s_ReactivePowerParams_autonomous_v_ref_enable(r, x_autonomous_v_ref_enable)
+    _s_ReactivePowerParams_autonomous_v_ref_time_constant(r, x_autonomous_v_ref_time_constant)
+    _s_ReactivePowerParams_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReactivePowerParams(m: _t.ReactivePowerParams) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.v_ref
     if v is not None:
         d["vRef"] = v
@@ -15500,15 +19952,16 @@ def _w_ReactivePowerParams(m: _t.ReactivePowerParams) -> dict[str, Any]:
 def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("start")
+    v = g("start")
     if v is None:
         raise missing(d, "start")
     if v.__class__ is not int:
         v = int_from(v, "start")
     x_start = v
     n += 1
-    v = d.get("duration")
+    v = g("duration")
     if v is None:
         x_duration = None
     else:
@@ -15516,7 +19969,7 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
             v = int_from(v, "duration")
         x_duration = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15527,11 +19980,16 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
         n += 1
     if n != len(d):
         check_extra(d, _K_RelativeTimeInterval, o)
-    return _t.RelativeTimeInterval(start=x_start, duration=x_duration, custom_data=x_custom_data)
+    r = _new(_t.RelativeTimeInterval)
+    _s_RelativeTimeInterval_start(r, x_start)
+    _s_RelativeTimeInterval_duration(r, x_duration)
+    _s_RelativeTimeInterval_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
     d: dict[str, Any] = {"start": m.start}
+    v: Any
     v = m.duration
     if v is not None:
         d["duration"] = v
@@ -15544,15 +20002,16 @@ def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
 def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("chargingLimitSource")
+    v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
     if v.__class__ is not str and not isinstance(v, str):
@@ -15561,7 +20020,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         raise at(too_long(v, 20), "chargingLimitSource")
     x_charging_limit_source = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -15575,7 +20034,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
     except DecodeFailure:
         raise in_array(v, _d_ChargingProfile, o, "chargingProfile") from None
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -15583,7 +20042,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -15592,7 +20051,7 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15603,14 +20062,14 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportChargingProfilesRequest, o)
-    return _m.ReportChargingProfilesRequest(
-        request_id=x_request_id,
-        charging_limit_source=x_charging_limit_source,
-        charging_profile=x_charging_profile,
-        tbc=x_tbc,
-        evse_id=x_evse_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.ReportChargingProfilesRequest)
+    _s_ReportChargingProfilesRequest_request_id(r, x_request_id)
+    _s_ReportChargingProfilesRequest_charging_limit_source(r, x_charging_limit_source)
+    _s_ReportChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    _s_ReportChargingProfilesRequest_tbc(r, x_tbc)
+    _s_ReportChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_ReportChargingProfilesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dict[str, Any]:
@@ -15620,6 +20079,7 @@ def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dic
         "chargingProfile": [_w_ChargingProfile(i) for i in m.charging_profile],
         "evseId": m.evse_id,
     }
+    v: Any
     v = m.tbc
     if v is not None:
         d["tbc"] = v
@@ -15634,8 +20094,9 @@ def _d_ReportChargingProfilesResponse(
 ) -> _m.ReportChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15646,11 +20107,14 @@ def _d_ReportChargingProfilesResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportChargingProfilesResponse, o)
-    return _m.ReportChargingProfilesResponse(custom_data=x_custom_data)
+    r = _new(_m.ReportChargingProfilesResponse)
+    _s_ReportChargingProfilesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -15660,8 +20124,9 @@ def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> d
 def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("curve")
+    v = g("curve")
     if v is None:
         x_curve = None
     else:
@@ -15676,7 +20141,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_DERCurveGet, o, "curve") from None
         n += 1
-    v = d.get("enterService")
+    v = g("enterService")
     if v is None:
         x_enter_service = None
     else:
@@ -15691,7 +20156,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_EnterServiceGet, o, "enterService") from None
         n += 1
-    v = d.get("fixedPFAbsorb")
+    v = g("fixedPFAbsorb")
     if v is None:
         x_fixed_pf_absorb = None
     else:
@@ -15706,7 +20171,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_FixedPFGet, o, "fixedPFAbsorb") from None
         n += 1
-    v = d.get("fixedPFInject")
+    v = g("fixedPFInject")
     if v is None:
         x_fixed_pf_inject = None
     else:
@@ -15721,7 +20186,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_FixedPFGet, o, "fixedPFInject") from None
         n += 1
-    v = d.get("fixedVar")
+    v = g("fixedVar")
     if v is None:
         x_fixed_var = None
     else:
@@ -15736,7 +20201,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_FixedVarGet, o, "fixedVar") from None
         n += 1
-    v = d.get("freqDroop")
+    v = g("freqDroop")
     if v is None:
         x_freq_droop = None
     else:
@@ -15751,7 +20216,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_FreqDroopGet, o, "freqDroop") from None
         n += 1
-    v = d.get("gradient")
+    v = g("gradient")
     if v is None:
         x_gradient = None
     else:
@@ -15766,7 +20231,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_GradientGet, o, "gradient") from None
         n += 1
-    v = d.get("limitMaxDischarge")
+    v = g("limitMaxDischarge")
     if v is None:
         x_limit_max_discharge = None
     else:
@@ -15781,14 +20246,14 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         except DecodeFailure:
             raise in_array(v, _d_LimitMaxDischargeGet, o, "limitMaxDischarge") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("tbc")
+    v = g("tbc")
     if v is None:
         x_tbc = None
     else:
@@ -15796,7 +20261,7 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15807,23 +20272,24 @@ def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlR
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportDERControlRequest, o)
-    return _m.ReportDERControlRequest(
-        curve=x_curve,
-        enter_service=x_enter_service,
-        fixed_pf_absorb=x_fixed_pf_absorb,
-        fixed_pf_inject=x_fixed_pf_inject,
-        fixed_var=x_fixed_var,
-        freq_droop=x_freq_droop,
-        gradient=x_gradient,
-        limit_max_discharge=x_limit_max_discharge,
-        request_id=x_request_id,
-        tbc=x_tbc,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.ReportDERControlRequest)
+    _s_ReportDERControlRequest_curve(r, x_curve)
+    _s_ReportDERControlRequest_enter_service(r, x_enter_service)
+    _s_ReportDERControlRequest_fixed_pf_absorb(r, x_fixed_pf_absorb)
+    _s_ReportDERControlRequest_fixed_pf_inject(r, x_fixed_pf_inject)
+    _s_ReportDERControlRequest_fixed_var(r, x_fixed_var)
+    _s_ReportDERControlRequest_freq_droop(r, x_freq_droop)
+    _s_ReportDERControlRequest_gradient(r, x_gradient)
+    _s_ReportDERControlRequest_limit_max_discharge(r, x_limit_max_discharge)
+    _s_ReportDERControlRequest_request_id(r, x_request_id)
+    _s_ReportDERControlRequest_tbc(r, x_tbc)
+    _s_ReportDERControlRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReportDERControlRequest(m: _m.ReportDERControlRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
     v = m.curve
     if v is not None:
         d["curve"] = [_w_DERCurveGet(i) for i in v]
@@ -15860,8 +20326,9 @@ def _w_ReportDERControlRequest(m: _m.ReportDERControlRequest) -> dict[str, Any]:
 def _d_ReportDERControlResponse(d: Any, o: DecodeOptions) -> _m.ReportDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15872,11 +20339,14 @@ def _d_ReportDERControlResponse(d: Any, o: DecodeOptions) -> _m.ReportDERControl
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportDERControlResponse, o)
-    return _m.ReportDERControlResponse(custom_data=x_custom_data)
+    r = _new(_m.ReportDERControlResponse)
+    _s_ReportDERControlResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReportDERControlResponse(m: _m.ReportDERControlResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -15886,8 +20356,9 @@ def _w_ReportDERControlResponse(m: _m.ReportDERControlResponse) -> dict[str, Any
 def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -15895,7 +20366,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -15903,7 +20374,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("variableAttribute")
+    v = g("variableAttribute")
     if v is None:
         raise missing(d, "variableAttribute")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -15917,7 +20388,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
     except DecodeFailure:
         raise in_array(v, _d_VariableAttribute, o, "variableAttribute") from None
     n += 1
-    v = d.get("variableCharacteristics")
+    v = g("variableCharacteristics")
     if v is None:
         x_variable_characteristics = None
     else:
@@ -15926,7 +20397,7 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
         except DecodeFailure as f:
             raise at(f, "variableCharacteristics") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15937,13 +20408,13 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReportData, o)
-    return _t.ReportData(
-        component=x_component,
-        variable=x_variable,
-        variable_attribute=x_variable_attribute,
-        variable_characteristics=x_variable_characteristics,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.ReportData)
+    _s_ReportData_component(r, x_component)
+    _s_ReportData_variable(r, x_variable)
+    _s_ReportData_variable_attribute(r, x_variable_attribute)
+    _s_ReportData_variable_characteristics(r, x_variable_characteristics)
+    _s_ReportData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
@@ -15952,6 +20423,7 @@ def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "variableAttribute": [_w_VariableAttribute(i) for i in m.variable_attribute],
     }
+    v: Any
     v = m.variable_characteristics
     if v is not None:
         d["variableCharacteristics"] = _w_VariableCharacteristics(v)
@@ -15964,8 +20436,9 @@ def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
 def _d_RequestBatterySwapRequest(d: Any, o: DecodeOptions) -> _m.RequestBatterySwapRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -15973,14 +20446,14 @@ def _d_RequestBatterySwapRequest(d: Any, o: DecodeOptions) -> _m.RequestBatteryS
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -15991,13 +20464,16 @@ def _d_RequestBatterySwapRequest(d: Any, o: DecodeOptions) -> _m.RequestBatteryS
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestBatterySwapRequest, o)
-    return _m.RequestBatterySwapRequest(
-        id_token=x_id_token, request_id=x_request_id, custom_data=x_custom_data
-    )
+    r = _new(_m.RequestBatterySwapRequest)
+    _s_RequestBatterySwapRequest_id_token(r, x_id_token)
+    _s_RequestBatterySwapRequest_request_id(r, x_request_id)
+    _s_RequestBatterySwapRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RequestBatterySwapRequest(m: _m.RequestBatterySwapRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token), "requestId": m.request_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -16007,8 +20483,9 @@ def _w_RequestBatterySwapRequest(m: _m.RequestBatterySwapRequest) -> dict[str, A
 def _d_RequestBatterySwapResponse(d: Any, o: DecodeOptions) -> _m.RequestBatterySwapResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -16017,7 +20494,7 @@ def _d_RequestBatterySwapResponse(d: Any, o: DecodeOptions) -> _m.RequestBattery
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -16026,7 +20503,7 @@ def _d_RequestBatterySwapResponse(d: Any, o: DecodeOptions) -> _m.RequestBattery
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16037,13 +20514,16 @@ def _d_RequestBatterySwapResponse(d: Any, o: DecodeOptions) -> _m.RequestBattery
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestBatterySwapResponse, o)
-    return _m.RequestBatterySwapResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.RequestBatterySwapResponse)
+    _s_RequestBatterySwapResponse_status(r, x_status)
+    _s_RequestBatterySwapResponse_status_info(r, x_status_info)
+    _s_RequestBatterySwapResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RequestBatterySwapResponse(m: _m.RequestBatterySwapResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -16058,8 +20538,9 @@ def _d_RequestStartTransactionRequest(
 ) -> _m.RequestStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -16069,7 +20550,7 @@ def _d_RequestStartTransactionRequest(
             raise at(below(v, 1.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -16078,7 +20559,7 @@ def _d_RequestStartTransactionRequest(
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -16086,14 +20567,14 @@ def _d_RequestStartTransactionRequest(
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("remoteStartId")
+    v = g("remoteStartId")
     if v is None:
         raise missing(d, "remoteStartId")
     if v.__class__ is not int:
         v = int_from(v, "remoteStartId")
     x_remote_start_id = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         x_charging_profile = None
     else:
@@ -16102,7 +20583,7 @@ def _d_RequestStartTransactionRequest(
         except DecodeFailure as f:
             raise at(f, "chargingProfile") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16113,18 +20594,19 @@ def _d_RequestStartTransactionRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStartTransactionRequest, o)
-    return _m.RequestStartTransactionRequest(
-        evse_id=x_evse_id,
-        group_id_token=x_group_id_token,
-        id_token=x_id_token,
-        remote_start_id=x_remote_start_id,
-        charging_profile=x_charging_profile,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.RequestStartTransactionRequest)
+    _s_RequestStartTransactionRequest_evse_id(r, x_evse_id)
+    _s_RequestStartTransactionRequest_group_id_token(r, x_group_id_token)
+    _s_RequestStartTransactionRequest_id_token(r, x_id_token)
+    _s_RequestStartTransactionRequest_remote_start_id(r, x_remote_start_id)
+    _s_RequestStartTransactionRequest_charging_profile(r, x_charging_profile)
+    _s_RequestStartTransactionRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RequestStartTransactionRequest(m: _m.RequestStartTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token), "remoteStartId": m.remote_start_id}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -16145,8 +20627,9 @@ def _d_RequestStartTransactionResponse(
 ) -> _m.RequestStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RequestStartStopStatusEnum.get(v) if v.__class__ is str else None
@@ -16155,7 +20638,7 @@ def _d_RequestStartTransactionResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_RequestStartStopStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -16164,7 +20647,7 @@ def _d_RequestStartTransactionResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         x_transaction_id = None
     else:
@@ -16174,7 +20657,7 @@ def _d_RequestStartTransactionResponse(
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16185,16 +20668,17 @@ def _d_RequestStartTransactionResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStartTransactionResponse, o)
-    return _m.RequestStartTransactionResponse(
-        status=x_status,
-        status_info=x_status_info,
-        transaction_id=x_transaction_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.RequestStartTransactionResponse)
+    _s_RequestStartTransactionResponse_status(r, x_status)
+    _s_RequestStartTransactionResponse_status_info(r, x_status_info)
+    _s_RequestStartTransactionResponse_transaction_id(r, x_transaction_id)
+    _s_RequestStartTransactionResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -16210,8 +20694,9 @@ def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) ->
 def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -16220,7 +20705,7 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16231,13 +20716,15 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStopTransactionRequest, o)
-    return _m.RequestStopTransactionRequest(
-        transaction_id=x_transaction_id, custom_data=x_custom_data
-    )
+    r = _new(_m.RequestStopTransactionRequest)
+    _s_RequestStopTransactionRequest_transaction_id(r, x_transaction_id)
+    _s_RequestStopTransactionRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RequestStopTransactionRequest(m: _m.RequestStopTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -16249,8 +20736,9 @@ def _d_RequestStopTransactionResponse(
 ) -> _m.RequestStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_RequestStartStopStatusEnum.get(v) if v.__class__ is str else None
@@ -16259,7 +20747,7 @@ def _d_RequestStopTransactionResponse(
         if x_status is None:
             raise at(bad_enum(v, _E_RequestStartStopStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -16268,7 +20756,7 @@ def _d_RequestStopTransactionResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16279,13 +20767,16 @@ def _d_RequestStopTransactionResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_RequestStopTransactionResponse, o)
-    return _m.RequestStopTransactionResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.RequestStopTransactionResponse)
+    _s_RequestStopTransactionResponse_status(r, x_status)
+    _s_RequestStopTransactionResponse_status_info(r, x_status_info)
+    _s_RequestStopTransactionResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_RequestStopTransactionResponse(m: _m.RequestStopTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -16300,8 +20791,9 @@ def _d_ReservationStatusUpdateRequest(
 ) -> _m.ReservationStatusUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
     if v.__class__ is not int:
@@ -16310,7 +20802,7 @@ def _d_ReservationStatusUpdateRequest(
         raise at(below(v, 0.0), "reservationId")
     x_reservation_id = v
     n += 1
-    v = d.get("reservationUpdateStatus")
+    v = g("reservationUpdateStatus")
     if v is None:
         raise missing(d, "reservationUpdateStatus")
     x_reservation_update_status = (
@@ -16323,7 +20815,7 @@ def _d_ReservationStatusUpdateRequest(
         if x_reservation_update_status is None:
             raise at(bad_enum(v, _E_ReservationUpdateStatusEnum), "reservationUpdateStatus")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16334,11 +20826,11 @@ def _d_ReservationStatusUpdateRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_ReservationStatusUpdateRequest, o)
-    return _m.ReservationStatusUpdateRequest(
-        reservation_id=x_reservation_id,
-        reservation_update_status=x_reservation_update_status,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.ReservationStatusUpdateRequest)
+    _s_ReservationStatusUpdateRequest_reservation_id(r, x_reservation_id)
+    _s_ReservationStatusUpdateRequest_reservation_update_status(r, x_reservation_update_status)
+    _s_ReservationStatusUpdateRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReservationStatusUpdateRequest(m: _m.ReservationStatusUpdateRequest) -> dict[str, Any]:
@@ -16346,6 +20838,7 @@ def _w_ReservationStatusUpdateRequest(m: _m.ReservationStatusUpdateRequest) -> d
         "reservationId": m.reservation_id,
         "reservationUpdateStatus": m.reservation_update_status,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -16357,8 +20850,9 @@ def _d_ReservationStatusUpdateResponse(
 ) -> _m.ReservationStatusUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16369,11 +20863,14 @@ def _d_ReservationStatusUpdateResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_ReservationStatusUpdateResponse, o)
-    return _m.ReservationStatusUpdateResponse(custom_data=x_custom_data)
+    r = _new(_m.ReservationStatusUpdateResponse)
+    _s_ReservationStatusUpdateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -16383,8 +20880,9 @@ def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) ->
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -16393,7 +20891,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("expiryDateTime")
+    v = g("expiryDateTime")
     if v is None:
         raise missing(d, "expiryDateTime")
     try:
@@ -16401,7 +20899,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     except DecodeFailure as f:
         raise at(f, "expiryDateTime") from None
     n += 1
-    v = d.get("connectorType")
+    v = g("connectorType")
     if v is None:
         x_connector_type = None
     else:
@@ -16411,7 +20909,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
             raise at(too_long(v, 20), "connectorType")
         x_connector_type = v
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
     try:
@@ -16419,7 +20917,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     except DecodeFailure as f:
         raise at(f, "idToken") from None
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -16429,7 +20927,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("groupIdToken")
+    v = g("groupIdToken")
     if v is None:
         x_group_id_token = None
     else:
@@ -16438,7 +20936,7 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16449,15 +20947,15 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowRequest, o)
-    return _m.ReserveNowRequest(
-        id=x_id,
-        expiry_date_time=x_expiry_date_time,
-        connector_type=x_connector_type,
-        id_token=x_id_token,
-        evse_id=x_evse_id,
-        group_id_token=x_group_id_token,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.ReserveNowRequest)
+    _s_ReserveNowRequest_id(r, x_id)
+    _s_ReserveNowRequest_expiry_date_time(r, x_expiry_date_time)
+    _s_ReserveNowRequest_connector_type(r, x_connector_type)
+    _s_ReserveNowRequest_id_token(r, x_id_token)
+    _s_ReserveNowRequest_evse_id(r, x_evse_id)
+    _s_ReserveNowRequest_group_id_token(r, x_group_id_token)
+    _s_ReserveNowRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
@@ -16466,6 +20964,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
         "expiryDateTime": format_datetime(m.expiry_date_time),
         "idToken": _w_IdToken(m.id_token),
     }
+    v: Any
     v = m.connector_type
     if v is not None:
         d["connectorType"] = v
@@ -16484,8 +20983,9 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ReserveNowStatusEnum.get(v) if v.__class__ is str else None
@@ -16494,7 +20994,7 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_ReserveNowStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -16503,7 +21003,7 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16514,13 +21014,16 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowResponse, o)
-    return _m.ReserveNowResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.ReserveNowResponse)
+    _s_ReserveNowResponse_status(r, x_status)
+    _s_ReserveNowResponse_status_info(r, x_status_info)
+    _s_ReserveNowResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -16533,8 +21036,9 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_ResetEnum.get(v) if v.__class__ is str else None
@@ -16543,7 +21047,7 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
         if x_type is None:
             raise at(bad_enum(v, _E_ResetEnum), "type")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -16553,7 +21057,7 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16564,11 +21068,16 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_ResetRequest, o)
-    return _m.ResetRequest(type=x_type, evse_id=x_evse_id, custom_data=x_custom_data)
+    r = _new(_m.ResetRequest)
+    _s_ResetRequest_type(r, x_type)
+    _s_ResetRequest_evse_id(r, x_evse_id)
+    _s_ResetRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -16581,8 +21090,9 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ResetStatusEnum.get(v) if v.__class__ is str else None
@@ -16591,7 +21101,7 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         if x_status is None:
             raise at(bad_enum(v, _E_ResetStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -16600,7 +21110,7 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16611,11 +21121,16 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         n += 1
     if n != len(d):
         check_extra(d, _K_ResetResponse, o)
-    return _m.ResetResponse(status=x_status, status_info=x_status_info, custom_data=x_custom_data)
+    r = _new(_m.ResetResponse)
+    _s_ResetResponse_status(r, x_status)
+    _s_ResetResponse_status_info(r, x_status_info)
+    _s_ResetResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -16628,8 +21143,9 @@ def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
 def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -16638,7 +21154,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("salesTariffDescription")
+    v = g("salesTariffDescription")
     if v is None:
         x_sales_tariff_description = None
     else:
@@ -16648,7 +21164,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
             raise at(too_long(v, 32), "salesTariffDescription")
         x_sales_tariff_description = v
         n += 1
-    v = d.get("numEPriceLevels")
+    v = g("numEPriceLevels")
     if v is None:
         x_num_e_price_levels = None
     else:
@@ -16658,7 +21174,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
             raise at(below(v, 0.0), "numEPriceLevels")
         x_num_e_price_levels = v
         n += 1
-    v = d.get("salesTariffEntry")
+    v = g("salesTariffEntry")
     if v is None:
         raise missing(d, "salesTariffEntry")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -16672,7 +21188,7 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
     except DecodeFailure:
         raise in_array(v, _d_SalesTariffEntry, o, "salesTariffEntry") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16683,13 +21199,13 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
         n += 1
     if n != len(d):
         check_extra(d, _K_SalesTariff, o)
-    return _t.SalesTariff(
-        id=x_id,
-        sales_tariff_description=x_sales_tariff_description,
-        num_e_price_levels=x_num_e_price_levels,
-        sales_tariff_entry=x_sales_tariff_entry,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SalesTariff)
+    _s_SalesTariff_id(r, x_id)
+    _s_SalesTariff_sales_tariff_description(r, x_sales_tariff_description)
+    _s_SalesTariff_num_e_price_levels(r, x_num_e_price_levels)
+    _s_SalesTariff_sales_tariff_entry(r, x_sales_tariff_entry)
+    _s_SalesTariff_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
@@ -16697,6 +21213,7 @@ def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
         "id": m.id,
         "salesTariffEntry": [_w_SalesTariffEntry(i) for i in m.sales_tariff_entry],
     }
+    v: Any
     v = m.sales_tariff_description
     if v is not None:
         d["salesTariffDescription"] = v
@@ -16712,8 +21229,9 @@ def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
 def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("relativeTimeInterval")
+    v = g("relativeTimeInterval")
     if v is None:
         raise missing(d, "relativeTimeInterval")
     try:
@@ -16721,7 +21239,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
     except DecodeFailure as f:
         raise at(f, "relativeTimeInterval") from None
     n += 1
-    v = d.get("ePriceLevel")
+    v = g("ePriceLevel")
     if v is None:
         x_e_price_level = None
     else:
@@ -16731,7 +21249,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
             raise at(below(v, 0.0), "ePriceLevel")
         x_e_price_level = v
         n += 1
-    v = d.get("consumptionCost")
+    v = g("consumptionCost")
     if v is None:
         x_consumption_cost = None
     else:
@@ -16746,7 +21264,7 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         except DecodeFailure:
             raise in_array(v, _d_ConsumptionCost, o, "consumptionCost") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16757,16 +21275,17 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         n += 1
     if n != len(d):
         check_extra(d, _K_SalesTariffEntry, o)
-    return _t.SalesTariffEntry(
-        relative_time_interval=x_relative_time_interval,
-        e_price_level=x_e_price_level,
-        consumption_cost=x_consumption_cost,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SalesTariffEntry)
+    _s_SalesTariffEntry_relative_time_interval(r, x_relative_time_interval)
+    _s_SalesTariffEntry_e_price_level(r, x_e_price_level)
+    _s_SalesTariffEntry_consumption_cost(r, x_consumption_cost)
+    _s_SalesTariffEntry_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
     d: dict[str, Any] = {"relativeTimeInterval": _w_RelativeTimeInterval(m.relative_time_interval)}
+    v: Any
     v = m.e_price_level
     if v is not None:
         d["ePriceLevel"] = v
@@ -16782,8 +21301,9 @@ def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
 def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -16792,7 +21312,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("measurand")
+    v = g("measurand")
     if v is None:
         x_measurand = None
     else:
@@ -16802,7 +21322,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_measurand is None:
                 raise at(bad_enum(v, _E_MeasurandEnum), "measurand")
         n += 1
-    v = d.get("context")
+    v = g("context")
     if v is None:
         x_context = None
     else:
@@ -16812,7 +21332,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_context is None:
                 raise at(bad_enum(v, _E_ReadingContextEnum), "context")
         n += 1
-    v = d.get("phase")
+    v = g("phase")
     if v is None:
         x_phase = None
     else:
@@ -16822,7 +21342,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_phase is None:
                 raise at(bad_enum(v, _E_PhaseEnum), "phase")
         n += 1
-    v = d.get("location")
+    v = g("location")
     if v is None:
         x_location = None
     else:
@@ -16832,7 +21352,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
             if x_location is None:
                 raise at(bad_enum(v, _E_LocationEnum), "location")
         n += 1
-    v = d.get("signedMeterValue")
+    v = g("signedMeterValue")
     if v is None:
         x_signed_meter_value = None
     else:
@@ -16841,7 +21361,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "signedMeterValue") from None
         n += 1
-    v = d.get("unitOfMeasure")
+    v = g("unitOfMeasure")
     if v is None:
         x_unit_of_measure = None
     else:
@@ -16850,7 +21370,7 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "unitOfMeasure") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16861,20 +21381,21 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         n += 1
     if n != len(d):
         check_extra(d, _K_SampledValue, o)
-    return _t.SampledValue(
-        value=x_value,
-        measurand=x_measurand,
-        context=x_context,
-        phase=x_phase,
-        location=x_location,
-        signed_meter_value=x_signed_meter_value,
-        unit_of_measure=x_unit_of_measure,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SampledValue)
+    _s_SampledValue_value(r, x_value)
+    _s_SampledValue_measurand(r, x_measurand)
+    _s_SampledValue_context(r, x_context)
+    _s_SampledValue_phase(r, x_phase)
+    _s_SampledValue_location(r, x_location)
+    _s_SampledValue_signed_meter_value(r, x_signed_meter_value)
+    _s_SampledValue_unit_of_measure(r, x_unit_of_measure)
+    _s_SampledValue_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SampledValue(m: _t.SampledValue) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value}
+    v: Any
     v = m.measurand
     if v is not None:
         d["measurand"] = v
@@ -16904,8 +21425,9 @@ def _d_SecurityEventNotificationRequest(
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -16914,7 +21436,7 @@ def _d_SecurityEventNotificationRequest(
         raise at(too_long(v, 50), "type")
     x_type = v
     n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -16922,7 +21444,7 @@ def _d_SecurityEventNotificationRequest(
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("techInfo")
+    v = g("techInfo")
     if v is None:
         x_tech_info = None
     else:
@@ -16932,7 +21454,7 @@ def _d_SecurityEventNotificationRequest(
             raise at(too_long(v, 255), "techInfo")
         x_tech_info = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16943,13 +21465,17 @@ def _d_SecurityEventNotificationRequest(
         n += 1
     if n != len(d):
         check_extra(d, _K_SecurityEventNotificationRequest, o)
-    return _m.SecurityEventNotificationRequest(
-        type=x_type, timestamp=x_timestamp, tech_info=x_tech_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SecurityEventNotificationRequest)
+    _s_SecurityEventNotificationRequest_type(r, x_type)
+    _s_SecurityEventNotificationRequest_timestamp(r, x_timestamp)
+    _s_SecurityEventNotificationRequest_tech_info(r, x_tech_info)
+    _s_SecurityEventNotificationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SecurityEventNotificationRequest(m: _m.SecurityEventNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type, "timestamp": format_datetime(m.timestamp)}
+    v: Any
     v = m.tech_info
     if v is not None:
         d["techInfo"] = v
@@ -16964,8 +21490,9 @@ def _d_SecurityEventNotificationResponse(
 ) -> _m.SecurityEventNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -16976,11 +21503,14 @@ def _d_SecurityEventNotificationResponse(
         n += 1
     if n != len(d):
         check_extra(d, _K_SecurityEventNotificationResponse, o)
-    return _m.SecurityEventNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.SecurityEventNotificationResponse)
+    _s_SecurityEventNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -16990,8 +21520,9 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("localAuthorizationList")
+    v = g("localAuthorizationList")
     if v is None:
         x_local_authorization_list = None
     else:
@@ -17006,14 +21537,14 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         except DecodeFailure:
             raise in_array(v, _d_AuthorizationData, o, "localAuthorizationList") from None
         n += 1
-    v = d.get("versionNumber")
+    v = g("versionNumber")
     if v is None:
         raise missing(d, "versionNumber")
     if v.__class__ is not int:
         v = int_from(v, "versionNumber")
     x_version_number = v
     n += 1
-    v = d.get("updateType")
+    v = g("updateType")
     if v is None:
         raise missing(d, "updateType")
     x_update_type = _E_UpdateEnum.get(v) if v.__class__ is str else None
@@ -17022,7 +21553,7 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         if x_update_type is None:
             raise at(bad_enum(v, _E_UpdateEnum), "updateType")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17033,16 +21564,17 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         n += 1
     if n != len(d):
         check_extra(d, _K_SendLocalListRequest, o)
-    return _m.SendLocalListRequest(
-        local_authorization_list=x_local_authorization_list,
-        version_number=x_version_number,
-        update_type=x_update_type,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.SendLocalListRequest)
+    _s_SendLocalListRequest_local_authorization_list(r, x_local_authorization_list)
+    _s_SendLocalListRequest_version_number(r, x_version_number)
+    _s_SendLocalListRequest_update_type(r, x_update_type)
+    _s_SendLocalListRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"versionNumber": m.version_number, "updateType": m.update_type}
+    v: Any
     v = m.local_authorization_list
     if v is not None:
         d["localAuthorizationList"] = [_w_AuthorizationData(i) for i in v]
@@ -17055,8 +21587,9 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SendLocalListStatusEnum.get(v) if v.__class__ is str else None
@@ -17065,7 +21598,7 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         if x_status is None:
             raise at(bad_enum(v, _E_SendLocalListStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17074,7 +21607,7 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17085,13 +21618,16 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         n += 1
     if n != len(d):
         check_extra(d, _K_SendLocalListResponse, o)
-    return _m.SendLocalListResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SendLocalListResponse)
+    _s_SendLocalListResponse_status(r, x_status)
+    _s_SendLocalListResponse_status_info(r, x_status_info)
+    _s_SendLocalListResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17104,8 +21640,9 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -17114,7 +21651,7 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("chargingProfile")
+    v = g("chargingProfile")
     if v is None:
         raise missing(d, "chargingProfile")
     try:
@@ -17122,7 +21659,7 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
     except DecodeFailure as f:
         raise at(f, "chargingProfile") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17133,9 +21670,11 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
         n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileRequest, o)
-    return _m.SetChargingProfileRequest(
-        evse_id=x_evse_id, charging_profile=x_charging_profile, custom_data=x_custom_data
-    )
+    r = _new(_m.SetChargingProfileRequest)
+    _s_SetChargingProfileRequest_evse_id(r, x_evse_id)
+    _s_SetChargingProfileRequest_charging_profile(r, x_charging_profile)
+    _s_SetChargingProfileRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, Any]:
@@ -17143,6 +21682,7 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
         "evseId": m.evse_id,
         "chargingProfile": _w_ChargingProfile(m.charging_profile),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -17152,8 +21692,9 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -17162,7 +21703,7 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         if x_status is None:
             raise at(bad_enum(v, _E_ChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17171,7 +21712,7 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17182,13 +21723,16 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileResponse, o)
-    return _m.SetChargingProfileResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SetChargingProfileResponse)
+    _s_SetChargingProfileResponse_status(r, x_status)
+    _s_SetChargingProfileResponse_status_info(r, x_status_info)
+    _s_SetChargingProfileResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17201,15 +21745,16 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("isDefault")
+    v = g("isDefault")
     if v is None:
         raise missing(d, "isDefault")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "isDefault")
     x_is_default = v
     n += 1
-    v = d.get("controlId")
+    v = g("controlId")
     if v is None:
         raise missing(d, "controlId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -17218,7 +21763,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         raise at(too_long(v, 36), "controlId")
     x_control_id = v
     n += 1
-    v = d.get("controlType")
+    v = g("controlType")
     if v is None:
         raise missing(d, "controlType")
     x_control_type = _E_DERControlEnum.get(v) if v.__class__ is str else None
@@ -17227,7 +21772,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         if x_control_type is None:
             raise at(bad_enum(v, _E_DERControlEnum), "controlType")
     n += 1
-    v = d.get("curve")
+    v = g("curve")
     if v is None:
         x_curve = None
     else:
@@ -17236,7 +21781,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "curve") from None
         n += 1
-    v = d.get("enterService")
+    v = g("enterService")
     if v is None:
         x_enter_service = None
     else:
@@ -17245,7 +21790,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "enterService") from None
         n += 1
-    v = d.get("fixedPFAbsorb")
+    v = g("fixedPFAbsorb")
     if v is None:
         x_fixed_pf_absorb = None
     else:
@@ -17254,7 +21799,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "fixedPFAbsorb") from None
         n += 1
-    v = d.get("fixedPFInject")
+    v = g("fixedPFInject")
     if v is None:
         x_fixed_pf_inject = None
     else:
@@ -17263,7 +21808,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "fixedPFInject") from None
         n += 1
-    v = d.get("fixedVar")
+    v = g("fixedVar")
     if v is None:
         x_fixed_var = None
     else:
@@ -17272,7 +21817,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "fixedVar") from None
         n += 1
-    v = d.get("freqDroop")
+    v = g("freqDroop")
     if v is None:
         x_freq_droop = None
     else:
@@ -17281,7 +21826,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "freqDroop") from None
         n += 1
-    v = d.get("gradient")
+    v = g("gradient")
     if v is None:
         x_gradient = None
     else:
@@ -17290,7 +21835,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "gradient") from None
         n += 1
-    v = d.get("limitMaxDischarge")
+    v = g("limitMaxDischarge")
     if v is None:
         x_limit_max_discharge = None
     else:
@@ -17299,7 +21844,7 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         except DecodeFailure as f:
             raise at(f, "limitMaxDischarge") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17310,20 +21855,20 @@ def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDERControlRequest, o)
-    return _m.SetDERControlRequest(
-        is_default=x_is_default,
-        control_id=x_control_id,
-        control_type=x_control_type,
-        curve=x_curve,
-        enter_service=x_enter_service,
-        fixed_pf_absorb=x_fixed_pf_absorb,
-        fixed_pf_inject=x_fixed_pf_inject,
-        fixed_var=x_fixed_var,
-        freq_droop=x_freq_droop,
-        gradient=x_gradient,
-        limit_max_discharge=x_limit_max_discharge,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.SetDERControlRequest)
+    _s_SetDERControlRequest_is_default(r, x_is_default)
+    _s_SetDERControlRequest_control_id(r, x_control_id)
+    _s_SetDERControlRequest_control_type(r, x_control_type)
+    _s_SetDERControlRequest_curve(r, x_curve)
+    _s_SetDERControlRequest_enter_service(r, x_enter_service)
+    _s_SetDERControlRequest_fixed_pf_absorb(r, x_fixed_pf_absorb)
+    _s_SetDERControlRequest_fixed_pf_inject(r, x_fixed_pf_inject)
+    _s_SetDERControlRequest_fixed_var(r, x_fixed_var)
+    _s_SetDERControlRequest_freq_droop(r, x_freq_droop)
+    _s_SetDERControlRequest_gradient(r, x_gradient)
+    _s_SetDERControlRequest_limit_max_discharge(r, x_limit_max_discharge)
+    _s_SetDERControlRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetDERControlRequest(m: _m.SetDERControlRequest) -> dict[str, Any]:
@@ -17332,6 +21877,7 @@ def _w_SetDERControlRequest(m: _m.SetDERControlRequest) -> dict[str, Any]:
         "controlId": m.control_id,
         "controlType": m.control_type,
     }
+    v: Any
     v = m.curve
     if v is not None:
         d["curve"] = _w_DERCurve(v)
@@ -17365,8 +21911,9 @@ def _w_SetDERControlRequest(m: _m.SetDERControlRequest) -> dict[str, Any]:
 def _d_SetDERControlResponse(d: Any, o: DecodeOptions) -> _m.SetDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DERControlStatusEnum.get(v) if v.__class__ is str else None
@@ -17375,7 +21922,7 @@ def _d_SetDERControlResponse(d: Any, o: DecodeOptions) -> _m.SetDERControlRespon
         if x_status is None:
             raise at(bad_enum(v, _E_DERControlStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17384,7 +21931,7 @@ def _d_SetDERControlResponse(d: Any, o: DecodeOptions) -> _m.SetDERControlRespon
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("supersededIds")
+    v = g("supersededIds")
     if v is None:
         x_superseded_ids = None
     else:
@@ -17399,7 +21946,7 @@ def _d_SetDERControlResponse(d: Any, o: DecodeOptions) -> _m.SetDERControlRespon
         except DecodeFailure:
             raise in_array(v, _i_SetDERControlResponse_superseded_ids, o, "supersededIds") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17410,16 +21957,17 @@ def _d_SetDERControlResponse(d: Any, o: DecodeOptions) -> _m.SetDERControlRespon
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDERControlResponse, o)
-    return _m.SetDERControlResponse(
-        status=x_status,
-        status_info=x_status_info,
-        superseded_ids=x_superseded_ids,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.SetDERControlResponse)
+    _s_SetDERControlResponse_status(r, x_status)
+    _s_SetDERControlResponse_status_info(r, x_status_info)
+    _s_SetDERControlResponse_superseded_ids(r, x_superseded_ids)
+    _s_SetDERControlResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetDERControlResponse(m: _m.SetDERControlResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17435,8 +21983,9 @@ def _w_SetDERControlResponse(m: _m.SetDERControlResponse) -> dict[str, Any]:
 def _d_SetDefaultTariffRequest(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -17445,7 +21994,7 @@ def _d_SetDefaultTariffRequest(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffR
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("tariff")
+    v = g("tariff")
     if v is None:
         raise missing(d, "tariff")
     try:
@@ -17453,7 +22002,7 @@ def _d_SetDefaultTariffRequest(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffR
     except DecodeFailure as f:
         raise at(f, "tariff") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17464,11 +22013,16 @@ def _d_SetDefaultTariffRequest(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffR
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDefaultTariffRequest, o)
-    return _m.SetDefaultTariffRequest(evse_id=x_evse_id, tariff=x_tariff, custom_data=x_custom_data)
+    r = _new(_m.SetDefaultTariffRequest)
+    _s_SetDefaultTariffRequest_evse_id(r, x_evse_id)
+    _s_SetDefaultTariffRequest_tariff(r, x_tariff)
+    _s_SetDefaultTariffRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetDefaultTariffRequest(m: _m.SetDefaultTariffRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"evseId": m.evse_id, "tariff": _w_Tariff(m.tariff)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -17478,8 +22032,9 @@ def _w_SetDefaultTariffRequest(m: _m.SetDefaultTariffRequest) -> dict[str, Any]:
 def _d_SetDefaultTariffResponse(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TariffSetStatusEnum.get(v) if v.__class__ is str else None
@@ -17488,7 +22043,7 @@ def _d_SetDefaultTariffResponse(d: Any, o: DecodeOptions) -> _m.SetDefaultTariff
         if x_status is None:
             raise at(bad_enum(v, _E_TariffSetStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17497,7 +22052,7 @@ def _d_SetDefaultTariffResponse(d: Any, o: DecodeOptions) -> _m.SetDefaultTariff
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17508,13 +22063,16 @@ def _d_SetDefaultTariffResponse(d: Any, o: DecodeOptions) -> _m.SetDefaultTariff
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDefaultTariffResponse, o)
-    return _m.SetDefaultTariffResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SetDefaultTariffResponse)
+    _s_SetDefaultTariffResponse_status(r, x_status)
+    _s_SetDefaultTariffResponse_status_info(r, x_status_info)
+    _s_SetDefaultTariffResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetDefaultTariffResponse(m: _m.SetDefaultTariffResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17527,8 +22085,9 @@ def _w_SetDefaultTariffResponse(m: _m.SetDefaultTariffResponse) -> dict[str, Any
 def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("message")
+    v = g("message")
     if v is None:
         raise missing(d, "message")
     try:
@@ -17536,7 +22095,7 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
     except DecodeFailure as f:
         raise at(f, "message") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17547,11 +22106,15 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDisplayMessageRequest, o)
-    return _m.SetDisplayMessageRequest(message=x_message, custom_data=x_custom_data)
+    r = _new(_m.SetDisplayMessageRequest)
+    _s_SetDisplayMessageRequest_message(r, x_message)
+    _s_SetDisplayMessageRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"message": _w_MessageInfo(m.message)}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -17561,8 +22124,9 @@ def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any
 def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_DisplayMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -17571,7 +22135,7 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         if x_status is None:
             raise at(bad_enum(v, _E_DisplayMessageStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17580,7 +22144,7 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17591,13 +22155,16 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         n += 1
     if n != len(d):
         check_extra(d, _K_SetDisplayMessageResponse, o)
-    return _m.SetDisplayMessageResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SetDisplayMessageResponse)
+    _s_SetDisplayMessageResponse_status(r, x_status)
+    _s_SetDisplayMessageResponse_status_info(r, x_status_info)
+    _s_SetDisplayMessageResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17610,8 +22177,9 @@ def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, A
 def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("monitoringBase")
+    v = g("monitoringBase")
     if v is None:
         raise missing(d, "monitoringBase")
     x_monitoring_base = _E_MonitoringBaseEnum.get(v) if v.__class__ is str else None
@@ -17620,7 +22188,7 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
         if x_monitoring_base is None:
             raise at(bad_enum(v, _E_MonitoringBaseEnum), "monitoringBase")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17631,11 +22199,15 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringBaseRequest, o)
-    return _m.SetMonitoringBaseRequest(monitoring_base=x_monitoring_base, custom_data=x_custom_data)
+    r = _new(_m.SetMonitoringBaseRequest)
+    _s_SetMonitoringBaseRequest_monitoring_base(r, x_monitoring_base)
+    _s_SetMonitoringBaseRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"monitoringBase": m.monitoring_base}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -17645,8 +22217,9 @@ def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any
 def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericDeviceModelStatusEnum.get(v) if v.__class__ is str else None
@@ -17655,7 +22228,7 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         if x_status is None:
             raise at(bad_enum(v, _E_GenericDeviceModelStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17664,7 +22237,7 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17675,13 +22248,16 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringBaseResponse, o)
-    return _m.SetMonitoringBaseResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SetMonitoringBaseResponse)
+    _s_SetMonitoringBaseResponse_status(r, x_status)
+    _s_SetMonitoringBaseResponse_status_info(r, x_status_info)
+    _s_SetMonitoringBaseResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17694,8 +22270,9 @@ def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, A
 def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -17705,7 +22282,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
             raise at(below(v, 0.0), "id")
         x_id = v
         n += 1
-    v = d.get("periodicEventStream")
+    v = g("periodicEventStream")
     if v is None:
         x_periodic_event_stream = None
     else:
@@ -17714,7 +22291,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         except DecodeFailure as f:
             raise at(f, "periodicEventStream") from None
         n += 1
-    v = d.get("transaction")
+    v = g("transaction")
     if v is None:
         x_transaction = None
     else:
@@ -17722,7 +22299,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
             raise fail_type("boolean", v, "transaction")
         x_transaction = v
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -17731,7 +22308,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -17740,7 +22317,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -17749,7 +22326,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         raise at(below(v, 0.0), "severity")
     x_severity = v
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -17757,7 +22334,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -17765,7 +22342,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17776,17 +22353,17 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringData, o)
-    return _t.SetMonitoringData(
-        id=x_id,
-        periodic_event_stream=x_periodic_event_stream,
-        transaction=x_transaction,
-        value=x_value,
-        type=x_type,
-        severity=x_severity,
-        component=x_component,
-        variable=x_variable,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SetMonitoringData)
+    _s_SetMonitoringData_id(r, x_id)
+    _s_SetMonitoringData_periodic_event_stream(r, x_periodic_event_stream)
+    _s_SetMonitoringData_transaction(r, x_transaction)
+    _s_SetMonitoringData_value(r, x_value)
+    _s_SetMonitoringData_type(r, x_type)
+    _s_SetMonitoringData_severity(r, x_severity)
+    _s_SetMonitoringData_component(r, x_component)
+    _s_SetMonitoringData_variable(r, x_variable)
+    _s_SetMonitoringData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
@@ -17797,6 +22374,7 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = v
@@ -17815,8 +22393,9 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
 def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -17825,7 +22404,7 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
         raise at(below(v, 0.0), "severity")
     x_severity = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17836,11 +22415,15 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringLevelRequest, o)
-    return _m.SetMonitoringLevelRequest(severity=x_severity, custom_data=x_custom_data)
+    r = _new(_m.SetMonitoringLevelRequest)
+    _s_SetMonitoringLevelRequest_severity(r, x_severity)
+    _s_SetMonitoringLevelRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"severity": m.severity}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -17850,8 +22433,9 @@ def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, A
 def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -17860,7 +22444,7 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17869,7 +22453,7 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17880,13 +22464,16 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringLevelResponse, o)
-    return _m.SetMonitoringLevelResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SetMonitoringLevelResponse)
+    _s_SetMonitoringLevelResponse_status(r, x_status)
+    _s_SetMonitoringLevelResponse_status_info(r, x_status_info)
+    _s_SetMonitoringLevelResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -17899,8 +22486,9 @@ def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str,
 def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         x_id = None
     else:
@@ -17910,7 +22498,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
             raise at(below(v, 0.0), "id")
         x_id = v
         n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -17919,7 +22507,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SetMonitoringStatusEnum.get(v) if v.__class__ is str else None
@@ -17928,7 +22516,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         if x_status is None:
             raise at(bad_enum(v, _E_SetMonitoringStatusEnum), "status")
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -17937,7 +22525,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -17945,7 +22533,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -17953,7 +22541,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -17962,7 +22550,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         raise at(below(v, 0.0), "severity")
     x_severity = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -17973,16 +22561,16 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringResult, o)
-    return _t.SetMonitoringResult(
-        id=x_id,
-        status_info=x_status_info,
-        status=x_status,
-        type=x_type,
-        component=x_component,
-        variable=x_variable,
-        severity=x_severity,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SetMonitoringResult)
+    _s_SetMonitoringResult_id(r, x_id)
+    _s_SetMonitoringResult_status_info(r, x_status_info)
+    _s_SetMonitoringResult_status(r, x_status)
+    _s_SetMonitoringResult_type(r, x_type)
+    _s_SetMonitoringResult_component(r, x_component)
+    _s_SetMonitoringResult_variable(r, x_variable)
+    _s_SetMonitoringResult_severity(r, x_severity)
+    _s_SetMonitoringResult_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
@@ -17993,6 +22581,7 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
         "severity": m.severity,
     }
+    v: Any
     v = m.id
     if v is not None:
         d["id"] = v
@@ -18008,15 +22597,16 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
 def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("configurationSlot")
+    v = g("configurationSlot")
     if v is None:
         raise missing(d, "configurationSlot")
     if v.__class__ is not int:
         v = int_from(v, "configurationSlot")
     x_configuration_slot = v
     n += 1
-    v = d.get("connectionData")
+    v = g("connectionData")
     if v is None:
         raise missing(d, "connectionData")
     try:
@@ -18024,7 +22614,7 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
     except DecodeFailure as f:
         raise at(f, "connectionData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18035,11 +22625,11 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
         n += 1
     if n != len(d):
         check_extra(d, _K_SetNetworkProfileRequest, o)
-    return _m.SetNetworkProfileRequest(
-        configuration_slot=x_configuration_slot,
-        connection_data=x_connection_data,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.SetNetworkProfileRequest)
+    _s_SetNetworkProfileRequest_configuration_slot(r, x_configuration_slot)
+    _s_SetNetworkProfileRequest_connection_data(r, x_connection_data)
+    _s_SetNetworkProfileRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any]:
@@ -18047,6 +22637,7 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
         "configurationSlot": m.configuration_slot,
         "connectionData": _w_NetworkConnectionProfile(m.connection_data),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18056,8 +22647,9 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
 def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_SetNetworkProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -18066,7 +22658,7 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         if x_status is None:
             raise at(bad_enum(v, _E_SetNetworkProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -18075,7 +22667,7 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18086,13 +22678,16 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         n += 1
     if n != len(d):
         check_extra(d, _K_SetNetworkProfileResponse, o)
-    return _m.SetNetworkProfileResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SetNetworkProfileResponse)
+    _s_SetNetworkProfileResponse_status(r, x_status)
+    _s_SetNetworkProfileResponse_status_info(r, x_status_info)
+    _s_SetNetworkProfileResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -18105,8 +22700,9 @@ def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, A
 def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -18116,7 +22712,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeValue")
+    v = g("attributeValue")
     if v is None:
         raise missing(d, "attributeValue")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18125,7 +22721,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         raise at(too_long(v, 2500), "attributeValue")
     x_attribute_value = v
     n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -18133,7 +22729,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -18141,7 +22737,7 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18152,13 +22748,13 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableData, o)
-    return _t.SetVariableData(
-        attribute_type=x_attribute_type,
-        attribute_value=x_attribute_value,
-        component=x_component,
-        variable=x_variable,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SetVariableData)
+    _s_SetVariableData_attribute_type(r, x_attribute_type)
+    _s_SetVariableData_attribute_value(r, x_attribute_value)
+    _s_SetVariableData_component(r, x_component)
+    _s_SetVariableData_variable(r, x_variable)
+    _s_SetVariableData_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
@@ -18167,6 +22763,7 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -18179,8 +22776,9 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
 def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setMonitoringData")
+    v = g("setMonitoringData")
     if v is None:
         raise missing(d, "setMonitoringData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -18194,7 +22792,7 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
     except DecodeFailure:
         raise in_array(v, _d_SetMonitoringData, o, "setMonitoringData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18205,15 +22803,17 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
         n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableMonitoringRequest, o)
-    return _m.SetVariableMonitoringRequest(
-        set_monitoring_data=x_set_monitoring_data, custom_data=x_custom_data
-    )
+    r = _new(_m.SetVariableMonitoringRequest)
+    _s_SetVariableMonitoringRequest_set_monitoring_data(r, x_set_monitoring_data)
+    _s_SetVariableMonitoringRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[str, Any]:
     d: dict[str, Any] = {
         "setMonitoringData": [_w_SetMonitoringData(i) for i in m.set_monitoring_data]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18223,8 +22823,9 @@ def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[
 def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setMonitoringResult")
+    v = g("setMonitoringResult")
     if v is None:
         raise missing(d, "setMonitoringResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -18238,7 +22839,7 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
     except DecodeFailure:
         raise in_array(v, _d_SetMonitoringResult, o, "setMonitoringResult") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18249,15 +22850,17 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
         n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableMonitoringResponse, o)
-    return _m.SetVariableMonitoringResponse(
-        set_monitoring_result=x_set_monitoring_result, custom_data=x_custom_data
-    )
+    r = _new(_m.SetVariableMonitoringResponse)
+    _s_SetVariableMonitoringResponse_set_monitoring_result(r, x_set_monitoring_result)
+    _s_SetVariableMonitoringResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetVariableMonitoringResponse(m: _m.SetVariableMonitoringResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "setMonitoringResult": [_w_SetMonitoringResult(i) for i in m.set_monitoring_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18267,8 +22870,9 @@ def _w_SetVariableMonitoringResponse(m: _m.SetVariableMonitoringResponse) -> dic
 def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("attributeType")
+    v = g("attributeType")
     if v is None:
         x_attribute_type = None
     else:
@@ -18278,7 +22882,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
             if x_attribute_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "attributeType")
         n += 1
-    v = d.get("attributeStatus")
+    v = g("attributeStatus")
     if v is None:
         raise missing(d, "attributeStatus")
     x_attribute_status = _E_SetVariableStatusEnum.get(v) if v.__class__ is str else None
@@ -18287,7 +22891,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         if x_attribute_status is None:
             raise at(bad_enum(v, _E_SetVariableStatusEnum), "attributeStatus")
     n += 1
-    v = d.get("attributeStatusInfo")
+    v = g("attributeStatusInfo")
     if v is None:
         x_attribute_status_info = None
     else:
@@ -18296,7 +22900,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         except DecodeFailure as f:
             raise at(f, "attributeStatusInfo") from None
         n += 1
-    v = d.get("component")
+    v = g("component")
     if v is None:
         raise missing(d, "component")
     try:
@@ -18304,7 +22908,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     except DecodeFailure as f:
         raise at(f, "component") from None
     n += 1
-    v = d.get("variable")
+    v = g("variable")
     if v is None:
         raise missing(d, "variable")
     try:
@@ -18312,7 +22916,7 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18323,14 +22927,14 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableResult, o)
-    return _t.SetVariableResult(
-        attribute_type=x_attribute_type,
-        attribute_status=x_attribute_status,
-        attribute_status_info=x_attribute_status_info,
-        component=x_component,
-        variable=x_variable,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SetVariableResult)
+    _s_SetVariableResult_attribute_type(r, x_attribute_type)
+    _s_SetVariableResult_attribute_status(r, x_attribute_status)
+    _s_SetVariableResult_attribute_status_info(r, x_attribute_status_info)
+    _s_SetVariableResult_component(r, x_component)
+    _s_SetVariableResult_variable(r, x_variable)
+    _s_SetVariableResult_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
@@ -18339,6 +22943,7 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
         "component": _w_Component(m.component),
         "variable": _w_Variable(m.variable),
     }
+    v: Any
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
@@ -18354,8 +22959,9 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
 def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setVariableData")
+    v = g("setVariableData")
     if v is None:
         raise missing(d, "setVariableData")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -18369,7 +22975,7 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     except DecodeFailure:
         raise in_array(v, _d_SetVariableData, o, "setVariableData") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18380,11 +22986,15 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
         n += 1
     if n != len(d):
         check_extra(d, _K_SetVariablesRequest, o)
-    return _m.SetVariablesRequest(set_variable_data=x_set_variable_data, custom_data=x_custom_data)
+    r = _new(_m.SetVariablesRequest)
+    _s_SetVariablesRequest_set_variable_data(r, x_set_variable_data)
+    _s_SetVariablesRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"setVariableData": [_w_SetVariableData(i) for i in m.set_variable_data]}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18394,8 +23004,9 @@ def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
 def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("setVariableResult")
+    v = g("setVariableResult")
     if v is None:
         raise missing(d, "setVariableResult")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -18409,7 +23020,7 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
     except DecodeFailure:
         raise in_array(v, _d_SetVariableResult, o, "setVariableResult") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18420,15 +23031,17 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
         n += 1
     if n != len(d):
         check_extra(d, _K_SetVariablesResponse, o)
-    return _m.SetVariablesResponse(
-        set_variable_result=x_set_variable_result, custom_data=x_custom_data
-    )
+    r = _new(_m.SetVariablesResponse)
+    _s_SetVariablesResponse_set_variable_result(r, x_set_variable_result)
+    _s_SetVariablesResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {
         "setVariableResult": [_w_SetVariableResult(i) for i in m.set_variable_result]
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18438,8 +23051,9 @@ def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("csr")
+    v = g("csr")
     if v is None:
         raise missing(d, "csr")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18448,7 +23062,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         raise at(too_long(v, 5500), "csr")
     x_csr = v
     n += 1
-    v = d.get("certificateType")
+    v = g("certificateType")
     if v is None:
         x_certificate_type = None
     else:
@@ -18458,7 +23072,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
             if x_certificate_type is None:
                 raise at(bad_enum(v, _E_CertificateSigningUseEnum), "certificateType")
         n += 1
-    v = d.get("hashRootCertificate")
+    v = g("hashRootCertificate")
     if v is None:
         x_hash_root_certificate = None
     else:
@@ -18467,7 +23081,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         except DecodeFailure as f:
             raise at(f, "hashRootCertificate") from None
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         x_request_id = None
     else:
@@ -18475,7 +23089,7 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18486,17 +23100,18 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         n += 1
     if n != len(d):
         check_extra(d, _K_SignCertificateRequest, o)
-    return _m.SignCertificateRequest(
-        csr=x_csr,
-        certificate_type=x_certificate_type,
-        hash_root_certificate=x_hash_root_certificate,
-        request_id=x_request_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.SignCertificateRequest)
+    _s_SignCertificateRequest_csr(r, x_csr)
+    _s_SignCertificateRequest_certificate_type(r, x_certificate_type)
+    _s_SignCertificateRequest_hash_root_certificate(r, x_hash_root_certificate)
+    _s_SignCertificateRequest_request_id(r, x_request_id)
+    _s_SignCertificateRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"csr": m.csr}
+    v: Any
     v = m.certificate_type
     if v is not None:
         d["certificateType"] = v
@@ -18515,8 +23130,9 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -18525,7 +23141,7 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -18534,7 +23150,7 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18545,13 +23161,16 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         n += 1
     if n != len(d):
         check_extra(d, _K_SignCertificateResponse, o)
-    return _m.SignCertificateResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.SignCertificateResponse)
+    _s_SignCertificateResponse_status(r, x_status)
+    _s_SignCertificateResponse_status_info(r, x_status_info)
+    _s_SignCertificateResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -18564,8 +23183,9 @@ def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
 def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("signedMeterData")
+    v = g("signedMeterData")
     if v is None:
         raise missing(d, "signedMeterData")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18574,7 +23194,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 32768), "signedMeterData")
     x_signed_meter_data = v
     n += 1
-    v = d.get("signingMethod")
+    v = g("signingMethod")
     if v is None:
         x_signing_method = None
     else:
@@ -18584,7 +23204,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
             raise at(too_long(v, 50), "signingMethod")
         x_signing_method = v
         n += 1
-    v = d.get("encodingMethod")
+    v = g("encodingMethod")
     if v is None:
         raise missing(d, "encodingMethod")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18593,7 +23213,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 50), "encodingMethod")
     x_encoding_method = v
     n += 1
-    v = d.get("publicKey")
+    v = g("publicKey")
     if v is None:
         x_public_key = None
     else:
@@ -18603,7 +23223,7 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
             raise at(too_long(v, 2500), "publicKey")
         x_public_key = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18614,13 +23234,13 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         n += 1
     if n != len(d):
         check_extra(d, _K_SignedMeterValue, o)
-    return _t.SignedMeterValue(
-        signed_meter_data=x_signed_meter_data,
-        signing_method=x_signing_method,
-        encoding_method=x_encoding_method,
-        public_key=x_public_key,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.SignedMeterValue)
+    _s_SignedMeterValue_signed_meter_data(r, x_signed_meter_data)
+    _s_SignedMeterValue_signing_method(r, x_signing_method)
+    _s_SignedMeterValue_encoding_method(r, x_encoding_method)
+    _s_SignedMeterValue_public_key(r, x_public_key)
+    _s_SignedMeterValue_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
@@ -18628,6 +23248,7 @@ def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
         "signedMeterData": m.signed_meter_data,
         "encodingMethod": m.encoding_method,
     }
+    v: Any
     v = m.signing_method
     if v is not None:
         d["signingMethod"] = v
@@ -18643,8 +23264,9 @@ def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
 def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("reasonCode")
+    v = g("reasonCode")
     if v is None:
         raise missing(d, "reasonCode")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18653,7 +23275,7 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
         raise at(too_long(v, 20), "reasonCode")
     x_reason_code = v
     n += 1
-    v = d.get("additionalInfo")
+    v = g("additionalInfo")
     if v is None:
         x_additional_info = None
     else:
@@ -18663,7 +23285,7 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
             raise at(too_long(v, 1024), "additionalInfo")
         x_additional_info = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18674,13 +23296,16 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
         n += 1
     if n != len(d):
         check_extra(d, _K_StatusInfo, o)
-    return _t.StatusInfo(
-        reason_code=x_reason_code, additional_info=x_additional_info, custom_data=x_custom_data
-    )
+    r = _new(_t.StatusInfo)
+    _s_StatusInfo_reason_code(r, x_reason_code)
+    _s_StatusInfo_additional_info(r, x_additional_info)
+    _s_StatusInfo_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"reasonCode": m.reason_code}
+    v: Any
     v = m.additional_info
     if v is not None:
         d["additionalInfo"] = v
@@ -18693,8 +23318,9 @@ def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -18702,7 +23328,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("connectorStatus")
+    v = g("connectorStatus")
     if v is None:
         raise missing(d, "connectorStatus")
     x_connector_status = _E_ConnectorStatusEnum.get(v) if v.__class__ is str else None
@@ -18711,7 +23337,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         if x_connector_status is None:
             raise at(bad_enum(v, _E_ConnectorStatusEnum), "connectorStatus")
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -18720,7 +23346,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -18729,7 +23355,7 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         raise at(below(v, 0.0), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18740,13 +23366,13 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         n += 1
     if n != len(d):
         check_extra(d, _K_StatusNotificationRequest, o)
-    return _m.StatusNotificationRequest(
-        timestamp=x_timestamp,
-        connector_status=x_connector_status,
-        evse_id=x_evse_id,
-        connector_id=x_connector_id,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.StatusNotificationRequest)
+    _s_StatusNotificationRequest_timestamp(r, x_timestamp)
+    _s_StatusNotificationRequest_connector_status(r, x_connector_status)
+    _s_StatusNotificationRequest_evse_id(r, x_evse_id)
+    _s_StatusNotificationRequest_connector_id(r, x_connector_id)
+    _s_StatusNotificationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, Any]:
@@ -18756,6 +23382,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
         "evseId": m.evse_id,
         "connectorId": m.connector_id,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18765,8 +23392,9 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
 def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18777,11 +23405,14 @@ def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotifica
         n += 1
     if n != len(d):
         check_extra(d, _K_StatusNotificationResponse, o)
-    return _m.StatusNotificationResponse(custom_data=x_custom_data)
+    r = _new(_m.StatusNotificationResponse)
+    _s_StatusNotificationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18791,8 +23422,9 @@ def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str,
 def _d_StreamDataElement(d: Any, o: DecodeOptions) -> _t.StreamDataElement:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("t")
+    v = g("t")
     if v is None:
         raise missing(d, "t")
     if v.__class__ is not float and v.__class__ is not int:
@@ -18801,7 +23433,7 @@ def _d_StreamDataElement(d: Any, o: DecodeOptions) -> _t.StreamDataElement:
         raise at(fail_number(v, False), "t")
     x_t = v
     n += 1
-    v = d.get("v")
+    v = g("v")
     if v is None:
         raise missing(d, "v")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18810,7 +23442,7 @@ def _d_StreamDataElement(d: Any, o: DecodeOptions) -> _t.StreamDataElement:
         raise at(too_long(v, 2500), "v")
     x_v = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18821,11 +23453,16 @@ def _d_StreamDataElement(d: Any, o: DecodeOptions) -> _t.StreamDataElement:
         n += 1
     if n != len(d):
         check_extra(d, _K_StreamDataElement, o)
-    return _t.StreamDataElement(t=x_t, v=x_v, custom_data=x_custom_data)
+    r = _new(_t.StreamDataElement)
+    _s_StreamDataElement_t(r, x_t)
+    _s_StreamDataElement_v(r, x_v)
+    _s_StreamDataElement_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_StreamDataElement(m: _t.StreamDataElement) -> dict[str, Any]:
     d: dict[str, Any] = {"t": m.t, "v": m.v}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -18835,8 +23472,9 @@ def _w_StreamDataElement(m: _t.StreamDataElement) -> dict[str, Any]:
 def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("tariffId")
+    v = g("tariffId")
     if v is None:
         raise missing(d, "tariffId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18845,7 +23483,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         raise at(too_long(v, 60), "tariffId")
     x_tariff_id = v
     n += 1
-    v = d.get("description")
+    v = g("description")
     if v is None:
         x_description = None
     else:
@@ -18860,7 +23498,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure:
             raise in_array(v, _d_MessageContent, o, "description") from None
         n += 1
-    v = d.get("currency")
+    v = g("currency")
     if v is None:
         raise missing(d, "currency")
     if v.__class__ is not str and not isinstance(v, str):
@@ -18869,7 +23507,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         raise at(too_long(v, 3), "currency")
     x_currency = v
     n += 1
-    v = d.get("energy")
+    v = g("energy")
     if v is None:
         x_energy = None
     else:
@@ -18878,7 +23516,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "energy") from None
         n += 1
-    v = d.get("validFrom")
+    v = g("validFrom")
     if v is None:
         x_valid_from = None
     else:
@@ -18887,7 +23525,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "validFrom") from None
         n += 1
-    v = d.get("chargingTime")
+    v = g("chargingTime")
     if v is None:
         x_charging_time = None
     else:
@@ -18896,7 +23534,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "chargingTime") from None
         n += 1
-    v = d.get("idleTime")
+    v = g("idleTime")
     if v is None:
         x_idle_time = None
     else:
@@ -18905,7 +23543,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "idleTime") from None
         n += 1
-    v = d.get("fixedFee")
+    v = g("fixedFee")
     if v is None:
         x_fixed_fee = None
     else:
@@ -18914,7 +23552,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "fixedFee") from None
         n += 1
-    v = d.get("reservationTime")
+    v = g("reservationTime")
     if v is None:
         x_reservation_time = None
     else:
@@ -18923,7 +23561,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "reservationTime") from None
         n += 1
-    v = d.get("reservationFixed")
+    v = g("reservationFixed")
     if v is None:
         x_reservation_fixed = None
     else:
@@ -18932,7 +23570,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "reservationFixed") from None
         n += 1
-    v = d.get("minCost")
+    v = g("minCost")
     if v is None:
         x_min_cost = None
     else:
@@ -18941,7 +23579,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "minCost") from None
         n += 1
-    v = d.get("maxCost")
+    v = g("maxCost")
     if v is None:
         x_max_cost = None
     else:
@@ -18950,7 +23588,7 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         except DecodeFailure as f:
             raise at(f, "maxCost") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -18961,25 +23599,26 @@ def _d_Tariff(d: Any, o: DecodeOptions) -> _t.Tariff:
         n += 1
     if n != len(d):
         check_extra(d, _K_Tariff, o)
-    return _t.Tariff(
-        tariff_id=x_tariff_id,
-        description=x_description,
-        currency=x_currency,
-        energy=x_energy,
-        valid_from=x_valid_from,
-        charging_time=x_charging_time,
-        idle_time=x_idle_time,
-        fixed_fee=x_fixed_fee,
-        reservation_time=x_reservation_time,
-        reservation_fixed=x_reservation_fixed,
-        min_cost=x_min_cost,
-        max_cost=x_max_cost,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Tariff)
+    _s_Tariff_tariff_id(r, x_tariff_id)
+    _s_Tariff_description(r, x_description)
+    _s_Tariff_currency(r, x_currency)
+    _s_Tariff_energy(r, x_energy)
+    _s_Tariff_valid_from(r, x_valid_from)
+    _s_Tariff_charging_time(r, x_charging_time)
+    _s_Tariff_idle_time(r, x_idle_time)
+    _s_Tariff_fixed_fee(r, x_fixed_fee)
+    _s_Tariff_reservation_time(r, x_reservation_time)
+    _s_Tariff_reservation_fixed(r, x_reservation_fixed)
+    _s_Tariff_min_cost(r, x_min_cost)
+    _s_Tariff_max_cost(r, x_max_cost)
+    _s_Tariff_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Tariff(m: _t.Tariff) -> dict[str, Any]:
     d: dict[str, Any] = {"tariffId": m.tariff_id, "currency": m.currency}
+    v: Any
     v = m.description
     if v is not None:
         d["description"] = [_w_MessageContent(i) for i in v]
@@ -19019,8 +23658,9 @@ def _w_Tariff(m: _t.Tariff) -> dict[str, Any]:
 def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("tariffId")
+    v = g("tariffId")
     if v is None:
         raise missing(d, "tariffId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -19029,7 +23669,7 @@ def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
         raise at(too_long(v, 60), "tariffId")
     x_tariff_id = v
     n += 1
-    v = d.get("tariffKind")
+    v = g("tariffKind")
     if v is None:
         raise missing(d, "tariffKind")
     x_tariff_kind = _E_TariffKindEnum.get(v) if v.__class__ is str else None
@@ -19038,7 +23678,7 @@ def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
         if x_tariff_kind is None:
             raise at(bad_enum(v, _E_TariffKindEnum), "tariffKind")
     n += 1
-    v = d.get("validFrom")
+    v = g("validFrom")
     if v is None:
         x_valid_from = None
     else:
@@ -19047,7 +23687,7 @@ def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
         except DecodeFailure as f:
             raise at(f, "validFrom") from None
         n += 1
-    v = d.get("evseIds")
+    v = g("evseIds")
     if v is None:
         x_evse_ids = None
     else:
@@ -19062,7 +23702,7 @@ def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
         except DecodeFailure:
             raise in_array(v, _i_TariffAssignment_evse_ids, o, "evseIds") from None
         n += 1
-    v = d.get("idTokens")
+    v = g("idTokens")
     if v is None:
         x_id_tokens = None
     else:
@@ -19077,7 +23717,7 @@ def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
         except DecodeFailure:
             raise in_array(v, _i_TariffAssignment_id_tokens, o, "idTokens") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19088,18 +23728,19 @@ def _d_TariffAssignment(d: Any, o: DecodeOptions) -> _t.TariffAssignment:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffAssignment, o)
-    return _t.TariffAssignment(
-        tariff_id=x_tariff_id,
-        tariff_kind=x_tariff_kind,
-        valid_from=x_valid_from,
-        evse_ids=x_evse_ids,
-        id_tokens=x_id_tokens,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TariffAssignment)
+    _s_TariffAssignment_tariff_id(r, x_tariff_id)
+    _s_TariffAssignment_tariff_kind(r, x_tariff_kind)
+    _s_TariffAssignment_valid_from(r, x_valid_from)
+    _s_TariffAssignment_evse_ids(r, x_evse_ids)
+    _s_TariffAssignment_id_tokens(r, x_id_tokens)
+    _s_TariffAssignment_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffAssignment(m: _t.TariffAssignment) -> dict[str, Any]:
     d: dict[str, Any] = {"tariffId": m.tariff_id, "tariffKind": m.tariff_kind}
+    v: Any
     v = m.valid_from
     if v is not None:
         d["validFrom"] = format_datetime(v)
@@ -19118,8 +23759,9 @@ def _w_TariffAssignment(m: _t.TariffAssignment) -> dict[str, Any]:
 def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startTimeOfDay")
+    v = g("startTimeOfDay")
     if v is None:
         x_start_time_of_day = None
     else:
@@ -19127,7 +23769,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise fail_type("string", v, "startTimeOfDay")
         x_start_time_of_day = v
         n += 1
-    v = d.get("endTimeOfDay")
+    v = g("endTimeOfDay")
     if v is None:
         x_end_time_of_day = None
     else:
@@ -19135,7 +23777,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise fail_type("string", v, "endTimeOfDay")
         x_end_time_of_day = v
         n += 1
-    v = d.get("dayOfWeek")
+    v = g("dayOfWeek")
     if v is None:
         x_day_of_week = None
     else:
@@ -19150,7 +23792,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
         except DecodeFailure:
             raise in_array(v, _i_TariffConditions_day_of_week, o, "dayOfWeek") from None
         n += 1
-    v = d.get("validFromDate")
+    v = g("validFromDate")
     if v is None:
         x_valid_from_date = None
     else:
@@ -19158,7 +23800,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise fail_type("string", v, "validFromDate")
         x_valid_from_date = v
         n += 1
-    v = d.get("validToDate")
+    v = g("validToDate")
     if v is None:
         x_valid_to_date = None
     else:
@@ -19166,7 +23808,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise fail_type("string", v, "validToDate")
         x_valid_to_date = v
         n += 1
-    v = d.get("evseKind")
+    v = g("evseKind")
     if v is None:
         x_evse_kind = None
     else:
@@ -19176,7 +23818,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             if x_evse_kind is None:
                 raise at(bad_enum(v, _E_EvseKindEnum), "evseKind")
         n += 1
-    v = d.get("minEnergy")
+    v = g("minEnergy")
     if v is None:
         x_min_energy = None
     else:
@@ -19186,7 +23828,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise at(fail_number(v, False), "minEnergy")
         x_min_energy = v
         n += 1
-    v = d.get("maxEnergy")
+    v = g("maxEnergy")
     if v is None:
         x_max_energy = None
     else:
@@ -19196,7 +23838,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise at(fail_number(v, False), "maxEnergy")
         x_max_energy = v
         n += 1
-    v = d.get("minCurrent")
+    v = g("minCurrent")
     if v is None:
         x_min_current = None
     else:
@@ -19206,7 +23848,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise at(fail_number(v, False), "minCurrent")
         x_min_current = v
         n += 1
-    v = d.get("maxCurrent")
+    v = g("maxCurrent")
     if v is None:
         x_max_current = None
     else:
@@ -19216,7 +23858,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise at(fail_number(v, False), "maxCurrent")
         x_max_current = v
         n += 1
-    v = d.get("minPower")
+    v = g("minPower")
     if v is None:
         x_min_power = None
     else:
@@ -19226,7 +23868,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise at(fail_number(v, False), "minPower")
         x_min_power = v
         n += 1
-    v = d.get("maxPower")
+    v = g("maxPower")
     if v is None:
         x_max_power = None
     else:
@@ -19236,7 +23878,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             raise at(fail_number(v, False), "maxPower")
         x_max_power = v
         n += 1
-    v = d.get("minTime")
+    v = g("minTime")
     if v is None:
         x_min_time = None
     else:
@@ -19244,7 +23886,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             v = int_from(v, "minTime")
         x_min_time = v
         n += 1
-    v = d.get("maxTime")
+    v = g("maxTime")
     if v is None:
         x_max_time = None
     else:
@@ -19252,7 +23894,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             v = int_from(v, "maxTime")
         x_max_time = v
         n += 1
-    v = d.get("minChargingTime")
+    v = g("minChargingTime")
     if v is None:
         x_min_charging_time = None
     else:
@@ -19260,7 +23902,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             v = int_from(v, "minChargingTime")
         x_min_charging_time = v
         n += 1
-    v = d.get("maxChargingTime")
+    v = g("maxChargingTime")
     if v is None:
         x_max_charging_time = None
     else:
@@ -19268,7 +23910,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             v = int_from(v, "maxChargingTime")
         x_max_charging_time = v
         n += 1
-    v = d.get("minIdleTime")
+    v = g("minIdleTime")
     if v is None:
         x_min_idle_time = None
     else:
@@ -19276,7 +23918,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             v = int_from(v, "minIdleTime")
         x_min_idle_time = v
         n += 1
-    v = d.get("maxIdleTime")
+    v = g("maxIdleTime")
     if v is None:
         x_max_idle_time = None
     else:
@@ -19284,7 +23926,7 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
             v = int_from(v, "maxIdleTime")
         x_max_idle_time = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19295,31 +23937,32 @@ def _d_TariffConditions(d: Any, o: DecodeOptions) -> _t.TariffConditions:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffConditions, o)
-    return _t.TariffConditions(
-        start_time_of_day=x_start_time_of_day,
-        end_time_of_day=x_end_time_of_day,
-        day_of_week=x_day_of_week,
-        valid_from_date=x_valid_from_date,
-        valid_to_date=x_valid_to_date,
-        evse_kind=x_evse_kind,
-        min_energy=x_min_energy,
-        max_energy=x_max_energy,
-        min_current=x_min_current,
-        max_current=x_max_current,
-        min_power=x_min_power,
-        max_power=x_max_power,
-        min_time=x_min_time,
-        max_time=x_max_time,
-        min_charging_time=x_min_charging_time,
-        max_charging_time=x_max_charging_time,
-        min_idle_time=x_min_idle_time,
-        max_idle_time=x_max_idle_time,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TariffConditions)
+    _s_TariffConditions_start_time_of_day(r, x_start_time_of_day)
+    _s_TariffConditions_end_time_of_day(r, x_end_time_of_day)
+    _s_TariffConditions_day_of_week(r, x_day_of_week)
+    _s_TariffConditions_valid_from_date(r, x_valid_from_date)
+    _s_TariffConditions_valid_to_date(r, x_valid_to_date)
+    _s_TariffConditions_evse_kind(r, x_evse_kind)
+    _s_TariffConditions_min_energy(r, x_min_energy)
+    _s_TariffConditions_max_energy(r, x_max_energy)
+    _s_TariffConditions_min_current(r, x_min_current)
+    _s_TariffConditions_max_current(r, x_max_current)
+    _s_TariffConditions_min_power(r, x_min_power)
+    _s_TariffConditions_max_power(r, x_max_power)
+    _s_TariffConditions_min_time(r, x_min_time)
+    _s_TariffConditions_max_time(r, x_max_time)
+    _s_TariffConditions_min_charging_time(r, x_min_charging_time)
+    _s_TariffConditions_max_charging_time(r, x_max_charging_time)
+    _s_TariffConditions_min_idle_time(r, x_min_idle_time)
+    _s_TariffConditions_max_idle_time(r, x_max_idle_time)
+    _s_TariffConditions_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffConditions(m: _t.TariffConditions) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.start_time_of_day
     if v is not None:
         d["startTimeOfDay"] = v
@@ -19383,8 +24026,9 @@ def _w_TariffConditions(m: _t.TariffConditions) -> dict[str, Any]:
 def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFixed:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("startTimeOfDay")
+    v = g("startTimeOfDay")
     if v is None:
         x_start_time_of_day = None
     else:
@@ -19392,7 +24036,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             raise fail_type("string", v, "startTimeOfDay")
         x_start_time_of_day = v
         n += 1
-    v = d.get("endTimeOfDay")
+    v = g("endTimeOfDay")
     if v is None:
         x_end_time_of_day = None
     else:
@@ -19400,7 +24044,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             raise fail_type("string", v, "endTimeOfDay")
         x_end_time_of_day = v
         n += 1
-    v = d.get("dayOfWeek")
+    v = g("dayOfWeek")
     if v is None:
         x_day_of_week = None
     else:
@@ -19415,7 +24059,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
         except DecodeFailure:
             raise in_array(v, _i_TariffConditionsFixed_day_of_week, o, "dayOfWeek") from None
         n += 1
-    v = d.get("validFromDate")
+    v = g("validFromDate")
     if v is None:
         x_valid_from_date = None
     else:
@@ -19423,7 +24067,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             raise fail_type("string", v, "validFromDate")
         x_valid_from_date = v
         n += 1
-    v = d.get("validToDate")
+    v = g("validToDate")
     if v is None:
         x_valid_to_date = None
     else:
@@ -19431,7 +24075,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             raise fail_type("string", v, "validToDate")
         x_valid_to_date = v
         n += 1
-    v = d.get("evseKind")
+    v = g("evseKind")
     if v is None:
         x_evse_kind = None
     else:
@@ -19441,7 +24085,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             if x_evse_kind is None:
                 raise at(bad_enum(v, _E_EvseKindEnum), "evseKind")
         n += 1
-    v = d.get("paymentBrand")
+    v = g("paymentBrand")
     if v is None:
         x_payment_brand = None
     else:
@@ -19451,7 +24095,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             raise at(too_long(v, 20), "paymentBrand")
         x_payment_brand = v
         n += 1
-    v = d.get("paymentRecognition")
+    v = g("paymentRecognition")
     if v is None:
         x_payment_recognition = None
     else:
@@ -19461,7 +24105,7 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
             raise at(too_long(v, 20), "paymentRecognition")
         x_payment_recognition = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19472,21 +24116,22 @@ def _d_TariffConditionsFixed(d: Any, o: DecodeOptions) -> _t.TariffConditionsFix
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffConditionsFixed, o)
-    return _t.TariffConditionsFixed(
-        start_time_of_day=x_start_time_of_day,
-        end_time_of_day=x_end_time_of_day,
-        day_of_week=x_day_of_week,
-        valid_from_date=x_valid_from_date,
-        valid_to_date=x_valid_to_date,
-        evse_kind=x_evse_kind,
-        payment_brand=x_payment_brand,
-        payment_recognition=x_payment_recognition,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TariffConditionsFixed)
+    _s_TariffConditionsFixed_start_time_of_day(r, x_start_time_of_day)
+    _s_TariffConditionsFixed_end_time_of_day(r, x_end_time_of_day)
+    _s_TariffConditionsFixed_day_of_week(r, x_day_of_week)
+    _s_TariffConditionsFixed_valid_from_date(r, x_valid_from_date)
+    _s_TariffConditionsFixed_valid_to_date(r, x_valid_to_date)
+    _s_TariffConditionsFixed_evse_kind(r, x_evse_kind)
+    _s_TariffConditionsFixed_payment_brand(r, x_payment_brand)
+    _s_TariffConditionsFixed_payment_recognition(r, x_payment_recognition)
+    _s_TariffConditionsFixed_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffConditionsFixed(m: _t.TariffConditionsFixed) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.start_time_of_day
     if v is not None:
         d["startTimeOfDay"] = v
@@ -19520,8 +24165,9 @@ def _w_TariffConditionsFixed(m: _t.TariffConditionsFixed) -> dict[str, Any]:
 def _d_TariffEnergy(d: Any, o: DecodeOptions) -> _t.TariffEnergy:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("prices")
+    v = g("prices")
     if v is None:
         raise missing(d, "prices")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -19535,7 +24181,7 @@ def _d_TariffEnergy(d: Any, o: DecodeOptions) -> _t.TariffEnergy:
     except DecodeFailure:
         raise in_array(v, _d_TariffEnergyPrice, o, "prices") from None
     n += 1
-    v = d.get("taxRates")
+    v = g("taxRates")
     if v is None:
         x_tax_rates = None
     else:
@@ -19550,7 +24196,7 @@ def _d_TariffEnergy(d: Any, o: DecodeOptions) -> _t.TariffEnergy:
         except DecodeFailure:
             raise in_array(v, _d_TaxRate, o, "taxRates") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19561,11 +24207,16 @@ def _d_TariffEnergy(d: Any, o: DecodeOptions) -> _t.TariffEnergy:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffEnergy, o)
-    return _t.TariffEnergy(prices=x_prices, tax_rates=x_tax_rates, custom_data=x_custom_data)
+    r = _new(_t.TariffEnergy)
+    _s_TariffEnergy_prices(r, x_prices)
+    _s_TariffEnergy_tax_rates(r, x_tax_rates)
+    _s_TariffEnergy_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffEnergy(m: _t.TariffEnergy) -> dict[str, Any]:
     d: dict[str, Any] = {"prices": [_w_TariffEnergyPrice(i) for i in m.prices]}
+    v: Any
     v = m.tax_rates
     if v is not None:
         d["taxRates"] = [_w_TaxRate(i) for i in v]
@@ -19578,8 +24229,9 @@ def _w_TariffEnergy(m: _t.TariffEnergy) -> dict[str, Any]:
 def _d_TariffEnergyPrice(d: Any, o: DecodeOptions) -> _t.TariffEnergyPrice:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priceKwh")
+    v = g("priceKwh")
     if v is None:
         raise missing(d, "priceKwh")
     if v.__class__ is not float and v.__class__ is not int:
@@ -19588,7 +24240,7 @@ def _d_TariffEnergyPrice(d: Any, o: DecodeOptions) -> _t.TariffEnergyPrice:
         raise at(fail_number(v, False), "priceKwh")
     x_price_kwh = v
     n += 1
-    v = d.get("conditions")
+    v = g("conditions")
     if v is None:
         x_conditions = None
     else:
@@ -19597,7 +24249,7 @@ def _d_TariffEnergyPrice(d: Any, o: DecodeOptions) -> _t.TariffEnergyPrice:
         except DecodeFailure as f:
             raise at(f, "conditions") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19608,13 +24260,16 @@ def _d_TariffEnergyPrice(d: Any, o: DecodeOptions) -> _t.TariffEnergyPrice:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffEnergyPrice, o)
-    return _t.TariffEnergyPrice(
-        price_kwh=x_price_kwh, conditions=x_conditions, custom_data=x_custom_data
-    )
+    r = _new(_t.TariffEnergyPrice)
+    _s_TariffEnergyPrice_price_kwh(r, x_price_kwh)
+    _s_TariffEnergyPrice_conditions(r, x_conditions)
+    _s_TariffEnergyPrice_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffEnergyPrice(m: _t.TariffEnergyPrice) -> dict[str, Any]:
     d: dict[str, Any] = {"priceKwh": m.price_kwh}
+    v: Any
     v = m.conditions
     if v is not None:
         d["conditions"] = _w_TariffConditions(v)
@@ -19627,8 +24282,9 @@ def _w_TariffEnergyPrice(m: _t.TariffEnergyPrice) -> dict[str, Any]:
 def _d_TariffFixed(d: Any, o: DecodeOptions) -> _t.TariffFixed:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("prices")
+    v = g("prices")
     if v is None:
         raise missing(d, "prices")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -19642,7 +24298,7 @@ def _d_TariffFixed(d: Any, o: DecodeOptions) -> _t.TariffFixed:
     except DecodeFailure:
         raise in_array(v, _d_TariffFixedPrice, o, "prices") from None
     n += 1
-    v = d.get("taxRates")
+    v = g("taxRates")
     if v is None:
         x_tax_rates = None
     else:
@@ -19657,7 +24313,7 @@ def _d_TariffFixed(d: Any, o: DecodeOptions) -> _t.TariffFixed:
         except DecodeFailure:
             raise in_array(v, _d_TaxRate, o, "taxRates") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19668,11 +24324,16 @@ def _d_TariffFixed(d: Any, o: DecodeOptions) -> _t.TariffFixed:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffFixed, o)
-    return _t.TariffFixed(prices=x_prices, tax_rates=x_tax_rates, custom_data=x_custom_data)
+    r = _new(_t.TariffFixed)
+    _s_TariffFixed_prices(r, x_prices)
+    _s_TariffFixed_tax_rates(r, x_tax_rates)
+    _s_TariffFixed_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffFixed(m: _t.TariffFixed) -> dict[str, Any]:
     d: dict[str, Any] = {"prices": [_w_TariffFixedPrice(i) for i in m.prices]}
+    v: Any
     v = m.tax_rates
     if v is not None:
         d["taxRates"] = [_w_TaxRate(i) for i in v]
@@ -19685,8 +24346,9 @@ def _w_TariffFixed(m: _t.TariffFixed) -> dict[str, Any]:
 def _d_TariffFixedPrice(d: Any, o: DecodeOptions) -> _t.TariffFixedPrice:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("conditions")
+    v = g("conditions")
     if v is None:
         x_conditions = None
     else:
@@ -19695,7 +24357,7 @@ def _d_TariffFixedPrice(d: Any, o: DecodeOptions) -> _t.TariffFixedPrice:
         except DecodeFailure as f:
             raise at(f, "conditions") from None
         n += 1
-    v = d.get("priceFixed")
+    v = g("priceFixed")
     if v is None:
         raise missing(d, "priceFixed")
     if v.__class__ is not float and v.__class__ is not int:
@@ -19704,7 +24366,7 @@ def _d_TariffFixedPrice(d: Any, o: DecodeOptions) -> _t.TariffFixedPrice:
         raise at(fail_number(v, False), "priceFixed")
     x_price_fixed = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19715,13 +24377,16 @@ def _d_TariffFixedPrice(d: Any, o: DecodeOptions) -> _t.TariffFixedPrice:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffFixedPrice, o)
-    return _t.TariffFixedPrice(
-        conditions=x_conditions, price_fixed=x_price_fixed, custom_data=x_custom_data
-    )
+    r = _new(_t.TariffFixedPrice)
+    _s_TariffFixedPrice_conditions(r, x_conditions)
+    _s_TariffFixedPrice_price_fixed(r, x_price_fixed)
+    _s_TariffFixedPrice_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffFixedPrice(m: _t.TariffFixedPrice) -> dict[str, Any]:
     d: dict[str, Any] = {"priceFixed": m.price_fixed}
+    v: Any
     v = m.conditions
     if v is not None:
         d["conditions"] = _w_TariffConditionsFixed(v)
@@ -19734,8 +24399,9 @@ def _w_TariffFixedPrice(m: _t.TariffFixedPrice) -> dict[str, Any]:
 def _d_TariffTime(d: Any, o: DecodeOptions) -> _t.TariffTime:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("prices")
+    v = g("prices")
     if v is None:
         raise missing(d, "prices")
     if v.__class__ is not list and not isinstance(v, (list, tuple)):
@@ -19749,7 +24415,7 @@ def _d_TariffTime(d: Any, o: DecodeOptions) -> _t.TariffTime:
     except DecodeFailure:
         raise in_array(v, _d_TariffTimePrice, o, "prices") from None
     n += 1
-    v = d.get("taxRates")
+    v = g("taxRates")
     if v is None:
         x_tax_rates = None
     else:
@@ -19764,7 +24430,7 @@ def _d_TariffTime(d: Any, o: DecodeOptions) -> _t.TariffTime:
         except DecodeFailure:
             raise in_array(v, _d_TaxRate, o, "taxRates") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19775,11 +24441,16 @@ def _d_TariffTime(d: Any, o: DecodeOptions) -> _t.TariffTime:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffTime, o)
-    return _t.TariffTime(prices=x_prices, tax_rates=x_tax_rates, custom_data=x_custom_data)
+    r = _new(_t.TariffTime)
+    _s_TariffTime_prices(r, x_prices)
+    _s_TariffTime_tax_rates(r, x_tax_rates)
+    _s_TariffTime_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffTime(m: _t.TariffTime) -> dict[str, Any]:
     d: dict[str, Any] = {"prices": [_w_TariffTimePrice(i) for i in m.prices]}
+    v: Any
     v = m.tax_rates
     if v is not None:
         d["taxRates"] = [_w_TaxRate(i) for i in v]
@@ -19792,8 +24463,9 @@ def _w_TariffTime(m: _t.TariffTime) -> dict[str, Any]:
 def _d_TariffTimePrice(d: Any, o: DecodeOptions) -> _t.TariffTimePrice:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("priceMinute")
+    v = g("priceMinute")
     if v is None:
         raise missing(d, "priceMinute")
     if v.__class__ is not float and v.__class__ is not int:
@@ -19802,7 +24474,7 @@ def _d_TariffTimePrice(d: Any, o: DecodeOptions) -> _t.TariffTimePrice:
         raise at(fail_number(v, False), "priceMinute")
     x_price_minute = v
     n += 1
-    v = d.get("conditions")
+    v = g("conditions")
     if v is None:
         x_conditions = None
     else:
@@ -19811,7 +24483,7 @@ def _d_TariffTimePrice(d: Any, o: DecodeOptions) -> _t.TariffTimePrice:
         except DecodeFailure as f:
             raise at(f, "conditions") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19822,13 +24494,16 @@ def _d_TariffTimePrice(d: Any, o: DecodeOptions) -> _t.TariffTimePrice:
         n += 1
     if n != len(d):
         check_extra(d, _K_TariffTimePrice, o)
-    return _t.TariffTimePrice(
-        price_minute=x_price_minute, conditions=x_conditions, custom_data=x_custom_data
-    )
+    r = _new(_t.TariffTimePrice)
+    _s_TariffTimePrice_price_minute(r, x_price_minute)
+    _s_TariffTimePrice_conditions(r, x_conditions)
+    _s_TariffTimePrice_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TariffTimePrice(m: _t.TariffTimePrice) -> dict[str, Any]:
     d: dict[str, Any] = {"priceMinute": m.price_minute}
+    v: Any
     v = m.conditions
     if v is not None:
         d["conditions"] = _w_TariffConditions(v)
@@ -19841,8 +24516,9 @@ def _w_TariffTimePrice(m: _t.TariffTimePrice) -> dict[str, Any]:
 def _d_TaxRate(d: Any, o: DecodeOptions) -> _t.TaxRate:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     if v.__class__ is not str and not isinstance(v, str):
@@ -19851,7 +24527,7 @@ def _d_TaxRate(d: Any, o: DecodeOptions) -> _t.TaxRate:
         raise at(too_long(v, 20), "type")
     x_type = v
     n += 1
-    v = d.get("tax")
+    v = g("tax")
     if v is None:
         raise missing(d, "tax")
     if v.__class__ is not float and v.__class__ is not int:
@@ -19860,7 +24536,7 @@ def _d_TaxRate(d: Any, o: DecodeOptions) -> _t.TaxRate:
         raise at(fail_number(v, False), "tax")
     x_tax = v
     n += 1
-    v = d.get("stack")
+    v = g("stack")
     if v is None:
         x_stack = None
     else:
@@ -19870,7 +24546,7 @@ def _d_TaxRate(d: Any, o: DecodeOptions) -> _t.TaxRate:
             raise at(below(v, 0.0), "stack")
         x_stack = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19881,11 +24557,17 @@ def _d_TaxRate(d: Any, o: DecodeOptions) -> _t.TaxRate:
         n += 1
     if n != len(d):
         check_extra(d, _K_TaxRate, o)
-    return _t.TaxRate(type=x_type, tax=x_tax, stack=x_stack, custom_data=x_custom_data)
+    r = _new(_t.TaxRate)
+    _s_TaxRate_type(r, x_type)
+    _s_TaxRate_tax(r, x_tax)
+    _s_TaxRate_stack(r, x_stack)
+    _s_TaxRate_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TaxRate(m: _t.TaxRate) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type, "tax": m.tax}
+    v: Any
     v = m.stack
     if v is not None:
         d["stack"] = v
@@ -19898,8 +24580,9 @@ def _w_TaxRate(m: _t.TaxRate) -> dict[str, Any]:
 def _d_TaxRule(d: Any, o: DecodeOptions) -> _t.TaxRule:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("taxRuleID")
+    v = g("taxRuleID")
     if v is None:
         raise missing(d, "taxRuleID")
     if v.__class__ is not int:
@@ -19908,7 +24591,7 @@ def _d_TaxRule(d: Any, o: DecodeOptions) -> _t.TaxRule:
         raise at(below(v, 0.0), "taxRuleID")
     x_tax_rule_id = v
     n += 1
-    v = d.get("taxRuleName")
+    v = g("taxRuleName")
     if v is None:
         x_tax_rule_name = None
     else:
@@ -19918,7 +24601,7 @@ def _d_TaxRule(d: Any, o: DecodeOptions) -> _t.TaxRule:
             raise at(too_long(v, 100), "taxRuleName")
         x_tax_rule_name = v
         n += 1
-    v = d.get("taxIncludedInPrice")
+    v = g("taxIncludedInPrice")
     if v is None:
         x_tax_included_in_price = None
     else:
@@ -19926,35 +24609,35 @@ def _d_TaxRule(d: Any, o: DecodeOptions) -> _t.TaxRule:
             raise fail_type("boolean", v, "taxIncludedInPrice")
         x_tax_included_in_price = v
         n += 1
-    v = d.get("appliesToEnergyFee")
+    v = g("appliesToEnergyFee")
     if v is None:
         raise missing(d, "appliesToEnergyFee")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "appliesToEnergyFee")
     x_applies_to_energy_fee = v
     n += 1
-    v = d.get("appliesToParkingFee")
+    v = g("appliesToParkingFee")
     if v is None:
         raise missing(d, "appliesToParkingFee")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "appliesToParkingFee")
     x_applies_to_parking_fee = v
     n += 1
-    v = d.get("appliesToOverstayFee")
+    v = g("appliesToOverstayFee")
     if v is None:
         raise missing(d, "appliesToOverstayFee")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "appliesToOverstayFee")
     x_applies_to_overstay_fee = v
     n += 1
-    v = d.get("appliesToMinimumMaximumCost")
+    v = g("appliesToMinimumMaximumCost")
     if v is None:
         raise missing(d, "appliesToMinimumMaximumCost")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "appliesToMinimumMaximumCost")
     x_applies_to_minimum_maximum_cost = v
     n += 1
-    v = d.get("taxRate")
+    v = g("taxRate")
     if v is None:
         raise missing(d, "taxRate")
     try:
@@ -19962,7 +24645,7 @@ def _d_TaxRule(d: Any, o: DecodeOptions) -> _t.TaxRule:
     except DecodeFailure as f:
         raise at(f, "taxRate") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -19973,17 +24656,17 @@ def _d_TaxRule(d: Any, o: DecodeOptions) -> _t.TaxRule:
         n += 1
     if n != len(d):
         check_extra(d, _K_TaxRule, o)
-    return _t.TaxRule(
-        tax_rule_id=x_tax_rule_id,
-        tax_rule_name=x_tax_rule_name,
-        tax_included_in_price=x_tax_included_in_price,
-        applies_to_energy_fee=x_applies_to_energy_fee,
-        applies_to_parking_fee=x_applies_to_parking_fee,
-        applies_to_overstay_fee=x_applies_to_overstay_fee,
-        applies_to_minimum_maximum_cost=x_applies_to_minimum_maximum_cost,
-        tax_rate=x_tax_rate,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TaxRule)
+    _s_TaxRule_tax_rule_id(r, x_tax_rule_id)
+    _s_TaxRule_tax_rule_name(r, x_tax_rule_name)
+    _s_TaxRule_tax_included_in_price(r, x_tax_included_in_price)
+    _s_TaxRule_applies_to_energy_fee(r, x_applies_to_energy_fee)
+    _s_TaxRule_applies_to_parking_fee(r, x_applies_to_parking_fee)
+    _s_TaxRule_applies_to_overstay_fee(r, x_applies_to_overstay_fee)
+    _s_TaxRule_applies_to_minimum_maximum_cost(r, x_applies_to_minimum_maximum_cost)
+    _s_TaxRule_tax_rate(r, x_tax_rate)
+    _s_TaxRule_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TaxRule(m: _t.TaxRule) -> dict[str, Any]:
@@ -19995,6 +24678,7 @@ def _w_TaxRule(m: _t.TaxRule) -> dict[str, Any]:
         "appliesToMinimumMaximumCost": m.applies_to_minimum_maximum_cost,
         "taxRate": _w_RationalNumber(m.tax_rate),
     }
+    v: Any
     v = m.tax_rule_name
     if v is not None:
         d["taxRuleName"] = v
@@ -20010,8 +24694,9 @@ def _w_TaxRule(m: _t.TaxRule) -> dict[str, Any]:
 def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("currency")
+    v = g("currency")
     if v is None:
         raise missing(d, "currency")
     if v.__class__ is not str and not isinstance(v, str):
@@ -20020,7 +24705,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         raise at(too_long(v, 3), "currency")
     x_currency = v
     n += 1
-    v = d.get("typeOfCost")
+    v = g("typeOfCost")
     if v is None:
         raise missing(d, "typeOfCost")
     x_type_of_cost = _E_TariffCostEnum.get(v) if v.__class__ is str else None
@@ -20029,7 +24714,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         if x_type_of_cost is None:
             raise at(bad_enum(v, _E_TariffCostEnum), "typeOfCost")
     n += 1
-    v = d.get("fixed")
+    v = g("fixed")
     if v is None:
         x_fixed = None
     else:
@@ -20038,7 +24723,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         except DecodeFailure as f:
             raise at(f, "fixed") from None
         n += 1
-    v = d.get("energy")
+    v = g("energy")
     if v is None:
         x_energy = None
     else:
@@ -20047,7 +24732,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         except DecodeFailure as f:
             raise at(f, "energy") from None
         n += 1
-    v = d.get("chargingTime")
+    v = g("chargingTime")
     if v is None:
         x_charging_time = None
     else:
@@ -20056,7 +24741,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         except DecodeFailure as f:
             raise at(f, "chargingTime") from None
         n += 1
-    v = d.get("idleTime")
+    v = g("idleTime")
     if v is None:
         x_idle_time = None
     else:
@@ -20065,7 +24750,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         except DecodeFailure as f:
             raise at(f, "idleTime") from None
         n += 1
-    v = d.get("reservationTime")
+    v = g("reservationTime")
     if v is None:
         x_reservation_time = None
     else:
@@ -20074,7 +24759,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         except DecodeFailure as f:
             raise at(f, "reservationTime") from None
         n += 1
-    v = d.get("reservationFixed")
+    v = g("reservationFixed")
     if v is None:
         x_reservation_fixed = None
     else:
@@ -20083,7 +24768,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         except DecodeFailure as f:
             raise at(f, "reservationFixed") from None
         n += 1
-    v = d.get("total")
+    v = g("total")
     if v is None:
         raise missing(d, "total")
     try:
@@ -20091,7 +24776,7 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
     except DecodeFailure as f:
         raise at(f, "total") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20102,18 +24787,18 @@ def _d_TotalCost(d: Any, o: DecodeOptions) -> _t.TotalCost:
         n += 1
     if n != len(d):
         check_extra(d, _K_TotalCost, o)
-    return _t.TotalCost(
-        currency=x_currency,
-        type_of_cost=x_type_of_cost,
-        fixed=x_fixed,
-        energy=x_energy,
-        charging_time=x_charging_time,
-        idle_time=x_idle_time,
-        reservation_time=x_reservation_time,
-        reservation_fixed=x_reservation_fixed,
-        total=x_total,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TotalCost)
+    _s_TotalCost_currency(r, x_currency)
+    _s_TotalCost_type_of_cost(r, x_type_of_cost)
+    _s_TotalCost_fixed(r, x_fixed)
+    _s_TotalCost_energy(r, x_energy)
+    _s_TotalCost_charging_time(r, x_charging_time)
+    _s_TotalCost_idle_time(r, x_idle_time)
+    _s_TotalCost_reservation_time(r, x_reservation_time)
+    _s_TotalCost_reservation_fixed(r, x_reservation_fixed)
+    _s_TotalCost_total(r, x_total)
+    _s_TotalCost_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TotalCost(m: _t.TotalCost) -> dict[str, Any]:
@@ -20122,6 +24807,7 @@ def _w_TotalCost(m: _t.TotalCost) -> dict[str, Any]:
         "typeOfCost": m.type_of_cost,
         "total": _w_TotalPrice(m.total),
     }
+    v: Any
     v = m.fixed
     if v is not None:
         d["fixed"] = _w_Price(v)
@@ -20149,8 +24835,9 @@ def _w_TotalCost(m: _t.TotalCost) -> dict[str, Any]:
 def _d_TotalPrice(d: Any, o: DecodeOptions) -> _t.TotalPrice:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("exclTax")
+    v = g("exclTax")
     if v is None:
         x_excl_tax = None
     else:
@@ -20160,7 +24847,7 @@ def _d_TotalPrice(d: Any, o: DecodeOptions) -> _t.TotalPrice:
             raise at(fail_number(v, False), "exclTax")
         x_excl_tax = v
         n += 1
-    v = d.get("inclTax")
+    v = g("inclTax")
     if v is None:
         x_incl_tax = None
     else:
@@ -20170,7 +24857,7 @@ def _d_TotalPrice(d: Any, o: DecodeOptions) -> _t.TotalPrice:
             raise at(fail_number(v, False), "inclTax")
         x_incl_tax = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20181,11 +24868,16 @@ def _d_TotalPrice(d: Any, o: DecodeOptions) -> _t.TotalPrice:
         n += 1
     if n != len(d):
         check_extra(d, _K_TotalPrice, o)
-    return _t.TotalPrice(excl_tax=x_excl_tax, incl_tax=x_incl_tax, custom_data=x_custom_data)
+    r = _new(_t.TotalPrice)
+    _s_TotalPrice_excl_tax(r, x_excl_tax)
+    _s_TotalPrice_incl_tax(r, x_incl_tax)
+    _s_TotalPrice_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TotalPrice(m: _t.TotalPrice) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.excl_tax
     if v is not None:
         d["exclTax"] = v
@@ -20201,8 +24893,9 @@ def _w_TotalPrice(m: _t.TotalPrice) -> dict[str, Any]:
 def _d_TotalUsage(d: Any, o: DecodeOptions) -> _t.TotalUsage:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("energy")
+    v = g("energy")
     if v is None:
         raise missing(d, "energy")
     if v.__class__ is not float and v.__class__ is not int:
@@ -20211,21 +24904,21 @@ def _d_TotalUsage(d: Any, o: DecodeOptions) -> _t.TotalUsage:
         raise at(fail_number(v, False), "energy")
     x_energy = v
     n += 1
-    v = d.get("chargingTime")
+    v = g("chargingTime")
     if v is None:
         raise missing(d, "chargingTime")
     if v.__class__ is not int:
         v = int_from(v, "chargingTime")
     x_charging_time = v
     n += 1
-    v = d.get("idleTime")
+    v = g("idleTime")
     if v is None:
         raise missing(d, "idleTime")
     if v.__class__ is not int:
         v = int_from(v, "idleTime")
     x_idle_time = v
     n += 1
-    v = d.get("reservationTime")
+    v = g("reservationTime")
     if v is None:
         x_reservation_time = None
     else:
@@ -20233,7 +24926,7 @@ def _d_TotalUsage(d: Any, o: DecodeOptions) -> _t.TotalUsage:
             v = int_from(v, "reservationTime")
         x_reservation_time = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20244,13 +24937,13 @@ def _d_TotalUsage(d: Any, o: DecodeOptions) -> _t.TotalUsage:
         n += 1
     if n != len(d):
         check_extra(d, _K_TotalUsage, o)
-    return _t.TotalUsage(
-        energy=x_energy,
-        charging_time=x_charging_time,
-        idle_time=x_idle_time,
-        reservation_time=x_reservation_time,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TotalUsage)
+    _s_TotalUsage_energy(r, x_energy)
+    _s_TotalUsage_charging_time(r, x_charging_time)
+    _s_TotalUsage_idle_time(r, x_idle_time)
+    _s_TotalUsage_reservation_time(r, x_reservation_time)
+    _s_TotalUsage_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TotalUsage(m: _t.TotalUsage) -> dict[str, Any]:
@@ -20259,6 +24952,7 @@ def _w_TotalUsage(m: _t.TotalUsage) -> dict[str, Any]:
         "chargingTime": m.charging_time,
         "idleTime": m.idle_time,
     }
+    v: Any
     v = m.reservation_time
     if v is not None:
         d["reservationTime"] = v
@@ -20271,8 +24965,9 @@ def _w_TotalUsage(m: _t.TotalUsage) -> dict[str, Any]:
 def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -20281,7 +24976,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("chargingState")
+    v = g("chargingState")
     if v is None:
         x_charging_state = None
     else:
@@ -20291,7 +24986,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_charging_state is None:
                 raise at(bad_enum(v, _E_ChargingStateEnum), "chargingState")
         n += 1
-    v = d.get("timeSpentCharging")
+    v = g("timeSpentCharging")
     if v is None:
         x_time_spent_charging = None
     else:
@@ -20299,7 +24994,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             v = int_from(v, "timeSpentCharging")
         x_time_spent_charging = v
         n += 1
-    v = d.get("stoppedReason")
+    v = g("stoppedReason")
     if v is None:
         x_stopped_reason = None
     else:
@@ -20309,7 +25004,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_stopped_reason is None:
                 raise at(bad_enum(v, _E_ReasonEnum), "stoppedReason")
         n += 1
-    v = d.get("remoteStartId")
+    v = g("remoteStartId")
     if v is None:
         x_remote_start_id = None
     else:
@@ -20317,7 +25012,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             v = int_from(v, "remoteStartId")
         x_remote_start_id = v
         n += 1
-    v = d.get("operationMode")
+    v = g("operationMode")
     if v is None:
         x_operation_mode = None
     else:
@@ -20327,7 +25022,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             if x_operation_mode is None:
                 raise at(bad_enum(v, _E_OperationModeEnum), "operationMode")
         n += 1
-    v = d.get("tariffId")
+    v = g("tariffId")
     if v is None:
         x_tariff_id = None
     else:
@@ -20337,7 +25032,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             raise at(too_long(v, 60), "tariffId")
         x_tariff_id = v
         n += 1
-    v = d.get("transactionLimit")
+    v = g("transactionLimit")
     if v is None:
         x_transaction_limit = None
     else:
@@ -20346,7 +25041,7 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         except DecodeFailure as f:
             raise at(f, "transactionLimit") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20357,21 +25052,22 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         n += 1
     if n != len(d):
         check_extra(d, _K_Transaction, o)
-    return _t.Transaction(
-        transaction_id=x_transaction_id,
-        charging_state=x_charging_state,
-        time_spent_charging=x_time_spent_charging,
-        stopped_reason=x_stopped_reason,
-        remote_start_id=x_remote_start_id,
-        operation_mode=x_operation_mode,
-        tariff_id=x_tariff_id,
-        transaction_limit=x_transaction_limit,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.Transaction)
+    _s_Transaction_transaction_id(r, x_transaction_id)
+    _s_Transaction_charging_state(r, x_charging_state)
+    _s_Transaction_time_spent_charging(r, x_time_spent_charging)
+    _s_Transaction_stopped_reason(r, x_stopped_reason)
+    _s_Transaction_remote_start_id(r, x_remote_start_id)
+    _s_Transaction_operation_mode(r, x_operation_mode)
+    _s_Transaction_tariff_id(r, x_tariff_id)
+    _s_Transaction_transaction_limit(r, x_transaction_limit)
+    _s_Transaction_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id}
+    v: Any
     v = m.charging_state
     if v is not None:
         d["chargingState"] = v
@@ -20402,8 +25098,9 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
 def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("costDetails")
+    v = g("costDetails")
     if v is None:
         x_cost_details = None
     else:
@@ -20412,7 +25109,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "costDetails") from None
         n += 1
-    v = d.get("eventType")
+    v = g("eventType")
     if v is None:
         raise missing(d, "eventType")
     x_event_type = _E_TransactionEventEnum.get(v) if v.__class__ is str else None
@@ -20421,7 +25118,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         if x_event_type is None:
             raise at(bad_enum(v, _E_TransactionEventEnum), "eventType")
     n += 1
-    v = d.get("meterValue")
+    v = g("meterValue")
     if v is None:
         x_meter_value = None
     else:
@@ -20436,7 +25133,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure:
             raise in_array(v, _d_MeterValue, o, "meterValue") from None
         n += 1
-    v = d.get("timestamp")
+    v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
     try:
@@ -20444,7 +25141,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
-    v = d.get("triggerReason")
+    v = g("triggerReason")
     if v is None:
         raise missing(d, "triggerReason")
     x_trigger_reason = _E_TriggerReasonEnum.get(v) if v.__class__ is str else None
@@ -20453,7 +25150,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         if x_trigger_reason is None:
             raise at(bad_enum(v, _E_TriggerReasonEnum), "triggerReason")
     n += 1
-    v = d.get("seqNo")
+    v = g("seqNo")
     if v is None:
         raise missing(d, "seqNo")
     if v.__class__ is not int:
@@ -20462,7 +25159,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         raise at(below(v, 0.0), "seqNo")
     x_seq_no = v
     n += 1
-    v = d.get("offline")
+    v = g("offline")
     if v is None:
         x_offline = None
     else:
@@ -20470,7 +25167,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise fail_type("boolean", v, "offline")
         x_offline = v
         n += 1
-    v = d.get("numberOfPhasesUsed")
+    v = g("numberOfPhasesUsed")
     if v is None:
         x_number_of_phases_used = None
     else:
@@ -20482,7 +25179,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise at(above(v, 3.0), "numberOfPhasesUsed")
         x_number_of_phases_used = v
         n += 1
-    v = d.get("cableMaxCurrent")
+    v = g("cableMaxCurrent")
     if v is None:
         x_cable_max_current = None
     else:
@@ -20490,7 +25187,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             v = int_from(v, "cableMaxCurrent")
         x_cable_max_current = v
         n += 1
-    v = d.get("reservationId")
+    v = g("reservationId")
     if v is None:
         x_reservation_id = None
     else:
@@ -20500,7 +25197,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise at(below(v, 0.0), "reservationId")
         x_reservation_id = v
         n += 1
-    v = d.get("preconditioningStatus")
+    v = g("preconditioningStatus")
     if v is None:
         x_preconditioning_status = None
     else:
@@ -20514,7 +25211,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             if x_preconditioning_status is None:
                 raise at(bad_enum(v, _E_PreconditioningStatusEnum), "preconditioningStatus")
         n += 1
-    v = d.get("evseSleep")
+    v = g("evseSleep")
     if v is None:
         x_evse_sleep = None
     else:
@@ -20522,7 +25219,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
             raise fail_type("boolean", v, "evseSleep")
         x_evse_sleep = v
         n += 1
-    v = d.get("transactionInfo")
+    v = g("transactionInfo")
     if v is None:
         raise missing(d, "transactionInfo")
     try:
@@ -20530,7 +25227,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     except DecodeFailure as f:
         raise at(f, "transactionInfo") from None
     n += 1
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -20539,7 +25236,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("idToken")
+    v = g("idToken")
     if v is None:
         x_id_token = None
     else:
@@ -20548,7 +25245,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "idToken") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20559,24 +25256,24 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         n += 1
     if n != len(d):
         check_extra(d, _K_TransactionEventRequest, o)
-    return _m.TransactionEventRequest(
-        cost_details=x_cost_details,
-        event_type=x_event_type,
-        meter_value=x_meter_value,
-        timestamp=x_timestamp,
-        trigger_reason=x_trigger_reason,
-        seq_no=x_seq_no,
-        offline=x_offline,
-        number_of_phases_used=x_number_of_phases_used,
-        cable_max_current=x_cable_max_current,
-        reservation_id=x_reservation_id,
-        preconditioning_status=x_preconditioning_status,
-        evse_sleep=x_evse_sleep,
-        transaction_info=x_transaction_info,
-        evse=x_evse,
-        id_token=x_id_token,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.TransactionEventRequest)
+    _s_TransactionEventRequest_cost_details(r, x_cost_details)
+    _s_TransactionEventRequest_event_type(r, x_event_type)
+    _s_TransactionEventRequest_meter_value(r, x_meter_value)
+    _s_TransactionEventRequest_timestamp(r, x_timestamp)
+    _s_TransactionEventRequest_trigger_reason(r, x_trigger_reason)
+    _s_TransactionEventRequest_seq_no(r, x_seq_no)
+    _s_TransactionEventRequest_offline(r, x_offline)
+    _s_TransactionEventRequest_number_of_phases_used(r, x_number_of_phases_used)
+    _s_TransactionEventRequest_cable_max_current(r, x_cable_max_current)
+    _s_TransactionEventRequest_reservation_id(r, x_reservation_id)
+    _s_TransactionEventRequest_preconditioning_status(r, x_preconditioning_status)
+    _s_TransactionEventRequest_evse_sleep(r, x_evse_sleep)
+    _s_TransactionEventRequest_transaction_info(r, x_transaction_info)
+    _s_TransactionEventRequest_evse(r, x_evse)
+    _s_TransactionEventRequest_id_token(r, x_id_token)
+    _s_TransactionEventRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
@@ -20587,6 +25284,7 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
         "seqNo": m.seq_no,
         "transactionInfo": _w_Transaction(m.transaction_info),
     }
+    v: Any
     v = m.cost_details
     if v is not None:
         d["costDetails"] = _w_CostDetails(v)
@@ -20626,8 +25324,9 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
 def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("totalCost")
+    v = g("totalCost")
     if v is None:
         x_total_cost = None
     else:
@@ -20637,7 +25336,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             raise at(fail_number(v, False), "totalCost")
         x_total_cost = v
         n += 1
-    v = d.get("chargingPriority")
+    v = g("chargingPriority")
     if v is None:
         x_charging_priority = None
     else:
@@ -20645,7 +25344,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
             v = int_from(v, "chargingPriority")
         x_charging_priority = v
         n += 1
-    v = d.get("idTokenInfo")
+    v = g("idTokenInfo")
     if v is None:
         x_id_token_info = None
     else:
@@ -20654,7 +25353,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "idTokenInfo") from None
         n += 1
-    v = d.get("transactionLimit")
+    v = g("transactionLimit")
     if v is None:
         x_transaction_limit = None
     else:
@@ -20663,7 +25362,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "transactionLimit") from None
         n += 1
-    v = d.get("updatedPersonalMessage")
+    v = g("updatedPersonalMessage")
     if v is None:
         x_updated_personal_message = None
     else:
@@ -20672,7 +25371,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "updatedPersonalMessage") from None
         n += 1
-    v = d.get("updatedPersonalMessageExtra")
+    v = g("updatedPersonalMessageExtra")
     if v is None:
         x_updated_personal_message_extra = None
     else:
@@ -20687,7 +25386,7 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure:
             raise in_array(v, _d_MessageContent, o, "updatedPersonalMessageExtra") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20698,19 +25397,20 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         n += 1
     if n != len(d):
         check_extra(d, _K_TransactionEventResponse, o)
-    return _m.TransactionEventResponse(
-        total_cost=x_total_cost,
-        charging_priority=x_charging_priority,
-        id_token_info=x_id_token_info,
-        transaction_limit=x_transaction_limit,
-        updated_personal_message=x_updated_personal_message,
-        updated_personal_message_extra=x_updated_personal_message_extra,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.TransactionEventResponse)
+    _s_TransactionEventResponse_total_cost(r, x_total_cost)
+    _s_TransactionEventResponse_charging_priority(r, x_charging_priority)
+    _s_TransactionEventResponse_id_token_info(r, x_id_token_info)
+    _s_TransactionEventResponse_transaction_limit(r, x_transaction_limit)
+    _s_TransactionEventResponse_updated_personal_message(r, x_updated_personal_message)
+    _s_TransactionEventResponse_updated_personal_message_extra(r, x_updated_personal_message_extra)
+    _s_TransactionEventResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.total_cost
     if v is not None:
         d["totalCost"] = v
@@ -20738,8 +25438,9 @@ def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any
 def _d_TransactionLimit(d: Any, o: DecodeOptions) -> _t.TransactionLimit:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("maxCost")
+    v = g("maxCost")
     if v is None:
         x_max_cost = None
     else:
@@ -20749,7 +25450,7 @@ def _d_TransactionLimit(d: Any, o: DecodeOptions) -> _t.TransactionLimit:
             raise at(fail_number(v, False), "maxCost")
         x_max_cost = v
         n += 1
-    v = d.get("maxEnergy")
+    v = g("maxEnergy")
     if v is None:
         x_max_energy = None
     else:
@@ -20759,7 +25460,7 @@ def _d_TransactionLimit(d: Any, o: DecodeOptions) -> _t.TransactionLimit:
             raise at(fail_number(v, False), "maxEnergy")
         x_max_energy = v
         n += 1
-    v = d.get("maxTime")
+    v = g("maxTime")
     if v is None:
         x_max_time = None
     else:
@@ -20767,7 +25468,7 @@ def _d_TransactionLimit(d: Any, o: DecodeOptions) -> _t.TransactionLimit:
             v = int_from(v, "maxTime")
         x_max_time = v
         n += 1
-    v = d.get("maxSoC")
+    v = g("maxSoC")
     if v is None:
         x_max_soc = None
     else:
@@ -20779,7 +25480,7 @@ def _d_TransactionLimit(d: Any, o: DecodeOptions) -> _t.TransactionLimit:
             raise at(above(v, 100.0), "maxSoC")
         x_max_soc = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20790,17 +25491,18 @@ def _d_TransactionLimit(d: Any, o: DecodeOptions) -> _t.TransactionLimit:
         n += 1
     if n != len(d):
         check_extra(d, _K_TransactionLimit, o)
-    return _t.TransactionLimit(
-        max_cost=x_max_cost,
-        max_energy=x_max_energy,
-        max_time=x_max_time,
-        max_soc=x_max_soc,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.TransactionLimit)
+    _s_TransactionLimit_max_cost(r, x_max_cost)
+    _s_TransactionLimit_max_energy(r, x_max_energy)
+    _s_TransactionLimit_max_time(r, x_max_time)
+    _s_TransactionLimit_max_soc(r, x_max_soc)
+    _s_TransactionLimit_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TransactionLimit(m: _t.TransactionLimit) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.max_cost
     if v is not None:
         d["maxCost"] = v
@@ -20822,8 +25524,9 @@ def _w_TransactionLimit(m: _t.TransactionLimit) -> dict[str, Any]:
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evse")
+    v = g("evse")
     if v is None:
         x_evse = None
     else:
@@ -20832,7 +25535,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         except DecodeFailure as f:
             raise at(f, "evse") from None
         n += 1
-    v = d.get("requestedMessage")
+    v = g("requestedMessage")
     if v is None:
         raise missing(d, "requestedMessage")
     x_requested_message = _E_MessageTriggerEnum.get(v) if v.__class__ is str else None
@@ -20841,7 +25544,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         if x_requested_message is None:
             raise at(bad_enum(v, _E_MessageTriggerEnum), "requestedMessage")
     n += 1
-    v = d.get("customTrigger")
+    v = g("customTrigger")
     if v is None:
         x_custom_trigger = None
     else:
@@ -20851,7 +25554,7 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
             raise at(too_long(v, 50), "customTrigger")
         x_custom_trigger = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20862,16 +25565,17 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         n += 1
     if n != len(d):
         check_extra(d, _K_TriggerMessageRequest, o)
-    return _m.TriggerMessageRequest(
-        evse=x_evse,
-        requested_message=x_requested_message,
-        custom_trigger=x_custom_trigger,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.TriggerMessageRequest)
+    _s_TriggerMessageRequest_evse(r, x_evse)
+    _s_TriggerMessageRequest_requested_message(r, x_requested_message)
+    _s_TriggerMessageRequest_custom_trigger(r, x_custom_trigger)
+    _s_TriggerMessageRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestedMessage": m.requested_message}
+    v: Any
     v = m.evse
     if v is not None:
         d["evse"] = _w_EVSE(v)
@@ -20887,8 +25591,9 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_TriggerMessageStatusEnum.get(v) if v.__class__ is str else None
@@ -20897,7 +25602,7 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         if x_status is None:
             raise at(bad_enum(v, _E_TriggerMessageStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -20906,7 +25611,7 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20917,13 +25622,16 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         n += 1
     if n != len(d):
         check_extra(d, _K_TriggerMessageResponse, o)
-    return _m.TriggerMessageResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.TriggerMessageResponse)
+    _s_TriggerMessageResponse_status(r, x_status)
+    _s_TriggerMessageResponse_status_info(r, x_status_info)
+    _s_TriggerMessageResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -20936,8 +25644,9 @@ def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
 def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -20947,7 +25656,7 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
             raise at(too_long(v, 20), "unit")
         x_unit = v
         n += 1
-    v = d.get("multiplier")
+    v = g("multiplier")
     if v is None:
         x_multiplier = None
     else:
@@ -20955,7 +25664,7 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
             v = int_from(v, "multiplier")
         x_multiplier = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -20966,11 +25675,16 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
         n += 1
     if n != len(d):
         check_extra(d, _K_UnitOfMeasure, o)
-    return _t.UnitOfMeasure(unit=x_unit, multiplier=x_multiplier, custom_data=x_custom_data)
+    r = _new(_t.UnitOfMeasure)
+    _s_UnitOfMeasure_unit(r, x_unit)
+    _s_UnitOfMeasure_multiplier(r, x_multiplier)
+    _s_UnitOfMeasure_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.unit
     if v is not None:
         d["unit"] = v
@@ -20986,8 +25700,9 @@ def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
     if v.__class__ is not int:
@@ -20996,7 +25711,7 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
         raise at(below(v, 0.0), "evseId")
     x_evse_id = v
     n += 1
-    v = d.get("connectorId")
+    v = g("connectorId")
     if v is None:
         raise missing(d, "connectorId")
     if v.__class__ is not int:
@@ -21005,7 +25720,7 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
         raise at(below(v, 0.0), "connectorId")
     x_connector_id = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21016,13 +25731,16 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
         n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorRequest, o)
-    return _m.UnlockConnectorRequest(
-        evse_id=x_evse_id, connector_id=x_connector_id, custom_data=x_custom_data
-    )
+    r = _new(_m.UnlockConnectorRequest)
+    _s_UnlockConnectorRequest_evse_id(r, x_evse_id)
+    _s_UnlockConnectorRequest_connector_id(r, x_connector_id)
+    _s_UnlockConnectorRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"evseId": m.evse_id, "connectorId": m.connector_id}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21032,8 +25750,9 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnlockStatusEnum.get(v) if v.__class__ is str else None
@@ -21042,7 +25761,7 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         if x_status is None:
             raise at(bad_enum(v, _E_UnlockStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -21051,7 +25770,7 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21062,13 +25781,16 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorResponse, o)
-    return _m.UnlockConnectorResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.UnlockConnectorResponse)
+    _s_UnlockConnectorResponse_status(r, x_status)
+    _s_UnlockConnectorResponse_status_info(r, x_status_info)
+    _s_UnlockConnectorResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -21081,8 +25803,9 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("checksum")
+    v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
     if v.__class__ is not str and not isinstance(v, str):
@@ -21091,7 +25814,7 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
         raise at(too_long(v, 32), "checksum")
     x_checksum = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21102,11 +25825,15 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
         n += 1
     if n != len(d):
         check_extra(d, _K_UnpublishFirmwareRequest, o)
-    return _m.UnpublishFirmwareRequest(checksum=x_checksum, custom_data=x_custom_data)
+    r = _new(_m.UnpublishFirmwareRequest)
+    _s_UnpublishFirmwareRequest_checksum(r, x_checksum)
+    _s_UnpublishFirmwareRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"checksum": m.checksum}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21116,8 +25843,9 @@ def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any
 def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UnpublishFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -21126,7 +25854,7 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
         if x_status is None:
             raise at(bad_enum(v, _E_UnpublishFirmwareStatusEnum), "status")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21137,11 +25865,15 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
         n += 1
     if n != len(d):
         check_extra(d, _K_UnpublishFirmwareResponse, o)
-    return _m.UnpublishFirmwareResponse(status=x_status, custom_data=x_custom_data)
+    r = _new(_m.UnpublishFirmwareResponse)
+    _s_UnpublishFirmwareResponse_status(r, x_status)
+    _s_UnpublishFirmwareResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21151,15 +25883,16 @@ def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, A
 def _d_UpdateDynamicScheduleRequest(d: Any, o: DecodeOptions) -> _m.UpdateDynamicScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("chargingProfileId")
+    v = g("chargingProfileId")
     if v is None:
         raise missing(d, "chargingProfileId")
     if v.__class__ is not int:
         v = int_from(v, "chargingProfileId")
     x_charging_profile_id = v
     n += 1
-    v = d.get("scheduleUpdate")
+    v = g("scheduleUpdate")
     if v is None:
         raise missing(d, "scheduleUpdate")
     try:
@@ -21167,7 +25900,7 @@ def _d_UpdateDynamicScheduleRequest(d: Any, o: DecodeOptions) -> _m.UpdateDynami
     except DecodeFailure as f:
         raise at(f, "scheduleUpdate") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21178,11 +25911,11 @@ def _d_UpdateDynamicScheduleRequest(d: Any, o: DecodeOptions) -> _m.UpdateDynami
         n += 1
     if n != len(d):
         check_extra(d, _K_UpdateDynamicScheduleRequest, o)
-    return _m.UpdateDynamicScheduleRequest(
-        charging_profile_id=x_charging_profile_id,
-        schedule_update=x_schedule_update,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.UpdateDynamicScheduleRequest)
+    _s_UpdateDynamicScheduleRequest_charging_profile_id(r, x_charging_profile_id)
+    _s_UpdateDynamicScheduleRequest_schedule_update(r, x_schedule_update)
+    _s_UpdateDynamicScheduleRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UpdateDynamicScheduleRequest(m: _m.UpdateDynamicScheduleRequest) -> dict[str, Any]:
@@ -21190,6 +25923,7 @@ def _w_UpdateDynamicScheduleRequest(m: _m.UpdateDynamicScheduleRequest) -> dict[
         "chargingProfileId": m.charging_profile_id,
         "scheduleUpdate": _w_ChargingScheduleUpdate(m.schedule_update),
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21199,8 +25933,9 @@ def _w_UpdateDynamicScheduleRequest(m: _m.UpdateDynamicScheduleRequest) -> dict[
 def _d_UpdateDynamicScheduleResponse(d: Any, o: DecodeOptions) -> _m.UpdateDynamicScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_ChargingProfileStatusEnum.get(v) if v.__class__ is str else None
@@ -21209,7 +25944,7 @@ def _d_UpdateDynamicScheduleResponse(d: Any, o: DecodeOptions) -> _m.UpdateDynam
         if x_status is None:
             raise at(bad_enum(v, _E_ChargingProfileStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -21218,7 +25953,7 @@ def _d_UpdateDynamicScheduleResponse(d: Any, o: DecodeOptions) -> _m.UpdateDynam
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21229,13 +25964,16 @@ def _d_UpdateDynamicScheduleResponse(d: Any, o: DecodeOptions) -> _m.UpdateDynam
         n += 1
     if n != len(d):
         check_extra(d, _K_UpdateDynamicScheduleResponse, o)
-    return _m.UpdateDynamicScheduleResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.UpdateDynamicScheduleResponse)
+    _s_UpdateDynamicScheduleResponse_status(r, x_status)
+    _s_UpdateDynamicScheduleResponse_status_info(r, x_status_info)
+    _s_UpdateDynamicScheduleResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UpdateDynamicScheduleResponse(m: _m.UpdateDynamicScheduleResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -21248,8 +25986,9 @@ def _w_UpdateDynamicScheduleResponse(m: _m.UpdateDynamicScheduleResponse) -> dic
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("retries")
+    v = g("retries")
     if v is None:
         x_retries = None
     else:
@@ -21259,7 +25998,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             raise at(below(v, 0.0), "retries")
         x_retries = v
         n += 1
-    v = d.get("retryInterval")
+    v = g("retryInterval")
     if v is None:
         x_retry_interval = None
     else:
@@ -21267,14 +26006,14 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
             v = int_from(v, "retryInterval")
         x_retry_interval = v
         n += 1
-    v = d.get("requestId")
+    v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
     if v.__class__ is not int:
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
-    v = d.get("firmware")
+    v = g("firmware")
     if v is None:
         raise missing(d, "firmware")
     try:
@@ -21282,7 +26021,7 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
     except DecodeFailure as f:
         raise at(f, "firmware") from None
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21293,17 +26032,18 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
         n += 1
     if n != len(d):
         check_extra(d, _K_UpdateFirmwareRequest, o)
-    return _m.UpdateFirmwareRequest(
-        retries=x_retries,
-        retry_interval=x_retry_interval,
-        request_id=x_request_id,
-        firmware=x_firmware,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.UpdateFirmwareRequest)
+    _s_UpdateFirmwareRequest_retries(r, x_retries)
+    _s_UpdateFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_UpdateFirmwareRequest_request_id(r, x_request_id)
+    _s_UpdateFirmwareRequest_firmware(r, x_firmware)
+    _s_UpdateFirmwareRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id, "firmware": _w_Firmware(m.firmware)}
+    v: Any
     v = m.retries
     if v is not None:
         d["retries"] = v
@@ -21319,8 +26059,9 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_UpdateFirmwareStatusEnum.get(v) if v.__class__ is str else None
@@ -21329,7 +26070,7 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         if x_status is None:
             raise at(bad_enum(v, _E_UpdateFirmwareStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -21338,7 +26079,7 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21349,13 +26090,16 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         n += 1
     if n != len(d):
         check_extra(d, _K_UpdateFirmwareResponse, o)
-    return _m.UpdateFirmwareResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.UpdateFirmwareResponse)
+    _s_UpdateFirmwareResponse_status(r, x_status)
+    _s_UpdateFirmwareResponse_status_info(r, x_status_info)
+    _s_UpdateFirmwareResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -21368,8 +26112,9 @@ def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
 def _d_UsePriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.UsePriorityChargingRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("transactionId")
+    v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
     if v.__class__ is not str and not isinstance(v, str):
@@ -21378,14 +26123,14 @@ def _d_UsePriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.UsePriorityCha
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
-    v = d.get("activate")
+    v = g("activate")
     if v is None:
         raise missing(d, "activate")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "activate")
     x_activate = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21396,13 +26141,16 @@ def _d_UsePriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.UsePriorityCha
         n += 1
     if n != len(d):
         check_extra(d, _K_UsePriorityChargingRequest, o)
-    return _m.UsePriorityChargingRequest(
-        transaction_id=x_transaction_id, activate=x_activate, custom_data=x_custom_data
-    )
+    r = _new(_m.UsePriorityChargingRequest)
+    _s_UsePriorityChargingRequest_transaction_id(r, x_transaction_id)
+    _s_UsePriorityChargingRequest_activate(r, x_activate)
+    _s_UsePriorityChargingRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UsePriorityChargingRequest(m: _m.UsePriorityChargingRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id, "activate": m.activate}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21412,8 +26160,9 @@ def _w_UsePriorityChargingRequest(m: _m.UsePriorityChargingRequest) -> dict[str,
 def _d_UsePriorityChargingResponse(d: Any, o: DecodeOptions) -> _m.UsePriorityChargingResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_PriorityChargingStatusEnum.get(v) if v.__class__ is str else None
@@ -21422,7 +26171,7 @@ def _d_UsePriorityChargingResponse(d: Any, o: DecodeOptions) -> _m.UsePriorityCh
         if x_status is None:
             raise at(bad_enum(v, _E_PriorityChargingStatusEnum), "status")
     n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -21431,7 +26180,7 @@ def _d_UsePriorityChargingResponse(d: Any, o: DecodeOptions) -> _m.UsePriorityCh
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21442,13 +26191,16 @@ def _d_UsePriorityChargingResponse(d: Any, o: DecodeOptions) -> _m.UsePriorityCh
         n += 1
     if n != len(d):
         check_extra(d, _K_UsePriorityChargingResponse, o)
-    return _m.UsePriorityChargingResponse(
-        status=x_status, status_info=x_status_info, custom_data=x_custom_data
-    )
+    r = _new(_m.UsePriorityChargingResponse)
+    _s_UsePriorityChargingResponse_status(r, x_status)
+    _s_UsePriorityChargingResponse_status_info(r, x_status_info)
+    _s_UsePriorityChargingResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_UsePriorityChargingResponse(m: _m.UsePriorityChargingResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
+    v: Any
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
@@ -21461,8 +26213,9 @@ def _w_UsePriorityChargingResponse(m: _m.UsePriorityChargingResponse) -> dict[st
 def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParameters:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("minChargePower")
+    v = g("minChargePower")
     if v is None:
         x_min_charge_power = None
     else:
@@ -21472,7 +26225,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minChargePower")
         x_min_charge_power = v
         n += 1
-    v = d.get("minChargePower_L2")
+    v = g("minChargePower_L2")
     if v is None:
         x_min_charge_power_l2 = None
     else:
@@ -21482,7 +26235,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minChargePower_L2")
         x_min_charge_power_l2 = v
         n += 1
-    v = d.get("minChargePower_L3")
+    v = g("minChargePower_L3")
     if v is None:
         x_min_charge_power_l3 = None
     else:
@@ -21492,7 +26245,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minChargePower_L3")
         x_min_charge_power_l3 = v
         n += 1
-    v = d.get("maxChargePower")
+    v = g("maxChargePower")
     if v is None:
         x_max_charge_power = None
     else:
@@ -21502,7 +26255,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxChargePower")
         x_max_charge_power = v
         n += 1
-    v = d.get("maxChargePower_L2")
+    v = g("maxChargePower_L2")
     if v is None:
         x_max_charge_power_l2 = None
     else:
@@ -21512,7 +26265,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxChargePower_L2")
         x_max_charge_power_l2 = v
         n += 1
-    v = d.get("maxChargePower_L3")
+    v = g("maxChargePower_L3")
     if v is None:
         x_max_charge_power_l3 = None
     else:
@@ -21522,7 +26275,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxChargePower_L3")
         x_max_charge_power_l3 = v
         n += 1
-    v = d.get("minDischargePower")
+    v = g("minDischargePower")
     if v is None:
         x_min_discharge_power = None
     else:
@@ -21532,7 +26285,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minDischargePower")
         x_min_discharge_power = v
         n += 1
-    v = d.get("minDischargePower_L2")
+    v = g("minDischargePower_L2")
     if v is None:
         x_min_discharge_power_l2 = None
     else:
@@ -21542,7 +26295,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minDischargePower_L2")
         x_min_discharge_power_l2 = v
         n += 1
-    v = d.get("minDischargePower_L3")
+    v = g("minDischargePower_L3")
     if v is None:
         x_min_discharge_power_l3 = None
     else:
@@ -21552,7 +26305,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minDischargePower_L3")
         x_min_discharge_power_l3 = v
         n += 1
-    v = d.get("maxDischargePower")
+    v = g("maxDischargePower")
     if v is None:
         x_max_discharge_power = None
     else:
@@ -21562,7 +26315,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxDischargePower")
         x_max_discharge_power = v
         n += 1
-    v = d.get("maxDischargePower_L2")
+    v = g("maxDischargePower_L2")
     if v is None:
         x_max_discharge_power_l2 = None
     else:
@@ -21572,7 +26325,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxDischargePower_L2")
         x_max_discharge_power_l2 = v
         n += 1
-    v = d.get("maxDischargePower_L3")
+    v = g("maxDischargePower_L3")
     if v is None:
         x_max_discharge_power_l3 = None
     else:
@@ -21582,7 +26335,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxDischargePower_L3")
         x_max_discharge_power_l3 = v
         n += 1
-    v = d.get("minChargeCurrent")
+    v = g("minChargeCurrent")
     if v is None:
         x_min_charge_current = None
     else:
@@ -21592,7 +26345,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minChargeCurrent")
         x_min_charge_current = v
         n += 1
-    v = d.get("maxChargeCurrent")
+    v = g("maxChargeCurrent")
     if v is None:
         x_max_charge_current = None
     else:
@@ -21602,7 +26355,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxChargeCurrent")
         x_max_charge_current = v
         n += 1
-    v = d.get("minDischargeCurrent")
+    v = g("minDischargeCurrent")
     if v is None:
         x_min_discharge_current = None
     else:
@@ -21612,7 +26365,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minDischargeCurrent")
         x_min_discharge_current = v
         n += 1
-    v = d.get("maxDischargeCurrent")
+    v = g("maxDischargeCurrent")
     if v is None:
         x_max_discharge_current = None
     else:
@@ -21622,7 +26375,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxDischargeCurrent")
         x_max_discharge_current = v
         n += 1
-    v = d.get("minVoltage")
+    v = g("minVoltage")
     if v is None:
         x_min_voltage = None
     else:
@@ -21632,7 +26385,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "minVoltage")
         x_min_voltage = v
         n += 1
-    v = d.get("maxVoltage")
+    v = g("maxVoltage")
     if v is None:
         x_max_voltage = None
     else:
@@ -21642,7 +26395,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "maxVoltage")
         x_max_voltage = v
         n += 1
-    v = d.get("evTargetEnergyRequest")
+    v = g("evTargetEnergyRequest")
     if v is None:
         x_ev_target_energy_request = None
     else:
@@ -21652,7 +26405,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "evTargetEnergyRequest")
         x_ev_target_energy_request = v
         n += 1
-    v = d.get("evMinEnergyRequest")
+    v = g("evMinEnergyRequest")
     if v is None:
         x_ev_min_energy_request = None
     else:
@@ -21662,7 +26415,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "evMinEnergyRequest")
         x_ev_min_energy_request = v
         n += 1
-    v = d.get("evMaxEnergyRequest")
+    v = g("evMaxEnergyRequest")
     if v is None:
         x_ev_max_energy_request = None
     else:
@@ -21672,7 +26425,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "evMaxEnergyRequest")
         x_ev_max_energy_request = v
         n += 1
-    v = d.get("evMinV2XEnergyRequest")
+    v = g("evMinV2XEnergyRequest")
     if v is None:
         x_ev_min_v2x_energy_request = None
     else:
@@ -21682,7 +26435,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "evMinV2XEnergyRequest")
         x_ev_min_v2x_energy_request = v
         n += 1
-    v = d.get("evMaxV2XEnergyRequest")
+    v = g("evMaxV2XEnergyRequest")
     if v is None:
         x_ev_max_v2x_energy_request = None
     else:
@@ -21692,7 +26445,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(fail_number(v, False), "evMaxV2XEnergyRequest")
         x_ev_max_v2x_energy_request = v
         n += 1
-    v = d.get("targetSoC")
+    v = g("targetSoC")
     if v is None:
         x_target_soc = None
     else:
@@ -21704,7 +26457,7 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
             raise at(above(v, 100.0), "targetSoC")
         x_target_soc = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21715,37 +26468,38 @@ def _d_V2XChargingParameters(d: Any, o: DecodeOptions) -> _t.V2XChargingParamete
         n += 1
     if n != len(d):
         check_extra(d, _K_V2XChargingParameters, o)
-    return _t.V2XChargingParameters(
-        min_charge_power=x_min_charge_power,
-        min_charge_power_l2=x_min_charge_power_l2,
-        min_charge_power_l3=x_min_charge_power_l3,
-        max_charge_power=x_max_charge_power,
-        max_charge_power_l2=x_max_charge_power_l2,
-        max_charge_power_l3=x_max_charge_power_l3,
-        min_discharge_power=x_min_discharge_power,
-        min_discharge_power_l2=x_min_discharge_power_l2,
-        min_discharge_power_l3=x_min_discharge_power_l3,
-        max_discharge_power=x_max_discharge_power,
-        max_discharge_power_l2=x_max_discharge_power_l2,
-        max_discharge_power_l3=x_max_discharge_power_l3,
-        min_charge_current=x_min_charge_current,
-        max_charge_current=x_max_charge_current,
-        min_discharge_current=x_min_discharge_current,
-        max_discharge_current=x_max_discharge_current,
-        min_voltage=x_min_voltage,
-        max_voltage=x_max_voltage,
-        ev_target_energy_request=x_ev_target_energy_request,
-        ev_min_energy_request=x_ev_min_energy_request,
-        ev_max_energy_request=x_ev_max_energy_request,
-        ev_min_v2x_energy_request=x_ev_min_v2x_energy_request,
-        ev_max_v2x_energy_request=x_ev_max_v2x_energy_request,
-        target_soc=x_target_soc,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.V2XChargingParameters)
+    _s_V2XChargingParameters_min_charge_power(r, x_min_charge_power)
+    _s_V2XChargingParameters_min_charge_power_l2(r, x_min_charge_power_l2)
+    _s_V2XChargingParameters_min_charge_power_l3(r, x_min_charge_power_l3)
+    _s_V2XChargingParameters_max_charge_power(r, x_max_charge_power)
+    _s_V2XChargingParameters_max_charge_power_l2(r, x_max_charge_power_l2)
+    _s_V2XChargingParameters_max_charge_power_l3(r, x_max_charge_power_l3)
+    _s_V2XChargingParameters_min_discharge_power(r, x_min_discharge_power)
+    _s_V2XChargingParameters_min_discharge_power_l2(r, x_min_discharge_power_l2)
+    _s_V2XChargingParameters_min_discharge_power_l3(r, x_min_discharge_power_l3)
+    _s_V2XChargingParameters_max_discharge_power(r, x_max_discharge_power)
+    _s_V2XChargingParameters_max_discharge_power_l2(r, x_max_discharge_power_l2)
+    _s_V2XChargingParameters_max_discharge_power_l3(r, x_max_discharge_power_l3)
+    _s_V2XChargingParameters_min_charge_current(r, x_min_charge_current)
+    _s_V2XChargingParameters_max_charge_current(r, x_max_charge_current)
+    _s_V2XChargingParameters_min_discharge_current(r, x_min_discharge_current)
+    _s_V2XChargingParameters_max_discharge_current(r, x_max_discharge_current)
+    _s_V2XChargingParameters_min_voltage(r, x_min_voltage)
+    _s_V2XChargingParameters_max_voltage(r, x_max_voltage)
+    _s_V2XChargingParameters_ev_target_energy_request(r, x_ev_target_energy_request)
+    _s_V2XChargingParameters_ev_min_energy_request(r, x_ev_min_energy_request)
+    _s_V2XChargingParameters_ev_max_energy_request(r, x_ev_max_energy_request)
+    _s_V2XChargingParameters_ev_min_v2x_energy_request(r, x_ev_min_v2x_energy_request)
+    _s_V2XChargingParameters_ev_max_v2x_energy_request(r, x_ev_max_v2x_energy_request)
+    _s_V2XChargingParameters_target_soc(r, x_target_soc)
+    _s_V2XChargingParameters_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_V2XChargingParameters(m: _t.V2XChargingParameters) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.min_charge_power
     if v is not None:
         d["minChargePower"] = v
@@ -21827,8 +26581,9 @@ def _w_V2XChargingParameters(m: _t.V2XChargingParameters) -> dict[str, Any]:
 def _d_V2XFreqWattPoint(d: Any, o: DecodeOptions) -> _t.V2XFreqWattPoint:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("frequency")
+    v = g("frequency")
     if v is None:
         raise missing(d, "frequency")
     if v.__class__ is not float and v.__class__ is not int:
@@ -21837,7 +26592,7 @@ def _d_V2XFreqWattPoint(d: Any, o: DecodeOptions) -> _t.V2XFreqWattPoint:
         raise at(fail_number(v, False), "frequency")
     x_frequency = v
     n += 1
-    v = d.get("power")
+    v = g("power")
     if v is None:
         raise missing(d, "power")
     if v.__class__ is not float and v.__class__ is not int:
@@ -21846,7 +26601,7 @@ def _d_V2XFreqWattPoint(d: Any, o: DecodeOptions) -> _t.V2XFreqWattPoint:
         raise at(fail_number(v, False), "power")
     x_power = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21857,11 +26612,16 @@ def _d_V2XFreqWattPoint(d: Any, o: DecodeOptions) -> _t.V2XFreqWattPoint:
         n += 1
     if n != len(d):
         check_extra(d, _K_V2XFreqWattPoint, o)
-    return _t.V2XFreqWattPoint(frequency=x_frequency, power=x_power, custom_data=x_custom_data)
+    r = _new(_t.V2XFreqWattPoint)
+    _s_V2XFreqWattPoint_frequency(r, x_frequency)
+    _s_V2XFreqWattPoint_power(r, x_power)
+    _s_V2XFreqWattPoint_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_V2XFreqWattPoint(m: _t.V2XFreqWattPoint) -> dict[str, Any]:
     d: dict[str, Any] = {"frequency": m.frequency, "power": m.power}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21871,15 +26631,16 @@ def _w_V2XFreqWattPoint(m: _t.V2XFreqWattPoint) -> dict[str, Any]:
 def _d_V2XSignalWattPoint(d: Any, o: DecodeOptions) -> _t.V2XSignalWattPoint:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("signal")
+    v = g("signal")
     if v is None:
         raise missing(d, "signal")
     if v.__class__ is not int:
         v = int_from(v, "signal")
     x_signal = v
     n += 1
-    v = d.get("power")
+    v = g("power")
     if v is None:
         raise missing(d, "power")
     if v.__class__ is not float and v.__class__ is not int:
@@ -21888,7 +26649,7 @@ def _d_V2XSignalWattPoint(d: Any, o: DecodeOptions) -> _t.V2XSignalWattPoint:
         raise at(fail_number(v, False), "power")
     x_power = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21899,11 +26660,16 @@ def _d_V2XSignalWattPoint(d: Any, o: DecodeOptions) -> _t.V2XSignalWattPoint:
         n += 1
     if n != len(d):
         check_extra(d, _K_V2XSignalWattPoint, o)
-    return _t.V2XSignalWattPoint(signal=x_signal, power=x_power, custom_data=x_custom_data)
+    r = _new(_t.V2XSignalWattPoint)
+    _s_V2XSignalWattPoint_signal(r, x_signal)
+    _s_V2XSignalWattPoint_power(r, x_power)
+    _s_V2XSignalWattPoint_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_V2XSignalWattPoint(m: _t.V2XSignalWattPoint) -> dict[str, Any]:
     d: dict[str, Any] = {"signal": m.signal, "power": m.power}
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -21913,8 +26679,9 @@ def _w_V2XSignalWattPoint(m: _t.V2XSignalWattPoint) -> dict[str, Any]:
 def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("server")
+    v = g("server")
     if v is None:
         raise missing(d, "server")
     if v.__class__ is not str and not isinstance(v, str):
@@ -21923,7 +26690,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 2000), "server")
     x_server = v
     n += 1
-    v = d.get("user")
+    v = g("user")
     if v is None:
         raise missing(d, "user")
     if v.__class__ is not str and not isinstance(v, str):
@@ -21932,7 +26699,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 50), "user")
     x_user = v
     n += 1
-    v = d.get("group")
+    v = g("group")
     if v is None:
         x_group = None
     else:
@@ -21942,7 +26709,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
             raise at(too_long(v, 50), "group")
         x_group = v
         n += 1
-    v = d.get("password")
+    v = g("password")
     if v is None:
         raise missing(d, "password")
     if v.__class__ is not str and not isinstance(v, str):
@@ -21951,7 +26718,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 64), "password")
     x_password = v
     n += 1
-    v = d.get("key")
+    v = g("key")
     if v is None:
         raise missing(d, "key")
     if v.__class__ is not str and not isinstance(v, str):
@@ -21960,7 +26727,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         raise at(too_long(v, 255), "key")
     x_key = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_VPNEnum.get(v) if v.__class__ is str else None
@@ -21969,7 +26736,7 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         if x_type is None:
             raise at(bad_enum(v, _E_VPNEnum), "type")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -21980,15 +26747,15 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         n += 1
     if n != len(d):
         check_extra(d, _K_VPN, o)
-    return _t.VPN(
-        server=x_server,
-        user=x_user,
-        group=x_group,
-        password=x_password,
-        key=x_key,
-        type=x_type,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.VPN)
+    _s_VPN_server(r, x_server)
+    _s_VPN_user(r, x_user)
+    _s_VPN_group(r, x_group)
+    _s_VPN_password(r, x_password)
+    _s_VPN_key(r, x_key)
+    _s_VPN_type(r, x_type)
+    _s_VPN_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VPN(m: _t.VPN) -> dict[str, Any]:
@@ -21999,6 +26766,7 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
         "key": m.key,
         "type": m.type,
     }
+    v: Any
     v = m.group
     if v is not None:
         d["group"] = v
@@ -22011,8 +26779,9 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
 def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("name")
+    v = g("name")
     if v is None:
         raise missing(d, "name")
     if v.__class__ is not str and not isinstance(v, str):
@@ -22021,7 +26790,7 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         raise at(too_long(v, 50), "name")
     x_name = v
     n += 1
-    v = d.get("instance")
+    v = g("instance")
     if v is None:
         x_instance = None
     else:
@@ -22031,7 +26800,7 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
             raise at(too_long(v, 50), "instance")
         x_instance = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22042,11 +26811,16 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         n += 1
     if n != len(d):
         check_extra(d, _K_Variable, o)
-    return _t.Variable(name=x_name, instance=x_instance, custom_data=x_custom_data)
+    r = _new(_t.Variable)
+    _s_Variable_name(r, x_name)
+    _s_Variable_instance(r, x_instance)
+    _s_Variable_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_Variable(m: _t.Variable) -> dict[str, Any]:
     d: dict[str, Any] = {"name": m.name}
+    v: Any
     v = m.instance
     if v is not None:
         d["instance"] = v
@@ -22059,8 +26833,9 @@ def _w_Variable(m: _t.Variable) -> dict[str, Any]:
 def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("type")
+    v = g("type")
     if v is None:
         x_type = None
     else:
@@ -22070,7 +26845,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             if x_type is None:
                 raise at(bad_enum(v, _E_AttributeEnum), "type")
         n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         x_value = None
     else:
@@ -22080,7 +26855,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             raise at(too_long(v, 2500), "value")
         x_value = v
         n += 1
-    v = d.get("mutability")
+    v = g("mutability")
     if v is None:
         x_mutability = None
     else:
@@ -22090,7 +26865,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             if x_mutability is None:
                 raise at(bad_enum(v, _E_MutabilityEnum), "mutability")
         n += 1
-    v = d.get("persistent")
+    v = g("persistent")
     if v is None:
         x_persistent = None
     else:
@@ -22098,7 +26873,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             raise fail_type("boolean", v, "persistent")
         x_persistent = v
         n += 1
-    v = d.get("constant")
+    v = g("constant")
     if v is None:
         x_constant = None
     else:
@@ -22106,7 +26881,7 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             raise fail_type("boolean", v, "constant")
         x_constant = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22117,18 +26892,19 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
         n += 1
     if n != len(d):
         check_extra(d, _K_VariableAttribute, o)
-    return _t.VariableAttribute(
-        type=x_type,
-        value=x_value,
-        mutability=x_mutability,
-        persistent=x_persistent,
-        constant=x_constant,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.VariableAttribute)
+    _s_VariableAttribute_type(r, x_type)
+    _s_VariableAttribute_value(r, x_value)
+    _s_VariableAttribute_mutability(r, x_mutability)
+    _s_VariableAttribute_persistent(r, x_persistent)
+    _s_VariableAttribute_constant(r, x_constant)
+    _s_VariableAttribute_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.type
     if v is not None:
         d["type"] = v
@@ -22153,8 +26929,9 @@ def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
 def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacteristics:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("unit")
+    v = g("unit")
     if v is None:
         x_unit = None
     else:
@@ -22164,7 +26941,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(too_long(v, 16), "unit")
         x_unit = v
         n += 1
-    v = d.get("dataType")
+    v = g("dataType")
     if v is None:
         raise missing(d, "dataType")
     x_data_type = _E_DataEnum.get(v) if v.__class__ is str else None
@@ -22173,7 +26950,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         if x_data_type is None:
             raise at(bad_enum(v, _E_DataEnum), "dataType")
     n += 1
-    v = d.get("minLimit")
+    v = g("minLimit")
     if v is None:
         x_min_limit = None
     else:
@@ -22183,7 +26960,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(fail_number(v, False), "minLimit")
         x_min_limit = v
         n += 1
-    v = d.get("maxLimit")
+    v = g("maxLimit")
     if v is None:
         x_max_limit = None
     else:
@@ -22193,7 +26970,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(fail_number(v, False), "maxLimit")
         x_max_limit = v
         n += 1
-    v = d.get("maxElements")
+    v = g("maxElements")
     if v is None:
         x_max_elements = None
     else:
@@ -22203,7 +26980,7 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(below(v, 1.0), "maxElements")
         x_max_elements = v
         n += 1
-    v = d.get("valuesList")
+    v = g("valuesList")
     if v is None:
         x_values_list = None
     else:
@@ -22213,14 +26990,14 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
             raise at(too_long(v, 1000), "valuesList")
         x_values_list = v
         n += 1
-    v = d.get("supportsMonitoring")
+    v = g("supportsMonitoring")
     if v is None:
         raise missing(d, "supportsMonitoring")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "supportsMonitoring")
     x_supports_monitoring = v
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22231,20 +27008,21 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         n += 1
     if n != len(d):
         check_extra(d, _K_VariableCharacteristics, o)
-    return _t.VariableCharacteristics(
-        unit=x_unit,
-        data_type=x_data_type,
-        min_limit=x_min_limit,
-        max_limit=x_max_limit,
-        max_elements=x_max_elements,
-        values_list=x_values_list,
-        supports_monitoring=x_supports_monitoring,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.VariableCharacteristics)
+    _s_VariableCharacteristics_unit(r, x_unit)
+    _s_VariableCharacteristics_data_type(r, x_data_type)
+    _s_VariableCharacteristics_min_limit(r, x_min_limit)
+    _s_VariableCharacteristics_max_limit(r, x_max_limit)
+    _s_VariableCharacteristics_max_elements(r, x_max_elements)
+    _s_VariableCharacteristics_values_list(r, x_values_list)
+    _s_VariableCharacteristics_supports_monitoring(r, x_supports_monitoring)
+    _s_VariableCharacteristics_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
     d: dict[str, Any] = {"dataType": m.data_type, "supportsMonitoring": m.supports_monitoring}
+    v: Any
     v = m.unit
     if v is not None:
         d["unit"] = v
@@ -22269,8 +27047,9 @@ def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
 def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("id")
+    v = g("id")
     if v is None:
         raise missing(d, "id")
     if v.__class__ is not int:
@@ -22279,14 +27058,14 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         raise at(below(v, 0.0), "id")
     x_id = v
     n += 1
-    v = d.get("transaction")
+    v = g("transaction")
     if v is None:
         raise missing(d, "transaction")
     if v.__class__ is not bool:
         raise fail_type("boolean", v, "transaction")
     x_transaction = v
     n += 1
-    v = d.get("value")
+    v = g("value")
     if v is None:
         raise missing(d, "value")
     if v.__class__ is not float and v.__class__ is not int:
@@ -22295,7 +27074,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         raise at(fail_number(v, False), "value")
     x_value = v
     n += 1
-    v = d.get("type")
+    v = g("type")
     if v is None:
         raise missing(d, "type")
     x_type = _E_MonitorEnum.get(v) if v.__class__ is str else None
@@ -22304,7 +27083,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         if x_type is None:
             raise at(bad_enum(v, _E_MonitorEnum), "type")
     n += 1
-    v = d.get("severity")
+    v = g("severity")
     if v is None:
         raise missing(d, "severity")
     if v.__class__ is not int:
@@ -22313,7 +27092,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         raise at(below(v, 0.0), "severity")
     x_severity = v
     n += 1
-    v = d.get("eventNotificationType")
+    v = g("eventNotificationType")
     if v is None:
         raise missing(d, "eventNotificationType")
     x_event_notification_type = _E_EventNotificationEnum.get(v) if v.__class__ is str else None
@@ -22322,7 +27101,7 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         if x_event_notification_type is None:
             raise at(bad_enum(v, _E_EventNotificationEnum), "eventNotificationType")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22333,15 +27112,15 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         n += 1
     if n != len(d):
         check_extra(d, _K_VariableMonitoring, o)
-    return _t.VariableMonitoring(
-        id=x_id,
-        transaction=x_transaction,
-        value=x_value,
-        type=x_type,
-        severity=x_severity,
-        event_notification_type=x_event_notification_type,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.VariableMonitoring)
+    _s_VariableMonitoring_id(r, x_id)
+    _s_VariableMonitoring_transaction(r, x_transaction)
+    _s_VariableMonitoring_value(r, x_value)
+    _s_VariableMonitoring_type(r, x_type)
+    _s_VariableMonitoring_severity(r, x_severity)
+    _s_VariableMonitoring_event_notification_type(r, x_event_notification_type)
+    _s_VariableMonitoring_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:
@@ -22353,6 +27132,7 @@ def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:
         "severity": m.severity,
         "eventNotificationType": m.event_notification_type,
     }
+    v: Any
     v = m.custom_data
     if v is not None:
         d["customData"] = _w_CustomData(v)
@@ -22362,8 +27142,9 @@ def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:
 def _d_VatNumberValidationRequest(d: Any, o: DecodeOptions) -> _m.VatNumberValidationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("vatNumber")
+    v = g("vatNumber")
     if v is None:
         raise missing(d, "vatNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -22372,7 +27153,7 @@ def _d_VatNumberValidationRequest(d: Any, o: DecodeOptions) -> _m.VatNumberValid
         raise at(too_long(v, 20), "vatNumber")
     x_vat_number = v
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -22382,7 +27163,7 @@ def _d_VatNumberValidationRequest(d: Any, o: DecodeOptions) -> _m.VatNumberValid
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22393,13 +27174,16 @@ def _d_VatNumberValidationRequest(d: Any, o: DecodeOptions) -> _m.VatNumberValid
         n += 1
     if n != len(d):
         check_extra(d, _K_VatNumberValidationRequest, o)
-    return _m.VatNumberValidationRequest(
-        vat_number=x_vat_number, evse_id=x_evse_id, custom_data=x_custom_data
-    )
+    r = _new(_m.VatNumberValidationRequest)
+    _s_VatNumberValidationRequest_vat_number(r, x_vat_number)
+    _s_VatNumberValidationRequest_evse_id(r, x_evse_id)
+    _s_VatNumberValidationRequest_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VatNumberValidationRequest(m: _m.VatNumberValidationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"vatNumber": m.vat_number}
+    v: Any
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -22412,8 +27196,9 @@ def _w_VatNumberValidationRequest(m: _m.VatNumberValidationRequest) -> dict[str,
 def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberValidationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("company")
+    v = g("company")
     if v is None:
         x_company = None
     else:
@@ -22422,7 +27207,7 @@ def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberVali
         except DecodeFailure as f:
             raise at(f, "company") from None
         n += 1
-    v = d.get("statusInfo")
+    v = g("statusInfo")
     if v is None:
         x_status_info = None
     else:
@@ -22431,7 +27216,7 @@ def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberVali
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    v = d.get("vatNumber")
+    v = g("vatNumber")
     if v is None:
         raise missing(d, "vatNumber")
     if v.__class__ is not str and not isinstance(v, str):
@@ -22440,7 +27225,7 @@ def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberVali
         raise at(too_long(v, 20), "vatNumber")
     x_vat_number = v
     n += 1
-    v = d.get("evseId")
+    v = g("evseId")
     if v is None:
         x_evse_id = None
     else:
@@ -22450,7 +27235,7 @@ def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberVali
             raise at(below(v, 0.0), "evseId")
         x_evse_id = v
         n += 1
-    v = d.get("status")
+    v = g("status")
     if v is None:
         raise missing(d, "status")
     x_status = _E_GenericStatusEnum.get(v) if v.__class__ is str else None
@@ -22459,7 +27244,7 @@ def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberVali
         if x_status is None:
             raise at(bad_enum(v, _E_GenericStatusEnum), "status")
     n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22470,18 +27255,19 @@ def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberVali
         n += 1
     if n != len(d):
         check_extra(d, _K_VatNumberValidationResponse, o)
-    return _m.VatNumberValidationResponse(
-        company=x_company,
-        status_info=x_status_info,
-        vat_number=x_vat_number,
-        evse_id=x_evse_id,
-        status=x_status,
-        custom_data=x_custom_data,
-    )
+    r = _new(_m.VatNumberValidationResponse)
+    _s_VatNumberValidationResponse_company(r, x_company)
+    _s_VatNumberValidationResponse_status_info(r, x_status_info)
+    _s_VatNumberValidationResponse_vat_number(r, x_vat_number)
+    _s_VatNumberValidationResponse_evse_id(r, x_evse_id)
+    _s_VatNumberValidationResponse_status(r, x_status)
+    _s_VatNumberValidationResponse_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VatNumberValidationResponse(m: _m.VatNumberValidationResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"vatNumber": m.vat_number, "status": m.status}
+    v: Any
     v = m.company
     if v is not None:
         d["company"] = _w_Address(v)
@@ -22500,8 +27286,9 @@ def _w_VatNumberValidationResponse(m: _m.VatNumberValidationResponse) -> dict[st
 def _d_VoltageParams(d: Any, o: DecodeOptions) -> _t.VoltageParams:
     if d.__class__ is not dict and not isinstance(d, dict):
         raise not_object(d)
+    g = d.get
     n = 0
-    v = d.get("hv10MinMeanValue")
+    v = g("hv10MinMeanValue")
     if v is None:
         x_hv10_min_mean_value = None
     else:
@@ -22511,7 +27298,7 @@ def _d_VoltageParams(d: Any, o: DecodeOptions) -> _t.VoltageParams:
             raise at(fail_number(v, False), "hv10MinMeanValue")
         x_hv10_min_mean_value = v
         n += 1
-    v = d.get("hv10MinMeanTripDelay")
+    v = g("hv10MinMeanTripDelay")
     if v is None:
         x_hv10_min_mean_trip_delay = None
     else:
@@ -22521,7 +27308,7 @@ def _d_VoltageParams(d: Any, o: DecodeOptions) -> _t.VoltageParams:
             raise at(fail_number(v, False), "hv10MinMeanTripDelay")
         x_hv10_min_mean_trip_delay = v
         n += 1
-    v = d.get("powerDuringCessation")
+    v = g("powerDuringCessation")
     if v is None:
         x_power_during_cessation = None
     else:
@@ -22535,7 +27322,7 @@ def _d_VoltageParams(d: Any, o: DecodeOptions) -> _t.VoltageParams:
             if x_power_during_cessation is None:
                 raise at(bad_enum(v, _E_PowerDuringCessationEnum), "powerDuringCessation")
         n += 1
-    v = d.get("customData")
+    v = g("customData")
     if v is None:
         x_custom_data = None
     else:
@@ -22546,16 +27333,17 @@ def _d_VoltageParams(d: Any, o: DecodeOptions) -> _t.VoltageParams:
         n += 1
     if n != len(d):
         check_extra(d, _K_VoltageParams, o)
-    return _t.VoltageParams(
-        hv10_min_mean_value=x_hv10_min_mean_value,
-        hv10_min_mean_trip_delay=x_hv10_min_mean_trip_delay,
-        power_during_cessation=x_power_during_cessation,
-        custom_data=x_custom_data,
-    )
+    r = _new(_t.VoltageParams)
+    _s_VoltageParams_hv10_min_mean_value(r, x_hv10_min_mean_value)
+    _s_VoltageParams_hv10_min_mean_trip_delay(r, x_hv10_min_mean_trip_delay)
+    _s_VoltageParams_power_during_cessation(r, x_power_during_cessation)
+    _s_VoltageParams_custom_data(r, x_custom_data)
+    return r
 
 
 def _w_VoltageParams(m: _t.VoltageParams) -> dict[str, Any]:
     d: dict[str, Any] = {}
+    v: Any
     v = m.hv10_min_mean_value
     if v is not None:
         d["hv10MinMeanValue"] = v
