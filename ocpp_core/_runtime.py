@@ -316,6 +316,13 @@ def is_multiple_of(value: float, step: float) -> bool:
     is exact for every number written with up to 17 significant digits:
     ``21.4`` and ``0.3`` are multiples of 0.1, ``21.399999999999995`` is not.
     """
+    if value.__class__ is float:
+        text = repr(value)
+        if step == 0.1 and "e" not in text and "n" not in text:
+            # repr is the shortest decimal that reads back as this float.
+            return len(text) - text.index(".") <= 2
+    elif step == 0.1:
+        return True  # every integer is a multiple of 0.1
     from decimal import Decimal, InvalidOperation  # noqa: PLC0415 - rare path
 
     if isinstance(value, int):
@@ -323,11 +330,7 @@ def is_multiple_of(value: float, step: float) -> bool:
     else:
         if not math.isfinite(value):
             return False
-        text = repr(value)
-        if step == 0.1 and "e" not in text:
-            # repr is the shortest decimal that reads back as this float.
-            return len(text) - text.index(".") <= 2
-        number = Decimal(text)
+        number = Decimal(repr(value))
     try:
         return number % Decimal(repr(step)) == 0
     except InvalidOperation:  # pragma: no cover - huge exponents
@@ -423,6 +426,9 @@ def enum_alias(
 ) -> Any:
     """Look ``value`` up in an enumeration's errata aliases, if their option is on."""
     if isinstance(value, str):
+        member = table.get(value)
+        if member is not None:
+            return member
         entry = aliases.get(value)
         if entry is not None and getattr(options, entry[0]):
             return entry[1]

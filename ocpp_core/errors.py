@@ -401,3 +401,14 @@ class LocalProtocolError(OcppError, ValueError):
     The session's state is left exactly as it was before the call that raised.
     ``code`` is always ``None``: nothing is owed to the peer.
     """
+
+
+__all__ += ["HandshakeError"]
+
+
+class HandshakeError(OcppError, ValueError):
+    """A WebSocket handshake value (subprotocol offer, Basic authentication) is unusable.
+
+    Raised by the pure handshake helpers of :mod:`ocpp_core.rpc`; ``code`` is
+    ``None`` (a handshake is refused with an HTTP status, not a CallError).
+    """

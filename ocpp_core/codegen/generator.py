@@ -410,7 +410,12 @@ class _Emitter:
             L.append(f"{ind}if not -_INF < {var} < _INF:")
             L.append(f"{ind}    raise at(fail_number({var}, False), {key})")
             L += self._range(t, var, key, ind)
-            if t.multiple_of is not None:
+            if t.multiple_of == 0.1:
+                # round(x, 1) is correctly rounded, so it returns x exactly when
+                # the shortest decimal of x has at most one fractional digit.
+                L.append(f"{ind}if {var}.__class__ is float and round({var}, 1) != {var}:")
+                L.append(f"{ind}    raise at(not_multiple({var}, 0.1), {key})")
+            elif t.multiple_of is not None:
                 L.append(f"{ind}if not is_multiple_of({var}, {t.multiple_of!r}):")
                 L.append(f"{ind}    raise at(not_multiple({var}, {t.multiple_of!r}), {key})")
             L.append(f"{ind}{target} = {var}")

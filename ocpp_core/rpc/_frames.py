@@ -58,14 +58,14 @@ from ocpp_core.errors import (
 from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = [
-    "DEFAULT_LIMITS",
-    "MAX_ID_LENGTH",
     "Call",
     "CallError",
     "CallResult",
     "CallResultError",
+    "DEFAULT_LIMITS",
     "Frame",
     "FrameLimits",
+    "MAX_ID_LENGTH",
     "MessageType",
     "Send",
     "message_types_for",

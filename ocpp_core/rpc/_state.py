@@ -45,12 +45,12 @@ import attrs
 from ocpp_core.errors import LocalProtocolError
 
 __all__ = [
-    "TRANSITIONS",
     "Channel",
     "Effect",
     "Input",
     "SessionState",
     "State",
+    "TRANSITIONS",
     "Transition",
     "render_mermaid",
     "render_table",

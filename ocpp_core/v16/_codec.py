@@ -25,7 +25,6 @@ from ocpp_core._runtime import (
     fail_type,
     format_datetime,
     in_array,
-    is_multiple_of,
     missing,
     not_multiple,
     not_object,
@@ -1643,7 +1642,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
             raise at(fail_number(v, False), "minChargingRate")
         if not -_INF < v < _INF:
             raise at(fail_number(v, False), "minChargingRate")
-        if not is_multiple_of(v, 0.1):
+        if v.__class__ is float and round(v, 1) != v:
             raise at(not_multiple(v, 0.1), "minChargingRate")
         x_min_charging_rate = v
         n += 1
@@ -1697,7 +1696,7 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         raise at(fail_number(v, False), "limit")
     if not -_INF < v < _INF:
         raise at(fail_number(v, False), "limit")
-    if not is_multiple_of(v, 0.1):
+    if v.__class__ is float and round(v, 1) != v:
         raise at(not_multiple(v, 0.1), "limit")
     x_limit = v
     n += 1

@@ -1,0 +1,874 @@
+"""A sans-I/O OCPP-J session: text and times in, typed events and texts out.
+
+Theory of operation
+-------------------
+The session is the protocol logic of one WebSocket connection, for one OCPP
+version and one role, with no I/O of its own (the h11 pattern):
+
+* the host feeds every received text message to :meth:`Session.receive` with
+  the current time, and gets back a list of typed events;
+* the host sends CALLs with :meth:`Session.send_call`, answers the peer's CALLs
+  with :meth:`Session.send_result` / :meth:`Session.send_error`, and (2.1)
+  sends unconfirmed messages with :meth:`Session.send`; each returns the text
+  to write to the WebSocket;
+* texts the session decides to send by itself (the CALLERROR for a CALL it
+  refuses, a queued CALL whose turn came, a 2.1 CALLRESULTERROR) wait in
+  :meth:`Session.data_to_send`;
+* the host asks :meth:`Session.next_deadline` when to wake up and calls
+  :meth:`Session.expire` then.
+
+The session never reads the clock (``now`` is passed in, in seconds on any
+monotonic scale), never draws random numbers (message ids come from the
+``new_id`` callable; the default counts ``"1"``, ``"2"``, ...) and never starts
+threads. All state changes go through the one transition table in
+:mod:`ocpp_core.rpc._state`.
+
+What the session answers by itself, and with which code for each version, is
+in ``docs/rpc.md``; in short (OCPP-J 1.6 section 4.2.3, 2.x section 4.3):
+
+* a malformed CALL: the code of :func:`~ocpp_core.errors.frame_error_code`;
+* an action no version defines: ``NotImplemented`` ("not known");
+* an action of another version, a 2.1 SEND-only action sent as a CALL, or an
+  action this side's peer may not send (wrong direction): ``NotSupported``
+  ("recognised but not supported");
+* a payload that breaks its schema: the ``PayloadError`` code;
+* a CALL reusing the id of a CALL still being handled: 1.6 ``ProtocolError``,
+  2.x ``RpcFrameworkError`` (OCPP-J 1.6 section 4.2.3 lists "an existing call
+  with the same unique identifier is being handled already").
+
+A CALLRESULT, CALLERROR, CALLRESULTERROR or SEND is never answered with a
+CALLERROR. Answers that match no call in flight (unsolicited, duplicate, late
+after a timeout, or answering one of our answers) are reported as a
+``ProtocolViolation`` and dropped; the call in flight, if any, stays pending
+with its own deadline. In 2.1 a CALLRESULT that the session cannot accept is
+refused with a CALLRESULTERROR.
+
+Memory is bounded: the ids of finished calls and of answered peer calls (for
+telling a late answer from an unknown one, and for duplicate detection) are
+kept for the last ``remember`` calls only.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from ocpp_core._api import ActionInfo, actions, decode_payload, encode_payload, message_meta
+from ocpp_core._runtime import DecodeOptions
+from ocpp_core.errors import (
+    ErrorCode,
+    FrameError,
+    FrameRule,
+    LocalProtocolError,
+    OcppError,
+    PayloadError,
+    error_codes_for,
+)
+from ocpp_core.rpc._events import (
+    CallErrorReceived,
+    CallReceived,
+    CallResultErrorReceived,
+    CallResultReceived,
+    CallTimedOut,
+    Event,
+    InvalidResponseReceived,
+    ProtocolViolation,
+    SendReceived,
+    Violation,
+)
+from ocpp_core.rpc._frames import (
+    DEFAULT_LIMITS,
+    MAX_DESCRIPTION_LENGTH,
+    Call,
+    CallError,
+    CallResult,
+    CallResultError,
+    FrameLimits,
+    JsonObject,
+    Send,
+    call_error_text,
+    clip,
+    parse_frame,
+    serialize_frame,
+    valid_id,
+)
+from ocpp_core.rpc._state import Channel, Effect, Input, SessionState, State, transition
+from ocpp_core.versions import OcppVersion, Role, VersionLike
+
+__all__ = ["Session"]
+
+_OUT, _IN = Channel.OUTBOUND, Channel.INBOUND
+
+
+@functools.cache
+def _all_action_names() -> frozenset[str]:
+    """Every action name of every version (for telling NotSupported from NotImplemented)."""
+    return frozenset(name for version in OcppVersion for name in actions(version))
+
+
+def _count() -> Callable[[], str]:
+    counter = itertools.count(1)
+    return lambda: str(next(counter))
+
+
+@attrs.define
+class _Outgoing:
+    """One CALL of ours: queued, or in flight with a deadline."""
+
+    call: Call
+    request: Any
+    text: str
+    timeout: float
+    deadline: float = 0.0
+
+
+class _Recent:
+    """A bounded map from id to value that forgets the oldest entries first."""
+
+    __slots__ = ("_items", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[str, Any] = {}
+
+    def add(self, key: str, value: Any) -> None:
+        items = self._items
+        items.pop(key, None)
+        items[key] = value
+        if len(items) > self._size:
+            del items[next(iter(items))]
+
+    def get(self, key: str) -> Any:
+        return self._items.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+
+_TIMED_OUT: Final = "timed out"
+_ANSWERED: Final = "answered"
+_UNCONFIRMED: Final = "unconfirmed"
+
+
+class Session:
+    """The OCPP-J protocol state of one connection, without I/O.
+
+    Args:
+        version: the OCPP version of the connection (from the negotiated
+            subprotocol, see :func:`ocpp_core.rpc.choose_subprotocol`).
+        role: the side this session plays: :attr:`Role.CHARGING_STATION` or
+            :attr:`Role.CSMS`.
+        new_id: returns a fresh message id (a string of 1 to 36 characters)
+            for each CALL and SEND; the default counts ``"1"``, ``"2"``, ...
+            A host that reconnects should use ids unique across connections,
+            e.g. ``lambda: str(uuid.uuid4())``.
+        call_timeout: seconds to wait for the answer to a CALL (default 30),
+            counted from the moment the CALL leaves (not when it is queued).
+        limits: bounds on received texts (:class:`FrameLimits`).
+        decode_options: named leniencies for decoding payloads (strict by default).
+        remember: how many finished calls and answered peer calls to remember
+            for classifying stray answers and duplicate ids (default 256).
+
+    Raises:
+        ValueError: for an unknown version or role, or a timeout that is not positive.
+    """
+
+    __slots__ = (
+        "_actions",
+        "_answered",
+        "_codes",
+        "_decode_options",
+        "_finished",
+        "_in_flight",
+        "_in_state",
+        "_limits",
+        "_new_id",
+        "_out_state",
+        "_outbox",
+        "_owed",
+        "_pending_ids",
+        "_queue",
+        "_role",
+        "_timeout",
+        "_version",
+    )
+
+    def __init__(
+        self,
+        version: VersionLike,
+        role: Role | str,
+        *,
+        new_id: Callable[[], str] | None = None,
+        call_timeout: float = 30.0,
+        limits: FrameLimits = DEFAULT_LIMITS,
+        decode_options: DecodeOptions | None = None,
+        remember: int = 256,
+    ) -> None:
+        if not call_timeout > 0:
+            raise ValueError("call_timeout must be a positive number of seconds")
+        if remember < 1:
+            raise ValueError("remember must be at least 1")
+        self._version = OcppVersion.parse(version)
+        self._role = Role(role)
+        self._new_id = new_id if new_id is not None else _count()
+        self._timeout = float(call_timeout)
+        self._limits = limits
+        self._decode_options = decode_options
+        self._actions: Mapping[str, ActionInfo] = actions(self._version)
+        self._codes = error_codes_for(self._version)
+        self._out_state = State.IDLE
+        self._in_state = State.IDLE
+        self._in_flight: _Outgoing | None = None
+        self._queue: deque[_Outgoing] = deque()
+        self._pending_ids: set[str] = set()
+        self._owed: dict[str, Call] = {}
+        self._finished = _Recent(remember)
+        self._answered = _Recent(remember)
+        self._outbox: list[str] = []
+
+    # --- introspection -----------------------------------------------------------
+
+    @property
+    def version(self) -> OcppVersion:
+        """The OCPP version of the connection."""
+        return self._version
+
+    @property
+    def role(self) -> Role:
+        """The side this session plays."""
+        return self._role
+
+    @property
+    def state(self) -> SessionState:
+        """The state of both channels (see :mod:`ocpp_core.rpc._state`)."""
+        return SessionState(outbound=self._out_state, inbound=self._in_state)
+
+    @property
+    def in_flight(self) -> Call | None:
+        """Our CALL awaiting its answer, if any."""
+        return None if self._in_flight is None else self._in_flight.call
+
+    @property
+    def queued(self) -> tuple[Call, ...]:
+        """Our CALLs waiting for the one in flight to finish, oldest first."""
+        return tuple(item.call for item in self._queue)
+
+    @property
+    def owed(self) -> tuple[Call, ...]:
+        """The peer's CALLs that await our answer, oldest first."""
+        return tuple(self._owed.values())
+
+    # --- receiving ---------------------------------------------------------------
+
+    def receive(self, text: str | bytes, now: float) -> list[Event]:
+        """Take one received WebSocket message; return what it means.
+
+        Deadlines that passed by ``now`` are expired first (as
+        :meth:`expire` would), so an answer that comes after its call's
+        deadline is reported as late whatever order the host checks in.
+
+        Args:
+            text: the message as received (``bytes`` are read as UTF-8).
+            now: the current time in seconds, on the same clock as every other
+                ``now`` given to this session.
+
+        Returns:
+            The events, in order. Texts the session wants sent in reaction
+            (a CALLERROR, a released CALL) are in :meth:`data_to_send`.
+
+        Raises:
+            LocalProtocolError: ``text`` is neither ``str`` nor ``bytes``. Any
+                text at all is otherwise reported as events, never raised.
+        """
+        events: list[Event] = []
+        if self._in_flight is not None and self._in_flight.deadline <= now:
+            events.extend(self.expire(now))
+        try:
+            frame = parse_frame(text, self._version, limits=self._limits)
+        except FrameError as error:
+            self._on_frame_error(error, now, events)
+            return events
+        if type(frame) is Call:
+            self._on_call(frame, events)
+        elif type(frame) is CallResult or type(frame) is CallError:
+            self._on_answer(frame, now, events)
+        elif type(frame) is CallResultError:
+            self._on_result_error(frame, events)
+        else:
+            assert type(frame) is Send
+            self._on_send(frame, events)
+        return events
+
+    def _on_frame_error(self, error: FrameError, now: float, events: list[Event]) -> None:
+        mt, uid = error.message_type, error.unique_id
+        in_flight = self._in_flight
+        if mt in (3, 4) and in_flight is not None and in_flight.call.unique_id == uid:
+            # A broken answer to our call ends it (a malformed CALLERROR must
+            # not leave the call hanging until its timeout).
+            reply = None
+            if mt == 3 and self._version is OcppVersion.V21:
+                code = (
+                    ErrorCode.FORMAT_VIOLATION
+                    if error.rule in (FrameRule.PAYLOAD_NOT_AN_OBJECT, FrameRule.DUPLICATE_KEY)
+                    else ErrorCode.RPC_FRAMEWORK_ERROR
+                )
+                reply = call_error_text(uid, code, error.detail, message_type=5)
+            if reply is not None:
+                self._outbox.append(reply)
+            self._finish(
+                InvalidResponseReceived(
+                    call=in_flight.call, request=in_flight.request, error=error, reply=reply
+                ),
+                _ANSWERED,
+                now,
+                events,
+            )
+            return
+        if mt in (3, 4):
+            transition(_OUT, self._out_state, Input.STRAY_RESPONSE)
+            events.append(self._violation(Violation.MALFORMED_FRAME, error))
+            return
+        if error.reply is None and mt in (5, 6):
+            transition(_IN, self._in_state, Input.NOTICE)
+            events.append(self._violation(Violation.MALFORMED_FRAME, error))
+            return
+        row = transition(_IN, self._in_state, Input.CALL_REFUSED)
+        assert row.effect is Effect.AUTO_REPLY
+        events.append(self._violation(Violation.MALFORMED_FRAME, error, reply=error.reply))
+        if error.reply is not None:
+            self._outbox.append(error.reply)
+
+    @staticmethod
+    def _violation(
+        kind: Violation, error: FrameError, reply: str | None = None
+    ) -> ProtocolViolation:
+        return ProtocolViolation(
+            kind=kind, description=error.detail, unique_id=error.unique_id, error=error, reply=reply
+        )
+
+    def _refuse(
+        self,
+        call: Call,
+        kind: Violation,
+        code: ErrorCode,
+        description: str,
+        events: list[Event],
+        *,
+        error: OcppError | None = None,
+        details: JsonObject | None = None,
+    ) -> None:
+        row = transition(_IN, self._in_state, Input.CALL_REFUSED)
+        assert row.effect is Effect.AUTO_REPLY
+        reply = call_error_text(call.unique_id, code, description, details)
+        self._outbox.append(reply)
+        events.append(
+            ProtocolViolation(
+                kind=kind,
+                description=clip(description, MAX_DESCRIPTION_LENGTH),
+                unique_id=call.unique_id,
+                frame=call,
+                error=error,
+                reply=reply,
+            )
+        )
+
+    def _on_call(self, call: Call, events: list[Event]) -> None:
+        uid, action = call.unique_id, call.action
+        if uid in self._owed:
+            # OCPP-J 1.6 section 4.2.3: "an existing call with the same unique
+            # identifier is being handled already" is answered with a CALLERROR.
+            code = (
+                ErrorCode.PROTOCOL_ERROR
+                if self._version is OcppVersion.V16
+                else ErrorCode.RPC_FRAMEWORK_ERROR
+            )
+            self._refuse(
+                call,
+                Violation.DUPLICATE_CALL_ID,
+                code,
+                f"message id {clip(uid)!r} is in use by a CALL still being handled",
+                events,
+            )
+            return
+        info = self._actions.get(action)
+        if info is None:
+            if action in _all_action_names():
+                self._refuse(
+                    call,
+                    Violation.UNSUPPORTED_ACTION,
+                    ErrorCode.NOT_SUPPORTED,
+                    f"{clip(action)} is not an action of OCPP {self._version.value}",
+                    events,
+                )
+            else:
+                self._refuse(
+                    call,
+                    Violation.UNKNOWN_ACTION,
+                    ErrorCode.NOT_IMPLEMENTED,
+                    f"unknown action {clip(action)!r}",
+                    events,
+                )
+            return
+        if self._role.peer not in info.senders:
+            self._refuse(
+                call,
+                Violation.WRONG_DIRECTION,
+                ErrorCode.NOT_SUPPORTED,
+                f"{action} is not sent by the {self._role.peer.value}",
+                events,
+            )
+            return
+        if info.response is None:
+            self._refuse(
+                call,
+                Violation.UNSUPPORTED_ACTION,
+                ErrorCode.NOT_SUPPORTED,
+                f"{action} is sent with SEND (message type 6), never as a CALL",
+                events,
+            )
+            return
+        try:
+            request = decode_payload(
+                self._version, action, "request", call.payload, options=self._decode_options
+            )
+        except PayloadError as error:
+            self._refuse(
+                call,
+                Violation.INVALID_PAYLOAD,
+                error.code,
+                f"{clip(error.path, 80)}: {error.detail}",
+                events,
+                error=error,
+                details={"path": clip(error.path, 80), "rule": error.rule.value},
+            )
+            return
+        row = transition(_IN, self._in_state, Input.CALL_DELIVERED)
+        if row.effect is Effect.DELIVER_CONCURRENT:
+            events.append(
+                ProtocolViolation(
+                    kind=Violation.CONCURRENT_CALL,
+                    description="CALL received while another CALL of the peer is unanswered",
+                    unique_id=uid,
+                    frame=call,
+                )
+            )
+        if uid in self._answered:
+            events.append(
+                ProtocolViolation(
+                    kind=Violation.DUPLICATE_CALL_ID,
+                    description=f"message id {clip(uid)!r} was used by an earlier CALL",
+                    unique_id=uid,
+                    frame=call,
+                )
+            )
+        self._in_state = row.target
+        self._owed[uid] = call
+        events.append(CallReceived(call=call, request=request))
+
+    def _on_answer(self, frame: CallResult | CallError, now: float, events: list[Event]) -> None:
+        uid = frame.unique_id
+        in_flight = self._in_flight
+        if in_flight is None or in_flight.call.unique_id != uid:
+            self._stray(frame, events)
+            return
+        outcome: Event
+        if type(frame) is CallResult:
+            try:
+                response = decode_payload(
+                    self._version,
+                    in_flight.call.action,
+                    "response",
+                    frame.payload,
+                    options=self._decode_options,
+                )
+            except PayloadError as error:
+                reply = None
+                if self._version is OcppVersion.V21:
+                    reply = call_error_text(
+                        uid,
+                        error.code,
+                        f"{clip(error.path, 80)}: {error.detail}",
+                        {"path": clip(error.path, 80), "rule": error.rule.value},
+                        message_type=5,
+                    )
+                    self._outbox.append(reply)
+                outcome = InvalidResponseReceived(
+                    call=in_flight.call, request=in_flight.request, error=error, reply=reply
+                )
+                self._finish(outcome, _ANSWERED, now, events)
+                return
+            outcome = CallResultReceived(
+                call=in_flight.call, request=in_flight.request, result=frame, response=response
+            )
+        else:
+            assert type(frame) is CallError
+            code = self._known_code(frame.error_code, uid, frame, events)
+            outcome = CallErrorReceived(
+                call=in_flight.call, request=in_flight.request, error=frame, code=code
+            )
+        self._finish(outcome, _ANSWERED, now, events)
+
+    def _known_code(
+        self, code: str, uid: str, frame: CallError | CallResultError, events: list[Event]
+    ) -> ErrorCode | None:
+        if code in self._codes:
+            return ErrorCode(code)
+        events.append(
+            ProtocolViolation(
+                kind=Violation.UNKNOWN_ERROR_CODE,
+                description=f"error code {clip(code)!r} is not defined in OCPP "
+                f"{self._version.value}",
+                unique_id=uid,
+                frame=frame,
+            )
+        )
+        return None
+
+    def _stray(self, frame: CallResult | CallError, events: list[Event]) -> None:
+        transition(_OUT, self._out_state, Input.STRAY_RESPONSE)
+        uid = frame.unique_id
+        status = self._finished.get(uid)
+        if status == _TIMED_OUT:
+            kind, what = Violation.LATE_RESPONSE, "a CALL that already timed out"
+        elif status == _ANSWERED:
+            kind, what = Violation.DUPLICATE_RESPONSE, "a CALL that was already answered"
+        elif status == _UNCONFIRMED:
+            kind, what = Violation.UNKNOWN_RESPONSE, "a SEND, which is never answered"
+        elif uid in self._answered:
+            kind, what = Violation.RESPONSE_TO_RESPONSE, "an answer this side sent"
+        else:
+            kind, what = Violation.UNKNOWN_RESPONSE, "no CALL of this side"
+        name = "CALLRESULT" if type(frame) is CallResult else "CALLERROR"
+        events.append(
+            ProtocolViolation(
+                kind=kind,
+                description=f"{name} with id {clip(uid)!r} answers {what}; dropped",
+                unique_id=uid,
+                frame=frame,
+            )
+        )
+
+    def _on_result_error(self, frame: CallResultError, events: list[Event]) -> None:
+        transition(_IN, self._in_state, Input.NOTICE)
+        uid = frame.unique_id
+        entry = self._answered.get(uid)
+        if entry is not None and entry[1]:
+            code = self._known_code(frame.error_code, uid, frame, events)
+            events.append(CallResultErrorReceived(error=frame, call=entry[0], code=code))
+            return
+        kind = Violation.UNKNOWN_RESPONSE if entry is None else Violation.RESPONSE_TO_RESPONSE
+        what = "no CALLRESULT of this side" if entry is None else "a CALLERROR of this side"
+        events.append(
+            ProtocolViolation(
+                kind=kind,
+                description=f"CALLRESULTERROR with id {clip(uid)!r} refers to {what}; dropped",
+                unique_id=uid,
+                frame=frame,
+            )
+        )
+
+    def _on_send(self, frame: Send, events: list[Event]) -> None:
+        transition(_IN, self._in_state, Input.NOTICE)
+        action = frame.action
+        info = self._actions.get(action)
+        problem: str | None = None
+        error: OcppError | None = None
+        message: Any = None
+        if info is None:
+            problem = f"unknown action {clip(action)!r}"
+        elif info.response is not None:
+            problem = f"{action} is a CALL action, not sent with SEND"
+        elif self._role.peer not in info.senders:
+            problem = f"{action} is not sent by the {self._role.peer.value}"
+        else:
+            try:
+                message = decode_payload(
+                    self._version, action, "request", frame.payload, options=self._decode_options
+                )
+            except PayloadError as exc:
+                problem, error = f"{clip(exc.path, 80)}: {exc.detail}", exc
+        if problem is not None:
+            events.append(
+                ProtocolViolation(
+                    kind=Violation.INVALID_SEND,
+                    description=clip(problem, MAX_DESCRIPTION_LENGTH),
+                    unique_id=frame.unique_id,
+                    frame=frame,
+                    error=error,
+                )
+            )
+            return
+        events.append(SendReceived(send=frame, message=message))
+
+    # --- our CALLs ---------------------------------------------------------------
+
+    def _check_message(self, message: object, kind: str) -> tuple[str, ActionInfo]:
+        try:
+            meta = message_meta(message)
+        except TypeError:
+            raise LocalProtocolError(
+                f"{type(message).__qualname__} is not a generated OCPP message"
+            ) from None
+        if meta.version is not self._version:
+            raise LocalProtocolError(
+                f"{type(message).__qualname__} is an OCPP {meta.version.value} message; "
+                f"this session speaks OCPP {self._version.value}"
+            )
+        if meta.kind != kind:
+            raise LocalProtocolError(f"{type(message).__qualname__} is not a {kind}")
+        info = self._actions[meta.action]
+        return meta.action, info
+
+    def _fresh_id(self, unique_id: str | None) -> str:
+        uid = self._new_id() if unique_id is None else unique_id
+        if not valid_id(uid):
+            raise LocalProtocolError(f"message id {uid!r} is not a string of 1 to 36 characters")
+        if uid in self._pending_ids or uid in self._finished:
+            # OCPP-J 1.6 section 4.1.4: a CALL's id must differ from every id
+            # the sender used before on the connection.
+            raise LocalProtocolError(f"message id {uid!r} was already used by this side")
+        return uid
+
+    def send_call(
+        self,
+        message: object,
+        now: float,
+        *,
+        unique_id: str | None = None,
+        timeout: float | None = None,
+    ) -> str | None:
+        """Send a CALL carrying a typed request.
+
+        Only one CALL is in flight at a time (OCPP-J section 4.1.1): when one is
+        already waiting for its answer, this one is queued and leaves, through
+        :meth:`data_to_send`, when that answer (or its timeout) comes. Its
+        message id is fixed now (see :attr:`queued`).
+
+        Args:
+            message: a generated request of this session's version, e.g.
+                ``ocpp_core.v201.HeartbeatRequest()``, that this role may send.
+            now: the current time; the timeout starts now if the CALL leaves now.
+            unique_id: the message id to use instead of a new one from ``new_id``.
+            timeout: seconds to wait for the answer instead of ``call_timeout``.
+
+        Returns:
+            The CALL text to send now, or ``None`` when it was queued.
+
+        Raises:
+            LocalProtocolError: the message is not a request of this version, this
+                role may not send it, it is a 2.1 SEND-only message, or the id is
+                invalid or already used. Nothing changes.
+            EncodeError: a value of the message cannot be written.
+        """
+        action, info = self._check_message(message, "request")
+        if self._role not in info.senders:
+            raise LocalProtocolError(f"{action} is not sent by the {self._role.value}")
+        if info.response is None:
+            raise LocalProtocolError(f"{action} is an unconfirmed message: use send()")
+        if timeout is not None and not timeout > 0:
+            raise LocalProtocolError("timeout must be a positive number of seconds")
+        uid = self._fresh_id(unique_id)
+        try:
+            payload = encode_payload(message)
+        except TypeError as exc:  # pragma: no cover - message_meta accepted the class
+            raise LocalProtocolError(str(exc)) from None
+        call = Call(unique_id=uid, action=action, payload=payload)
+        text = serialize_frame(call)
+        item = _Outgoing(
+            call=call,
+            request=message,
+            text=text,
+            timeout=self._timeout if timeout is None else float(timeout),
+        )
+        row = transition(_OUT, self._out_state, Input.SEND_CALL)
+        self._pending_ids.add(uid)
+        if row.effect is Effect.ENQUEUE:
+            self._queue.append(item)
+            return None
+        item.deadline = now + item.timeout
+        self._in_flight = item
+        self._out_state = row.target
+        return text
+
+    def _finish(self, outcome: Event, status: str, now: float, events: list[Event]) -> None:
+        """End the call in flight with ``outcome``; release the next queued CALL."""
+        in_flight = self._in_flight
+        assert in_flight is not None
+        row = transition(
+            _OUT, self._out_state, Input.TIMEOUT if status == _TIMED_OUT else Input.RESPONSE
+        )
+        assert row.effect is Effect.FINISH_CALL
+        uid = in_flight.call.unique_id
+        self._pending_ids.discard(uid)
+        self._finished.add(uid, status)
+        self._in_flight = None
+        self._out_state = row.target
+        events.append(outcome)
+        if self._queue:
+            item = self._queue.popleft()
+            row = transition(_OUT, self._out_state, Input.SEND_CALL)
+            assert row.effect is Effect.TRANSMIT
+            item.deadline = now + item.timeout
+            self._in_flight = item
+            self._out_state = row.target
+            self._outbox.append(item.text)
+
+    def next_deadline(self) -> float | None:
+        """Return when the CALL in flight times out, or ``None`` when none is in flight."""
+        return None if self._in_flight is None else self._in_flight.deadline
+
+    def expire(self, now: float) -> list[Event]:
+        """Time out the CALL in flight if its deadline is ``now`` or earlier.
+
+        A queued CALL then leaves (through :meth:`data_to_send`) with its own
+        timeout counted from ``now``.
+
+        Returns:
+            ``[CallTimedOut(...)]``, or ``[]`` when nothing was due.
+        """
+        in_flight = self._in_flight
+        if in_flight is None or in_flight.deadline > now:
+            return []
+        events: list[Event] = []
+        outcome = CallTimedOut(
+            call=in_flight.call, request=in_flight.request, deadline=in_flight.deadline
+        )
+        self._finish(outcome, _TIMED_OUT, now, events)
+        return events
+
+    # --- our answers -------------------------------------------------------------
+
+    def _take_owed(self, call: Call | CallReceived) -> tuple[Call, Input]:
+        if isinstance(call, CallReceived):
+            call = call.call
+        owed = self._owed.get(call.unique_id)
+        if owed is None:
+            raise LocalProtocolError(
+                f"no CALL with id {clip(str(call.unique_id))!r} awaits an answer"
+            )
+        event = Input.ANSWER_LAST if len(self._owed) == 1 else Input.ANSWER_ONE_OF_SEVERAL
+        return owed, event
+
+    def _answered_with(self, owed: Call, event: Input, result: bool) -> None:
+        row = transition(_IN, self._in_state, event)
+        assert row.effect is Effect.TRANSMIT_ANSWER
+        del self._owed[owed.unique_id]
+        self._answered.add(owed.unique_id, (owed, result))
+        self._in_state = row.target
+
+    def send_result(self, call: Call | CallReceived, message: object) -> str:
+        """Answer one of the peer's CALLs with a CALLRESULT.
+
+        Args:
+            call: the CALL (or its :class:`CallReceived` event) being answered.
+            message: the generated response of the CALL's action, e.g.
+                ``ocpp_core.v201.HeartbeatResponse(current_time=...)``.
+
+        Returns:
+            The CALLRESULT text to send.
+
+        Raises:
+            LocalProtocolError: the CALL is not owed an answer (never received, or
+                already answered), or the message is not the response of its
+                action in this version. Nothing changes.
+            EncodeError: a value of the message cannot be written.
+        """
+        owed, event = self._take_owed(call)
+        action, _ = self._check_message(message, "response")
+        if action != owed.action:
+            raise LocalProtocolError(
+                f"{type(message).__qualname__} does not answer a {owed.action} CALL"
+            )
+        text = serialize_frame(
+            CallResult(unique_id=owed.unique_id, payload=encode_payload(message))
+        )
+        self._answered_with(owed, event, result=True)
+        return text
+
+    def send_error(
+        self,
+        call: Call | CallReceived,
+        code: ErrorCode | str,
+        description: str = "",
+        details: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Answer one of the peer's CALLs with a CALLERROR.
+
+        Args:
+            call: the CALL (or its :class:`CallReceived` event) being answered.
+            code: a CallError code the version defines (e.g. 1.6
+                ``FormationViolation``, 2.x ``FormatViolation``).
+            description: free text for the peer (OCPP-J 2.x limits it to 255
+                characters; longer text is refused).
+            details: a JSON object with details (default ``{}``).
+
+        Returns:
+            The CALLERROR text to send.
+
+        Raises:
+            LocalProtocolError: the CALL is not owed an answer, the code is not
+                defined in this version, or the description is too long.
+        """
+        owed, event = self._take_owed(call)
+        if code not in self._codes:
+            raise LocalProtocolError(
+                f"{code!s} is not a CallError code of OCPP {self._version.value}"
+            )
+        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_LENGTH:
+            raise LocalProtocolError(
+                f"the error description must be a string of at most {MAX_DESCRIPTION_LENGTH} "
+                "characters"
+            )
+        text = serialize_frame(
+            CallError(
+                unique_id=owed.unique_id,
+                error_code=str(code),
+                error_description=description,
+                error_details={} if details is None else dict(details),
+            )
+        )
+        self._answered_with(owed, event, result=False)
+        return text
+
+    def send(self, message: object) -> str:
+        """Send a 2.1 unconfirmed message (SEND, message type 6).
+
+        Nothing is owed back and the one-CALL-in-flight rule does not apply.
+
+        Args:
+            message: a generated SEND-only request of OCPP 2.1 that this role
+                may send (e.g. ``NotifyPeriodicEventStream``).
+
+        Returns:
+            The SEND text to send.
+
+        Raises:
+            LocalProtocolError: the session is not 2.1, or the message is not a
+                SEND-only request this role may send.
+        """
+        if self._version is not OcppVersion.V21:
+            raise LocalProtocolError(f"SEND does not exist in OCPP {self._version.value}")
+        action, info = self._check_message(message, "request")
+        if info.response is not None:
+            raise LocalProtocolError(f"{action} is answered: use send_call()")
+        if self._role not in info.senders:
+            raise LocalProtocolError(f"{action} is not sent by the {self._role.value}")
+        uid = self._fresh_id(None)
+        text = serialize_frame(Send(unique_id=uid, action=action, payload=encode_payload(message)))
+        self._finished.add(uid, _UNCONFIRMED)
+        return text
+
+    def data_to_send(self) -> list[str]:
+        """Return, and forget, the texts the session decided to send by itself.
+
+        These are the CALLERRORs for CALLs it refused, CALLs released from the
+        queue, and (2.1) CALLRESULTERRORs, in the order they were decided.
+        Send them in this order.
+        """
+        out, self._outbox = self._outbox, []
+        return out

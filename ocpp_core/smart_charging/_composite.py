@@ -1,0 +1,1127 @@
+"""Composite schedules: the limit an EVSE (or the whole station) gets, period by period.
+
+Theory of operation
+-------------------
+The composite is a piecewise-constant function of time over the requested
+window, built by sweeps over period boundaries; nothing is sampled per second,
+so the cost grows with the number of boundaries in the window, not with its
+length. All instants are whole seconds since the epoch (floored).
+
+1. **Expand.** Each stored profile that applies to the EVSE (installed on it or
+   on the station, EVSE 0) is expanded into activation intervals
+   (:mod:`._expand`). Expansions that do not depend on the EVSE's transaction
+   are computed once per call and shared between EVSEs.
+2. **Stack, per purpose.** For each purpose a sweep over the sorted interval
+   boundaries keeps a heap of the intervals in force, keyed by stack level:
+   at every instant the highest stack level that has a period in force wins,
+   and where the top profile has no period the next lower one shows through
+   (fall-through per instant, not per profile). Equal stack levels cannot
+   occur after the install rules of 1.6 (replace) and 2.0.1 (K01.FR.06, .52,
+   .53 reject); for stores built otherwise :class:`TieBreak` decides, always
+   deterministically. Cost: ``O(N log N)`` for ``N`` intervals.
+3. **TxProfile over TxDefaultProfile.** Per instant the TxProfile layer wins
+   wherever it has a period (its stack level is not compared with the
+   TxDefault's); elsewhere the TxDefaultProfile layer shows through. These two
+   count only for an EVSE with a transaction, or when the request simulates one
+   (GetCompositeSchedule does, so the CSMS sees what a session would get).
+4. **Caps.** The EVSE's limit is the per-instant minimum of the Tx layer, the
+   ChargingStationExternalConstraints layer (2.x) and the
+   ChargingStationMaxProfile layer. Limits are kept per unit (A and W) until the
+   end; numberPhases is the lowest any contributor gives. 2.1 adds discharge
+   limits (combined by maximum, the least negative wins), setpoints (clamped
+   into ``[dischargeLimit, limit]``), per-phase values (a W value without L2/L3
+   is a total and is divided by the phases once any contributor has per-phase
+   values) and operation modes (any non-ChargingOnly mode propagates).
+5. **EVSE 0.** For the station-wide composite each EVSE is combined as in 4
+   without the maximum; the EVSE results are summed (an EVSE without a limit
+   counts with the station default), then capped by the maximum profile.
+6. **Convert and merge.** Each segment is converted to the requested unit with
+   ``W = A x V x phases`` (the phases of the segment or the station default;
+   per-phase values convert with ``V`` alone). Where both an A and a W limit
+   exist, the smaller after conversion wins. Where no profile limits, the
+   station default applies. Adjacent periods equal in every reported field are
+   merged.
+
+Every choice where the specification is silent is a field of
+:class:`CompositeOptions`; the defaults reproduce libocpp, which the reference
+cases pin down.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import math
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeAlias
+
+import attrs
+
+from ocpp_core.smart_charging._expand import expand_epoch
+from ocpp_core.smart_charging._model import (
+    ChargingRateUnit,
+    ChargingSchedule,
+    InstalledProfile,
+    OperationMode,
+    PhaseType,
+    ProfileKind,
+    ProfilePurpose,
+    Station,
+    Transaction,
+    _from_epoch,
+    to_epoch,
+)
+from ocpp_core.smart_charging._validation import period_mode_problem
+from ocpp_core.versions import OcppVersion
+
+if TYPE_CHECKING:
+    from ocpp_core.smart_charging._store import ProfileStore
+
+__all__ = [
+    "CompositeOptions",
+    "CompositePeriod",
+    "CompositeResult",
+    "CompositeSchedule",
+    "CompositeStatus",
+    "Contributor",
+    "EvseZeroMode",
+    "ExplanationKind",
+    "PeriodExplanation",
+    "TieBreak",
+    "composite_schedule",
+]
+
+
+class CompositeStatus(enum.StrEnum):
+    """Outcome of a composite schedule request (GetCompositeSchedule status)."""
+
+    ACCEPTED = "Accepted"
+    """The schedule was computed."""
+    REJECTED = "Rejected"
+    """The request was refused (unknown EVSE, unsupported unit)."""
+
+
+class TieBreak(enum.StrEnum):
+    """Which of two profiles of one purpose and stack level wins where both have a period.
+
+    The install rules prevent such ties (1.6 replaces, 2.0.1 rejects); this
+    decides for stores built without them, and between a station-wide and an
+    EVSE-specific 1.6 TxDefaultProfile of equal stack level, where peers disagree
+    (semantics notes, section 8 #6 and #13).
+    """
+
+    EVSE_SPECIFIC = "evse-specific"
+    """An EVSE-specific profile beats a station-wide one; otherwise the later install wins."""
+    LAST_INSTALLED = "last-installed"
+    """The later install wins (libocpp 1.6, which copies connector-0 TxDefaults into each
+    connector's stack-level slots)."""
+
+
+class EvseZeroMode(enum.StrEnum):
+    """What the composite for EVSE 0 (the whole station) means (section 8 #2)."""
+
+    SUM_OF_EVSES = "sum-of-evses"
+    """The grid view: the sum of every EVSE's composite (the default limit for EVSEs
+    without one), capped by the external constraints and maximum profile (libocpp)."""
+    STATION_PROFILES_ONLY = "station-profiles-only"
+    """Only the station-wide caps: ChargingStationMaxProfile and station-wide
+    external constraints (MicroOcpp's reading)."""
+
+
+class ExplanationKind(enum.StrEnum):
+    """Where a composite period's limit comes from."""
+
+    PROFILE = "profile"
+    """A profile's period sets the limit (see :attr:`PeriodExplanation.binding`)."""
+    DEFAULT = "default"
+    """No profile limits: the station default applies."""
+    EVSE_SUM = "evse-sum"
+    """EVSE 0: the sum of the EVSEs' limits (not capped by a station-wide profile)."""
+
+
+def _selection_converter(value: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    return tuple(sorted((int(k), int(v)) for k, v in value))
+
+
+@attrs.frozen(kw_only=True)
+class CompositeOptions:
+    """Choices where the specification is silent or peers disagree.
+
+    The defaults reproduce libocpp (and so the reference cases); each field says
+    what the other choice means.
+    """
+
+    simulate_transaction: bool = True
+    """Count TxProfile/TxDefaultProfile for an EVSE without a transaction, anchoring
+    Relative profiles at the window start, as if a transaction started then
+    (libocpp's GetCompositeSchedule does). False: only caps apply to idle EVSEs."""
+    offline_seconds: int | None = None
+    """2.1: seconds the station has been offline (``None``: online). Profiles whose
+    ``maxOfflineDuration`` is exceeded are skipped (and reported for deletion when
+    ``invalidAfterOfflineDuration`` is set)."""
+    ignored_purposes_offline: frozenset[ProfilePurpose] = frozenset()
+    """Purposes ignored while offline (libocpp ``IgnoredProfilePurposesOffline``)."""
+    tie_break: TieBreak = TieBreak.EVSE_SPECIFIC
+    """Which profile wins a tie of purpose and stack level."""
+    recurring_before_start: bool = True
+    """Whether a Recurring profile also recurs before its startSchedule (libocpp: yes;
+    MicroOcpp and open-ocpp: no)."""
+    evse_zero: EvseZeroMode = EvseZeroMode.SUM_OF_EVSES
+    """Meaning of the EVSE-0 composite."""
+    merge_equal_periods: bool = True
+    """Merge adjacent periods that are equal in every reported field."""
+    schedule_selection: tuple[tuple[int, int], ...] = attrs.field(
+        default=(), converter=_selection_converter
+    )
+    """``(profile id, schedule id)`` pairs choosing one of a 2.x profile's schedules
+    (ISO 15118 offers); profiles not named use their first schedule."""
+    max_duration: int | None = None
+    """Cap on the requested duration in seconds (1.6 ``MaxCompositeScheduleDuration``)."""
+
+
+@attrs.frozen(kw_only=True)
+class Contributor:
+    """A profile that took part in a composite period."""
+
+    profile_id: int
+    """The profile's id."""
+    purpose: ProfilePurpose
+    """Its purpose."""
+    stack_level: int
+    """Its stack level."""
+    installed_on: int
+    """Where it is installed (0: station-wide)."""
+    evse_id: int
+    """The EVSE whose limit it took part in (0 for station-wide caps)."""
+
+    def describe(self) -> str:
+        """A short human description, e.g. ``TxDefaultProfile #66 (stack 1, EVSE 0)``."""
+        place = "station" if self.installed_on == 0 else f"EVSE {self.installed_on}"
+        return f"{self.purpose.value} #{self.profile_id} (stack {self.stack_level}, {place})"
+
+
+@attrs.frozen(kw_only=True)
+class CompositePeriod:
+    """One period of a composite schedule, in the requested unit.
+
+    The OCPP fields of the version's ChargingSchedulePeriod, plus two extras that
+    are not sent on the wire: :attr:`stack_level` and :attr:`converted`.
+    """
+
+    start_period: int
+    """Seconds from the schedule start."""
+    limit: float
+    """The limit (the station default where no profile limits)."""
+    number_phases: int | None = None
+    """Lowest numberPhases of the contributors (station sums: highest); absent if none gave one."""
+    phase_to_use: int | None = None
+    """The phase of a single-phase contributor that named one."""
+    limit_l2: float | None = None
+    """2.1: limit on L2."""
+    limit_l3: float | None = None
+    """2.1: limit on L3."""
+    discharge_limit: float | None = None
+    """2.1: discharge limit."""
+    discharge_limit_l2: float | None = None
+    """2.1: discharge limit on L2."""
+    discharge_limit_l3: float | None = None
+    """2.1: discharge limit on L3."""
+    setpoint: float | None = None
+    """2.1: setpoint."""
+    setpoint_l2: float | None = None
+    """2.1: setpoint on L2."""
+    setpoint_l3: float | None = None
+    """2.1: setpoint on L3."""
+    operation_mode: OperationMode | None = None
+    """2.1: operation mode, if a contributor set one other than ChargingOnly."""
+    stack_level: int = 0
+    """Stack level of the profile that set the limit (0 for defaults and sums)."""
+    converted: bool = False
+    """True when that limit was converted from the other unit (libocpp ``periodTransformed``)."""
+
+
+@attrs.frozen(kw_only=True)
+class PeriodExplanation:
+    """Why a composite period has its limit."""
+
+    start_period: int
+    """Seconds from the schedule start (as the period it explains)."""
+    kind: ExplanationKind
+    """Profile, station default or EVSE sum."""
+    binding: Contributor | None
+    """The profile whose limit is the composite limit (for :attr:`ExplanationKind.PROFILE`)."""
+    converted: bool
+    """The binding limit was converted from the other unit."""
+    active: tuple[Contributor, ...]
+    """Every profile whose period was in force (the winner of its purpose layer)."""
+
+    def describe(self) -> str:
+        """A one-line human explanation."""
+        if self.kind is ExplanationKind.DEFAULT:
+            head = "station default (no profile limits)"
+        elif self.kind is ExplanationKind.EVSE_SUM:
+            head = "sum of the EVSE limits"
+        else:
+            assert self.binding is not None
+            head = self.binding.describe()
+            if self.converted:
+                head += ", converted"
+        others = [c.describe() for c in self.active if c != self.binding]
+        return head + (f"; also in force: {', '.join(others)}" if others else "")
+
+
+@attrs.frozen(kw_only=True)
+class CompositeSchedule:
+    """A composite schedule in the version-neutral form, with its explanation."""
+
+    evse_id: int
+    """The EVSE (0: the whole station)."""
+    schedule_start: datetime
+    """The window start, floored to the second."""
+    duration: int
+    """Seconds covered (0 for a zero or negative window)."""
+    charging_rate_unit: ChargingRateUnit
+    """Unit of the limits."""
+    periods: tuple[CompositePeriod, ...]
+    """The periods: sorted, the first at 0, at least one."""
+    explanation: tuple[PeriodExplanation, ...]
+    """One explanation per period, in the same order."""
+
+
+@attrs.frozen(kw_only=True)
+class CompositeResult:
+    """The answer to a composite schedule request."""
+
+    status: CompositeStatus
+    """Accepted or Rejected."""
+    schedule: CompositeSchedule | None = None
+    """The schedule when accepted."""
+    reason_code: str | None = None
+    """Why it was rejected (2.x ``statusInfo.reasonCode``)."""
+    additional_info: str | None = None
+    """Details of the rejection."""
+    invalidated_profile_ids: tuple[int, ...] = ()
+    """2.1: profiles whose ``maxOfflineDuration`` was exceeded with
+    ``invalidAfterOfflineDuration`` set; the caller should delete them
+    (:meth:`~ocpp_core.smart_charging.ProfileStore.remove_ids`)."""
+
+
+# --------------------------------------------------------------------------------------
+# Internal values: one segment of a layer.
+# --------------------------------------------------------------------------------------
+
+_Triple: TypeAlias = tuple[float | None, float | None, float | None]
+_NONE3: _Triple = (None, None, None)
+_INF = math.inf
+
+
+class _Lv:
+    """The value of a layer over one segment: limits per unit and everything 2.1 adds.
+
+    Limits, discharge limits and setpoints are kept per unit (``a`` for amperes,
+    ``w`` for watts) as (L1, L2, L3) triples; ``None`` means unspecified.
+    """
+
+    __slots__ = (
+        "a",
+        "active",
+        "da",
+        "dw",
+        "mode",
+        "phases",
+        "ptu",
+        "sa",
+        "src_a",
+        "src_w",
+        "stack_a",
+        "stack_w",
+        "sw",
+        "w",
+    )
+
+    def __init__(
+        self,
+        a: _Triple,
+        w: _Triple,
+        da: _Triple,
+        dw: _Triple,
+        sa: _Triple,
+        sw: _Triple,
+        phases: int | None,
+        ptu: int | None,
+        mode: OperationMode | None,
+        stack_a: int,
+        stack_w: int,
+        src_a: Contributor | None,
+        src_w: Contributor | None,
+        active: tuple[Contributor, ...],
+    ) -> None:
+        self.a = a
+        self.w = w
+        self.da = da
+        self.dw = dw
+        self.sa = sa
+        self.sw = sw
+        self.phases = phases
+        self.ptu = ptu
+        self.mode = mode
+        self.stack_a = stack_a
+        self.stack_w = stack_w
+        self.src_a = src_a
+        self.src_w = src_w
+        self.active = active
+
+    def specified(self) -> bool:
+        """Whether the value says anything (a TxProfile period that does hides the TxDefault)."""
+        return (
+            self.a != _NONE3
+            or self.w != _NONE3
+            or self.da != _NONE3
+            or self.dw != _NONE3
+            or self.sa != _NONE3
+            or self.sw != _NONE3
+            or (self.mode is not None and self.mode is not OperationMode.CHARGING_ONLY)
+        )
+
+    def uses_phase_values(self) -> bool:
+        """Whether any lane has an L2 or L3 value."""
+        return any(
+            lane[1] is not None or lane[2] is not None
+            for lane in (self.a, self.w, self.da, self.dw, self.sa, self.sw)
+        )
+
+
+_Piecewise: TypeAlias = list[tuple[int, "_Lv | None"]]
+"""A layer: ``(offset, value)`` pairs sorted by offset, the first at 0; ``None`` = gap."""
+
+
+def _period_value(
+    installed: InstalledProfile,
+    schedule: ChargingSchedule,
+    index: int,
+    evse_id: int,
+    fill_phases: int | None,
+) -> _Lv:
+    profile = installed.profile
+    period = schedule.periods[index]
+    limit = (period.limit, period.limit_l2, period.limit_l3)
+    discharge = (period.discharge_limit, period.discharge_limit_l2, period.discharge_limit_l3)
+    setpoint = (period.setpoint, period.setpoint_l2, period.setpoint_l3)
+    source = Contributor(
+        profile_id=profile.id,
+        purpose=profile.purpose,
+        stack_level=profile.stack_level,
+        installed_on=installed.evse_id,
+        evse_id=evse_id,
+    )
+    phases = period.number_phases if period.number_phases is not None else fill_phases
+    stack = profile.stack_level
+    if schedule.charging_rate_unit is ChargingRateUnit.A:
+        return _Lv(
+            limit,
+            _NONE3,
+            discharge,
+            _NONE3,
+            setpoint,
+            _NONE3,
+            phases,
+            period.phase_to_use,
+            period.operation_mode,
+            stack,
+            0,
+            source,
+            None,
+            (source,),
+        )
+    return _Lv(
+        _NONE3,
+        limit,
+        _NONE3,
+        discharge,
+        _NONE3,
+        setpoint,
+        phases,
+        period.phase_to_use,
+        period.operation_mode,
+        0,
+        stack,
+        None,
+        source,
+        (source,),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Sweeps.
+# --------------------------------------------------------------------------------------
+
+
+def _stack(
+    entries: Sequence[tuple[int, int, tuple[int, ...], _Lv]], t0: int, t1: int
+) -> _Piecewise:
+    """Highest-stack-level-wins sweep over ``(start, end, rank, value)`` intervals.
+
+    ``rank`` orders candidates, smallest first: ``(-stack_level, tie-break...)``.
+    Returns the layer over ``[t0, t1)`` as offsets from ``t0``.
+    """
+    events: list[tuple[int, int, int]] = []
+    for index, (start, end, _rank, _value) in enumerate(entries):
+        lo = start if start > t0 else t0
+        hi = end if end < t1 else t1
+        if lo < hi:
+            events.append((lo, 1, index))
+            events.append((hi, 0, index))
+    if not events:
+        return [(0, None)]
+    events.sort()
+    alive = bytearray(len(entries))
+    heap: list[tuple[tuple[int, ...], int]] = []
+    out: _Piecewise = []
+    previous = t0
+    current: _Lv | None = None
+    position = 0
+    count = len(events)
+    while position < count:
+        moment = events[position][0]
+        if moment > previous:
+            if not out or out[-1][1] is not current:
+                out.append((previous - t0, current))
+            previous = moment
+        while position < count and events[position][0] == moment:
+            _, is_start, index = events[position]
+            if is_start:
+                alive[index] = 1
+                heapq.heappush(heap, (entries[index][2], index))
+            else:
+                alive[index] = 0
+            position += 1
+        while heap and not alive[heap[0][1]]:
+            heapq.heappop(heap)
+        current = entries[heap[0][1]][3] if heap else None
+    if previous < t1 and (not out or out[-1][1] is not current):
+        out.append((previous - t0, current))
+    if not out or out[0][0] != 0:
+        out.insert(0, (0, None))
+    return out
+
+
+_Op: TypeAlias = Callable[[list["_Lv | None"]], "_Lv | None"]
+
+
+def _combine(layers: Sequence[_Piecewise], op: _Op) -> _Piecewise:
+    """Apply ``op`` pointwise over the union of the layers' boundaries."""
+    if len(layers) == 1:
+        return [(offset, op([value])) for offset, value in layers[0]]
+    times = sorted({offset for layer in layers for offset, _ in layer})
+    cursors = [0] * len(layers)
+    out: _Piecewise = []
+    for moment in times:
+        values: list[_Lv | None] = []
+        for j, layer in enumerate(layers):
+            i = cursors[j]
+            last = len(layer) - 1
+            while i < last and layer[i + 1][0] <= moment:
+                i += 1
+            cursors[j] = i
+            values.append(layer[i][1])
+        out.append((moment, op(values)))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Pointwise operations (the libocpp combination rules).
+# --------------------------------------------------------------------------------------
+
+
+def _prefer_first(values: list[_Lv | None]) -> _Lv | None:
+    """TxProfile over TxDefaultProfile: the first value that says anything."""
+    for value in values:
+        if value is not None and value.specified():
+            return value
+    return None
+
+
+def _normalize_phases(
+    lane_a: _Triple, lane_w: _Triple, phases: int | None
+) -> tuple[_Triple, _Triple]:
+    """Bring a lane pair to per-phase form (2.1, once any contributor has L2/L3 values).
+
+    One phase: L1 becomes the lowest of L1..L3 and L2/L3 go. Otherwise an A value
+    without L2/L3 is copied to them; a W value without them is a total and is split
+    evenly over the phases.
+    """
+    if phases == 1:
+        out = []
+        for lane in (lane_a, lane_w):
+            l1, l2, l3 = lane
+            if l1 is not None:
+                if l2 is not None:
+                    l1 = min(l1, l2)
+                    l2 = None
+                if l3 is not None:
+                    l1 = min(l1, l3)
+                    l3 = None
+            out.append((l1, l2, l3))
+        return out[0], out[1]
+    if phases is None or phases < 1:
+        return lane_a, lane_w
+    a1, a2, a3 = lane_a
+    if a1 is not None and (a2 is None or a3 is None):
+        lane_a = (a1, a1, a1)
+    w1, w2, w3 = lane_w
+    if w1 is not None and (w2 is None or w3 is None):
+        share = w1 / phases
+        lane_w = (share, share, share)
+    return lane_a, lane_w
+
+
+def _setpoint(acc: list[float], new: _Triple, cap: list[float], floor: list[float]) -> None:
+    """Fold ``new`` into the accumulated setpoint ``acc`` (``inf`` = unset), in place.
+
+    Two setpoints combine by minimum when charging and maximum when discharging
+    (decided by the accumulated L1); the result is clamped into
+    ``[floor, cap]`` (the discharge limits and limits accumulated so far).
+    """
+    s2 = [_INF if v is None else v for v in new]
+    if s2[0] == _INF and acc[0] == _INF:
+        return
+    if s2[0] != _INF and acc[0] != _INF:
+        acc[0] = max(acc[0], s2[0]) if acc[0] < 0 else min(acc[0], s2[0])
+    elif s2[0] != _INF:
+        acc[0] = s2[0]
+    if acc[0] < 0:
+        for p in range(3):
+            x = acc[p]
+            if s2[p] < 0:
+                x = max(x, s2[p])
+            acc[p] = max(x, floor[p])
+    else:
+        for p in range(3):
+            x = acc[p]
+            if s2[p] >= 0:
+                x = min(x, s2[p])
+            acc[p] = min(x, cap[p])
+
+
+def _finite(values: list[float]) -> _Triple:
+    return (
+        None if math.isinf(values[0]) else values[0],
+        None if math.isinf(values[1]) else values[1],
+        None if math.isinf(values[2]) else values[2],
+    )
+
+
+def _lowest_op(v21: bool) -> _Op:
+    def lowest(values: list[_Lv | None]) -> _Lv | None:
+        present = [v for v in values if v is not None]
+        if not present:
+            return None
+        if len(present) == 1:
+            only = present[0]
+            if (
+                only.mode is None
+                and (only.ptu is None or only.phases == 1)
+                and only.sa == _NONE3
+                and only.sw == _NONE3
+                and only.da == _NONE3
+                and only.dw == _NONE3
+                and not only.uses_phase_values()
+                and all(x is None or x >= 0 for x in (only.a[0], only.w[0]))
+            ):
+                return only
+        phases: int | None = None
+        ptu: int | None = None
+        for v in present:
+            if v.phases is not None and (phases is None or v.phases < phases):
+                phases = v.phases
+                ptu = v.ptu
+        three = v21 and any(v.uses_phase_values() for v in present)
+        acc_a = [_INF, _INF, _INF]
+        acc_w = [_INF, _INF, _INF]
+        acc_da = [-_INF, -_INF, -_INF]
+        acc_dw = [-_INF, -_INF, -_INF]
+        acc_sa = [_INF, _INF, _INF]
+        acc_sw = [_INF, _INF, _INF]
+        stack_a = stack_w = 0
+        src_a: Contributor | None = None
+        src_w: Contributor | None = None
+        mode: OperationMode | None = None
+        active: tuple[Contributor, ...] = ()
+        for v in present:
+            a, w, da, dw, sa, sw = v.a, v.w, v.da, v.dw, v.sa, v.sw
+            if three:
+                a, w = _normalize_phases(a, w, phases)
+                da, dw = _normalize_phases(da, dw, phases)
+                sa, sw = _normalize_phases(sa, sw, phases)
+            if a[0] is not None and a[0] >= 0 and a[0] < acc_a[0]:
+                stack_a, src_a = v.stack_a, v.src_a
+            if w[0] is not None and w[0] >= 0 and w[0] < acc_w[0]:
+                stack_w, src_w = v.stack_w, v.src_w
+            for p in range(3):
+                x = a[p]
+                if x is not None and x >= 0 and x < acc_a[p]:
+                    acc_a[p] = x
+                x = w[p]
+                if x is not None and x >= 0 and x < acc_w[p]:
+                    acc_w[p] = x
+                x = da[p]
+                if x is not None and x <= 0 and x > acc_da[p]:
+                    acc_da[p] = x
+                x = dw[p]
+                if x is not None and x <= 0 and x > acc_dw[p]:
+                    acc_dw[p] = x
+            _setpoint(acc_sa, sa, acc_a, acc_da)
+            _setpoint(acc_sw, sw, acc_w, acc_dw)
+            if (
+                v.mode is not None
+                and v.mode is not OperationMode.CHARGING_ONLY
+                and (mode is None or mode is OperationMode.CHARGING_ONLY)
+            ):
+                mode = v.mode
+            active += v.active
+        return _Lv(
+            _finite(acc_a),
+            _finite(acc_w),
+            _finite(acc_da),
+            _finite(acc_dw),
+            _finite(acc_sa),
+            _finite(acc_sw),
+            phases,
+            ptu if phases == 1 else None,
+            mode,
+            stack_a,
+            stack_w,
+            src_a,
+            src_w,
+            active,
+        )
+
+    return lowest
+
+
+def _sum_op(v21: bool, default_a: float, default_w: float) -> _Op:
+    def total(values: list[_Lv | None]) -> _Lv | None:
+        phases: int | None = None
+        for v in values:
+            if v is not None and v.phases is not None and (phases is None or v.phases > phases):
+                phases = v.phases
+        three = v21 and any(v is not None and v.uses_phase_values() for v in values)
+        acc_a = [0.0, 0.0, 0.0]
+        acc_w = [0.0, 0.0, 0.0]
+        active: tuple[Contributor, ...] = ()
+        for v in values:
+            a, w = (_NONE3, _NONE3) if v is None else (v.a, v.w)
+            if three:
+                a, w = _normalize_phases(a, w, phases)
+            for p in range(3 if three else 1):
+                x = a[p]
+                acc_a[p] += x if x is not None and x >= 0 else default_a
+                x = w[p]
+                acc_w[p] += x if x is not None and x >= 0 else default_w
+            if v is not None:
+                active += v.active
+        lane_a: _Triple = (acc_a[0], acc_a[1], acc_a[2]) if three else (acc_a[0], None, None)
+        lane_w: _Triple = (acc_w[0], acc_w[1], acc_w[2]) if three else (acc_w[0], None, None)
+        return _Lv(
+            lane_a,
+            lane_w,
+            _NONE3,
+            _NONE3,
+            _NONE3,
+            _NONE3,
+            phases,
+            None,
+            None,
+            0,
+            0,
+            None,
+            None,
+            active,
+        )
+
+    return total
+
+
+# --------------------------------------------------------------------------------------
+# Conversion to the requested unit.
+# --------------------------------------------------------------------------------------
+
+
+def _store_lane(lane: _Triple, out: list[float | None]) -> None:
+    for p in range(3):
+        if lane[p] is not None:
+            out[p] = lane[p]
+
+
+def _convert_lane(
+    lane: _Triple, out: list[float | None], factor: float, divide: bool, use_min: bool
+) -> None:
+    for p in range(3):
+        x = lane[p]
+        if x is None:
+            continue
+        y = x / factor if divide else x * factor
+        current = out[p]
+        if current is None:
+            out[p] = y
+        else:
+            out[p] = min(current, y) if use_min else max(current, y)
+
+
+def _convert(
+    value: _Lv | None, offset: int, unit: ChargingRateUnit, station: Station
+) -> tuple[CompositePeriod, PeriodExplanation]:
+    if value is None:
+        period = CompositePeriod(start_period=offset, limit=station.default_limit(unit))
+        return period, PeriodExplanation(
+            start_period=offset,
+            kind=ExplanationKind.DEFAULT,
+            binding=None,
+            converted=False,
+            active=(),
+        )
+    phases = value.phases
+    count = phases if phases is not None else station.default_number_phases
+    voltage = station.supply_voltage
+    if unit is ChargingRateUnit.A:
+        own, other, own_d, other_d, own_s, other_s = (
+            value.a,
+            value.w,
+            value.da,
+            value.dw,
+            value.sa,
+            value.sw,
+        )
+        own_stack, other_stack = value.stack_a, value.stack_w
+        own_src, other_src = value.src_a, value.src_w
+        divide = True
+    else:
+        own, other, own_d, other_d, own_s, other_s = (
+            value.w,
+            value.a,
+            value.dw,
+            value.da,
+            value.sw,
+            value.sa,
+        )
+        own_stack, other_stack = value.stack_w, value.stack_a
+        own_src, other_src = value.src_w, value.src_a
+        divide = False
+
+    def factor(lane: _Triple) -> float:
+        per_phase = lane[1] is not None and lane[2] is not None
+        return voltage if per_phase else voltage * count
+
+    default = own[0] is None and other[0] is None
+    limits: list[float | None] = [station.default_limit(unit) if default else _INF, None, None]
+    stack = 0
+    converted = False
+    binding: Contributor | None = None
+    _store_lane(own, limits)
+    if own[0] is not None:
+        stack, binding = own_stack, own_src
+    if other[0] is not None:
+        before = limits[0]
+        _convert_lane(other, limits, factor(other), divide, use_min=True)
+        if before is None or (limits[0] is not None and limits[0] < before):
+            stack, binding, converted = other_stack, other_src, True
+    discharge: list[float | None] = [None, None, None]
+    _store_lane(own_d, discharge)
+    _convert_lane(other_d, discharge, factor(other_d), divide, use_min=False)
+    setpoint: list[float | None] = [None, None, None]
+    _store_lane(own_s, setpoint)
+    _convert_lane(other_s, setpoint, factor(other_s), divide, use_min=True)
+    limit = limits[0]
+    assert limit is not None
+    period = CompositePeriod(
+        start_period=offset,
+        limit=limit,
+        number_phases=phases,
+        phase_to_use=value.ptu if phases == 1 else None,
+        limit_l2=limits[1],
+        limit_l3=limits[2],
+        discharge_limit=discharge[0],
+        discharge_limit_l2=discharge[1],
+        discharge_limit_l3=discharge[2],
+        setpoint=setpoint[0],
+        setpoint_l2=setpoint[1],
+        setpoint_l3=setpoint[2],
+        operation_mode=value.mode,
+        stack_level=stack,
+        converted=converted,
+    )
+    if default:
+        kind = ExplanationKind.DEFAULT
+    elif binding is None:
+        kind = ExplanationKind.EVSE_SUM
+    else:
+        kind = ExplanationKind.PROFILE
+    return period, PeriodExplanation(
+        start_period=offset,
+        kind=kind,
+        binding=binding,
+        converted=converted,
+        active=_dedupe(value.active),
+    )
+
+
+def _dedupe(items: Iterable[Contributor]) -> tuple[Contributor, ...]:
+    seen: dict[Contributor, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def _merge_key(period: CompositePeriod) -> tuple[object, ...]:
+    return attrs.astuple(attrs.evolve(period, start_period=0), recurse=False)
+
+
+# --------------------------------------------------------------------------------------
+# Profile selection and the pipeline.
+# --------------------------------------------------------------------------------------
+
+
+class _Context:
+    """Per-call state: the window, the version and the expansion cache."""
+
+    def __init__(
+        self,
+        store: ProfileStore,
+        station: Station,
+        transactions: tuple[Transaction, ...],
+        options: CompositeOptions,
+        t0: int,
+        t1: int,
+    ) -> None:
+        self.version = store.version
+        self.v16 = self.version is OcppVersion.V16
+        self.v21 = self.version is OcppVersion.V21
+        self.station = station
+        self.transactions = transactions
+        self.options = options
+        self.t0 = t0
+        self.t1 = t1
+        self.selection = dict(options.schedule_selection)
+        self.cache: dict[int, list[tuple[int, int, int]]] = {}
+        self.invalidated: list[int] = []
+        self.usable = self._usable(store.entries)
+
+    def _usable(self, entries: Iterable[InstalledProfile]) -> list[InstalledProfile]:
+        """Drop what the version's re-validation drops before each calculation."""
+        options = self.options
+        offline = options.offline_seconds
+        out = []
+        for installed in entries:
+            profile = installed.profile
+            if not profile.schedules:
+                continue
+            if offline is not None:
+                if profile.purpose in options.ignored_purposes_offline:
+                    continue
+                limit = profile.max_offline_duration
+                if limit is not None and (offline > limit or limit == 0):
+                    if profile.invalid_after_offline_duration:
+                        self.invalidated.append(profile.id)
+                    continue
+            if self.v21 and any(
+                period_mode_problem(period, profile.purpose, self.schedule_of(installed))
+                is not None
+                for period in self.schedule_of(installed).periods
+            ):
+                continue
+            out.append(installed)
+        return out
+
+    def schedule_of(self, installed: InstalledProfile) -> ChargingSchedule:
+        profile = installed.profile
+        wanted = self.selection.get(profile.id)
+        if wanted is not None:
+            for schedule in profile.schedules:
+                if schedule.id == wanted:
+                    return schedule
+        return profile.schedules[0]
+
+    def applies_to(self, installed: InstalledProfile, evse_id: int) -> bool:
+        """Whether a stored profile counts for ``evse_id`` (the per-calculation checks)."""
+        if installed.evse_id not in (0, evse_id):
+            return False
+        profile = installed.profile
+        if profile.purpose is not ProfilePurpose.TX:
+            return True
+        transaction = self.station.transaction_on(evse_id, self.transactions)
+        if self.v16:
+            # 1.6 (libocpp): a TxProfile naming a transaction counts only during it.
+            return profile.transaction_id is None or (
+                transaction is not None and transaction.transaction_id == profile.transaction_id
+            )
+        # 2.x: K01.FR.16 (EVSE > 0), K01.FR.03 (transactionId), K01.FR.09/.33 (its transaction).
+        return (
+            installed.evse_id > 0
+            and transaction is not None
+            and profile.transaction_id is not None
+            and transaction.transaction_id == profile.transaction_id
+        )
+
+    def layer(self, purpose: ProfilePurpose, evse_id: int, session: int | None) -> _Piecewise:
+        """The stacked layer of ``purpose`` for ``evse_id`` (0: station-wide profiles only)."""
+        tie = self.options.tie_break
+        station = self.station
+        entries: list[tuple[int, int, tuple[int, ...], _Lv]] = []
+        for installed in self.usable:
+            profile = installed.profile
+            if profile.purpose is not purpose or not self.applies_to(installed, evse_id):
+                continue
+            schedule = self.schedule_of(installed)
+            relative = profile.kind is ProfileKind.RELATIVE
+            key = id(installed)
+            triples = None if relative else self.cache.get(key)
+            if triples is None:
+                triples = expand_epoch(
+                    profile,
+                    schedule,
+                    self.t0,
+                    self.t1,
+                    session,
+                    recurring_before_start=self.options.recurring_before_start,
+                )
+                if not relative:
+                    self.cache[key] = triples
+            if not triples:
+                continue
+            fill = None
+            if not self.v16 and station.phase_type(installed.evse_id) is PhaseType.AC:
+                fill = 3  # K01.FR.49: numberPhases absent on AC reads as 3
+            if tie is TieBreak.EVSE_SPECIFIC:
+                rank: tuple[int, ...] = (
+                    -profile.stack_level,
+                    0 if installed.evse_id else 1,
+                    -installed.sequence,
+                )
+            else:
+                rank = (-profile.stack_level, -installed.sequence)
+            values: dict[int, _Lv] = {}
+            for start, end, index in triples:
+                value = values.get(index)
+                if value is None:
+                    value = _period_value(installed, schedule, index, evse_id, fill)
+                    values[index] = value
+                entries.append((start, end, (*rank, len(entries)), value))
+        return _stack(entries, self.t0, self.t1)
+
+    def evse_layers(self, evse_id: int) -> list[_Piecewise]:
+        """External constraints and the Tx-over-TxDefault layer of one EVSE."""
+        transaction = self.station.transaction_on(evse_id, self.transactions)
+        session = None if transaction is None else to_epoch(transaction.started_at)
+        layers = [
+            self.layer(ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS, evse_id, session)
+        ]
+        if session is not None or self.options.simulate_transaction:
+            tx = self.layer(ProfilePurpose.TX, evse_id, session)
+            tx_default = self.layer(ProfilePurpose.TX_DEFAULT, evse_id, session)
+            layers.append(_combine([tx, tx_default], _prefer_first))
+        return layers
+
+
+def _rejected(reason: str, info: str) -> CompositeResult:
+    return CompositeResult(
+        status=CompositeStatus.REJECTED, reason_code=reason, additional_info=info
+    )
+
+
+def composite_schedule(
+    store: ProfileStore,
+    station: Station,
+    evse_id: int,
+    start: datetime,
+    duration: int,
+    unit: ChargingRateUnit | None = None,
+    transactions: Sequence[Transaction] | None = None,
+    *,
+    options: CompositeOptions | None = None,
+) -> CompositeResult:
+    """Compute the composite schedule of ``evse_id`` over ``[start, start + duration)``.
+
+    The semantics are those of the store's OCPP version (see the module
+    docstring); :class:`CompositeOptions` holds the choices where the
+    specification is silent.
+
+    Args:
+        store: the installed profiles (its version selects the rules).
+        station: the station (EVSEs, supply, defaults, transactions).
+        evse_id: the EVSE, or 0 for the whole station.
+        start: window start (floored to the second).
+        duration: window length in seconds. Zero or negative: one period with the
+            limit in force at ``min(start, start + duration)``, duration 0.
+        unit: requested unit; ``None`` takes the station's first supported unit.
+        transactions: the active transactions, replacing ``station.transactions``.
+        options: the choices; ``None`` for the defaults.
+
+    Returns:
+        Accepted with the schedule and its explanation, or Rejected (unknown EVSE:
+        ``UnknownEVSE``; unit not supported, K08.FR.07: ``UnsupportedRateUnit``).
+    """
+    options = CompositeOptions() if options is None else options
+    if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
+        return _rejected("UnknownEVSE", f"EVSE {evse_id} does not exist")
+    if unit is None:
+        unit = station.rate_units[0] if station.rate_units else ChargingRateUnit.A
+    elif unit not in station.rate_units:
+        return _rejected("UnsupportedRateUnit", f"unit {unit.value} is not supported")
+    length = int(duration)
+    if options.max_duration is not None:
+        length = min(length, options.max_duration)
+    begin = to_epoch(start)
+    if length <= 0:
+        t0 = begin + length
+        t1 = t0 + 1
+        reported = 0
+    else:
+        t0 = begin
+        t1 = begin + length
+        reported = length
+    txs = station.transactions if transactions is None else tuple(transactions)
+    ctx = _Context(store, station, txs, options, t0, t1)
+    lowest = _lowest_op(ctx.v21)
+    maximum = ctx.layer(ProfilePurpose.CHARGING_STATION_MAX, 0, None)
+    if evse_id != 0:
+        final = _combine([*ctx.evse_layers(evse_id), maximum], lowest)
+    elif options.evse_zero is EvseZeroMode.STATION_PROFILES_ONLY:
+        external = ctx.layer(ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS, 0, None)
+        final = _combine([external, maximum], lowest)
+    else:
+        per_evse = [_combine(ctx.evse_layers(evse.id), lowest) for evse in station.evses]
+        summed = _combine(
+            per_evse, _sum_op(ctx.v21, station.default_limit_a, station.default_limit_w)
+        )
+        final = _combine([summed, maximum], lowest)
+    if reported == 0:
+        final = final[:1]
+    periods: list[CompositePeriod] = []
+    explanations: list[PeriodExplanation] = []
+    keys: list[tuple[object, ...]] = []
+    for offset, value in final:
+        period, explanation = _convert(value, offset, unit, station)
+        key = _merge_key(period)
+        if options.merge_equal_periods and keys and keys[-1] == key:
+            last = explanations[-1]
+            explanations[-1] = attrs.evolve(
+                last, active=_dedupe(last.active + explanation.active)
+            )
+            continue
+        periods.append(period)
+        explanations.append(explanation)
+        keys.append(key)
+    schedule = CompositeSchedule(
+        evse_id=evse_id,
+        schedule_start=_from_epoch(t0),
+        duration=reported,
+        charging_rate_unit=unit,
+        periods=tuple(periods),
+        explanation=tuple(explanations),
+    )
+    return CompositeResult(
+        status=CompositeStatus.ACCEPTED,
+        schedule=schedule,
+        invalidated_profile_ids=tuple(ctx.invalidated),
+    )
