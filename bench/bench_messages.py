@@ -31,9 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import CORPUS  # noqa: E402
+from corpus import CORPUS
 
-import ocpp_core  # noqa: E402
+import ocpp_core
 
 ROUNDS = 15
 TARGET_SECONDS = 0.01
@@ -57,14 +57,23 @@ def _time(fn: Callable[[], Any], n: int) -> float:
     return (time.perf_counter() - start) / n
 
 
-def _ocpp_ops(version: str, action: str, kind: str, frame_text: str, payload: dict[str, Any]) -> tuple[Callable[[], Any], Callable[[], Any]] | None:
+def _ocpp_ops(
+    version: str, action: str, kind: str, frame_text: str, payload: dict[str, Any]
+) -> tuple[Callable[[], Any], Callable[[], Any]] | None:
     try:
-        from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+        from ocpp.charge_point import (
+            camel_to_snake_case,
+            remove_nones,
+            serialize_as_dict,
+            snake_to_camel_case,
+        )
         from ocpp.messages import Call, CallResult, _validate_payload, unpack
     except ImportError:
         return None
     pkg = {"1.6": "v16", "2.0.1": "v201"}[version]
-    module = __import__(f"ocpp.{pkg}.{'call' if kind == 'request' else 'call_result'}", fromlist=["x"])
+    module = __import__(
+        f"ocpp.{pkg}.{'call' if kind == 'request' else 'call_result'}", fromlist=["x"]
+    )
     dataclass = getattr(module, action)(**camel_to_snake_case(payload))
 
     def incoming() -> None:
@@ -75,7 +84,11 @@ def _ocpp_ops(version: str, action: str, kind: str, frame_text: str, payload: di
 
     def outgoing() -> str:
         wire = remove_nones(snake_to_camel_case(serialize_as_dict(dataclass)))
-        msg = Call("19223201", action, wire) if kind == "request" else CallResult("19223201", wire, action)
+        msg = (
+            Call("19223201", action, wire)
+            if kind == "request"
+            else CallResult("19223201", wire, action)
+        )
         _validate_payload(msg, version)
         return str(msg.to_json())
 
@@ -85,24 +98,39 @@ def _ocpp_ops(version: str, action: str, kind: str, frame_text: str, payload: di
 
 
 def main() -> int:
-    print(f"ocpp_core {ocpp_core.__version__}, Python {sys.version.split()[0]}, {ROUNDS} rounds, median per message (us)")
+    print(
+        f"ocpp_core {ocpp_core.__version__}, Python {sys.version.split()[0]}, {ROUNDS} rounds, median per message (us)"
+    )
     summary: dict[str, dict[str, list[float]]] = {}
     for version, entries in CORPUS.items():
         ops: list[tuple[str, dict[str, Callable[[], Any]]]] = []
         for action, kind, payload in entries:
-            frame = [2, "19223201", action, payload] if kind == "request" else [3, "19223201", payload]
+            frame = (
+                [2, "19223201", action, payload] if kind == "request" else [3, "19223201", payload]
+            )
             text = json.dumps(frame, separators=(",", ":"))
             index = 3 if kind == "request" else 2
             message = ocpp_core.decode_payload(version, action, kind, payload)
-            assert ocpp_core.decode_payload(version, action, kind, ocpp_core.encode_payload(message)) == message
+            assert (
+                ocpp_core.decode_payload(version, action, kind, ocpp_core.encode_payload(message))
+                == message
+            )
             assert not ocpp_core.validate_payload(version, action, kind, payload)
 
-            def decode(text: str = text, action: str = action, kind: str = kind, index: int = index) -> Any:
+            def decode(
+                text: str = text,
+                action: str = action,
+                kind: str = kind,
+                index: int = index,
+                version: str = version,
+            ) -> Any:
                 return ocpp_core.decode_payload(version, action, kind, json.loads(text)[index])
 
             def encode(message: Any = message, action: str = action, kind: str = kind) -> str:
                 body = ocpp_core.encode_payload(message)
-                frame = [2, "19223201", action, body] if kind == "request" else [3, "19223201", body]
+                frame = (
+                    [2, "19223201", action, body] if kind == "request" else [3, "19223201", body]
+                )
                 return json.dumps(frame, separators=(",", ":"))
 
             table: dict[str, Callable[[], Any]] = {
@@ -135,11 +163,19 @@ def main() -> int:
         summary[version] = means
         mean = {c: statistics.fmean(v) for c, v in means.items()}
         print(f"{'corpus mean':38}" + "".join(f"{mean[c]:11.1f}" for c in columns))
-        print(f"  decode / loads   = {mean['decode'] / mean['loads']:.2f}x  (target <= 3, at most 4)")
-        print(f"  encode / dumps   = {mean['encode'] / mean['dumps']:.2f}x  (target <= 2, at most 3)")
+        print(
+            f"  decode / loads   = {mean['decode'] / mean['loads']:.2f}x  (target <= 3, at most 4)"
+        )
+        print(
+            f"  encode / dumps   = {mean['encode'] / mean['dumps']:.2f}x  (target <= 2, at most 3)"
+        )
         if "ocpp in" in mean:
-            print(f"  ocpp in / decode = {mean['ocpp in'] / mean['decode']:.1f}x throughput (target >= 5)")
-            print(f"  ocpp out / encode = {mean['ocpp out'] / mean['encode']:.1f}x throughput (target >= 10)")
+            print(
+                f"  ocpp in / decode = {mean['ocpp in'] / mean['decode']:.1f}x throughput (target >= 5)"
+            )
+            print(
+                f"  ocpp out / encode = {mean['ocpp out'] / mean['encode']:.1f}x throughput (target >= 10)"
+            )
     return 0
 
 

@@ -71,7 +71,9 @@ __version__ = "0.1.0"
 """The version of this package."""
 
 
-def validate_payload(version: VersionLike, action: str, kind: str, payload: object) -> list[PayloadError]:
+def validate_payload(
+    version: VersionLike, action: str, kind: str, payload: object
+) -> list[PayloadError]:
     """Check ``payload`` with jsonschema against the bundle; return every error.
 
     See :func:`ocpp_core._validate.validate_payload`; jsonschema is imported
@@ -82,7 +84,9 @@ def validate_payload(version: VersionLike, action: str, kind: str, payload: obje
     return _validate(version, action, kind, payload)
 
 
-def make_converter(version: VersionLike, *, options: DecodeOptions | None = None) -> cattrs.Converter:
+def make_converter(
+    version: VersionLike, *, options: DecodeOptions | None = None
+) -> cattrs.Converter:
     """Return a cattrs converter for every generated type of ``version``.
 
     See :func:`ocpp_core._converter.make_converter`.

@@ -225,10 +225,10 @@ class Report:
 
 # --- the line prefix --------------------------------------------------------------
 
-_DATE_TIME = r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:[.,]\d{1,9})?)?)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?"
-_TIMESTAMP = (
-    rf"(?:{_DATE_TIME}|\[{_DATE_TIME}\]|\d\d:\d\d:\d\d(?:[.,]\d{{1,9}})?|\d{{9,11}}(?:\.\d{{1,9}})?)"
+_DATE_TIME = (
+    r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:[.,]\d{1,9})?)?)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?"
 )
+_TIMESTAMP = rf"(?:{_DATE_TIME}|\[{_DATE_TIME}\]|\d\d:\d\d:\d\d(?:[.,]\d{{1,9}})?|\d{{9,11}}(?:\.\d{{1,9}})?)"
 _PREFIX: Final = re.compile(
     rf"""\s*
     (?:(?P<ts>{_TIMESTAMP})\s+)?
@@ -690,9 +690,7 @@ class _Checker:
                 kind="response",
             )
 
-    def _call_error(
-        self, line: _Line, frame: list[Any], unique_id: str, message_type: int
-    ) -> None:
+    def _call_error(self, line: _Line, frame: list[Any], unique_id: str, message_type: int) -> None:
         number = line.number
         _, _, code, description, details = frame
         call = self._match(line, unique_id)

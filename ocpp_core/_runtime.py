@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -198,7 +198,9 @@ def check_extra(
     return None
 
 
-def open_extra(data: Mapping[str, Any], known: frozenset[str], options: DecodeOptions) -> dict[str, Any]:
+def open_extra(
+    data: Mapping[str, Any], known: frozenset[str], options: DecodeOptions
+) -> dict[str, Any]:
     """Return the properties of an open object (2.x ``CustomDataType``) beyond its own."""
     extra: dict[str, Any] = {}
     for key, value in data.items():
@@ -214,7 +216,9 @@ def open_extra(data: Mapping[str, Any], known: frozenset[str], options: DecodeOp
 
 def _unknown(key: object, known: frozenset[str]) -> DecodeFailure:
     if not isinstance(key, str):
-        return DecodeFailure(PayloadRule.UNKNOWN_PROPERTY, f"property name {show(key)} is not a string")
+        return DecodeFailure(
+            PayloadRule.UNKNOWN_PROPERTY, f"property name {show(key)} is not a string"
+        )
     hint = ""
     lowered = key.lower()
     for name in sorted(known):
@@ -222,9 +226,7 @@ def _unknown(key: object, known: frozenset[str]) -> DecodeFailure:
         if low == lowered or low.rstrip("s") == lowered.rstrip("s"):
             hint = f" (did you mean {name!r}?)"
             break
-    return DecodeFailure(
-        PayloadRule.UNKNOWN_PROPERTY, f"unknown property {show(key)}{hint}", [key]
-    )
+    return DecodeFailure(PayloadRule.UNKNOWN_PROPERTY, f"unknown property {show(key)}{hint}", [key])
 
 
 def at(failure: DecodeFailure, key: str | int | None) -> DecodeFailure:
@@ -373,16 +375,20 @@ def parse_datetime(value: object, options: DecodeOptions) -> datetime:
     try:
         return datetime.fromisoformat(value.upper())
     except ValueError as exc:
-        raise DecodeFailure(PayloadRule.FORMAT, f"{show(value)} is not a valid date-time: {exc}") from None
+        raise DecodeFailure(
+            PayloadRule.FORMAT, f"{show(value)} is not a valid date-time: {exc}"
+        ) from None
 
 
 def _lenient_datetime(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.upper() if len(value) < 64 else value)
     except ValueError:
-        raise DecodeFailure(PayloadRule.FORMAT, f"{show(value)} is not an ISO 8601 date-time") from None
+        raise DecodeFailure(
+            PayloadRule.FORMAT, f"{show(value)} is not an ISO 8601 date-time"
+        ) from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -398,7 +404,7 @@ def format_datetime(value: datetime) -> str:
     if text.endswith("+00:00"):
         return text[:-6] + "Z"
     if value.utcoffset() == timedelta(0):
-        return value.astimezone(timezone.utc).isoformat()[:-6] + "Z"
+        return value.astimezone(UTC).isoformat()[:-6] + "Z"
     return text
 
 
@@ -422,7 +428,10 @@ def coerce_to_text(value: object, options_flag: bool, expected: str) -> str:
 
 
 def enum_alias(
-    value: object, aliases: Mapping[str, tuple[str, object]], options: DecodeOptions, table: Mapping[str, object]
+    value: object,
+    aliases: Mapping[str, tuple[str, object]],
+    options: DecodeOptions,
+    table: Mapping[str, object],
 ) -> Any:
     """Look ``value`` up in an enumeration's errata aliases, if their option is on."""
     if isinstance(value, str):

@@ -64,7 +64,7 @@ def _is_date_time(instance: object) -> bool:
     if match.group(9) and (int(match.group(10)) > 23 or int(match.group(11)) > 59):
         return False
     try:
-        datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - range check only
+        datetime(year, month, day, hour, minute, second)  # range check only; no zone needed
     except ValueError:
         return False
     return True
@@ -132,7 +132,7 @@ def validate_payload(
     errors = []
     for error in sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path)):
         rule = _RULES.get(error.validator, PayloadRule.TYPE)
-        path = [p for p in error.absolute_path]
+        path = list(error.absolute_path)
         if rule is PayloadRule.TYPE and not path and not isinstance(payload, dict):
             rule = PayloadRule.NOT_AN_OBJECT
         errors.append(PayloadError(parsed, rule, str(error.message)[:200], path))

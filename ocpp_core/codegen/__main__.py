@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from ocpp_core.codegen.generator import generate
-from ocpp_core.codegen.importer import ImportError_, import_oca
+from ocpp_core.codegen.importer import SchemaImportError, import_oca
 from ocpp_core.codegen.model import load_model
 
 VERSIONS = ("1.6", "2.0", "2.0.1", "2.1")
@@ -30,7 +30,8 @@ def _format(sources: dict[Path, str], root: Path) -> dict[Path, str]:
         ["check", "--select", "I", "--fix-only", "--exit-zero", "--quiet"],
         ["format", "--quiet"],
     )
-    for path, text in sources.items():
+    for path, source in sources.items():
+        text = source
         for step in steps:
             proc = subprocess.run(
                 [sys.executable, "-m", "ruff", *step, "--stdin-filename", str(path), "-"],
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         out = ns.out or ROOT / "schemas" / f"ocpp-{ns.version}.json"
         try:
             bundle = import_oca(ns.folders, ns.version, out)
-        except ImportError_ as exc:
+        except SchemaImportError as exc:
             print(f"import-oca: {exc}", file=sys.stderr)
             return 1
         print(

@@ -16,6 +16,7 @@ The output depends only on the bundle, so it is byte-for-byte reproducible;
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Iterable
 
 from ocpp_core.codegen import naming
@@ -190,13 +191,13 @@ class _Emitter:
             if c.kind == "request":
                 summary = f"OCPP {self.v} ``{c.action}`` request, sent by the {who}."
             else:
-                summary = f"OCPP {self.v} ``{c.action}`` response, sent by the receiver of the request."
+                summary = (
+                    f"OCPP {self.v} ``{c.action}`` response, sent by the receiver of the request."
+                )
         else:
             summary = f"OCPP {self.v} datatype ``{c.name}``."
         if c.open:
-            summary += (
-                " The schema allows further properties; they are kept in ``extra``."
-            )
+            summary += " The schema allows further properties; they are kept in ``extra``."
         lines += _doc(summary, "    ")
         if c.action is not None:
             lines.append("")
@@ -243,11 +244,30 @@ class _Emitter:
         helpers = sorted(
             h
             for h in (
-                "DecodeFailure", "DecodeOptions", "above", "at", "bad_enum", "below",
-                "check_extra", "check_items", "coerce_to_text", "enum_alias", "fail_number",
-                "fail_type", "format_datetime", "in_array", "int_from", "is_multiple_of",
-                "missing", "not_multiple", "not_object", "open_extra", "parse_datetime",
-                "too_long", "check_uri", "too_short",
+                "DecodeFailure",
+                "DecodeOptions",
+                "above",
+                "at",
+                "bad_enum",
+                "below",
+                "check_extra",
+                "check_items",
+                "coerce_to_text",
+                "enum_alias",
+                "fail_number",
+                "fail_type",
+                "format_datetime",
+                "in_array",
+                "int_from",
+                "is_multiple_of",
+                "missing",
+                "not_multiple",
+                "not_object",
+                "open_extra",
+                "parse_datetime",
+                "too_long",
+                "check_uri",
+                "too_short",
             )
             if _mentions(body, h)
         )
@@ -321,13 +341,13 @@ class _Emitter:
             lines.append(f"    x_extra = open_extra(d, {known}, o) if n != len(d) else None")
         elif c.fields:
             if untyped:
-                lines.append(f"    if n != len(d):")
+                lines.append("    if n != len(d):")
                 lines.append(
                     f"        check_extra({{k: v for k, v in d.items() if k not in "
                     f"{_frozen(untyped)}}}, {known}, o)"
                 )
             else:
-                lines.append(f"    if n != len(d):")
+                lines.append("    if n != len(d):")
                 lines.append(f"        check_extra(d, {known}, o)")
         else:
             lines.append("    if d:")
@@ -365,114 +385,130 @@ class _Emitter:
             lines.append("        n += 1")
         return lines
 
-    def _check(
+    def _check(  # noqa: PLR0917 - an internal recursive emitter
         self, c: ClassDef, f: FieldDef, t: TypeRef, var: str, target: str, key: str, ind: str
     ) -> list[str]:
         """Lines that check ``var`` against ``t`` and assign the typed value to ``target``."""
-        L: list[str] = []
+        out_lines: list[str] = []
         if t.kind == "str":
             coercion = TEXT_COERCIONS.get((self.v, c.name, f.wire))
-            L.append(f"{ind}if {var}.__class__ is not str and not isinstance({var}, str):")
+            out_lines.append(f"{ind}if {var}.__class__ is not str and not isinstance({var}, str):")
             if coercion:
-                L.append(f"{ind}    try:")
-                L.append(f"{ind}        {var} = coerce_to_text({var}, o.{coercion}, 'string')")
-                L.append(f"{ind}    except DecodeFailure as f:")
-                L.append(f"{ind}        raise at(f, {key}) from None")
+                out_lines.append(f"{ind}    try:")
+                out_lines.append(
+                    f"{ind}        {var} = coerce_to_text({var}, o.{coercion}, 'string')"
+                )
+                out_lines.append(f"{ind}    except DecodeFailure as f:")
+                out_lines.append(f"{ind}        raise at(f, {key}) from None")
             else:
-                L.append(f"{ind}    raise fail_type('string', {var}, {key})")
+                out_lines.append(f"{ind}    raise fail_type('string', {var}, {key})")
             if t.max_length is not None:
-                L.append(f"{ind}if len({var}) > {t.max_length}:")
-                L.append(f"{ind}    raise at(too_long({var}, {t.max_length}), {key})")
+                out_lines.append(f"{ind}if len({var}) > {t.max_length}:")
+                out_lines.append(f"{ind}    raise at(too_long({var}, {t.max_length}), {key})")
             if t.min_length is not None:
-                L.append(f"{ind}if len({var}) < {t.min_length}:")
-                L.append(f"{ind}    raise at(too_short({var}, {t.min_length}), {key})")
+                out_lines.append(f"{ind}if len({var}) < {t.min_length}:")
+                out_lines.append(f"{ind}    raise at(too_short({var}, {t.min_length}), {key})")
             if t.format == "uri":
-                L.append(f"{ind}try:")
-                L.append(f"{ind}    check_uri({var})")
-                L.append(f"{ind}except DecodeFailure as f:")
-                L.append(f"{ind}    raise at(f, {key}) from None")
-            L.append(f"{ind}{target} = {var}")
+                out_lines.append(f"{ind}try:")
+                out_lines.append(f"{ind}    check_uri({var})")
+                out_lines.append(f"{ind}except DecodeFailure as f:")
+                out_lines.append(f"{ind}    raise at(f, {key}) from None")
+            out_lines.append(f"{ind}{target} = {var}")
         elif t.kind == "bool":
-            L.append(f"{ind}if {var}.__class__ is not bool:")
-            L.append(f"{ind}    raise fail_type('boolean', {var}, {key})")
-            L.append(f"{ind}{target} = {var}")
+            out_lines.append(f"{ind}if {var}.__class__ is not bool:")
+            out_lines.append(f"{ind}    raise fail_type('boolean', {var}, {key})")
+            out_lines.append(f"{ind}{target} = {var}")
         elif t.kind == "int":
-            L.append(f"{ind}if {var}.__class__ is not int:")
+            out_lines.append(f"{ind}if {var}.__class__ is not int:")
             if self.m.integer_accepts_integral_floats:
-                L.append(f"{ind}    {var} = int_from({var}, {key})")
+                out_lines.append(f"{ind}    {var} = int_from({var}, {key})")
             else:
-                L.append(f"{ind}    raise at(fail_number({var}, True), {key})")
-            L += self._range(t, var, key, ind)
-            L.append(f"{ind}{target} = {var}")
+                out_lines.append(f"{ind}    raise at(fail_number({var}, True), {key})")
+            out_lines += self._range(t, var, key, ind)
+            out_lines.append(f"{ind}{target} = {var}")
         elif t.kind == "float":
-            L.append(f"{ind}if {var}.__class__ is not float and {var}.__class__ is not int:")
-            L.append(f"{ind}    raise at(fail_number({var}, False), {key})")
-            L.append(f"{ind}if not -_INF < {var} < _INF:")
-            L.append(f"{ind}    raise at(fail_number({var}, False), {key})")
-            L += self._range(t, var, key, ind)
+            out_lines.append(
+                f"{ind}if {var}.__class__ is not float and {var}.__class__ is not int:"
+            )
+            out_lines.append(f"{ind}    raise at(fail_number({var}, False), {key})")
+            out_lines.append(f"{ind}if not -_INF < {var} < _INF:")
+            out_lines.append(f"{ind}    raise at(fail_number({var}, False), {key})")
+            out_lines += self._range(t, var, key, ind)
             if t.multiple_of == 0.1:
                 # round(x, 1) is correctly rounded, so it returns x exactly when
                 # the shortest decimal of x has at most one fractional digit.
-                L.append(f"{ind}if {var}.__class__ is float and round({var}, 1) != {var}:")
-                L.append(f"{ind}    raise at(not_multiple({var}, 0.1), {key})")
+                out_lines.append(f"{ind}if {var}.__class__ is float and round({var}, 1) != {var}:")
+                out_lines.append(f"{ind}    raise at(not_multiple({var}, 0.1), {key})")
             elif t.multiple_of is not None:
-                L.append(f"{ind}if not is_multiple_of({var}, {t.multiple_of!r}):")
-                L.append(f"{ind}    raise at(not_multiple({var}, {t.multiple_of!r}), {key})")
-            L.append(f"{ind}{target} = {var}")
+                out_lines.append(f"{ind}if not is_multiple_of({var}, {t.multiple_of!r}):")
+                out_lines.append(
+                    f"{ind}    raise at(not_multiple({var}, {t.multiple_of!r}), {key})"
+                )
+            out_lines.append(f"{ind}{target} = {var}")
         elif t.kind == "datetime":
-            L.append(f"{ind}try:")
-            L.append(f"{ind}    {target} = parse_datetime({var}, o)")
-            L.append(f"{ind}except DecodeFailure as f:")
-            L.append(f"{ind}    raise at(f, {key}) from None")
+            out_lines.append(f"{ind}try:")
+            out_lines.append(f"{ind}    {target} = parse_datetime({var}, o)")
+            out_lines.append(f"{ind}except DecodeFailure as f:")
+            out_lines.append(f"{ind}    raise at(f, {key}) from None")
         elif t.kind == "enum":
             assert t.name is not None
             table = f"_E_{t.name}"
-            L.append(f"{ind}{target} = {table}.get({var}) if {var}.__class__ is str else None")
-            L.append(f"{ind}if {target} is None:")
+            out_lines.append(
+                f"{ind}{target} = {table}.get({var}) if {var}.__class__ is str else None"
+            )
+            out_lines.append(f"{ind}if {target} is None:")
             if (self.v, t.name) in ENUM_ALIASES:
-                L.append(f"{ind}    try:")
-                L.append(f"{ind}        {target} = enum_alias({var}, _A_{t.name}, o, {table})")
-                L.append(f"{ind}    except DecodeFailure as f:")
-                L.append(f"{ind}        raise at(f, {key}) from None")
+                out_lines.append(f"{ind}    try:")
+                out_lines.append(
+                    f"{ind}        {target} = enum_alias({var}, _A_{t.name}, o, {table})"
+                )
+                out_lines.append(f"{ind}    except DecodeFailure as f:")
+                out_lines.append(f"{ind}        raise at(f, {key}) from None")
             else:
-                L.append(
+                out_lines.append(
                     f"{ind}    {target} = {table}.get({var}) if isinstance({var}, str) else None"
                 )
-                L.append(f"{ind}    if {target} is None:")
-                L.append(f"{ind}        raise at(bad_enum({var}, {table}), {key})")
+                out_lines.append(f"{ind}    if {target} is None:")
+                out_lines.append(f"{ind}        raise at(bad_enum({var}, {table}), {key})")
         elif t.kind == "class":
             assert t.name is not None
-            L.append(f"{ind}try:")
-            L.append(f"{ind}    {target} = _d_{t.name}({var}, o)")
-            L.append(f"{ind}except DecodeFailure as f:")
-            L.append(f"{ind}    raise at(f, {key}) from None")
+            out_lines.append(f"{ind}try:")
+            out_lines.append(f"{ind}    {target} = _d_{t.name}({var}, o)")
+            out_lines.append(f"{ind}except DecodeFailure as f:")
+            out_lines.append(f"{ind}    raise at(f, {key}) from None")
         elif t.kind == "array":
             assert t.items is not None
-            L.append(f"{ind}if {var}.__class__ is not list and not isinstance({var}, (list, tuple)):")
-            L.append(f"{ind}    raise fail_type('array', {var}, {key})")
+            out_lines.append(
+                f"{ind}if {var}.__class__ is not list and not isinstance({var}, (list, tuple)):"
+            )
+            out_lines.append(f"{ind}    raise fail_type('array', {var}, {key})")
             if t.min_items is not None or t.max_items is not None:
-                L.append(f"{ind}try:")
-                L.append(f"{ind}    check_items({var}, {t.min_items}, {t.max_items})")
-                L.append(f"{ind}except DecodeFailure as f:")
-                L.append(f"{ind}    raise at(f, {key}) from None")
+                out_lines.append(f"{ind}try:")
+                out_lines.append(f"{ind}    check_items({var}, {t.min_items}, {t.max_items})")
+                out_lines.append(f"{ind}except DecodeFailure as f:")
+                out_lines.append(f"{ind}    raise at(f, {key}) from None")
             item = t.items
             if item.kind == "class":
                 assert item.name is not None
-                L.append(f"{ind}try:")
-                L.append(f"{ind}    {target} = tuple([_d_{item.name}(i, o) for i in {var}])")
-                L.append(f"{ind}except DecodeFailure:")
-                L.append(f"{ind}    raise in_array({var}, _d_{item.name}, o, {key}) from None")
+                out_lines.append(f"{ind}try:")
+                out_lines.append(
+                    f"{ind}    {target} = tuple([_d_{item.name}(i, o) for i in {var}])"
+                )
+                out_lines.append(f"{ind}except DecodeFailure:")
+                out_lines.append(
+                    f"{ind}    raise in_array({var}, _d_{item.name}, o, {key}) from None"
+                )
             else:
                 # Scalars and enums: check each item in a small local function.
                 fn = f"_i_{c.name}_{f.attr}"
                 self.item_fns.append(self._item_fn(c, f, item, fn))
-                L.append(f"{ind}try:")
-                L.append(f"{ind}    {target} = tuple([{fn}(i, o) for i in {var}])")
-                L.append(f"{ind}except DecodeFailure:")
-                L.append(f"{ind}    raise in_array({var}, {fn}, o, {key}) from None")
+                out_lines.append(f"{ind}try:")
+                out_lines.append(f"{ind}    {target} = tuple([{fn}(i, o) for i in {var}])")
+                out_lines.append(f"{ind}except DecodeFailure:")
+                out_lines.append(f"{ind}    raise in_array({var}, {fn}, o, {key}) from None")
         else:  # pragma: no cover - the model has no other kinds
             raise ValueError(t.kind)
-        return L
+        return out_lines
 
     def _item_fn(self, c: ClassDef, f: FieldDef, item: TypeRef, fn: str) -> str:
         body = self._check(c, f, item, "v", "r", "None", "    ")
@@ -482,14 +518,14 @@ class _Emitter:
         return "\n".join(lines)
 
     def _range(self, t: TypeRef, var: str, key: str, ind: str) -> list[str]:
-        L = []
+        out_lines = []
         if t.minimum is not None:
-            L.append(f"{ind}if {var} < {t.minimum!r}:")
-            L.append(f"{ind}    raise at(below({var}, {t.minimum!r}), {key})")
+            out_lines.append(f"{ind}if {var} < {t.minimum!r}:")
+            out_lines.append(f"{ind}    raise at(below({var}, {t.minimum!r}), {key})")
         if t.maximum is not None:
-            L.append(f"{ind}if {var} > {t.maximum!r}:")
-            L.append(f"{ind}    raise at(above({var}, {t.maximum!r}), {key})")
-        return L
+            out_lines.append(f"{ind}if {var} > {t.maximum!r}:")
+            out_lines.append(f"{ind}    raise at(above({var}, {t.maximum!r}), {key})")
+        return out_lines
 
     def _encoder(self, c: ClassDef) -> str:
         q = self._qual(c.name)
@@ -537,9 +573,7 @@ class _Emitter:
         lines.append("}")
         lines.append('"""Encoder of every class, by class."""')
         lines.append("")
-        lines.append(
-            "ACTIONS: dict[str, tuple[type, type | None, tuple[str, ...]]] = {"
-        )
+        lines.append("ACTIONS: dict[str, tuple[type, type | None, tuple[str, ...]]] = {")
         for name in sorted(self.m.actions):
             a = self.m.actions[name]
             resp = f"_m.{a.response}" if a.response else "None"
@@ -591,8 +625,6 @@ def _frozen(values: Iterable[str]) -> str:
 
 
 def _mentions(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
 
 

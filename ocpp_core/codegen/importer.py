@@ -25,7 +25,7 @@ from typing import Any
 from ocpp_core.codegen import naming
 from ocpp_core.codegen.directions import senders_for
 
-__all__ = ["ConflictError", "ImportError_", "build_bundle", "dump_bundle", "import_oca"]
+__all__ = ["ConflictError", "SchemaImportError", "build_bundle", "dump_bundle", "import_oca"]
 
 DRAFTS = {
     "1.6": "http://json-schema.org/draft-04/schema#",
@@ -60,11 +60,11 @@ _DROPPED = frozenset(
 JsonObject = dict[str, Any]
 
 
-class ImportError_(Exception):  # noqa: N801 - named apart from the builtin ImportError
+class SchemaImportError(Exception):
     """An OCA folder could not be turned into a bundle."""
 
 
-class ConflictError(ImportError_):
+class ConflictError(SchemaImportError):
     """Two OCA files define the same datatype differently.
 
     Attributes:
@@ -122,16 +122,16 @@ class _Builder:
         if "$ref" in node:
             match = re.fullmatch(r"#/definitions/(.+)", node["$ref"])
             if match is None:
-                raise ImportError_(f"{source}: unsupported $ref {node['$ref']!r} at {path}")
+                raise SchemaImportError(f"{source}: unsupported $ref {node['$ref']!r} at {path}")
             oca_name = match.group(1)
             if oca_name not in file_defs:
-                raise ImportError_(f"{source}: $ref to missing definition {oca_name!r}")
+                raise SchemaImportError(f"{source}: $ref to missing definition {oca_name!r}")
             name = naming.class_name_for_definition(oca_name, self.version, message_of(source))
             body = self.convert(file_defs[oca_name], f"#{oca_name}", file_defs, source, top=True)
             return self.define(name, body, source)
         unknown = set(node) - set(_FACTS) - _DROPPED
         if unknown:
-            raise ImportError_(f"{source}: unsupported keywords {sorted(unknown)} at {path}")
+            raise SchemaImportError(f"{source}: unsupported keywords {sorted(unknown)} at {path}")
         out: JsonObject = {}
         for key in _FACTS:
             if key not in node:
@@ -157,7 +157,7 @@ class _Builder:
             return out
         anonymous_name = naming.ANONYMOUS_NAMES.get(self.version, {}).get(path)
         if anonymous_name is None:
-            raise ImportError_(
+            raise SchemaImportError(
                 f"{source}: anonymous {'enum' if 'enum' in out else 'object'} at {path} "
                 "has no name; add it to the naming table (ocpp_core.codegen.naming)"
             )
@@ -169,7 +169,7 @@ def _message_files(folders: Iterable[Path]) -> dict[tuple[str, str], Path]:
     files: dict[tuple[str, str], Path] = {}
     for folder in folders:
         if not folder.is_dir():
-            raise ImportError_(f"not a folder: {folder}")
+            raise SchemaImportError(f"not a folder: {folder}")
         for path in sorted(folder.glob("*.json")):
             stem = re.sub(r"_v\d+p\d+$", "", path.stem)
             if stem.endswith("Response"):
@@ -179,10 +179,10 @@ def _message_files(folders: Iterable[Path]) -> dict[tuple[str, str], Path]:
             else:
                 key = (stem, "request")
             if key in files:
-                raise ImportError_(f"two files for {key[0]} {key[1]}: {files[key]} and {path}")
+                raise SchemaImportError(f"two files for {key[0]} {key[1]}: {files[key]} and {path}")
             files[key] = path
     if not files:
-        raise ImportError_("no schema files found")
+        raise SchemaImportError("no schema files found")
     return files
 
 
@@ -191,21 +191,19 @@ def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
 
     Raises:
         ConflictError: when files define a datatype differently.
-        ImportError_: for anything else the importer cannot handle.
+        SchemaImportError: for anything else the importer cannot handle.
     """
     if version not in DRAFTS:
-        raise ImportError_(f"unknown OCPP version {version!r}")
+        raise SchemaImportError(f"unknown OCPP version {version!r}")
     builder = _Builder(version)
     actions: dict[str, JsonObject] = {}
     for (action, kind), path in sorted(_message_files(folders).items()):
         try:
             schema = json.loads(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as exc:
-            raise ImportError_(f"{path.name}: cannot read: {exc}") from exc
+            raise SchemaImportError(f"{path.name}: cannot read: {exc}") from exc
         message = action + ("Request" if kind == "request" else "Response")
-        body = builder.convert(
-            schema, message, schema.get("definitions", {}), path.name, top=True
-        )
+        body = builder.convert(schema, message, schema.get("definitions", {}), path.name, top=True)
         builder.define(message, body, path.name)
         entry = actions.setdefault(action, {})
         entry[kind] = {"$ref": f"#/$defs/{message}"}
@@ -213,11 +211,11 @@ def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
         raise ConflictError(builder.conflicts)
     for action, entry in actions.items():
         if "request" not in entry:
-            raise ImportError_(f"{action}: a response without a request")
+            raise SchemaImportError(f"{action}: a response without a request")
         try:
             entry["senders"] = list(senders_for(version, action))
         except KeyError:
-            raise ImportError_(
+            raise SchemaImportError(
                 f"{action}: not in the direction table (ocpp_core.codegen.directions)"
             ) from None
         entry["confirmed"] = "response" in entry

@@ -25,7 +25,7 @@ class TypeRef:
     """The type of a field or of an array's items, with its constraints."""
 
     kind: str
-    """``str``, ``int``, ``float``, ``bool``, ``datetime``, ``enum``, ``class``, ``array`` or ``any``."""
+    """One of ``str int float bool datetime enum class array any``."""
     name: str | None = None
     """The enum or class name for ``enum`` / ``class``."""
     items: TypeRef | None = None
@@ -49,7 +49,7 @@ class TypeRef:
             "datetime": "date-time (aware datetime)",
             "any": "any JSON value",
         }
-        if self.kind == "enum" or self.kind == "class":
+        if self.kind in {"enum", "class"}:
             text = f":class:`{self.name}`"
         elif self.kind == "array":
             assert self.items is not None

@@ -1105,9 +1105,7 @@ def composite_schedule(
         key = _merge_key(period)
         if options.merge_equal_periods and keys and keys[-1] == key:
             last = explanations[-1]
-            explanations[-1] = attrs.evolve(
-                last, active=_dedupe(last.active + explanation.active)
-            )
+            explanations[-1] = attrs.evolve(last, active=_dedupe(last.active + explanation.active))
             continue
         periods.append(period)
         explanations.append(explanation)

@@ -117,7 +117,11 @@ def _valid_periods(schedule: ChargingSchedule) -> list[int]:
     return [
         index
         for index, period in enumerate(periods)
-        if (period.start_period == 0 if index == 0 else periods[index - 1].start_period < period.start_period)
+        if (
+            period.start_period == 0
+            if index == 0
+            else periods[index - 1].start_period < period.start_period
+        )
     ]
 
 

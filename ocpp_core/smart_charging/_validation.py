@@ -509,7 +509,10 @@ def _validate_v16(
     source: ProfileSource,
     now: datetime | None,
 ) -> ChargingProfile:
-    if source is ProfileSource.REQUEST_START_TRANSACTION and profile.purpose is not ProfilePurpose.TX:
+    if (
+        source is ProfileSource.REQUEST_START_TRANSACTION
+        and profile.purpose is not ProfilePurpose.TX
+    ):
         raise _Refused(
             Rule.REQUEST_START_NON_TX_PROFILE,
             "RemoteStartTransaction may only carry a TxProfile",
@@ -527,7 +530,9 @@ def _validate_v16(
         ProfilePurpose.CHARGING_STATION_MAX,
         ProfilePurpose.TX_DEFAULT,
         ProfilePurpose.TX,
-    ) or (station.supported_purposes is not None and profile.purpose not in station.supported_purposes):
+    ) or (
+        station.supported_purposes is not None and profile.purpose not in station.supported_purposes
+    ):
         raise _Refused(Rule.UNSUPPORTED_PURPOSE, f"purpose {profile.purpose.value} not supported")
     if profile.kind is ProfileKind.DYNAMIC:
         raise _Refused(Rule.UNSUPPORTED_KIND, "OCPP 1.6 has no Dynamic profiles")
@@ -548,9 +553,7 @@ def _validate_v16(
         station.max_profiles_installed
     ):
         # libocpp counts before replacing, so even a replacement is refused when full
-        raise _Refused(
-            Rule.TOO_MANY_PROFILES, f"{len(installed)} profiles installed (the maximum)"
-        )
+        raise _Refused(Rule.TOO_MANY_PROFILES, f"{len(installed)} profiles installed (the maximum)")
     if not schedule.periods:
         raise _Refused(Rule.NO_CHARGING_SCHEDULE_PERIODS, "the schedule has no period")
     if (
@@ -588,9 +591,7 @@ def _validate_v16(
         if evse_id == 0:
             raise _Refused(Rule.TX_PROFILE_ON_CONNECTOR_ZERO, "TxProfile on connector 0")
         if transaction is None and source is not ProfileSource.REQUEST_START_TRANSACTION:
-            raise _Refused(
-                Rule.TX_PROFILE_NO_TRANSACTION, f"no transaction on connector {evse_id}"
-            )
+            raise _Refused(Rule.TX_PROFILE_NO_TRANSACTION, f"no transaction on connector {evse_id}")
         if profile.transaction_id is not None and (
             transaction is None or transaction.transaction_id != profile.transaction_id
         ):
@@ -668,9 +669,7 @@ def _check_schedule_2x(
     for period in schedule.periods:
         if period.phase_to_use is not None:
             if period.number_phases != 1:
-                raise _Refused(
-                    Rule.INVALID_PHASE_TO_USE, "phaseToUse needs numberPhases 1"
-                )
+                raise _Refused(Rule.INVALID_PHASE_TO_USE, "phaseToUse needs numberPhases 1")
             if not station.ac_phase_switching_supported:
                 raise _Refused(
                     Rule.PHASE_SWITCHING_UNSUPPORTED, "ACPhaseSwitchingSupported is not true"
@@ -678,9 +677,7 @@ def _check_schedule_2x(
         has_phases = period.number_phases is not None or period.phase_to_use is not None
         if phase_type is PhaseType.DC:
             if has_phases and not v21:
-                raise _Refused(
-                    Rule.EXTRANEOUS_PHASE_VALUES, "numberPhases/phaseToUse on a DC EVSE"
-                )
+                raise _Refused(Rule.EXTRANEOUS_PHASE_VALUES, "numberPhases/phaseToUse on a DC EVSE")
             if has_phases and not station.dc_input_phase_control:
                 raise _Refused(Rule.NO_PHASE_FOR_DC, "numberPhases/phaseToUse on a DC EVSE")
         else:
@@ -745,8 +742,7 @@ def _validate_v2x(
             ):
                 raise _Refused(
                     Rule.RATE_LIMIT_EXCEEDED,
-                    f"a {purpose.value} was accepted less than "
-                    f"{station.update_rate_limit} s ago",
+                    f"a {purpose.value} was accepted less than {station.update_rate_limit} s ago",
                 )
     for other in installed:
         if (
@@ -801,8 +797,10 @@ def _validate_v2x(
     elif purpose in (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION) or (
         profile.kind is ProfileKind.DYNAMIC
     ):
-        rule = Rule.UNSUPPORTED_KIND if profile.kind is ProfileKind.DYNAMIC else (
-            Rule.UNSUPPORTED_PURPOSE
+        rule = (
+            Rule.UNSUPPORTED_KIND
+            if profile.kind is ProfileKind.DYNAMIC
+            else (Rule.UNSUPPORTED_PURPOSE)
         )
         raise _Refused(rule, f"{version.value} has no {purpose.value}/{profile.kind.value}")
     schedules = tuple(
