@@ -132,8 +132,7 @@ class Severity(enum.StrEnum):
 
 
 class CheckRule(enum.StrEnum):
-    """The checker's own rules, beside :class:`~ocpp_core.PayloadRule` and
-    :class:`~ocpp_core.errors.FrameRule`."""
+    """The checker's own rules, beside ``PayloadRule`` and ``FrameRule``."""
 
     BAD_LINE = "bad-line"
     """The line is not ``[timestamp] [direction] frame`` (see :data:`LINE_GRAMMAR`)."""
@@ -228,7 +227,9 @@ class Report:
 _DATE_TIME = (
     r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:[.,]\d{1,9})?)?)?(?:[Zz]|[+-]\d\d(?::?\d\d)?)?"
 )
-_TIMESTAMP = rf"(?:{_DATE_TIME}|\[{_DATE_TIME}\]|\d\d:\d\d:\d\d(?:[.,]\d{{1,9}})?|\d{{9,11}}(?:\.\d{{1,9}})?)"
+_TIME = r"\d\d:\d\d:\d\d(?:[.,]\d{1,9})?"
+_EPOCH = r"\d{9,11}(?:\.\d{1,9})?"
+_TIMESTAMP = rf"(?:{_DATE_TIME}|\[{_DATE_TIME}\]|{_TIME}|{_EPOCH})"
 _PREFIX: Final = re.compile(
     rf"""\s*
     (?:(?P<ts>{_TIMESTAMP})\s+)?
@@ -783,10 +784,7 @@ def check_lines(
     (True, 1, 1)
     """
     opts = options or DecodeOptions()
-    if version is None:
-        candidates = list(DETECTION_ORDER)
-    else:
-        candidates = [OcppVersion.parse(version)]
+    candidates = list(DETECTION_ORDER) if version is None else [OcppVersion.parse(version)]
     checkers = [_Checker(v, opts, max_problems) for v in candidates]
     number = 0
     for item in lines:
@@ -795,9 +793,8 @@ def check_lines(
             for checker in checkers:
                 checker.long_line(number, item.length)
             continue
-        if number == 1 and item.startswith("\ufeff"):
-            item = item[1:]
-        parsed = _read_line(number, item)
+        text = item[1:] if number == 1 and item.startswith("\ufeff") else item
+        parsed = _read_line(number, text)
         if parsed is None:
             continue
         for checker in checkers:

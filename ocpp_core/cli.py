@@ -40,7 +40,7 @@ __all__ = ["main"]
 _PROG = "ocpp-core"
 
 
-class _FileProblem(Exception):
+class _FileError(Exception):
     """The log cannot be read as a text file (exit status 2)."""
 
 
@@ -70,7 +70,7 @@ def _read_lines(stream: BinaryIO, limit: int) -> Iterator[str | LongLine]:
     Never holds more than ``limit + 1`` bytes of one line.
 
     Raises:
-        _FileProblem: a line is not valid UTF-8.
+        _FileError: a line is not valid UTF-8.
     """
     number = 0
     while True:
@@ -88,7 +88,7 @@ def _read_lines(stream: BinaryIO, limit: int) -> Iterator[str | LongLine]:
         try:
             yield chunk.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _FileProblem(
+            raise _FileError(
                 f"line {number} is not valid UTF-8 (byte {exc.start + 1} of the line)"
             ) from None
 
@@ -113,7 +113,7 @@ def _check(args: argparse.Namespace) -> int:
                     options=options,
                     max_problems=args.max_problems,
                 )
-    except _FileProblem as exc:
+    except _FileError as exc:
         print(f"{_PROG} check: {name}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -152,9 +152,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VERSION",
         help="OCPP version: 1.6, 2.0, 2.0.1 or 2.1 (default: detect from the log)",
     )
-    check.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format"
-    )
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     check.add_argument(
         "--lenient",
         action="store_true",

@@ -187,7 +187,8 @@ class _Emitter:
         lines = ["", "", "@attrs.frozen(kw_only=True)", f"class {c.name}:"]
         if c.action is not None:
             act = self.m.actions[c.action]
-            who = " and ".join(act.senders)
+            words = {"ChargingStation": "charging station", "CSMS": "CSMS"}
+            who = " or the ".join(words[s] for s in act.senders)
             if c.kind == "request":
                 summary = f"OCPP {self.v} ``{c.action}`` request, sent by the {who}."
             else:

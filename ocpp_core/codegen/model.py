@@ -211,6 +211,8 @@ def build_model(bundle: dict[str, Any]) -> Model:
             fields.append(
                 FieldDef(wire=wire, attr=attr, required=wire in required, type=_type_of(sub, defs))
             )
+        # 2.x puts ``customData`` first in every object; it reads better last.
+        fields.sort(key=lambda f: f.wire == "customData")
         action, kind = message_kinds.get(name, (None, None))
         classes[name] = ClassDef(
             name=name,

@@ -88,6 +88,7 @@ from ocpp_core.rpc._frames import (
     CallError,
     CallResult,
     CallResultError,
+    Frame,
     FrameLimits,
     JsonObject,
     Send,
@@ -125,6 +126,8 @@ class _Outgoing:
     text: str
     timeout: float
     deadline: float = 0.0
+    sent: bool = False
+    """Already on the wire (only for calls recorded with ``_observe_sent``)."""
 
 
 class _Recent:
@@ -716,7 +719,8 @@ class Session:
             item.deadline = now + item.timeout
             self._in_flight = item
             self._out_state = row.target
-            self._outbox.append(item.text)
+            if not item.sent:
+                self._outbox.append(item.text)
 
     def next_deadline(self) -> float | None:
         """Return when the CALL in flight times out, or ``None`` when none is in flight."""
@@ -862,6 +866,40 @@ class Session:
         text = serialize_frame(Send(unique_id=uid, action=action, payload=encode_payload(message)))
         self._finished.add(uid, _UNCONFIRMED)
         return text
+
+    def _observe_sent(self, frame: Frame, request: Any, now: float) -> bool:
+        """Record a frame this side sent by other means (used by the log checker).
+
+        A CALL goes in flight, or, when one is in flight already, is queued as
+        sent (it becomes the one in flight when its turn comes, without being
+        sent again). An answer ends the owed CALL it answers.
+
+        Returns:
+            ``False`` when the frame breaks this side's rules: a CALL while
+            another is in flight, or an answer to a CALL that is not owed.
+        """
+        uid = frame.unique_id
+        if type(frame) is Call:
+            item = _Outgoing(call=frame, request=request, text="", timeout=self._timeout, sent=True)
+            row = transition(_OUT, self._out_state, Input.SEND_CALL)
+            self._pending_ids.add(uid)
+            if row.effect is Effect.ENQUEUE:
+                self._queue.append(item)
+                return False
+            item.deadline = now + item.timeout
+            self._in_flight = item
+            self._out_state = row.target
+            return True
+        if type(frame) is CallResult or type(frame) is CallError:
+            owed = self._owed.get(uid)
+            if owed is None:
+                return False
+            event = Input.ANSWER_LAST if len(self._owed) == 1 else Input.ANSWER_ONE_OF_SEVERAL
+            self._answered_with(owed, event, result=type(frame) is CallResult)
+            return True
+        if type(frame) is Send:
+            self._finished.add(uid, _UNCONFIRMED)
+        return True
 
     def data_to_send(self) -> list[str]:
         """Return, and forget, the texts the session decided to send by itself.

@@ -150,7 +150,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class AuthorizeRequest:
-    """OCPP 1.6 ``Authorize`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``Authorize`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="Authorize", kind="request"
@@ -176,7 +176,7 @@ class AuthorizeResponse:
 
 @attrs.frozen(kw_only=True)
 class BootNotificationRequest:
-    """OCPP 1.6 ``BootNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``BootNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="BootNotification", kind="request"
@@ -385,7 +385,7 @@ class ClearChargingProfileResponse:
 
 @attrs.frozen(kw_only=True)
 class DataTransferRequest:
-    """OCPP 1.6 ``DataTransfer`` request, sent by the ChargingStation and CSMS."""
+    """OCPP 1.6 ``DataTransfer`` request, sent by the charging station or the CSMS."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="DataTransfer", kind="request"
@@ -443,7 +443,7 @@ class DeleteCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class DiagnosticsStatusNotificationRequest:
-    """OCPP 1.6 ``DiagnosticsStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``DiagnosticsStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="DiagnosticsStatusNotification", kind="request"
@@ -494,7 +494,7 @@ class ExtendedTriggerMessageResponse:
 
 @attrs.frozen(kw_only=True)
 class FirmwareStatusNotificationRequest:
-    """OCPP 1.6 ``FirmwareStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``FirmwareStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="FirmwareStatusNotification", kind="request"
@@ -702,7 +702,7 @@ class GetLogResponse:
 
 @attrs.frozen(kw_only=True)
 class HeartbeatRequest:
-    """OCPP 1.6 ``Heartbeat`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``Heartbeat`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="Heartbeat", kind="request"
@@ -753,7 +753,7 @@ class InstallCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class LogStatusNotificationRequest:
-    """OCPP 1.6 ``LogStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``LogStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="LogStatusNotification", kind="request"
@@ -778,7 +778,7 @@ class LogStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class MeterValuesRequest:
-    """OCPP 1.6 ``MeterValues`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``MeterValues`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="MeterValues", kind="request"
@@ -921,7 +921,7 @@ class ResetResponse:
 
 @attrs.frozen(kw_only=True)
 class SecurityEventNotificationRequest:
-    """OCPP 1.6 ``SecurityEventNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``SecurityEventNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="SecurityEventNotification", kind="request"
@@ -1006,7 +1006,7 @@ class SetChargingProfileResponse:
 
 @attrs.frozen(kw_only=True)
 class SignCertificateRequest:
-    """OCPP 1.6 ``SignCertificate`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``SignCertificate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="SignCertificate", kind="request"
@@ -1032,7 +1032,7 @@ class SignCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class SignedFirmwareStatusNotificationRequest:
-    """OCPP 1.6 ``SignedFirmwareStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``SignedFirmwareStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="SignedFirmwareStatusNotification", kind="request"
@@ -1089,7 +1089,7 @@ class SignedUpdateFirmwareResponse:
 
 @attrs.frozen(kw_only=True)
 class StartTransactionRequest:
-    """OCPP 1.6 ``StartTransaction`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``StartTransaction`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="StartTransaction", kind="request"
@@ -1125,7 +1125,7 @@ class StartTransactionResponse:
 
 @attrs.frozen(kw_only=True)
 class StatusNotificationRequest:
-    """OCPP 1.6 ``StatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``StatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="StatusNotification", kind="request"
@@ -1160,7 +1160,7 @@ class StatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class StopTransactionRequest:
-    """OCPP 1.6 ``StopTransaction`` request, sent by the ChargingStation."""
+    """OCPP 1.6 ``StopTransaction`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("1.6"), action="StopTransaction", kind="request"

@@ -253,7 +253,7 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class AuthorizeRequest:
-    """OCPP 2.0 ``Authorize`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``Authorize`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="Authorize", kind="request"
@@ -291,7 +291,7 @@ class AuthorizeResponse:
 
 @attrs.frozen(kw_only=True)
 class BootNotificationRequest:
-    """OCPP 2.0 ``BootNotification`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``BootNotification`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="BootNotification", kind="request"
@@ -541,7 +541,7 @@ class ClearVariableMonitoringResponse:
 
 @attrs.frozen(kw_only=True)
 class ClearedChargingLimitRequest:
-    """OCPP 2.0 ``ClearedChargingLimit`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``ClearedChargingLimit`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="ClearedChargingLimit", kind="request"
@@ -641,7 +641,7 @@ class CustomerInformationResponse:
 
 @attrs.frozen(kw_only=True)
 class DataTransferRequest:
-    """OCPP 2.0 ``DataTransfer`` request, sent by the ChargingStation and CSMS. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``DataTransfer`` request, sent by the charging station or the CSMS. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="DataTransfer", kind="request"
@@ -707,7 +707,7 @@ class DeleteCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class FirmwareStatusNotificationRequest:
-    """OCPP 2.0 ``FirmwareStatusNotification`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``FirmwareStatusNotification`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="FirmwareStatusNotification", kind="request"
@@ -737,7 +737,7 @@ class FirmwareStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class Get15118EVCertificateRequest:
-    """OCPP 2.0 ``Get15118EVCertificate`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``Get15118EVCertificate`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="Get15118EVCertificate", kind="request"
@@ -807,7 +807,7 @@ class GetBaseReportResponse:
 
 @attrs.frozen(kw_only=True)
 class GetCertificateStatusRequest:
-    """OCPP 2.0 ``GetCertificateStatus`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``GetCertificateStatus`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="GetCertificateStatus", kind="request"
@@ -1177,7 +1177,7 @@ class GetVariablesResponse:
 
 @attrs.frozen(kw_only=True)
 class HeartbeatRequest:
-    """OCPP 2.0 ``Heartbeat`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``Heartbeat`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="Heartbeat", kind="request"
@@ -1237,7 +1237,7 @@ class InstallCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class LogStatusNotificationRequest:
-    """OCPP 2.0 ``LogStatusNotification`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``LogStatusNotification`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="LogStatusNotification", kind="request"
@@ -1267,7 +1267,7 @@ class LogStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class MeterValuesRequest:
-    """OCPP 2.0 ``MeterValues`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``MeterValues`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="MeterValues", kind="request"
@@ -1329,7 +1329,7 @@ class NotifyCentralChargingNeedsResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyChargingLimitRequest:
-    """OCPP 2.0 ``NotifyChargingLimit`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyChargingLimit`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyChargingLimit", kind="request"
@@ -1361,7 +1361,7 @@ class NotifyChargingLimitResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyCustomerInformationRequest:
-    """OCPP 2.0 ``NotifyCustomerInformation`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyCustomerInformation`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyCustomerInformation", kind="request"
@@ -1397,7 +1397,7 @@ class NotifyCustomerInformationResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyDisplayMessagesRequest:
-    """OCPP 2.0 ``NotifyDisplayMessages`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyDisplayMessages`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyDisplayMessages", kind="request"
@@ -1429,7 +1429,7 @@ class NotifyDisplayMessagesResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEVChargingNeedsRequest:
-    """OCPP 2.0 ``NotifyEVChargingNeeds`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyEVChargingNeeds`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyEVChargingNeeds", kind="request"
@@ -1463,7 +1463,7 @@ class NotifyEVChargingNeedsResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEVChargingScheduleRequest:
-    """OCPP 2.0 ``NotifyEVChargingSchedule`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyEVChargingSchedule`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyEVChargingSchedule", kind="request"
@@ -1497,7 +1497,7 @@ class NotifyEVChargingScheduleResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEventRequest:
-    """OCPP 2.0 ``NotifyEvent`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyEvent`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyEvent", kind="request"
@@ -1531,7 +1531,7 @@ class NotifyEventResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyMonitoringReportRequest:
-    """OCPP 2.0 ``NotifyMonitoringReport`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyMonitoringReport`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyMonitoringReport", kind="request"
@@ -1567,7 +1567,7 @@ class NotifyMonitoringReportResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyReportRequest:
-    """OCPP 2.0 ``NotifyReport`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``NotifyReport`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="NotifyReport", kind="request"
@@ -1637,7 +1637,7 @@ class PublishFirmwareResponse:
 
 @attrs.frozen(kw_only=True)
 class PublishFirmwareStatusNotificationRequest:
-    """OCPP 2.0 ``PublishFirmwareStatusNotification`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``PublishFirmwareStatusNotification`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="PublishFirmwareStatusNotification", kind="request"
@@ -1697,7 +1697,7 @@ class Renegotiate15118ScheduleResponse:
 
 @attrs.frozen(kw_only=True)
 class ReportChargingProfilesRequest:
-    """OCPP 2.0 ``ReportChargingProfiles`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``ReportChargingProfiles`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="ReportChargingProfiles", kind="request"
@@ -1801,7 +1801,7 @@ class RequestStopTransactionResponse:
 
 @attrs.frozen(kw_only=True)
 class ReservationStatusUpdateRequest:
-    """OCPP 2.0 ``ReservationStatusUpdate`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``ReservationStatusUpdate`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="ReservationStatusUpdate", kind="request"
@@ -1895,7 +1895,7 @@ class ResetResponse:
 
 @attrs.frozen(kw_only=True)
 class SecurityEventNotificationRequest:
-    """OCPP 2.0 ``SecurityEventNotification`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``SecurityEventNotification`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="SecurityEventNotification", kind="request"
@@ -2173,7 +2173,7 @@ class SetVariablesResponse:
 
 @attrs.frozen(kw_only=True)
 class SignCertificateRequest:
-    """OCPP 2.0 ``SignCertificate`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``SignCertificate`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="SignCertificate", kind="request"
@@ -2205,7 +2205,7 @@ class SignCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class StatusNotificationRequest:
-    """OCPP 2.0 ``StatusNotification`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``StatusNotification`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="StatusNotification", kind="request"
@@ -2239,7 +2239,7 @@ class StatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class TransactionEventRequest:
-    """OCPP 2.0 ``TransactionEvent`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``TransactionEvent`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="TransactionEvent", kind="request"
@@ -2391,7 +2391,7 @@ class UnpublishFirmwareResponse:
 
 @attrs.frozen(kw_only=True)
 class Update15118EVCertificateRequest:
-    """OCPP 2.0 ``Update15118EVCertificate`` request, sent by the ChargingStation. The schema allows further properties; they are kept in ``extra``."""
+    """OCPP 2.0 ``Update15118EVCertificate`` request, sent by the charging station. The schema allows further properties; they are kept in ``extra``."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0"), action="Update15118EVCertificate", kind="request"

@@ -767,9 +767,6 @@ _K_VariableMonitoring: frozenset[str] = frozenset(
 )
 
 _new = object.__new__
-_s_ACChargingParameters_custom_data: Callable[[Any, Any], None] = _t.ACChargingParameters.__dict__[
-    "custom_data"
-].__set__
 _s_ACChargingParameters_energy_amount: Callable[[Any, Any], None] = (
     _t.ACChargingParameters.__dict__["energy_amount"].__set__
 )
@@ -782,7 +779,9 @@ _s_ACChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
 _s_ACChargingParameters_ev_max_voltage: Callable[[Any, Any], None] = (
     _t.ACChargingParameters.__dict__["ev_max_voltage"].__set__
 )
-_s_APN_custom_data: Callable[[Any, Any], None] = _t.APN.__dict__["custom_data"].__set__
+_s_ACChargingParameters_custom_data: Callable[[Any, Any], None] = _t.ACChargingParameters.__dict__[
+    "custom_data"
+].__set__
 _s_APN_apn: Callable[[Any, Any], None] = _t.APN.__dict__["apn"].__set__
 _s_APN_apn_user_name: Callable[[Any, Any], None] = _t.APN.__dict__["apn_user_name"].__set__
 _s_APN_apn_password: Callable[[Any, Any], None] = _t.APN.__dict__["apn_password"].__set__
@@ -794,14 +793,12 @@ _s_APN_use_only_preferred_network: Callable[[Any, Any], None] = _t.APN.__dict__[
 _s_APN_apn_authentication: Callable[[Any, Any], None] = _t.APN.__dict__[
     "apn_authentication"
 ].__set__
-_s_AdditionalInfo_custom_data: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
-    "custom_data"
-].__set__
+_s_APN_custom_data: Callable[[Any, Any], None] = _t.APN.__dict__["custom_data"].__set__
 _s_AdditionalInfo_additional_id_token: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
     "additional_id_token"
 ].__set__
 _s_AdditionalInfo_type: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__["type"].__set__
-_s_AuthorizationData_custom_data: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
+_s_AdditionalInfo_custom_data: Callable[[Any, Any], None] = _t.AdditionalInfo.__dict__[
     "custom_data"
 ].__set__
 _s_AuthorizationData_id_token: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
@@ -810,7 +807,7 @@ _s_AuthorizationData_id_token: Callable[[Any, Any], None] = _t.AuthorizationData
 _s_AuthorizationData_id_token_info: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
     "id_token_info"
 ].__set__
-_s_AuthorizeRequest_custom_data: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
+_s_AuthorizationData_custom_data: Callable[[Any, Any], None] = _t.AuthorizationData.__dict__[
     "custom_data"
 ].__set__
 _s_AuthorizeRequest_id_token: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
@@ -822,7 +819,7 @@ _s_AuthorizeRequest_certificate: Callable[[Any, Any], None] = _m.AuthorizeReques
 _s_AuthorizeRequest_iso15118_certificate_hash_data: Callable[[Any, Any], None] = (
     _m.AuthorizeRequest.__dict__["iso15118_certificate_hash_data"].__set__
 )
-_s_AuthorizeResponse_custom_data: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+_s_AuthorizeRequest_custom_data: Callable[[Any, Any], None] = _m.AuthorizeRequest.__dict__[
     "custom_data"
 ].__set__
 _s_AuthorizeResponse_id_token_info: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
@@ -831,17 +828,17 @@ _s_AuthorizeResponse_id_token_info: Callable[[Any, Any], None] = _m.AuthorizeRes
 _s_AuthorizeResponse_certificate_status: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
     "certificate_status"
 ].__set__
-_s_BootNotificationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.BootNotificationRequest.__dict__["custom_data"].__set__
-)
+_s_AuthorizeResponse_custom_data: Callable[[Any, Any], None] = _m.AuthorizeResponse.__dict__[
+    "custom_data"
+].__set__
 _s_BootNotificationRequest_charging_station: Callable[[Any, Any], None] = (
     _m.BootNotificationRequest.__dict__["charging_station"].__set__
 )
 _s_BootNotificationRequest_reason: Callable[[Any, Any], None] = _m.BootNotificationRequest.__dict__[
     "reason"
 ].__set__
-_s_BootNotificationResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.BootNotificationResponse.__dict__["custom_data"].__set__
+_s_BootNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.BootNotificationRequest.__dict__["custom_data"].__set__
 )
 _s_BootNotificationResponse_current_time: Callable[[Any, Any], None] = (
     _m.BootNotificationResponse.__dict__["current_time"].__set__
@@ -855,14 +852,14 @@ _s_BootNotificationResponse_status: Callable[[Any, Any], None] = (
 _s_BootNotificationResponse_status_info: Callable[[Any, Any], None] = (
     _m.BootNotificationResponse.__dict__["status_info"].__set__
 )
-_s_CancelReservationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.CancelReservationRequest.__dict__["custom_data"].__set__
+_s_BootNotificationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.BootNotificationResponse.__dict__["custom_data"].__set__
 )
 _s_CancelReservationRequest_reservation_id: Callable[[Any, Any], None] = (
     _m.CancelReservationRequest.__dict__["reservation_id"].__set__
 )
-_s_CancelReservationResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.CancelReservationResponse.__dict__["custom_data"].__set__
+_s_CancelReservationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CancelReservationRequest.__dict__["custom_data"].__set__
 )
 _s_CancelReservationResponse_status: Callable[[Any, Any], None] = (
     _m.CancelReservationResponse.__dict__["status"].__set__
@@ -870,9 +867,9 @@ _s_CancelReservationResponse_status: Callable[[Any, Any], None] = (
 _s_CancelReservationResponse_status_info: Callable[[Any, Any], None] = (
     _m.CancelReservationResponse.__dict__["status_info"].__set__
 )
-_s_CertificateHashData_custom_data: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
-    "custom_data"
-].__set__
+_s_CancelReservationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CancelReservationResponse.__dict__["custom_data"].__set__
+)
 _s_CertificateHashData_hash_algorithm: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
     "hash_algorithm"
 ].__set__
@@ -885,9 +882,9 @@ _s_CertificateHashData_issuer_key_hash: Callable[[Any, Any], None] = (
 _s_CertificateHashData_serial_number: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
     "serial_number"
 ].__set__
-_s_CertificateHashDataChain_custom_data: Callable[[Any, Any], None] = (
-    _t.CertificateHashDataChain.__dict__["custom_data"].__set__
-)
+_s_CertificateHashData_custom_data: Callable[[Any, Any], None] = _t.CertificateHashData.__dict__[
+    "custom_data"
+].__set__
 _s_CertificateHashDataChain_certificate_hash_data: Callable[[Any, Any], None] = (
     _t.CertificateHashDataChain.__dict__["certificate_hash_data"].__set__
 )
@@ -897,8 +894,8 @@ _s_CertificateHashDataChain_certificate_type: Callable[[Any, Any], None] = (
 _s_CertificateHashDataChain_child_certificate_hash_data: Callable[[Any, Any], None] = (
     _t.CertificateHashDataChain.__dict__["child_certificate_hash_data"].__set__
 )
-_s_CertificateSignedRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.CertificateSignedRequest.__dict__["custom_data"].__set__
+_s_CertificateHashDataChain_custom_data: Callable[[Any, Any], None] = (
+    _t.CertificateHashDataChain.__dict__["custom_data"].__set__
 )
 _s_CertificateSignedRequest_certificate_chain: Callable[[Any, Any], None] = (
     _m.CertificateSignedRequest.__dict__["certificate_chain"].__set__
@@ -906,8 +903,8 @@ _s_CertificateSignedRequest_certificate_chain: Callable[[Any, Any], None] = (
 _s_CertificateSignedRequest_certificate_type: Callable[[Any, Any], None] = (
     _m.CertificateSignedRequest.__dict__["certificate_type"].__set__
 )
-_s_CertificateSignedResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.CertificateSignedResponse.__dict__["custom_data"].__set__
+_s_CertificateSignedRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CertificateSignedRequest.__dict__["custom_data"].__set__
 )
 _s_CertificateSignedResponse_status: Callable[[Any, Any], None] = (
     _m.CertificateSignedResponse.__dict__["status"].__set__
@@ -915,8 +912,8 @@ _s_CertificateSignedResponse_status: Callable[[Any, Any], None] = (
 _s_CertificateSignedResponse_status_info: Callable[[Any, Any], None] = (
     _m.CertificateSignedResponse.__dict__["status_info"].__set__
 )
-_s_ChangeAvailabilityRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ChangeAvailabilityRequest.__dict__["custom_data"].__set__
+_s_CertificateSignedResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CertificateSignedResponse.__dict__["custom_data"].__set__
 )
 _s_ChangeAvailabilityRequest_evse: Callable[[Any, Any], None] = (
     _m.ChangeAvailabilityRequest.__dict__["evse"].__set__
@@ -924,8 +921,8 @@ _s_ChangeAvailabilityRequest_evse: Callable[[Any, Any], None] = (
 _s_ChangeAvailabilityRequest_operational_status: Callable[[Any, Any], None] = (
     _m.ChangeAvailabilityRequest.__dict__["operational_status"].__set__
 )
-_s_ChangeAvailabilityResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.ChangeAvailabilityResponse.__dict__["custom_data"].__set__
+_s_ChangeAvailabilityRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityRequest.__dict__["custom_data"].__set__
 )
 _s_ChangeAvailabilityResponse_status: Callable[[Any, Any], None] = (
     _m.ChangeAvailabilityResponse.__dict__["status"].__set__
@@ -933,16 +930,16 @@ _s_ChangeAvailabilityResponse_status: Callable[[Any, Any], None] = (
 _s_ChangeAvailabilityResponse_status_info: Callable[[Any, Any], None] = (
     _m.ChangeAvailabilityResponse.__dict__["status_info"].__set__
 )
-_s_ChargingLimit_custom_data: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
-    "custom_data"
-].__set__
+_s_ChangeAvailabilityResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ChangeAvailabilityResponse.__dict__["custom_data"].__set__
+)
 _s_ChargingLimit_charging_limit_source: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
     "charging_limit_source"
 ].__set__
 _s_ChargingLimit_is_grid_critical: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
     "is_grid_critical"
 ].__set__
-_s_ChargingNeeds_custom_data: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
+_s_ChargingLimit_custom_data: Callable[[Any, Any], None] = _t.ChargingLimit.__dict__[
     "custom_data"
 ].__set__
 _s_ChargingNeeds_ac_charging_parameters: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
@@ -957,7 +954,7 @@ _s_ChargingNeeds_requested_energy_transfer: Callable[[Any, Any], None] = _t.Char
 _s_ChargingNeeds_departure_time: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
     "departure_time"
 ].__set__
-_s_ChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+_s_ChargingNeeds_custom_data: Callable[[Any, Any], None] = _t.ChargingNeeds.__dict__[
     "custom_data"
 ].__set__
 _s_ChargingProfile_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__["id"].__set__
@@ -985,9 +982,9 @@ _s_ChargingProfile_charging_schedule: Callable[[Any, Any], None] = _t.ChargingPr
 _s_ChargingProfile_transaction_id: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
     "transaction_id"
 ].__set__
-_s_ChargingProfileCriterion_custom_data: Callable[[Any, Any], None] = (
-    _t.ChargingProfileCriterion.__dict__["custom_data"].__set__
-)
+_s_ChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ChargingProfile.__dict__[
+    "custom_data"
+].__set__
 _s_ChargingProfileCriterion_charging_profile_purpose: Callable[[Any, Any], None] = (
     _t.ChargingProfileCriterion.__dict__["charging_profile_purpose"].__set__
 )
@@ -1000,9 +997,9 @@ _s_ChargingProfileCriterion_charging_profile_id: Callable[[Any, Any], None] = (
 _s_ChargingProfileCriterion_charging_limit_source: Callable[[Any, Any], None] = (
     _t.ChargingProfileCriterion.__dict__["charging_limit_source"].__set__
 )
-_s_ChargingSchedule_custom_data: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
-    "custom_data"
-].__set__
+_s_ChargingProfileCriterion_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingProfileCriterion.__dict__["custom_data"].__set__
+)
 _s_ChargingSchedule_id: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__["id"].__set__
 _s_ChargingSchedule_start_schedule: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
     "start_schedule"
@@ -1022,9 +1019,9 @@ _s_ChargingSchedule_min_charging_rate: Callable[[Any, Any], None] = _t.ChargingS
 _s_ChargingSchedule_sales_tariff: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
     "sales_tariff"
 ].__set__
-_s_ChargingSchedulePeriod_custom_data: Callable[[Any, Any], None] = (
-    _t.ChargingSchedulePeriod.__dict__["custom_data"].__set__
-)
+_s_ChargingSchedule_custom_data: Callable[[Any, Any], None] = _t.ChargingSchedule.__dict__[
+    "custom_data"
+].__set__
 _s_ChargingSchedulePeriod_start_period: Callable[[Any, Any], None] = (
     _t.ChargingSchedulePeriod.__dict__["start_period"].__set__
 )
@@ -1037,9 +1034,9 @@ _s_ChargingSchedulePeriod_number_phases: Callable[[Any, Any], None] = (
 _s_ChargingSchedulePeriod_phase_to_use: Callable[[Any, Any], None] = (
     _t.ChargingSchedulePeriod.__dict__["phase_to_use"].__set__
 )
-_s_ChargingStation_custom_data: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
-    "custom_data"
-].__set__
+_s_ChargingSchedulePeriod_custom_data: Callable[[Any, Any], None] = (
+    _t.ChargingSchedulePeriod.__dict__["custom_data"].__set__
+)
 _s_ChargingStation_serial_number: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
     "serial_number"
 ].__set__
@@ -1051,10 +1048,10 @@ _s_ChargingStation_vendor_name: Callable[[Any, Any], None] = _t.ChargingStation.
 _s_ChargingStation_firmware_version: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
     "firmware_version"
 ].__set__
-_s_ClearCacheRequest_custom_data: Callable[[Any, Any], None] = _m.ClearCacheRequest.__dict__[
+_s_ChargingStation_custom_data: Callable[[Any, Any], None] = _t.ChargingStation.__dict__[
     "custom_data"
 ].__set__
-_s_ClearCacheResponse_custom_data: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
+_s_ClearCacheRequest_custom_data: Callable[[Any, Any], None] = _m.ClearCacheRequest.__dict__[
     "custom_data"
 ].__set__
 _s_ClearCacheResponse_status: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
@@ -1063,7 +1060,7 @@ _s_ClearCacheResponse_status: Callable[[Any, Any], None] = _m.ClearCacheResponse
 _s_ClearCacheResponse_status_info: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
     "status_info"
 ].__set__
-_s_ClearChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+_s_ClearCacheResponse_custom_data: Callable[[Any, Any], None] = _m.ClearCacheResponse.__dict__[
     "custom_data"
 ].__set__
 _s_ClearChargingProfile_evse_id: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
@@ -1075,17 +1072,17 @@ _s_ClearChargingProfile_charging_profile_purpose: Callable[[Any, Any], None] = (
 _s_ClearChargingProfile_stack_level: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
     "stack_level"
 ].__set__
-_s_ClearChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearChargingProfileRequest.__dict__["custom_data"].__set__
-)
+_s_ClearChargingProfile_custom_data: Callable[[Any, Any], None] = _t.ClearChargingProfile.__dict__[
+    "custom_data"
+].__set__
 _s_ClearChargingProfileRequest_charging_profile_id: Callable[[Any, Any], None] = (
     _m.ClearChargingProfileRequest.__dict__["charging_profile_id"].__set__
 )
 _s_ClearChargingProfileRequest_charging_profile_criteria: Callable[[Any, Any], None] = (
     _m.ClearChargingProfileRequest.__dict__["charging_profile_criteria"].__set__
 )
-_s_ClearChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearChargingProfileResponse.__dict__["custom_data"].__set__
+_s_ClearChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileRequest.__dict__["custom_data"].__set__
 )
 _s_ClearChargingProfileResponse_status: Callable[[Any, Any], None] = (
     _m.ClearChargingProfileResponse.__dict__["status"].__set__
@@ -1093,14 +1090,14 @@ _s_ClearChargingProfileResponse_status: Callable[[Any, Any], None] = (
 _s_ClearChargingProfileResponse_status_info: Callable[[Any, Any], None] = (
     _m.ClearChargingProfileResponse.__dict__["status_info"].__set__
 )
-_s_ClearDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearDisplayMessageRequest.__dict__["custom_data"].__set__
+_s_ClearChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearChargingProfileResponse.__dict__["custom_data"].__set__
 )
 _s_ClearDisplayMessageRequest_id: Callable[[Any, Any], None] = (
     _m.ClearDisplayMessageRequest.__dict__["id"].__set__
 )
-_s_ClearDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearDisplayMessageResponse.__dict__["custom_data"].__set__
+_s_ClearDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageRequest.__dict__["custom_data"].__set__
 )
 _s_ClearDisplayMessageResponse_status: Callable[[Any, Any], None] = (
     _m.ClearDisplayMessageResponse.__dict__["status"].__set__
@@ -1108,8 +1105,8 @@ _s_ClearDisplayMessageResponse_status: Callable[[Any, Any], None] = (
 _s_ClearDisplayMessageResponse_status_info: Callable[[Any, Any], None] = (
     _m.ClearDisplayMessageResponse.__dict__["status_info"].__set__
 )
-_s_ClearMonitoringResult_custom_data: Callable[[Any, Any], None] = (
-    _t.ClearMonitoringResult.__dict__["custom_data"].__set__
+_s_ClearDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearDisplayMessageResponse.__dict__["custom_data"].__set__
 )
 _s_ClearMonitoringResult_status: Callable[[Any, Any], None] = _t.ClearMonitoringResult.__dict__[
     "status"
@@ -1120,20 +1117,20 @@ _s_ClearMonitoringResult_id: Callable[[Any, Any], None] = _t.ClearMonitoringResu
 _s_ClearMonitoringResult_status_info: Callable[[Any, Any], None] = (
     _t.ClearMonitoringResult.__dict__["status_info"].__set__
 )
-_s_ClearVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearVariableMonitoringRequest.__dict__["custom_data"].__set__
+_s_ClearMonitoringResult_custom_data: Callable[[Any, Any], None] = (
+    _t.ClearMonitoringResult.__dict__["custom_data"].__set__
 )
 _s_ClearVariableMonitoringRequest_id: Callable[[Any, Any], None] = (
     _m.ClearVariableMonitoringRequest.__dict__["id"].__set__
 )
-_s_ClearVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearVariableMonitoringResponse.__dict__["custom_data"].__set__
+_s_ClearVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringRequest.__dict__["custom_data"].__set__
 )
 _s_ClearVariableMonitoringResponse_clear_monitoring_result: Callable[[Any, Any], None] = (
     _m.ClearVariableMonitoringResponse.__dict__["clear_monitoring_result"].__set__
 )
-_s_ClearedChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ClearedChargingLimitRequest.__dict__["custom_data"].__set__
+_s_ClearVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearVariableMonitoringResponse.__dict__["custom_data"].__set__
 )
 _s_ClearedChargingLimitRequest_charging_limit_source: Callable[[Any, Any], None] = (
     _m.ClearedChargingLimitRequest.__dict__["charging_limit_source"].__set__
@@ -1141,23 +1138,23 @@ _s_ClearedChargingLimitRequest_charging_limit_source: Callable[[Any, Any], None]
 _s_ClearedChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
     _m.ClearedChargingLimitRequest.__dict__["evse_id"].__set__
 )
+_s_ClearedChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ClearedChargingLimitRequest.__dict__["custom_data"].__set__
+)
 _s_ClearedChargingLimitResponse_custom_data: Callable[[Any, Any], None] = (
     _m.ClearedChargingLimitResponse.__dict__["custom_data"].__set__
 )
-_s_Component_custom_data: Callable[[Any, Any], None] = _t.Component.__dict__["custom_data"].__set__
 _s_Component_evse: Callable[[Any, Any], None] = _t.Component.__dict__["evse"].__set__
 _s_Component_name: Callable[[Any, Any], None] = _t.Component.__dict__["name"].__set__
 _s_Component_instance: Callable[[Any, Any], None] = _t.Component.__dict__["instance"].__set__
-_s_ComponentVariable_custom_data: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
-    "custom_data"
-].__set__
+_s_Component_custom_data: Callable[[Any, Any], None] = _t.Component.__dict__["custom_data"].__set__
 _s_ComponentVariable_component: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
     "component"
 ].__set__
 _s_ComponentVariable_variable: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
     "variable"
 ].__set__
-_s_CompositeSchedule_custom_data: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
+_s_ComponentVariable_custom_data: Callable[[Any, Any], None] = _t.ComponentVariable.__dict__[
     "custom_data"
 ].__set__
 _s_CompositeSchedule_charging_schedule_period: Callable[[Any, Any], None] = (
@@ -1175,36 +1172,36 @@ _s_CompositeSchedule_schedule_start: Callable[[Any, Any], None] = _t.CompositeSc
 _s_CompositeSchedule_charging_rate_unit: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
     "charging_rate_unit"
 ].__set__
-_s_ConsumptionCost_custom_data: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+_s_CompositeSchedule_custom_data: Callable[[Any, Any], None] = _t.CompositeSchedule.__dict__[
     "custom_data"
 ].__set__
 _s_ConsumptionCost_start_value: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
     "start_value"
 ].__set__
 _s_ConsumptionCost_cost: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__["cost"].__set__
-_s_Cost_custom_data: Callable[[Any, Any], None] = _t.Cost.__dict__["custom_data"].__set__
+_s_ConsumptionCost_custom_data: Callable[[Any, Any], None] = _t.ConsumptionCost.__dict__[
+    "custom_data"
+].__set__
 _s_Cost_cost_kind: Callable[[Any, Any], None] = _t.Cost.__dict__["cost_kind"].__set__
 _s_Cost_amount: Callable[[Any, Any], None] = _t.Cost.__dict__["amount"].__set__
 _s_Cost_amount_multiplier: Callable[[Any, Any], None] = _t.Cost.__dict__[
     "amount_multiplier"
 ].__set__
-_s_CostUpdatedRequest_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
-    "custom_data"
-].__set__
+_s_Cost_custom_data: Callable[[Any, Any], None] = _t.Cost.__dict__["custom_data"].__set__
 _s_CostUpdatedRequest_total_cost: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
     "total_cost"
 ].__set__
 _s_CostUpdatedRequest_transaction_id: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
     "transaction_id"
 ].__set__
+_s_CostUpdatedRequest_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedRequest.__dict__[
+    "custom_data"
+].__set__
 _s_CostUpdatedResponse_custom_data: Callable[[Any, Any], None] = _m.CostUpdatedResponse.__dict__[
     "custom_data"
 ].__set__
 _s_CustomData_vendor_id: Callable[[Any, Any], None] = _t.CustomData.__dict__["vendor_id"].__set__
 _s_CustomData_extra: Callable[[Any, Any], None] = _t.CustomData.__dict__["extra"].__set__
-_s_CustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.CustomerInformationRequest.__dict__["custom_data"].__set__
-)
 _s_CustomerInformationRequest_customer_certificate: Callable[[Any, Any], None] = (
     _m.CustomerInformationRequest.__dict__["customer_certificate"].__set__
 )
@@ -1223,8 +1220,8 @@ _s_CustomerInformationRequest_clear: Callable[[Any, Any], None] = (
 _s_CustomerInformationRequest_customer_identifier: Callable[[Any, Any], None] = (
     _m.CustomerInformationRequest.__dict__["customer_identifier"].__set__
 )
-_s_CustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.CustomerInformationResponse.__dict__["custom_data"].__set__
+_s_CustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.CustomerInformationRequest.__dict__["custom_data"].__set__
 )
 _s_CustomerInformationResponse_status: Callable[[Any, Any], None] = (
     _m.CustomerInformationResponse.__dict__["status"].__set__
@@ -1232,9 +1229,9 @@ _s_CustomerInformationResponse_status: Callable[[Any, Any], None] = (
 _s_CustomerInformationResponse_status_info: Callable[[Any, Any], None] = (
     _m.CustomerInformationResponse.__dict__["status_info"].__set__
 )
-_s_DCChargingParameters_custom_data: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
-    "custom_data"
-].__set__
+_s_CustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.CustomerInformationResponse.__dict__["custom_data"].__set__
+)
 _s_DCChargingParameters_ev_max_current: Callable[[Any, Any], None] = (
     _t.DCChargingParameters.__dict__["ev_max_current"].__set__
 )
@@ -1259,7 +1256,7 @@ _s_DCChargingParameters_full_soc: Callable[[Any, Any], None] = _t.DCChargingPara
 _s_DCChargingParameters_bulk_soc: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
     "bulk_soc"
 ].__set__
-_s_DataTransferRequest_custom_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
+_s_DCChargingParameters_custom_data: Callable[[Any, Any], None] = _t.DCChargingParameters.__dict__[
     "custom_data"
 ].__set__
 _s_DataTransferRequest_message_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
@@ -1271,7 +1268,7 @@ _s_DataTransferRequest_data: Callable[[Any, Any], None] = _m.DataTransferRequest
 _s_DataTransferRequest_vendor_id: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
     "vendor_id"
 ].__set__
-_s_DataTransferResponse_custom_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+_s_DataTransferRequest_custom_data: Callable[[Any, Any], None] = _m.DataTransferRequest.__dict__[
     "custom_data"
 ].__set__
 _s_DataTransferResponse_status: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
@@ -1283,14 +1280,14 @@ _s_DataTransferResponse_status_info: Callable[[Any, Any], None] = _m.DataTransfe
 _s_DataTransferResponse_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
     "data"
 ].__set__
-_s_DeleteCertificateRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.DeleteCertificateRequest.__dict__["custom_data"].__set__
-)
+_s_DataTransferResponse_custom_data: Callable[[Any, Any], None] = _m.DataTransferResponse.__dict__[
+    "custom_data"
+].__set__
 _s_DeleteCertificateRequest_certificate_hash_data: Callable[[Any, Any], None] = (
     _m.DeleteCertificateRequest.__dict__["certificate_hash_data"].__set__
 )
-_s_DeleteCertificateResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.DeleteCertificateResponse.__dict__["custom_data"].__set__
+_s_DeleteCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateRequest.__dict__["custom_data"].__set__
 )
 _s_DeleteCertificateResponse_status: Callable[[Any, Any], None] = (
     _m.DeleteCertificateResponse.__dict__["status"].__set__
@@ -1298,10 +1295,12 @@ _s_DeleteCertificateResponse_status: Callable[[Any, Any], None] = (
 _s_DeleteCertificateResponse_status_info: Callable[[Any, Any], None] = (
     _m.DeleteCertificateResponse.__dict__["status_info"].__set__
 )
-_s_EVSE_custom_data: Callable[[Any, Any], None] = _t.EVSE.__dict__["custom_data"].__set__
+_s_DeleteCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.DeleteCertificateResponse.__dict__["custom_data"].__set__
+)
 _s_EVSE_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["id"].__set__
 _s_EVSE_connector_id: Callable[[Any, Any], None] = _t.EVSE.__dict__["connector_id"].__set__
-_s_EventData_custom_data: Callable[[Any, Any], None] = _t.EventData.__dict__["custom_data"].__set__
+_s_EVSE_custom_data: Callable[[Any, Any], None] = _t.EVSE.__dict__["custom_data"].__set__
 _s_EventData_event_id: Callable[[Any, Any], None] = _t.EventData.__dict__["event_id"].__set__
 _s_EventData_timestamp: Callable[[Any, Any], None] = _t.EventData.__dict__["timestamp"].__set__
 _s_EventData_trigger: Callable[[Any, Any], None] = _t.EventData.__dict__["trigger"].__set__
@@ -1323,7 +1322,7 @@ _s_EventData_event_notification_type: Callable[[Any, Any], None] = _t.EventData.
     "event_notification_type"
 ].__set__
 _s_EventData_variable: Callable[[Any, Any], None] = _t.EventData.__dict__["variable"].__set__
-_s_Firmware_custom_data: Callable[[Any, Any], None] = _t.Firmware.__dict__["custom_data"].__set__
+_s_EventData_custom_data: Callable[[Any, Any], None] = _t.EventData.__dict__["custom_data"].__set__
 _s_Firmware_location: Callable[[Any, Any], None] = _t.Firmware.__dict__["location"].__set__
 _s_Firmware_retrieve_date_time: Callable[[Any, Any], None] = _t.Firmware.__dict__[
     "retrieve_date_time"
@@ -1335,20 +1334,18 @@ _s_Firmware_signing_certificate: Callable[[Any, Any], None] = _t.Firmware.__dict
     "signing_certificate"
 ].__set__
 _s_Firmware_signature: Callable[[Any, Any], None] = _t.Firmware.__dict__["signature"].__set__
-_s_FirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.FirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
-)
+_s_Firmware_custom_data: Callable[[Any, Any], None] = _t.Firmware.__dict__["custom_data"].__set__
 _s_FirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
     _m.FirmwareStatusNotificationRequest.__dict__["status"].__set__
 )
 _s_FirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
     _m.FirmwareStatusNotificationRequest.__dict__["request_id"].__set__
 )
+_s_FirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.FirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+)
 _s_FirmwareStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
     _m.FirmwareStatusNotificationResponse.__dict__["custom_data"].__set__
-)
-_s_Get15118EVCertificateRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.Get15118EVCertificateRequest.__dict__["custom_data"].__set__
 )
 _s_Get15118EVCertificateRequest_iso15118_schema_version: Callable[[Any, Any], None] = (
     _m.Get15118EVCertificateRequest.__dict__["iso15118_schema_version"].__set__
@@ -1359,8 +1356,8 @@ _s_Get15118EVCertificateRequest_action: Callable[[Any, Any], None] = (
 _s_Get15118EVCertificateRequest_exi_request: Callable[[Any, Any], None] = (
     _m.Get15118EVCertificateRequest.__dict__["exi_request"].__set__
 )
-_s_Get15118EVCertificateResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.Get15118EVCertificateResponse.__dict__["custom_data"].__set__
+_s_Get15118EVCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateRequest.__dict__["custom_data"].__set__
 )
 _s_Get15118EVCertificateResponse_status: Callable[[Any, Any], None] = (
     _m.Get15118EVCertificateResponse.__dict__["status"].__set__
@@ -1371,32 +1368,32 @@ _s_Get15118EVCertificateResponse_status_info: Callable[[Any, Any], None] = (
 _s_Get15118EVCertificateResponse_exi_response: Callable[[Any, Any], None] = (
     _m.Get15118EVCertificateResponse.__dict__["exi_response"].__set__
 )
-_s_GetBaseReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
-    "custom_data"
-].__set__
+_s_Get15118EVCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.Get15118EVCertificateResponse.__dict__["custom_data"].__set__
+)
 _s_GetBaseReportRequest_request_id: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
     "request_id"
 ].__set__
 _s_GetBaseReportRequest_report_base: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
     "report_base"
 ].__set__
-_s_GetBaseReportResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetBaseReportResponse.__dict__["custom_data"].__set__
-)
+_s_GetBaseReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetBaseReportRequest.__dict__[
+    "custom_data"
+].__set__
 _s_GetBaseReportResponse_status: Callable[[Any, Any], None] = _m.GetBaseReportResponse.__dict__[
     "status"
 ].__set__
 _s_GetBaseReportResponse_status_info: Callable[[Any, Any], None] = (
     _m.GetBaseReportResponse.__dict__["status_info"].__set__
 )
-_s_GetCertificateStatusRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetCertificateStatusRequest.__dict__["custom_data"].__set__
+_s_GetBaseReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetBaseReportResponse.__dict__["custom_data"].__set__
 )
 _s_GetCertificateStatusRequest_ocsp_request_data: Callable[[Any, Any], None] = (
     _m.GetCertificateStatusRequest.__dict__["ocsp_request_data"].__set__
 )
-_s_GetCertificateStatusResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetCertificateStatusResponse.__dict__["custom_data"].__set__
+_s_GetCertificateStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusRequest.__dict__["custom_data"].__set__
 )
 _s_GetCertificateStatusResponse_status: Callable[[Any, Any], None] = (
     _m.GetCertificateStatusResponse.__dict__["status"].__set__
@@ -1407,8 +1404,8 @@ _s_GetCertificateStatusResponse_status_info: Callable[[Any, Any], None] = (
 _s_GetCertificateStatusResponse_ocsp_result: Callable[[Any, Any], None] = (
     _m.GetCertificateStatusResponse.__dict__["ocsp_result"].__set__
 )
-_s_GetChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetChargingProfilesRequest.__dict__["custom_data"].__set__
+_s_GetCertificateStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCertificateStatusResponse.__dict__["custom_data"].__set__
 )
 _s_GetChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
     _m.GetChargingProfilesRequest.__dict__["request_id"].__set__
@@ -1419,8 +1416,8 @@ _s_GetChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
 _s_GetChargingProfilesRequest_charging_profile: Callable[[Any, Any], None] = (
     _m.GetChargingProfilesRequest.__dict__["charging_profile"].__set__
 )
-_s_GetChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetChargingProfilesResponse.__dict__["custom_data"].__set__
+_s_GetChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesRequest.__dict__["custom_data"].__set__
 )
 _s_GetChargingProfilesResponse_status: Callable[[Any, Any], None] = (
     _m.GetChargingProfilesResponse.__dict__["status"].__set__
@@ -1428,8 +1425,8 @@ _s_GetChargingProfilesResponse_status: Callable[[Any, Any], None] = (
 _s_GetChargingProfilesResponse_status_info: Callable[[Any, Any], None] = (
     _m.GetChargingProfilesResponse.__dict__["status_info"].__set__
 )
-_s_GetCompositeScheduleRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetCompositeScheduleRequest.__dict__["custom_data"].__set__
+_s_GetChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetChargingProfilesResponse.__dict__["custom_data"].__set__
 )
 _s_GetCompositeScheduleRequest_duration: Callable[[Any, Any], None] = (
     _m.GetCompositeScheduleRequest.__dict__["duration"].__set__
@@ -1440,8 +1437,8 @@ _s_GetCompositeScheduleRequest_charging_rate_unit: Callable[[Any, Any], None] = 
 _s_GetCompositeScheduleRequest_evse_id: Callable[[Any, Any], None] = (
     _m.GetCompositeScheduleRequest.__dict__["evse_id"].__set__
 )
-_s_GetCompositeScheduleResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetCompositeScheduleResponse.__dict__["custom_data"].__set__
+_s_GetCompositeScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleRequest.__dict__["custom_data"].__set__
 )
 _s_GetCompositeScheduleResponse_status: Callable[[Any, Any], None] = (
     _m.GetCompositeScheduleResponse.__dict__["status"].__set__
@@ -1452,8 +1449,8 @@ _s_GetCompositeScheduleResponse_status_info: Callable[[Any, Any], None] = (
 _s_GetCompositeScheduleResponse_schedule: Callable[[Any, Any], None] = (
     _m.GetCompositeScheduleResponse.__dict__["schedule"].__set__
 )
-_s_GetDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetDisplayMessagesRequest.__dict__["custom_data"].__set__
+_s_GetCompositeScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetCompositeScheduleResponse.__dict__["custom_data"].__set__
 )
 _s_GetDisplayMessagesRequest_id: Callable[[Any, Any], None] = _m.GetDisplayMessagesRequest.__dict__[
     "id"
@@ -1467,8 +1464,8 @@ _s_GetDisplayMessagesRequest_priority: Callable[[Any, Any], None] = (
 _s_GetDisplayMessagesRequest_state: Callable[[Any, Any], None] = (
     _m.GetDisplayMessagesRequest.__dict__["state"].__set__
 )
-_s_GetDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetDisplayMessagesResponse.__dict__["custom_data"].__set__
+_s_GetDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesRequest.__dict__["custom_data"].__set__
 )
 _s_GetDisplayMessagesResponse_status: Callable[[Any, Any], None] = (
     _m.GetDisplayMessagesResponse.__dict__["status"].__set__
@@ -1476,14 +1473,14 @@ _s_GetDisplayMessagesResponse_status: Callable[[Any, Any], None] = (
 _s_GetDisplayMessagesResponse_status_info: Callable[[Any, Any], None] = (
     _m.GetDisplayMessagesResponse.__dict__["status_info"].__set__
 )
-_s_GetInstalledCertificateIdsRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetInstalledCertificateIdsRequest.__dict__["custom_data"].__set__
+_s_GetDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetDisplayMessagesResponse.__dict__["custom_data"].__set__
 )
 _s_GetInstalledCertificateIdsRequest_certificate_type: Callable[[Any, Any], None] = (
     _m.GetInstalledCertificateIdsRequest.__dict__["certificate_type"].__set__
 )
-_s_GetInstalledCertificateIdsResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetInstalledCertificateIdsResponse.__dict__["custom_data"].__set__
+_s_GetInstalledCertificateIdsRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsRequest.__dict__["custom_data"].__set__
 )
 _s_GetInstalledCertificateIdsResponse_status: Callable[[Any, Any], None] = (
     _m.GetInstalledCertificateIdsResponse.__dict__["status"].__set__
@@ -1494,18 +1491,18 @@ _s_GetInstalledCertificateIdsResponse_status_info: Callable[[Any, Any], None] = 
 _s_GetInstalledCertificateIdsResponse_certificate_hash_data_chain: Callable[[Any, Any], None] = (
     _m.GetInstalledCertificateIdsResponse.__dict__["certificate_hash_data_chain"].__set__
 )
+_s_GetInstalledCertificateIdsResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetInstalledCertificateIdsResponse.__dict__["custom_data"].__set__
+)
 _s_GetLocalListVersionRequest_custom_data: Callable[[Any, Any], None] = (
     _m.GetLocalListVersionRequest.__dict__["custom_data"].__set__
-)
-_s_GetLocalListVersionResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetLocalListVersionResponse.__dict__["custom_data"].__set__
 )
 _s_GetLocalListVersionResponse_version_number: Callable[[Any, Any], None] = (
     _m.GetLocalListVersionResponse.__dict__["version_number"].__set__
 )
-_s_GetLogRequest_custom_data: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
-    "custom_data"
-].__set__
+_s_GetLocalListVersionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetLocalListVersionResponse.__dict__["custom_data"].__set__
+)
 _s_GetLogRequest_log: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__["log"].__set__
 _s_GetLogRequest_log_type: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
     "log_type"
@@ -1517,7 +1514,7 @@ _s_GetLogRequest_retries: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__
 _s_GetLogRequest_retry_interval: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
     "retry_interval"
 ].__set__
-_s_GetLogResponse_custom_data: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+_s_GetLogRequest_custom_data: Callable[[Any, Any], None] = _m.GetLogRequest.__dict__[
     "custom_data"
 ].__set__
 _s_GetLogResponse_status: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__["status"].__set__
@@ -1527,9 +1524,9 @@ _s_GetLogResponse_status_info: Callable[[Any, Any], None] = _m.GetLogResponse.__
 _s_GetLogResponse_filename: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
     "filename"
 ].__set__
-_s_GetMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetMonitoringReportRequest.__dict__["custom_data"].__set__
-)
+_s_GetLogResponse_custom_data: Callable[[Any, Any], None] = _m.GetLogResponse.__dict__[
+    "custom_data"
+].__set__
 _s_GetMonitoringReportRequest_component_variable: Callable[[Any, Any], None] = (
     _m.GetMonitoringReportRequest.__dict__["component_variable"].__set__
 )
@@ -1539,8 +1536,8 @@ _s_GetMonitoringReportRequest_request_id: Callable[[Any, Any], None] = (
 _s_GetMonitoringReportRequest_monitoring_criteria: Callable[[Any, Any], None] = (
     _m.GetMonitoringReportRequest.__dict__["monitoring_criteria"].__set__
 )
-_s_GetMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetMonitoringReportResponse.__dict__["custom_data"].__set__
+_s_GetMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportRequest.__dict__["custom_data"].__set__
 )
 _s_GetMonitoringReportResponse_status: Callable[[Any, Any], None] = (
     _m.GetMonitoringReportResponse.__dict__["status"].__set__
@@ -1548,9 +1545,9 @@ _s_GetMonitoringReportResponse_status: Callable[[Any, Any], None] = (
 _s_GetMonitoringReportResponse_status_info: Callable[[Any, Any], None] = (
     _m.GetMonitoringReportResponse.__dict__["status_info"].__set__
 )
-_s_GetReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
-    "custom_data"
-].__set__
+_s_GetMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetMonitoringReportResponse.__dict__["custom_data"].__set__
+)
 _s_GetReportRequest_component_variable: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
     "component_variable"
 ].__set__
@@ -1560,7 +1557,7 @@ _s_GetReportRequest_request_id: Callable[[Any, Any], None] = _m.GetReportRequest
 _s_GetReportRequest_component_criteria: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
     "component_criteria"
 ].__set__
-_s_GetReportResponse_custom_data: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+_s_GetReportRequest_custom_data: Callable[[Any, Any], None] = _m.GetReportRequest.__dict__[
     "custom_data"
 ].__set__
 _s_GetReportResponse_status: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
@@ -1569,14 +1566,14 @@ _s_GetReportResponse_status: Callable[[Any, Any], None] = _m.GetReportResponse._
 _s_GetReportResponse_status_info: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
     "status_info"
 ].__set__
-_s_GetTransactionStatusRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.GetTransactionStatusRequest.__dict__["custom_data"].__set__
-)
+_s_GetReportResponse_custom_data: Callable[[Any, Any], None] = _m.GetReportResponse.__dict__[
+    "custom_data"
+].__set__
 _s_GetTransactionStatusRequest_transaction_id: Callable[[Any, Any], None] = (
     _m.GetTransactionStatusRequest.__dict__["transaction_id"].__set__
 )
-_s_GetTransactionStatusResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.GetTransactionStatusResponse.__dict__["custom_data"].__set__
+_s_GetTransactionStatusRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusRequest.__dict__["custom_data"].__set__
 )
 _s_GetTransactionStatusResponse_ongoing_indicator: Callable[[Any, Any], None] = (
     _m.GetTransactionStatusResponse.__dict__["ongoing_indicator"].__set__
@@ -1584,9 +1581,9 @@ _s_GetTransactionStatusResponse_ongoing_indicator: Callable[[Any, Any], None] = 
 _s_GetTransactionStatusResponse_messages_in_queue: Callable[[Any, Any], None] = (
     _m.GetTransactionStatusResponse.__dict__["messages_in_queue"].__set__
 )
-_s_GetVariableData_custom_data: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
-    "custom_data"
-].__set__
+_s_GetTransactionStatusResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.GetTransactionStatusResponse.__dict__["custom_data"].__set__
+)
 _s_GetVariableData_attribute_type: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
     "attribute_type"
 ].__set__
@@ -1596,7 +1593,7 @@ _s_GetVariableData_component: Callable[[Any, Any], None] = _t.GetVariableData.__
 _s_GetVariableData_variable: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
     "variable"
 ].__set__
-_s_GetVariableResult_custom_data: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
+_s_GetVariableData_custom_data: Callable[[Any, Any], None] = _t.GetVariableData.__dict__[
     "custom_data"
 ].__set__
 _s_GetVariableResult_attribute_status_info: Callable[[Any, Any], None] = (
@@ -1617,36 +1614,36 @@ _s_GetVariableResult_component: Callable[[Any, Any], None] = _t.GetVariableResul
 _s_GetVariableResult_variable: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
     "variable"
 ].__set__
-_s_GetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.GetVariablesRequest.__dict__[
+_s_GetVariableResult_custom_data: Callable[[Any, Any], None] = _t.GetVariableResult.__dict__[
     "custom_data"
 ].__set__
 _s_GetVariablesRequest_get_variable_data: Callable[[Any, Any], None] = (
     _m.GetVariablesRequest.__dict__["get_variable_data"].__set__
 )
-_s_GetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.GetVariablesResponse.__dict__[
+_s_GetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.GetVariablesRequest.__dict__[
     "custom_data"
 ].__set__
 _s_GetVariablesResponse_get_variable_result: Callable[[Any, Any], None] = (
     _m.GetVariablesResponse.__dict__["get_variable_result"].__set__
 )
-_s_HeartbeatRequest_custom_data: Callable[[Any, Any], None] = _m.HeartbeatRequest.__dict__[
+_s_GetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.GetVariablesResponse.__dict__[
     "custom_data"
 ].__set__
-_s_HeartbeatResponse_custom_data: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+_s_HeartbeatRequest_custom_data: Callable[[Any, Any], None] = _m.HeartbeatRequest.__dict__[
     "custom_data"
 ].__set__
 _s_HeartbeatResponse_current_time: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
     "current_time"
 ].__set__
-_s_IdToken_custom_data: Callable[[Any, Any], None] = _t.IdToken.__dict__["custom_data"].__set__
+_s_HeartbeatResponse_custom_data: Callable[[Any, Any], None] = _m.HeartbeatResponse.__dict__[
+    "custom_data"
+].__set__
 _s_IdToken_additional_info: Callable[[Any, Any], None] = _t.IdToken.__dict__[
     "additional_info"
 ].__set__
 _s_IdToken_id_token: Callable[[Any, Any], None] = _t.IdToken.__dict__["id_token"].__set__
 _s_IdToken_type: Callable[[Any, Any], None] = _t.IdToken.__dict__["type"].__set__
-_s_IdTokenInfo_custom_data: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
-    "custom_data"
-].__set__
+_s_IdToken_custom_data: Callable[[Any, Any], None] = _t.IdToken.__dict__["custom_data"].__set__
 _s_IdTokenInfo_status: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["status"].__set__
 _s_IdTokenInfo_cache_expiry_date_time: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
     "cache_expiry_date_time"
@@ -1663,17 +1660,17 @@ _s_IdTokenInfo_language2: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__["
 _s_IdTokenInfo_personal_message: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
     "personal_message"
 ].__set__
-_s_InstallCertificateRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.InstallCertificateRequest.__dict__["custom_data"].__set__
-)
+_s_IdTokenInfo_custom_data: Callable[[Any, Any], None] = _t.IdTokenInfo.__dict__[
+    "custom_data"
+].__set__
 _s_InstallCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
     _m.InstallCertificateRequest.__dict__["certificate_type"].__set__
 )
 _s_InstallCertificateRequest_certificate: Callable[[Any, Any], None] = (
     _m.InstallCertificateRequest.__dict__["certificate"].__set__
 )
-_s_InstallCertificateResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.InstallCertificateResponse.__dict__["custom_data"].__set__
+_s_InstallCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.InstallCertificateRequest.__dict__["custom_data"].__set__
 )
 _s_InstallCertificateResponse_status: Callable[[Any, Any], None] = (
     _m.InstallCertificateResponse.__dict__["status"].__set__
@@ -1681,9 +1678,9 @@ _s_InstallCertificateResponse_status: Callable[[Any, Any], None] = (
 _s_InstallCertificateResponse_status_info: Callable[[Any, Any], None] = (
     _m.InstallCertificateResponse.__dict__["status_info"].__set__
 )
-_s_LogParameters_custom_data: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
-    "custom_data"
-].__set__
+_s_InstallCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.InstallCertificateResponse.__dict__["custom_data"].__set__
+)
 _s_LogParameters_remote_location: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
     "remote_location"
 ].__set__
@@ -1693,21 +1690,21 @@ _s_LogParameters_oldest_timestamp: Callable[[Any, Any], None] = _t.LogParameters
 _s_LogParameters_latest_timestamp: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
     "latest_timestamp"
 ].__set__
-_s_LogStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.LogStatusNotificationRequest.__dict__["custom_data"].__set__
-)
+_s_LogParameters_custom_data: Callable[[Any, Any], None] = _t.LogParameters.__dict__[
+    "custom_data"
+].__set__
 _s_LogStatusNotificationRequest_status: Callable[[Any, Any], None] = (
     _m.LogStatusNotificationRequest.__dict__["status"].__set__
 )
 _s_LogStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
     _m.LogStatusNotificationRequest.__dict__["request_id"].__set__
 )
+_s_LogStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.LogStatusNotificationRequest.__dict__["custom_data"].__set__
+)
 _s_LogStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
     _m.LogStatusNotificationResponse.__dict__["custom_data"].__set__
 )
-_s_MessageContent_custom_data: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
-    "custom_data"
-].__set__
 _s_MessageContent_format: Callable[[Any, Any], None] = _t.MessageContent.__dict__["format"].__set__
 _s_MessageContent_language: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
     "language"
@@ -1715,7 +1712,7 @@ _s_MessageContent_language: Callable[[Any, Any], None] = _t.MessageContent.__dic
 _s_MessageContent_content: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
     "content"
 ].__set__
-_s_MessageInfo_custom_data: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
+_s_MessageContent_custom_data: Callable[[Any, Any], None] = _t.MessageContent.__dict__[
     "custom_data"
 ].__set__
 _s_MessageInfo_display: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["display"].__set__
@@ -1732,14 +1729,14 @@ _s_MessageInfo_transaction_id: Callable[[Any, Any], None] = _t.MessageInfo.__dic
     "transaction_id"
 ].__set__
 _s_MessageInfo_message: Callable[[Any, Any], None] = _t.MessageInfo.__dict__["message"].__set__
-_s_MeterValue_custom_data: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
+_s_MessageInfo_custom_data: Callable[[Any, Any], None] = _t.MessageInfo.__dict__[
     "custom_data"
 ].__set__
 _s_MeterValue_sampled_value: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
     "sampled_value"
 ].__set__
 _s_MeterValue_timestamp: Callable[[Any, Any], None] = _t.MeterValue.__dict__["timestamp"].__set__
-_s_MeterValuesRequest_custom_data: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+_s_MeterValue_custom_data: Callable[[Any, Any], None] = _t.MeterValue.__dict__[
     "custom_data"
 ].__set__
 _s_MeterValuesRequest_evse_id: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
@@ -1748,15 +1745,15 @@ _s_MeterValuesRequest_evse_id: Callable[[Any, Any], None] = _m.MeterValuesReques
 _s_MeterValuesRequest_meter_value: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
     "meter_value"
 ].__set__
+_s_MeterValuesRequest_custom_data: Callable[[Any, Any], None] = _m.MeterValuesRequest.__dict__[
+    "custom_data"
+].__set__
 _s_MeterValuesResponse_custom_data: Callable[[Any, Any], None] = _m.MeterValuesResponse.__dict__[
     "custom_data"
 ].__set__
-_s_Modem_custom_data: Callable[[Any, Any], None] = _t.Modem.__dict__["custom_data"].__set__
 _s_Modem_iccid: Callable[[Any, Any], None] = _t.Modem.__dict__["iccid"].__set__
 _s_Modem_imsi: Callable[[Any, Any], None] = _t.Modem.__dict__["imsi"].__set__
-_s_MonitoringData_custom_data: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
-    "custom_data"
-].__set__
+_s_Modem_custom_data: Callable[[Any, Any], None] = _t.Modem.__dict__["custom_data"].__set__
 _s_MonitoringData_component: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
     "component"
 ].__set__
@@ -1766,9 +1763,9 @@ _s_MonitoringData_variable: Callable[[Any, Any], None] = _t.MonitoringData.__dic
 _s_MonitoringData_variable_monitoring: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
     "variable_monitoring"
 ].__set__
-_s_NetworkConnectionProfile_custom_data: Callable[[Any, Any], None] = (
-    _t.NetworkConnectionProfile.__dict__["custom_data"].__set__
-)
+_s_MonitoringData_custom_data: Callable[[Any, Any], None] = _t.MonitoringData.__dict__[
+    "custom_data"
+].__set__
 _s_NetworkConnectionProfile_apn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
     "apn"
 ].__set__
@@ -1793,8 +1790,8 @@ _s_NetworkConnectionProfile_ocpp_interface: Callable[[Any, Any], None] = (
 _s_NetworkConnectionProfile_vpn: Callable[[Any, Any], None] = _t.NetworkConnectionProfile.__dict__[
     "vpn"
 ].__set__
-_s_NotifyChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyChargingLimitRequest.__dict__["custom_data"].__set__
+_s_NetworkConnectionProfile_custom_data: Callable[[Any, Any], None] = (
+    _t.NetworkConnectionProfile.__dict__["custom_data"].__set__
 )
 _s_NotifyChargingLimitRequest_charging_schedule: Callable[[Any, Any], None] = (
     _m.NotifyChargingLimitRequest.__dict__["charging_schedule"].__set__
@@ -1805,11 +1802,11 @@ _s_NotifyChargingLimitRequest_evse_id: Callable[[Any, Any], None] = (
 _s_NotifyChargingLimitRequest_charging_limit: Callable[[Any, Any], None] = (
     _m.NotifyChargingLimitRequest.__dict__["charging_limit"].__set__
 )
+_s_NotifyChargingLimitRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyChargingLimitRequest.__dict__["custom_data"].__set__
+)
 _s_NotifyChargingLimitResponse_custom_data: Callable[[Any, Any], None] = (
     _m.NotifyChargingLimitResponse.__dict__["custom_data"].__set__
-)
-_s_NotifyCustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyCustomerInformationRequest.__dict__["custom_data"].__set__
 )
 _s_NotifyCustomerInformationRequest_data: Callable[[Any, Any], None] = (
     _m.NotifyCustomerInformationRequest.__dict__["data"].__set__
@@ -1826,11 +1823,11 @@ _s_NotifyCustomerInformationRequest_generated_at: Callable[[Any, Any], None] = (
 _s_NotifyCustomerInformationRequest_request_id: Callable[[Any, Any], None] = (
     _m.NotifyCustomerInformationRequest.__dict__["request_id"].__set__
 )
+_s_NotifyCustomerInformationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyCustomerInformationRequest.__dict__["custom_data"].__set__
+)
 _s_NotifyCustomerInformationResponse_custom_data: Callable[[Any, Any], None] = (
     _m.NotifyCustomerInformationResponse.__dict__["custom_data"].__set__
-)
-_s_NotifyDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyDisplayMessagesRequest.__dict__["custom_data"].__set__
 )
 _s_NotifyDisplayMessagesRequest_message_info: Callable[[Any, Any], None] = (
     _m.NotifyDisplayMessagesRequest.__dict__["message_info"].__set__
@@ -1841,11 +1838,11 @@ _s_NotifyDisplayMessagesRequest_request_id: Callable[[Any, Any], None] = (
 _s_NotifyDisplayMessagesRequest_tbc: Callable[[Any, Any], None] = (
     _m.NotifyDisplayMessagesRequest.__dict__["tbc"].__set__
 )
+_s_NotifyDisplayMessagesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyDisplayMessagesRequest.__dict__["custom_data"].__set__
+)
 _s_NotifyDisplayMessagesResponse_custom_data: Callable[[Any, Any], None] = (
     _m.NotifyDisplayMessagesResponse.__dict__["custom_data"].__set__
-)
-_s_NotifyEVChargingNeedsRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyEVChargingNeedsRequest.__dict__["custom_data"].__set__
 )
 _s_NotifyEVChargingNeedsRequest_max_schedule_tuples: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingNeedsRequest.__dict__["max_schedule_tuples"].__set__
@@ -1856,8 +1853,8 @@ _s_NotifyEVChargingNeedsRequest_charging_needs: Callable[[Any, Any], None] = (
 _s_NotifyEVChargingNeedsRequest_evse_id: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingNeedsRequest.__dict__["evse_id"].__set__
 )
-_s_NotifyEVChargingNeedsResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyEVChargingNeedsResponse.__dict__["custom_data"].__set__
+_s_NotifyEVChargingNeedsRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsRequest.__dict__["custom_data"].__set__
 )
 _s_NotifyEVChargingNeedsResponse_status: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingNeedsResponse.__dict__["status"].__set__
@@ -1865,8 +1862,8 @@ _s_NotifyEVChargingNeedsResponse_status: Callable[[Any, Any], None] = (
 _s_NotifyEVChargingNeedsResponse_status_info: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingNeedsResponse.__dict__["status_info"].__set__
 )
-_s_NotifyEVChargingScheduleRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyEVChargingScheduleRequest.__dict__["custom_data"].__set__
+_s_NotifyEVChargingNeedsResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingNeedsResponse.__dict__["custom_data"].__set__
 )
 _s_NotifyEVChargingScheduleRequest_time_base: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingScheduleRequest.__dict__["time_base"].__set__
@@ -1877,8 +1874,8 @@ _s_NotifyEVChargingScheduleRequest_charging_schedule: Callable[[Any, Any], None]
 _s_NotifyEVChargingScheduleRequest_evse_id: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingScheduleRequest.__dict__["evse_id"].__set__
 )
-_s_NotifyEVChargingScheduleResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyEVChargingScheduleResponse.__dict__["custom_data"].__set__
+_s_NotifyEVChargingScheduleRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleRequest.__dict__["custom_data"].__set__
 )
 _s_NotifyEVChargingScheduleResponse_status: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingScheduleResponse.__dict__["status"].__set__
@@ -1886,9 +1883,9 @@ _s_NotifyEVChargingScheduleResponse_status: Callable[[Any, Any], None] = (
 _s_NotifyEVChargingScheduleResponse_status_info: Callable[[Any, Any], None] = (
     _m.NotifyEVChargingScheduleResponse.__dict__["status_info"].__set__
 )
-_s_NotifyEventRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
-    "custom_data"
-].__set__
+_s_NotifyEVChargingScheduleResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyEVChargingScheduleResponse.__dict__["custom_data"].__set__
+)
 _s_NotifyEventRequest_generated_at: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
     "generated_at"
 ].__set__
@@ -1901,12 +1898,12 @@ _s_NotifyEventRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyEventRequest
 _s_NotifyEventRequest_event_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
     "event_data"
 ].__set__
+_s_NotifyEventRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyEventRequest.__dict__[
+    "custom_data"
+].__set__
 _s_NotifyEventResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyEventResponse.__dict__[
     "custom_data"
 ].__set__
-_s_NotifyMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.NotifyMonitoringReportRequest.__dict__["custom_data"].__set__
-)
 _s_NotifyMonitoringReportRequest_monitor: Callable[[Any, Any], None] = (
     _m.NotifyMonitoringReportRequest.__dict__["monitor"].__set__
 )
@@ -1922,12 +1919,12 @@ _s_NotifyMonitoringReportRequest_seq_no: Callable[[Any, Any], None] = (
 _s_NotifyMonitoringReportRequest_generated_at: Callable[[Any, Any], None] = (
     _m.NotifyMonitoringReportRequest.__dict__["generated_at"].__set__
 )
+_s_NotifyMonitoringReportRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.NotifyMonitoringReportRequest.__dict__["custom_data"].__set__
+)
 _s_NotifyMonitoringReportResponse_custom_data: Callable[[Any, Any], None] = (
     _m.NotifyMonitoringReportResponse.__dict__["custom_data"].__set__
 )
-_s_NotifyReportRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
-    "custom_data"
-].__set__
 _s_NotifyReportRequest_request_id: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
     "request_id"
 ].__set__
@@ -1943,10 +1940,10 @@ _s_NotifyReportRequest_tbc: Callable[[Any, Any], None] = _m.NotifyReportRequest.
 _s_NotifyReportRequest_seq_no: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
     "seq_no"
 ].__set__
-_s_NotifyReportResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyReportResponse.__dict__[
+_s_NotifyReportRequest_custom_data: Callable[[Any, Any], None] = _m.NotifyReportRequest.__dict__[
     "custom_data"
 ].__set__
-_s_OCSPRequestData_custom_data: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+_s_NotifyReportResponse_custom_data: Callable[[Any, Any], None] = _m.NotifyReportResponse.__dict__[
     "custom_data"
 ].__set__
 _s_OCSPRequestData_hash_algorithm: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
@@ -1964,9 +1961,9 @@ _s_OCSPRequestData_serial_number: Callable[[Any, Any], None] = _t.OCSPRequestDat
 _s_OCSPRequestData_responder_url: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
     "responder_url"
 ].__set__
-_s_PublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.PublishFirmwareRequest.__dict__["custom_data"].__set__
-)
+_s_OCSPRequestData_custom_data: Callable[[Any, Any], None] = _t.OCSPRequestData.__dict__[
+    "custom_data"
+].__set__
 _s_PublishFirmwareRequest_location: Callable[[Any, Any], None] = _m.PublishFirmwareRequest.__dict__[
     "location"
 ].__set__
@@ -1982,8 +1979,8 @@ _s_PublishFirmwareRequest_request_id: Callable[[Any, Any], None] = (
 _s_PublishFirmwareRequest_retry_interval: Callable[[Any, Any], None] = (
     _m.PublishFirmwareRequest.__dict__["retry_interval"].__set__
 )
-_s_PublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.PublishFirmwareResponse.__dict__["custom_data"].__set__
+_s_PublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareRequest.__dict__["custom_data"].__set__
 )
 _s_PublishFirmwareResponse_status: Callable[[Any, Any], None] = _m.PublishFirmwareResponse.__dict__[
     "status"
@@ -1991,8 +1988,8 @@ _s_PublishFirmwareResponse_status: Callable[[Any, Any], None] = _m.PublishFirmwa
 _s_PublishFirmwareResponse_status_info: Callable[[Any, Any], None] = (
     _m.PublishFirmwareResponse.__dict__["status_info"].__set__
 )
-_s_PublishFirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.PublishFirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+_s_PublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareResponse.__dict__["custom_data"].__set__
 )
 _s_PublishFirmwareStatusNotificationRequest_status: Callable[[Any, Any], None] = (
     _m.PublishFirmwareStatusNotificationRequest.__dict__["status"].__set__
@@ -2003,21 +2000,21 @@ _s_PublishFirmwareStatusNotificationRequest_location: Callable[[Any, Any], None]
 _s_PublishFirmwareStatusNotificationRequest_request_id: Callable[[Any, Any], None] = (
     _m.PublishFirmwareStatusNotificationRequest.__dict__["request_id"].__set__
 )
+_s_PublishFirmwareStatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.PublishFirmwareStatusNotificationRequest.__dict__["custom_data"].__set__
+)
 _s_PublishFirmwareStatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
     _m.PublishFirmwareStatusNotificationResponse.__dict__["custom_data"].__set__
 )
-_s_RelativeTimeInterval_custom_data: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
-    "custom_data"
-].__set__
 _s_RelativeTimeInterval_start: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
     "start"
 ].__set__
 _s_RelativeTimeInterval_duration: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
     "duration"
 ].__set__
-_s_ReportChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ReportChargingProfilesRequest.__dict__["custom_data"].__set__
-)
+_s_RelativeTimeInterval_custom_data: Callable[[Any, Any], None] = _t.RelativeTimeInterval.__dict__[
+    "custom_data"
+].__set__
 _s_ReportChargingProfilesRequest_request_id: Callable[[Any, Any], None] = (
     _m.ReportChargingProfilesRequest.__dict__["request_id"].__set__
 )
@@ -2033,12 +2030,12 @@ _s_ReportChargingProfilesRequest_tbc: Callable[[Any, Any], None] = (
 _s_ReportChargingProfilesRequest_evse_id: Callable[[Any, Any], None] = (
     _m.ReportChargingProfilesRequest.__dict__["evse_id"].__set__
 )
+_s_ReportChargingProfilesRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReportChargingProfilesRequest.__dict__["custom_data"].__set__
+)
 _s_ReportChargingProfilesResponse_custom_data: Callable[[Any, Any], None] = (
     _m.ReportChargingProfilesResponse.__dict__["custom_data"].__set__
 )
-_s_ReportData_custom_data: Callable[[Any, Any], None] = _t.ReportData.__dict__[
-    "custom_data"
-].__set__
 _s_ReportData_component: Callable[[Any, Any], None] = _t.ReportData.__dict__["component"].__set__
 _s_ReportData_variable: Callable[[Any, Any], None] = _t.ReportData.__dict__["variable"].__set__
 _s_ReportData_variable_attribute: Callable[[Any, Any], None] = _t.ReportData.__dict__[
@@ -2047,9 +2044,9 @@ _s_ReportData_variable_attribute: Callable[[Any, Any], None] = _t.ReportData.__d
 _s_ReportData_variable_characteristics: Callable[[Any, Any], None] = _t.ReportData.__dict__[
     "variable_characteristics"
 ].__set__
-_s_RequestStartTransactionRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.RequestStartTransactionRequest.__dict__["custom_data"].__set__
-)
+_s_ReportData_custom_data: Callable[[Any, Any], None] = _t.ReportData.__dict__[
+    "custom_data"
+].__set__
 _s_RequestStartTransactionRequest_evse_id: Callable[[Any, Any], None] = (
     _m.RequestStartTransactionRequest.__dict__["evse_id"].__set__
 )
@@ -2065,8 +2062,8 @@ _s_RequestStartTransactionRequest_remote_start_id: Callable[[Any, Any], None] = 
 _s_RequestStartTransactionRequest_charging_profile: Callable[[Any, Any], None] = (
     _m.RequestStartTransactionRequest.__dict__["charging_profile"].__set__
 )
-_s_RequestStartTransactionResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.RequestStartTransactionResponse.__dict__["custom_data"].__set__
+_s_RequestStartTransactionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionRequest.__dict__["custom_data"].__set__
 )
 _s_RequestStartTransactionResponse_status: Callable[[Any, Any], None] = (
     _m.RequestStartTransactionResponse.__dict__["status"].__set__
@@ -2077,14 +2074,14 @@ _s_RequestStartTransactionResponse_status_info: Callable[[Any, Any], None] = (
 _s_RequestStartTransactionResponse_transaction_id: Callable[[Any, Any], None] = (
     _m.RequestStartTransactionResponse.__dict__["transaction_id"].__set__
 )
-_s_RequestStopTransactionRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.RequestStopTransactionRequest.__dict__["custom_data"].__set__
+_s_RequestStartTransactionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStartTransactionResponse.__dict__["custom_data"].__set__
 )
 _s_RequestStopTransactionRequest_transaction_id: Callable[[Any, Any], None] = (
     _m.RequestStopTransactionRequest.__dict__["transaction_id"].__set__
 )
-_s_RequestStopTransactionResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.RequestStopTransactionResponse.__dict__["custom_data"].__set__
+_s_RequestStopTransactionRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionRequest.__dict__["custom_data"].__set__
 )
 _s_RequestStopTransactionResponse_status: Callable[[Any, Any], None] = (
     _m.RequestStopTransactionResponse.__dict__["status"].__set__
@@ -2092,8 +2089,8 @@ _s_RequestStopTransactionResponse_status: Callable[[Any, Any], None] = (
 _s_RequestStopTransactionResponse_status_info: Callable[[Any, Any], None] = (
     _m.RequestStopTransactionResponse.__dict__["status_info"].__set__
 )
-_s_ReservationStatusUpdateRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.ReservationStatusUpdateRequest.__dict__["custom_data"].__set__
+_s_RequestStopTransactionResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.RequestStopTransactionResponse.__dict__["custom_data"].__set__
 )
 _s_ReservationStatusUpdateRequest_reservation_id: Callable[[Any, Any], None] = (
     _m.ReservationStatusUpdateRequest.__dict__["reservation_id"].__set__
@@ -2101,12 +2098,12 @@ _s_ReservationStatusUpdateRequest_reservation_id: Callable[[Any, Any], None] = (
 _s_ReservationStatusUpdateRequest_reservation_update_status: Callable[[Any, Any], None] = (
     _m.ReservationStatusUpdateRequest.__dict__["reservation_update_status"].__set__
 )
+_s_ReservationStatusUpdateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.ReservationStatusUpdateRequest.__dict__["custom_data"].__set__
+)
 _s_ReservationStatusUpdateResponse_custom_data: Callable[[Any, Any], None] = (
     _m.ReservationStatusUpdateResponse.__dict__["custom_data"].__set__
 )
-_s_ReserveNowRequest_custom_data: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
-    "custom_data"
-].__set__
 _s_ReserveNowRequest_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__["id"].__set__
 _s_ReserveNowRequest_expiry_date_time: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
     "expiry_date_time"
@@ -2123,7 +2120,7 @@ _s_ReserveNowRequest_evse_id: Callable[[Any, Any], None] = _m.ReserveNowRequest.
 _s_ReserveNowRequest_group_id_token: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
     "group_id_token"
 ].__set__
-_s_ReserveNowResponse_custom_data: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
+_s_ReserveNowRequest_custom_data: Callable[[Any, Any], None] = _m.ReserveNowRequest.__dict__[
     "custom_data"
 ].__set__
 _s_ReserveNowResponse_status: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
@@ -2132,19 +2129,19 @@ _s_ReserveNowResponse_status: Callable[[Any, Any], None] = _m.ReserveNowResponse
 _s_ReserveNowResponse_status_info: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
     "status_info"
 ].__set__
-_s_ResetRequest_custom_data: Callable[[Any, Any], None] = _m.ResetRequest.__dict__[
+_s_ReserveNowResponse_custom_data: Callable[[Any, Any], None] = _m.ReserveNowResponse.__dict__[
     "custom_data"
 ].__set__
 _s_ResetRequest_type: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["type"].__set__
 _s_ResetRequest_evse_id: Callable[[Any, Any], None] = _m.ResetRequest.__dict__["evse_id"].__set__
-_s_ResetResponse_custom_data: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
+_s_ResetRequest_custom_data: Callable[[Any, Any], None] = _m.ResetRequest.__dict__[
     "custom_data"
 ].__set__
 _s_ResetResponse_status: Callable[[Any, Any], None] = _m.ResetResponse.__dict__["status"].__set__
 _s_ResetResponse_status_info: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
     "status_info"
 ].__set__
-_s_SalesTariff_custom_data: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
+_s_ResetResponse_custom_data: Callable[[Any, Any], None] = _m.ResetResponse.__dict__[
     "custom_data"
 ].__set__
 _s_SalesTariff_id: Callable[[Any, Any], None] = _t.SalesTariff.__dict__["id"].__set__
@@ -2157,7 +2154,7 @@ _s_SalesTariff_num_e_price_levels: Callable[[Any, Any], None] = _t.SalesTariff._
 _s_SalesTariff_sales_tariff_entry: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
     "sales_tariff_entry"
 ].__set__
-_s_SalesTariffEntry_custom_data: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
+_s_SalesTariff_custom_data: Callable[[Any, Any], None] = _t.SalesTariff.__dict__[
     "custom_data"
 ].__set__
 _s_SalesTariffEntry_relative_time_interval: Callable[[Any, Any], None] = (
@@ -2169,7 +2166,7 @@ _s_SalesTariffEntry_e_price_level: Callable[[Any, Any], None] = _t.SalesTariffEn
 _s_SalesTariffEntry_consumption_cost: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
     "consumption_cost"
 ].__set__
-_s_SampledValue_custom_data: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+_s_SalesTariffEntry_custom_data: Callable[[Any, Any], None] = _t.SalesTariffEntry.__dict__[
     "custom_data"
 ].__set__
 _s_SampledValue_value: Callable[[Any, Any], None] = _t.SampledValue.__dict__["value"].__set__
@@ -2185,9 +2182,9 @@ _s_SampledValue_signed_meter_value: Callable[[Any, Any], None] = _t.SampledValue
 _s_SampledValue_unit_of_measure: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
     "unit_of_measure"
 ].__set__
-_s_SecurityEventNotificationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SecurityEventNotificationRequest.__dict__["custom_data"].__set__
-)
+_s_SampledValue_custom_data: Callable[[Any, Any], None] = _t.SampledValue.__dict__[
+    "custom_data"
+].__set__
 _s_SecurityEventNotificationRequest_type: Callable[[Any, Any], None] = (
     _m.SecurityEventNotificationRequest.__dict__["type"].__set__
 )
@@ -2197,12 +2194,12 @@ _s_SecurityEventNotificationRequest_timestamp: Callable[[Any, Any], None] = (
 _s_SecurityEventNotificationRequest_tech_info: Callable[[Any, Any], None] = (
     _m.SecurityEventNotificationRequest.__dict__["tech_info"].__set__
 )
+_s_SecurityEventNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SecurityEventNotificationRequest.__dict__["custom_data"].__set__
+)
 _s_SecurityEventNotificationResponse_custom_data: Callable[[Any, Any], None] = (
     _m.SecurityEventNotificationResponse.__dict__["custom_data"].__set__
 )
-_s_SendLocalListRequest_custom_data: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
-    "custom_data"
-].__set__
 _s_SendLocalListRequest_local_authorization_list: Callable[[Any, Any], None] = (
     _m.SendLocalListRequest.__dict__["local_authorization_list"].__set__
 )
@@ -2212,17 +2209,17 @@ _s_SendLocalListRequest_version_number: Callable[[Any, Any], None] = (
 _s_SendLocalListRequest_update_type: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
     "update_type"
 ].__set__
-_s_SendLocalListResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SendLocalListResponse.__dict__["custom_data"].__set__
-)
+_s_SendLocalListRequest_custom_data: Callable[[Any, Any], None] = _m.SendLocalListRequest.__dict__[
+    "custom_data"
+].__set__
 _s_SendLocalListResponse_status: Callable[[Any, Any], None] = _m.SendLocalListResponse.__dict__[
     "status"
 ].__set__
 _s_SendLocalListResponse_status_info: Callable[[Any, Any], None] = (
     _m.SendLocalListResponse.__dict__["status_info"].__set__
 )
-_s_SetChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SetChargingProfileRequest.__dict__["custom_data"].__set__
+_s_SendLocalListResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SendLocalListResponse.__dict__["custom_data"].__set__
 )
 _s_SetChargingProfileRequest_evse_id: Callable[[Any, Any], None] = (
     _m.SetChargingProfileRequest.__dict__["evse_id"].__set__
@@ -2230,8 +2227,8 @@ _s_SetChargingProfileRequest_evse_id: Callable[[Any, Any], None] = (
 _s_SetChargingProfileRequest_charging_profile: Callable[[Any, Any], None] = (
     _m.SetChargingProfileRequest.__dict__["charging_profile"].__set__
 )
-_s_SetChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SetChargingProfileResponse.__dict__["custom_data"].__set__
+_s_SetChargingProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileRequest.__dict__["custom_data"].__set__
 )
 _s_SetChargingProfileResponse_status: Callable[[Any, Any], None] = (
     _m.SetChargingProfileResponse.__dict__["status"].__set__
@@ -2239,14 +2236,14 @@ _s_SetChargingProfileResponse_status: Callable[[Any, Any], None] = (
 _s_SetChargingProfileResponse_status_info: Callable[[Any, Any], None] = (
     _m.SetChargingProfileResponse.__dict__["status_info"].__set__
 )
-_s_SetDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SetDisplayMessageRequest.__dict__["custom_data"].__set__
+_s_SetChargingProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetChargingProfileResponse.__dict__["custom_data"].__set__
 )
 _s_SetDisplayMessageRequest_message: Callable[[Any, Any], None] = (
     _m.SetDisplayMessageRequest.__dict__["message"].__set__
 )
-_s_SetDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SetDisplayMessageResponse.__dict__["custom_data"].__set__
+_s_SetDisplayMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageRequest.__dict__["custom_data"].__set__
 )
 _s_SetDisplayMessageResponse_status: Callable[[Any, Any], None] = (
     _m.SetDisplayMessageResponse.__dict__["status"].__set__
@@ -2254,14 +2251,14 @@ _s_SetDisplayMessageResponse_status: Callable[[Any, Any], None] = (
 _s_SetDisplayMessageResponse_status_info: Callable[[Any, Any], None] = (
     _m.SetDisplayMessageResponse.__dict__["status_info"].__set__
 )
-_s_SetMonitoringBaseRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SetMonitoringBaseRequest.__dict__["custom_data"].__set__
+_s_SetDisplayMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetDisplayMessageResponse.__dict__["custom_data"].__set__
 )
 _s_SetMonitoringBaseRequest_monitoring_base: Callable[[Any, Any], None] = (
     _m.SetMonitoringBaseRequest.__dict__["monitoring_base"].__set__
 )
-_s_SetMonitoringBaseResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SetMonitoringBaseResponse.__dict__["custom_data"].__set__
+_s_SetMonitoringBaseRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseRequest.__dict__["custom_data"].__set__
 )
 _s_SetMonitoringBaseResponse_status: Callable[[Any, Any], None] = (
     _m.SetMonitoringBaseResponse.__dict__["status"].__set__
@@ -2269,9 +2266,9 @@ _s_SetMonitoringBaseResponse_status: Callable[[Any, Any], None] = (
 _s_SetMonitoringBaseResponse_status_info: Callable[[Any, Any], None] = (
     _m.SetMonitoringBaseResponse.__dict__["status_info"].__set__
 )
-_s_SetMonitoringData_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
-    "custom_data"
-].__set__
+_s_SetMonitoringBaseResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringBaseResponse.__dict__["custom_data"].__set__
+)
 _s_SetMonitoringData_id: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__["id"].__set__
 _s_SetMonitoringData_transaction: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
     "transaction"
@@ -2291,14 +2288,14 @@ _s_SetMonitoringData_component: Callable[[Any, Any], None] = _t.SetMonitoringDat
 _s_SetMonitoringData_variable: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
     "variable"
 ].__set__
-_s_SetMonitoringLevelRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SetMonitoringLevelRequest.__dict__["custom_data"].__set__
-)
+_s_SetMonitoringData_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringData.__dict__[
+    "custom_data"
+].__set__
 _s_SetMonitoringLevelRequest_severity: Callable[[Any, Any], None] = (
     _m.SetMonitoringLevelRequest.__dict__["severity"].__set__
 )
-_s_SetMonitoringLevelResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SetMonitoringLevelResponse.__dict__["custom_data"].__set__
+_s_SetMonitoringLevelRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelRequest.__dict__["custom_data"].__set__
 )
 _s_SetMonitoringLevelResponse_status: Callable[[Any, Any], None] = (
     _m.SetMonitoringLevelResponse.__dict__["status"].__set__
@@ -2306,9 +2303,9 @@ _s_SetMonitoringLevelResponse_status: Callable[[Any, Any], None] = (
 _s_SetMonitoringLevelResponse_status_info: Callable[[Any, Any], None] = (
     _m.SetMonitoringLevelResponse.__dict__["status_info"].__set__
 )
-_s_SetMonitoringResult_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
-    "custom_data"
-].__set__
+_s_SetMonitoringLevelResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetMonitoringLevelResponse.__dict__["custom_data"].__set__
+)
 _s_SetMonitoringResult_id: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
     "id"
 ].__set__
@@ -2330,17 +2327,17 @@ _s_SetMonitoringResult_variable: Callable[[Any, Any], None] = _t.SetMonitoringRe
 _s_SetMonitoringResult_severity: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
     "severity"
 ].__set__
-_s_SetNetworkProfileRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SetNetworkProfileRequest.__dict__["custom_data"].__set__
-)
+_s_SetMonitoringResult_custom_data: Callable[[Any, Any], None] = _t.SetMonitoringResult.__dict__[
+    "custom_data"
+].__set__
 _s_SetNetworkProfileRequest_configuration_slot: Callable[[Any, Any], None] = (
     _m.SetNetworkProfileRequest.__dict__["configuration_slot"].__set__
 )
 _s_SetNetworkProfileRequest_connection_data: Callable[[Any, Any], None] = (
     _m.SetNetworkProfileRequest.__dict__["connection_data"].__set__
 )
-_s_SetNetworkProfileResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SetNetworkProfileResponse.__dict__["custom_data"].__set__
+_s_SetNetworkProfileRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileRequest.__dict__["custom_data"].__set__
 )
 _s_SetNetworkProfileResponse_status: Callable[[Any, Any], None] = (
     _m.SetNetworkProfileResponse.__dict__["status"].__set__
@@ -2348,9 +2345,9 @@ _s_SetNetworkProfileResponse_status: Callable[[Any, Any], None] = (
 _s_SetNetworkProfileResponse_status_info: Callable[[Any, Any], None] = (
     _m.SetNetworkProfileResponse.__dict__["status_info"].__set__
 )
-_s_SetVariableData_custom_data: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
-    "custom_data"
-].__set__
+_s_SetNetworkProfileResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetNetworkProfileResponse.__dict__["custom_data"].__set__
+)
 _s_SetVariableData_attribute_type: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
     "attribute_type"
 ].__set__
@@ -2363,21 +2360,21 @@ _s_SetVariableData_component: Callable[[Any, Any], None] = _t.SetVariableData.__
 _s_SetVariableData_variable: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
     "variable"
 ].__set__
-_s_SetVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SetVariableMonitoringRequest.__dict__["custom_data"].__set__
-)
+_s_SetVariableData_custom_data: Callable[[Any, Any], None] = _t.SetVariableData.__dict__[
+    "custom_data"
+].__set__
 _s_SetVariableMonitoringRequest_set_monitoring_data: Callable[[Any, Any], None] = (
     _m.SetVariableMonitoringRequest.__dict__["set_monitoring_data"].__set__
 )
-_s_SetVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SetVariableMonitoringResponse.__dict__["custom_data"].__set__
+_s_SetVariableMonitoringRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringRequest.__dict__["custom_data"].__set__
 )
 _s_SetVariableMonitoringResponse_set_monitoring_result: Callable[[Any, Any], None] = (
     _m.SetVariableMonitoringResponse.__dict__["set_monitoring_result"].__set__
 )
-_s_SetVariableResult_custom_data: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
-    "custom_data"
-].__set__
+_s_SetVariableMonitoringResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SetVariableMonitoringResponse.__dict__["custom_data"].__set__
+)
 _s_SetVariableResult_attribute_type: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
     "attribute_type"
 ].__set__
@@ -2393,29 +2390,29 @@ _s_SetVariableResult_component: Callable[[Any, Any], None] = _t.SetVariableResul
 _s_SetVariableResult_variable: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
     "variable"
 ].__set__
-_s_SetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.SetVariablesRequest.__dict__[
+_s_SetVariableResult_custom_data: Callable[[Any, Any], None] = _t.SetVariableResult.__dict__[
     "custom_data"
 ].__set__
 _s_SetVariablesRequest_set_variable_data: Callable[[Any, Any], None] = (
     _m.SetVariablesRequest.__dict__["set_variable_data"].__set__
 )
-_s_SetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.SetVariablesResponse.__dict__[
+_s_SetVariablesRequest_custom_data: Callable[[Any, Any], None] = _m.SetVariablesRequest.__dict__[
     "custom_data"
 ].__set__
 _s_SetVariablesResponse_set_variable_result: Callable[[Any, Any], None] = (
     _m.SetVariablesResponse.__dict__["set_variable_result"].__set__
 )
-_s_SignCertificateRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.SignCertificateRequest.__dict__["custom_data"].__set__
-)
+_s_SetVariablesResponse_custom_data: Callable[[Any, Any], None] = _m.SetVariablesResponse.__dict__[
+    "custom_data"
+].__set__
 _s_SignCertificateRequest_csr: Callable[[Any, Any], None] = _m.SignCertificateRequest.__dict__[
     "csr"
 ].__set__
 _s_SignCertificateRequest_certificate_type: Callable[[Any, Any], None] = (
     _m.SignCertificateRequest.__dict__["certificate_type"].__set__
 )
-_s_SignCertificateResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.SignCertificateResponse.__dict__["custom_data"].__set__
+_s_SignCertificateRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.SignCertificateRequest.__dict__["custom_data"].__set__
 )
 _s_SignCertificateResponse_status: Callable[[Any, Any], None] = _m.SignCertificateResponse.__dict__[
     "status"
@@ -2423,9 +2420,9 @@ _s_SignCertificateResponse_status: Callable[[Any, Any], None] = _m.SignCertifica
 _s_SignCertificateResponse_status_info: Callable[[Any, Any], None] = (
     _m.SignCertificateResponse.__dict__["status_info"].__set__
 )
-_s_SignedMeterValue_custom_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
-    "custom_data"
-].__set__
+_s_SignCertificateResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.SignCertificateResponse.__dict__["custom_data"].__set__
+)
 _s_SignedMeterValue_signed_meter_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
     "signed_meter_data"
 ].__set__
@@ -2438,7 +2435,7 @@ _s_SignedMeterValue_encoding_method: Callable[[Any, Any], None] = _t.SignedMeter
 _s_SignedMeterValue_public_key: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
     "public_key"
 ].__set__
-_s_StatusInfo_custom_data: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+_s_SignedMeterValue_custom_data: Callable[[Any, Any], None] = _t.SignedMeterValue.__dict__[
     "custom_data"
 ].__set__
 _s_StatusInfo_reason_code: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
@@ -2447,9 +2444,9 @@ _s_StatusInfo_reason_code: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
 _s_StatusInfo_additional_info: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
     "additional_info"
 ].__set__
-_s_StatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.StatusNotificationRequest.__dict__["custom_data"].__set__
-)
+_s_StatusInfo_custom_data: Callable[[Any, Any], None] = _t.StatusInfo.__dict__[
+    "custom_data"
+].__set__
 _s_StatusNotificationRequest_timestamp: Callable[[Any, Any], None] = (
     _m.StatusNotificationRequest.__dict__["timestamp"].__set__
 )
@@ -2462,12 +2459,12 @@ _s_StatusNotificationRequest_evse_id: Callable[[Any, Any], None] = (
 _s_StatusNotificationRequest_connector_id: Callable[[Any, Any], None] = (
     _m.StatusNotificationRequest.__dict__["connector_id"].__set__
 )
+_s_StatusNotificationRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.StatusNotificationRequest.__dict__["custom_data"].__set__
+)
 _s_StatusNotificationResponse_custom_data: Callable[[Any, Any], None] = (
     _m.StatusNotificationResponse.__dict__["custom_data"].__set__
 )
-_s_Transaction_custom_data: Callable[[Any, Any], None] = _t.Transaction.__dict__[
-    "custom_data"
-].__set__
 _s_Transaction_transaction_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
     "transaction_id"
 ].__set__
@@ -2483,9 +2480,9 @@ _s_Transaction_stopped_reason: Callable[[Any, Any], None] = _t.Transaction.__dic
 _s_Transaction_remote_start_id: Callable[[Any, Any], None] = _t.Transaction.__dict__[
     "remote_start_id"
 ].__set__
-_s_TransactionEventRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.TransactionEventRequest.__dict__["custom_data"].__set__
-)
+_s_Transaction_custom_data: Callable[[Any, Any], None] = _t.Transaction.__dict__[
+    "custom_data"
+].__set__
 _s_TransactionEventRequest_event_type: Callable[[Any, Any], None] = (
     _m.TransactionEventRequest.__dict__["event_type"].__set__
 )
@@ -2522,8 +2519,8 @@ _s_TransactionEventRequest_evse: Callable[[Any, Any], None] = _m.TransactionEven
 _s_TransactionEventRequest_id_token: Callable[[Any, Any], None] = (
     _m.TransactionEventRequest.__dict__["id_token"].__set__
 )
-_s_TransactionEventResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.TransactionEventResponse.__dict__["custom_data"].__set__
+_s_TransactionEventRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventRequest.__dict__["custom_data"].__set__
 )
 _s_TransactionEventResponse_total_cost: Callable[[Any, Any], None] = (
     _m.TransactionEventResponse.__dict__["total_cost"].__set__
@@ -2537,8 +2534,8 @@ _s_TransactionEventResponse_id_token_info: Callable[[Any, Any], None] = (
 _s_TransactionEventResponse_updated_personal_message: Callable[[Any, Any], None] = (
     _m.TransactionEventResponse.__dict__["updated_personal_message"].__set__
 )
-_s_TriggerMessageRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.TriggerMessageRequest.__dict__["custom_data"].__set__
+_s_TransactionEventResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.TransactionEventResponse.__dict__["custom_data"].__set__
 )
 _s_TriggerMessageRequest_evse: Callable[[Any, Any], None] = _m.TriggerMessageRequest.__dict__[
     "evse"
@@ -2546,8 +2543,8 @@ _s_TriggerMessageRequest_evse: Callable[[Any, Any], None] = _m.TriggerMessageReq
 _s_TriggerMessageRequest_requested_message: Callable[[Any, Any], None] = (
     _m.TriggerMessageRequest.__dict__["requested_message"].__set__
 )
-_s_TriggerMessageResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.TriggerMessageResponse.__dict__["custom_data"].__set__
+_s_TriggerMessageRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.TriggerMessageRequest.__dict__["custom_data"].__set__
 )
 _s_TriggerMessageResponse_status: Callable[[Any, Any], None] = _m.TriggerMessageResponse.__dict__[
     "status"
@@ -2555,24 +2552,24 @@ _s_TriggerMessageResponse_status: Callable[[Any, Any], None] = _m.TriggerMessage
 _s_TriggerMessageResponse_status_info: Callable[[Any, Any], None] = (
     _m.TriggerMessageResponse.__dict__["status_info"].__set__
 )
-_s_UnitOfMeasure_custom_data: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
-    "custom_data"
-].__set__
+_s_TriggerMessageResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.TriggerMessageResponse.__dict__["custom_data"].__set__
+)
 _s_UnitOfMeasure_unit: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__["unit"].__set__
 _s_UnitOfMeasure_multiplier: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
     "multiplier"
 ].__set__
-_s_UnlockConnectorRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.UnlockConnectorRequest.__dict__["custom_data"].__set__
-)
+_s_UnitOfMeasure_custom_data: Callable[[Any, Any], None] = _t.UnitOfMeasure.__dict__[
+    "custom_data"
+].__set__
 _s_UnlockConnectorRequest_evse_id: Callable[[Any, Any], None] = _m.UnlockConnectorRequest.__dict__[
     "evse_id"
 ].__set__
 _s_UnlockConnectorRequest_connector_id: Callable[[Any, Any], None] = (
     _m.UnlockConnectorRequest.__dict__["connector_id"].__set__
 )
-_s_UnlockConnectorResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.UnlockConnectorResponse.__dict__["custom_data"].__set__
+_s_UnlockConnectorRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorRequest.__dict__["custom_data"].__set__
 )
 _s_UnlockConnectorResponse_status: Callable[[Any, Any], None] = _m.UnlockConnectorResponse.__dict__[
     "status"
@@ -2580,20 +2577,20 @@ _s_UnlockConnectorResponse_status: Callable[[Any, Any], None] = _m.UnlockConnect
 _s_UnlockConnectorResponse_status_info: Callable[[Any, Any], None] = (
     _m.UnlockConnectorResponse.__dict__["status_info"].__set__
 )
-_s_UnpublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.UnpublishFirmwareRequest.__dict__["custom_data"].__set__
+_s_UnlockConnectorResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UnlockConnectorResponse.__dict__["custom_data"].__set__
 )
 _s_UnpublishFirmwareRequest_checksum: Callable[[Any, Any], None] = (
     _m.UnpublishFirmwareRequest.__dict__["checksum"].__set__
 )
-_s_UnpublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.UnpublishFirmwareResponse.__dict__["custom_data"].__set__
+_s_UnpublishFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareRequest.__dict__["custom_data"].__set__
 )
 _s_UnpublishFirmwareResponse_status: Callable[[Any, Any], None] = (
     _m.UnpublishFirmwareResponse.__dict__["status"].__set__
 )
-_s_UpdateFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
-    _m.UpdateFirmwareRequest.__dict__["custom_data"].__set__
+_s_UnpublishFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UnpublishFirmwareResponse.__dict__["custom_data"].__set__
 )
 _s_UpdateFirmwareRequest_retries: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
     "retries"
@@ -2607,8 +2604,8 @@ _s_UpdateFirmwareRequest_request_id: Callable[[Any, Any], None] = _m.UpdateFirmw
 _s_UpdateFirmwareRequest_firmware: Callable[[Any, Any], None] = _m.UpdateFirmwareRequest.__dict__[
     "firmware"
 ].__set__
-_s_UpdateFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
-    _m.UpdateFirmwareResponse.__dict__["custom_data"].__set__
+_s_UpdateFirmwareRequest_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareRequest.__dict__["custom_data"].__set__
 )
 _s_UpdateFirmwareResponse_status: Callable[[Any, Any], None] = _m.UpdateFirmwareResponse.__dict__[
     "status"
@@ -2616,19 +2613,19 @@ _s_UpdateFirmwareResponse_status: Callable[[Any, Any], None] = _m.UpdateFirmware
 _s_UpdateFirmwareResponse_status_info: Callable[[Any, Any], None] = (
     _m.UpdateFirmwareResponse.__dict__["status_info"].__set__
 )
-_s_VPN_custom_data: Callable[[Any, Any], None] = _t.VPN.__dict__["custom_data"].__set__
+_s_UpdateFirmwareResponse_custom_data: Callable[[Any, Any], None] = (
+    _m.UpdateFirmwareResponse.__dict__["custom_data"].__set__
+)
 _s_VPN_server: Callable[[Any, Any], None] = _t.VPN.__dict__["server"].__set__
 _s_VPN_user: Callable[[Any, Any], None] = _t.VPN.__dict__["user"].__set__
 _s_VPN_group: Callable[[Any, Any], None] = _t.VPN.__dict__["group"].__set__
 _s_VPN_password: Callable[[Any, Any], None] = _t.VPN.__dict__["password"].__set__
 _s_VPN_key: Callable[[Any, Any], None] = _t.VPN.__dict__["key"].__set__
 _s_VPN_type: Callable[[Any, Any], None] = _t.VPN.__dict__["type"].__set__
-_s_Variable_custom_data: Callable[[Any, Any], None] = _t.Variable.__dict__["custom_data"].__set__
+_s_VPN_custom_data: Callable[[Any, Any], None] = _t.VPN.__dict__["custom_data"].__set__
 _s_Variable_name: Callable[[Any, Any], None] = _t.Variable.__dict__["name"].__set__
 _s_Variable_instance: Callable[[Any, Any], None] = _t.Variable.__dict__["instance"].__set__
-_s_VariableAttribute_custom_data: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
-    "custom_data"
-].__set__
+_s_Variable_custom_data: Callable[[Any, Any], None] = _t.Variable.__dict__["custom_data"].__set__
 _s_VariableAttribute_type: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
     "type"
 ].__set__
@@ -2644,9 +2641,9 @@ _s_VariableAttribute_persistent: Callable[[Any, Any], None] = _t.VariableAttribu
 _s_VariableAttribute_constant: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
     "constant"
 ].__set__
-_s_VariableCharacteristics_custom_data: Callable[[Any, Any], None] = (
-    _t.VariableCharacteristics.__dict__["custom_data"].__set__
-)
+_s_VariableAttribute_custom_data: Callable[[Any, Any], None] = _t.VariableAttribute.__dict__[
+    "custom_data"
+].__set__
 _s_VariableCharacteristics_unit: Callable[[Any, Any], None] = _t.VariableCharacteristics.__dict__[
     "unit"
 ].__set__
@@ -2665,9 +2662,9 @@ _s_VariableCharacteristics_values_list: Callable[[Any, Any], None] = (
 _s_VariableCharacteristics_supports_monitoring: Callable[[Any, Any], None] = (
     _t.VariableCharacteristics.__dict__["supports_monitoring"].__set__
 )
-_s_VariableMonitoring_custom_data: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
-    "custom_data"
-].__set__
+_s_VariableCharacteristics_custom_data: Callable[[Any, Any], None] = (
+    _t.VariableCharacteristics.__dict__["custom_data"].__set__
+)
 _s_VariableMonitoring_id: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__["id"].__set__
 _s_VariableMonitoring_transaction: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
     "transaction"
@@ -2681,6 +2678,9 @@ _s_VariableMonitoring_type: Callable[[Any, Any], None] = _t.VariableMonitoring._
 _s_VariableMonitoring_severity: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
     "severity"
 ].__set__
+_s_VariableMonitoring_custom_data: Callable[[Any, Any], None] = _t.VariableMonitoring.__dict__[
+    "custom_data"
+].__set__
 
 
 def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters:
@@ -2688,15 +2688,6 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("energyAmount")
     if v is None:
         raise missing(d, "energyAmount")
@@ -2725,14 +2716,23 @@ def _d_ACChargingParameters(d: Any, o: DecodeOptions) -> _t.ACChargingParameters
         v = int_from(v, "evMaxVoltage")
     x_ev_max_voltage = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ACChargingParameters, o)
     r = _new(_t.ACChargingParameters)
-    _s_ACChargingParameters_custom_data(r, x_custom_data)
     _s_ACChargingParameters_energy_amount(r, x_energy_amount)
     _s_ACChargingParameters_ev_min_current(r, x_ev_min_current)
     _s_ACChargingParameters_ev_max_current(r, x_ev_max_current)
     _s_ACChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
+    _s_ACChargingParameters_custom_data(r, x_custom_data)
     return r
 
 
@@ -2755,15 +2755,6 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("apn")
     if v is None:
         raise missing(d, "apn")
@@ -2828,10 +2819,18 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
         if x_apn_authentication is None:
             raise at(bad_enum(v, _E_APNAuthenticationEnum), "apnAuthentication")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_APN, o)
     r = _new(_t.APN)
-    _s_APN_custom_data(r, x_custom_data)
     _s_APN_apn(r, x_apn)
     _s_APN_apn_user_name(r, x_apn_user_name)
     _s_APN_apn_password(r, x_apn_password)
@@ -2839,15 +2838,13 @@ def _d_APN(d: Any, o: DecodeOptions) -> _t.APN:
     _s_APN_preferred_network(r, x_preferred_network)
     _s_APN_use_only_preferred_network(r, x_use_only_preferred_network)
     _s_APN_apn_authentication(r, x_apn_authentication)
+    _s_APN_custom_data(r, x_custom_data)
     return r
 
 
 def _w_APN(m: _t.APN) -> dict[str, Any]:
     d: dict[str, Any] = {"apn": m.apn, "apnAuthentication": m.apn_authentication}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.apn_user_name
     if v is not None:
         d["apnUserName"] = v
@@ -2863,6 +2860,9 @@ def _w_APN(m: _t.APN) -> dict[str, Any]:
     v = m.use_only_preferred_network
     if v is not None:
         d["useOnlyPreferredNetwork"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -2871,15 +2871,6 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("additionalIdToken")
     if v is None:
         raise missing(d, "additionalIdToken")
@@ -2898,12 +2889,21 @@ def _d_AdditionalInfo(d: Any, o: DecodeOptions) -> _t.AdditionalInfo:
         raise at(too_long(v, 50), "type")
     x_type = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_AdditionalInfo, o)
     r = _new(_t.AdditionalInfo)
-    _s_AdditionalInfo_custom_data(r, x_custom_data)
     _s_AdditionalInfo_additional_id_token(r, x_additional_id_token)
     _s_AdditionalInfo_type(r, x_type)
+    _s_AdditionalInfo_custom_data(r, x_custom_data)
     return r
 
 
@@ -2921,15 +2921,6 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
@@ -2947,32 +2938,6 @@ def _d_AuthorizationData(d: Any, o: DecodeOptions) -> _t.AuthorizationData:
         except DecodeFailure as f:
             raise at(f, "idTokenInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_AuthorizationData, o)
-    r = _new(_t.AuthorizationData)
-    _s_AuthorizationData_custom_data(r, x_custom_data)
-    _s_AuthorizationData_id_token(r, x_id_token)
-    _s_AuthorizationData_id_token_info(r, x_id_token_info)
-    return r
-
-
-def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
-    d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.id_token_info
-    if v is not None:
-        d["idTokenInfo"] = _w_IdTokenInfo(v)
-    return d
-
-
-def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -2982,6 +2947,32 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_AuthorizationData, o)
+    r = _new(_t.AuthorizationData)
+    _s_AuthorizationData_id_token(r, x_id_token)
+    _s_AuthorizationData_id_token_info(r, x_id_token_info)
+    _s_AuthorizationData_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
+    d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
+    v = m.id_token_info
+    if v is not None:
+        d["idTokenInfo"] = _w_IdTokenInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("idToken")
     if v is None:
         raise missing(d, "idToken")
@@ -3015,36 +3006,6 @@ def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
         except DecodeFailure:
             raise in_array(v, _d_OCSPRequestData, o, "iso15118CertificateHashData") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_AuthorizeRequest, o)
-    r = _new(_m.AuthorizeRequest)
-    _s_AuthorizeRequest_custom_data(r, x_custom_data)
-    _s_AuthorizeRequest_id_token(r, x_id_token)
-    _s_AuthorizeRequest_certificate(r, x_certificate)
-    _s_AuthorizeRequest_iso15118_certificate_hash_data(r, x_iso15118_certificate_hash_data)
-    return r
-
-
-def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.certificate
-    if v is not None:
-        d["certificate"] = v
-    v = m.iso15118_certificate_hash_data
-    if v is not None:
-        d["iso15118CertificateHashData"] = [_w_OCSPRequestData(i) for i in v]
-    return d
-
-
-def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3054,6 +3015,36 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_AuthorizeRequest, o)
+    r = _new(_m.AuthorizeRequest)
+    _s_AuthorizeRequest_id_token(r, x_id_token)
+    _s_AuthorizeRequest_certificate(r, x_certificate)
+    _s_AuthorizeRequest_iso15118_certificate_hash_data(r, x_iso15118_certificate_hash_data)
+    _s_AuthorizeRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token)}
+    v: Any
+    v = m.certificate
+    if v is not None:
+        d["certificate"] = v
+    v = m.iso15118_certificate_hash_data
+    if v is not None:
+        d["iso15118CertificateHashData"] = [_w_OCSPRequestData(i) for i in v]
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("idTokenInfo")
     if v is None:
         raise missing(d, "idTokenInfo")
@@ -3076,32 +3067,6 @@ def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
             if x_certificate_status is None:
                 raise at(bad_enum(v, _E_AuthorizeCertificateStatusEnum), "certificateStatus")
         n += 1
-    if n != len(d):
-        check_extra(d, _K_AuthorizeResponse, o)
-    r = _new(_m.AuthorizeResponse)
-    _s_AuthorizeResponse_custom_data(r, x_custom_data)
-    _s_AuthorizeResponse_id_token_info(r, x_id_token_info)
-    _s_AuthorizeResponse_certificate_status(r, x_certificate_status)
-    return r
-
-
-def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"idTokenInfo": _w_IdTokenInfo(m.id_token_info)}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.certificate_status
-    if v is not None:
-        d["certificateStatus"] = v
-    return d
-
-
-def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3111,6 +3076,32 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_AuthorizeResponse, o)
+    r = _new(_m.AuthorizeResponse)
+    _s_AuthorizeResponse_id_token_info(r, x_id_token_info)
+    _s_AuthorizeResponse_certificate_status(r, x_certificate_status)
+    _s_AuthorizeResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"idTokenInfo": _w_IdTokenInfo(m.id_token_info)}
+    v: Any
+    v = m.certificate_status
+    if v is not None:
+        d["certificateStatus"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("chargingStation")
     if v is None:
         raise missing(d, "chargingStation")
@@ -3128,12 +3119,21 @@ def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationR
         if x_reason is None:
             raise at(bad_enum(v, _E_BootReasonEnum), "reason")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationRequest, o)
     r = _new(_m.BootNotificationRequest)
-    _s_BootNotificationRequest_custom_data(r, x_custom_data)
     _s_BootNotificationRequest_charging_station(r, x_charging_station)
     _s_BootNotificationRequest_reason(r, x_reason)
+    _s_BootNotificationRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -3154,15 +3154,6 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("currentTime")
     if v is None:
         raise missing(d, "currentTime")
@@ -3196,14 +3187,23 @@ def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotification
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_BootNotificationResponse, o)
     r = _new(_m.BootNotificationResponse)
-    _s_BootNotificationResponse_custom_data(r, x_custom_data)
     _s_BootNotificationResponse_current_time(r, x_current_time)
     _s_BootNotificationResponse_interval(r, x_interval)
     _s_BootNotificationResponse_status(r, x_status)
     _s_BootNotificationResponse_status_info(r, x_status_info)
+    _s_BootNotificationResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -3214,12 +3214,12 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
         "status": m.status,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -3228,6 +3228,13 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
         raise not_object(d)
     g = d.get
     n = 0
+    v = g("reservationId")
+    if v is None:
+        raise missing(d, "reservationId")
+    if v.__class__ is not int:
+        v = int_from(v, "reservationId")
+    x_reservation_id = v
+    n += 1
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3237,18 +3244,11 @@ def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservatio
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = g("reservationId")
-    if v is None:
-        raise missing(d, "reservationId")
-    if v.__class__ is not int:
-        v = int_from(v, "reservationId")
-    x_reservation_id = v
-    n += 1
     if n != len(d):
         check_extra(d, _K_CancelReservationRequest, o)
     r = _new(_m.CancelReservationRequest)
-    _s_CancelReservationRequest_custom_data(r, x_custom_data)
     _s_CancelReservationRequest_reservation_id(r, x_reservation_id)
+    _s_CancelReservationRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -3266,15 +3266,6 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -3293,32 +3284,6 @@ def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservati
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_CancelReservationResponse, o)
-    r = _new(_m.CancelReservationResponse)
-    _s_CancelReservationResponse_custom_data(r, x_custom_data)
-    _s_CancelReservationResponse_status(r, x_status)
-    _s_CancelReservationResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3328,6 +3293,32 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_CancelReservationResponse, o)
+    r = _new(_m.CancelReservationResponse)
+    _s_CancelReservationResponse_status(r, x_status)
+    _s_CancelReservationResponse_status_info(r, x_status_info)
+    _s_CancelReservationResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_CancelReservationResponse(m: _m.CancelReservationResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
@@ -3364,14 +3355,23 @@ def _d_CertificateHashData(d: Any, o: DecodeOptions) -> _t.CertificateHashData:
         raise at(too_long(v, 40), "serialNumber")
     x_serial_number = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_CertificateHashData, o)
     r = _new(_t.CertificateHashData)
-    _s_CertificateHashData_custom_data(r, x_custom_data)
     _s_CertificateHashData_hash_algorithm(r, x_hash_algorithm)
     _s_CertificateHashData_issuer_name_hash(r, x_issuer_name_hash)
     _s_CertificateHashData_issuer_key_hash(r, x_issuer_key_hash)
     _s_CertificateHashData_serial_number(r, x_serial_number)
+    _s_CertificateHashData_custom_data(r, x_custom_data)
     return r
 
 
@@ -3394,15 +3394,6 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
@@ -3435,36 +3426,6 @@ def _d_CertificateHashDataChain(d: Any, o: DecodeOptions) -> _t.CertificateHashD
         except DecodeFailure:
             raise in_array(v, _d_CertificateHashData, o, "childCertificateHashData") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_CertificateHashDataChain, o)
-    r = _new(_t.CertificateHashDataChain)
-    _s_CertificateHashDataChain_custom_data(r, x_custom_data)
-    _s_CertificateHashDataChain_certificate_hash_data(r, x_certificate_hash_data)
-    _s_CertificateHashDataChain_certificate_type(r, x_certificate_type)
-    _s_CertificateHashDataChain_child_certificate_hash_data(r, x_child_certificate_hash_data)
-    return r
-
-
-def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "certificateHashData": _w_CertificateHashData(m.certificate_hash_data),
-        "certificateType": m.certificate_type,
-    }
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.child_certificate_hash_data
-    if v is not None:
-        d["childCertificateHashData"] = [_w_CertificateHashData(i) for i in v]
-    return d
-
-
-def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3474,6 +3435,36 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_CertificateHashDataChain, o)
+    r = _new(_t.CertificateHashDataChain)
+    _s_CertificateHashDataChain_certificate_hash_data(r, x_certificate_hash_data)
+    _s_CertificateHashDataChain_certificate_type(r, x_certificate_type)
+    _s_CertificateHashDataChain_child_certificate_hash_data(r, x_child_certificate_hash_data)
+    _s_CertificateHashDataChain_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "certificateHashData": _w_CertificateHashData(m.certificate_hash_data),
+        "certificateType": m.certificate_type,
+    }
+    v: Any
+    v = m.child_certificate_hash_data
+    if v is not None:
+        d["childCertificateHashData"] = [_w_CertificateHashData(i) for i in v]
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("certificateChain")
     if v is None:
         raise missing(d, "certificateChain")
@@ -3493,32 +3484,6 @@ def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSigne
             if x_certificate_type is None:
                 raise at(bad_enum(v, _E_CertificateSigningUseEnum), "certificateType")
         n += 1
-    if n != len(d):
-        check_extra(d, _K_CertificateSignedRequest, o)
-    r = _new(_m.CertificateSignedRequest)
-    _s_CertificateSignedRequest_custom_data(r, x_custom_data)
-    _s_CertificateSignedRequest_certificate_chain(r, x_certificate_chain)
-    _s_CertificateSignedRequest_certificate_type(r, x_certificate_type)
-    return r
-
-
-def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"certificateChain": m.certificate_chain}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.certificate_type
-    if v is not None:
-        d["certificateType"] = v
-    return d
-
-
-def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3528,6 +3493,32 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_CertificateSignedRequest, o)
+    r = _new(_m.CertificateSignedRequest)
+    _s_CertificateSignedRequest_certificate_chain(r, x_certificate_chain)
+    _s_CertificateSignedRequest_certificate_type(r, x_certificate_type)
+    _s_CertificateSignedRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"certificateChain": m.certificate_chain}
+    v: Any
+    v = m.certificate_type
+    if v is not None:
+        d["certificateType"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -3546,32 +3537,6 @@ def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSign
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_CertificateSignedResponse, o)
-    r = _new(_m.CertificateSignedResponse)
-    _s_CertificateSignedResponse_custom_data(r, x_custom_data)
-    _s_CertificateSignedResponse_status(r, x_status)
-    _s_CertificateSignedResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3581,6 +3546,32 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_CertificateSignedResponse, o)
+    r = _new(_m.CertificateSignedResponse)
+    _s_CertificateSignedResponse_status(r, x_status)
+    _s_CertificateSignedResponse_status_info(r, x_status_info)
+    _s_CertificateSignedResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("evse")
     if v is None:
         x_evse = None
@@ -3599,32 +3590,6 @@ def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabil
         if x_operational_status is None:
             raise at(bad_enum(v, _E_OperationalStatusEnum), "operationalStatus")
     n += 1
-    if n != len(d):
-        check_extra(d, _K_ChangeAvailabilityRequest, o)
-    r = _new(_m.ChangeAvailabilityRequest)
-    _s_ChangeAvailabilityRequest_custom_data(r, x_custom_data)
-    _s_ChangeAvailabilityRequest_evse(r, x_evse)
-    _s_ChangeAvailabilityRequest_operational_status(r, x_operational_status)
-    return r
-
-
-def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"operationalStatus": m.operational_status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.evse
-    if v is not None:
-        d["evse"] = _w_EVSE(v)
-    return d
-
-
-def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3634,6 +3599,32 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ChangeAvailabilityRequest, o)
+    r = _new(_m.ChangeAvailabilityRequest)
+    _s_ChangeAvailabilityRequest_evse(r, x_evse)
+    _s_ChangeAvailabilityRequest_operational_status(r, x_operational_status)
+    _s_ChangeAvailabilityRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"operationalStatus": m.operational_status}
+    v: Any
+    v = m.evse
+    if v is not None:
+        d["evse"] = _w_EVSE(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -3652,32 +3643,6 @@ def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabi
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ChangeAvailabilityResponse, o)
-    r = _new(_m.ChangeAvailabilityResponse)
-    _s_ChangeAvailabilityResponse_custom_data(r, x_custom_data)
-    _s_ChangeAvailabilityResponse_status(r, x_status)
-    _s_ChangeAvailabilityResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3687,6 +3652,32 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ChangeAvailabilityResponse, o)
+    r = _new(_m.ChangeAvailabilityResponse)
+    _s_ChangeAvailabilityResponse_status(r, x_status)
+    _s_ChangeAvailabilityResponse_status_info(r, x_status_info)
+    _s_ChangeAvailabilityResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
@@ -3704,32 +3695,6 @@ def _d_ChargingLimit(d: Any, o: DecodeOptions) -> _t.ChargingLimit:
             raise fail_type("boolean", v, "isGridCritical")
         x_is_grid_critical = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ChargingLimit, o)
-    r = _new(_t.ChargingLimit)
-    _s_ChargingLimit_custom_data(r, x_custom_data)
-    _s_ChargingLimit_charging_limit_source(r, x_charging_limit_source)
-    _s_ChargingLimit_is_grid_critical(r, x_is_grid_critical)
-    return r
-
-
-def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
-    d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.is_grid_critical
-    if v is not None:
-        d["isGridCritical"] = v
-    return d
-
-
-def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3739,6 +3704,32 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ChargingLimit, o)
+    r = _new(_t.ChargingLimit)
+    _s_ChargingLimit_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingLimit_is_grid_critical(r, x_is_grid_critical)
+    _s_ChargingLimit_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ChargingLimit(m: _t.ChargingLimit) -> dict[str, Any]:
+    d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
+    v: Any
+    v = m.is_grid_critical
+    if v is not None:
+        d["isGridCritical"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("acChargingParameters")
     if v is None:
         x_ac_charging_parameters = None
@@ -3777,40 +3768,6 @@ def _d_ChargingNeeds(d: Any, o: DecodeOptions) -> _t.ChargingNeeds:
         except DecodeFailure as f:
             raise at(f, "departureTime") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ChargingNeeds, o)
-    r = _new(_t.ChargingNeeds)
-    _s_ChargingNeeds_custom_data(r, x_custom_data)
-    _s_ChargingNeeds_ac_charging_parameters(r, x_ac_charging_parameters)
-    _s_ChargingNeeds_dc_charging_parameters(r, x_dc_charging_parameters)
-    _s_ChargingNeeds_requested_energy_transfer(r, x_requested_energy_transfer)
-    _s_ChargingNeeds_departure_time(r, x_departure_time)
-    return r
-
-
-def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestedEnergyTransfer": m.requested_energy_transfer}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.ac_charging_parameters
-    if v is not None:
-        d["acChargingParameters"] = _w_ACChargingParameters(v)
-    v = m.dc_charging_parameters
-    if v is not None:
-        d["dcChargingParameters"] = _w_DCChargingParameters(v)
-    v = m.departure_time
-    if v is not None:
-        d["departureTime"] = format_datetime(v)
-    return d
-
-
-def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -3820,6 +3777,40 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ChargingNeeds, o)
+    r = _new(_t.ChargingNeeds)
+    _s_ChargingNeeds_ac_charging_parameters(r, x_ac_charging_parameters)
+    _s_ChargingNeeds_dc_charging_parameters(r, x_dc_charging_parameters)
+    _s_ChargingNeeds_requested_energy_transfer(r, x_requested_energy_transfer)
+    _s_ChargingNeeds_departure_time(r, x_departure_time)
+    _s_ChargingNeeds_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ChargingNeeds(m: _t.ChargingNeeds) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestedEnergyTransfer": m.requested_energy_transfer}
+    v: Any
+    v = m.ac_charging_parameters
+    if v is not None:
+        d["acChargingParameters"] = _w_ACChargingParameters(v)
+    v = m.dc_charging_parameters
+    if v is not None:
+        d["dcChargingParameters"] = _w_DCChargingParameters(v)
+    v = m.departure_time
+    if v is not None:
+        d["departureTime"] = format_datetime(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -3908,10 +3899,18 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfile, o)
     r = _new(_t.ChargingProfile)
-    _s_ChargingProfile_custom_data(r, x_custom_data)
     _s_ChargingProfile_id(r, x_id)
     _s_ChargingProfile_stack_level(r, x_stack_level)
     _s_ChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
@@ -3921,6 +3920,7 @@ def _d_ChargingProfile(d: Any, o: DecodeOptions) -> _t.ChargingProfile:
     _s_ChargingProfile_valid_to(r, x_valid_to)
     _s_ChargingProfile_charging_schedule(r, x_charging_schedule)
     _s_ChargingProfile_transaction_id(r, x_transaction_id)
+    _s_ChargingProfile_custom_data(r, x_custom_data)
     return r
 
 
@@ -3933,9 +3933,6 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
         "chargingSchedule": [_w_ChargingSchedule(i) for i in m.charging_schedule],
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.recurrency_kind
     if v is not None:
         d["recurrencyKind"] = v
@@ -3948,6 +3945,9 @@ def _w_ChargingProfile(m: _t.ChargingProfile) -> dict[str, Any]:
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -3956,15 +3956,6 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("chargingProfilePurpose")
     if v is None:
         x_charging_profile_purpose = None
@@ -4025,23 +4016,29 @@ def _d_ChargingProfileCriterion(d: Any, o: DecodeOptions) -> _t.ChargingProfileC
                 v, _i_ChargingProfileCriterion_charging_limit_source, o, "chargingLimitSource"
             ) from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ChargingProfileCriterion, o)
     r = _new(_t.ChargingProfileCriterion)
-    _s_ChargingProfileCriterion_custom_data(r, x_custom_data)
     _s_ChargingProfileCriterion_charging_profile_purpose(r, x_charging_profile_purpose)
     _s_ChargingProfileCriterion_stack_level(r, x_stack_level)
     _s_ChargingProfileCriterion_charging_profile_id(r, x_charging_profile_id)
     _s_ChargingProfileCriterion_charging_limit_source(r, x_charging_limit_source)
+    _s_ChargingProfileCriterion_custom_data(r, x_custom_data)
     return r
 
 
 def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any]:
     d: dict[str, Any] = {}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.charging_profile_purpose
     if v is not None:
         d["chargingProfilePurpose"] = v
@@ -4054,6 +4051,9 @@ def _w_ChargingProfileCriterion(m: _t.ChargingProfileCriterion) -> dict[str, Any
     v = m.charging_limit_source
     if v is not None:
         d["chargingLimitSource"] = list(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -4062,15 +4062,6 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -4137,10 +4128,18 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
         except DecodeFailure as f:
             raise at(f, "salesTariff") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ChargingSchedule, o)
     r = _new(_t.ChargingSchedule)
-    _s_ChargingSchedule_custom_data(r, x_custom_data)
     _s_ChargingSchedule_id(r, x_id)
     _s_ChargingSchedule_start_schedule(r, x_start_schedule)
     _s_ChargingSchedule_duration(r, x_duration)
@@ -4148,6 +4147,7 @@ def _d_ChargingSchedule(d: Any, o: DecodeOptions) -> _t.ChargingSchedule:
     _s_ChargingSchedule_charging_schedule_period(r, x_charging_schedule_period)
     _s_ChargingSchedule_min_charging_rate(r, x_min_charging_rate)
     _s_ChargingSchedule_sales_tariff(r, x_sales_tariff)
+    _s_ChargingSchedule_custom_data(r, x_custom_data)
     return r
 
 
@@ -4160,9 +4160,6 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
         ],
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.start_schedule
     if v is not None:
         d["startSchedule"] = format_datetime(v)
@@ -4175,6 +4172,9 @@ def _w_ChargingSchedule(m: _t.ChargingSchedule) -> dict[str, Any]:
     v = m.sales_tariff
     if v is not None:
         d["salesTariff"] = _w_SalesTariff(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -4183,15 +4183,6 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("startPeriod")
     if v is None:
         raise missing(d, "startPeriod")
@@ -4224,37 +4215,6 @@ def _d_ChargingSchedulePeriod(d: Any, o: DecodeOptions) -> _t.ChargingSchedulePe
             v = int_from(v, "phaseToUse")
         x_phase_to_use = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ChargingSchedulePeriod, o)
-    r = _new(_t.ChargingSchedulePeriod)
-    _s_ChargingSchedulePeriod_custom_data(r, x_custom_data)
-    _s_ChargingSchedulePeriod_start_period(r, x_start_period)
-    _s_ChargingSchedulePeriod_limit(r, x_limit)
-    _s_ChargingSchedulePeriod_number_phases(r, x_number_phases)
-    _s_ChargingSchedulePeriod_phase_to_use(r, x_phase_to_use)
-    return r
-
-
-def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
-    d: dict[str, Any] = {"startPeriod": m.start_period, "limit": m.limit}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.number_phases
-    if v is not None:
-        d["numberPhases"] = v
-    v = m.phase_to_use
-    if v is not None:
-        d["phaseToUse"] = v
-    return d
-
-
-def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -4264,6 +4224,37 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ChargingSchedulePeriod, o)
+    r = _new(_t.ChargingSchedulePeriod)
+    _s_ChargingSchedulePeriod_start_period(r, x_start_period)
+    _s_ChargingSchedulePeriod_limit(r, x_limit)
+    _s_ChargingSchedulePeriod_number_phases(r, x_number_phases)
+    _s_ChargingSchedulePeriod_phase_to_use(r, x_phase_to_use)
+    _s_ChargingSchedulePeriod_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
+    d: dict[str, Any] = {"startPeriod": m.start_period, "limit": m.limit}
+    v: Any
+    v = m.number_phases
+    if v is not None:
+        d["numberPhases"] = v
+    v = m.phase_to_use
+    if v is not None:
+        d["phaseToUse"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("serialNumber")
     if v is None:
         x_serial_number = None
@@ -4311,24 +4302,30 @@ def _d_ChargingStation(d: Any, o: DecodeOptions) -> _t.ChargingStation:
             raise at(too_long(v, 50), "firmwareVersion")
         x_firmware_version = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ChargingStation, o)
     r = _new(_t.ChargingStation)
-    _s_ChargingStation_custom_data(r, x_custom_data)
     _s_ChargingStation_serial_number(r, x_serial_number)
     _s_ChargingStation_model(r, x_model)
     _s_ChargingStation_modem(r, x_modem)
     _s_ChargingStation_vendor_name(r, x_vendor_name)
     _s_ChargingStation_firmware_version(r, x_firmware_version)
+    _s_ChargingStation_custom_data(r, x_custom_data)
     return r
 
 
 def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
     d: dict[str, Any] = {"model": m.model, "vendorName": m.vendor_name}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.serial_number
     if v is not None:
         d["serialNumber"] = v
@@ -4338,6 +4335,9 @@ def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
     v = m.firmware_version
     if v is not None:
         d["firmwareVersion"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -4376,15 +4376,6 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -4403,32 +4394,6 @@ def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ClearCacheResponse, o)
-    r = _new(_m.ClearCacheResponse)
-    _s_ClearCacheResponse_custom_data(r, x_custom_data)
-    _s_ClearCacheResponse_status(r, x_status)
-    _s_ClearCacheResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -4438,6 +4403,32 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ClearCacheResponse, o)
+    r = _new(_m.ClearCacheResponse)
+    _s_ClearCacheResponse_status(r, x_status)
+    _s_ClearCacheResponse_status_info(r, x_status_info)
+    _s_ClearCacheResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("evseId")
     if v is None:
         x_evse_id = None
@@ -4468,39 +4459,6 @@ def _d_ClearChargingProfile(d: Any, o: DecodeOptions) -> _t.ClearChargingProfile
             v = int_from(v, "stackLevel")
         x_stack_level = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ClearChargingProfile, o)
-    r = _new(_t.ClearChargingProfile)
-    _s_ClearChargingProfile_custom_data(r, x_custom_data)
-    _s_ClearChargingProfile_evse_id(r, x_evse_id)
-    _s_ClearChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
-    _s_ClearChargingProfile_stack_level(r, x_stack_level)
-    return r
-
-
-def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.evse_id
-    if v is not None:
-        d["evseId"] = v
-    v = m.charging_profile_purpose
-    if v is not None:
-        d["chargingProfilePurpose"] = v
-    v = m.stack_level
-    if v is not None:
-        d["stackLevel"] = v
-    return d
-
-
-def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -4510,6 +4468,39 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ClearChargingProfile, o)
+    r = _new(_t.ClearChargingProfile)
+    _s_ClearChargingProfile_evse_id(r, x_evse_id)
+    _s_ClearChargingProfile_charging_profile_purpose(r, x_charging_profile_purpose)
+    _s_ClearChargingProfile_stack_level(r, x_stack_level)
+    _s_ClearChargingProfile_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    v: Any
+    v = m.evse_id
+    if v is not None:
+        d["evseId"] = v
+    v = m.charging_profile_purpose
+    if v is not None:
+        d["chargingProfilePurpose"] = v
+    v = m.stack_level
+    if v is not None:
+        d["stackLevel"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("chargingProfileId")
     if v is None:
         x_charging_profile_id = None
@@ -4527,35 +4518,6 @@ def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearCharging
         except DecodeFailure as f:
             raise at(f, "chargingProfileCriteria") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ClearChargingProfileRequest, o)
-    r = _new(_m.ClearChargingProfileRequest)
-    _s_ClearChargingProfileRequest_custom_data(r, x_custom_data)
-    _s_ClearChargingProfileRequest_charging_profile_id(r, x_charging_profile_id)
-    _s_ClearChargingProfileRequest_charging_profile_criteria(r, x_charging_profile_criteria)
-    return r
-
-
-def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.charging_profile_id
-    if v is not None:
-        d["chargingProfileId"] = v
-    v = m.charging_profile_criteria
-    if v is not None:
-        d["chargingProfileCriteria"] = _w_ClearChargingProfile(v)
-    return d
-
-
-def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -4565,6 +4527,35 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ClearChargingProfileRequest, o)
+    r = _new(_m.ClearChargingProfileRequest)
+    _s_ClearChargingProfileRequest_charging_profile_id(r, x_charging_profile_id)
+    _s_ClearChargingProfileRequest_charging_profile_criteria(r, x_charging_profile_criteria)
+    _s_ClearChargingProfileRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    v: Any
+    v = m.charging_profile_id
+    if v is not None:
+        d["chargingProfileId"] = v
+    v = m.charging_profile_criteria
+    if v is not None:
+        d["chargingProfileCriteria"] = _w_ClearChargingProfile(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -4583,32 +4574,6 @@ def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargin
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ClearChargingProfileResponse, o)
-    r = _new(_m.ClearChargingProfileResponse)
-    _s_ClearChargingProfileResponse_custom_data(r, x_custom_data)
-    _s_ClearChargingProfileResponse_status(r, x_status)
-    _s_ClearChargingProfileResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -4618,6 +4583,32 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ClearChargingProfileResponse, o)
+    r = _new(_m.ClearChargingProfileResponse)
+    _s_ClearChargingProfileResponse_status(r, x_status)
+    _s_ClearChargingProfileResponse_status_info(r, x_status_info)
+    _s_ClearChargingProfileResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -4625,11 +4616,20 @@ def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMe
         v = int_from(v, "id")
     x_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ClearDisplayMessageRequest, o)
     r = _new(_m.ClearDisplayMessageRequest)
-    _s_ClearDisplayMessageRequest_custom_data(r, x_custom_data)
     _s_ClearDisplayMessageRequest_id(r, x_id)
+    _s_ClearDisplayMessageRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -4647,15 +4647,6 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -4674,32 +4665,6 @@ def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayM
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ClearDisplayMessageResponse, o)
-    r = _new(_m.ClearDisplayMessageResponse)
-    _s_ClearDisplayMessageResponse_custom_data(r, x_custom_data)
-    _s_ClearDisplayMessageResponse_status(r, x_status)
-    _s_ClearDisplayMessageResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResult:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -4709,6 +4674,32 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ClearDisplayMessageResponse, o)
+    r = _new(_m.ClearDisplayMessageResponse)
+    _s_ClearDisplayMessageResponse_status(r, x_status)
+    _s_ClearDisplayMessageResponse_status_info(r, x_status_info)
+    _s_ClearDisplayMessageResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ClearDisplayMessageResponse(m: _m.ClearDisplayMessageResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResult:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -4734,25 +4725,34 @@ def _d_ClearMonitoringResult(d: Any, o: DecodeOptions) -> _t.ClearMonitoringResu
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ClearMonitoringResult, o)
     r = _new(_t.ClearMonitoringResult)
-    _s_ClearMonitoringResult_custom_data(r, x_custom_data)
     _s_ClearMonitoringResult_status(r, x_status)
     _s_ClearMonitoringResult_id(r, x_id)
     _s_ClearMonitoringResult_status_info(r, x_status_info)
+    _s_ClearMonitoringResult_custom_data(r, x_custom_data)
     return r
 
 
 def _w_ClearMonitoringResult(m: _t.ClearMonitoringResult) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status, "id": m.id}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -4763,15 +4763,6 @@ def _d_ClearVariableMonitoringRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -4786,11 +4777,20 @@ def _d_ClearVariableMonitoringRequest(
     except DecodeFailure:
         raise in_array(v, _i_ClearVariableMonitoringRequest_id, o, "id") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ClearVariableMonitoringRequest, o)
     r = _new(_m.ClearVariableMonitoringRequest)
-    _s_ClearVariableMonitoringRequest_custom_data(r, x_custom_data)
     _s_ClearVariableMonitoringRequest_id(r, x_id)
+    _s_ClearVariableMonitoringRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -4810,15 +4810,6 @@ def _d_ClearVariableMonitoringResponse(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("clearMonitoringResult")
     if v is None:
         raise missing(d, "clearMonitoringResult")
@@ -4833,11 +4824,20 @@ def _d_ClearVariableMonitoringResponse(
     except DecodeFailure:
         raise in_array(v, _d_ClearMonitoringResult, o, "clearMonitoringResult") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ClearVariableMonitoringResponse, o)
     r = _new(_m.ClearVariableMonitoringResponse)
-    _s_ClearVariableMonitoringResponse_custom_data(r, x_custom_data)
     _s_ClearVariableMonitoringResponse_clear_monitoring_result(r, x_clear_monitoring_result)
+    _s_ClearVariableMonitoringResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -4857,15 +4857,6 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("chargingLimitSource")
     if v is None:
         raise missing(d, "chargingLimitSource")
@@ -4883,24 +4874,33 @@ def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargi
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ClearedChargingLimitRequest, o)
     r = _new(_m.ClearedChargingLimitRequest)
-    _s_ClearedChargingLimitRequest_custom_data(r, x_custom_data)
     _s_ClearedChargingLimitRequest_charging_limit_source(r, x_charging_limit_source)
     _s_ClearedChargingLimitRequest_evse_id(r, x_evse_id)
+    _s_ClearedChargingLimitRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimitSource": m.charging_limit_source}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -4939,15 +4939,6 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("evse")
     if v is None:
         x_evse = None
@@ -4976,36 +4967,6 @@ def _d_Component(d: Any, o: DecodeOptions) -> _t.Component:
             raise at(too_long(v, 50), "instance")
         x_instance = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_Component, o)
-    r = _new(_t.Component)
-    _s_Component_custom_data(r, x_custom_data)
-    _s_Component_evse(r, x_evse)
-    _s_Component_name(r, x_name)
-    _s_Component_instance(r, x_instance)
-    return r
-
-
-def _w_Component(m: _t.Component) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": m.name}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.evse
-    if v is not None:
-        d["evse"] = _w_EVSE(v)
-    v = m.instance
-    if v is not None:
-        d["instance"] = v
-    return d
-
-
-def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5015,6 +4976,36 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_Component, o)
+    r = _new(_t.Component)
+    _s_Component_evse(r, x_evse)
+    _s_Component_name(r, x_name)
+    _s_Component_instance(r, x_instance)
+    _s_Component_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_Component(m: _t.Component) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": m.name}
+    v: Any
+    v = m.evse
+    if v is not None:
+        d["evse"] = _w_EVSE(v)
+    v = m.instance
+    if v is not None:
+        d["instance"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("component")
     if v is None:
         raise missing(d, "component")
@@ -5032,32 +5023,6 @@ def _d_ComponentVariable(d: Any, o: DecodeOptions) -> _t.ComponentVariable:
         except DecodeFailure as f:
             raise at(f, "variable") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ComponentVariable, o)
-    r = _new(_t.ComponentVariable)
-    _s_ComponentVariable_custom_data(r, x_custom_data)
-    _s_ComponentVariable_component(r, x_component)
-    _s_ComponentVariable_variable(r, x_variable)
-    return r
-
-
-def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
-    d: dict[str, Any] = {"component": _w_Component(m.component)}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.variable
-    if v is not None:
-        d["variable"] = _w_Variable(v)
-    return d
-
-
-def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5067,6 +5032,32 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ComponentVariable, o)
+    r = _new(_t.ComponentVariable)
+    _s_ComponentVariable_component(r, x_component)
+    _s_ComponentVariable_variable(r, x_variable)
+    _s_ComponentVariable_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ComponentVariable(m: _t.ComponentVariable) -> dict[str, Any]:
+    d: dict[str, Any] = {"component": _w_Component(m.component)}
+    v: Any
+    v = m.variable
+    if v is not None:
+        d["variable"] = _w_Variable(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("chargingSchedulePeriod")
     if v is None:
         raise missing(d, "chargingSchedulePeriod")
@@ -5112,15 +5103,24 @@ def _d_CompositeSchedule(d: Any, o: DecodeOptions) -> _t.CompositeSchedule:
         if x_charging_rate_unit is None:
             raise at(bad_enum(v, _E_ChargingRateUnitEnum), "chargingRateUnit")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_CompositeSchedule, o)
     r = _new(_t.CompositeSchedule)
-    _s_CompositeSchedule_custom_data(r, x_custom_data)
     _s_CompositeSchedule_charging_schedule_period(r, x_charging_schedule_period)
     _s_CompositeSchedule_evse_id(r, x_evse_id)
     _s_CompositeSchedule_duration(r, x_duration)
     _s_CompositeSchedule_schedule_start(r, x_schedule_start)
     _s_CompositeSchedule_charging_rate_unit(r, x_charging_rate_unit)
+    _s_CompositeSchedule_custom_data(r, x_custom_data)
     return r
 
 
@@ -5146,15 +5146,6 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("startValue")
     if v is None:
         raise missing(d, "startValue")
@@ -5178,12 +5169,21 @@ def _d_ConsumptionCost(d: Any, o: DecodeOptions) -> _t.ConsumptionCost:
     except DecodeFailure:
         raise in_array(v, _d_Cost, o, "cost") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ConsumptionCost, o)
     r = _new(_t.ConsumptionCost)
-    _s_ConsumptionCost_custom_data(r, x_custom_data)
     _s_ConsumptionCost_start_value(r, x_start_value)
     _s_ConsumptionCost_cost(r, x_cost)
+    _s_ConsumptionCost_custom_data(r, x_custom_data)
     return r
 
 
@@ -5201,15 +5201,6 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("costKind")
     if v is None:
         raise missing(d, "costKind")
@@ -5234,33 +5225,6 @@ def _d_Cost(d: Any, o: DecodeOptions) -> _t.Cost:
             v = int_from(v, "amountMultiplier")
         x_amount_multiplier = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_Cost, o)
-    r = _new(_t.Cost)
-    _s_Cost_custom_data(r, x_custom_data)
-    _s_Cost_cost_kind(r, x_cost_kind)
-    _s_Cost_amount(r, x_amount)
-    _s_Cost_amount_multiplier(r, x_amount_multiplier)
-    return r
-
-
-def _w_Cost(m: _t.Cost) -> dict[str, Any]:
-    d: dict[str, Any] = {"costKind": m.cost_kind, "amount": m.amount}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.amount_multiplier
-    if v is not None:
-        d["amountMultiplier"] = v
-    return d
-
-
-def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5270,6 +5234,33 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_Cost, o)
+    r = _new(_t.Cost)
+    _s_Cost_cost_kind(r, x_cost_kind)
+    _s_Cost_amount(r, x_amount)
+    _s_Cost_amount_multiplier(r, x_amount_multiplier)
+    _s_Cost_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_Cost(m: _t.Cost) -> dict[str, Any]:
+    d: dict[str, Any] = {"costKind": m.cost_kind, "amount": m.amount}
+    v: Any
+    v = m.amount_multiplier
+    if v is not None:
+        d["amountMultiplier"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("totalCost")
     if v is None:
         raise missing(d, "totalCost")
@@ -5288,12 +5279,21 @@ def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_CostUpdatedRequest, o)
     r = _new(_m.CostUpdatedRequest)
-    _s_CostUpdatedRequest_custom_data(r, x_custom_data)
     _s_CostUpdatedRequest_total_cost(r, x_total_cost)
     _s_CostUpdatedRequest_transaction_id(r, x_transaction_id)
+    _s_CostUpdatedRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -5370,15 +5370,6 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("customerCertificate")
     if v is None:
         x_customer_certificate = None
@@ -5428,42 +5419,6 @@ def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInform
             raise at(too_long(v, 64), "customerIdentifier")
         x_customer_identifier = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_CustomerInformationRequest, o)
-    r = _new(_m.CustomerInformationRequest)
-    _s_CustomerInformationRequest_custom_data(r, x_custom_data)
-    _s_CustomerInformationRequest_customer_certificate(r, x_customer_certificate)
-    _s_CustomerInformationRequest_id_token(r, x_id_token)
-    _s_CustomerInformationRequest_request_id(r, x_request_id)
-    _s_CustomerInformationRequest_report(r, x_report)
-    _s_CustomerInformationRequest_clear(r, x_clear)
-    _s_CustomerInformationRequest_customer_identifier(r, x_customer_identifier)
-    return r
-
-
-def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestId": m.request_id, "report": m.report, "clear": m.clear}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.customer_certificate
-    if v is not None:
-        d["customerCertificate"] = _w_CertificateHashData(v)
-    v = m.id_token
-    if v is not None:
-        d["idToken"] = _w_IdToken(v)
-    v = m.customer_identifier
-    if v is not None:
-        d["customerIdentifier"] = v
-    return d
-
-
-def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5473,6 +5428,42 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_CustomerInformationRequest, o)
+    r = _new(_m.CustomerInformationRequest)
+    _s_CustomerInformationRequest_customer_certificate(r, x_customer_certificate)
+    _s_CustomerInformationRequest_id_token(r, x_id_token)
+    _s_CustomerInformationRequest_request_id(r, x_request_id)
+    _s_CustomerInformationRequest_report(r, x_report)
+    _s_CustomerInformationRequest_clear(r, x_clear)
+    _s_CustomerInformationRequest_customer_identifier(r, x_customer_identifier)
+    _s_CustomerInformationRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestId": m.request_id, "report": m.report, "clear": m.clear}
+    v: Any
+    v = m.customer_certificate
+    if v is not None:
+        d["customerCertificate"] = _w_CertificateHashData(v)
+    v = m.id_token
+    if v is not None:
+        d["idToken"] = _w_IdToken(v)
+    v = m.customer_identifier
+    if v is not None:
+        d["customerIdentifier"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -5491,32 +5482,6 @@ def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInfor
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_CustomerInformationResponse, o)
-    r = _new(_m.CustomerInformationResponse)
-    _s_CustomerInformationResponse_custom_data(r, x_custom_data)
-    _s_CustomerInformationResponse_status(r, x_status)
-    _s_CustomerInformationResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5526,6 +5491,32 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_CustomerInformationResponse, o)
+    r = _new(_m.CustomerInformationResponse)
+    _s_CustomerInformationResponse_status(r, x_status)
+    _s_CustomerInformationResponse_status_info(r, x_status_info)
+    _s_CustomerInformationResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_CustomerInformationResponse(m: _m.CustomerInformationResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("evMaxCurrent")
     if v is None:
         raise missing(d, "evMaxCurrent")
@@ -5600,10 +5591,18 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
             raise at(above(v, 100.0), "bulkSoC")
         x_bulk_soc = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_DCChargingParameters, o)
     r = _new(_t.DCChargingParameters)
-    _s_DCChargingParameters_custom_data(r, x_custom_data)
     _s_DCChargingParameters_ev_max_current(r, x_ev_max_current)
     _s_DCChargingParameters_ev_max_voltage(r, x_ev_max_voltage)
     _s_DCChargingParameters_energy_amount(r, x_energy_amount)
@@ -5612,15 +5611,13 @@ def _d_DCChargingParameters(d: Any, o: DecodeOptions) -> _t.DCChargingParameters
     _s_DCChargingParameters_ev_energy_capacity(r, x_ev_energy_capacity)
     _s_DCChargingParameters_full_soc(r, x_full_soc)
     _s_DCChargingParameters_bulk_soc(r, x_bulk_soc)
+    _s_DCChargingParameters_custom_data(r, x_custom_data)
     return r
 
 
 def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
     d: dict[str, Any] = {"evMaxCurrent": m.ev_max_current, "evMaxVoltage": m.ev_max_voltage}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.energy_amount
     if v is not None:
         d["energyAmount"] = v
@@ -5639,6 +5636,9 @@ def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
     v = m.bulk_soc
     if v is not None:
         d["bulkSoC"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -5647,15 +5647,6 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("messageId")
     if v is None:
         x_message_id = None
@@ -5679,38 +5670,6 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         raise at(too_long(v, 255), "vendorId")
     x_vendor_id = v
     n += 1
-    if n != len(d):
-        check_extra(
-            {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferRequest, o
-        )
-    r = _new(_m.DataTransferRequest)
-    _s_DataTransferRequest_custom_data(r, x_custom_data)
-    _s_DataTransferRequest_message_id(r, x_message_id)
-    _s_DataTransferRequest_data(r, x_data)
-    _s_DataTransferRequest_vendor_id(r, x_vendor_id)
-    return r
-
-
-def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"vendorId": m.vendor_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.message_id
-    if v is not None:
-        d["messageId"] = v
-    v = m.data
-    if v is not None:
-        d["data"] = v
-    return d
-
-
-def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5720,6 +5679,38 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(
+            {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferRequest, o
+        )
+    r = _new(_m.DataTransferRequest)
+    _s_DataTransferRequest_message_id(r, x_message_id)
+    _s_DataTransferRequest_data(r, x_data)
+    _s_DataTransferRequest_vendor_id(r, x_vendor_id)
+    _s_DataTransferRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"vendorId": m.vendor_id}
+    v: Any
+    v = m.message_id
+    if v is not None:
+        d["messageId"] = v
+    v = m.data
+    if v is not None:
+        d["data"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -5742,38 +5733,6 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
     x_data = v
     if v is not None:
         n += 1
-    if n != len(d):
-        check_extra(
-            {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferResponse, o
-        )
-    r = _new(_m.DataTransferResponse)
-    _s_DataTransferResponse_custom_data(r, x_custom_data)
-    _s_DataTransferResponse_status(r, x_status)
-    _s_DataTransferResponse_status_info(r, x_status_info)
-    _s_DataTransferResponse_data(r, x_data)
-    return r
-
-
-def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    v = m.data
-    if v is not None:
-        d["data"] = v
-    return d
-
-
-def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5783,6 +5742,38 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(
+            {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferResponse, o
+        )
+    r = _new(_m.DataTransferResponse)
+    _s_DataTransferResponse_status(r, x_status)
+    _s_DataTransferResponse_status_info(r, x_status_info)
+    _s_DataTransferResponse_data(r, x_data)
+    _s_DataTransferResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.data
+    if v is not None:
+        d["data"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("certificateHashData")
     if v is None:
         raise missing(d, "certificateHashData")
@@ -5791,11 +5782,20 @@ def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificat
     except DecodeFailure as f:
         raise at(f, "certificateHashData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_DeleteCertificateRequest, o)
     r = _new(_m.DeleteCertificateRequest)
-    _s_DeleteCertificateRequest_custom_data(r, x_custom_data)
     _s_DeleteCertificateRequest_certificate_hash_data(r, x_certificate_hash_data)
+    _s_DeleteCertificateRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -5813,15 +5813,6 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -5840,32 +5831,6 @@ def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertifica
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_DeleteCertificateResponse, o)
-    r = _new(_m.DeleteCertificateResponse)
-    _s_DeleteCertificateResponse_custom_data(r, x_custom_data)
-    _s_DeleteCertificateResponse_status(r, x_status)
-    _s_DeleteCertificateResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5875,6 +5840,32 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_DeleteCertificateResponse, o)
+    r = _new(_m.DeleteCertificateResponse)
+    _s_DeleteCertificateResponse_status(r, x_status)
+    _s_DeleteCertificateResponse_status_info(r, x_status_info)
+    _s_DeleteCertificateResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_DeleteCertificateResponse(m: _m.DeleteCertificateResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -5890,32 +5881,6 @@ def _d_EVSE(d: Any, o: DecodeOptions) -> _t.EVSE:
             v = int_from(v, "connectorId")
         x_connector_id = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_EVSE, o)
-    r = _new(_t.EVSE)
-    _s_EVSE_custom_data(r, x_custom_data)
-    _s_EVSE_id(r, x_id)
-    _s_EVSE_connector_id(r, x_connector_id)
-    return r
-
-
-def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
-    d: dict[str, Any] = {"id": m.id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.connector_id
-    if v is not None:
-        d["connectorId"] = v
-    return d
-
-
-def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -5925,6 +5890,32 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_EVSE, o)
+    r = _new(_t.EVSE)
+    _s_EVSE_id(r, x_id)
+    _s_EVSE_connector_id(r, x_connector_id)
+    _s_EVSE_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_EVSE(m: _t.EVSE) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": m.id}
+    v: Any
+    v = m.connector_id
+    if v is not None:
+        d["connectorId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("eventId")
     if v is None:
         raise missing(d, "eventId")
@@ -6037,10 +6028,18 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_EventData, o)
     r = _new(_t.EventData)
-    _s_EventData_custom_data(r, x_custom_data)
     _s_EventData_event_id(r, x_event_id)
     _s_EventData_timestamp(r, x_timestamp)
     _s_EventData_trigger(r, x_trigger)
@@ -6054,6 +6053,7 @@ def _d_EventData(d: Any, o: DecodeOptions) -> _t.EventData:
     _s_EventData_variable_monitoring_id(r, x_variable_monitoring_id)
     _s_EventData_event_notification_type(r, x_event_notification_type)
     _s_EventData_variable(r, x_variable)
+    _s_EventData_custom_data(r, x_custom_data)
     return r
 
 
@@ -6068,9 +6068,6 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.cause
     if v is not None:
         d["cause"] = v
@@ -6089,6 +6086,9 @@ def _w_EventData(m: _t.EventData) -> dict[str, Any]:
     v = m.variable_monitoring_id
     if v is not None:
         d["variableMonitoringId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -6097,15 +6097,6 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("location")
     if v is None:
         raise missing(d, "location")
@@ -6152,15 +6143,24 @@ def _d_Firmware(d: Any, o: DecodeOptions) -> _t.Firmware:
             raise at(too_long(v, 800), "signature")
         x_signature = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_Firmware, o)
     r = _new(_t.Firmware)
-    _s_Firmware_custom_data(r, x_custom_data)
     _s_Firmware_location(r, x_location)
     _s_Firmware_retrieve_date_time(r, x_retrieve_date_time)
     _s_Firmware_install_date_time(r, x_install_date_time)
     _s_Firmware_signing_certificate(r, x_signing_certificate)
     _s_Firmware_signature(r, x_signature)
+    _s_Firmware_custom_data(r, x_custom_data)
     return r
 
 
@@ -6170,9 +6170,6 @@ def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
         "retrieveDateTime": format_datetime(m.retrieve_date_time),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.install_date_time
     if v is not None:
         d["installDateTime"] = format_datetime(v)
@@ -6182,6 +6179,9 @@ def _w_Firmware(m: _t.Firmware) -> dict[str, Any]:
     v = m.signature
     if v is not None:
         d["signature"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -6192,15 +6192,6 @@ def _d_FirmwareStatusNotificationRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6218,24 +6209,33 @@ def _d_FirmwareStatusNotificationRequest(
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_FirmwareStatusNotificationRequest, o)
     r = _new(_m.FirmwareStatusNotificationRequest)
-    _s_FirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
     _s_FirmwareStatusNotificationRequest_status(r, x_status)
     _s_FirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    _s_FirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_FirmwareStatusNotificationRequest(m: _m.FirmwareStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.request_id
     if v is not None:
         d["requestId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -6278,15 +6278,6 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("iso15118SchemaVersion")
     if v is None:
         raise missing(d, "iso15118SchemaVersion")
@@ -6314,13 +6305,22 @@ def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCe
         raise at(too_long(v, 5600), "exiRequest")
     x_exi_request = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_Get15118EVCertificateRequest, o)
     r = _new(_m.Get15118EVCertificateRequest)
-    _s_Get15118EVCertificateRequest_custom_data(r, x_custom_data)
     _s_Get15118EVCertificateRequest_iso15118_schema_version(r, x_iso15118_schema_version)
     _s_Get15118EVCertificateRequest_action(r, x_action)
     _s_Get15118EVCertificateRequest_exi_request(r, x_exi_request)
+    _s_Get15118EVCertificateRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -6342,15 +6342,6 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6378,33 +6369,6 @@ def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVC
         raise at(too_long(v, 5600), "exiResponse")
     x_exi_response = v
     n += 1
-    if n != len(d):
-        check_extra(d, _K_Get15118EVCertificateResponse, o)
-    r = _new(_m.Get15118EVCertificateResponse)
-    _s_Get15118EVCertificateResponse_custom_data(r, x_custom_data)
-    _s_Get15118EVCertificateResponse_status(r, x_status)
-    _s_Get15118EVCertificateResponse_status_info(r, x_status_info)
-    _s_Get15118EVCertificateResponse_exi_response(r, x_exi_response)
-    return r
-
-
-def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status, "exiResponse": m.exi_response}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6414,6 +6378,33 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_Get15118EVCertificateResponse, o)
+    r = _new(_m.Get15118EVCertificateResponse)
+    _s_Get15118EVCertificateResponse_status(r, x_status)
+    _s_Get15118EVCertificateResponse_status_info(r, x_status_info)
+    _s_Get15118EVCertificateResponse_exi_response(r, x_exi_response)
+    _s_Get15118EVCertificateResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status, "exiResponse": m.exi_response}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
@@ -6430,12 +6421,21 @@ def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest
         if x_report_base is None:
             raise at(bad_enum(v, _E_ReportBaseEnum), "reportBase")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetBaseReportRequest, o)
     r = _new(_m.GetBaseReportRequest)
-    _s_GetBaseReportRequest_custom_data(r, x_custom_data)
     _s_GetBaseReportRequest_request_id(r, x_request_id)
     _s_GetBaseReportRequest_report_base(r, x_report_base)
+    _s_GetBaseReportRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -6453,15 +6453,6 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6480,32 +6471,6 @@ def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportRespon
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetBaseReportResponse, o)
-    r = _new(_m.GetBaseReportResponse)
-    _s_GetBaseReportResponse_custom_data(r, x_custom_data)
-    _s_GetBaseReportResponse_status(r, x_status)
-    _s_GetBaseReportResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6515,6 +6480,32 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetBaseReportResponse, o)
+    r = _new(_m.GetBaseReportResponse)
+    _s_GetBaseReportResponse_status(r, x_status)
+    _s_GetBaseReportResponse_status_info(r, x_status_info)
+    _s_GetBaseReportResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("ocspRequestData")
     if v is None:
         raise missing(d, "ocspRequestData")
@@ -6523,11 +6514,20 @@ def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificat
     except DecodeFailure as f:
         raise at(f, "ocspRequestData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetCertificateStatusRequest, o)
     r = _new(_m.GetCertificateStatusRequest)
-    _s_GetCertificateStatusRequest_custom_data(r, x_custom_data)
     _s_GetCertificateStatusRequest_ocsp_request_data(r, x_ocsp_request_data)
+    _s_GetCertificateStatusRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -6545,15 +6545,6 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6582,36 +6573,6 @@ def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertifica
             raise at(too_long(v, 5500), "ocspResult")
         x_ocsp_result = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetCertificateStatusResponse, o)
-    r = _new(_m.GetCertificateStatusResponse)
-    _s_GetCertificateStatusResponse_custom_data(r, x_custom_data)
-    _s_GetCertificateStatusResponse_status(r, x_status)
-    _s_GetCertificateStatusResponse_status_info(r, x_status_info)
-    _s_GetCertificateStatusResponse_ocsp_result(r, x_ocsp_result)
-    return r
-
-
-def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    v = m.ocsp_result
-    if v is not None:
-        d["ocspResult"] = v
-    return d
-
-
-def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6621,6 +6582,36 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetCertificateStatusResponse, o)
+    r = _new(_m.GetCertificateStatusResponse)
+    _s_GetCertificateStatusResponse_status(r, x_status)
+    _s_GetCertificateStatusResponse_status_info(r, x_status_info)
+    _s_GetCertificateStatusResponse_ocsp_result(r, x_ocsp_result)
+    _s_GetCertificateStatusResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.ocsp_result
+    if v is not None:
+        d["ocspResult"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
@@ -6644,36 +6635,6 @@ def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingPro
     except DecodeFailure as f:
         raise at(f, "chargingProfile") from None
     n += 1
-    if n != len(d):
-        check_extra(d, _K_GetChargingProfilesRequest, o)
-    r = _new(_m.GetChargingProfilesRequest)
-    _s_GetChargingProfilesRequest_custom_data(r, x_custom_data)
-    _s_GetChargingProfilesRequest_request_id(r, x_request_id)
-    _s_GetChargingProfilesRequest_evse_id(r, x_evse_id)
-    _s_GetChargingProfilesRequest_charging_profile(r, x_charging_profile)
-    return r
-
-
-def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "requestId": m.request_id,
-        "chargingProfile": _w_ChargingProfileCriterion(m.charging_profile),
-    }
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.evse_id
-    if v is not None:
-        d["evseId"] = v
-    return d
-
-
-def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6683,6 +6644,36 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetChargingProfilesRequest, o)
+    r = _new(_m.GetChargingProfilesRequest)
+    _s_GetChargingProfilesRequest_request_id(r, x_request_id)
+    _s_GetChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_GetChargingProfilesRequest_charging_profile(r, x_charging_profile)
+    _s_GetChargingProfilesRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "requestId": m.request_id,
+        "chargingProfile": _w_ChargingProfileCriterion(m.charging_profile),
+    }
+    v: Any
+    v = m.evse_id
+    if v is not None:
+        d["evseId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6701,32 +6692,6 @@ def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingPr
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetChargingProfilesResponse, o)
-    r = _new(_m.GetChargingProfilesResponse)
-    _s_GetChargingProfilesResponse_custom_data(r, x_custom_data)
-    _s_GetChargingProfilesResponse_status(r, x_status)
-    _s_GetChargingProfilesResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6736,6 +6701,32 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetChargingProfilesResponse, o)
+    r = _new(_m.GetChargingProfilesResponse)
+    _s_GetChargingProfilesResponse_status(r, x_status)
+    _s_GetChargingProfilesResponse_status_info(r, x_status_info)
+    _s_GetChargingProfilesResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("duration")
     if v is None:
         raise missing(d, "duration")
@@ -6760,33 +6751,6 @@ def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeS
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    if n != len(d):
-        check_extra(d, _K_GetCompositeScheduleRequest, o)
-    r = _new(_m.GetCompositeScheduleRequest)
-    _s_GetCompositeScheduleRequest_custom_data(r, x_custom_data)
-    _s_GetCompositeScheduleRequest_duration(r, x_duration)
-    _s_GetCompositeScheduleRequest_charging_rate_unit(r, x_charging_rate_unit)
-    _s_GetCompositeScheduleRequest_evse_id(r, x_evse_id)
-    return r
-
-
-def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"duration": m.duration, "evseId": m.evse_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.charging_rate_unit
-    if v is not None:
-        d["chargingRateUnit"] = v
-    return d
-
-
-def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6796,6 +6760,33 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetCompositeScheduleRequest, o)
+    r = _new(_m.GetCompositeScheduleRequest)
+    _s_GetCompositeScheduleRequest_duration(r, x_duration)
+    _s_GetCompositeScheduleRequest_charging_rate_unit(r, x_charging_rate_unit)
+    _s_GetCompositeScheduleRequest_evse_id(r, x_evse_id)
+    _s_GetCompositeScheduleRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"duration": m.duration, "evseId": m.evse_id}
+    v: Any
+    v = m.charging_rate_unit
+    if v is not None:
+        d["chargingRateUnit"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6823,36 +6814,6 @@ def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetComposite
         except DecodeFailure as f:
             raise at(f, "schedule") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetCompositeScheduleResponse, o)
-    r = _new(_m.GetCompositeScheduleResponse)
-    _s_GetCompositeScheduleResponse_custom_data(r, x_custom_data)
-    _s_GetCompositeScheduleResponse_status(r, x_status)
-    _s_GetCompositeScheduleResponse_status_info(r, x_status_info)
-    _s_GetCompositeScheduleResponse_schedule(r, x_schedule)
-    return r
-
-
-def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    v = m.schedule
-    if v is not None:
-        d["schedule"] = _w_CompositeSchedule(v)
-    return d
-
-
-def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6862,6 +6823,36 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetCompositeScheduleResponse, o)
+    r = _new(_m.GetCompositeScheduleResponse)
+    _s_GetCompositeScheduleResponse_status(r, x_status)
+    _s_GetCompositeScheduleResponse_status_info(r, x_status_info)
+    _s_GetCompositeScheduleResponse_schedule(r, x_schedule)
+    _s_GetCompositeScheduleResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.schedule
+    if v is not None:
+        d["schedule"] = _w_CompositeSchedule(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         x_id = None
@@ -6904,40 +6895,6 @@ def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessa
             if x_state is None:
                 raise at(bad_enum(v, _E_MessageStateEnum), "state")
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetDisplayMessagesRequest, o)
-    r = _new(_m.GetDisplayMessagesRequest)
-    _s_GetDisplayMessagesRequest_custom_data(r, x_custom_data)
-    _s_GetDisplayMessagesRequest_id(r, x_id)
-    _s_GetDisplayMessagesRequest_request_id(r, x_request_id)
-    _s_GetDisplayMessagesRequest_priority(r, x_priority)
-    _s_GetDisplayMessagesRequest_state(r, x_state)
-    return r
-
-
-def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestId": m.request_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.id
-    if v is not None:
-        d["id"] = list(v)
-    v = m.priority
-    if v is not None:
-        d["priority"] = v
-    v = m.state
-    if v is not None:
-        d["state"] = v
-    return d
-
-
-def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -6947,6 +6904,40 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetDisplayMessagesRequest, o)
+    r = _new(_m.GetDisplayMessagesRequest)
+    _s_GetDisplayMessagesRequest_id(r, x_id)
+    _s_GetDisplayMessagesRequest_request_id(r, x_request_id)
+    _s_GetDisplayMessagesRequest_priority(r, x_priority)
+    _s_GetDisplayMessagesRequest_state(r, x_state)
+    _s_GetDisplayMessagesRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
+    v = m.id
+    if v is not None:
+        d["id"] = list(v)
+    v = m.priority
+    if v is not None:
+        d["priority"] = v
+    v = m.state
+    if v is not None:
+        d["state"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -6965,24 +6956,33 @@ def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMess
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetDisplayMessagesResponse, o)
     r = _new(_m.GetDisplayMessagesResponse)
-    _s_GetDisplayMessagesResponse_custom_data(r, x_custom_data)
     _s_GetDisplayMessagesResponse_status(r, x_status)
     _s_GetDisplayMessagesResponse_status_info(r, x_status_info)
+    _s_GetDisplayMessagesResponse_custom_data(r, x_custom_data)
     return r
 
 
 def _w_GetDisplayMessagesResponse(m: _m.GetDisplayMessagesResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -6993,15 +6993,6 @@ def _d_GetInstalledCertificateIdsRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("certificateType")
     if v is None:
         x_certificate_type = None
@@ -7021,23 +7012,32 @@ def _d_GetInstalledCertificateIdsRequest(
                 v, _i_GetInstalledCertificateIdsRequest_certificate_type, o, "certificateType"
             ) from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsRequest, o)
     r = _new(_m.GetInstalledCertificateIdsRequest)
-    _s_GetInstalledCertificateIdsRequest_custom_data(r, x_custom_data)
     _s_GetInstalledCertificateIdsRequest_certificate_type(r, x_certificate_type)
+    _s_GetInstalledCertificateIdsRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_GetInstalledCertificateIdsRequest(m: _m.GetInstalledCertificateIdsRequest) -> dict[str, Any]:
     d: dict[str, Any] = {}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.certificate_type
     if v is not None:
         d["certificateType"] = list(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -7048,15 +7048,6 @@ def _d_GetInstalledCertificateIdsResponse(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -7090,15 +7081,24 @@ def _d_GetInstalledCertificateIdsResponse(
         except DecodeFailure:
             raise in_array(v, _d_CertificateHashDataChain, o, "certificateHashDataChain") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetInstalledCertificateIdsResponse, o)
     r = _new(_m.GetInstalledCertificateIdsResponse)
-    _s_GetInstalledCertificateIdsResponse_custom_data(r, x_custom_data)
     _s_GetInstalledCertificateIdsResponse_status(r, x_status)
     _s_GetInstalledCertificateIdsResponse_status_info(r, x_status_info)
     _s_GetInstalledCertificateIdsResponse_certificate_hash_data_chain(
         r, x_certificate_hash_data_chain
     )
+    _s_GetInstalledCertificateIdsResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -7107,15 +7107,15 @@ def _w_GetInstalledCertificateIdsResponse(
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
     v = m.certificate_hash_data_chain
     if v is not None:
         d["certificateHashDataChain"] = [_w_CertificateHashDataChain(i) for i in v]
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -7154,6 +7154,13 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
         raise not_object(d)
     g = d.get
     n = 0
+    v = g("versionNumber")
+    if v is None:
+        raise missing(d, "versionNumber")
+    if v.__class__ is not int:
+        v = int_from(v, "versionNumber")
+    x_version_number = v
+    n += 1
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7163,18 +7170,11 @@ def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListV
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = g("versionNumber")
-    if v is None:
-        raise missing(d, "versionNumber")
-    if v.__class__ is not int:
-        v = int_from(v, "versionNumber")
-    x_version_number = v
-    n += 1
     if n != len(d):
         check_extra(d, _K_GetLocalListVersionResponse, o)
     r = _new(_m.GetLocalListVersionResponse)
-    _s_GetLocalListVersionResponse_custom_data(r, x_custom_data)
     _s_GetLocalListVersionResponse_version_number(r, x_version_number)
+    _s_GetLocalListVersionResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -7192,15 +7192,6 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("log")
     if v is None:
         raise missing(d, "log")
@@ -7241,15 +7232,24 @@ def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
             v = int_from(v, "retryInterval")
         x_retry_interval = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetLogRequest, o)
     r = _new(_m.GetLogRequest)
-    _s_GetLogRequest_custom_data(r, x_custom_data)
     _s_GetLogRequest_log(r, x_log)
     _s_GetLogRequest_log_type(r, x_log_type)
     _s_GetLogRequest_request_id(r, x_request_id)
     _s_GetLogRequest_retries(r, x_retries)
     _s_GetLogRequest_retry_interval(r, x_retry_interval)
+    _s_GetLogRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -7260,15 +7260,15 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
         "requestId": m.request_id,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.retries
     if v is not None:
         d["retries"] = v
     v = m.retry_interval
     if v is not None:
         d["retryInterval"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -7277,15 +7277,6 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -7314,36 +7305,6 @@ def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
             raise at(too_long(v, 255), "filename")
         x_filename = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetLogResponse, o)
-    r = _new(_m.GetLogResponse)
-    _s_GetLogResponse_custom_data(r, x_custom_data)
-    _s_GetLogResponse_status(r, x_status)
-    _s_GetLogResponse_status_info(r, x_status_info)
-    _s_GetLogResponse_filename(r, x_filename)
-    return r
-
-
-def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    v = m.filename
-    if v is not None:
-        d["filename"] = v
-    return d
-
-
-def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7353,6 +7314,36 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetLogResponse, o)
+    r = _new(_m.GetLogResponse)
+    _s_GetLogResponse_status(r, x_status)
+    _s_GetLogResponse_status_info(r, x_status_info)
+    _s_GetLogResponse_filename(r, x_filename)
+    _s_GetLogResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.filename
+    if v is not None:
+        d["filename"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("componentVariable")
     if v is None:
         x_component_variable = None
@@ -7394,36 +7385,6 @@ def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringR
                 v, _i_GetMonitoringReportRequest_monitoring_criteria, o, "monitoringCriteria"
             ) from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetMonitoringReportRequest, o)
-    r = _new(_m.GetMonitoringReportRequest)
-    _s_GetMonitoringReportRequest_custom_data(r, x_custom_data)
-    _s_GetMonitoringReportRequest_component_variable(r, x_component_variable)
-    _s_GetMonitoringReportRequest_request_id(r, x_request_id)
-    _s_GetMonitoringReportRequest_monitoring_criteria(r, x_monitoring_criteria)
-    return r
-
-
-def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestId": m.request_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.component_variable
-    if v is not None:
-        d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
-    v = m.monitoring_criteria
-    if v is not None:
-        d["monitoringCriteria"] = list(v)
-    return d
-
-
-def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7433,6 +7394,36 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetMonitoringReportRequest, o)
+    r = _new(_m.GetMonitoringReportRequest)
+    _s_GetMonitoringReportRequest_component_variable(r, x_component_variable)
+    _s_GetMonitoringReportRequest_request_id(r, x_request_id)
+    _s_GetMonitoringReportRequest_monitoring_criteria(r, x_monitoring_criteria)
+    _s_GetMonitoringReportRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
+    v = m.component_variable
+    if v is not None:
+        d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
+    v = m.monitoring_criteria
+    if v is not None:
+        d["monitoringCriteria"] = list(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -7451,32 +7442,6 @@ def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoring
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetMonitoringReportResponse, o)
-    r = _new(_m.GetMonitoringReportResponse)
-    _s_GetMonitoringReportResponse_custom_data(r, x_custom_data)
-    _s_GetMonitoringReportResponse_status(r, x_status)
-    _s_GetMonitoringReportResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7486,6 +7451,32 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetMonitoringReportResponse, o)
+    r = _new(_m.GetMonitoringReportResponse)
+    _s_GetMonitoringReportResponse_status(r, x_status)
+    _s_GetMonitoringReportResponse_status_info(r, x_status_info)
+    _s_GetMonitoringReportResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("componentVariable")
     if v is None:
         x_component_variable = None
@@ -7525,36 +7516,6 @@ def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
                 v, _i_GetReportRequest_component_criteria, o, "componentCriteria"
             ) from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetReportRequest, o)
-    r = _new(_m.GetReportRequest)
-    _s_GetReportRequest_custom_data(r, x_custom_data)
-    _s_GetReportRequest_component_variable(r, x_component_variable)
-    _s_GetReportRequest_request_id(r, x_request_id)
-    _s_GetReportRequest_component_criteria(r, x_component_criteria)
-    return r
-
-
-def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestId": m.request_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.component_variable
-    if v is not None:
-        d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
-    v = m.component_criteria
-    if v is not None:
-        d["componentCriteria"] = list(v)
-    return d
-
-
-def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7564,6 +7525,36 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetReportRequest, o)
+    r = _new(_m.GetReportRequest)
+    _s_GetReportRequest_component_variable(r, x_component_variable)
+    _s_GetReportRequest_request_id(r, x_request_id)
+    _s_GetReportRequest_component_criteria(r, x_component_criteria)
+    _s_GetReportRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestId": m.request_id}
+    v: Any
+    v = m.component_variable
+    if v is not None:
+        d["componentVariable"] = [_w_ComponentVariable(i) for i in v]
+    v = m.component_criteria
+    if v is not None:
+        d["componentCriteria"] = list(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -7582,32 +7573,6 @@ def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetReportResponse, o)
-    r = _new(_m.GetReportResponse)
-    _s_GetReportResponse_custom_data(r, x_custom_data)
-    _s_GetReportResponse_status(r, x_status)
-    _s_GetReportResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7617,6 +7582,32 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetReportResponse, o)
+    r = _new(_m.GetReportResponse)
+    _s_GetReportResponse_status(r, x_status)
+    _s_GetReportResponse_status_info(r, x_status_info)
+    _s_GetReportResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("transactionId")
     if v is None:
         x_transaction_id = None
@@ -7627,31 +7618,6 @@ def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactio
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_GetTransactionStatusRequest, o)
-    r = _new(_m.GetTransactionStatusRequest)
-    _s_GetTransactionStatusRequest_custom_data(r, x_custom_data)
-    _s_GetTransactionStatusRequest_transaction_id(r, x_transaction_id)
-    return r
-
-
-def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.transaction_id
-    if v is not None:
-        d["transactionId"] = v
-    return d
-
-
-def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7661,6 +7627,31 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetTransactionStatusRequest, o)
+    r = _new(_m.GetTransactionStatusRequest)
+    _s_GetTransactionStatusRequest_transaction_id(r, x_transaction_id)
+    _s_GetTransactionStatusRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    v: Any
+    v = m.transaction_id
+    if v is not None:
+        d["transactionId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("ongoingIndicator")
     if v is None:
         x_ongoing_indicator = None
@@ -7676,32 +7667,6 @@ def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransacti
         raise fail_type("boolean", v, "messagesInQueue")
     x_messages_in_queue = v
     n += 1
-    if n != len(d):
-        check_extra(d, _K_GetTransactionStatusResponse, o)
-    r = _new(_m.GetTransactionStatusResponse)
-    _s_GetTransactionStatusResponse_custom_data(r, x_custom_data)
-    _s_GetTransactionStatusResponse_ongoing_indicator(r, x_ongoing_indicator)
-    _s_GetTransactionStatusResponse_messages_in_queue(r, x_messages_in_queue)
-    return r
-
-
-def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"messagesInQueue": m.messages_in_queue}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.ongoing_indicator
-    if v is not None:
-        d["ongoingIndicator"] = v
-    return d
-
-
-def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7711,6 +7676,32 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetTransactionStatusResponse, o)
+    r = _new(_m.GetTransactionStatusResponse)
+    _s_GetTransactionStatusResponse_ongoing_indicator(r, x_ongoing_indicator)
+    _s_GetTransactionStatusResponse_messages_in_queue(r, x_messages_in_queue)
+    _s_GetTransactionStatusResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetTransactionStatusResponse(m: _m.GetTransactionStatusResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"messagesInQueue": m.messages_in_queue}
+    v: Any
+    v = m.ongoing_indicator
+    if v is not None:
+        d["ongoingIndicator"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("attributeType")
     if v is None:
         x_attribute_type = None
@@ -7737,36 +7728,6 @@ def _d_GetVariableData(d: Any, o: DecodeOptions) -> _t.GetVariableData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
-    if n != len(d):
-        check_extra(d, _K_GetVariableData, o)
-    r = _new(_t.GetVariableData)
-    _s_GetVariableData_custom_data(r, x_custom_data)
-    _s_GetVariableData_attribute_type(r, x_attribute_type)
-    _s_GetVariableData_component(r, x_component)
-    _s_GetVariableData_variable(r, x_variable)
-    return r
-
-
-def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "component": _w_Component(m.component),
-        "variable": _w_Variable(m.variable),
-    }
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.attribute_type
-    if v is not None:
-        d["attributeType"] = v
-    return d
-
-
-def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -7776,6 +7737,36 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_GetVariableData, o)
+    r = _new(_t.GetVariableData)
+    _s_GetVariableData_attribute_type(r, x_attribute_type)
+    _s_GetVariableData_component(r, x_component)
+    _s_GetVariableData_variable(r, x_variable)
+    _s_GetVariableData_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_GetVariableData(m: _t.GetVariableData) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "component": _w_Component(m.component),
+        "variable": _w_Variable(m.variable),
+    }
+    v: Any
+    v = m.attribute_type
+    if v is not None:
+        d["attributeType"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("attributeStatusInfo")
     if v is None:
         x_attribute_status_info = None
@@ -7830,16 +7821,25 @@ def _d_GetVariableResult(d: Any, o: DecodeOptions) -> _t.GetVariableResult:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetVariableResult, o)
     r = _new(_t.GetVariableResult)
-    _s_GetVariableResult_custom_data(r, x_custom_data)
     _s_GetVariableResult_attribute_status_info(r, x_attribute_status_info)
     _s_GetVariableResult_attribute_status(r, x_attribute_status)
     _s_GetVariableResult_attribute_type(r, x_attribute_type)
     _s_GetVariableResult_attribute_value(r, x_attribute_value)
     _s_GetVariableResult_component(r, x_component)
     _s_GetVariableResult_variable(r, x_variable)
+    _s_GetVariableResult_custom_data(r, x_custom_data)
     return r
 
 
@@ -7850,9 +7850,6 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.attribute_status_info
     if v is not None:
         d["attributeStatusInfo"] = _w_StatusInfo(v)
@@ -7862,6 +7859,9 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
     v = m.attribute_value
     if v is not None:
         d["attributeValue"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -7870,15 +7870,6 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("getVariableData")
     if v is None:
         raise missing(d, "getVariableData")
@@ -7893,11 +7884,20 @@ def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     except DecodeFailure:
         raise in_array(v, _d_GetVariableData, o, "getVariableData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetVariablesRequest, o)
     r = _new(_m.GetVariablesRequest)
-    _s_GetVariablesRequest_custom_data(r, x_custom_data)
     _s_GetVariablesRequest_get_variable_data(r, x_get_variable_data)
+    _s_GetVariablesRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -7915,15 +7915,6 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("getVariableResult")
     if v is None:
         raise missing(d, "getVariableResult")
@@ -7938,11 +7929,20 @@ def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse
     except DecodeFailure:
         raise in_array(v, _d_GetVariableResult, o, "getVariableResult") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_GetVariablesResponse, o)
     r = _new(_m.GetVariablesResponse)
-    _s_GetVariablesResponse_custom_data(r, x_custom_data)
     _s_GetVariablesResponse_get_variable_result(r, x_get_variable_result)
+    _s_GetVariablesResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -7992,6 +7992,14 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
         raise not_object(d)
     g = d.get
     n = 0
+    v = g("currentTime")
+    if v is None:
+        raise missing(d, "currentTime")
+    try:
+        x_current_time = parse_datetime(v, o)
+    except DecodeFailure as f:
+        raise at(f, "currentTime") from None
+    n += 1
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -8001,19 +8009,11 @@ def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = g("currentTime")
-    if v is None:
-        raise missing(d, "currentTime")
-    try:
-        x_current_time = parse_datetime(v, o)
-    except DecodeFailure as f:
-        raise at(f, "currentTime") from None
-    n += 1
     if n != len(d):
         check_extra(d, _K_HeartbeatResponse, o)
     r = _new(_m.HeartbeatResponse)
-    _s_HeartbeatResponse_custom_data(r, x_custom_data)
     _s_HeartbeatResponse_current_time(r, x_current_time)
+    _s_HeartbeatResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -8031,15 +8031,6 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("additionalInfo")
     if v is None:
         x_additional_info = None
@@ -8073,33 +8064,6 @@ def _d_IdToken(d: Any, o: DecodeOptions) -> _t.IdToken:
         if x_type is None:
             raise at(bad_enum(v, _E_IdTokenEnum), "type")
     n += 1
-    if n != len(d):
-        check_extra(d, _K_IdToken, o)
-    r = _new(_t.IdToken)
-    _s_IdToken_custom_data(r, x_custom_data)
-    _s_IdToken_additional_info(r, x_additional_info)
-    _s_IdToken_id_token(r, x_id_token)
-    _s_IdToken_type(r, x_type)
-    return r
-
-
-def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
-    d: dict[str, Any] = {"idToken": m.id_token, "type": m.type}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.additional_info
-    if v is not None:
-        d["additionalInfo"] = [_w_AdditionalInfo(i) for i in v]
-    return d
-
-
-def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -8109,6 +8073,33 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_IdToken, o)
+    r = _new(_t.IdToken)
+    _s_IdToken_additional_info(r, x_additional_info)
+    _s_IdToken_id_token(r, x_id_token)
+    _s_IdToken_type(r, x_type)
+    _s_IdToken_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_IdToken(m: _t.IdToken) -> dict[str, Any]:
+    d: dict[str, Any] = {"idToken": m.id_token, "type": m.type}
+    v: Any
+    v = m.additional_info
+    if v is not None:
+        d["additionalInfo"] = [_w_AdditionalInfo(i) for i in v]
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -8188,10 +8179,18 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
         except DecodeFailure as f:
             raise at(f, "personalMessage") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_IdTokenInfo, o)
     r = _new(_t.IdTokenInfo)
-    _s_IdTokenInfo_custom_data(r, x_custom_data)
     _s_IdTokenInfo_status(r, x_status)
     _s_IdTokenInfo_cache_expiry_date_time(r, x_cache_expiry_date_time)
     _s_IdTokenInfo_charging_priority(r, x_charging_priority)
@@ -8200,15 +8199,13 @@ def _d_IdTokenInfo(d: Any, o: DecodeOptions) -> _t.IdTokenInfo:
     _s_IdTokenInfo_group_id_token(r, x_group_id_token)
     _s_IdTokenInfo_language2(r, x_language2)
     _s_IdTokenInfo_personal_message(r, x_personal_message)
+    _s_IdTokenInfo_custom_data(r, x_custom_data)
     return r
 
 
 def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.cache_expiry_date_time
     if v is not None:
         d["cacheExpiryDateTime"] = format_datetime(v)
@@ -8230,6 +8227,9 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
     v = m.personal_message
     if v is not None:
         d["personalMessage"] = _w_MessageContent(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -8238,15 +8238,6 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("certificateType")
     if v is None:
         raise missing(d, "certificateType")
@@ -8265,12 +8256,21 @@ def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertific
         raise at(too_long(v, 5500), "certificate")
     x_certificate = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_InstallCertificateRequest, o)
     r = _new(_m.InstallCertificateRequest)
-    _s_InstallCertificateRequest_custom_data(r, x_custom_data)
     _s_InstallCertificateRequest_certificate_type(r, x_certificate_type)
     _s_InstallCertificateRequest_certificate(r, x_certificate)
+    _s_InstallCertificateRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -8288,15 +8288,6 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -8315,32 +8306,6 @@ def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertifi
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_InstallCertificateResponse, o)
-    r = _new(_m.InstallCertificateResponse)
-    _s_InstallCertificateResponse_custom_data(r, x_custom_data)
-    _s_InstallCertificateResponse_status(r, x_status)
-    _s_InstallCertificateResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -8350,6 +8315,32 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_InstallCertificateResponse, o)
+    r = _new(_m.InstallCertificateResponse)
+    _s_InstallCertificateResponse_status(r, x_status)
+    _s_InstallCertificateResponse_status_info(r, x_status_info)
+    _s_InstallCertificateResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_InstallCertificateResponse(m: _m.InstallCertificateResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("remoteLocation")
     if v is None:
         raise missing(d, "remoteLocation")
@@ -8377,36 +8368,6 @@ def _d_LogParameters(d: Any, o: DecodeOptions) -> _t.LogParameters:
         except DecodeFailure as f:
             raise at(f, "latestTimestamp") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_LogParameters, o)
-    r = _new(_t.LogParameters)
-    _s_LogParameters_custom_data(r, x_custom_data)
-    _s_LogParameters_remote_location(r, x_remote_location)
-    _s_LogParameters_oldest_timestamp(r, x_oldest_timestamp)
-    _s_LogParameters_latest_timestamp(r, x_latest_timestamp)
-    return r
-
-
-def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
-    d: dict[str, Any] = {"remoteLocation": m.remote_location}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.oldest_timestamp
-    if v is not None:
-        d["oldestTimestamp"] = format_datetime(v)
-    v = m.latest_timestamp
-    if v is not None:
-        d["latestTimestamp"] = format_datetime(v)
-    return d
-
-
-def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -8416,6 +8377,36 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_LogParameters, o)
+    r = _new(_t.LogParameters)
+    _s_LogParameters_remote_location(r, x_remote_location)
+    _s_LogParameters_oldest_timestamp(r, x_oldest_timestamp)
+    _s_LogParameters_latest_timestamp(r, x_latest_timestamp)
+    _s_LogParameters_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
+    d: dict[str, Any] = {"remoteLocation": m.remote_location}
+    v: Any
+    v = m.oldest_timestamp
+    if v is not None:
+        d["oldestTimestamp"] = format_datetime(v)
+    v = m.latest_timestamp
+    if v is not None:
+        d["latestTimestamp"] = format_datetime(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -8433,24 +8424,33 @@ def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNot
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_LogStatusNotificationRequest, o)
     r = _new(_m.LogStatusNotificationRequest)
-    _s_LogStatusNotificationRequest_custom_data(r, x_custom_data)
     _s_LogStatusNotificationRequest_status(r, x_status)
     _s_LogStatusNotificationRequest_request_id(r, x_request_id)
+    _s_LogStatusNotificationRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.request_id
     if v is not None:
         d["requestId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -8489,15 +8489,6 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("format")
     if v is None:
         raise missing(d, "format")
@@ -8526,33 +8517,6 @@ def _d_MessageContent(d: Any, o: DecodeOptions) -> _t.MessageContent:
         raise at(too_long(v, 512), "content")
     x_content = v
     n += 1
-    if n != len(d):
-        check_extra(d, _K_MessageContent, o)
-    r = _new(_t.MessageContent)
-    _s_MessageContent_custom_data(r, x_custom_data)
-    _s_MessageContent_format(r, x_format)
-    _s_MessageContent_language(r, x_language)
-    _s_MessageContent_content(r, x_content)
-    return r
-
-
-def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
-    d: dict[str, Any] = {"format": m.format, "content": m.content}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.language
-    if v is not None:
-        d["language"] = v
-    return d
-
-
-def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -8562,6 +8526,33 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_MessageContent, o)
+    r = _new(_t.MessageContent)
+    _s_MessageContent_format(r, x_format)
+    _s_MessageContent_language(r, x_language)
+    _s_MessageContent_content(r, x_content)
+    _s_MessageContent_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_MessageContent(m: _t.MessageContent) -> dict[str, Any]:
+    d: dict[str, Any] = {"format": m.format, "content": m.content}
+    v: Any
+    v = m.language
+    if v is not None:
+        d["language"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("display")
     if v is None:
         x_display = None
@@ -8633,10 +8624,18 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     except DecodeFailure as f:
         raise at(f, "message") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_MessageInfo, o)
     r = _new(_t.MessageInfo)
-    _s_MessageInfo_custom_data(r, x_custom_data)
     _s_MessageInfo_display(r, x_display)
     _s_MessageInfo_id(r, x_id)
     _s_MessageInfo_priority(r, x_priority)
@@ -8645,6 +8644,7 @@ def _d_MessageInfo(d: Any, o: DecodeOptions) -> _t.MessageInfo:
     _s_MessageInfo_end_date_time(r, x_end_date_time)
     _s_MessageInfo_transaction_id(r, x_transaction_id)
     _s_MessageInfo_message(r, x_message)
+    _s_MessageInfo_custom_data(r, x_custom_data)
     return r
 
 
@@ -8655,9 +8655,6 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
         "message": _w_MessageContent(m.message),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.display
     if v is not None:
         d["display"] = _w_Component(v)
@@ -8673,6 +8670,9 @@ def _w_MessageInfo(m: _t.MessageInfo) -> dict[str, Any]:
     v = m.transaction_id
     if v is not None:
         d["transactionId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -8681,15 +8681,6 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("sampledValue")
     if v is None:
         raise missing(d, "sampledValue")
@@ -8712,12 +8703,21 @@ def _d_MeterValue(d: Any, o: DecodeOptions) -> _t.MeterValue:
     except DecodeFailure as f:
         raise at(f, "timestamp") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_MeterValue, o)
     r = _new(_t.MeterValue)
-    _s_MeterValue_custom_data(r, x_custom_data)
     _s_MeterValue_sampled_value(r, x_sampled_value)
     _s_MeterValue_timestamp(r, x_timestamp)
+    _s_MeterValue_custom_data(r, x_custom_data)
     return r
 
 
@@ -8738,15 +8738,6 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
@@ -8768,12 +8759,21 @@ def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     except DecodeFailure:
         raise in_array(v, _d_MeterValue, o, "meterValue") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_MeterValuesRequest, o)
     r = _new(_m.MeterValuesRequest)
-    _s_MeterValuesRequest_custom_data(r, x_custom_data)
     _s_MeterValuesRequest_evse_id(r, x_evse_id)
     _s_MeterValuesRequest_meter_value(r, x_meter_value)
+    _s_MeterValuesRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -8824,15 +8824,6 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("iccid")
     if v is None:
         x_iccid = None
@@ -8853,35 +8844,6 @@ def _d_Modem(d: Any, o: DecodeOptions) -> _t.Modem:
             raise at(too_long(v, 20), "imsi")
         x_imsi = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_Modem, o)
-    r = _new(_t.Modem)
-    _s_Modem_custom_data(r, x_custom_data)
-    _s_Modem_iccid(r, x_iccid)
-    _s_Modem_imsi(r, x_imsi)
-    return r
-
-
-def _w_Modem(m: _t.Modem) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.iccid
-    if v is not None:
-        d["iccid"] = v
-    v = m.imsi
-    if v is not None:
-        d["imsi"] = v
-    return d
-
-
-def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -8891,6 +8853,35 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_Modem, o)
+    r = _new(_t.Modem)
+    _s_Modem_iccid(r, x_iccid)
+    _s_Modem_imsi(r, x_imsi)
+    _s_Modem_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_Modem(m: _t.Modem) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    v: Any
+    v = m.iccid
+    if v is not None:
+        d["iccid"] = v
+    v = m.imsi
+    if v is not None:
+        d["imsi"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("component")
     if v is None:
         raise missing(d, "component")
@@ -8921,13 +8912,22 @@ def _d_MonitoringData(d: Any, o: DecodeOptions) -> _t.MonitoringData:
     except DecodeFailure:
         raise in_array(v, _d_VariableMonitoring, o, "variableMonitoring") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_MonitoringData, o)
     r = _new(_t.MonitoringData)
-    _s_MonitoringData_custom_data(r, x_custom_data)
     _s_MonitoringData_component(r, x_component)
     _s_MonitoringData_variable(r, x_variable)
     _s_MonitoringData_variable_monitoring(r, x_variable_monitoring)
+    _s_MonitoringData_custom_data(r, x_custom_data)
     return r
 
 
@@ -8949,15 +8949,6 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("apn")
     if v is None:
         x_apn = None
@@ -9026,10 +9017,18 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
         except DecodeFailure as f:
             raise at(f, "vpn") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NetworkConnectionProfile, o)
     r = _new(_t.NetworkConnectionProfile)
-    _s_NetworkConnectionProfile_custom_data(r, x_custom_data)
     _s_NetworkConnectionProfile_apn(r, x_apn)
     _s_NetworkConnectionProfile_ocpp_version(r, x_ocpp_version)
     _s_NetworkConnectionProfile_ocpp_transport(r, x_ocpp_transport)
@@ -9038,6 +9037,7 @@ def _d_NetworkConnectionProfile(d: Any, o: DecodeOptions) -> _t.NetworkConnectio
     _s_NetworkConnectionProfile_security_profile(r, x_security_profile)
     _s_NetworkConnectionProfile_ocpp_interface(r, x_ocpp_interface)
     _s_NetworkConnectionProfile_vpn(r, x_vpn)
+    _s_NetworkConnectionProfile_custom_data(r, x_custom_data)
     return r
 
 
@@ -9051,15 +9051,15 @@ def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any
         "ocppInterface": m.ocpp_interface,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.apn
     if v is not None:
         d["apn"] = _w_APN(v)
     v = m.vpn
     if v is not None:
         d["vpn"] = _w_VPN(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9068,15 +9068,6 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("chargingSchedule")
     if v is None:
         x_charging_schedule = None
@@ -9108,28 +9099,37 @@ def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyCharging
     except DecodeFailure as f:
         raise at(f, "chargingLimit") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyChargingLimitRequest, o)
     r = _new(_m.NotifyChargingLimitRequest)
-    _s_NotifyChargingLimitRequest_custom_data(r, x_custom_data)
     _s_NotifyChargingLimitRequest_charging_schedule(r, x_charging_schedule)
     _s_NotifyChargingLimitRequest_evse_id(r, x_evse_id)
     _s_NotifyChargingLimitRequest_charging_limit(r, x_charging_limit)
+    _s_NotifyChargingLimitRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"chargingLimit": _w_ChargingLimit(m.charging_limit)}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.charging_schedule
     if v is not None:
         d["chargingSchedule"] = [_w_ChargingSchedule(i) for i in v]
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9170,15 +9170,6 @@ def _d_NotifyCustomerInformationRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("data")
     if v is None:
         raise missing(d, "data")
@@ -9218,15 +9209,24 @@ def _d_NotifyCustomerInformationRequest(
         v = int_from(v, "requestId")
     x_request_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyCustomerInformationRequest, o)
     r = _new(_m.NotifyCustomerInformationRequest)
-    _s_NotifyCustomerInformationRequest_custom_data(r, x_custom_data)
     _s_NotifyCustomerInformationRequest_data(r, x_data)
     _s_NotifyCustomerInformationRequest_tbc(r, x_tbc)
     _s_NotifyCustomerInformationRequest_seq_no(r, x_seq_no)
     _s_NotifyCustomerInformationRequest_generated_at(r, x_generated_at)
     _s_NotifyCustomerInformationRequest_request_id(r, x_request_id)
+    _s_NotifyCustomerInformationRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -9238,12 +9238,12 @@ def _w_NotifyCustomerInformationRequest(m: _m.NotifyCustomerInformationRequest) 
         "requestId": m.request_id,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.tbc
     if v is not None:
         d["tbc"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9284,15 +9284,6 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("messageInfo")
     if v is None:
         x_message_info = None
@@ -9323,28 +9314,37 @@ def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDispla
             raise fail_type("boolean", v, "tbc")
         x_tbc = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyDisplayMessagesRequest, o)
     r = _new(_m.NotifyDisplayMessagesRequest)
-    _s_NotifyDisplayMessagesRequest_custom_data(r, x_custom_data)
     _s_NotifyDisplayMessagesRequest_message_info(r, x_message_info)
     _s_NotifyDisplayMessagesRequest_request_id(r, x_request_id)
     _s_NotifyDisplayMessagesRequest_tbc(r, x_tbc)
+    _s_NotifyDisplayMessagesRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"requestId": m.request_id}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.message_info
     if v is not None:
         d["messageInfo"] = [_w_MessageInfo(i) for i in v]
     v = m.tbc
     if v is not None:
         d["tbc"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9383,15 +9383,6 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("maxScheduleTuples")
     if v is None:
         x_max_schedule_tuples = None
@@ -9415,33 +9406,6 @@ def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChar
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
-    if n != len(d):
-        check_extra(d, _K_NotifyEVChargingNeedsRequest, o)
-    r = _new(_m.NotifyEVChargingNeedsRequest)
-    _s_NotifyEVChargingNeedsRequest_custom_data(r, x_custom_data)
-    _s_NotifyEVChargingNeedsRequest_max_schedule_tuples(r, x_max_schedule_tuples)
-    _s_NotifyEVChargingNeedsRequest_charging_needs(r, x_charging_needs)
-    _s_NotifyEVChargingNeedsRequest_evse_id(r, x_evse_id)
-    return r
-
-
-def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"chargingNeeds": _w_ChargingNeeds(m.charging_needs), "evseId": m.evse_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.max_schedule_tuples
-    if v is not None:
-        d["maxScheduleTuples"] = v
-    return d
-
-
-def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -9451,6 +9415,33 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_NotifyEVChargingNeedsRequest, o)
+    r = _new(_m.NotifyEVChargingNeedsRequest)
+    _s_NotifyEVChargingNeedsRequest_max_schedule_tuples(r, x_max_schedule_tuples)
+    _s_NotifyEVChargingNeedsRequest_charging_needs(r, x_charging_needs)
+    _s_NotifyEVChargingNeedsRequest_evse_id(r, x_evse_id)
+    _s_NotifyEVChargingNeedsRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"chargingNeeds": _w_ChargingNeeds(m.charging_needs), "evseId": m.evse_id}
+    v: Any
+    v = m.max_schedule_tuples
+    if v is not None:
+        d["maxScheduleTuples"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -9469,24 +9460,33 @@ def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVCha
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingNeedsResponse, o)
     r = _new(_m.NotifyEVChargingNeedsResponse)
-    _s_NotifyEVChargingNeedsResponse_custom_data(r, x_custom_data)
     _s_NotifyEVChargingNeedsResponse_status(r, x_status)
     _s_NotifyEVChargingNeedsResponse_status_info(r, x_status_info)
+    _s_NotifyEVChargingNeedsResponse_custom_data(r, x_custom_data)
     return r
 
 
 def _w_NotifyEVChargingNeedsResponse(m: _m.NotifyEVChargingNeedsResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9497,15 +9497,6 @@ def _d_NotifyEVChargingScheduleRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("timeBase")
     if v is None:
         raise missing(d, "timeBase")
@@ -9529,13 +9520,22 @@ def _d_NotifyEVChargingScheduleRequest(
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEVChargingScheduleRequest, o)
     r = _new(_m.NotifyEVChargingScheduleRequest)
-    _s_NotifyEVChargingScheduleRequest_custom_data(r, x_custom_data)
     _s_NotifyEVChargingScheduleRequest_time_base(r, x_time_base)
     _s_NotifyEVChargingScheduleRequest_charging_schedule(r, x_charging_schedule)
     _s_NotifyEVChargingScheduleRequest_evse_id(r, x_evse_id)
+    _s_NotifyEVChargingScheduleRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -9559,15 +9559,6 @@ def _d_NotifyEVChargingScheduleResponse(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -9586,32 +9577,6 @@ def _d_NotifyEVChargingScheduleResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_NotifyEVChargingScheduleResponse, o)
-    r = _new(_m.NotifyEVChargingScheduleResponse)
-    _s_NotifyEVChargingScheduleResponse_custom_data(r, x_custom_data)
-    _s_NotifyEVChargingScheduleResponse_status(r, x_status)
-    _s_NotifyEVChargingScheduleResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -9621,6 +9586,32 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_NotifyEVChargingScheduleResponse, o)
+    r = _new(_m.NotifyEVChargingScheduleResponse)
+    _s_NotifyEVChargingScheduleResponse_status(r, x_status)
+    _s_NotifyEVChargingScheduleResponse_status_info(r, x_status_info)
+    _s_NotifyEVChargingScheduleResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("generatedAt")
     if v is None:
         raise missing(d, "generatedAt")
@@ -9658,14 +9649,23 @@ def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     except DecodeFailure:
         raise in_array(v, _d_EventData, o, "eventData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyEventRequest, o)
     r = _new(_m.NotifyEventRequest)
-    _s_NotifyEventRequest_custom_data(r, x_custom_data)
     _s_NotifyEventRequest_generated_at(r, x_generated_at)
     _s_NotifyEventRequest_tbc(r, x_tbc)
     _s_NotifyEventRequest_seq_no(r, x_seq_no)
     _s_NotifyEventRequest_event_data(r, x_event_data)
+    _s_NotifyEventRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -9676,12 +9676,12 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
         "eventData": [_w_EventData(i) for i in m.event_data],
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.tbc
     if v is not None:
         d["tbc"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9720,15 +9720,6 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("monitor")
     if v is None:
         x_monitor = None
@@ -9774,15 +9765,24 @@ def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonit
     except DecodeFailure as f:
         raise at(f, "generatedAt") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyMonitoringReportRequest, o)
     r = _new(_m.NotifyMonitoringReportRequest)
-    _s_NotifyMonitoringReportRequest_custom_data(r, x_custom_data)
     _s_NotifyMonitoringReportRequest_monitor(r, x_monitor)
     _s_NotifyMonitoringReportRequest_request_id(r, x_request_id)
     _s_NotifyMonitoringReportRequest_tbc(r, x_tbc)
     _s_NotifyMonitoringReportRequest_seq_no(r, x_seq_no)
     _s_NotifyMonitoringReportRequest_generated_at(r, x_generated_at)
+    _s_NotifyMonitoringReportRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -9793,15 +9793,15 @@ def _w_NotifyMonitoringReportRequest(m: _m.NotifyMonitoringReportRequest) -> dic
         "generatedAt": format_datetime(m.generated_at),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.monitor
     if v is not None:
         d["monitor"] = [_w_MonitoringData(i) for i in v]
     v = m.tbc
     if v is not None:
         d["tbc"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9842,15 +9842,6 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
@@ -9896,15 +9887,24 @@ def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
         v = int_from(v, "seqNo")
     x_seq_no = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_NotifyReportRequest, o)
     r = _new(_m.NotifyReportRequest)
-    _s_NotifyReportRequest_custom_data(r, x_custom_data)
     _s_NotifyReportRequest_request_id(r, x_request_id)
     _s_NotifyReportRequest_generated_at(r, x_generated_at)
     _s_NotifyReportRequest_report_data(r, x_report_data)
     _s_NotifyReportRequest_tbc(r, x_tbc)
     _s_NotifyReportRequest_seq_no(r, x_seq_no)
+    _s_NotifyReportRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -9915,15 +9915,15 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
         "seqNo": m.seq_no,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.report_data
     if v is not None:
         d["reportData"] = [_w_ReportData(i) for i in v]
     v = m.tbc
     if v is not None:
         d["tbc"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -9962,15 +9962,6 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("hashAlgorithm")
     if v is None:
         raise missing(d, "hashAlgorithm")
@@ -10016,15 +10007,24 @@ def _d_OCSPRequestData(d: Any, o: DecodeOptions) -> _t.OCSPRequestData:
         raise at(too_long(v, 512), "responderURL")
     x_responder_url = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_OCSPRequestData, o)
     r = _new(_t.OCSPRequestData)
-    _s_OCSPRequestData_custom_data(r, x_custom_data)
     _s_OCSPRequestData_hash_algorithm(r, x_hash_algorithm)
     _s_OCSPRequestData_issuer_name_hash(r, x_issuer_name_hash)
     _s_OCSPRequestData_issuer_key_hash(r, x_issuer_key_hash)
     _s_OCSPRequestData_serial_number(r, x_serial_number)
     _s_OCSPRequestData_responder_url(r, x_responder_url)
+    _s_OCSPRequestData_custom_data(r, x_custom_data)
     return r
 
 
@@ -10048,15 +10048,6 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("location")
     if v is None:
         raise missing(d, "location")
@@ -10098,38 +10089,6 @@ def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareReq
             v = int_from(v, "retryInterval")
         x_retry_interval = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_PublishFirmwareRequest, o)
-    r = _new(_m.PublishFirmwareRequest)
-    _s_PublishFirmwareRequest_custom_data(r, x_custom_data)
-    _s_PublishFirmwareRequest_location(r, x_location)
-    _s_PublishFirmwareRequest_retries(r, x_retries)
-    _s_PublishFirmwareRequest_checksum(r, x_checksum)
-    _s_PublishFirmwareRequest_request_id(r, x_request_id)
-    _s_PublishFirmwareRequest_retry_interval(r, x_retry_interval)
-    return r
-
-
-def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"location": m.location, "checksum": m.checksum, "requestId": m.request_id}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.retries
-    if v is not None:
-        d["retries"] = v
-    v = m.retry_interval
-    if v is not None:
-        d["retryInterval"] = v
-    return d
-
-
-def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -10139,6 +10098,38 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_PublishFirmwareRequest, o)
+    r = _new(_m.PublishFirmwareRequest)
+    _s_PublishFirmwareRequest_location(r, x_location)
+    _s_PublishFirmwareRequest_retries(r, x_retries)
+    _s_PublishFirmwareRequest_checksum(r, x_checksum)
+    _s_PublishFirmwareRequest_request_id(r, x_request_id)
+    _s_PublishFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_PublishFirmwareRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"location": m.location, "checksum": m.checksum, "requestId": m.request_id}
+    v: Any
+    v = m.retries
+    if v is not None:
+        d["retries"] = v
+    v = m.retry_interval
+    if v is not None:
+        d["retryInterval"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -10157,24 +10148,33 @@ def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareResponse, o)
     r = _new(_m.PublishFirmwareResponse)
-    _s_PublishFirmwareResponse_custom_data(r, x_custom_data)
     _s_PublishFirmwareResponse_status(r, x_status)
     _s_PublishFirmwareResponse_status_info(r, x_status_info)
+    _s_PublishFirmwareResponse_custom_data(r, x_custom_data)
     return r
 
 
 def _w_PublishFirmwareResponse(m: _m.PublishFirmwareResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10185,15 +10185,6 @@ def _d_PublishFirmwareStatusNotificationRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -10230,13 +10221,22 @@ def _d_PublishFirmwareStatusNotificationRequest(
             v = int_from(v, "requestId")
         x_request_id = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_PublishFirmwareStatusNotificationRequest, o)
     r = _new(_m.PublishFirmwareStatusNotificationRequest)
-    _s_PublishFirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
     _s_PublishFirmwareStatusNotificationRequest_status(r, x_status)
     _s_PublishFirmwareStatusNotificationRequest_location(r, x_location)
     _s_PublishFirmwareStatusNotificationRequest_request_id(r, x_request_id)
+    _s_PublishFirmwareStatusNotificationRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -10245,15 +10245,15 @@ def _w_PublishFirmwareStatusNotificationRequest(
 ) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.location
     if v is not None:
         d["location"] = list(v)
     v = m.request_id
     if v is not None:
         d["requestId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10296,15 +10296,6 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("start")
     if v is None:
         raise missing(d, "start")
@@ -10320,32 +10311,6 @@ def _d_RelativeTimeInterval(d: Any, o: DecodeOptions) -> _t.RelativeTimeInterval
             v = int_from(v, "duration")
         x_duration = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_RelativeTimeInterval, o)
-    r = _new(_t.RelativeTimeInterval)
-    _s_RelativeTimeInterval_custom_data(r, x_custom_data)
-    _s_RelativeTimeInterval_start(r, x_start)
-    _s_RelativeTimeInterval_duration(r, x_duration)
-    return r
-
-
-def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
-    d: dict[str, Any] = {"start": m.start}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.duration
-    if v is not None:
-        d["duration"] = v
-    return d
-
-
-def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -10355,6 +10320,32 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_RelativeTimeInterval, o)
+    r = _new(_t.RelativeTimeInterval)
+    _s_RelativeTimeInterval_start(r, x_start)
+    _s_RelativeTimeInterval_duration(r, x_duration)
+    _s_RelativeTimeInterval_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
+    d: dict[str, Any] = {"start": m.start}
+    v: Any
+    v = m.duration
+    if v is not None:
+        d["duration"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("requestId")
     if v is None:
         raise missing(d, "requestId")
@@ -10400,15 +10391,24 @@ def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportCharg
         v = int_from(v, "evseId")
     x_evse_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ReportChargingProfilesRequest, o)
     r = _new(_m.ReportChargingProfilesRequest)
-    _s_ReportChargingProfilesRequest_custom_data(r, x_custom_data)
     _s_ReportChargingProfilesRequest_request_id(r, x_request_id)
     _s_ReportChargingProfilesRequest_charging_limit_source(r, x_charging_limit_source)
     _s_ReportChargingProfilesRequest_charging_profile(r, x_charging_profile)
     _s_ReportChargingProfilesRequest_tbc(r, x_tbc)
     _s_ReportChargingProfilesRequest_evse_id(r, x_evse_id)
+    _s_ReportChargingProfilesRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -10420,12 +10420,12 @@ def _w_ReportChargingProfilesRequest(m: _m.ReportChargingProfilesRequest) -> dic
         "evseId": m.evse_id,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.tbc
     if v is not None:
         d["tbc"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10466,15 +10466,6 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("component")
     if v is None:
         raise missing(d, "component")
@@ -10514,14 +10505,23 @@ def _d_ReportData(d: Any, o: DecodeOptions) -> _t.ReportData:
         except DecodeFailure as f:
             raise at(f, "variableCharacteristics") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ReportData, o)
     r = _new(_t.ReportData)
-    _s_ReportData_custom_data(r, x_custom_data)
     _s_ReportData_component(r, x_component)
     _s_ReportData_variable(r, x_variable)
     _s_ReportData_variable_attribute(r, x_variable_attribute)
     _s_ReportData_variable_characteristics(r, x_variable_characteristics)
+    _s_ReportData_custom_data(r, x_custom_data)
     return r
 
 
@@ -10532,12 +10532,12 @@ def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
         "variableAttribute": [_w_VariableAttribute(i) for i in m.variable_attribute],
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.variable_characteristics
     if v is not None:
         d["variableCharacteristics"] = _w_VariableCharacteristics(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10548,15 +10548,6 @@ def _d_RequestStartTransactionRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("evseId")
     if v is None:
         x_evse_id = None
@@ -10598,24 +10589,30 @@ def _d_RequestStartTransactionRequest(
         except DecodeFailure as f:
             raise at(f, "chargingProfile") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_RequestStartTransactionRequest, o)
     r = _new(_m.RequestStartTransactionRequest)
-    _s_RequestStartTransactionRequest_custom_data(r, x_custom_data)
     _s_RequestStartTransactionRequest_evse_id(r, x_evse_id)
     _s_RequestStartTransactionRequest_group_id_token(r, x_group_id_token)
     _s_RequestStartTransactionRequest_id_token(r, x_id_token)
     _s_RequestStartTransactionRequest_remote_start_id(r, x_remote_start_id)
     _s_RequestStartTransactionRequest_charging_profile(r, x_charging_profile)
+    _s_RequestStartTransactionRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_RequestStartTransactionRequest(m: _m.RequestStartTransactionRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"idToken": _w_IdToken(m.id_token), "remoteStartId": m.remote_start_id}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.evse_id
     if v is not None:
         d["evseId"] = v
@@ -10625,6 +10622,9 @@ def _w_RequestStartTransactionRequest(m: _m.RequestStartTransactionRequest) -> d
     v = m.charging_profile
     if v is not None:
         d["chargingProfile"] = _w_ChargingProfile(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10635,15 +10635,6 @@ def _d_RequestStartTransactionResponse(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -10672,36 +10663,6 @@ def _d_RequestStartTransactionResponse(
             raise at(too_long(v, 36), "transactionId")
         x_transaction_id = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_RequestStartTransactionResponse, o)
-    r = _new(_m.RequestStartTransactionResponse)
-    _s_RequestStartTransactionResponse_custom_data(r, x_custom_data)
-    _s_RequestStartTransactionResponse_status(r, x_status)
-    _s_RequestStartTransactionResponse_status_info(r, x_status_info)
-    _s_RequestStartTransactionResponse_transaction_id(r, x_transaction_id)
-    return r
-
-
-def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    v = m.transaction_id
-    if v is not None:
-        d["transactionId"] = v
-    return d
-
-
-def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -10711,6 +10672,36 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_RequestStartTransactionResponse, o)
+    r = _new(_m.RequestStartTransactionResponse)
+    _s_RequestStartTransactionResponse_status(r, x_status)
+    _s_RequestStartTransactionResponse_status_info(r, x_status_info)
+    _s_RequestStartTransactionResponse_transaction_id(r, x_transaction_id)
+    _s_RequestStartTransactionResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.transaction_id
+    if v is not None:
+        d["transactionId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
@@ -10720,11 +10711,20 @@ def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStop
         raise at(too_long(v, 36), "transactionId")
     x_transaction_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_RequestStopTransactionRequest, o)
     r = _new(_m.RequestStopTransactionRequest)
-    _s_RequestStopTransactionRequest_custom_data(r, x_custom_data)
     _s_RequestStopTransactionRequest_transaction_id(r, x_transaction_id)
+    _s_RequestStopTransactionRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -10744,15 +10744,6 @@ def _d_RequestStopTransactionResponse(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -10771,24 +10762,33 @@ def _d_RequestStopTransactionResponse(
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_RequestStopTransactionResponse, o)
     r = _new(_m.RequestStopTransactionResponse)
-    _s_RequestStopTransactionResponse_custom_data(r, x_custom_data)
     _s_RequestStopTransactionResponse_status(r, x_status)
     _s_RequestStopTransactionResponse_status_info(r, x_status_info)
+    _s_RequestStopTransactionResponse_custom_data(r, x_custom_data)
     return r
 
 
 def _w_RequestStopTransactionResponse(m: _m.RequestStopTransactionResponse) -> dict[str, Any]:
     d: dict[str, Any] = {"status": m.status}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10799,15 +10799,6 @@ def _d_ReservationStatusUpdateRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("reservationId")
     if v is None:
         raise missing(d, "reservationId")
@@ -10828,12 +10819,21 @@ def _d_ReservationStatusUpdateRequest(
         if x_reservation_update_status is None:
             raise at(bad_enum(v, _E_ReservationUpdateStatusEnum), "reservationUpdateStatus")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ReservationStatusUpdateRequest, o)
     r = _new(_m.ReservationStatusUpdateRequest)
-    _s_ReservationStatusUpdateRequest_custom_data(r, x_custom_data)
     _s_ReservationStatusUpdateRequest_reservation_id(r, x_reservation_id)
     _s_ReservationStatusUpdateRequest_reservation_update_status(r, x_reservation_update_status)
+    _s_ReservationStatusUpdateRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -10886,15 +10886,6 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -10945,16 +10936,25 @@ def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
         except DecodeFailure as f:
             raise at(f, "groupIdToken") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_ReserveNowRequest, o)
     r = _new(_m.ReserveNowRequest)
-    _s_ReserveNowRequest_custom_data(r, x_custom_data)
     _s_ReserveNowRequest_id(r, x_id)
     _s_ReserveNowRequest_expiry_date_time(r, x_expiry_date_time)
     _s_ReserveNowRequest_connector_type(r, x_connector_type)
     _s_ReserveNowRequest_id_token(r, x_id_token)
     _s_ReserveNowRequest_evse_id(r, x_evse_id)
     _s_ReserveNowRequest_group_id_token(r, x_group_id_token)
+    _s_ReserveNowRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -10965,9 +10965,6 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
         "idToken": _w_IdToken(m.id_token),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.connector_type
     if v is not None:
         d["connectorType"] = v
@@ -10977,6 +10974,9 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
     v = m.group_id_token
     if v is not None:
         d["groupIdToken"] = _w_IdToken(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -10985,15 +10985,6 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -11012,32 +11003,6 @@ def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ReserveNowResponse, o)
-    r = _new(_m.ReserveNowResponse)
-    _s_ReserveNowResponse_custom_data(r, x_custom_data)
-    _s_ReserveNowResponse_status(r, x_status)
-    _s_ReserveNowResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11047,6 +11012,32 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ReserveNowResponse, o)
+    r = _new(_m.ReserveNowResponse)
+    _s_ReserveNowResponse_status(r, x_status)
+    _s_ReserveNowResponse_status_info(r, x_status_info)
+    _s_ReserveNowResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("type")
     if v is None:
         raise missing(d, "type")
@@ -11064,32 +11055,6 @@ def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
             v = int_from(v, "evseId")
         x_evse_id = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ResetRequest, o)
-    r = _new(_m.ResetRequest)
-    _s_ResetRequest_custom_data(r, x_custom_data)
-    _s_ResetRequest_type(r, x_type)
-    _s_ResetRequest_evse_id(r, x_evse_id)
-    return r
-
-
-def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"type": m.type}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.evse_id
-    if v is not None:
-        d["evseId"] = v
-    return d
-
-
-def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11099,6 +11064,32 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ResetRequest, o)
+    r = _new(_m.ResetRequest)
+    _s_ResetRequest_type(r, x_type)
+    _s_ResetRequest_evse_id(r, x_evse_id)
+    _s_ResetRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": m.type}
+    v: Any
+    v = m.evse_id
+    if v is not None:
+        d["evseId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -11117,32 +11108,6 @@ def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_ResetResponse, o)
-    r = _new(_m.ResetResponse)
-    _s_ResetResponse_custom_data(r, x_custom_data)
-    _s_ResetResponse_status(r, x_status)
-    _s_ResetResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11152,6 +11117,32 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_ResetResponse, o)
+    r = _new(_m.ResetResponse)
+    _s_ResetResponse_status(r, x_status)
+    _s_ResetResponse_status_info(r, x_status_info)
+    _s_ResetResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_ResetResponse(m: _m.ResetResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -11191,40 +11182,6 @@ def _d_SalesTariff(d: Any, o: DecodeOptions) -> _t.SalesTariff:
     except DecodeFailure:
         raise in_array(v, _d_SalesTariffEntry, o, "salesTariffEntry") from None
     n += 1
-    if n != len(d):
-        check_extra(d, _K_SalesTariff, o)
-    r = _new(_t.SalesTariff)
-    _s_SalesTariff_custom_data(r, x_custom_data)
-    _s_SalesTariff_id(r, x_id)
-    _s_SalesTariff_sales_tariff_description(r, x_sales_tariff_description)
-    _s_SalesTariff_num_e_price_levels(r, x_num_e_price_levels)
-    _s_SalesTariff_sales_tariff_entry(r, x_sales_tariff_entry)
-    return r
-
-
-def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "id": m.id,
-        "salesTariffEntry": [_w_SalesTariffEntry(i) for i in m.sales_tariff_entry],
-    }
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.sales_tariff_description
-    if v is not None:
-        d["salesTariffDescription"] = v
-    v = m.num_e_price_levels
-    if v is not None:
-        d["numEPriceLevels"] = v
-    return d
-
-
-def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11234,6 +11191,40 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SalesTariff, o)
+    r = _new(_t.SalesTariff)
+    _s_SalesTariff_id(r, x_id)
+    _s_SalesTariff_sales_tariff_description(r, x_sales_tariff_description)
+    _s_SalesTariff_num_e_price_levels(r, x_num_e_price_levels)
+    _s_SalesTariff_sales_tariff_entry(r, x_sales_tariff_entry)
+    _s_SalesTariff_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SalesTariff(m: _t.SalesTariff) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": m.id,
+        "salesTariffEntry": [_w_SalesTariffEntry(i) for i in m.sales_tariff_entry],
+    }
+    v: Any
+    v = m.sales_tariff_description
+    if v is not None:
+        d["salesTariffDescription"] = v
+    v = m.num_e_price_levels
+    if v is not None:
+        d["numEPriceLevels"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("relativeTimeInterval")
     if v is None:
         raise missing(d, "relativeTimeInterval")
@@ -11267,36 +11258,6 @@ def _d_SalesTariffEntry(d: Any, o: DecodeOptions) -> _t.SalesTariffEntry:
         except DecodeFailure:
             raise in_array(v, _d_ConsumptionCost, o, "consumptionCost") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SalesTariffEntry, o)
-    r = _new(_t.SalesTariffEntry)
-    _s_SalesTariffEntry_custom_data(r, x_custom_data)
-    _s_SalesTariffEntry_relative_time_interval(r, x_relative_time_interval)
-    _s_SalesTariffEntry_e_price_level(r, x_e_price_level)
-    _s_SalesTariffEntry_consumption_cost(r, x_consumption_cost)
-    return r
-
-
-def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
-    d: dict[str, Any] = {"relativeTimeInterval": _w_RelativeTimeInterval(m.relative_time_interval)}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.e_price_level
-    if v is not None:
-        d["ePriceLevel"] = v
-    v = m.consumption_cost
-    if v is not None:
-        d["consumptionCost"] = [_w_ConsumptionCost(i) for i in v]
-    return d
-
-
-def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11306,6 +11267,36 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SalesTariffEntry, o)
+    r = _new(_t.SalesTariffEntry)
+    _s_SalesTariffEntry_relative_time_interval(r, x_relative_time_interval)
+    _s_SalesTariffEntry_e_price_level(r, x_e_price_level)
+    _s_SalesTariffEntry_consumption_cost(r, x_consumption_cost)
+    _s_SalesTariffEntry_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SalesTariffEntry(m: _t.SalesTariffEntry) -> dict[str, Any]:
+    d: dict[str, Any] = {"relativeTimeInterval": _w_RelativeTimeInterval(m.relative_time_interval)}
+    v: Any
+    v = m.e_price_level
+    if v is not None:
+        d["ePriceLevel"] = v
+    v = m.consumption_cost
+    if v is not None:
+        d["consumptionCost"] = [_w_ConsumptionCost(i) for i in v]
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("value")
     if v is None:
         raise missing(d, "value")
@@ -11373,10 +11364,18 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
         except DecodeFailure as f:
             raise at(f, "unitOfMeasure") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SampledValue, o)
     r = _new(_t.SampledValue)
-    _s_SampledValue_custom_data(r, x_custom_data)
     _s_SampledValue_value(r, x_value)
     _s_SampledValue_context(r, x_context)
     _s_SampledValue_measurand(r, x_measurand)
@@ -11384,15 +11383,13 @@ def _d_SampledValue(d: Any, o: DecodeOptions) -> _t.SampledValue:
     _s_SampledValue_location(r, x_location)
     _s_SampledValue_signed_meter_value(r, x_signed_meter_value)
     _s_SampledValue_unit_of_measure(r, x_unit_of_measure)
+    _s_SampledValue_custom_data(r, x_custom_data)
     return r
 
 
 def _w_SampledValue(m: _t.SampledValue) -> dict[str, Any]:
     d: dict[str, Any] = {"value": m.value}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.context
     if v is not None:
         d["context"] = v
@@ -11411,6 +11408,9 @@ def _w_SampledValue(m: _t.SampledValue) -> dict[str, Any]:
     v = m.unit_of_measure
     if v is not None:
         d["unitOfMeasure"] = _w_UnitOfMeasure(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -11421,15 +11421,6 @@ def _d_SecurityEventNotificationRequest(
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("type")
     if v is None:
         raise missing(d, "type")
@@ -11457,25 +11448,34 @@ def _d_SecurityEventNotificationRequest(
             raise at(too_long(v, 255), "techInfo")
         x_tech_info = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SecurityEventNotificationRequest, o)
     r = _new(_m.SecurityEventNotificationRequest)
-    _s_SecurityEventNotificationRequest_custom_data(r, x_custom_data)
     _s_SecurityEventNotificationRequest_type(r, x_type)
     _s_SecurityEventNotificationRequest_timestamp(r, x_timestamp)
     _s_SecurityEventNotificationRequest_tech_info(r, x_tech_info)
+    _s_SecurityEventNotificationRequest_custom_data(r, x_custom_data)
     return r
 
 
 def _w_SecurityEventNotificationRequest(m: _m.SecurityEventNotificationRequest) -> dict[str, Any]:
     d: dict[str, Any] = {"type": m.type, "timestamp": format_datetime(m.timestamp)}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.tech_info
     if v is not None:
         d["techInfo"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -11516,15 +11516,6 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("localAuthorizationList")
     if v is None:
         x_local_authorization_list = None
@@ -11556,33 +11547,6 @@ def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest
         if x_update_type is None:
             raise at(bad_enum(v, _E_UpdateEnum), "updateType")
     n += 1
-    if n != len(d):
-        check_extra(d, _K_SendLocalListRequest, o)
-    r = _new(_m.SendLocalListRequest)
-    _s_SendLocalListRequest_custom_data(r, x_custom_data)
-    _s_SendLocalListRequest_local_authorization_list(r, x_local_authorization_list)
-    _s_SendLocalListRequest_version_number(r, x_version_number)
-    _s_SendLocalListRequest_update_type(r, x_update_type)
-    return r
-
-
-def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"versionNumber": m.version_number, "updateType": m.update_type}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.local_authorization_list
-    if v is not None:
-        d["localAuthorizationList"] = [_w_AuthorizationData(i) for i in v]
-    return d
-
-
-def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11592,6 +11556,33 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SendLocalListRequest, o)
+    r = _new(_m.SendLocalListRequest)
+    _s_SendLocalListRequest_local_authorization_list(r, x_local_authorization_list)
+    _s_SendLocalListRequest_version_number(r, x_version_number)
+    _s_SendLocalListRequest_update_type(r, x_update_type)
+    _s_SendLocalListRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"versionNumber": m.version_number, "updateType": m.update_type}
+    v: Any
+    v = m.local_authorization_list
+    if v is not None:
+        d["localAuthorizationList"] = [_w_AuthorizationData(i) for i in v]
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -11610,32 +11601,6 @@ def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListRespon
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SendLocalListResponse, o)
-    r = _new(_m.SendLocalListResponse)
-    _s_SendLocalListResponse_custom_data(r, x_custom_data)
-    _s_SendLocalListResponse_status(r, x_status)
-    _s_SendLocalListResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11645,6 +11610,32 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SendLocalListResponse, o)
+    r = _new(_m.SendLocalListResponse)
+    _s_SendLocalListResponse_status(r, x_status)
+    _s_SendLocalListResponse_status_info(r, x_status_info)
+    _s_SendLocalListResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
@@ -11660,12 +11651,21 @@ def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProf
     except DecodeFailure as f:
         raise at(f, "chargingProfile") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetChargingProfileRequest, o)
     r = _new(_m.SetChargingProfileRequest)
-    _s_SetChargingProfileRequest_custom_data(r, x_custom_data)
     _s_SetChargingProfileRequest_evse_id(r, x_evse_id)
     _s_SetChargingProfileRequest_charging_profile(r, x_charging_profile)
+    _s_SetChargingProfileRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -11686,15 +11686,6 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -11713,32 +11704,6 @@ def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingPro
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SetChargingProfileResponse, o)
-    r = _new(_m.SetChargingProfileResponse)
-    _s_SetChargingProfileResponse_custom_data(r, x_custom_data)
-    _s_SetChargingProfileResponse_status(r, x_status)
-    _s_SetChargingProfileResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11748,6 +11713,32 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SetChargingProfileResponse, o)
+    r = _new(_m.SetChargingProfileResponse)
+    _s_SetChargingProfileResponse_status(r, x_status)
+    _s_SetChargingProfileResponse_status_info(r, x_status_info)
+    _s_SetChargingProfileResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("message")
     if v is None:
         raise missing(d, "message")
@@ -11756,11 +11747,20 @@ def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessag
     except DecodeFailure as f:
         raise at(f, "message") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetDisplayMessageRequest, o)
     r = _new(_m.SetDisplayMessageRequest)
-    _s_SetDisplayMessageRequest_custom_data(r, x_custom_data)
     _s_SetDisplayMessageRequest_message(r, x_message)
+    _s_SetDisplayMessageRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -11778,15 +11778,6 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -11805,32 +11796,6 @@ def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessa
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SetDisplayMessageResponse, o)
-    r = _new(_m.SetDisplayMessageResponse)
-    _s_SetDisplayMessageResponse_custom_data(r, x_custom_data)
-    _s_SetDisplayMessageResponse_status(r, x_status)
-    _s_SetDisplayMessageResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11840,6 +11805,32 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SetDisplayMessageResponse, o)
+    r = _new(_m.SetDisplayMessageResponse)
+    _s_SetDisplayMessageResponse_status(r, x_status)
+    _s_SetDisplayMessageResponse_status_info(r, x_status_info)
+    _s_SetDisplayMessageResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("monitoringBase")
     if v is None:
         raise missing(d, "monitoringBase")
@@ -11849,11 +11840,20 @@ def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBas
         if x_monitoring_base is None:
             raise at(bad_enum(v, _E_MonitoringBaseEnum), "monitoringBase")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringBaseRequest, o)
     r = _new(_m.SetMonitoringBaseRequest)
-    _s_SetMonitoringBaseRequest_custom_data(r, x_custom_data)
     _s_SetMonitoringBaseRequest_monitoring_base(r, x_monitoring_base)
+    _s_SetMonitoringBaseRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -11871,15 +11871,6 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -11898,32 +11889,6 @@ def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBa
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SetMonitoringBaseResponse, o)
-    r = _new(_m.SetMonitoringBaseResponse)
-    _s_SetMonitoringBaseResponse_custom_data(r, x_custom_data)
-    _s_SetMonitoringBaseResponse_status(r, x_status)
-    _s_SetMonitoringBaseResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -11933,6 +11898,32 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SetMonitoringBaseResponse, o)
+    r = _new(_m.SetMonitoringBaseResponse)
+    _s_SetMonitoringBaseResponse_status(r, x_status)
+    _s_SetMonitoringBaseResponse_status_info(r, x_status_info)
+    _s_SetMonitoringBaseResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SetMonitoringBaseResponse(m: _m.SetMonitoringBaseResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         x_id = None
@@ -11990,10 +11981,18 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringData, o)
     r = _new(_t.SetMonitoringData)
-    _s_SetMonitoringData_custom_data(r, x_custom_data)
     _s_SetMonitoringData_id(r, x_id)
     _s_SetMonitoringData_transaction(r, x_transaction)
     _s_SetMonitoringData_value(r, x_value)
@@ -12001,6 +12000,7 @@ def _d_SetMonitoringData(d: Any, o: DecodeOptions) -> _t.SetMonitoringData:
     _s_SetMonitoringData_severity(r, x_severity)
     _s_SetMonitoringData_component(r, x_component)
     _s_SetMonitoringData_variable(r, x_variable)
+    _s_SetMonitoringData_custom_data(r, x_custom_data)
     return r
 
 
@@ -12013,15 +12013,15 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.id
     if v is not None:
         d["id"] = v
     v = m.transaction
     if v is not None:
         d["transaction"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -12030,6 +12030,13 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
         raise not_object(d)
     g = d.get
     n = 0
+    v = g("severity")
+    if v is None:
+        raise missing(d, "severity")
+    if v.__class__ is not int:
+        v = int_from(v, "severity")
+    x_severity = v
+    n += 1
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -12039,18 +12046,11 @@ def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
-    v = g("severity")
-    if v is None:
-        raise missing(d, "severity")
-    if v.__class__ is not int:
-        v = int_from(v, "severity")
-    x_severity = v
-    n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringLevelRequest, o)
     r = _new(_m.SetMonitoringLevelRequest)
-    _s_SetMonitoringLevelRequest_custom_data(r, x_custom_data)
     _s_SetMonitoringLevelRequest_severity(r, x_severity)
+    _s_SetMonitoringLevelRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -12068,15 +12068,6 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -12095,32 +12086,6 @@ def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringL
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SetMonitoringLevelResponse, o)
-    r = _new(_m.SetMonitoringLevelResponse)
-    _s_SetMonitoringLevelResponse_custom_data(r, x_custom_data)
-    _s_SetMonitoringLevelResponse_status(r, x_status)
-    _s_SetMonitoringLevelResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -12130,6 +12095,32 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SetMonitoringLevelResponse, o)
+    r = _new(_m.SetMonitoringLevelResponse)
+    _s_SetMonitoringLevelResponse_status(r, x_status)
+    _s_SetMonitoringLevelResponse_status_info(r, x_status_info)
+    _s_SetMonitoringLevelResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SetMonitoringLevelResponse(m: _m.SetMonitoringLevelResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("id")
     if v is None:
         x_id = None
@@ -12188,10 +12179,18 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
         v = int_from(v, "severity")
     x_severity = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetMonitoringResult, o)
     r = _new(_t.SetMonitoringResult)
-    _s_SetMonitoringResult_custom_data(r, x_custom_data)
     _s_SetMonitoringResult_id(r, x_id)
     _s_SetMonitoringResult_status_info(r, x_status_info)
     _s_SetMonitoringResult_status(r, x_status)
@@ -12199,6 +12198,7 @@ def _d_SetMonitoringResult(d: Any, o: DecodeOptions) -> _t.SetMonitoringResult:
     _s_SetMonitoringResult_component(r, x_component)
     _s_SetMonitoringResult_variable(r, x_variable)
     _s_SetMonitoringResult_severity(r, x_severity)
+    _s_SetMonitoringResult_custom_data(r, x_custom_data)
     return r
 
 
@@ -12211,15 +12211,15 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
         "severity": m.severity,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.id
     if v is not None:
         d["id"] = v
     v = m.status_info
     if v is not None:
         d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -12228,15 +12228,6 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("configurationSlot")
     if v is None:
         raise missing(d, "configurationSlot")
@@ -12252,12 +12243,21 @@ def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfil
     except DecodeFailure as f:
         raise at(f, "connectionData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetNetworkProfileRequest, o)
     r = _new(_m.SetNetworkProfileRequest)
-    _s_SetNetworkProfileRequest_custom_data(r, x_custom_data)
     _s_SetNetworkProfileRequest_configuration_slot(r, x_configuration_slot)
     _s_SetNetworkProfileRequest_connection_data(r, x_connection_data)
+    _s_SetNetworkProfileRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -12278,15 +12278,6 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -12305,32 +12296,6 @@ def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfi
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SetNetworkProfileResponse, o)
-    r = _new(_m.SetNetworkProfileResponse)
-    _s_SetNetworkProfileResponse_custom_data(r, x_custom_data)
-    _s_SetNetworkProfileResponse_status(r, x_status)
-    _s_SetNetworkProfileResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -12340,6 +12305,32 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SetNetworkProfileResponse, o)
+    r = _new(_m.SetNetworkProfileResponse)
+    _s_SetNetworkProfileResponse_status(r, x_status)
+    _s_SetNetworkProfileResponse_status_info(r, x_status_info)
+    _s_SetNetworkProfileResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SetNetworkProfileResponse(m: _m.SetNetworkProfileResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("attributeType")
     if v is None:
         x_attribute_type = None
@@ -12375,14 +12366,23 @@ def _d_SetVariableData(d: Any, o: DecodeOptions) -> _t.SetVariableData:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableData, o)
     r = _new(_t.SetVariableData)
-    _s_SetVariableData_custom_data(r, x_custom_data)
     _s_SetVariableData_attribute_type(r, x_attribute_type)
     _s_SetVariableData_attribute_value(r, x_attribute_value)
     _s_SetVariableData_component(r, x_component)
     _s_SetVariableData_variable(r, x_variable)
+    _s_SetVariableData_custom_data(r, x_custom_data)
     return r
 
 
@@ -12393,12 +12393,12 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -12407,15 +12407,6 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("setMonitoringData")
     if v is None:
         raise missing(d, "setMonitoringData")
@@ -12430,11 +12421,20 @@ def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableM
     except DecodeFailure:
         raise in_array(v, _d_SetMonitoringData, o, "setMonitoringData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableMonitoringRequest, o)
     r = _new(_m.SetVariableMonitoringRequest)
-    _s_SetVariableMonitoringRequest_custom_data(r, x_custom_data)
     _s_SetVariableMonitoringRequest_set_monitoring_data(r, x_set_monitoring_data)
+    _s_SetVariableMonitoringRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -12454,15 +12454,6 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("setMonitoringResult")
     if v is None:
         raise missing(d, "setMonitoringResult")
@@ -12477,11 +12468,20 @@ def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariable
     except DecodeFailure:
         raise in_array(v, _d_SetMonitoringResult, o, "setMonitoringResult") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableMonitoringResponse, o)
     r = _new(_m.SetVariableMonitoringResponse)
-    _s_SetVariableMonitoringResponse_custom_data(r, x_custom_data)
     _s_SetVariableMonitoringResponse_set_monitoring_result(r, x_set_monitoring_result)
+    _s_SetVariableMonitoringResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -12501,15 +12501,6 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("attributeType")
     if v is None:
         x_attribute_type = None
@@ -12554,15 +12545,24 @@ def _d_SetVariableResult(d: Any, o: DecodeOptions) -> _t.SetVariableResult:
     except DecodeFailure as f:
         raise at(f, "variable") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetVariableResult, o)
     r = _new(_t.SetVariableResult)
-    _s_SetVariableResult_custom_data(r, x_custom_data)
     _s_SetVariableResult_attribute_type(r, x_attribute_type)
     _s_SetVariableResult_attribute_status(r, x_attribute_status)
     _s_SetVariableResult_attribute_status_info(r, x_attribute_status_info)
     _s_SetVariableResult_component(r, x_component)
     _s_SetVariableResult_variable(r, x_variable)
+    _s_SetVariableResult_custom_data(r, x_custom_data)
     return r
 
 
@@ -12573,15 +12573,15 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
         "variable": _w_Variable(m.variable),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.attribute_type
     if v is not None:
         d["attributeType"] = v
     v = m.attribute_status_info
     if v is not None:
         d["attributeStatusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -12590,15 +12590,6 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("setVariableData")
     if v is None:
         raise missing(d, "setVariableData")
@@ -12613,11 +12604,20 @@ def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     except DecodeFailure:
         raise in_array(v, _d_SetVariableData, o, "setVariableData") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetVariablesRequest, o)
     r = _new(_m.SetVariablesRequest)
-    _s_SetVariablesRequest_custom_data(r, x_custom_data)
     _s_SetVariablesRequest_set_variable_data(r, x_set_variable_data)
+    _s_SetVariablesRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -12635,15 +12635,6 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("setVariableResult")
     if v is None:
         raise missing(d, "setVariableResult")
@@ -12658,11 +12649,20 @@ def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse
     except DecodeFailure:
         raise in_array(v, _d_SetVariableResult, o, "setVariableResult") from None
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SetVariablesResponse, o)
     r = _new(_m.SetVariablesResponse)
-    _s_SetVariablesResponse_custom_data(r, x_custom_data)
     _s_SetVariablesResponse_set_variable_result(r, x_set_variable_result)
+    _s_SetVariablesResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -12682,15 +12682,6 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("csr")
     if v is None:
         raise missing(d, "csr")
@@ -12710,32 +12701,6 @@ def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateReq
             if x_certificate_type is None:
                 raise at(bad_enum(v, _E_CertificateSigningUseEnum), "certificateType")
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SignCertificateRequest, o)
-    r = _new(_m.SignCertificateRequest)
-    _s_SignCertificateRequest_custom_data(r, x_custom_data)
-    _s_SignCertificateRequest_csr(r, x_csr)
-    _s_SignCertificateRequest_certificate_type(r, x_certificate_type)
-    return r
-
-
-def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"csr": m.csr}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.certificate_type
-    if v is not None:
-        d["certificateType"] = v
-    return d
-
-
-def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -12745,6 +12710,32 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SignCertificateRequest, o)
+    r = _new(_m.SignCertificateRequest)
+    _s_SignCertificateRequest_csr(r, x_csr)
+    _s_SignCertificateRequest_certificate_type(r, x_certificate_type)
+    _s_SignCertificateRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"csr": m.csr}
+    v: Any
+    v = m.certificate_type
+    if v is not None:
+        d["certificateType"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -12763,32 +12754,6 @@ def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_SignCertificateResponse, o)
-    r = _new(_m.SignCertificateResponse)
-    _s_SignCertificateResponse_custom_data(r, x_custom_data)
-    _s_SignCertificateResponse_status(r, x_status)
-    _s_SignCertificateResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -12798,6 +12763,32 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_SignCertificateResponse, o)
+    r = _new(_m.SignCertificateResponse)
+    _s_SignCertificateResponse_status(r, x_status)
+    _s_SignCertificateResponse_status_info(r, x_status_info)
+    _s_SignCertificateResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_SignCertificateResponse(m: _m.SignCertificateResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("signedMeterData")
     if v is None:
         raise missing(d, "signedMeterData")
@@ -12834,14 +12825,23 @@ def _d_SignedMeterValue(d: Any, o: DecodeOptions) -> _t.SignedMeterValue:
         raise at(too_long(v, 2500), "publicKey")
     x_public_key = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_SignedMeterValue, o)
     r = _new(_t.SignedMeterValue)
-    _s_SignedMeterValue_custom_data(r, x_custom_data)
     _s_SignedMeterValue_signed_meter_data(r, x_signed_meter_data)
     _s_SignedMeterValue_signing_method(r, x_signing_method)
     _s_SignedMeterValue_encoding_method(r, x_encoding_method)
     _s_SignedMeterValue_public_key(r, x_public_key)
+    _s_SignedMeterValue_custom_data(r, x_custom_data)
     return r
 
 
@@ -12864,15 +12864,6 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("reasonCode")
     if v is None:
         raise missing(d, "reasonCode")
@@ -12892,32 +12883,6 @@ def _d_StatusInfo(d: Any, o: DecodeOptions) -> _t.StatusInfo:
             raise at(too_long(v, 512), "additionalInfo")
         x_additional_info = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_StatusInfo, o)
-    r = _new(_t.StatusInfo)
-    _s_StatusInfo_custom_data(r, x_custom_data)
-    _s_StatusInfo_reason_code(r, x_reason_code)
-    _s_StatusInfo_additional_info(r, x_additional_info)
-    return r
-
-
-def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
-    d: dict[str, Any] = {"reasonCode": m.reason_code}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.additional_info
-    if v is not None:
-        d["additionalInfo"] = v
-    return d
-
-
-def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -12927,6 +12892,32 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_StatusInfo, o)
+    r = _new(_t.StatusInfo)
+    _s_StatusInfo_reason_code(r, x_reason_code)
+    _s_StatusInfo_additional_info(r, x_additional_info)
+    _s_StatusInfo_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
+    d: dict[str, Any] = {"reasonCode": m.reason_code}
+    v: Any
+    v = m.additional_info
+    if v is not None:
+        d["additionalInfo"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("timestamp")
     if v is None:
         raise missing(d, "timestamp")
@@ -12958,14 +12949,23 @@ def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificat
         v = int_from(v, "connectorId")
     x_connector_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_StatusNotificationRequest, o)
     r = _new(_m.StatusNotificationRequest)
-    _s_StatusNotificationRequest_custom_data(r, x_custom_data)
     _s_StatusNotificationRequest_timestamp(r, x_timestamp)
     _s_StatusNotificationRequest_connector_status(r, x_connector_status)
     _s_StatusNotificationRequest_evse_id(r, x_evse_id)
     _s_StatusNotificationRequest_connector_id(r, x_connector_id)
+    _s_StatusNotificationRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -13018,15 +13018,6 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("transactionId")
     if v is None:
         raise missing(d, "transactionId")
@@ -13072,24 +13063,30 @@ def _d_Transaction(d: Any, o: DecodeOptions) -> _t.Transaction:
             v = int_from(v, "remoteStartId")
         x_remote_start_id = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_Transaction, o)
     r = _new(_t.Transaction)
-    _s_Transaction_custom_data(r, x_custom_data)
     _s_Transaction_transaction_id(r, x_transaction_id)
     _s_Transaction_charging_state(r, x_charging_state)
     _s_Transaction_time_spent_charging(r, x_time_spent_charging)
     _s_Transaction_stopped_reason(r, x_stopped_reason)
     _s_Transaction_remote_start_id(r, x_remote_start_id)
+    _s_Transaction_custom_data(r, x_custom_data)
     return r
 
 
 def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
     d: dict[str, Any] = {"transactionId": m.transaction_id}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.charging_state
     if v is not None:
         d["chargingState"] = v
@@ -13102,6 +13099,9 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
     v = m.remote_start_id
     if v is not None:
         d["remoteStartId"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -13110,15 +13110,6 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("eventType")
     if v is None:
         raise missing(d, "eventType")
@@ -13225,10 +13216,18 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
         except DecodeFailure as f:
             raise at(f, "idToken") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_TransactionEventRequest, o)
     r = _new(_m.TransactionEventRequest)
-    _s_TransactionEventRequest_custom_data(r, x_custom_data)
     _s_TransactionEventRequest_event_type(r, x_event_type)
     _s_TransactionEventRequest_meter_value(r, x_meter_value)
     _s_TransactionEventRequest_timestamp(r, x_timestamp)
@@ -13241,6 +13240,7 @@ def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventR
     _s_TransactionEventRequest_transaction_info(r, x_transaction_info)
     _s_TransactionEventRequest_evse(r, x_evse)
     _s_TransactionEventRequest_id_token(r, x_id_token)
+    _s_TransactionEventRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -13253,9 +13253,6 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
         "transactionInfo": _w_Transaction(m.transaction_info),
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.meter_value
     if v is not None:
         d["meterValue"] = [_w_MeterValue(i) for i in v]
@@ -13277,6 +13274,9 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
     v = m.id_token
     if v is not None:
         d["idToken"] = _w_IdToken(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -13285,15 +13285,6 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("totalCost")
     if v is None:
         x_total_cost = None
@@ -13330,23 +13321,29 @@ def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEvent
         except DecodeFailure as f:
             raise at(f, "updatedPersonalMessage") from None
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_TransactionEventResponse, o)
     r = _new(_m.TransactionEventResponse)
-    _s_TransactionEventResponse_custom_data(r, x_custom_data)
     _s_TransactionEventResponse_total_cost(r, x_total_cost)
     _s_TransactionEventResponse_charging_priority(r, x_charging_priority)
     _s_TransactionEventResponse_id_token_info(r, x_id_token_info)
     _s_TransactionEventResponse_updated_personal_message(r, x_updated_personal_message)
+    _s_TransactionEventResponse_custom_data(r, x_custom_data)
     return r
 
 
 def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any]:
     d: dict[str, Any] = {}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.total_cost
     if v is not None:
         d["totalCost"] = v
@@ -13359,6 +13356,9 @@ def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any
     v = m.updated_personal_message
     if v is not None:
         d["updatedPersonalMessage"] = _w_MessageContent(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -13367,15 +13367,6 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("evse")
     if v is None:
         x_evse = None
@@ -13394,32 +13385,6 @@ def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageReque
         if x_requested_message is None:
             raise at(bad_enum(v, _E_MessageTriggerEnum), "requestedMessage")
     n += 1
-    if n != len(d):
-        check_extra(d, _K_TriggerMessageRequest, o)
-    r = _new(_m.TriggerMessageRequest)
-    _s_TriggerMessageRequest_custom_data(r, x_custom_data)
-    _s_TriggerMessageRequest_evse(r, x_evse)
-    _s_TriggerMessageRequest_requested_message(r, x_requested_message)
-    return r
-
-
-def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestedMessage": m.requested_message}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.evse
-    if v is not None:
-        d["evse"] = _w_EVSE(v)
-    return d
-
-
-def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13429,6 +13394,32 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_TriggerMessageRequest, o)
+    r = _new(_m.TriggerMessageRequest)
+    _s_TriggerMessageRequest_evse(r, x_evse)
+    _s_TriggerMessageRequest_requested_message(r, x_requested_message)
+    _s_TriggerMessageRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestedMessage": m.requested_message}
+    v: Any
+    v = m.evse
+    if v is not None:
+        d["evse"] = _w_EVSE(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -13447,32 +13438,6 @@ def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResp
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_TriggerMessageResponse, o)
-    r = _new(_m.TriggerMessageResponse)
-    _s_TriggerMessageResponse_custom_data(r, x_custom_data)
-    _s_TriggerMessageResponse_status(r, x_status)
-    _s_TriggerMessageResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13482,6 +13447,32 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_TriggerMessageResponse, o)
+    r = _new(_m.TriggerMessageResponse)
+    _s_TriggerMessageResponse_status(r, x_status)
+    _s_TriggerMessageResponse_status_info(r, x_status_info)
+    _s_TriggerMessageResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("unit")
     if v is None:
         x_unit = None
@@ -13500,35 +13491,6 @@ def _d_UnitOfMeasure(d: Any, o: DecodeOptions) -> _t.UnitOfMeasure:
             v = int_from(v, "multiplier")
         x_multiplier = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_UnitOfMeasure, o)
-    r = _new(_t.UnitOfMeasure)
-    _s_UnitOfMeasure_custom_data(r, x_custom_data)
-    _s_UnitOfMeasure_unit(r, x_unit)
-    _s_UnitOfMeasure_multiplier(r, x_multiplier)
-    return r
-
-
-def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.unit
-    if v is not None:
-        d["unit"] = v
-    v = m.multiplier
-    if v is not None:
-        d["multiplier"] = v
-    return d
-
-
-def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13538,6 +13500,35 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_UnitOfMeasure, o)
+    r = _new(_t.UnitOfMeasure)
+    _s_UnitOfMeasure_unit(r, x_unit)
+    _s_UnitOfMeasure_multiplier(r, x_multiplier)
+    _s_UnitOfMeasure_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    v: Any
+    v = m.unit
+    if v is not None:
+        d["unit"] = v
+    v = m.multiplier
+    if v is not None:
+        d["multiplier"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("evseId")
     if v is None:
         raise missing(d, "evseId")
@@ -13552,12 +13543,21 @@ def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorReq
         v = int_from(v, "connectorId")
     x_connector_id = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_UnlockConnectorRequest, o)
     r = _new(_m.UnlockConnectorRequest)
-    _s_UnlockConnectorRequest_custom_data(r, x_custom_data)
     _s_UnlockConnectorRequest_evse_id(r, x_evse_id)
     _s_UnlockConnectorRequest_connector_id(r, x_connector_id)
+    _s_UnlockConnectorRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -13575,15 +13575,6 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -13602,32 +13593,6 @@ def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRe
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_UnlockConnectorResponse, o)
-    r = _new(_m.UnlockConnectorResponse)
-    _s_UnlockConnectorResponse_custom_data(r, x_custom_data)
-    _s_UnlockConnectorResponse_status(r, x_status)
-    _s_UnlockConnectorResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13637,6 +13602,32 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_UnlockConnectorResponse, o)
+    r = _new(_m.UnlockConnectorResponse)
+    _s_UnlockConnectorResponse_status(r, x_status)
+    _s_UnlockConnectorResponse_status_info(r, x_status_info)
+    _s_UnlockConnectorResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("checksum")
     if v is None:
         raise missing(d, "checksum")
@@ -13646,11 +13637,20 @@ def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwar
         raise at(too_long(v, 32), "checksum")
     x_checksum = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_UnpublishFirmwareRequest, o)
     r = _new(_m.UnpublishFirmwareRequest)
-    _s_UnpublishFirmwareRequest_custom_data(r, x_custom_data)
     _s_UnpublishFirmwareRequest_checksum(r, x_checksum)
+    _s_UnpublishFirmwareRequest_custom_data(r, x_custom_data)
     return r
 
 
@@ -13668,15 +13668,6 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -13686,11 +13677,20 @@ def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwa
         if x_status is None:
             raise at(bad_enum(v, _E_UnpublishFirmwareStatusEnum), "status")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_UnpublishFirmwareResponse, o)
     r = _new(_m.UnpublishFirmwareResponse)
-    _s_UnpublishFirmwareResponse_custom_data(r, x_custom_data)
     _s_UnpublishFirmwareResponse_status(r, x_status)
+    _s_UnpublishFirmwareResponse_custom_data(r, x_custom_data)
     return r
 
 
@@ -13708,15 +13708,6 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("retries")
     if v is None:
         x_retries = None
@@ -13748,37 +13739,6 @@ def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareReque
     except DecodeFailure as f:
         raise at(f, "firmware") from None
     n += 1
-    if n != len(d):
-        check_extra(d, _K_UpdateFirmwareRequest, o)
-    r = _new(_m.UpdateFirmwareRequest)
-    _s_UpdateFirmwareRequest_custom_data(r, x_custom_data)
-    _s_UpdateFirmwareRequest_retries(r, x_retries)
-    _s_UpdateFirmwareRequest_retry_interval(r, x_retry_interval)
-    _s_UpdateFirmwareRequest_request_id(r, x_request_id)
-    _s_UpdateFirmwareRequest_firmware(r, x_firmware)
-    return r
-
-
-def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
-    d: dict[str, Any] = {"requestId": m.request_id, "firmware": _w_Firmware(m.firmware)}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.retries
-    if v is not None:
-        d["retries"] = v
-    v = m.retry_interval
-    if v is not None:
-        d["retryInterval"] = v
-    return d
-
-
-def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13788,6 +13748,37 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_UpdateFirmwareRequest, o)
+    r = _new(_m.UpdateFirmwareRequest)
+    _s_UpdateFirmwareRequest_retries(r, x_retries)
+    _s_UpdateFirmwareRequest_retry_interval(r, x_retry_interval)
+    _s_UpdateFirmwareRequest_request_id(r, x_request_id)
+    _s_UpdateFirmwareRequest_firmware(r, x_firmware)
+    _s_UpdateFirmwareRequest_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
+    d: dict[str, Any] = {"requestId": m.request_id, "firmware": _w_Firmware(m.firmware)}
+    v: Any
+    v = m.retries
+    if v is not None:
+        d["retries"] = v
+    v = m.retry_interval
+    if v is not None:
+        d["retryInterval"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("status")
     if v is None:
         raise missing(d, "status")
@@ -13806,32 +13797,6 @@ def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResp
         except DecodeFailure as f:
             raise at(f, "statusInfo") from None
         n += 1
-    if n != len(d):
-        check_extra(d, _K_UpdateFirmwareResponse, o)
-    r = _new(_m.UpdateFirmwareResponse)
-    _s_UpdateFirmwareResponse_custom_data(r, x_custom_data)
-    _s_UpdateFirmwareResponse_status(r, x_status)
-    _s_UpdateFirmwareResponse_status_info(r, x_status_info)
-    return r
-
-
-def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
-    d: dict[str, Any] = {"status": m.status}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.status_info
-    if v is not None:
-        d["statusInfo"] = _w_StatusInfo(v)
-    return d
-
-
-def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13841,6 +13806,32 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_UpdateFirmwareResponse, o)
+    r = _new(_m.UpdateFirmwareResponse)
+    _s_UpdateFirmwareResponse_status(r, x_status)
+    _s_UpdateFirmwareResponse_status_info(r, x_status_info)
+    _s_UpdateFirmwareResponse_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
+    d: dict[str, Any] = {"status": m.status}
+    v: Any
+    v = m.status_info
+    if v is not None:
+        d["statusInfo"] = _w_StatusInfo(v)
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("server")
     if v is None:
         raise missing(d, "server")
@@ -13896,16 +13887,25 @@ def _d_VPN(d: Any, o: DecodeOptions) -> _t.VPN:
         if x_type is None:
             raise at(bad_enum(v, _E_VPNEnum), "type")
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_VPN, o)
     r = _new(_t.VPN)
-    _s_VPN_custom_data(r, x_custom_data)
     _s_VPN_server(r, x_server)
     _s_VPN_user(r, x_user)
     _s_VPN_group(r, x_group)
     _s_VPN_password(r, x_password)
     _s_VPN_key(r, x_key)
     _s_VPN_type(r, x_type)
+    _s_VPN_custom_data(r, x_custom_data)
     return r
 
 
@@ -13918,12 +13918,12 @@ def _w_VPN(m: _t.VPN) -> dict[str, Any]:
         "type": m.type,
     }
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.group
     if v is not None:
         d["group"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -13932,15 +13932,6 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("name")
     if v is None:
         raise missing(d, "name")
@@ -13960,32 +13951,6 @@ def _d_Variable(d: Any, o: DecodeOptions) -> _t.Variable:
             raise at(too_long(v, 50), "instance")
         x_instance = v
         n += 1
-    if n != len(d):
-        check_extra(d, _K_Variable, o)
-    r = _new(_t.Variable)
-    _s_Variable_custom_data(r, x_custom_data)
-    _s_Variable_name(r, x_name)
-    _s_Variable_instance(r, x_instance)
-    return r
-
-
-def _w_Variable(m: _t.Variable) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": m.name}
-    v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
-    v = m.instance
-    if v is not None:
-        d["instance"] = v
-    return d
-
-
-def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
-    if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
-    g = d.get
-    n = 0
     v = g("customData")
     if v is None:
         x_custom_data = None
@@ -13995,6 +13960,32 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
         except DecodeFailure as f:
             raise at(f, "customData") from None
         n += 1
+    if n != len(d):
+        check_extra(d, _K_Variable, o)
+    r = _new(_t.Variable)
+    _s_Variable_name(r, x_name)
+    _s_Variable_instance(r, x_instance)
+    _s_Variable_custom_data(r, x_custom_data)
+    return r
+
+
+def _w_Variable(m: _t.Variable) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": m.name}
+    v: Any
+    v = m.instance
+    if v is not None:
+        d["instance"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
+    return d
+
+
+def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
+    if d.__class__ is not dict and not isinstance(d, dict):
+        raise not_object(d)
+    g = d.get
+    n = 0
     v = g("type")
     if v is None:
         x_type = None
@@ -14041,24 +14032,30 @@ def _d_VariableAttribute(d: Any, o: DecodeOptions) -> _t.VariableAttribute:
             raise fail_type("boolean", v, "constant")
         x_constant = v
         n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_VariableAttribute, o)
     r = _new(_t.VariableAttribute)
-    _s_VariableAttribute_custom_data(r, x_custom_data)
     _s_VariableAttribute_type(r, x_type)
     _s_VariableAttribute_value(r, x_value)
     _s_VariableAttribute_mutability(r, x_mutability)
     _s_VariableAttribute_persistent(r, x_persistent)
     _s_VariableAttribute_constant(r, x_constant)
+    _s_VariableAttribute_custom_data(r, x_custom_data)
     return r
 
 
 def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
     d: dict[str, Any] = {}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.type
     if v is not None:
         d["type"] = v
@@ -14074,6 +14071,9 @@ def _w_VariableAttribute(m: _t.VariableAttribute) -> dict[str, Any]:
     v = m.constant
     if v is not None:
         d["constant"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -14082,15 +14082,6 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("unit")
     if v is None:
         x_unit = None
@@ -14147,25 +14138,31 @@ def _d_VariableCharacteristics(d: Any, o: DecodeOptions) -> _t.VariableCharacter
         raise fail_type("boolean", v, "supportsMonitoring")
     x_supports_monitoring = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_VariableCharacteristics, o)
     r = _new(_t.VariableCharacteristics)
-    _s_VariableCharacteristics_custom_data(r, x_custom_data)
     _s_VariableCharacteristics_unit(r, x_unit)
     _s_VariableCharacteristics_data_type(r, x_data_type)
     _s_VariableCharacteristics_min_limit(r, x_min_limit)
     _s_VariableCharacteristics_max_limit(r, x_max_limit)
     _s_VariableCharacteristics_values_list(r, x_values_list)
     _s_VariableCharacteristics_supports_monitoring(r, x_supports_monitoring)
+    _s_VariableCharacteristics_custom_data(r, x_custom_data)
     return r
 
 
 def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
     d: dict[str, Any] = {"dataType": m.data_type, "supportsMonitoring": m.supports_monitoring}
     v: Any
-    v = m.custom_data
-    if v is not None:
-        d["customData"] = _w_CustomData(v)
     v = m.unit
     if v is not None:
         d["unit"] = v
@@ -14178,6 +14175,9 @@ def _w_VariableCharacteristics(m: _t.VariableCharacteristics) -> dict[str, Any]:
     v = m.values_list
     if v is not None:
         d["valuesList"] = v
+    v = m.custom_data
+    if v is not None:
+        d["customData"] = _w_CustomData(v)
     return d
 
 
@@ -14186,15 +14186,6 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         raise not_object(d)
     g = d.get
     n = 0
-    v = g("customData")
-    if v is None:
-        x_custom_data = None
-    else:
-        try:
-            x_custom_data = _d_CustomData(v, o)
-        except DecodeFailure as f:
-            raise at(f, "customData") from None
-        n += 1
     v = g("id")
     if v is None:
         raise missing(d, "id")
@@ -14234,15 +14225,24 @@ def _d_VariableMonitoring(d: Any, o: DecodeOptions) -> _t.VariableMonitoring:
         v = int_from(v, "severity")
     x_severity = v
     n += 1
+    v = g("customData")
+    if v is None:
+        x_custom_data = None
+    else:
+        try:
+            x_custom_data = _d_CustomData(v, o)
+        except DecodeFailure as f:
+            raise at(f, "customData") from None
+        n += 1
     if n != len(d):
         check_extra(d, _K_VariableMonitoring, o)
     r = _new(_t.VariableMonitoring)
-    _s_VariableMonitoring_custom_data(r, x_custom_data)
     _s_VariableMonitoring_id(r, x_id)
     _s_VariableMonitoring_transaction(r, x_transaction)
     _s_VariableMonitoring_value(r, x_value)
     _s_VariableMonitoring_type(r, x_type)
     _s_VariableMonitoring_severity(r, x_severity)
+    _s_VariableMonitoring_custom_data(r, x_custom_data)
     return r
 
 

@@ -111,8 +111,6 @@ __all__ = [
 class ACChargingParameters:
     """OCPP 2.0.1 datatype ``ACChargingParameters``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     energy_amount: int
     """``energyAmount``: integer; required."""
     ev_min_current: int
@@ -121,14 +119,14 @@ class ACChargingParameters:
     """``evMaxCurrent``: integer; required."""
     ev_max_voltage: int
     """``evMaxVoltage``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class APN:
     """OCPP 2.0.1 datatype ``APN``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     apn: str
     """``apn``: string (at most 512 characters); required."""
     apn_user_name: str | None = None
@@ -143,38 +141,38 @@ class APN:
     """``useOnlyPreferredNetwork``: boolean; optional."""
     apn_authentication: APNAuthenticationEnum
     """``apnAuthentication``: :class:`APNAuthenticationEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class AdditionalInfo:
     """OCPP 2.0.1 datatype ``AdditionalInfo``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     additional_id_token: str
     """``additionalIdToken``: string (at most 36 characters); required."""
     type: str
     """``type``: string (at most 50 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class AuthorizationData:
     """OCPP 2.0.1 datatype ``AuthorizationData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id_token: IdToken
     """``idToken``: :class:`IdToken`; required."""
     id_token_info: IdTokenInfo | None = None
     """``idTokenInfo``: :class:`IdTokenInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class CertificateHashData:
     """OCPP 2.0.1 datatype ``CertificateHashData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     hash_algorithm: HashAlgorithmEnum
     """``hashAlgorithm``: :class:`HashAlgorithmEnum`; required."""
     issuer_name_hash: str
@@ -183,40 +181,40 @@ class CertificateHashData:
     """``issuerKeyHash``: string (at most 128 characters); required."""
     serial_number: str
     """``serialNumber``: string (at most 40 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class CertificateHashDataChain:
     """OCPP 2.0.1 datatype ``CertificateHashDataChain``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     certificate_hash_data: CertificateHashData
     """``certificateHashData``: :class:`CertificateHashData`; required."""
     certificate_type: GetCertificateIdUseEnum
     """``certificateType``: :class:`GetCertificateIdUseEnum`; required."""
     child_certificate_hash_data: tuple[CertificateHashData, ...] | None = None
     """``childCertificateHashData``: array of :class:`CertificateHashData` (at least 1 items, at most 4 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingLimit:
     """OCPP 2.0.1 datatype ``ChargingLimit``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_limit_source: ChargingLimitSourceEnum
     """``chargingLimitSource``: :class:`ChargingLimitSourceEnum`; required."""
     is_grid_critical: bool | None = None
     """``isGridCritical``: boolean; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingNeeds:
     """OCPP 2.0.1 datatype ``ChargingNeeds``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     ac_charging_parameters: ACChargingParameters | None = None
     """``acChargingParameters``: :class:`ACChargingParameters`; optional."""
     dc_charging_parameters: DCChargingParameters | None = None
@@ -225,14 +223,14 @@ class ChargingNeeds:
     """``requestedEnergyTransfer``: :class:`EnergyTransferModeEnum`; required."""
     departure_time: datetime | None = None
     """``departureTime``: date-time (aware datetime); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingProfile:
     """OCPP 2.0.1 datatype ``ChargingProfile``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
     stack_level: int
@@ -251,14 +249,14 @@ class ChargingProfile:
     """``chargingSchedule``: array of :class:`ChargingSchedule` (at least 1 items, at most 3 items); required."""
     transaction_id: str | None = None
     """``transactionId``: string (at most 36 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingProfileCriterion:
     """OCPP 2.0.1 datatype ``ChargingProfileCriterion``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_profile_purpose: ChargingProfilePurposeEnum | None = None
     """``chargingProfilePurpose``: :class:`ChargingProfilePurposeEnum`; optional."""
     stack_level: int | None = None
@@ -267,14 +265,14 @@ class ChargingProfileCriterion:
     """``chargingProfileId``: array of integer (at least 1 items); optional."""
     charging_limit_source: tuple[ChargingLimitSourceEnum, ...] | None = None
     """``chargingLimitSource``: array of :class:`ChargingLimitSourceEnum` (at least 1 items, at most 4 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingSchedule:
     """OCPP 2.0.1 datatype ``ChargingSchedule``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
     start_schedule: datetime | None = None
@@ -289,14 +287,14 @@ class ChargingSchedule:
     """``minChargingRate``: number; optional."""
     sales_tariff: SalesTariff | None = None
     """``salesTariff``: :class:`SalesTariff`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingSchedulePeriod:
     """OCPP 2.0.1 datatype ``ChargingSchedulePeriod``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     start_period: int
     """``startPeriod``: integer; required."""
     limit: float
@@ -305,14 +303,14 @@ class ChargingSchedulePeriod:
     """``numberPhases``: integer; optional."""
     phase_to_use: int | None = None
     """``phaseToUse``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ChargingStation:
     """OCPP 2.0.1 datatype ``ChargingStation``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     serial_number: str | None = None
     """``serialNumber``: string (at most 25 characters); optional."""
     model: str
@@ -323,68 +321,68 @@ class ChargingStation:
     """``vendorName``: string (at most 50 characters); required."""
     firmware_version: str | None = None
     """``firmwareVersion``: string (at most 50 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ClearChargingProfile:
     """OCPP 2.0.1 datatype ``ClearChargingProfile``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse_id: int | None = None
     """``evseId``: integer; optional."""
     charging_profile_purpose: ChargingProfilePurposeEnum | None = None
     """``chargingProfilePurpose``: :class:`ChargingProfilePurposeEnum`; optional."""
     stack_level: int | None = None
     """``stackLevel``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ClearMonitoringResult:
     """OCPP 2.0.1 datatype ``ClearMonitoringResult``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ClearMonitoringStatusEnum
     """``status``: :class:`ClearMonitoringStatusEnum`; required."""
     id: int
     """``id``: integer; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class Component:
     """OCPP 2.0.1 datatype ``Component``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse: EVSE | None = None
     """``evse``: :class:`EVSE`; optional."""
     name: str
     """``name``: string (at most 50 characters); required."""
     instance: str | None = None
     """``instance``: string (at most 50 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ComponentVariable:
     """OCPP 2.0.1 datatype ``ComponentVariable``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     component: Component
     """``component``: :class:`Component`; required."""
     variable: Variable | None = None
     """``variable``: :class:`Variable`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class CompositeSchedule:
     """OCPP 2.0.1 datatype ``CompositeSchedule``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_schedule_period: tuple[ChargingSchedulePeriod, ...]
     """``chargingSchedulePeriod``: array of :class:`ChargingSchedulePeriod` (at least 1 items); required."""
     evse_id: int
@@ -395,32 +393,34 @@ class CompositeSchedule:
     """``scheduleStart``: date-time (aware datetime); required."""
     charging_rate_unit: ChargingRateUnitEnum
     """``chargingRateUnit``: :class:`ChargingRateUnitEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ConsumptionCost:
     """OCPP 2.0.1 datatype ``ConsumptionCost``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     start_value: float
     """``startValue``: number; required."""
     cost: tuple[Cost, ...]
     """``cost``: array of :class:`Cost` (at least 1 items, at most 3 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class Cost:
     """OCPP 2.0.1 datatype ``Cost``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     cost_kind: CostKindEnum
     """``costKind``: :class:`CostKindEnum`; required."""
     amount: int
     """``amount``: integer; required."""
     amount_multiplier: int | None = None
     """``amountMultiplier``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -437,8 +437,6 @@ class CustomData:
 class DCChargingParameters:
     """OCPP 2.0.1 datatype ``DCChargingParameters``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     ev_max_current: int
     """``evMaxCurrent``: integer; required."""
     ev_max_voltage: int
@@ -455,26 +453,26 @@ class DCChargingParameters:
     """``fullSoC``: integer (minimum 0, maximum 100); optional."""
     bulk_soc: int | None = None
     """``bulkSoC``: integer (minimum 0, maximum 100); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class EVSE:
     """OCPP 2.0.1 datatype ``EVSE``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
     connector_id: int | None = None
     """``connectorId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class EventData:
     """OCPP 2.0.1 datatype ``EventData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     event_id: int
     """``eventId``: integer; required."""
     timestamp: datetime
@@ -501,14 +499,14 @@ class EventData:
     """``eventNotificationType``: :class:`EventNotificationEnum`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class Firmware:
     """OCPP 2.0.1 datatype ``Firmware``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     location: str
     """``location``: string (at most 512 characters); required."""
     retrieve_date_time: datetime
@@ -519,28 +517,28 @@ class Firmware:
     """``signingCertificate``: string (at most 5500 characters); optional."""
     signature: str | None = None
     """``signature``: string (at most 800 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class GetVariableData:
     """OCPP 2.0.1 datatype ``GetVariableData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     attribute_type: AttributeEnum | None = None
     """``attributeType``: :class:`AttributeEnum`; optional."""
     component: Component
     """``component``: :class:`Component`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class GetVariableResult:
     """OCPP 2.0.1 datatype ``GetVariableResult``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     attribute_status_info: StatusInfo | None = None
     """``attributeStatusInfo``: :class:`StatusInfo`; optional."""
     attribute_status: GetVariableStatusEnum
@@ -553,28 +551,28 @@ class GetVariableResult:
     """``component``: :class:`Component`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class IdToken:
     """OCPP 2.0.1 datatype ``IdToken``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     additional_info: tuple[AdditionalInfo, ...] | None = None
     """``additionalInfo``: array of :class:`AdditionalInfo` (at least 1 items); optional."""
     id_token: str
     """``idToken``: string (at most 36 characters); required."""
     type: IdTokenEnum
     """``type``: :class:`IdTokenEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class IdTokenInfo:
     """OCPP 2.0.1 datatype ``IdTokenInfo``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: AuthorizationStatusEnum
     """``status``: :class:`AuthorizationStatusEnum`; required."""
     cache_expiry_date_time: datetime | None = None
@@ -591,42 +589,42 @@ class IdTokenInfo:
     """``language2``: string (at most 8 characters); optional."""
     personal_message: MessageContent | None = None
     """``personalMessage``: :class:`MessageContent`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class LogParameters:
     """OCPP 2.0.1 datatype ``LogParameters``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     remote_location: str
     """``remoteLocation``: string (at most 512 characters); required."""
     oldest_timestamp: datetime | None = None
     """``oldestTimestamp``: date-time (aware datetime); optional."""
     latest_timestamp: datetime | None = None
     """``latestTimestamp``: date-time (aware datetime); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class MessageContent:
     """OCPP 2.0.1 datatype ``MessageContent``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     format: MessageFormatEnum
     """``format``: :class:`MessageFormatEnum`; required."""
     language: str | None = None
     """``language``: string (at most 8 characters); optional."""
     content: str
     """``content``: string (at most 512 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class MessageInfo:
     """OCPP 2.0.1 datatype ``MessageInfo``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     display: Component | None = None
     """``display``: :class:`Component`; optional."""
     id: int
@@ -643,52 +641,52 @@ class MessageInfo:
     """``transactionId``: string (at most 36 characters); optional."""
     message: MessageContent
     """``message``: :class:`MessageContent`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class MeterValue:
     """OCPP 2.0.1 datatype ``MeterValue``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     sampled_value: tuple[SampledValue, ...]
     """``sampledValue``: array of :class:`SampledValue` (at least 1 items); required."""
     timestamp: datetime
     """``timestamp``: date-time (aware datetime); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class Modem:
     """OCPP 2.0.1 datatype ``Modem``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     iccid: str | None = None
     """``iccid``: string (at most 20 characters); optional."""
     imsi: str | None = None
     """``imsi``: string (at most 20 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class MonitoringData:
     """OCPP 2.0.1 datatype ``MonitoringData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     component: Component
     """``component``: :class:`Component`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
     variable_monitoring: tuple[VariableMonitoring, ...]
     """``variableMonitoring``: array of :class:`VariableMonitoring` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class NetworkConnectionProfile:
     """OCPP 2.0.1 datatype ``NetworkConnectionProfile``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     apn: APN | None = None
     """``apn``: :class:`APN`; optional."""
     ocpp_version: OCPPVersionEnum
@@ -705,14 +703,14 @@ class NetworkConnectionProfile:
     """``ocppInterface``: :class:`OCPPInterfaceEnum`; required."""
     vpn: VPN | None = None
     """``vpn``: :class:`VPN`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class OCSPRequestData:
     """OCPP 2.0.1 datatype ``OCSPRequestData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     hash_algorithm: HashAlgorithmEnum
     """``hashAlgorithm``: :class:`HashAlgorithmEnum`; required."""
     issuer_name_hash: str
@@ -723,26 +721,26 @@ class OCSPRequestData:
     """``serialNumber``: string (at most 40 characters); required."""
     responder_url: str
     """``responderURL``: string (at most 512 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class RelativeTimeInterval:
     """OCPP 2.0.1 datatype ``RelativeTimeInterval``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     start: int
     """``start``: integer; required."""
     duration: int | None = None
     """``duration``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ReportData:
     """OCPP 2.0.1 datatype ``ReportData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     component: Component
     """``component``: :class:`Component`; required."""
     variable: Variable
@@ -751,14 +749,14 @@ class ReportData:
     """``variableAttribute``: array of :class:`VariableAttribute` (at least 1 items, at most 4 items); required."""
     variable_characteristics: VariableCharacteristics | None = None
     """``variableCharacteristics``: :class:`VariableCharacteristics`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SalesTariff:
     """OCPP 2.0.1 datatype ``SalesTariff``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
     sales_tariff_description: str | None = None
@@ -767,28 +765,28 @@ class SalesTariff:
     """``numEPriceLevels``: integer; optional."""
     sales_tariff_entry: tuple[SalesTariffEntry, ...]
     """``salesTariffEntry``: array of :class:`SalesTariffEntry` (at least 1 items, at most 1024 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SalesTariffEntry:
     """OCPP 2.0.1 datatype ``SalesTariffEntry``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     relative_time_interval: RelativeTimeInterval
     """``relativeTimeInterval``: :class:`RelativeTimeInterval`; required."""
     e_price_level: int | None = None
     """``ePriceLevel``: integer (minimum 0); optional."""
     consumption_cost: tuple[ConsumptionCost, ...] | None = None
     """``consumptionCost``: array of :class:`ConsumptionCost` (at least 1 items, at most 3 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SampledValue:
     """OCPP 2.0.1 datatype ``SampledValue``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     value: float
     """``value``: number; required."""
     context: ReadingContextEnum | None = None
@@ -803,14 +801,14 @@ class SampledValue:
     """``signedMeterValue``: :class:`SignedMeterValue`; optional."""
     unit_of_measure: UnitOfMeasure | None = None
     """``unitOfMeasure``: :class:`UnitOfMeasure`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SetMonitoringData:
     """OCPP 2.0.1 datatype ``SetMonitoringData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int | None = None
     """``id``: integer; optional."""
     transaction: bool | None = None
@@ -825,14 +823,14 @@ class SetMonitoringData:
     """``component``: :class:`Component`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SetMonitoringResult:
     """OCPP 2.0.1 datatype ``SetMonitoringResult``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int | None = None
     """``id``: integer; optional."""
     status_info: StatusInfo | None = None
@@ -847,14 +845,14 @@ class SetMonitoringResult:
     """``variable``: :class:`Variable`; required."""
     severity: int
     """``severity``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SetVariableData:
     """OCPP 2.0.1 datatype ``SetVariableData``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     attribute_type: AttributeEnum | None = None
     """``attributeType``: :class:`AttributeEnum`; optional."""
     attribute_value: str
@@ -863,14 +861,14 @@ class SetVariableData:
     """``component``: :class:`Component`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SetVariableResult:
     """OCPP 2.0.1 datatype ``SetVariableResult``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     attribute_type: AttributeEnum | None = None
     """``attributeType``: :class:`AttributeEnum`; optional."""
     attribute_status: SetVariableStatusEnum
@@ -881,14 +879,14 @@ class SetVariableResult:
     """``component``: :class:`Component`; required."""
     variable: Variable
     """``variable``: :class:`Variable`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SignedMeterValue:
     """OCPP 2.0.1 datatype ``SignedMeterValue``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     signed_meter_data: str
     """``signedMeterData``: string (at most 2500 characters); required."""
     signing_method: str
@@ -897,26 +895,26 @@ class SignedMeterValue:
     """``encodingMethod``: string (at most 50 characters); required."""
     public_key: str
     """``publicKey``: string (at most 2500 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class StatusInfo:
     """OCPP 2.0.1 datatype ``StatusInfo``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     reason_code: str
     """``reasonCode``: string (at most 20 characters); required."""
     additional_info: str | None = None
     """``additionalInfo``: string (at most 512 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class Transaction:
     """OCPP 2.0.1 datatype ``Transaction``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     transaction_id: str
     """``transactionId``: string (at most 36 characters); required."""
     charging_state: ChargingStateEnum | None = None
@@ -927,26 +925,26 @@ class Transaction:
     """``stoppedReason``: :class:`ReasonEnum`; optional."""
     remote_start_id: int | None = None
     """``remoteStartId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class UnitOfMeasure:
     """OCPP 2.0.1 datatype ``UnitOfMeasure``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     unit: str | None = None
     """``unit``: string (at most 20 characters); optional."""
     multiplier: int | None = None
     """``multiplier``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class VPN:
     """OCPP 2.0.1 datatype ``VPN``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     server: str
     """``server``: string (at most 512 characters); required."""
     user: str
@@ -959,26 +957,26 @@ class VPN:
     """``key``: string (at most 255 characters); required."""
     type: VPNEnum
     """``type``: :class:`VPNEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class Variable:
     """OCPP 2.0.1 datatype ``Variable``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     name: str
     """``name``: string (at most 50 characters); required."""
     instance: str | None = None
     """``instance``: string (at most 50 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class VariableAttribute:
     """OCPP 2.0.1 datatype ``VariableAttribute``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     type: AttributeEnum | None = None
     """``type``: :class:`AttributeEnum`; optional."""
     value: str | None = None
@@ -989,14 +987,14 @@ class VariableAttribute:
     """``persistent``: boolean; optional."""
     constant: bool | None = None
     """``constant``: boolean; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class VariableCharacteristics:
     """OCPP 2.0.1 datatype ``VariableCharacteristics``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     unit: str | None = None
     """``unit``: string (at most 16 characters); optional."""
     data_type: DataEnum
@@ -1009,14 +1007,14 @@ class VariableCharacteristics:
     """``valuesList``: string (at most 1000 characters); optional."""
     supports_monitoring: bool
     """``supportsMonitoring``: boolean; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class VariableMonitoring:
     """OCPP 2.0.1 datatype ``VariableMonitoring``."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
     transaction: bool
@@ -1027,3 +1025,5 @@ class VariableMonitoring:
     """``type``: :class:`MonitorEnum`; required."""
     severity: int
     """``severity``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""

@@ -244,21 +244,21 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class AuthorizeRequest:
-    """OCPP 2.0.1 ``Authorize`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``Authorize`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="Authorize", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id_token: IdToken
     """``idToken``: :class:`IdToken`; required."""
     certificate: str | None = None
     """``certificate``: string (at most 5500 characters); optional."""
     iso15118_certificate_hash_data: tuple[OCSPRequestData, ...] | None = None
     """``iso15118CertificateHashData``: array of :class:`OCSPRequestData` (at least 1 items, at most 4 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -270,29 +270,29 @@ class AuthorizeResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id_token_info: IdTokenInfo
     """``idTokenInfo``: :class:`IdTokenInfo`; required."""
     certificate_status: AuthorizeCertificateStatusEnum | None = None
     """``certificateStatus``: :class:`AuthorizeCertificateStatusEnum`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class BootNotificationRequest:
-    """OCPP 2.0.1 ``BootNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``BootNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="BootNotification", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_station: ChargingStation
     """``chargingStation``: :class:`ChargingStation`; required."""
     reason: BootReasonEnum
     """``reason``: :class:`BootReasonEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -304,8 +304,6 @@ class BootNotificationResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     current_time: datetime
     """``currentTime``: date-time (aware datetime); required."""
     interval: int
@@ -314,6 +312,8 @@ class BootNotificationResponse:
     """``status``: :class:`RegistrationStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -325,10 +325,10 @@ class CancelReservationRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     reservation_id: int
     """``reservationId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -340,12 +340,12 @@ class CancelReservationResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: CancelReservationStatusEnum
     """``status``: :class:`CancelReservationStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -357,12 +357,12 @@ class CertificateSignedRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     certificate_chain: str
     """``certificateChain``: string (at most 10000 characters); required."""
     certificate_type: CertificateSigningUseEnum | None = None
     """``certificateType``: :class:`CertificateSigningUseEnum`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -374,12 +374,12 @@ class CertificateSignedResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: CertificateSignedStatusEnum
     """``status``: :class:`CertificateSignedStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -391,12 +391,12 @@ class ChangeAvailabilityRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse: EVSE | None = None
     """``evse``: :class:`EVSE`; optional."""
     operational_status: OperationalStatusEnum
     """``operationalStatus``: :class:`OperationalStatusEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -408,12 +408,12 @@ class ChangeAvailabilityResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ChangeAvailabilityStatusEnum
     """``status``: :class:`ChangeAvailabilityStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -438,12 +438,12 @@ class ClearCacheResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ClearCacheStatusEnum
     """``status``: :class:`ClearCacheStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -455,12 +455,12 @@ class ClearChargingProfileRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_profile_id: int | None = None
     """``chargingProfileId``: integer; optional."""
     charging_profile_criteria: ClearChargingProfile | None = None
     """``chargingProfileCriteria``: :class:`ClearChargingProfile`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -472,12 +472,12 @@ class ClearChargingProfileResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ClearChargingProfileStatusEnum
     """``status``: :class:`ClearChargingProfileStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -489,10 +489,10 @@ class ClearDisplayMessageRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -504,12 +504,12 @@ class ClearDisplayMessageResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ClearMessageStatusEnum
     """``status``: :class:`ClearMessageStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -521,10 +521,10 @@ class ClearVariableMonitoringRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: tuple[int, ...]
     """``id``: array of integer (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -536,27 +536,27 @@ class ClearVariableMonitoringResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     clear_monitoring_result: tuple[ClearMonitoringResult, ...]
     """``clearMonitoringResult``: array of :class:`ClearMonitoringResult` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ClearedChargingLimitRequest:
-    """OCPP 2.0.1 ``ClearedChargingLimit`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``ClearedChargingLimit`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="ClearedChargingLimit", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_limit_source: ChargingLimitSourceEnum
     """``chargingLimitSource``: :class:`ChargingLimitSourceEnum`; required."""
     evse_id: int | None = None
     """``evseId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -581,12 +581,12 @@ class CostUpdatedRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     total_cost: float
     """``totalCost``: number; required."""
     transaction_id: str
     """``transactionId``: string (at most 36 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -611,8 +611,6 @@ class CustomerInformationRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     customer_certificate: CertificateHashData | None = None
     """``customerCertificate``: :class:`CertificateHashData`; optional."""
     id_token: IdToken | None = None
@@ -625,6 +623,8 @@ class CustomerInformationRequest:
     """``clear``: boolean; required."""
     customer_identifier: str | None = None
     """``customerIdentifier``: string (at most 64 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -636,31 +636,31 @@ class CustomerInformationResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: CustomerInformationStatusEnum
     """``status``: :class:`CustomerInformationStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class DataTransferRequest:
-    """OCPP 2.0.1 ``DataTransfer`` request, sent by the ChargingStation and CSMS."""
+    """OCPP 2.0.1 ``DataTransfer`` request, sent by the charging station or the CSMS."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="DataTransfer", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     message_id: str | None = None
     """``messageId``: string (at most 50 characters); optional."""
     data: Any | None = None
     """``data``: any JSON value; optional."""
     vendor_id: str
     """``vendorId``: string (at most 255 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -672,14 +672,14 @@ class DataTransferResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: DataTransferStatusEnum
     """``status``: :class:`DataTransferStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     data: Any | None = None
     """``data``: any JSON value; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -691,10 +691,10 @@ class DeleteCertificateRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     certificate_hash_data: CertificateHashData
     """``certificateHashData``: :class:`CertificateHashData`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -706,29 +706,29 @@ class DeleteCertificateResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: DeleteCertificateStatusEnum
     """``status``: :class:`DeleteCertificateStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class FirmwareStatusNotificationRequest:
-    """OCPP 2.0.1 ``FirmwareStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``FirmwareStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="FirmwareStatusNotification", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: FirmwareStatusEnum
     """``status``: :class:`FirmwareStatusEnum`; required."""
     request_id: int | None = None
     """``requestId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -746,21 +746,21 @@ class FirmwareStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class Get15118EVCertificateRequest:
-    """OCPP 2.0.1 ``Get15118EVCertificate`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``Get15118EVCertificate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="Get15118EVCertificate", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     iso15118_schema_version: str
     """``iso15118SchemaVersion``: string (at most 50 characters); required."""
     action: CertificateActionEnum
     """``action``: :class:`CertificateActionEnum`; required."""
     exi_request: str
     """``exiRequest``: string (at most 5600 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -772,14 +772,14 @@ class Get15118EVCertificateResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: Iso15118EVCertificateStatusEnum
     """``status``: :class:`Iso15118EVCertificateStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     exi_response: str
     """``exiResponse``: string (at most 5600 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -791,12 +791,12 @@ class GetBaseReportRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     request_id: int
     """``requestId``: integer; required."""
     report_base: ReportBaseEnum
     """``reportBase``: :class:`ReportBaseEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -808,27 +808,27 @@ class GetBaseReportResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericDeviceModelStatusEnum
     """``status``: :class:`GenericDeviceModelStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class GetCertificateStatusRequest:
-    """OCPP 2.0.1 ``GetCertificateStatus`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``GetCertificateStatus`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="GetCertificateStatus", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     ocsp_request_data: OCSPRequestData
     """``ocspRequestData``: :class:`OCSPRequestData`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -840,14 +840,14 @@ class GetCertificateStatusResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GetCertificateStatusEnum
     """``status``: :class:`GetCertificateStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     ocsp_result: str | None = None
     """``ocspResult``: string (at most 5500 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -859,14 +859,14 @@ class GetChargingProfilesRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     request_id: int
     """``requestId``: integer; required."""
     evse_id: int | None = None
     """``evseId``: integer; optional."""
     charging_profile: ChargingProfileCriterion
     """``chargingProfile``: :class:`ChargingProfileCriterion`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -878,12 +878,12 @@ class GetChargingProfilesResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GetChargingProfileStatusEnum
     """``status``: :class:`GetChargingProfileStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -895,14 +895,14 @@ class GetCompositeScheduleRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     duration: int
     """``duration``: integer; required."""
     charging_rate_unit: ChargingRateUnitEnum | None = None
     """``chargingRateUnit``: :class:`ChargingRateUnitEnum`; optional."""
     evse_id: int
     """``evseId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -914,14 +914,14 @@ class GetCompositeScheduleResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericStatusEnum
     """``status``: :class:`GenericStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     schedule: CompositeSchedule | None = None
     """``schedule``: :class:`CompositeSchedule`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -933,8 +933,6 @@ class GetDisplayMessagesRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: tuple[int, ...] | None = None
     """``id``: array of integer (at least 1 items); optional."""
     request_id: int
@@ -943,6 +941,8 @@ class GetDisplayMessagesRequest:
     """``priority``: :class:`MessagePriorityEnum`; optional."""
     state: MessageStateEnum | None = None
     """``state``: :class:`MessageStateEnum`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -954,12 +954,12 @@ class GetDisplayMessagesResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GetDisplayMessagesStatusEnum
     """``status``: :class:`GetDisplayMessagesStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -971,10 +971,10 @@ class GetInstalledCertificateIdsRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     certificate_type: tuple[GetCertificateIdUseEnum, ...] | None = None
     """``certificateType``: array of :class:`GetCertificateIdUseEnum` (at least 1 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -986,14 +986,14 @@ class GetInstalledCertificateIdsResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GetInstalledCertificateStatusEnum
     """``status``: :class:`GetInstalledCertificateStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     certificate_hash_data_chain: tuple[CertificateHashDataChain, ...] | None = None
     """``certificateHashDataChain``: array of :class:`CertificateHashDataChain` (at least 1 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1018,10 +1018,10 @@ class GetLocalListVersionResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     version_number: int
     """``versionNumber``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1033,8 +1033,6 @@ class GetLogRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     log: LogParameters
     """``log``: :class:`LogParameters`; required."""
     log_type: LogEnum
@@ -1045,6 +1043,8 @@ class GetLogRequest:
     """``retries``: integer; optional."""
     retry_interval: int | None = None
     """``retryInterval``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1056,14 +1056,14 @@ class GetLogResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: LogStatusEnum
     """``status``: :class:`LogStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     filename: str | None = None
     """``filename``: string (at most 255 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1075,14 +1075,14 @@ class GetMonitoringReportRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     component_variable: tuple[ComponentVariable, ...] | None = None
     """``componentVariable``: array of :class:`ComponentVariable` (at least 1 items); optional."""
     request_id: int
     """``requestId``: integer; required."""
     monitoring_criteria: tuple[MonitoringCriterionEnum, ...] | None = None
     """``monitoringCriteria``: array of :class:`MonitoringCriterionEnum` (at least 1 items, at most 3 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1094,12 +1094,12 @@ class GetMonitoringReportResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericDeviceModelStatusEnum
     """``status``: :class:`GenericDeviceModelStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1111,14 +1111,14 @@ class GetReportRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     component_variable: tuple[ComponentVariable, ...] | None = None
     """``componentVariable``: array of :class:`ComponentVariable` (at least 1 items); optional."""
     request_id: int
     """``requestId``: integer; required."""
     component_criteria: tuple[ComponentCriterionEnum, ...] | None = None
     """``componentCriteria``: array of :class:`ComponentCriterionEnum` (at least 1 items, at most 4 items); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1130,12 +1130,12 @@ class GetReportResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericDeviceModelStatusEnum
     """``status``: :class:`GenericDeviceModelStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1147,10 +1147,10 @@ class GetTransactionStatusRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     transaction_id: str | None = None
     """``transactionId``: string (at most 36 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1162,12 +1162,12 @@ class GetTransactionStatusResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     ongoing_indicator: bool | None = None
     """``ongoingIndicator``: boolean; optional."""
     messages_in_queue: bool
     """``messagesInQueue``: boolean; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1179,10 +1179,10 @@ class GetVariablesRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     get_variable_data: tuple[GetVariableData, ...]
     """``getVariableData``: array of :class:`GetVariableData` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1194,15 +1194,15 @@ class GetVariablesResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     get_variable_result: tuple[GetVariableResult, ...]
     """``getVariableResult``: array of :class:`GetVariableResult` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class HeartbeatRequest:
-    """OCPP 2.0.1 ``Heartbeat`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``Heartbeat`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="Heartbeat", kind="request"
@@ -1222,10 +1222,10 @@ class HeartbeatResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     current_time: datetime
     """``currentTime``: date-time (aware datetime); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1237,12 +1237,12 @@ class InstallCertificateRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     certificate_type: InstallCertificateUseEnum
     """``certificateType``: :class:`InstallCertificateUseEnum`; required."""
     certificate: str
     """``certificate``: string (at most 5500 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1254,29 +1254,29 @@ class InstallCertificateResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: InstallCertificateStatusEnum
     """``status``: :class:`InstallCertificateStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class LogStatusNotificationRequest:
-    """OCPP 2.0.1 ``LogStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``LogStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="LogStatusNotification", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: UploadLogStatusEnum
     """``status``: :class:`UploadLogStatusEnum`; required."""
     request_id: int | None = None
     """``requestId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1294,19 +1294,19 @@ class LogStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class MeterValuesRequest:
-    """OCPP 2.0.1 ``MeterValues`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``MeterValues`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="MeterValues", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse_id: int
     """``evseId``: integer; required."""
     meter_value: tuple[MeterValue, ...]
     """``meterValue``: array of :class:`MeterValue` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1324,21 +1324,21 @@ class MeterValuesResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyChargingLimitRequest:
-    """OCPP 2.0.1 ``NotifyChargingLimit`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyChargingLimit`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyChargingLimit", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     charging_schedule: tuple[ChargingSchedule, ...] | None = None
     """``chargingSchedule``: array of :class:`ChargingSchedule` (at least 1 items); optional."""
     evse_id: int | None = None
     """``evseId``: integer; optional."""
     charging_limit: ChargingLimit
     """``chargingLimit``: :class:`ChargingLimit`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1356,15 +1356,13 @@ class NotifyChargingLimitResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyCustomerInformationRequest:
-    """OCPP 2.0.1 ``NotifyCustomerInformation`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyCustomerInformation`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyCustomerInformation", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     data: str
     """``data``: string (at most 512 characters); required."""
     tbc: bool | None = None
@@ -1375,6 +1373,8 @@ class NotifyCustomerInformationRequest:
     """``generatedAt``: date-time (aware datetime); required."""
     request_id: int
     """``requestId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1392,21 +1392,21 @@ class NotifyCustomerInformationResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyDisplayMessagesRequest:
-    """OCPP 2.0.1 ``NotifyDisplayMessages`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyDisplayMessages`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyDisplayMessages", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     message_info: tuple[MessageInfo, ...] | None = None
     """``messageInfo``: array of :class:`MessageInfo` (at least 1 items); optional."""
     request_id: int
     """``requestId``: integer; required."""
     tbc: bool | None = None
     """``tbc``: boolean; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1424,21 +1424,21 @@ class NotifyDisplayMessagesResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEVChargingNeedsRequest:
-    """OCPP 2.0.1 ``NotifyEVChargingNeeds`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyEVChargingNeeds`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyEVChargingNeeds", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     max_schedule_tuples: int | None = None
     """``maxScheduleTuples``: integer; optional."""
     charging_needs: ChargingNeeds
     """``chargingNeeds``: :class:`ChargingNeeds`; required."""
     evse_id: int
     """``evseId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1450,31 +1450,31 @@ class NotifyEVChargingNeedsResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: NotifyEVChargingNeedsStatusEnum
     """``status``: :class:`NotifyEVChargingNeedsStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class NotifyEVChargingScheduleRequest:
-    """OCPP 2.0.1 ``NotifyEVChargingSchedule`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyEVChargingSchedule`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyEVChargingSchedule", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     time_base: datetime
     """``timeBase``: date-time (aware datetime); required."""
     charging_schedule: ChargingSchedule
     """``chargingSchedule``: :class:`ChargingSchedule`; required."""
     evse_id: int
     """``evseId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1486,25 +1486,23 @@ class NotifyEVChargingScheduleResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericStatusEnum
     """``status``: :class:`GenericStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class NotifyEventRequest:
-    """OCPP 2.0.1 ``NotifyEvent`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyEvent`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyEvent", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     generated_at: datetime
     """``generatedAt``: date-time (aware datetime); required."""
     tbc: bool | None = None
@@ -1513,6 +1511,8 @@ class NotifyEventRequest:
     """``seqNo``: integer; required."""
     event_data: tuple[EventData, ...]
     """``eventData``: array of :class:`EventData` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1530,15 +1530,13 @@ class NotifyEventResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyMonitoringReportRequest:
-    """OCPP 2.0.1 ``NotifyMonitoringReport`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyMonitoringReport`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyMonitoringReport", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     monitor: tuple[MonitoringData, ...] | None = None
     """``monitor``: array of :class:`MonitoringData` (at least 1 items); optional."""
     request_id: int
@@ -1549,6 +1547,8 @@ class NotifyMonitoringReportRequest:
     """``seqNo``: integer; required."""
     generated_at: datetime
     """``generatedAt``: date-time (aware datetime); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1566,15 +1566,13 @@ class NotifyMonitoringReportResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyReportRequest:
-    """OCPP 2.0.1 ``NotifyReport`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``NotifyReport`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="NotifyReport", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     request_id: int
     """``requestId``: integer; required."""
     generated_at: datetime
@@ -1585,6 +1583,8 @@ class NotifyReportRequest:
     """``tbc``: boolean; optional."""
     seq_no: int
     """``seqNo``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1609,8 +1609,6 @@ class PublishFirmwareRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     location: str
     """``location``: string (at most 512 characters); required."""
     retries: int | None = None
@@ -1621,6 +1619,8 @@ class PublishFirmwareRequest:
     """``requestId``: integer; required."""
     retry_interval: int | None = None
     """``retryInterval``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1632,31 +1632,31 @@ class PublishFirmwareResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericStatusEnum
     """``status``: :class:`GenericStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class PublishFirmwareStatusNotificationRequest:
-    """OCPP 2.0.1 ``PublishFirmwareStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``PublishFirmwareStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="PublishFirmwareStatusNotification", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: PublishFirmwareStatusEnum
     """``status``: :class:`PublishFirmwareStatusEnum`; required."""
     location: tuple[str, ...] | None = None
     """``location``: array of string (at most 512 characters) (at least 1 items); optional."""
     request_id: int | None = None
     """``requestId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1674,15 +1674,13 @@ class PublishFirmwareStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class ReportChargingProfilesRequest:
-    """OCPP 2.0.1 ``ReportChargingProfiles`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``ReportChargingProfiles`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="ReportChargingProfiles", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     request_id: int
     """``requestId``: integer; required."""
     charging_limit_source: ChargingLimitSourceEnum
@@ -1693,6 +1691,8 @@ class ReportChargingProfilesRequest:
     """``tbc``: boolean; optional."""
     evse_id: int
     """``evseId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1717,8 +1717,6 @@ class RequestStartTransactionRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse_id: int | None = None
     """``evseId``: integer; optional."""
     group_id_token: IdToken | None = None
@@ -1729,6 +1727,8 @@ class RequestStartTransactionRequest:
     """``remoteStartId``: integer; required."""
     charging_profile: ChargingProfile | None = None
     """``chargingProfile``: :class:`ChargingProfile`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1740,14 +1740,14 @@ class RequestStartTransactionResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: RequestStartStopStatusEnum
     """``status``: :class:`RequestStartStopStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
     transaction_id: str | None = None
     """``transactionId``: string (at most 36 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1759,10 +1759,10 @@ class RequestStopTransactionRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     transaction_id: str
     """``transactionId``: string (at most 36 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1774,29 +1774,29 @@ class RequestStopTransactionResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: RequestStartStopStatusEnum
     """``status``: :class:`RequestStartStopStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class ReservationStatusUpdateRequest:
-    """OCPP 2.0.1 ``ReservationStatusUpdate`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``ReservationStatusUpdate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="ReservationStatusUpdate", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     reservation_id: int
     """``reservationId``: integer; required."""
     reservation_update_status: ReservationUpdateStatusEnum
     """``reservationUpdateStatus``: :class:`ReservationUpdateStatusEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1821,8 +1821,6 @@ class ReserveNowRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     id: int
     """``id``: integer; required."""
     expiry_date_time: datetime
@@ -1835,6 +1833,8 @@ class ReserveNowRequest:
     """``evseId``: integer; optional."""
     group_id_token: IdToken | None = None
     """``groupIdToken``: :class:`IdToken`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1846,12 +1846,12 @@ class ReserveNowResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ReserveNowStatusEnum
     """``status``: :class:`ReserveNowStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1863,12 +1863,12 @@ class ResetRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     type: ResetEnum
     """``type``: :class:`ResetEnum`; required."""
     evse_id: int | None = None
     """``evseId``: integer; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1880,31 +1880,31 @@ class ResetResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ResetStatusEnum
     """``status``: :class:`ResetStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SecurityEventNotificationRequest:
-    """OCPP 2.0.1 ``SecurityEventNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``SecurityEventNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="SecurityEventNotification", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     type: str
     """``type``: string (at most 50 characters); required."""
     timestamp: datetime
     """``timestamp``: date-time (aware datetime); required."""
     tech_info: str | None = None
     """``techInfo``: string (at most 255 characters); optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1929,14 +1929,14 @@ class SendLocalListRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     local_authorization_list: tuple[AuthorizationData, ...] | None = None
     """``localAuthorizationList``: array of :class:`AuthorizationData` (at least 1 items); optional."""
     version_number: int
     """``versionNumber``: integer; required."""
     update_type: UpdateEnum
     """``updateType``: :class:`UpdateEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1948,12 +1948,12 @@ class SendLocalListResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: SendLocalListStatusEnum
     """``status``: :class:`SendLocalListStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1965,12 +1965,12 @@ class SetChargingProfileRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse_id: int
     """``evseId``: integer; required."""
     charging_profile: ChargingProfile
     """``chargingProfile``: :class:`ChargingProfile`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1982,12 +1982,12 @@ class SetChargingProfileResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: ChargingProfileStatusEnum
     """``status``: :class:`ChargingProfileStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1999,10 +1999,10 @@ class SetDisplayMessageRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     message: MessageInfo
     """``message``: :class:`MessageInfo`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2014,12 +2014,12 @@ class SetDisplayMessageResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: DisplayMessageStatusEnum
     """``status``: :class:`DisplayMessageStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2031,10 +2031,10 @@ class SetMonitoringBaseRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     monitoring_base: MonitoringBaseEnum
     """``monitoringBase``: :class:`MonitoringBaseEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2046,12 +2046,12 @@ class SetMonitoringBaseResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericDeviceModelStatusEnum
     """``status``: :class:`GenericDeviceModelStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2063,10 +2063,10 @@ class SetMonitoringLevelRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     severity: int
     """``severity``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2078,12 +2078,12 @@ class SetMonitoringLevelResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericStatusEnum
     """``status``: :class:`GenericStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2095,12 +2095,12 @@ class SetNetworkProfileRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     configuration_slot: int
     """``configurationSlot``: integer; required."""
     connection_data: NetworkConnectionProfile
     """``connectionData``: :class:`NetworkConnectionProfile`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2112,12 +2112,12 @@ class SetNetworkProfileResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: SetNetworkProfileStatusEnum
     """``status``: :class:`SetNetworkProfileStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2129,10 +2129,10 @@ class SetVariableMonitoringRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     set_monitoring_data: tuple[SetMonitoringData, ...]
     """``setMonitoringData``: array of :class:`SetMonitoringData` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2144,10 +2144,10 @@ class SetVariableMonitoringResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     set_monitoring_result: tuple[SetMonitoringResult, ...]
     """``setMonitoringResult``: array of :class:`SetMonitoringResult` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2159,10 +2159,10 @@ class SetVariablesRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     set_variable_data: tuple[SetVariableData, ...]
     """``setVariableData``: array of :class:`SetVariableData` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2174,27 +2174,27 @@ class SetVariablesResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     set_variable_result: tuple[SetVariableResult, ...]
     """``setVariableResult``: array of :class:`SetVariableResult` (at least 1 items); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class SignCertificateRequest:
-    """OCPP 2.0.1 ``SignCertificate`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``SignCertificate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="SignCertificate", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     csr: str
     """``csr``: string (at most 5500 characters); required."""
     certificate_type: CertificateSigningUseEnum | None = None
     """``certificateType``: :class:`CertificateSigningUseEnum`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2206,25 +2206,23 @@ class SignCertificateResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: GenericStatusEnum
     """``status``: :class:`GenericStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
 class StatusNotificationRequest:
-    """OCPP 2.0.1 ``StatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``StatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="StatusNotification", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     timestamp: datetime
     """``timestamp``: date-time (aware datetime); required."""
     connector_status: ConnectorStatusEnum
@@ -2233,6 +2231,8 @@ class StatusNotificationRequest:
     """``evseId``: integer; required."""
     connector_id: int
     """``connectorId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2250,15 +2250,13 @@ class StatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class TransactionEventRequest:
-    """OCPP 2.0.1 ``TransactionEvent`` request, sent by the ChargingStation."""
+    """OCPP 2.0.1 ``TransactionEvent`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.0.1"), action="TransactionEvent", kind="request"
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     event_type: TransactionEventEnum
     """``eventType``: :class:`TransactionEventEnum`; required."""
     meter_value: tuple[MeterValue, ...] | None = None
@@ -2283,6 +2281,8 @@ class TransactionEventRequest:
     """``evse``: :class:`EVSE`; optional."""
     id_token: IdToken | None = None
     """``idToken``: :class:`IdToken`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2294,8 +2294,6 @@ class TransactionEventResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     total_cost: float | None = None
     """``totalCost``: number; optional."""
     charging_priority: int | None = None
@@ -2304,6 +2302,8 @@ class TransactionEventResponse:
     """``idTokenInfo``: :class:`IdTokenInfo`; optional."""
     updated_personal_message: MessageContent | None = None
     """``updatedPersonalMessage``: :class:`MessageContent`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2315,12 +2315,12 @@ class TriggerMessageRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse: EVSE | None = None
     """``evse``: :class:`EVSE`; optional."""
     requested_message: MessageTriggerEnum
     """``requestedMessage``: :class:`MessageTriggerEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2332,12 +2332,12 @@ class TriggerMessageResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: TriggerMessageStatusEnum
     """``status``: :class:`TriggerMessageStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2349,12 +2349,12 @@ class UnlockConnectorRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     evse_id: int
     """``evseId``: integer; required."""
     connector_id: int
     """``connectorId``: integer; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2366,12 +2366,12 @@ class UnlockConnectorResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: UnlockStatusEnum
     """``status``: :class:`UnlockStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2383,10 +2383,10 @@ class UnpublishFirmwareRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     checksum: str
     """``checksum``: string (at most 32 characters); required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2398,10 +2398,10 @@ class UnpublishFirmwareResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: UnpublishFirmwareStatusEnum
     """``status``: :class:`UnpublishFirmwareStatusEnum`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2413,8 +2413,6 @@ class UpdateFirmwareRequest:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     retries: int | None = None
     """``retries``: integer; optional."""
     retry_interval: int | None = None
@@ -2423,6 +2421,8 @@ class UpdateFirmwareRequest:
     """``requestId``: integer; required."""
     firmware: Firmware
     """``firmware``: :class:`Firmware`; required."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""
 
 
 @attrs.frozen(kw_only=True)
@@ -2434,9 +2434,9 @@ class UpdateFirmwareResponse:
     )
     """The version, action and kind of this message class."""
 
-    custom_data: CustomData | None = None
-    """``customData``: :class:`CustomData`; optional."""
     status: UpdateFirmwareStatusEnum
     """``status``: :class:`UpdateFirmwareStatusEnum`; required."""
     status_info: StatusInfo | None = None
     """``statusInfo``: :class:`StatusInfo`; optional."""
+    custom_data: CustomData | None = None
+    """``customData``: :class:`CustomData`; optional."""

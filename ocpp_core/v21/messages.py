@@ -402,7 +402,7 @@ class AdjustPeriodicEventStreamResponse:
 
 @attrs.frozen(kw_only=True)
 class AuthorizeRequest:
-    """OCPP 2.1 ``Authorize`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``Authorize`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="Authorize", kind="request"
@@ -442,7 +442,7 @@ class AuthorizeResponse:
 
 @attrs.frozen(kw_only=True)
 class BatterySwapRequest:
-    """OCPP 2.1 ``BatterySwap`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``BatterySwap`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="BatterySwap", kind="request"
@@ -476,7 +476,7 @@ class BatterySwapResponse:
 
 @attrs.frozen(kw_only=True)
 class BootNotificationRequest:
-    """OCPP 2.1 ``BootNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``BootNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="BootNotification", kind="request"
@@ -844,7 +844,7 @@ class ClearVariableMonitoringResponse:
 
 @attrs.frozen(kw_only=True)
 class ClearedChargingLimitRequest:
-    """OCPP 2.1 ``ClearedChargingLimit`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``ClearedChargingLimit`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="ClearedChargingLimit", kind="request"
@@ -874,7 +874,7 @@ class ClearedChargingLimitResponse:
 
 @attrs.frozen(kw_only=True)
 class ClosePeriodicEventStreamRequest:
-    """OCPP 2.1 ``ClosePeriodicEventStream`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``ClosePeriodicEventStream`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="ClosePeriodicEventStream", kind="request"
@@ -974,7 +974,7 @@ class CustomerInformationResponse:
 
 @attrs.frozen(kw_only=True)
 class DataTransferRequest:
-    """OCPP 2.1 ``DataTransfer`` request, sent by the ChargingStation and CSMS."""
+    """OCPP 2.1 ``DataTransfer`` request, sent by the charging station or the CSMS."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="DataTransfer", kind="request"
@@ -1044,7 +1044,7 @@ class DeleteCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class FirmwareStatusNotificationRequest:
-    """OCPP 2.1 ``FirmwareStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``FirmwareStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="FirmwareStatusNotification", kind="request"
@@ -1076,7 +1076,7 @@ class FirmwareStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class Get15118EVCertificateRequest:
-    """OCPP 2.1 ``Get15118EVCertificate`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``Get15118EVCertificate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="Get15118EVCertificate", kind="request"
@@ -1154,7 +1154,7 @@ class GetBaseReportResponse:
 
 @attrs.frozen(kw_only=True)
 class GetCertificateChainStatusRequest:
-    """OCPP 2.1 ``GetCertificateChainStatus`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``GetCertificateChainStatus`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="GetCertificateChainStatus", kind="request"
@@ -1184,7 +1184,7 @@ class GetCertificateChainStatusResponse:
 
 @attrs.frozen(kw_only=True)
 class GetCertificateStatusRequest:
-    """OCPP 2.1 ``GetCertificateStatus`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``GetCertificateStatus`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="GetCertificateStatus", kind="request"
@@ -1668,7 +1668,7 @@ class GetVariablesResponse:
 
 @attrs.frozen(kw_only=True)
 class HeartbeatRequest:
-    """OCPP 2.1 ``Heartbeat`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``Heartbeat`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="Heartbeat", kind="request"
@@ -1730,7 +1730,7 @@ class InstallCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class LogStatusNotificationRequest:
-    """OCPP 2.1 ``LogStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``LogStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="LogStatusNotification", kind="request"
@@ -1762,7 +1762,7 @@ class LogStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class MeterValuesRequest:
-    """OCPP 2.1 ``MeterValues`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``MeterValues`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="MeterValues", kind="request"
@@ -1826,7 +1826,7 @@ class NotifyAllowedEnergyTransferResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyChargingLimitRequest:
-    """OCPP 2.1 ``NotifyChargingLimit`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyChargingLimit`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyChargingLimit", kind="request"
@@ -1858,7 +1858,7 @@ class NotifyChargingLimitResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyCustomerInformationRequest:
-    """OCPP 2.1 ``NotifyCustomerInformation`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyCustomerInformation`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyCustomerInformation", kind="request"
@@ -1894,7 +1894,7 @@ class NotifyCustomerInformationResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyDERAlarmRequest:
-    """OCPP 2.1 ``NotifyDERAlarm`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyDERAlarm`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyDERAlarm", kind="request"
@@ -1930,7 +1930,7 @@ class NotifyDERAlarmResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyDERStartStopRequest:
-    """OCPP 2.1 ``NotifyDERStartStop`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyDERStartStop`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyDERStartStop", kind="request"
@@ -1964,7 +1964,7 @@ class NotifyDERStartStopResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyDisplayMessagesRequest:
-    """OCPP 2.1 ``NotifyDisplayMessages`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyDisplayMessages`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyDisplayMessages", kind="request"
@@ -1996,7 +1996,7 @@ class NotifyDisplayMessagesResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEVChargingNeedsRequest:
-    """OCPP 2.1 ``NotifyEVChargingNeeds`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyEVChargingNeeds`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyEVChargingNeeds", kind="request"
@@ -2034,7 +2034,7 @@ class NotifyEVChargingNeedsResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEVChargingScheduleRequest:
-    """OCPP 2.1 ``NotifyEVChargingSchedule`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyEVChargingSchedule`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyEVChargingSchedule", kind="request"
@@ -2074,7 +2074,7 @@ class NotifyEVChargingScheduleResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyEventRequest:
-    """OCPP 2.1 ``NotifyEvent`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyEvent`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyEvent", kind="request"
@@ -2108,7 +2108,7 @@ class NotifyEventResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyMonitoringReportRequest:
-    """OCPP 2.1 ``NotifyMonitoringReport`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyMonitoringReport`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyMonitoringReport", kind="request"
@@ -2144,7 +2144,7 @@ class NotifyMonitoringReportResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyPeriodicEventStreamRequest:
-    """OCPP 2.1 ``NotifyPeriodicEventStream`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyPeriodicEventStream`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyPeriodicEventStream", kind="request"
@@ -2165,7 +2165,7 @@ class NotifyPeriodicEventStreamRequest:
 
 @attrs.frozen(kw_only=True)
 class NotifyPriorityChargingRequest:
-    """OCPP 2.1 ``NotifyPriorityCharging`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyPriorityCharging`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyPriorityCharging", kind="request"
@@ -2195,7 +2195,7 @@ class NotifyPriorityChargingResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifyReportRequest:
-    """OCPP 2.1 ``NotifyReport`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifyReport`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifyReport", kind="request"
@@ -2231,7 +2231,7 @@ class NotifyReportResponse:
 
 @attrs.frozen(kw_only=True)
 class NotifySettlementRequest:
-    """OCPP 2.1 ``NotifySettlement`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``NotifySettlement`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="NotifySettlement", kind="request"
@@ -2311,7 +2311,7 @@ class NotifyWebPaymentStartedResponse:
 
 @attrs.frozen(kw_only=True)
 class OpenPeriodicEventStreamRequest:
-    """OCPP 2.1 ``OpenPeriodicEventStream`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``OpenPeriodicEventStream`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="OpenPeriodicEventStream", kind="request"
@@ -2383,7 +2383,7 @@ class PublishFirmwareResponse:
 
 @attrs.frozen(kw_only=True)
 class PublishFirmwareStatusNotificationRequest:
-    """OCPP 2.1 ``PublishFirmwareStatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``PublishFirmwareStatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="PublishFirmwareStatusNotification", kind="request"
@@ -2417,7 +2417,7 @@ class PublishFirmwareStatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class PullDynamicScheduleUpdateRequest:
-    """OCPP 2.1 ``PullDynamicScheduleUpdate`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``PullDynamicScheduleUpdate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="PullDynamicScheduleUpdate", kind="request"
@@ -2451,7 +2451,7 @@ class PullDynamicScheduleUpdateResponse:
 
 @attrs.frozen(kw_only=True)
 class ReportChargingProfilesRequest:
-    """OCPP 2.1 ``ReportChargingProfiles`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``ReportChargingProfiles`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="ReportChargingProfiles", kind="request"
@@ -2487,7 +2487,7 @@ class ReportChargingProfilesResponse:
 
 @attrs.frozen(kw_only=True)
 class ReportDERControlRequest:
-    """OCPP 2.1 ``ReportDERControl`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``ReportDERControl`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="ReportDERControl", kind="request"
@@ -2641,7 +2641,7 @@ class RequestStopTransactionResponse:
 
 @attrs.frozen(kw_only=True)
 class ReservationStatusUpdateRequest:
-    """OCPP 2.1 ``ReservationStatusUpdate`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``ReservationStatusUpdate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="ReservationStatusUpdate", kind="request"
@@ -2747,7 +2747,7 @@ class ResetResponse:
 
 @attrs.frozen(kw_only=True)
 class SecurityEventNotificationRequest:
-    """OCPP 2.1 ``SecurityEventNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``SecurityEventNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="SecurityEventNotification", kind="request"
@@ -3127,7 +3127,7 @@ class SetVariablesResponse:
 
 @attrs.frozen(kw_only=True)
 class SignCertificateRequest:
-    """OCPP 2.1 ``SignCertificate`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``SignCertificate`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="SignCertificate", kind="request"
@@ -3165,7 +3165,7 @@ class SignCertificateResponse:
 
 @attrs.frozen(kw_only=True)
 class StatusNotificationRequest:
-    """OCPP 2.1 ``StatusNotification`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``StatusNotification`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="StatusNotification", kind="request"
@@ -3199,7 +3199,7 @@ class StatusNotificationResponse:
 
 @attrs.frozen(kw_only=True)
 class TransactionEventRequest:
-    """OCPP 2.1 ``TransactionEvent`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``TransactionEvent`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="TransactionEvent", kind="request"
@@ -3473,7 +3473,7 @@ class UsePriorityChargingResponse:
 
 @attrs.frozen(kw_only=True)
 class VatNumberValidationRequest:
-    """OCPP 2.1 ``VatNumberValidation`` request, sent by the ChargingStation."""
+    """OCPP 2.1 ``VatNumberValidation`` request, sent by the charging station."""
 
     ocpp_meta: ClassVar[MessageMeta] = MessageMeta(
         version=OcppVersion("2.1"), action="VatNumberValidation", kind="request"
