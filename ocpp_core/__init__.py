@@ -15,7 +15,7 @@ it is used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ocpp_core._api import (
     ActionInfo,
@@ -94,7 +94,3 @@ def make_converter(
     from ocpp_core._converter import make_converter as _make  # noqa: PLC0415
 
     return _make(version, options=options)
-
-
-def __getattr__(name: str) -> Any:  # pragma: no cover - only for helpful errors
-    raise AttributeError(f"module 'ocpp_core' has no attribute {name!r}")

@@ -231,11 +231,12 @@ _TIME = r"\d\d:\d\d:\d\d(?:[.,]\d{1,9})?"
 _EPOCH = r"\d{9,11}(?:\.\d{1,9})?"
 _TIMESTAMP = rf"(?:{_DATE_TIME}|\[{_DATE_TIME}\]|{_TIME}|{_EPOCH})"
 _PREFIX: Final = re.compile(
-    rf"""\s*
-    (?:(?P<ts>{_TIMESTAMP})\s+)?
+    # Possessive quantifiers (*+ ++): no backtracking over long runs of blanks.
+    rf"""\s*+
+    (?:(?P<ts>{_TIMESTAMP})\s++)?
     (?:
-        (?P<src>[A-Za-z]{{2,16}})\s*->\s*(?P<dst>[A-Za-z]{{2,16}}):?\s*
-      | (?P<dir>->|<-|>>|<<|>|<|(?i:send|sent|recv|received|tx|rx|out|in)\b):?\s*
+        (?P<src>[A-Za-z]{{2,16}})\s*+->\s*+(?P<dst>[A-Za-z]{{2,16}}):?\s*+
+      | (?P<dir>->|<-|>>|<<|>|<|(?i:send|sent|recv|received|tx|rx|out|in)\b):?\s*+
     )?
     """,
     re.VERBOSE | re.ASCII,
@@ -346,10 +347,16 @@ def _read_line(number: int, text: str) -> _Line | None:
     try:
         value = _JSON.decode(rest)
     except _DuplicateKey as exc:
+        # Read again, keeping the last of each key, to learn the type and id.
+        try:
+            envelope = json.loads(rest)
+        except (ValueError, RecursionError):  # broken after the repeated key
+            envelope = None
         return _Line(
             number=number,
             lane=lane,
             sender=sender,
+            value=envelope,
             failure=(FrameRule.DUPLICATE_KEY, f"property {_show(exc.args[0])} appears twice"),
         )
     except _Constant as exc:
@@ -483,8 +490,21 @@ class _Checker:
             rule, message = line.failure
             if rule == CheckRule.BAD_LINE:
                 self._error(number, rule, message)
-            else:
-                self._frame_error(number, FrameRule(rule), message)
+                return
+            message_type: int | None = None
+            message_id: str | None = None
+            envelope = line.value
+            if isinstance(envelope, list) and len(envelope) > 1 and type(envelope[0]) is int:
+                message_type = envelope[0]
+                if type(envelope[1]) is str and 0 < len(envelope[1]) <= MAX_ID_LENGTH:
+                    message_id = envelope[1]
+            self._frame_error(
+                number,
+                FrameRule(rule),
+                message,
+                message_type=message_type,
+                message_id=message_id,
+            )
             return
         frame = line.value
         if not isinstance(frame, list):
@@ -817,32 +837,32 @@ def _describe(problem: Problem) -> str:
     elif problem.kind is not None:
         parts.append(problem.kind)
     head = " ".join(parts)
-    code = problem.code.value if problem.code is not None else "-"
+    code = "" if problem.code is None else f"{problem.code.value}: "
     label = "" if problem.severity is Severity.ERROR else "warning: "
-    return f"{label}{head + ': ' if head else ''}{code}: {problem.message}"
+    return f"{label}{head + ': ' if head else ''}{code}{problem.message}"
 
 
 def format_text(report: Report, name: str = "<log>") -> Iterator[str]:
     """Yield the human-readable report, one line at a time.
 
-    One line per problem (``name:line: id "..." Action kind: Code: message``),
-    then the summary.
+    One line per problem (``name:line: id "..." Action kind: Code: message``;
+    warnings start with ``warning:``, and the code is left out where none
+    applies), then two summary lines.
     """
     for problem in report.problems:
         yield f"{name}:{problem.line}: {_describe(problem)}"
     if report.omitted:
         yield f"... {report.omitted} more problems not listed"
     how = "detected" if report.detected else "given"
-    yield (
-        f"{name}: OCPP {report.version} ({how}): {report.frames} frames, "
-        f"{report.calls} calls, {report.results} results, {report.errors} errors"
-        + (f", {report.result_errors} result errors" if report.result_errors else "")
-        + (f", {report.sends} sends" if report.sends else "")
-    )
+    counts = f"frames {report.frames}, calls {report.calls}, results {report.results}, "
+    counts += f"errors {report.errors}"
+    if report.version is OcppVersion.V21:
+        counts += f", result errors {report.result_errors}, sends {report.sends}"
+    yield f"{name}: OCPP {report.version} ({how}): {counts}"
     status = "OK" if report.ok else "FAILED"
     yield (
-        f"{status}: {report.invalid} invalid, {report.unmatched} unmatched responses, "
-        f"{report.unanswered} unanswered calls"
+        f"{status}: invalid {report.invalid}, unmatched responses {report.unmatched}, "
+        f"unanswered calls {report.unanswered}"
     )
 
 

@@ -19,6 +19,8 @@ in one line on standard error, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import sys
@@ -174,11 +176,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(func=_check)
     try:
-        from ocpp_core import _schedule_cli  # noqa: PLC0415 - optional, written separately
-    except ImportError:
-        pass
+        # Optional, written separately; imported by name so that its absence
+        # is no type error.
+        schedule_cli = importlib.import_module("ocpp_core._schedule_cli")
+    except ModuleNotFoundError as exc:
+        if exc.name != "ocpp_core._schedule_cli":
+            raise  # the module is there but one of its imports is missing
     else:
-        _schedule_cli.register(subparsers)
+        schedule_cli.register(subparsers)
     return parser
 
 
@@ -205,8 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except BrokenPipeError:  # e.g. piped into `head`; nothing more can be printed
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # Point stdout at /dev/null so that the interpreter's final flush is quiet.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

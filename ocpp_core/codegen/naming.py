@@ -242,8 +242,9 @@ def class_name_for_definition(definition: str, version: str = "", message: str =
 
 _UPPER_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
 # Enum values such as ``kWh`` or ``eMAID`` start with a one-letter prefix that
-# is not a word of its own, so a boundary needs two lower-case letters before it.
-_ENUM_BOUNDARY = re.compile(r"(?<=[a-z]{2})(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
+# is not a word of its own, so a lower-case letter makes a boundary only when
+# something stands before it (``NoError`` -> ``NO_ERROR``, ``kWh`` -> ``KWH``).
+_ENUM_BOUNDARY = re.compile(r"(?<=[A-Za-z0-9][a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
 
 
 def snake_case(wire_name: str) -> str:
@@ -294,12 +295,16 @@ def enum_member_name(value: str) -> str:
     'EV_DISCONNECTED'
     >>> enum_member_name("ISO15118-2")
     'ISO15118_2'
+    >>> enum_member_name("NoError")
+    'NO_ERROR'
+    >>> enum_member_name("SoC")
+    'SOC'
     >>> enum_member_name("eMAID")
     'EMAID'
     >>> enum_member_name("3")
     'V3'
     """
-    name = _ENUM_BOUNDARY.sub("_", value)
+    name = _ENUM_BOUNDARY.sub("_", value.replace("SoC", "Soc").replace("RoCoF", "Rocof"))
     name = re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_").upper()
     if not name:
         raise ValueError(f"no member name for enumeration value {value!r}")

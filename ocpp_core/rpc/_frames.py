@@ -262,7 +262,7 @@ def describe(value: object) -> str:
 
 def valid_id(value: object) -> bool:
     """Whether ``value`` is a valid OCPP-J message id: a string of 1 to 36 characters."""
-    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
 
 
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -594,13 +594,13 @@ def serialize_frame(frame: Frame) -> str:
     '[3,"42",{"status":"Accepted"}]'
     """
     uid = frame.unique_id
-    if not valid_id(uid) and not (isinstance(frame, CallError) and uid == "-1"):
+    if not valid_id(uid):
         raise LocalProtocolError(
             f"message id {describe(uid)} is not a string of 1 to {MAX_ID_LENGTH} characters"
         )
     wire: list[object]
     if isinstance(frame, Call | Send):
-        if type(frame.action) is not str or not frame.action:
+        if not isinstance(frame.action, str) or not frame.action:
             raise LocalProtocolError(f"action {describe(frame.action)} is not a non-empty string")
         if type(frame.payload) is not dict:
             raise LocalProtocolError("payload is not a dict")
@@ -610,9 +610,9 @@ def serialize_frame(frame: Frame) -> str:
             raise LocalProtocolError("payload is not a dict")
         wire = [3, uid, frame.payload]
     else:
-        if type(frame.error_code) is not str or not frame.error_code:
+        if not isinstance(frame.error_code, str) or not frame.error_code:
             raise LocalProtocolError("error code is not a non-empty string")
-        if type(frame.error_description) is not str:
+        if not isinstance(frame.error_description, str):
             raise LocalProtocolError("error description is not a string")
         if type(frame.error_details) is not dict:
             raise LocalProtocolError("error details are not a dict")

@@ -489,9 +489,11 @@ class Session:
                     frame.payload,
                     options=self._decode_options,
                 )
-            except PayloadError as error:
+            except OcppError as error:
+                # A PayloadError; or, for a call recorded by the log checker with
+                # an action the version lacks, an UnknownActionError.
                 reply = None
-                if self._version is OcppVersion.V21:
+                if self._version is OcppVersion.V21 and isinstance(error, PayloadError):
                     reply = call_error_text(
                         uid,
                         error.code,

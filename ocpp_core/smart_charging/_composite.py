@@ -54,7 +54,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 import attrs
 
@@ -63,12 +63,15 @@ from ocpp_core.smart_charging._model import (
     ChargingRateUnit,
     ChargingSchedule,
     InstalledProfile,
+    Opaque,
     OperationMode,
     PhaseType,
     ProfileKind,
     ProfilePurpose,
     Station,
     Transaction,
+    V2XFreqWattPoint,
+    V2XSignalWattPoint,
     _from_epoch,
     to_epoch,
 )
@@ -138,6 +141,8 @@ class ExplanationKind(enum.StrEnum):
     """No profile limits: the station default applies."""
     EVSE_SUM = "evse-sum"
     """EVSE 0: the sum of the EVSEs' limits (not capped by a station-wide profile)."""
+    UNEXPLAINED = "unexplained"
+    """Read from a GetCompositeSchedule message, which does not say."""
 
 
 def _selection_converter(value: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
@@ -235,10 +240,28 @@ class CompositePeriod:
     """2.1: setpoint on L3."""
     operation_mode: OperationMode | None = None
     """2.1: operation mode, if a contributor set one other than ChargingOnly."""
+    setpoint_reactive: float | None = None
+    """2.1: reactive setpoint (the engine does not compose it: libocpp does not either)."""
+    setpoint_reactive_l2: float | None = None
+    """2.1: reactive setpoint on L2 (not composed)."""
+    setpoint_reactive_l3: float | None = None
+    """2.1: reactive setpoint on L3 (not composed)."""
+    preconditioning_request: bool | None = None
+    """2.1: precondition request (not composed)."""
+    evse_sleep: bool | None = None
+    """2.1: EVSE sleep (not composed)."""
+    v2x_baseline: float | None = None
+    """2.1: V2X baseline (not composed)."""
+    v2x_freq_watt_curve: tuple[V2XFreqWattPoint, ...] | None = None
+    """2.1: frequency/power curve (not composed)."""
+    v2x_signal_watt_curve: tuple[V2XSignalWattPoint, ...] | None = None
+    """2.1: signal/power curve (not composed)."""
     stack_level: int = 0
     """Stack level of the profile that set the limit (0 for defaults and sums)."""
     converted: bool = False
     """True when that limit was converted from the other unit (libocpp ``periodTransformed``)."""
+    custom_data: Opaque | None = None
+    """2.x ``customData`` of a period read from a message (the engine sets none)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -262,8 +285,9 @@ class PeriodExplanation:
             head = "station default (no profile limits)"
         elif self.kind is ExplanationKind.EVSE_SUM:
             head = "sum of the EVSE limits"
+        elif self.binding is None:
+            head = "not explained (read from a message)"
         else:
-            assert self.binding is not None
             head = self.binding.describe()
             if self.converted:
                 head += ", converted"
@@ -287,6 +311,13 @@ class CompositeSchedule:
     """The periods: sorted, the first at 0, at least one."""
     explanation: tuple[PeriodExplanation, ...]
     """One explanation per period, in the same order."""
+    start_schedule: datetime | None = None
+    """1.6 ``chargingSchedule.startSchedule``; the engine sets it to :attr:`schedule_start`
+    (as libocpp does)."""
+    min_charging_rate: float | None = None
+    """1.6: ``chargingSchedule.minChargingRate`` of a message (the engine sets none)."""
+    custom_data: Opaque | None = None
+    """2.x ``customData`` of the CompositeSchedule of a message."""
 
 
 @attrs.frozen(kw_only=True)
@@ -305,6 +336,10 @@ class CompositeResult:
     """2.1: profiles whose ``maxOfflineDuration`` was exceeded with
     ``invalidAfterOfflineDuration`` set; the caller should delete them
     (:meth:`~ocpp_core.smart_charging.ProfileStore.remove_ids`)."""
+    custom_data: Opaque | None = None
+    """2.x ``customData`` of a response read from a message."""
+    status_info_custom_data: Opaque | None = None
+    """2.x ``statusInfo.customData`` of a response read from a message."""
 
 
 # --------------------------------------------------------------------------------------
@@ -316,61 +351,27 @@ _NONE3: _Triple = (None, None, None)
 _INF = math.inf
 
 
-class _Lv:
+class _Lv(NamedTuple):
     """The value of a layer over one segment: limits per unit and everything 2.1 adds.
 
     Limits, discharge limits and setpoints are kept per unit (``a`` for amperes,
     ``w`` for watts) as (L1, L2, L3) triples; ``None`` means unspecified.
     """
 
-    __slots__ = (
-        "a",
-        "active",
-        "da",
-        "dw",
-        "mode",
-        "phases",
-        "ptu",
-        "sa",
-        "src_a",
-        "src_w",
-        "stack_a",
-        "stack_w",
-        "sw",
-        "w",
-    )
-
-    def __init__(
-        self,
-        a: _Triple,
-        w: _Triple,
-        da: _Triple,
-        dw: _Triple,
-        sa: _Triple,
-        sw: _Triple,
-        phases: int | None,
-        ptu: int | None,
-        mode: OperationMode | None,
-        stack_a: int,
-        stack_w: int,
-        src_a: Contributor | None,
-        src_w: Contributor | None,
-        active: tuple[Contributor, ...],
-    ) -> None:
-        self.a = a
-        self.w = w
-        self.da = da
-        self.dw = dw
-        self.sa = sa
-        self.sw = sw
-        self.phases = phases
-        self.ptu = ptu
-        self.mode = mode
-        self.stack_a = stack_a
-        self.stack_w = stack_w
-        self.src_a = src_a
-        self.src_w = src_w
-        self.active = active
+    a: _Triple
+    w: _Triple
+    da: _Triple
+    dw: _Triple
+    sa: _Triple
+    sw: _Triple
+    phases: int | None
+    ptu: int | None
+    mode: OperationMode | None
+    stack_a: int
+    stack_w: int
+    src_a: Contributor | None
+    src_w: Contributor | None
+    active: tuple[Contributor, ...]
 
     def specified(self) -> bool:
         """Whether the value says anything (a TxProfile period that does hides the TxDefault)."""
@@ -755,7 +756,7 @@ def _store_lane(lane: _Triple, out: list[float | None]) -> None:
 
 
 def _convert_lane(
-    lane: _Triple, out: list[float | None], factor: float, divide: bool, use_min: bool
+    lane: _Triple, out: list[float | None], factor: float, *, divide: bool, use_min: bool
 ) -> None:
     for p in range(3):
         x = lane[p]
@@ -823,15 +824,15 @@ def _convert(
         stack, binding = own_stack, own_src
     if other[0] is not None:
         before = limits[0]
-        _convert_lane(other, limits, factor(other), divide, use_min=True)
+        _convert_lane(other, limits, factor(other), divide=divide, use_min=True)
         if before is None or (limits[0] is not None and limits[0] < before):
             stack, binding, converted = other_stack, other_src, True
     discharge: list[float | None] = [None, None, None]
     _store_lane(own_d, discharge)
-    _convert_lane(other_d, discharge, factor(other_d), divide, use_min=False)
+    _convert_lane(other_d, discharge, factor(other_d), divide=divide, use_min=False)
     setpoint: list[float | None] = [None, None, None]
     _store_lane(own_s, setpoint)
-    _convert_lane(other_s, setpoint, factor(other_s), divide, use_min=True)
+    _convert_lane(other_s, setpoint, factor(other_s), divide=divide, use_min=True)
     limit = limits[0]
     assert limit is not None
     period = CompositePeriod(
@@ -889,6 +890,7 @@ class _Context:
         self,
         store: ProfileStore,
         station: Station,
+        *,
         transactions: tuple[Transaction, ...],
         options: CompositeOptions,
         t0: int,
@@ -1029,7 +1031,7 @@ def _rejected(reason: str, info: str) -> CompositeResult:
     )
 
 
-def composite_schedule(
+def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetCompositeSchedule
     store: ProfileStore,
     station: Station,
     evse_id: int,
@@ -1081,7 +1083,7 @@ def composite_schedule(
         t1 = begin + length
         reported = length
     txs = station.transactions if transactions is None else tuple(transactions)
-    ctx = _Context(store, station, txs, options, t0, t1)
+    ctx = _Context(store, station, transactions=txs, options=options, t0=t0, t1=t1)
     lowest = _lowest_op(ctx.v21)
     maximum = ctx.layer(ProfilePurpose.CHARGING_STATION_MAX, 0, None)
     if evse_id != 0:
@@ -1117,6 +1119,7 @@ def composite_schedule(
         charging_rate_unit=unit,
         periods=tuple(periods),
         explanation=tuple(explanations),
+        start_schedule=_from_epoch(t0),
     )
     return CompositeResult(
         status=CompositeStatus.ACCEPTED,

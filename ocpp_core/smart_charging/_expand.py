@@ -81,6 +81,7 @@ def recurrence_period(profile: ChargingProfile) -> int | None:
 def _anchors(
     profile: ChargingProfile,
     schedule: ChargingSchedule,
+    *,
     now: int,
     end: int,
     session_start: int | None,
@@ -140,7 +141,14 @@ def expand_epoch(
     for the rules). ``end`` of an open-ended interval is :data:`FOREVER`.
     The triples come in period order, then anchor order (not sorted by start).
     """
-    anchors = _anchors(profile, schedule, now, end, session_start, recurring_before_start)
+    anchors = _anchors(
+        profile,
+        schedule,
+        now=now,
+        end=end,
+        session_start=session_start,
+        recurring_before_start=recurring_before_start,
+    )
     if not anchors:
         return []
     periods = schedule.periods
@@ -229,10 +237,10 @@ def schedule_anchors(
     anchors = _anchors(
         profile,
         schedule,
-        to_epoch(now),
-        to_epoch(end),
-        None if session_start is None else to_epoch(session_start),
-        recurring_before_start,
+        now=to_epoch(now),
+        end=to_epoch(end),
+        session_start=None if session_start is None else to_epoch(session_start),
+        recurring_before_start=recurring_before_start,
     )
     return tuple(_from_epoch(anchor) for anchor in anchors)
 

@@ -18,7 +18,7 @@ that SetChargingProfile enforces and the active transactions.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
 import attrs
@@ -47,7 +47,7 @@ __all__ = [
     "to_epoch",
 ]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """The Unix epoch; the engine works on whole seconds since it."""
 
 _SECOND = timedelta(seconds=1)
@@ -173,10 +173,6 @@ class SmartChargingFeature(enum.StrEnum):
     """``evseSleep`` (K01.FR.126)."""
 
 
-def _opt_float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
 @attrs.frozen(kw_only=True)
 class V2XFreqWattPoint:
     """2.1: one point of a frequency/power curve (``v2xFreqWattCurve``)."""
@@ -185,6 +181,8 @@ class V2XFreqWattPoint:
     """Net frequency in Hz."""
     power: float
     """Power in W (or % as the schema allows) at that frequency; negative discharges."""
+    custom_data: Opaque | None = None
+    """2.x ``customData``, carried untouched."""
 
 
 @attrs.frozen(kw_only=True)
@@ -195,6 +193,8 @@ class V2XSignalWattPoint:
     """The external signal value."""
     power: float
     """Power at that signal value."""
+    custom_data: Opaque | None = None
+    """2.x ``customData``, carried untouched."""
 
 
 @attrs.frozen(kw_only=True)
@@ -205,6 +205,8 @@ class LimitAtSoC:
     """State of charge in percent (0..100)."""
     limit: float
     """The limit, in the schedule's unit, from that state of charge on."""
+    custom_data: Opaque | None = None
+    """2.x ``customData``, carried untouched."""
 
 
 @attrs.frozen(kw_only=True)
@@ -219,39 +221,39 @@ class SchedulePeriod:
 
     start_period: int
     """Seconds from the start of the schedule."""
-    limit: float | None = attrs.field(default=None, converter=_opt_float)
+    limit: float | None = None
     """Maximum rate (A or W); negative values are 2.1's backward-compatible discharge limits."""
     number_phases: int | None = None
     """Phases to charge on (absent: 3 for AC)."""
     phase_to_use: int | None = None
     """2.x: the phase to use when ``number_phases`` is 1 (needs AC phase switching)."""
-    limit_l2: float | None = attrs.field(default=None, converter=_opt_float)
+    limit_l2: float | None = None
     """2.1: limit on phase L2."""
-    limit_l3: float | None = attrs.field(default=None, converter=_opt_float)
+    limit_l3: float | None = None
     """2.1: limit on phase L3."""
-    discharge_limit: float | None = attrs.field(default=None, converter=_opt_float)
+    discharge_limit: float | None = None
     """2.1: discharge limit (<= 0)."""
-    discharge_limit_l2: float | None = attrs.field(default=None, converter=_opt_float)
+    discharge_limit_l2: float | None = None
     """2.1: discharge limit on L2."""
-    discharge_limit_l3: float | None = attrs.field(default=None, converter=_opt_float)
+    discharge_limit_l3: float | None = None
     """2.1: discharge limit on L3."""
-    setpoint: float | None = attrs.field(default=None, converter=_opt_float)
+    setpoint: float | None = None
     """2.1: setpoint (negative: discharge)."""
-    setpoint_l2: float | None = attrs.field(default=None, converter=_opt_float)
+    setpoint_l2: float | None = None
     """2.1: setpoint on L2."""
-    setpoint_l3: float | None = attrs.field(default=None, converter=_opt_float)
+    setpoint_l3: float | None = None
     """2.1: setpoint on L3."""
-    setpoint_reactive: float | None = attrs.field(default=None, converter=_opt_float)
+    setpoint_reactive: float | None = None
     """2.1: reactive power setpoint (+ inductive, - capacitive)."""
-    setpoint_reactive_l2: float | None = attrs.field(default=None, converter=_opt_float)
+    setpoint_reactive_l2: float | None = None
     """2.1: reactive setpoint on L2."""
-    setpoint_reactive_l3: float | None = attrs.field(default=None, converter=_opt_float)
+    setpoint_reactive_l3: float | None = None
     """2.1: reactive setpoint on L3."""
     preconditioning_request: bool | None = None
     """2.1: ask the EV to precondition."""
     evse_sleep: bool | None = None
     """2.1: the EVSE may sleep during this period."""
-    v2x_baseline: float | None = attrs.field(default=None, converter=_opt_float)
+    v2x_baseline: float | None = None
     """2.1: baseline power for frequency support."""
     operation_mode: OperationMode | None = None
     """2.1: operation mode (absent means ChargingOnly)."""
@@ -297,11 +299,11 @@ class ChargingSchedule:
     """Anchor of Absolute and Recurring schedules."""
     duration: int | None = None
     """Seconds the schedule lasts from its anchor; absent: the last period runs on."""
-    min_charging_rate: float | None = attrs.field(default=None, converter=_opt_float)
+    min_charging_rate: float | None = None
     """The EV's minimum rate (informational; the composite does not use it)."""
     limit_at_soc: LimitAtSoC | None = None
     """2.1: limit once a state of charge is reached."""
-    power_tolerance: float | None = attrs.field(default=None, converter=_opt_float)
+    power_tolerance: float | None = None
     """2.1: allowed deviation from the setpoint."""
     signature_id: int | None = None
     """2.1: id of the signature over the price schedule."""
@@ -428,7 +430,8 @@ class Station:
     max_periods_per_schedule: int | None = None
     """Most periods per schedule (``ChargingScheduleMaxPeriods`` / ``PeriodsPerSchedule``)."""
     max_profiles_installed: int | None = None
-    """Most installed profiles (``MaxChargingProfilesInstalled`` / ``Entries[ChargingProfiles]``)."""
+    """Most installed profiles (``MaxChargingProfilesInstalled``,
+    ``Entries[ChargingProfiles]``)."""
     ac_phase_switching_supported: bool = False
     """2.x ``ACPhaseSwitchingSupported``: whether ``phaseToUse`` is accepted."""
     dc_input_phase_control: bool = False

@@ -265,9 +265,7 @@ class ProfileStore:
     def remove_ids(self, profile_ids: Iterable[int]) -> ProfileStore:
         """A store without the profiles whose ids are in ``profile_ids``."""
         ids = set(profile_ids)
-        return attrs.evolve(
-            self, entries=tuple(e for e in self.entries if e.profile.id not in ids)
-        )
+        return attrs.evolve(self, entries=tuple(e for e in self.entries if e.profile.id not in ids))
 
     def clear(
         self,
@@ -295,7 +293,14 @@ class ProfileStore:
         """
         if self.version is OcppVersion.V16:
             return self._clear_v16(profile_id, evse_id, purpose, stack_level, id_only)
-        return self._clear_v2x(profile_id, evse_id, purpose, stack_level, criteria_given, id_only)
+        return self._clear_v2x(
+            profile_id=profile_id,
+            evse_id=evse_id,
+            purpose=purpose,
+            stack_level=stack_level,
+            criteria_given=criteria_given,
+            id_only=id_only,
+        )
 
     def _cleared(self, removed: Sequence[InstalledProfile]) -> ClearResult:
         if not removed:
@@ -327,6 +332,7 @@ class ProfileStore:
 
     def _clear_v2x(
         self,
+        *,
         profile_id: int | None,
         evse_id: int | None,
         purpose: ProfilePurpose | None,

@@ -81,6 +81,9 @@ class ProfileSource(enum.StrEnum):
     REQUEST_START_TRANSACTION = "RequestStartTransaction"
     """2.x RequestStartTransaction / 1.6 RemoteStartTransaction: a TxProfile for the
     transaction about to start (no transaction needs to be active yet)."""
+    EXTERNAL = "External"
+    """2.x: installed by the station itself for an external system (an EMS), the only way
+    a ChargingStationExternalConstraints profile gets in (K01.FR.22 does not apply)."""
 
 
 class Rule(enum.StrEnum):
@@ -356,7 +359,7 @@ class ValidationResult:
         return head + (f": {self.message}" if self.message else "")
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     def __init__(self, rule: Rule, message: str) -> None:
         super().__init__(message)
         self.rule = rule
@@ -478,12 +481,12 @@ def _check_periods_shape(schedule: ChargingSchedule) -> None:
     previous: int | None = None
     for index, period in enumerate(schedule.periods):
         if index == 0 and period.start_period != 0:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.FIRST_START_PERIOD_NOT_ZERO,
                 f"first startPeriod is {period.start_period}, not 0",
             )
         if previous is not None and period.start_period <= previous:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.PERIODS_OUT_OF_ORDER,
                 f"startPeriod {period.start_period} does not follow {previous}",
             )
@@ -494,7 +497,7 @@ def _check_common_limits(
     profile: ChargingProfile, station: Station, installed: tuple[InstalledProfile, ...]
 ) -> None:
     if station.max_stack_level is not None and profile.stack_level > station.max_stack_level:
-        raise _Refused(
+        raise _RefusedError(
             Rule.STACK_LEVEL_TOO_HIGH,
             f"stackLevel {profile.stack_level} > maximum {station.max_stack_level}",
         )
@@ -502,6 +505,7 @@ def _check_common_limits(
 
 def _validate_v16(
     profile: ChargingProfile,
+    *,
     evse_id: int,
     station: Station,
     installed: tuple[InstalledProfile, ...],
@@ -513,16 +517,16 @@ def _validate_v16(
         source is ProfileSource.REQUEST_START_TRANSACTION
         and profile.purpose is not ProfilePurpose.TX
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.REQUEST_START_NON_TX_PROFILE,
             "RemoteStartTransaction may only carry a TxProfile",
         )
     if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
-        raise _Refused(Rule.CONNECTOR_DOES_NOT_EXIST, f"connector {evse_id} does not exist")
+        raise _RefusedError(Rule.CONNECTOR_DOES_NOT_EXIST, f"connector {evse_id} does not exist")
     if profile.stack_level < 0 or (
         station.max_stack_level is not None and profile.stack_level > station.max_stack_level
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.STACK_LEVEL_TOO_HIGH,
             f"stackLevel {profile.stack_level} outside 0..{station.max_stack_level}",
         )
@@ -533,11 +537,15 @@ def _validate_v16(
     ) or (
         station.supported_purposes is not None and profile.purpose not in station.supported_purposes
     ):
-        raise _Refused(Rule.UNSUPPORTED_PURPOSE, f"purpose {profile.purpose.value} not supported")
+        raise _RefusedError(
+            Rule.UNSUPPORTED_PURPOSE, f"purpose {profile.purpose.value} not supported"
+        )
     if profile.kind is ProfileKind.DYNAMIC:
-        raise _Refused(Rule.UNSUPPORTED_KIND, "OCPP 1.6 has no Dynamic profiles")
+        raise _RefusedError(Rule.UNSUPPORTED_KIND, "OCPP 1.6 has no Dynamic profiles")
     if len(profile.schedules) != 1:
-        raise _Refused(Rule.NO_CHARGING_SCHEDULE_PERIODS, "a 1.6 profile has exactly one schedule")
+        raise _RefusedError(
+            Rule.NO_CHARGING_SCHEDULE_PERIODS, "a 1.6 profile has exactly one schedule"
+        )
     schedule = profile.schedule
     if (
         profile.kind in (ProfileKind.ABSOLUTE, ProfileKind.RECURRING)
@@ -546,56 +554,64 @@ def _validate_v16(
         if station.allow_missing_start_schedule and now is not None:
             schedule = attrs.evolve(schedule, start_schedule=now)
         else:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.MISSING_START_SCHEDULE, f"{profile.kind.value} profile without startSchedule"
             )
     if station.max_profiles_installed is not None and len(installed) >= (
         station.max_profiles_installed
     ):
         # libocpp counts before replacing, so even a replacement is refused when full
-        raise _Refused(Rule.TOO_MANY_PROFILES, f"{len(installed)} profiles installed (the maximum)")
+        raise _RefusedError(
+            Rule.TOO_MANY_PROFILES, f"{len(installed)} profiles installed (the maximum)"
+        )
     if not schedule.periods:
-        raise _Refused(Rule.NO_CHARGING_SCHEDULE_PERIODS, "the schedule has no period")
+        raise _RefusedError(Rule.NO_CHARGING_SCHEDULE_PERIODS, "the schedule has no period")
     if (
         station.max_periods_per_schedule is not None
         and len(schedule.periods) > station.max_periods_per_schedule
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.TOO_MANY_PERIODS,
             f"{len(schedule.periods)} periods > maximum {station.max_periods_per_schedule}",
         )
     if schedule.charging_rate_unit not in station.rate_units:
-        raise _Refused(
+        raise _RefusedError(
             Rule.RATE_UNIT_UNSUPPORTED, f"unit {schedule.charging_rate_unit.value} not allowed"
         )
     for period in schedule.periods:
         if period.number_phases is not None and not 1 <= period.number_phases <= 3:
-            raise _Refused(Rule.INVALID_NUMBER_PHASES, f"numberPhases {period.number_phases}")
+            raise _RefusedError(Rule.INVALID_NUMBER_PHASES, f"numberPhases {period.number_phases}")
         if period.limit is None or period.limit < 0:
-            raise _Refused(Rule.NEGATIVE_LIMIT, f"limit {period.limit} is not a valid limit")
+            raise _RefusedError(Rule.NEGATIVE_LIMIT, f"limit {period.limit} is not a valid limit")
     _check_periods_shape(schedule)
     if profile.kind is ProfileKind.RECURRING:
         if profile.recurrency_kind is None:
-            raise _Refused(Rule.MISSING_RECURRENCY_KIND, "Recurring profile without recurrencyKind")
+            raise _RefusedError(
+                Rule.MISSING_RECURRENCY_KIND, "Recurring profile without recurrencyKind"
+            )
         cap = 86_400 if profile.recurrency_kind is RecurrencyKind.DAILY else 604_800
         if schedule.duration is not None and schedule.duration > cap:
             schedule = attrs.evolve(schedule, duration=cap)  # libocpp clamps, not rejects
     if profile.purpose is ProfilePurpose.CHARGING_STATION_MAX:
         if evse_id != 0:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.MAX_PROFILE_NOT_ON_CONNECTOR_ZERO, "ChargePointMaxProfile needs connector 0"
             )
         if profile.kind is ProfileKind.RELATIVE:
-            raise _Refused(Rule.MAX_PROFILE_RELATIVE, "ChargePointMaxProfile cannot be Relative")
+            raise _RefusedError(
+                Rule.MAX_PROFILE_RELATIVE, "ChargePointMaxProfile cannot be Relative"
+            )
     if profile.purpose is ProfilePurpose.TX:
         if evse_id == 0:
-            raise _Refused(Rule.TX_PROFILE_ON_CONNECTOR_ZERO, "TxProfile on connector 0")
+            raise _RefusedError(Rule.TX_PROFILE_ON_CONNECTOR_ZERO, "TxProfile on connector 0")
         if transaction is None and source is not ProfileSource.REQUEST_START_TRANSACTION:
-            raise _Refused(Rule.TX_PROFILE_NO_TRANSACTION, f"no transaction on connector {evse_id}")
+            raise _RefusedError(
+                Rule.TX_PROFILE_NO_TRANSACTION, f"no transaction on connector {evse_id}"
+            )
         if profile.transaction_id is not None and (
             transaction is None or transaction.transaction_id != profile.transaction_id
         ):
-            raise _Refused(
+            raise _RefusedError(
                 Rule.TX_PROFILE_TRANSACTION_MISMATCH,
                 f"transactionId {profile.transaction_id} is not the connector's transaction",
             )
@@ -607,23 +623,24 @@ def _validate_v16(
 def _check_schedule_2x(
     profile: ChargingProfile,
     schedule: ChargingSchedule,
+    *,
     evse_id: int,
     station: Station,
     version: OcppVersion,
 ) -> ChargingSchedule:
     v21 = version is OcppVersion.V21
     if schedule.charging_rate_unit not in station.rate_units:
-        raise _Refused(
+        raise _RefusedError(
             Rule.RATE_UNIT_UNSUPPORTED,
             f"unit {schedule.charging_rate_unit.value} not in SmartChargingCtrlr.RateUnit",
         )
     if not schedule.periods:
-        raise _Refused(Rule.NO_CHARGING_SCHEDULE_PERIODS, "a schedule has no period")
+        raise _RefusedError(Rule.NO_CHARGING_SCHEDULE_PERIODS, "a schedule has no period")
     if (
         station.max_periods_per_schedule is not None
         and len(schedule.periods) > station.max_periods_per_schedule
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.TOO_MANY_PERIODS,
             f"{len(schedule.periods)} periods > PeriodsPerSchedule "
             f"{station.max_periods_per_schedule}",
@@ -631,73 +648,77 @@ def _check_schedule_2x(
     features = station.features
     if v21:
         if profile.purpose is ProfilePurpose.PRIORITY_CHARGING and schedule.duration is not None:
-            raise _Refused(Rule.PRIORITY_CHARGING_DURATION, "PriorityCharging with a duration")
+            raise _RefusedError(Rule.PRIORITY_CHARGING_DURATION, "PriorityCharging with a duration")
         if schedule.randomized_delay and profile.purpose not in (
             ProfilePurpose.TX,
             ProfilePurpose.TX_DEFAULT,
         ):
-            raise _Refused(
+            raise _RefusedError(
                 Rule.RANDOMIZED_DELAY_PURPOSE,
                 f"randomizedDelay on a {profile.purpose.value}",
             )
         if schedule.use_local_time and SmartChargingFeature.USE_LOCAL_TIME not in features:
-            raise _Refused(Rule.UNSUPPORTED_LOCAL_TIME, "useLocalTime is not supported")
+            raise _RefusedError(Rule.UNSUPPORTED_LOCAL_TIME, "useLocalTime is not supported")
         if (
             schedule.randomized_delay is not None
             and SmartChargingFeature.RANDOMIZED_DELAY not in features
         ):
-            raise _Refused(Rule.UNSUPPORTED_RANDOMIZED_DELAY, "randomizedDelay is not supported")
+            raise _RefusedError(
+                Rule.UNSUPPORTED_RANDOMIZED_DELAY, "randomizedDelay is not supported"
+            )
         if schedule.limit_at_soc is not None and SmartChargingFeature.LIMIT_AT_SOC not in features:
-            raise _Refused(Rule.UNSUPPORTED_LIMIT_AT_SOC, "limitAtSoC is not supported")
+            raise _RefusedError(Rule.UNSUPPORTED_LIMIT_AT_SOC, "limitAtSoC is not supported")
         if (
             any(period.evse_sleep for period in schedule.periods)
             and SmartChargingFeature.EVSE_SLEEP not in features
         ):
-            raise _Refused(Rule.UNSUPPORTED_EVSE_SLEEP, "evseSleep is not supported")
+            raise _RefusedError(Rule.UNSUPPORTED_EVSE_SLEEP, "evseSleep is not supported")
     if (
         profile.kind in (ProfileKind.ABSOLUTE, ProfileKind.RECURRING)
         and schedule.start_schedule is None
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.MISSING_START_SCHEDULE, f"{profile.kind.value} profile without startSchedule"
         )
     if profile.kind is ProfileKind.RELATIVE and schedule.start_schedule is not None:
-        raise _Refused(Rule.EXTRANEOUS_START_SCHEDULE, "Relative profile with startSchedule")
+        raise _RefusedError(Rule.EXTRANEOUS_START_SCHEDULE, "Relative profile with startSchedule")
     _check_periods_shape(schedule)
     phase_type = station.phase_type(evse_id)
     periods = []
-    for period in schedule.periods:
+    for original in schedule.periods:
+        period = original
         if period.phase_to_use is not None:
             if period.number_phases != 1:
-                raise _Refused(Rule.INVALID_PHASE_TO_USE, "phaseToUse needs numberPhases 1")
+                raise _RefusedError(Rule.INVALID_PHASE_TO_USE, "phaseToUse needs numberPhases 1")
             if not station.ac_phase_switching_supported:
-                raise _Refused(
+                raise _RefusedError(
                     Rule.PHASE_SWITCHING_UNSUPPORTED, "ACPhaseSwitchingSupported is not true"
                 )
         has_phases = period.number_phases is not None or period.phase_to_use is not None
         if phase_type is PhaseType.DC:
             if has_phases and not v21:
-                raise _Refused(Rule.EXTRANEOUS_PHASE_VALUES, "numberPhases/phaseToUse on a DC EVSE")
-            if has_phases and not station.dc_input_phase_control:
-                raise _Refused(Rule.NO_PHASE_FOR_DC, "numberPhases/phaseToUse on a DC EVSE")
-        else:
-            if period.number_phases is not None and period.number_phases > station.supply_phases:
-                raise _Refused(
-                    Rule.UNSUPPORTED_NUMBER_PHASES,
-                    f"numberPhases {period.number_phases} > SupplyPhases {station.supply_phases}",
+                raise _RefusedError(
+                    Rule.EXTRANEOUS_PHASE_VALUES, "numberPhases/phaseToUse on a DC EVSE"
                 )
+            if has_phases and not station.dc_input_phase_control:
+                raise _RefusedError(Rule.NO_PHASE_FOR_DC, "numberPhases/phaseToUse on a DC EVSE")
+        elif period.number_phases is not None and period.number_phases > station.supply_phases:
+            raise _RefusedError(
+                Rule.UNSUPPORTED_NUMBER_PHASES,
+                f"numberPhases {period.number_phases} > SupplyPhases {station.supply_phases}",
+            )
         if v21:
             if (
                 profile.purpose is ProfilePurpose.PRIORITY_CHARGING
                 and period.effective_mode is not OperationMode.CHARGING_ONLY
             ):
-                raise _Refused(
+                raise _RefusedError(
                     Rule.PRIORITY_CHARGING_NOT_CHARGING_ONLY,
                     "PriorityCharging periods must be ChargingOnly",
                 )
             problem = period_mode_problem(period, profile.purpose, schedule)
             if problem is not None:
-                raise _Refused(problem, f"period at {period.start_period} s: {problem.name}")
+                raise _RefusedError(problem, f"period at {period.start_period} s: {problem.name}")
         if phase_type is PhaseType.AC and period.number_phases is None:
             period = attrs.evolve(period, number_phases=3)  # K01.FR.49
         periods.append(period)
@@ -706,6 +727,7 @@ def _check_schedule_2x(
 
 def _validate_v2x(
     profile: ChargingProfile,
+    *,
     evse_id: int,
     station: Station,
     version: OcppVersion,
@@ -717,21 +739,21 @@ def _validate_v2x(
     v21 = version is OcppVersion.V21
     purpose = profile.purpose
     if not station.available:
-        raise _Refused(Rule.SMART_CHARGING_UNAVAILABLE, "SmartChargingCtrlr is not available")
+        raise _RefusedError(Rule.SMART_CHARGING_UNAVAILABLE, "SmartChargingCtrlr is not available")
     if source is ProfileSource.REQUEST_START_TRANSACTION and purpose is not ProfilePurpose.TX:
-        raise _Refused(
+        raise _RefusedError(
             Rule.REQUEST_START_NON_TX_PROFILE, "RequestStartTransaction may only carry a TxProfile"
         )
     if (
         source is ProfileSource.SET_CHARGING_PROFILE
         and purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.EXTERNAL_CONSTRAINTS_IN_REQUEST,
             "ChargingStationExternalConstraints cannot be set by the CSMS",
         )
     if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
-        raise _Refused(Rule.EVSE_DOES_NOT_EXIST, f"EVSE {evse_id} does not exist")
+        raise _RefusedError(Rule.EVSE_DOES_NOT_EXIST, f"EVSE {evse_id} does not exist")
     if v21 and station.update_rate_limit is not None and now is not None:
         moment = to_epoch(now)
         for other in installed:
@@ -740,7 +762,7 @@ def _validate_v2x(
                 and other.installed_at is not None
                 and moment - to_epoch(other.installed_at) < station.update_rate_limit
             ):
-                raise _Refused(
+                raise _RefusedError(
                     Rule.RATE_LIMIT_EXCEEDED,
                     f"a {purpose.value} was accepted less than {station.update_rate_limit} s ago",
                 )
@@ -749,7 +771,7 @@ def _validate_v2x(
             other.profile.id == profile.id
             and other.profile.purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS
         ):
-            raise _Refused(
+            raise _RefusedError(
                 Rule.EXISTING_EXTERNAL_CONSTRAINTS,
                 f"id {profile.id} belongs to an external-constraints profile",
             )
@@ -758,7 +780,7 @@ def _validate_v2x(
         and station.max_external_constraints_id is not None
         and profile.id <= station.max_external_constraints_id
     ):
-        raise _Refused(
+        raise _RefusedError(
             Rule.ID_BELOW_MAX_EXTERNAL_CONSTRAINTS_ID,
             f"id {profile.id} <= MaxExternalConstraintsId {station.max_external_constraints_id}",
         )
@@ -766,34 +788,38 @@ def _validate_v2x(
     if station.max_profiles_installed is not None:
         kept = [other for other in installed if other.profile.id != profile.id]
         if len(kept) >= station.max_profiles_installed:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.TOO_MANY_PROFILES,
                 f"{len(kept)} profiles installed (Entries[ChargingProfiles] maximum)",
             )
     if not profile.schedules:
-        raise _Refused(Rule.EMPTY_CHARGING_SCHEDULES, "the profile has no charging schedule")
+        raise _RefusedError(Rule.EMPTY_CHARGING_SCHEDULES, "the profile has no charging schedule")
     if v21:
         if (
             purpose in (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION)
             and purpose not in station.additional_purposes
         ):
-            raise _Refused(
+            raise _RefusedError(
                 Rule.UNSUPPORTED_PURPOSE, f"{purpose.value} not in SupportedAdditionalPurposes"
             )
         if (
             profile.kind is ProfileKind.DYNAMIC
             and SmartChargingFeature.DYNAMIC_PROFILES not in station.features
         ):
-            raise _Refused(Rule.UNSUPPORTED_KIND, "Dynamic profiles are not supported")
+            raise _RefusedError(Rule.UNSUPPORTED_KIND, "Dynamic profiles are not supported")
         if profile.kind is not ProfileKind.DYNAMIC and (
             profile.dyn_update_interval is not None or profile.dyn_update_time is not None
         ):
-            raise _Refused(Rule.NOT_DYNAMIC, "dynUpdateInterval/dynUpdateTime on a static profile")
+            raise _RefusedError(
+                Rule.NOT_DYNAMIC, "dynUpdateInterval/dynUpdateTime on a static profile"
+            )
         if profile.kind is ProfileKind.DYNAMIC:
             if len(profile.schedules) != 1:
-                raise _Refused(Rule.DYNAMIC_SINGLE_SCHEDULE, "Dynamic needs exactly one schedule")
+                raise _RefusedError(
+                    Rule.DYNAMIC_SINGLE_SCHEDULE, "Dynamic needs exactly one schedule"
+                )
             if len(profile.schedule.periods) != 1:
-                raise _Refused(Rule.DYNAMIC_SINGLE_PERIOD, "Dynamic needs exactly one period")
+                raise _RefusedError(Rule.DYNAMIC_SINGLE_PERIOD, "Dynamic needs exactly one period")
     elif purpose in (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION) or (
         profile.kind is ProfileKind.DYNAMIC
     ):
@@ -802,9 +828,9 @@ def _validate_v2x(
             if profile.kind is ProfileKind.DYNAMIC
             else (Rule.UNSUPPORTED_PURPOSE)
         )
-        raise _Refused(rule, f"{version.value} has no {purpose.value}/{profile.kind.value}")
+        raise _RefusedError(rule, f"{version.value} has no {purpose.value}/{profile.kind.value}")
     schedules = tuple(
-        _check_schedule_2x(profile, schedule, evse_id, station, version)
+        _check_schedule_2x(profile, schedule, evse_id=evse_id, station=station, version=version)
         for schedule in profile.schedules
     )
     profile = attrs.evolve(profile, schedules=schedules)
@@ -818,48 +844,48 @@ def _validate_v2x(
     if purpose is ProfilePurpose.CHARGING_STATION_MAX:
         _check_overlap(profile, evse_id, same_level)
         if evse_id > 0:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.MAX_PROFILE_EVSE_NOT_ZERO, "ChargingStationMaxProfile must be for EVSE 0"
             )
         if profile.kind is ProfileKind.RELATIVE:
-            raise _Refused(
+            raise _RefusedError(
                 Rule.MAX_PROFILE_RELATIVE, "ChargingStationMaxProfile cannot be Relative"
             )
     elif purpose is ProfilePurpose.TX_DEFAULT:
         _check_overlap(profile, evse_id, same_level)
         for other in same_level:
             if evse_id == 0 and other.evse_id != 0:
-                raise _Refused(
+                raise _RefusedError(
                     Rule.DUPLICATE_TX_DEFAULT_STATION_WIDE,
                     f"EVSE {other.evse_id} has TxDefaultProfile {other.profile.id} "
                     f"at stack level {profile.stack_level}",
                 )
             if evse_id != 0 and other.evse_id == 0:
-                raise _Refused(
+                raise _RefusedError(
                     Rule.DUPLICATE_TX_DEFAULT_EVSE,
                     f"station-wide TxDefaultProfile {other.profile.id} has stack level "
                     f"{profile.stack_level}",
                 )
     elif purpose is ProfilePurpose.TX:
         if evse_id <= 0:
-            raise _Refused(Rule.TX_PROFILE_EVSE_NOT_POSITIVE, "TxProfile needs an EVSE > 0")
+            raise _RefusedError(Rule.TX_PROFILE_EVSE_NOT_POSITIVE, "TxProfile needs an EVSE > 0")
         if source is ProfileSource.SET_CHARGING_PROFILE:
             if profile.transaction_id is None:
-                raise _Refused(
+                raise _RefusedError(
                     Rule.TX_PROFILE_MISSING_TRANSACTION_ID, "TxProfile without transactionId"
                 )
             if transaction is None:
-                raise _Refused(
+                raise _RefusedError(
                     Rule.TX_PROFILE_NO_ACTIVE_TRANSACTION, f"EVSE {evse_id} has no transaction"
                 )
             if transaction.transaction_id != profile.transaction_id:
-                raise _Refused(
+                raise _RefusedError(
                     Rule.TX_PROFILE_TRANSACTION_NOT_ON_EVSE,
                     f"transaction {profile.transaction_id} is not on EVSE {evse_id}",
                 )
             for other in same_level:
                 if other.profile.transaction_id == profile.transaction_id:
-                    raise _Refused(
+                    raise _RefusedError(
                         Rule.TX_PROFILE_CONFLICTING_STACK_LEVEL,
                         f"TxProfile {other.profile.id} has this transaction and stack level",
                     )
@@ -873,7 +899,7 @@ def _check_overlap(
 ) -> None:
     for other in same_level:
         if other.evse_id == evse_id and _overlaps(profile, other.profile):
-            raise _Refused(
+            raise _RefusedError(
                 Rule.DUPLICATE_VALIDITY_PERIOD,
                 f"profile {other.profile.id} has the same purpose, stack level and EVSE "
                 "and an overlapping validity",
@@ -911,12 +937,27 @@ def validate_profile(
     installed = tuple(store.entries)
     try:
         if version is OcppVersion.V16:
-            stored = _validate_v16(profile, evse_id, station, installed, transaction, source, now)
+            stored = _validate_v16(
+                profile,
+                evse_id=evse_id,
+                station=station,
+                installed=installed,
+                transaction=transaction,
+                source=source,
+                now=now,
+            )
         else:
             stored = _validate_v2x(
-                profile, evse_id, station, version, installed, transaction, source, now
+                profile,
+                evse_id=evse_id,
+                station=station,
+                version=version,
+                installed=installed,
+                transaction=transaction,
+                source=source,
+                now=now,
             )
-    except _Refused as refusal:
+    except _RefusedError as refusal:
         return ValidationResult(
             status=ValidationStatus.REJECTED,
             profile=profile,

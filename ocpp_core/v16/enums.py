@@ -116,7 +116,7 @@ class ChargePointErrorCode(enum.StrEnum):
     HIGH_TEMPERATURE = "HighTemperature"
     INTERNAL_ERROR = "InternalError"
     LOCAL_LIST_CONFLICT = "LocalListConflict"
-    NOERROR = "NoError"
+    NO_ERROR = "NoError"
     OTHER_ERROR = "OtherError"
     OVER_CURRENT_FAILURE = "OverCurrentFailure"
     POWER_METER_FAILURE = "PowerMeterFailure"
@@ -154,8 +154,8 @@ class ChargingProfilePurposeType(enum.StrEnum):
     """OCPP 1.6 enumeration ``ChargingProfilePurposeType`` (3 values)."""
 
     CHARGE_POINT_MAX_PROFILE = "ChargePointMaxProfile"
-    TXDEFAULT_PROFILE = "TxDefaultProfile"
-    TXPROFILE = "TxProfile"
+    TX_DEFAULT_PROFILE = "TxDefaultProfile"
+    TX_PROFILE = "TxProfile"
 
 
 class ChargingProfileStatus(enum.StrEnum):
@@ -406,7 +406,7 @@ class Reason(enum.StrEnum):
     REMOTE = "Remote"
     SOFT_RESET = "SoftReset"
     UNLOCK_COMMAND = "UnlockCommand"
-    DEAUTHORIZED = "DeAuthorized"
+    DE_AUTHORIZED = "DeAuthorized"
 
 
 class RecurrencyKindType(enum.StrEnum):

@@ -129,10 +129,10 @@ class AuthorizationStatusEnum(enum.StrEnum):
     CONCURRENT_TX = "ConcurrentTx"
     EXPIRED = "Expired"
     INVALID = "Invalid"
-    NOCREDIT = "NoCredit"
+    NO_CREDIT = "NoCredit"
     NOT_ALLOWED_TYPE_EVSE = "NotAllowedTypeEVSE"
-    NOT_ATTHIS_LOCATION = "NotAtThisLocation"
-    NOT_ATTHIS_TIME = "NotAtThisTime"
+    NOT_AT_THIS_LOCATION = "NotAtThisLocation"
+    NOT_AT_THIS_TIME = "NotAtThisTime"
     UNKNOWN = "Unknown"
 
 
@@ -178,7 +178,7 @@ class CertificateStatusEnum(enum.StrEnum):
     SIGNATURE_ERROR = "SignatureError"
     CERTIFICATE_EXPIRED = "CertificateExpired"
     CERTIFICATE_REVOKED = "CertificateRevoked"
-    NOCERTIFICATE_AVAILABLE = "NoCertificateAvailable"
+    NO_CERTIFICATE_AVAILABLE = "NoCertificateAvailable"
     CERT_CHAIN_ERROR = "CertChainError"
     CONTRACT_CANCELLED = "ContractCancelled"
 
@@ -213,8 +213,8 @@ class ChargingProfilePurposeEnum(enum.StrEnum):
 
     CHARGING_STATION_EXTERNAL_CONSTRAINTS = "ChargingStationExternalConstraints"
     CHARGING_STATION_MAX_PROFILE = "ChargingStationMaxProfile"
-    TXDEFAULT_PROFILE = "TxDefaultProfile"
-    TXPROFILE = "TxProfile"
+    TX_DEFAULT_PROFILE = "TxDefaultProfile"
+    TX_PROFILE = "TxProfile"
 
 
 class ChargingProfileStatusEnum(enum.StrEnum):
@@ -295,8 +295,8 @@ class ConnectorEnum(enum.StrEnum):
     SCEE_7_7 = "sCEE-7-7"
     STYPE2 = "sType2"
     STYPE3 = "sType3"
-    OTHER1_PHMAX16A = "Other1PhMax16A"
-    OTHER1_PHOVER16A = "Other1PhOver16A"
+    OTHER1_PH_MAX16A = "Other1PhMax16A"
+    OTHER1_PH_OVER16A = "Other1PhOver16A"
     OTHER3_PH = "Other3Ph"
     PAN = "Pan"
     WINDUCTIVE = "wInductive"
@@ -460,7 +460,7 @@ class GetChargingProfileStatusEnum(enum.StrEnum):
     """OCPP 2.0 enumeration ``GetChargingProfileStatusEnum`` (2 values)."""
 
     ACCEPTED = "Accepted"
-    NOPROFILES = "NoProfiles"
+    NO_PROFILES = "NoProfiles"
 
 
 class GetCompositeScheduleStatusEnum(enum.StrEnum):
@@ -510,7 +510,7 @@ class IdTokenEnum(enum.StrEnum):
     ISO14443 = "ISO14443"
     KEY_CODE = "KeyCode"
     LOCAL = "Local"
-    NOAUTHORIZATION = "NoAuthorization"
+    NO_AUTHORIZATION = "NoAuthorization"
     ISO15693 = "ISO15693"
 
 
@@ -521,7 +521,7 @@ class InstallCertificateStatusEnum(enum.StrEnum):
     SIGNATURE_ERROR = "SignatureError"
     CERTIFICATE_EXPIRED = "CertificateExpired"
     CERTIFICATE_REVOKED = "CertificateRevoked"
-    NOCERTIFICATE_AVAILABLE = "NoCertificateAvailable"
+    NO_CERTIFICATE_AVAILABLE = "NoCertificateAvailable"
     CERT_CHAIN_ERROR = "CertChainError"
     CONTRACT_CANCELLED = "ContractCancelled"
 
@@ -612,7 +612,7 @@ class MessagePriorityEnum(enum.StrEnum):
     """OCPP 2.0 enumeration ``MessagePriorityEnum`` (3 values)."""
 
     ALWAYS_FRONT = "AlwaysFront"
-    INFRONT = "InFront"
+    IN_FRONT = "InFront"
     NORMAL_CYCLE = "NormalCycle"
 
 
@@ -769,14 +769,14 @@ class ReadingContextEnum(enum.StrEnum):
 class ReasonEnum(enum.StrEnum):
     """OCPP 2.0 enumeration ``ReasonEnum`` (20 values)."""
 
-    DEAUTHORIZED = "DeAuthorized"
+    DE_AUTHORIZED = "DeAuthorized"
     EMERGENCY_STOP = "EmergencyStop"
     ENERGY_LIMIT_REACHED = "EnergyLimitReached"
     EV_DISCONNECTED = "EVDisconnected"
     GROUND_FAULT = "GroundFault"
     IMMEDIATE_RESET = "ImmediateReset"
     LOCAL = "Local"
-    LOCAL_OUT_OFCREDIT = "LocalOutOfCredit"
+    LOCAL_OUT_OF_CREDIT = "LocalOutOfCredit"
     MASTER_PASS = "MasterPass"
     OTHER = "Other"
     OVERCURRENT_FAULT = "OvercurrentFault"
@@ -785,7 +785,7 @@ class ReasonEnum(enum.StrEnum):
     REBOOT = "Reboot"
     REMOTE = "Remote"
     SOC_LIMIT_REACHED = "SOCLimitReached"
-    STOPPED_BYEV = "StoppedByEV"
+    STOPPED_BY_EV = "StoppedByEV"
     TIME_LIMIT_REACHED = "TimeLimitReached"
     TIMEOUT = "Timeout"
     UNLOCK_COMMAND = "UnlockCommand"
@@ -849,7 +849,7 @@ class ResetEnum(enum.StrEnum):
     """OCPP 2.0 enumeration ``ResetEnum`` (2 values)."""
 
     IMMEDIATE = "Immediate"
-    ONIDLE = "OnIdle"
+    ON_IDLE = "OnIdle"
 
 
 class ResetStatusEnum(enum.StrEnum):
@@ -864,13 +864,13 @@ class SecurityEventEnum(enum.StrEnum):
     """OCPP 2.0 enumeration ``SecurityEventEnum`` (18 values)."""
 
     FIRMWARE_UPDATED = "FirmwareUpdated"
-    FAILED_TOAUTHENTICATE_ATCSMS = "FailedToAuthenticateAtCsms"
-    CSMS_FAILED_TOAUTHENTICATE = "CsmsFailedToAuthenticate"
+    FAILED_TO_AUTHENTICATE_AT_CSMS = "FailedToAuthenticateAtCsms"
+    CSMS_FAILED_TO_AUTHENTICATE = "CsmsFailedToAuthenticate"
     SETTING_SYSTEM_TIME = "SettingSystemTime"
-    STARTUP_OFTHE_DEVICE = "StartupOfTheDevice"
-    RESET_ORREBOOT = "ResetOrReboot"
+    STARTUP_OF_THE_DEVICE = "StartupOfTheDevice"
+    RESET_OR_REBOOT = "ResetOrReboot"
     SECURITY_LOG_WAS_CLEARED = "SecurityLogWasCleared"
-    RECONFIGURATION_OFSECURITY_PARAMETERS = "ReconfigurationOfSecurityParameters"
+    RECONFIGURATION_OF_SECURITY_PARAMETERS = "ReconfigurationOfSecurityParameters"
     MEMORY_EXHAUSTION = "MemoryExhaustion"
     INVALID_MESSAGES = "InvalidMessages"
     ATTEMPTED_REPLAY_ATTACKS = "AttemptedReplayAttacks"
@@ -899,7 +899,7 @@ class SetMonitoringStatusEnum(enum.StrEnum):
     UNKNOWN_VARIABLE = "UnknownVariable"
     UNSUPPORTED_MONITOR_TYPE = "UnsupportedMonitorType"
     REJECTED = "Rejected"
-    OUT_OFRANGE = "OutOfRange"
+    OUT_OF_RANGE = "OutOfRange"
     DUPLICATE = "Duplicate"
 
 
@@ -920,7 +920,7 @@ class SetVariableStatusEnum(enum.StrEnum):
     UNKNOWN_COMPONENT = "UnknownComponent"
     UNKNOWN_VARIABLE = "UnknownVariable"
     NOT_SUPPORTED_ATTRIBUTE_TYPE = "NotSupportedAttributeType"
-    OUT_OFRANGE = "OutOfRange"
+    OUT_OF_RANGE = "OutOfRange"
     REBOOT_REQUIRED = "RebootRequired"
 
 
@@ -982,7 +982,7 @@ class UnpublishFirmwareStatusEnum(enum.StrEnum):
     """OCPP 2.0 enumeration ``UnpublishFirmwareStatusEnum`` (3 values)."""
 
     DOWNLOAD_ONGOING = "DownloadOngoing"
-    NOFIRMWARE = "NoFirmware"
+    NO_FIRMWARE = "NoFirmware"
     UNPUBLISHED = "Unpublished"
 
 

@@ -125,10 +125,10 @@ class AuthorizationStatusEnum(enum.StrEnum):
     CONCURRENT_TX = "ConcurrentTx"
     EXPIRED = "Expired"
     INVALID = "Invalid"
-    NOCREDIT = "NoCredit"
+    NO_CREDIT = "NoCredit"
     NOT_ALLOWED_TYPE_EVSE = "NotAllowedTypeEVSE"
-    NOT_ATTHIS_LOCATION = "NotAtThisLocation"
-    NOT_ATTHIS_TIME = "NotAtThisTime"
+    NOT_AT_THIS_LOCATION = "NotAtThisLocation"
+    NOT_AT_THIS_TIME = "NotAtThisTime"
     UNKNOWN = "Unknown"
 
 
@@ -139,7 +139,7 @@ class AuthorizeCertificateStatusEnum(enum.StrEnum):
     SIGNATURE_ERROR = "SignatureError"
     CERTIFICATE_EXPIRED = "CertificateExpired"
     CERTIFICATE_REVOKED = "CertificateRevoked"
-    NOCERTIFICATE_AVAILABLE = "NoCertificateAvailable"
+    NO_CERTIFICATE_AVAILABLE = "NoCertificateAvailable"
     CERT_CHAIN_ERROR = "CertChainError"
     CONTRACT_CANCELLED = "ContractCancelled"
 
@@ -216,8 +216,8 @@ class ChargingProfilePurposeEnum(enum.StrEnum):
 
     CHARGING_STATION_EXTERNAL_CONSTRAINTS = "ChargingStationExternalConstraints"
     CHARGING_STATION_MAX_PROFILE = "ChargingStationMaxProfile"
-    TXDEFAULT_PROFILE = "TxDefaultProfile"
-    TXPROFILE = "TxProfile"
+    TX_DEFAULT_PROFILE = "TxDefaultProfile"
+    TX_PROFILE = "TxProfile"
 
 
 class ChargingProfileStatusEnum(enum.StrEnum):
@@ -299,8 +299,8 @@ class ConnectorEnum(enum.StrEnum):
     SCEE_7_7 = "sCEE-7-7"
     STYPE2 = "sType2"
     STYPE3 = "sType3"
-    OTHER1_PHMAX16A = "Other1PhMax16A"
-    OTHER1_PHOVER16A = "Other1PhOver16A"
+    OTHER1_PH_MAX16A = "Other1PhMax16A"
+    OTHER1_PH_OVER16A = "Other1PhOver16A"
     OTHER3_PH = "Other3Ph"
     PAN = "Pan"
     WINDUCTIVE = "wInductive"
@@ -458,7 +458,7 @@ class GetChargingProfileStatusEnum(enum.StrEnum):
     """OCPP 2.0.1 enumeration ``GetChargingProfileStatusEnum`` (2 values)."""
 
     ACCEPTED = "Accepted"
-    NOPROFILES = "NoProfiles"
+    NO_PROFILES = "NoProfiles"
 
 
 class GetDisplayMessagesStatusEnum(enum.StrEnum):
@@ -503,7 +503,7 @@ class IdTokenEnum(enum.StrEnum):
     KEY_CODE = "KeyCode"
     LOCAL = "Local"
     MAC_ADDRESS = "MacAddress"
-    NOAUTHORIZATION = "NoAuthorization"
+    NO_AUTHORIZATION = "NoAuthorization"
 
 
 class InstallCertificateStatusEnum(enum.StrEnum):
@@ -598,7 +598,7 @@ class MessagePriorityEnum(enum.StrEnum):
     """OCPP 2.0.1 enumeration ``MessagePriorityEnum`` (3 values)."""
 
     ALWAYS_FRONT = "AlwaysFront"
-    INFRONT = "InFront"
+    IN_FRONT = "InFront"
     NORMAL_CYCLE = "NormalCycle"
 
 
@@ -751,14 +751,14 @@ class ReadingContextEnum(enum.StrEnum):
 class ReasonEnum(enum.StrEnum):
     """OCPP 2.0.1 enumeration ``ReasonEnum`` (19 values)."""
 
-    DEAUTHORIZED = "DeAuthorized"
+    DE_AUTHORIZED = "DeAuthorized"
     EMERGENCY_STOP = "EmergencyStop"
     ENERGY_LIMIT_REACHED = "EnergyLimitReached"
     EV_DISCONNECTED = "EVDisconnected"
     GROUND_FAULT = "GroundFault"
     IMMEDIATE_RESET = "ImmediateReset"
     LOCAL = "Local"
-    LOCAL_OUT_OFCREDIT = "LocalOutOfCredit"
+    LOCAL_OUT_OF_CREDIT = "LocalOutOfCredit"
     MASTER_PASS = "MasterPass"
     OTHER = "Other"
     OVERCURRENT_FAULT = "OvercurrentFault"
@@ -767,7 +767,7 @@ class ReasonEnum(enum.StrEnum):
     REBOOT = "Reboot"
     REMOTE = "Remote"
     SOC_LIMIT_REACHED = "SOCLimitReached"
-    STOPPED_BYEV = "StoppedByEV"
+    STOPPED_BY_EV = "StoppedByEV"
     TIME_LIMIT_REACHED = "TimeLimitReached"
     TIMEOUT = "Timeout"
 
@@ -823,7 +823,7 @@ class ResetEnum(enum.StrEnum):
     """OCPP 2.0.1 enumeration ``ResetEnum`` (2 values)."""
 
     IMMEDIATE = "Immediate"
-    ONIDLE = "OnIdle"
+    ON_IDLE = "OnIdle"
 
 
 class ResetStatusEnum(enum.StrEnum):
@@ -927,7 +927,7 @@ class UnpublishFirmwareStatusEnum(enum.StrEnum):
     """OCPP 2.0.1 enumeration ``UnpublishFirmwareStatusEnum`` (3 values)."""
 
     DOWNLOAD_ONGOING = "DownloadOngoing"
-    NOFIRMWARE = "NoFirmware"
+    NO_FIRMWARE = "NoFirmware"
     UNPUBLISHED = "Unpublished"
 
 

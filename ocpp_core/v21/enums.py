@@ -147,10 +147,10 @@ class AuthorizationStatusEnum(enum.StrEnum):
     CONCURRENT_TX = "ConcurrentTx"
     EXPIRED = "Expired"
     INVALID = "Invalid"
-    NOCREDIT = "NoCredit"
+    NO_CREDIT = "NoCredit"
     NOT_ALLOWED_TYPE_EVSE = "NotAllowedTypeEVSE"
-    NOT_ATTHIS_LOCATION = "NotAtThisLocation"
-    NOT_ATTHIS_TIME = "NotAtThisTime"
+    NOT_AT_THIS_LOCATION = "NotAtThisLocation"
+    NOT_AT_THIS_TIME = "NotAtThisTime"
     UNKNOWN = "Unknown"
 
 
@@ -161,7 +161,7 @@ class AuthorizeCertificateStatusEnum(enum.StrEnum):
     SIGNATURE_ERROR = "SignatureError"
     CERTIFICATE_EXPIRED = "CertificateExpired"
     CERTIFICATE_REVOKED = "CertificateRevoked"
-    NOCERTIFICATE_AVAILABLE = "NoCertificateAvailable"
+    NO_CERTIFICATE_AVAILABLE = "NoCertificateAvailable"
     CERT_CHAIN_ERROR = "CertChainError"
     CONTRACT_CANCELLED = "ContractCancelled"
 
@@ -255,8 +255,8 @@ class ChargingProfilePurposeEnum(enum.StrEnum):
 
     CHARGING_STATION_EXTERNAL_CONSTRAINTS = "ChargingStationExternalConstraints"
     CHARGING_STATION_MAX_PROFILE = "ChargingStationMaxProfile"
-    TXDEFAULT_PROFILE = "TxDefaultProfile"
-    TXPROFILE = "TxProfile"
+    TX_DEFAULT_PROFILE = "TxDefaultProfile"
+    TX_PROFILE = "TxProfile"
     PRIORITY_CHARGING = "PriorityCharging"
     LOCAL_GENERATION = "LocalGeneration"
 
@@ -567,7 +567,7 @@ class GetChargingProfileStatusEnum(enum.StrEnum):
     """OCPP 2.1 enumeration ``GetChargingProfileStatusEnum`` (2 values)."""
 
     ACCEPTED = "Accepted"
-    NOPROFILES = "NoProfiles"
+    NO_PROFILES = "NoProfiles"
 
 
 class GetDisplayMessagesStatusEnum(enum.StrEnum):
@@ -639,7 +639,7 @@ class InstallCertificateUseEnum(enum.StrEnum):
 class IslandingDetectionEnum(enum.StrEnum):
     """OCPP 2.1 enumeration ``IslandingDetectionEnum`` (15 values)."""
 
-    NOANTI_ISLANDING_SUPPORT = "NoAntiIslandingSupport"
+    NO_ANTI_ISLANDING_SUPPORT = "NoAntiIslandingSupport"
     ROCOF = "RoCoF"
     UVP_OVP = "UVP_OVP"
     UFP_OFP = "UFP_OFP"
@@ -647,7 +647,7 @@ class IslandingDetectionEnum(enum.StrEnum):
     ZERO_CROSSING_DETECTION = "ZeroCrossingDetection"
     OTHER_PASSIVE = "OtherPassive"
     IMPEDANCE_MEASUREMENT = "ImpedanceMeasurement"
-    IMPEDANCE_ATFREQUENCY = "ImpedanceAtFrequency"
+    IMPEDANCE_AT_FREQUENCY = "ImpedanceAtFrequency"
     SLIP_MODE_FREQUENCY_SHIFT = "SlipModeFrequencyShift"
     SANDIA_FREQUENCY_SHIFT = "SandiaFrequencyShift"
     SANDIA_VOLTAGE_SHIFT = "SandiaVoltageShift"
@@ -704,9 +704,9 @@ class MeasurandEnum(enum.StrEnum):
     DISPLAY_MINIMUM_SOC = "Display.MinimumSOC"
     DISPLAY_TARGET_SOC = "Display.TargetSOC"
     DISPLAY_MAXIMUM_SOC = "Display.MaximumSOC"
-    DISPLAY_REMAINING_TIME_TOMINIMUM_SOC = "Display.RemainingTimeToMinimumSOC"
-    DISPLAY_REMAINING_TIME_TOTARGET_SOC = "Display.RemainingTimeToTargetSOC"
-    DISPLAY_REMAINING_TIME_TOMAXIMUM_SOC = "Display.RemainingTimeToMaximumSOC"
+    DISPLAY_REMAINING_TIME_TO_MINIMUM_SOC = "Display.RemainingTimeToMinimumSOC"
+    DISPLAY_REMAINING_TIME_TO_TARGET_SOC = "Display.RemainingTimeToTargetSOC"
+    DISPLAY_REMAINING_TIME_TO_MAXIMUM_SOC = "Display.RemainingTimeToMaximumSOC"
     DISPLAY_CHARGING_COMPLETE = "Display.ChargingComplete"
     DISPLAY_BATTERY_ENERGY_CAPACITY = "Display.BatteryEnergyCapacity"
     DISPLAY_INLET_HOT = "Display.InletHot"
@@ -765,7 +765,7 @@ class MessagePriorityEnum(enum.StrEnum):
     """OCPP 2.1 enumeration ``MessagePriorityEnum`` (3 values)."""
 
     ALWAYS_FRONT = "AlwaysFront"
-    INFRONT = "InFront"
+    IN_FRONT = "InFront"
     NORMAL_CYCLE = "NormalCycle"
 
 
@@ -854,7 +854,7 @@ class NotifyEVChargingNeedsStatusEnum(enum.StrEnum):
     ACCEPTED = "Accepted"
     REJECTED = "Rejected"
     PROCESSING = "Processing"
-    NOCHARGING_PROFILE = "NoChargingProfile"
+    NO_CHARGING_PROFILE = "NoChargingProfile"
 
 
 class OCPPInterfaceEnum(enum.StrEnum):
@@ -954,7 +954,7 @@ class PriorityChargingStatusEnum(enum.StrEnum):
 
     ACCEPTED = "Accepted"
     REJECTED = "Rejected"
-    NOPROFILE = "NoProfile"
+    NO_PROFILE = "NoProfile"
 
 
 class PublishFirmwareStatusEnum(enum.StrEnum):
@@ -988,7 +988,7 @@ class ReadingContextEnum(enum.StrEnum):
 class ReasonEnum(enum.StrEnum):
     """OCPP 2.1 enumeration ``ReasonEnum`` (20 values)."""
 
-    DEAUTHORIZED = "DeAuthorized"
+    DE_AUTHORIZED = "DeAuthorized"
     EMERGENCY_STOP = "EmergencyStop"
     ENERGY_LIMIT_REACHED = "EnergyLimitReached"
     EV_DISCONNECTED = "EVDisconnected"
@@ -996,7 +996,7 @@ class ReasonEnum(enum.StrEnum):
     IMMEDIATE_RESET = "ImmediateReset"
     MASTER_PASS = "MasterPass"
     LOCAL = "Local"
-    LOCAL_OUT_OFCREDIT = "LocalOutOfCredit"
+    LOCAL_OUT_OF_CREDIT = "LocalOutOfCredit"
     OTHER = "Other"
     OVERCURRENT_FAULT = "OvercurrentFault"
     POWER_LOSS = "PowerLoss"
@@ -1004,7 +1004,7 @@ class ReasonEnum(enum.StrEnum):
     REBOOT = "Reboot"
     REMOTE = "Remote"
     SOC_LIMIT_REACHED = "SOCLimitReached"
-    STOPPED_BYEV = "StoppedByEV"
+    STOPPED_BY_EV = "StoppedByEV"
     TIME_LIMIT_REACHED = "TimeLimitReached"
     TIMEOUT = "Timeout"
     REQ_ENERGY_TRANSFER_REJECTED = "ReqEnergyTransferRejected"
@@ -1045,7 +1045,7 @@ class ReservationUpdateStatusEnum(enum.StrEnum):
 
     EXPIRED = "Expired"
     REMOVED = "Removed"
-    NOTRANSACTION = "NoTransaction"
+    NO_TRANSACTION = "NoTransaction"
 
 
 class ReserveNowStatusEnum(enum.StrEnum):
@@ -1062,7 +1062,7 @@ class ResetEnum(enum.StrEnum):
     """OCPP 2.1 enumeration ``ResetEnum`` (3 values)."""
 
     IMMEDIATE = "Immediate"
-    ONIDLE = "OnIdle"
+    ON_IDLE = "OnIdle"
     IMMEDIATE_AND_RESUME = "ImmediateAndResume"
 
 
@@ -1119,8 +1119,8 @@ class TariffChangeStatusEnum(enum.StrEnum):
     REJECTED = "Rejected"
     TOO_MANY_ELEMENTS = "TooManyElements"
     CONDITION_NOT_SUPPORTED = "ConditionNotSupported"
-    TXNOT_FOUND = "TxNotFound"
-    NOCURRENCY_CHANGE = "NoCurrencyChange"
+    TX_NOT_FOUND = "TxNotFound"
+    NO_CURRENCY_CHANGE = "NoCurrencyChange"
 
 
 class TariffClearStatusEnum(enum.StrEnum):
@@ -1128,7 +1128,7 @@ class TariffClearStatusEnum(enum.StrEnum):
 
     ACCEPTED = "Accepted"
     REJECTED = "Rejected"
-    NOTARIFF = "NoTariff"
+    NO_TARIFF = "NoTariff"
 
 
 class TariffCostEnum(enum.StrEnum):
@@ -1144,7 +1144,7 @@ class TariffGetStatusEnum(enum.StrEnum):
 
     ACCEPTED = "Accepted"
     REJECTED = "Rejected"
-    NOTARIFF = "NoTariff"
+    NO_TARIFF = "NoTariff"
 
 
 class TariffKindEnum(enum.StrEnum):
@@ -1210,7 +1210,7 @@ class TriggerReasonEnum(enum.StrEnum):
     TARIFF_NOT_ACCEPTED = "TariffNotAccepted"
     TIME_LIMIT_REACHED = "TimeLimitReached"
     TRIGGER = "Trigger"
-    TXRESUMED = "TxResumed"
+    TX_RESUMED = "TxResumed"
     UNLOCK_COMMAND = "UnlockCommand"
 
 
@@ -1227,7 +1227,7 @@ class UnpublishFirmwareStatusEnum(enum.StrEnum):
     """OCPP 2.1 enumeration ``UnpublishFirmwareStatusEnum`` (3 values)."""
 
     DOWNLOAD_ONGOING = "DownloadOngoing"
-    NOFIRMWARE = "NoFirmware"
+    NO_FIRMWARE = "NoFirmware"
     UNPUBLISHED = "Unpublished"
 
 

@@ -1,0 +1,162 @@
+"""Dispatching received CALLs to typed handlers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from ocpp_core import ErrorCode, v16, v201
+from ocpp_core.errors import LocalProtocolError
+from ocpp_core.rpc import (
+    CallErrorReply,
+    CallReceived,
+    Dispatcher,
+    HandlerError,
+    Session,
+)
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def received(session: Session, text: str) -> CallReceived:
+    [event] = session.receive(text, 0.0)
+    assert isinstance(event, CallReceived)
+    return event
+
+
+def test_handler_answers_with_its_response() -> None:
+    dispatcher = Dispatcher()
+
+    @dispatcher.on(v201.HeartbeatRequest)
+    def heartbeat(request: v201.HeartbeatRequest) -> v201.HeartbeatResponse:
+        assert request == v201.HeartbeatRequest()
+        return v201.HeartbeatResponse(current_time=T0)
+
+    csms = Session("2.0.1", "CSMS")
+    event = received(csms, '[2,"h1","Heartbeat",{}]')
+    assert dispatcher.dispatch(csms, event) == '[3,"h1",{"currentTime":"2026-01-01T00:00:00Z"}]'
+    assert dispatcher.handler_for(v201.HeartbeatRequest) is heartbeat
+    assert csms.owed == ()
+
+
+def test_unhandled_action_is_not_supported() -> None:
+    csms = Session("2.0.1", "CSMS")
+    event = received(csms, '[2,"u1","Authorize",{"idToken":{"idToken":"A","type":"ISO14443"}}]')
+    assert Dispatcher().dispatch(csms, event) == (
+        '[4,"u1","NotSupported","Authorize is recognised but not supported by the receiver",{}]'
+    )
+
+
+def test_handler_refuses_with_call_error_reply() -> None:
+    dispatcher = Dispatcher()
+
+    @dispatcher.on(v16.AuthorizeRequest)
+    def authorize(request: v16.AuthorizeRequest) -> v16.AuthorizeResponse:
+        raise CallErrorReply(ErrorCode.GENERIC_ERROR, "directory offline", {"retryIn": 30})
+
+    csms = Session("1.6", "CSMS")
+    event = received(csms, '[2,"a1","Authorize",{"idTag":"TAG"}]')
+    assert dispatcher.dispatch(csms, event) == (
+        '[4,"a1","GenericError","directory offline",{"retryIn":30}]'
+    )
+
+
+def test_guard_answers_security_error() -> None:
+    # K2: CALLs before the station's BootNotification is accepted.
+    accepted: set[str] = set()
+
+    def registered_only(event: CallReceived) -> None:
+        if event.action != "BootNotification" and "CP_1" not in accepted:
+            raise CallErrorReply("SecurityError", "BootNotification not accepted yet")
+
+    dispatcher = Dispatcher(guard=registered_only)
+
+    @dispatcher.on(v201.HeartbeatRequest)
+    def heartbeat(request: v201.HeartbeatRequest) -> v201.HeartbeatResponse:
+        return v201.HeartbeatResponse(current_time=T0)
+
+    csms = Session("2.0.1", "CSMS")
+    first = received(csms, '[2,"1","Heartbeat",{}]')
+    assert dispatcher.dispatch(csms, first) == (
+        '[4,"1","SecurityError","BootNotification not accepted yet",{}]'
+    )
+    accepted.add("CP_1")
+    second = received(csms, '[2,"2","Heartbeat",{}]')
+    assert json.loads(dispatcher.dispatch(csms, second))[0] == 3
+
+
+def test_failures_become_internal_error() -> None:
+    seen: list[tuple[str, type]] = []
+    dispatcher = Dispatcher(on_exception=lambda event, exc: seen.append((event.action, type(exc))))
+
+    @dispatcher.on(v16.HeartbeatRequest)
+    def heartbeat(request: v16.HeartbeatRequest) -> v16.HeartbeatResponse:
+        raise KeyError("secret database detail")
+
+    @dispatcher.on(v16.AuthorizeRequest)
+    def authorize(request: v16.AuthorizeRequest) -> object:
+        return v16.HeartbeatResponse(current_time=T0)  # the wrong response
+
+    @dispatcher.on(v16.StatusNotificationRequest)
+    def status(request: v16.StatusNotificationRequest) -> object:
+        raise CallErrorReply("FormatViolation")  # a 2.x spelling on 1.6
+
+    csms = Session("1.6", "CSMS")
+    internal = '"InternalError","the receiver failed to handle the request",{}]'
+    event = received(csms, '[2,"1","Heartbeat",{}]')
+    assert dispatcher.dispatch(csms, event) == '[4,"1",' + internal
+    event = received(csms, '[2,"2","Authorize",{"idTag":"T"}]')
+    assert dispatcher.dispatch(csms, event) == '[4,"2",' + internal
+    event = received(
+        csms,
+        '[2,"3","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Available"}]',
+    )
+    assert dispatcher.dispatch(csms, event) == '[4,"3",' + internal
+    assert seen == [
+        ("Heartbeat", KeyError),
+        ("Authorize", LocalProtocolError),
+        ("StatusNotification", LocalProtocolError),
+    ]
+    assert csms.owed == ()
+
+
+def test_without_on_exception_the_failure_is_raised_with_the_reply() -> None:
+    dispatcher = Dispatcher()
+
+    @dispatcher.on(v16.HeartbeatRequest)
+    def heartbeat(request: v16.HeartbeatRequest) -> v16.HeartbeatResponse:
+        raise RuntimeError("boom")
+
+    csms = Session("1.6", "CSMS")
+    event = received(csms, '[2,"1","Heartbeat",{}]')
+    with pytest.raises(HandlerError) as info:
+        dispatcher.dispatch(csms, event)
+    assert info.value.reply.startswith('[4,"1","InternalError"')
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert info.value.event is event
+    assert csms.owed == ()  # answered all the same
+
+
+def test_dispatch_all_and_registration_rules() -> None:
+    dispatcher = Dispatcher()
+    dispatcher.register(v201.HeartbeatRequest, lambda r: v201.HeartbeatResponse(current_time=T0))
+    with pytest.raises(LocalProtocolError, match="already has a handler"):
+        dispatcher.register(v201.HeartbeatRequest, lambda r: None)
+    with pytest.raises(LocalProtocolError, match="not a request class"):
+        dispatcher.register(v201.HeartbeatResponse, lambda r: None)
+    with pytest.raises(LocalProtocolError, match="not a generated"):
+        dispatcher.register(dict, lambda r: None)
+    csms = Session("2.0.1", "CSMS")
+    events = csms.receive('[2,"1","Heartbeat",{}]', 0.0) + csms.receive('[3,"zz",{}]', 0.0)
+    assert dispatcher.dispatch_all(csms, events) == [
+        '[3,"1",{"currentTime":"2026-01-01T00:00:00Z"}]'
+    ]
+    # One dispatcher serves sessions of several versions.
+    dispatcher.register(v16.HeartbeatRequest, lambda r: v16.HeartbeatResponse(current_time=T0))
+    old = Session("1.6", "CSMS")
+    [event] = old.receive('[2,"9","Heartbeat",{}]', 0.0)
+    assert dispatcher.dispatch_all(old, [event]) == [
+        '[3,"9",{"currentTime":"2026-01-01T00:00:00Z"}]'
+    ]
