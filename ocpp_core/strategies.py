@@ -141,7 +141,7 @@ def _types(node: JsonSchema) -> list[str]:
 
 
 # ------------------------------------------------------------------ scalars
-_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs",))
+_CHARS = st.characters(codec="utf-8")  # no surrogates: they cannot be UTF-8
 
 
 def _strings(min_length: int, max_length: int | None) -> st.SearchStrategy[str]:
@@ -526,11 +526,28 @@ def _replace(payload: Any, path: _Path, fn: Callable[[Any], Any]) -> Any:
     return copy
 
 
-_DELETE = object()
+def _const(value: Any) -> Callable[[Any], Any]:
+    return lambda _old: value
+
+
+def _without(name: str) -> Callable[[Any], Any]:
+    return lambda old: {k: x for k, x in old.items() if k != name}
+
+
+def _first(count: int) -> Callable[[Any], Any]:
+    return lambda old: list(old)[:count]
+
+
+def _cycled(count: int) -> Callable[[Any], Any]:
+    return lambda old: (list(old) * count)[:count]
+
+
+def _lazy(fn: Callable[..., st.SearchStrategy[Any]], *args: Any) -> st.SearchStrategy[Any]:
+    return st.deferred(lambda: fn(*args))
 
 
 def _sites(
-    value: Any, node: JsonSchema, defs: Mapping[str, Any], path: _Path, v16: bool, draft04: bool
+    value: Any, node: JsonSchema, defs: Mapping[str, Any], path: _Path, *, draft04: bool
 ) -> list[tuple[_Path, str, PayloadRule, _Path, Callable[[Any], Any]]]:
     """Every single-rule mutation of ``value`` (valid against ``node``), with its site path."""
     node = resolve(node, defs)
@@ -568,11 +585,11 @@ def _sites(
                 add(
                     f"required property {name!r} removed",
                     PayloadRule.REQUIRED,
-                    lambda v, name=name: {k: x for k, x in v.items() if k != name},
+                    _without(name),
                 )
         for name, sub in props.items():
             if name in value:
-                out += _sites(value[name], sub, defs, (*at, name), v16, draft04)
+                out += _sites(value[name], sub, defs, (*at, name), draft04=draft04)
         return out
     if kind == "array":
         add("an object for an array", PayloadRule.TYPE, lambda _v: {"not": "an array"})
@@ -580,16 +597,16 @@ def _sites(
         low = node.get("minItems")
         high = node.get("maxItems")
         if low is not None and low > 0 and len(value) >= low:
-            add(f"fewer than {low} items", PayloadRule.MIN_ITEMS, lambda v: list(v)[: low - 1])
+            add(f"fewer than {low} items", PayloadRule.MIN_ITEMS, _first(low - 1))
         if high is not None and value and high < 2000:
             add(
                 f"more than {high} items",
                 PayloadRule.MAX_ITEMS,
-                lambda v: (list(v) * (high + 1))[: high + 1],
+                _cycled(high + 1),
             )
         items = node.get("items", {})
         for index, item in enumerate(value):
-            out += _sites(item, items, defs, (*at, index), v16, draft04)
+            out += _sites(item, items, defs, (*at, index), draft04=draft04)
         return out
     if kind == "string":
         add("a number for a string", PayloadRule.TYPE, lambda _v: 42)
@@ -611,13 +628,13 @@ def _sites(
                 add(
                     f"a URI of {high + 1} characters",
                     PayloadRule.MAX_LENGTH,
-                    lambda _v: "urn:" + "x" * (high - 3),
+                    _const("urn:" + "x" * (high - 3)),
                 )
         elif high is not None:
             add(
                 f"a string of {high + 1} characters",
                 PayloadRule.MAX_LENGTH,
-                lambda _v: "x" * (high + 1),
+                _const("x" * (high + 1)),
             )
         return out
     if kind in ("integer", "number"):
@@ -626,7 +643,7 @@ def _sites(
         add("a string for a number", PayloadRule.TYPE, lambda _v: "1")
         add("null for a number", PayloadRule.TYPE, lambda _v: None)
         if integer and draft04:
-            add("an integral float for an integer (draft-04)", PayloadRule.TYPE, lambda v: float(v))
+            add("an integral float for an integer (draft-04)", PayloadRule.TYPE, float)
         low = node.get("minimum")
         high = node.get("maximum")
         if integer and not draft04 and (low is None or high is None or low < high):
@@ -691,8 +708,7 @@ def invalid_payloads(
             {"$ref": ref},
             bundle["$defs"],
             (),
-            parsed is OcppVersion.V16,
-            "draft-04" in bundle["$schema"],
+            draft04="draft-04" in bundle["$schema"],
         )
         not_object: list[tuple[_Path, str, PayloadRule, _Path, Callable[[Any], Any]]] = [
             ((), "an array for the payload", PayloadRule.NOT_AN_OBJECT, (), lambda _v: []),
@@ -733,11 +749,9 @@ def _register_package(package: ModuleType, version: str) -> None:
             continue
         meta = getattr(cls, "ocpp_meta", None)
         if meta is not None:
-            strategy = st.deferred(
-                lambda action=meta.action, kind=meta.kind: messages(parsed, action, kind)
-            )
+            strategy = _lazy(messages, parsed, meta.action, meta.kind)
         else:
-            strategy = st.deferred(lambda name=name: _datatype_strategy(parsed, name))
+            strategy = _lazy(_datatype_strategy, parsed, name)
         st.register_type_strategy(cls, strategy)
 
 

@@ -145,7 +145,6 @@ _PREFIX: Final = re.compile(
 _VERSION_HEADER = re.compile(
     r"^#\s*(?:version\s*:?\s*)?(?:ocpp)?(1\.6|2\.0\.1|2\.0|2\.1)\s*$", re.I
 )
-_NOT_REFUSED: Final = "not refused"
 _SEVERITY: Final = {
     Violation.CONCURRENT_CALL: Severity.WARNING,
     Violation.UNKNOWN_ERROR_CODE: Severity.WARNING,
@@ -199,11 +198,17 @@ def _parse_time(text: str | None) -> float | None:
 
 
 def _read_lines(
-    lines: Iterable[str], findings: list[LogFinding]
+    lines: Iterable[object], findings: list[LogFinding]
 ) -> tuple[list[_Line], OcppVersion | None]:
     out: list[_Line] = []
     header: OcppVersion | None = None
     for number, raw in enumerate(lines, 1):
+        if not isinstance(raw, str):
+            # The CLI hands over a line above its bound as a placeholder
+            # (``ocpp_core._check.LongLine``) that only knows its length.
+            length = getattr(raw, "length", "?")
+            findings.append(_bad_line(number, f"line of {length} bytes is too long to check"))
+            continue
         line = raw.strip()
         if not line:
             continue
@@ -324,7 +329,7 @@ def _infer_sender(frame: Frame, version: OcppVersion, sessions: dict[Role, Sessi
 
 
 def check_log(
-    lines: Iterable[str],
+    lines: Iterable[str] | Iterable[object],
     version: OcppVersion | None,
     *,
     timeout: float | None = None,
@@ -332,7 +337,9 @@ def check_log(
     """Check a captured OCPP-J conversation (see the module docs for the format).
 
     Args:
-        lines: the log's lines.
+        lines: the log's lines; an item that is not a ``str`` (the CLI's
+            placeholder for a line above its length bound) is reported as a
+            ``bad-line`` and skipped.
         version: the OCPP version, or ``None`` to read it from a ``# ocpp2.0.1``
             header or detect it from the CALLs.
         timeout: report answers that come later than this many seconds after
@@ -350,8 +357,7 @@ def check_log(
         role: Session(ver, role, call_timeout=timeout if timeout else 1e15, remember=1 << 16)
         for role in Role
     }
-    refused: dict[tuple[Role, str], str | None] = {}
-    owed_reply: str | None
+    refused: dict[tuple[Role, str], str] = {}
     calls = answered = frames = 0
     clock = 0.0
     for line in parsed:
@@ -377,9 +383,9 @@ def check_log(
             continue
         frames += 1
         receiver = sessions[sender.peer]
-        owed_reply = None
+        owed_reply = None  # the CALLERROR owed, when this answers a CALL the receiver refused
         if frame is not None and isinstance(frame, CallResult | CallError):
-            owed_reply = refused.pop((sender, frame.unique_id), _NOT_REFUSED)
+            owed_reply = refused.pop((sender, frame.unique_id), None)
         events = receiver.receive(line.text, clock)
         auto = receiver.data_to_send()
         request = None
@@ -390,7 +396,7 @@ def check_log(
                 answered += 1
             elif isinstance(event, InvalidResponseReceived):
                 answered += 1
-                if owed_reply is not _NOT_REFUSED:
+                if owed_reply is not None:
                     continue  # compared with the owed answer below
                 findings.append(
                     LogFinding(
@@ -403,7 +409,7 @@ def check_log(
                     )
                 )
             elif isinstance(event, ProtocolViolation):
-                if owed_reply is not _NOT_REFUSED and event.kind is Violation.UNKNOWN_RESPONSE:
+                if owed_reply is not None and event.kind is Violation.UNKNOWN_RESPONSE:
                     continue  # the answer to a CALL too broken to be tracked
                 findings.append(
                     LogFinding(
@@ -433,11 +439,11 @@ def check_log(
             continue
         if isinstance(frame, Call):
             calls += 1
-            if request is None:
+            if request is None and auto:
                 # The receiver answers this CALL itself: remember what it owes.
-                refused[sender.peer, frame.unique_id] = auto[0] if auto else None
+                refused[sender.peer, frame.unique_id] = auto[0]
             sessions[sender]._observe_sent(frame, request, clock)
-        elif isinstance(frame, CallResult | CallError) and owed_reply is not _NOT_REFUSED:
+        elif isinstance(frame, CallResult | CallError) and owed_reply is not None:
             _compare_answer(line.number, sender, frame, owed_reply, findings)
         else:
             sessions[sender]._observe_sent(frame, None, clock)
@@ -478,12 +484,10 @@ def _compare_answer(
     number: int,
     sender: Role,
     frame: CallResult | CallError,
-    expected: str | None,
+    expected: str,
     findings: list[LogFinding],
 ) -> None:
     """Compare the log's answer to a CALL the session would have refused."""
-    if expected is None:
-        return
     owed = json.loads(expected)
     if isinstance(frame, CallResult):
         findings.append(

@@ -369,6 +369,10 @@ class Session:
         assert row.effect is Effect.AUTO_REPLY
         reply = call_error_text(call.unique_id, code, description, details)
         self._outbox.append(reply)
+        if call.unique_id not in self._owed:
+            # Remembered as answered: a later answer to this CALLERROR is an
+            # answer to an answer, and a reuse of the id a duplicate.
+            self._answered.add(call.unique_id, (call, False))
         events.append(
             ProtocolViolation(
                 kind=kind,

@@ -29,6 +29,7 @@ from ocpp_core.smart_charging._adapters import (
     set_charging_profile_response,
     set_charging_profile_to_ocpp,
 )
+from ocpp_core.smart_charging._chart import composite_svg
 from ocpp_core.smart_charging._composite import (
     CompositeOptions,
     CompositePeriod,
@@ -130,6 +131,7 @@ __all__ = [
     "activations",
     "composite_from_ocpp",
     "composite_schedule",
+    "composite_svg",
     "composite_to_ocpp",
     "profile_from_ocpp",
     "profile_to_ocpp",

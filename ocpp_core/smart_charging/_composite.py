@@ -203,6 +203,8 @@ class Contributor:
     def describe(self) -> str:
         """A short human description, e.g. ``TxDefaultProfile #66 (stack 1, EVSE 0)``."""
         place = "station" if self.installed_on == 0 else f"EVSE {self.installed_on}"
+        if self.evse_id not in (0, self.installed_on):
+            place += f", for EVSE {self.evse_id}"
         return f"{self.purpose.value} #{self.profile_id} (stack {self.stack_level}, {place})"
 
 

@@ -227,6 +227,8 @@ class RuleInfo:
     """The versions the rule belongs to."""
     call_error: ErrorCode | None = None
     """A CALLERROR to answer instead of a Rejected response (K01.FR.29)."""
+    additional_info: str | None = None
+    """2.x ``statusInfo.additionalInfo``: libocpp's text, where it differs from the rule's value."""
 
 
 _V16 = frozenset({OcppVersion.V16})
@@ -240,9 +242,14 @@ def _info(
     reason: str | None,
     versions: frozenset[OcppVersion],
     call_error: ErrorCode | None = None,
+    additional_info: str | None = None,
 ) -> RuleInfo:
     return RuleInfo(
-        requirement_id=requirement, reason_code=reason, versions=versions, call_error=call_error
+        requirement_id=requirement,
+        reason_code=reason,
+        versions=versions,
+        call_error=call_error,
+        additional_info=additional_info,
     )
 
 
@@ -268,7 +275,9 @@ RULES: Mapping[Rule, RuleInfo] = MappingProxyType(
         Rule.MAX_PROFILE_EVSE_NOT_ZERO: _info("K01.FR.03/K04.FR.03", "InvalidValue", _V2X),
         Rule.MAX_PROFILE_RELATIVE: _info("K01.FR.38", "InvalidValue", _ALL),
         Rule.DUPLICATE_TX_DEFAULT_STATION_WIDE: _info("K01.FR.52", "DuplicateProfile", _V2X),
-        Rule.DUPLICATE_TX_DEFAULT_EVSE: _info("K01.FR.53", "DuplicateProfile", _V2X),
+        Rule.DUPLICATE_TX_DEFAULT_EVSE: _info(
+            "K01.FR.53", "DuplicateProfile", _V2X, additional_info="DuplicateTxDefaultProfileFound"
+        ),
         Rule.TX_PROFILE_EVSE_NOT_POSITIVE: _info("K01.FR.16", "InvalidValue", _V2X),
         Rule.TX_PROFILE_MISSING_TRANSACTION_ID: _info("K01.FR.03", "MissingParam", _V2X),
         Rule.TX_PROFILE_NO_ACTIVE_TRANSACTION: _info("K01.FR.09", "TxNotFound", _V2X),
@@ -295,7 +304,12 @@ RULES: Mapping[Rule, RuleInfo] = MappingProxyType(
             "Q08.FR.04/Q10.FR.01/Q10.FR.02", "InvalidSchedule", _V21
         ),
         Rule.NO_FREQ_WATT_CURVE: _info("Q08.FR.02", "NoFreqWattCurve", _V21),
-        Rule.LOCAL_FREQUENCY_IN_AMPS: _info("Q08.FR.05", "UnsupportedRateUnit", _V21),
+        Rule.LOCAL_FREQUENCY_IN_AMPS: _info(
+            "Q08.FR.05",
+            "UnsupportedRateUnit",
+            _V21,
+            additional_info="ChargingScheduleChargingRateUnitUnsupported",
+        ),
         Rule.SETPOINT_SIGN_DIFFERENCE: _info(None, "InvalidSchedule", _V21),
         Rule.DYNAMIC_SINGLE_SCHEDULE: _info("K28.FR.01", "InvalidSchedule", _V21),
         Rule.DYNAMIC_SINGLE_PERIOD: _info("K28.FR.01", "InvalidSchedule", _V21),
@@ -324,6 +338,8 @@ class ValidationResult:
     """The rule that refused the profile."""
     message: str = ""
     """A human explanation of the refusal."""
+    version: OcppVersion | None = None
+    """The version whose rules applied (1.6 has no requirement ids)."""
 
     @property
     def accepted(self) -> bool:
@@ -332,8 +348,10 @@ class ValidationResult:
 
     @property
     def requirement_id(self) -> str | None:
-        """The requirement id of the refusing rule."""
-        return None if self.rule is None else RULES[self.rule].requirement_id
+        """The requirement id of the refusing rule (``None`` under 1.6, which has none)."""
+        if self.rule is None or self.version is OcppVersion.V16:
+            return None
+        return RULES[self.rule].requirement_id
 
     @property
     def reason_code(self) -> str | None:
@@ -343,7 +361,9 @@ class ValidationResult:
     @property
     def additional_info(self) -> str | None:
         """The 2.x ``statusInfo.additionalInfo`` of the refusal (libocpp's wording)."""
-        return None if self.rule is None else self.rule.value
+        if self.rule is None:
+            return None
+        return RULES[self.rule].additional_info or self.rule.value
 
     @property
     def call_error(self) -> ErrorCode | None:
@@ -963,5 +983,6 @@ def validate_profile(
             profile=profile,
             rule=refusal.rule,
             message=refusal.message,
+            version=version,
         )
-    return ValidationResult(status=ValidationStatus.ACCEPTED, profile=stored)
+    return ValidationResult(status=ValidationStatus.ACCEPTED, profile=stored, version=version)

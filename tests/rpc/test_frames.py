@@ -372,3 +372,11 @@ def test_frames_are_frozen_and_keyword_only() -> None:
         call.unique_id = "2"  # type: ignore[misc]
     with pytest.raises(TypeError):
         Call("1", "Heartbeat", {})  # type: ignore[misc]
+
+
+def test_limits_on_bytes_and_scalars() -> None:
+    limits = FrameLimits(max_chars=64, max_depth=4)
+    error = error_of(b'[2,"a1","Heartbeat",{}]' + b" " * 300, "2.0.1", limits=limits)
+    assert (error.rule, error.unique_id) == (FrameRule.TOO_LARGE, "a1")
+    # A JSON string full of brackets is one scalar: not deep, but not an array.
+    assert error_of('"' + "[" * 40 + '"', "2.0.1", limits=limits).rule is FrameRule.NOT_AN_ARRAY

@@ -669,3 +669,20 @@ def test_memory_of_finished_calls_is_bounded() -> None:
         cs.receive(f'[3,"{n}",{{"currentTime":"2026-01-01T00:00:00Z"}}]', 0.0)
     assert violation(cs.receive('[3,"4",{}]', 0.0)).kind is Violation.DUPLICATE_RESPONSE
     assert violation(cs.receive('[3,"1",{}]', 0.0)).kind is Violation.UNKNOWN_RESPONSE
+
+
+def test_call_received_shortcuts() -> None:
+    csms = Session("2.0.1", "CSMS")
+    [event] = csms.receive('[2,"k1","Heartbeat",{}]', 0.0)
+    assert isinstance(event, CallReceived)
+    assert (event.unique_id, event.action) == ("k1", "Heartbeat")
+
+
+def test_answer_to_our_own_callerror_is_not_answered() -> None:
+    # The loop EVerest/libocpp#995 warns about: a CALLERROR answering a CALLERROR.
+    csms = Session("2.0.1", "CSMS")
+    violation(csms.receive('[2,"q","NoSuchAction",{}]', 0.0))
+    assert csms.data_to_send() == ['[4,"q","NotImplemented","unknown action \'NoSuchAction\'",{}]']
+    reported = violation(csms.receive('[4,"q","FormatViolation","what?",{}]', 1.0))
+    assert reported.kind is Violation.RESPONSE_TO_RESPONSE
+    assert csms.data_to_send() == []
