@@ -6,9 +6,8 @@ from typing import Any
 
 import cattrs
 
-from ocpp_core._api import _codec
+from ocpp_core._api import _codec, payload_error
 from ocpp_core._runtime import STRICT, DecodeFailure, DecodeOptions
-from ocpp_core.errors import PayloadError
 from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = ["make_converter"]
@@ -41,8 +40,7 @@ def make_converter(
             try:
                 return decoder(value, opts)
             except DecodeFailure as failure:
-                failure.path.reverse()
-                raise PayloadError(parsed, failure.rule, failure.detail, failure.path) from None
+                raise payload_error(parsed, failure, value) from None
 
         return structure
 

@@ -179,33 +179,39 @@ def missing(data: Mapping[str, Any], key: str) -> DecodeFailure:
 
 
 def check_extra(
-    data: Mapping[str, Any], known: frozenset[str], options: DecodeOptions
-) -> dict[str, Any] | None:
+    data: Mapping[str, Any],
+    known: frozenset[str],
+    options: DecodeOptions,
+    nullable: frozenset[str] = frozenset(),
+) -> None:
     """Check the properties the fast path did not count.
 
     The generated decoder counts the known properties with a non-null value;
     when that count differs from ``len(data)`` this finds out why: a ``null``
     (an error unless :attr:`DecodeOptions.null_as_absent`) or an unknown
     property (an error unless :attr:`DecodeOptions.ignore_unknown_properties`).
-    Returns ``None``; raises the first failure in the payload's own key order.
+    Properties in ``nullable`` (untyped ones, for which ``null`` is a value)
+    may be ``null``. Raises the first failure in the payload's own key order.
     """
     for key, value in data.items():
         if key in known:
-            if value is None and not options.null_as_absent:
+            if value is None and key not in nullable and not options.null_as_absent:
                 raise fail_type("a value (null is not allowed)", None, key)
         elif not options.ignore_unknown_properties:
             raise _unknown(key, known)
-    return None
 
 
 def open_extra(
-    data: Mapping[str, Any], known: frozenset[str], options: DecodeOptions
+    data: Mapping[str, Any],
+    known: frozenset[str],
+    options: DecodeOptions,
+    nullable: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Return the properties of an open object (2.x ``CustomDataType``) beyond its own."""
     extra: dict[str, Any] = {}
     for key, value in data.items():
         if key in known:
-            if value is None and not options.null_as_absent:
+            if value is None and key not in nullable and not options.null_as_absent:
                 raise fail_type("a value (null is not allowed)", None, key)
         elif not isinstance(key, str):
             raise fail_type("string property names", key)

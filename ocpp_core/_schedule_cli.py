@@ -15,10 +15,11 @@ A scenario is a JSON file written by users::
 ``{"connectorId": .., "csChargingProfiles": {..}}``; 2.x: ``{"evseId": ..,
 "chargingProfile": {..}}``), installed in order through the version's rules;
 each is reported Accepted or Rejected with the rule and requirement id. An entry
-may also be ``{"source": "External", "payload": {..}}`` for a profile the
-station's EMS installs (the only way ChargingStationExternalConstraints get
-in), or ``"source": "RequestStartTransaction"``. ``query`` holds defaults for
-the command-line options. The station keys are documented in
+may also be wrapped, ``{"payload": {..}, "source": "External", "now": T}``: the
+source is ``SetChargingProfile`` (default), ``External`` (the station's EMS, the
+only way ChargingStationExternalConstraints get in) or
+``RequestStartTransaction``; ``now`` is the time of the request (2.1 rate limit).
+``query`` holds defaults for the command-line options. The station keys are documented in
 ``docs/smart-charging.md``.
 
 Exit status: 0 the composite was computed, 1 it was rejected (unknown EVSE,
@@ -237,14 +238,16 @@ class Scenario:
         where = f"requests[{index}]"
         source = ProfileSource.SET_CHARGING_PROFILE
         payload: Any = item
-        if "payload" in item:
+        now = None
+        if "payload" in item:  # the wrapped form: {"payload": .., "source": .., "now": ..}
             payload = item["payload"]
             try:
                 source = ProfileSource(item.get("source", "SetChargingProfile"))
             except ValueError:
                 names = ", ".join(s.value for s in ProfileSource)
                 raise ScenarioError(f"{where}.source: one of {names}") from None
-        now = None if item.get("now") is None else _parse_time(item["now"], f"{where}.now")
+            if item.get("now") is not None:
+                now = _parse_time(item["now"], f"{where}.now")
         try:
             request = decode_payload(self.version, "SetChargingProfile", "request", payload)
         except OcppError as exc:

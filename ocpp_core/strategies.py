@@ -715,7 +715,12 @@ def invalid_payloads(
             ((), "a string for the payload", PayloadRule.NOT_AN_OBJECT, (), lambda _v: "{}"),
             ((), "null for the payload", PayloadRule.NOT_AN_OBJECT, (), lambda _v: None),
         ]
-        site, description, rule, reported, fn = draw(st.sampled_from(sites + not_object))
+        # Pick the rule first, so that rules with few sites are drawn as often as the rest.
+        by_rule: dict[PayloadRule, list[Any]] = {}
+        for entry in sites + not_object:
+            by_rule.setdefault(entry[2], []).append(entry)
+        chosen = draw(st.sampled_from(sorted(by_rule, key=list(PayloadRule).index)))
+        site, description, rule, reported, fn = draw(st.sampled_from(by_rule[chosen]))
         return InvalidPayload(
             payload=_replace(payload, site, fn),
             rule=rule,

@@ -338,18 +338,15 @@ class _Emitter:
         for f in c.fields:
             lines += self._field_decoder(c, f)
         known = f"_K_{c.name}"
+        # Untyped properties (any JSON value) may be null: that is a value.
+        nullable = f", {_frozen(untyped)}" if untyped else ""
         if c.open:
-            lines.append(f"    x_extra = open_extra(d, {known}, o) if n != len(d) else None")
+            lines.append(
+                f"    x_extra = open_extra(d, {known}, o{nullable}) if n != len(d) else None"
+            )
         elif c.fields:
-            if untyped:
-                lines.append("    if n != len(d):")
-                lines.append(
-                    f"        check_extra({{k: v for k, v in d.items() if k not in "
-                    f"{_frozen(untyped)}}}, {known}, o)"
-                )
-            else:
-                lines.append("    if n != len(d):")
-                lines.append(f"        check_extra(d, {known}, o)")
+            lines.append("    if n != len(d):")
+            lines.append(f"        check_extra(d, {known}, o{nullable})")
         else:
             lines.append("    if d:")
             lines.append(f"        check_extra(d, {known}, o)")

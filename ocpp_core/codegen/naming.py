@@ -277,7 +277,10 @@ def snake_case(wire_name: str) -> str:
     name = re.sub(r"[^0-9a-z_]", "_", name)
     if not name.isidentifier():
         raise ValueError(f"no rule names the wire field {wire_name!r}; add it to FIELD_OVERRIDES")
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    # Hard keywords only: soft keywords (``match``, ``type``) are valid names,
+    # and their list grows with Python versions, which would make the output
+    # depend on the Python that runs the generator.
+    if keyword.iskeyword(name):
         name += "_"
     return name
 

@@ -772,18 +772,39 @@ def _convert_lane(
             out[p] = min(current, y) if use_min else max(current, y)
 
 
-def _convert(
-    value: _Lv | None, offset: int, unit: ChargingRateUnit, station: Station
-) -> tuple[CompositePeriod, PeriodExplanation]:
+class _Fields(NamedTuple):
+    """The reported fields of a converted segment; equal fields merge."""
+
+    limit: float
+    number_phases: int | None
+    phase_to_use: int | None
+    limit_l2: float | None
+    limit_l3: float | None
+    discharge_limit: float | None
+    discharge_limit_l2: float | None
+    discharge_limit_l3: float | None
+    setpoint: float | None
+    setpoint_l2: float | None
+    setpoint_l3: float | None
+    operation_mode: OperationMode | None
+    stack_level: int
+    converted: bool
+
+
+class _Converted(NamedTuple):
+    """One converted segment: its reported fields and its explanation."""
+
+    fields: _Fields
+    kind: ExplanationKind
+    binding: Contributor | None
+    active: tuple[Contributor, ...]
+
+
+def _convert(value: _Lv | None, unit: ChargingRateUnit, station: Station) -> _Converted:
+    """Convert a segment to ``unit`` (see step 6 of the module docstring)."""
     if value is None:
-        period = CompositePeriod(start_period=offset, limit=station.default_limit(unit))
-        return period, PeriodExplanation(
-            start_period=offset,
-            kind=ExplanationKind.DEFAULT,
-            binding=None,
-            converted=False,
-            active=(),
-        )
+        default_fields = _Fields(station.default_limit(unit), *(None,) * 11, 0, False)
+        return _Converted(default_fields, ExplanationKind.DEFAULT, None, ())
     phases = value.phases
     count = phases if phases is not None else station.default_number_phases
     voltage = station.supply_voltage
@@ -837,22 +858,21 @@ def _convert(
     _convert_lane(other_s, setpoint, factor(other_s), divide=divide, use_min=True)
     limit = limits[0]
     assert limit is not None
-    period = CompositePeriod(
-        start_period=offset,
-        limit=limit,
-        number_phases=phases,
-        phase_to_use=value.ptu if phases == 1 else None,
-        limit_l2=limits[1],
-        limit_l3=limits[2],
-        discharge_limit=discharge[0],
-        discharge_limit_l2=discharge[1],
-        discharge_limit_l3=discharge[2],
-        setpoint=setpoint[0],
-        setpoint_l2=setpoint[1],
-        setpoint_l3=setpoint[2],
-        operation_mode=value.mode,
-        stack_level=stack,
-        converted=converted,
+    fields = _Fields(
+        limit,
+        phases,
+        value.ptu if phases == 1 else None,
+        limits[1],
+        limits[2],
+        discharge[0],
+        discharge[1],
+        discharge[2],
+        setpoint[0],
+        setpoint[1],
+        setpoint[2],
+        value.mode,
+        stack,
+        converted,
     )
     if default:
         kind = ExplanationKind.DEFAULT
@@ -860,13 +880,11 @@ def _convert(
         kind = ExplanationKind.EVSE_SUM
     else:
         kind = ExplanationKind.PROFILE
-    return period, PeriodExplanation(
-        start_period=offset,
-        kind=kind,
-        binding=binding,
-        converted=converted,
-        active=_dedupe(value.active),
-    )
+    return _Converted(fields, kind, binding, value.active)
+
+
+def _period(offset: int, fields: _Fields) -> CompositePeriod:
+    return CompositePeriod(start_period=offset, **fields._asdict())
 
 
 def _dedupe(items: Iterable[Contributor]) -> tuple[Contributor, ...]:
@@ -874,10 +892,6 @@ def _dedupe(items: Iterable[Contributor]) -> tuple[Contributor, ...]:
     for item in items:
         seen.setdefault(item, None)
     return tuple(seen)
-
-
-def _merge_key(period: CompositePeriod) -> tuple[object, ...]:
-    return attrs.astuple(attrs.evolve(period, start_period=0), recurse=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -908,6 +922,7 @@ class _Context:
         self.t1 = t1
         self.selection = dict(options.schedule_selection)
         self.cache: dict[int, list[tuple[int, int, int]]] = {}
+        self.values: dict[tuple[int, int], dict[int, _Lv]] = {}
         self.invalidated: list[int] = []
         self.usable = self._usable(store.entries)
 
@@ -1004,7 +1019,7 @@ class _Context:
                 )
             else:
                 rank = (-profile.stack_level, -installed.sequence)
-            values: dict[int, _Lv] = {}
+            values = self.values.setdefault((key, evse_id), {})
             for start, end, index in triples:
                 value = values.get(index)
                 if value is None:
@@ -1101,19 +1116,24 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
         final = _combine([summed, maximum], lowest)
     if reported == 0:
         final = final[:1]
-    periods: list[CompositePeriod] = []
-    explanations: list[PeriodExplanation] = []
-    keys: list[tuple[object, ...]] = []
+    kept: list[tuple[int, _Converted, list[Contributor]]] = []
     for offset, value in final:
-        period, explanation = _convert(value, offset, unit, station)
-        key = _merge_key(period)
-        if options.merge_equal_periods and keys and keys[-1] == key:
-            last = explanations[-1]
-            explanations[-1] = attrs.evolve(last, active=_dedupe(last.active + explanation.active))
+        segment = _convert(value, unit, station)
+        if options.merge_equal_periods and kept and kept[-1][1].fields == segment.fields:
+            kept[-1][2].extend(segment.active)
             continue
-        periods.append(period)
-        explanations.append(explanation)
-        keys.append(key)
+        kept.append((offset, segment, list(segment.active)))
+    periods = [_period(offset, segment.fields) for offset, segment, _ in kept]
+    explanations = [
+        PeriodExplanation(
+            start_period=offset,
+            kind=segment.kind,
+            binding=segment.binding,
+            converted=segment.fields.converted,
+            active=_dedupe(active),
+        )
+        for offset, segment, active in kept
+    ]
     schedule = CompositeSchedule(
         evse_id=evse_id,
         schedule_start=_from_epoch(t0),

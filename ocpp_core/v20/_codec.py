@@ -4822,7 +4822,7 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
         raise at(too_long(v, 255), "vendorId")
     x_vendor_id = v
     n += 1
-    x_extra = open_extra(d, _K_DataTransferRequest, o) if n != len(d) else None
+    x_extra = open_extra(d, _K_DataTransferRequest, o, frozenset({"data"})) if n != len(d) else None
     r = _new(_m.DataTransferRequest)
     _s_DataTransferRequest_message_id(r, x_message_id)
     _s_DataTransferRequest_data(r, x_data)
@@ -4864,7 +4864,9 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
     x_data = v
     if v is not None:
         n += 1
-    x_extra = open_extra(d, _K_DataTransferResponse, o) if n != len(d) else None
+    x_extra = (
+        open_extra(d, _K_DataTransferResponse, o, frozenset({"data"})) if n != len(d) else None
+    )
     r = _new(_m.DataTransferResponse)
     _s_DataTransferResponse_status(r, x_status)
     _s_DataTransferResponse_data(r, x_data)

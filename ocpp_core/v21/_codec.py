@@ -11497,9 +11497,7 @@ def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
             raise at(f, "customData") from None
         n += 1
     if n != len(d):
-        check_extra(
-            {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferRequest, o
-        )
+        check_extra(d, _K_DataTransferRequest, o, frozenset({"data"}))
     r = _new(_m.DataTransferRequest)
     _s_DataTransferRequest_message_id(r, x_message_id)
     _s_DataTransferRequest_data(r, x_data)
@@ -11560,9 +11558,7 @@ def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse
             raise at(f, "customData") from None
         n += 1
     if n != len(d):
-        check_extra(
-            {k: v for k, v in d.items() if k not in frozenset({"data"})}, _K_DataTransferResponse, o
-        )
+        check_extra(d, _K_DataTransferResponse, o, frozenset({"data"}))
     r = _new(_m.DataTransferResponse)
     _s_DataTransferResponse_status(r, x_status)
     _s_DataTransferResponse_status_info(r, x_status_info)

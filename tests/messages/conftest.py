@@ -32,7 +32,7 @@ def is_rfc3339(value: object) -> bool:
     if match.group(9) is not None and (int(match.group(9)) > 23 or int(match.group(10)) > 59):
         return False
     try:
-        datetime(*(int(match.group(i)) for i in range(1, 7)))  # noqa: DTZ001 - range check
+        datetime(*(int(match.group(i)) for i in range(1, 7)))
     except ValueError:
         return False
     return True

@@ -233,3 +233,44 @@ def test_transaction_ids_keep_their_type() -> None:
     assert neutral.profile.transaction_id == 42
     result = ProfileStore(version="1.6").install(neutral.profile, neutral.evse_id, station)
     assert result.accepted
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_engine_response_round_trips_through_the_neutral_form(version: str) -> None:
+    station = Station(evses=(Evse(id=1),))
+    store = ProfileStore.of(version, [(0, _profile())])
+    result = composite_schedule(store, station, 1, datetime(2024, 1, 1, 11, 55, tzinfo=UTC), 3600)
+    response = composite_to_ocpp(result, version)
+    again = composite_from_ocpp(response)
+    assert again.status is CompositeStatus.ACCEPTED
+    assert again.schedule is not None
+    assert len(again.schedule.periods) == len(result.schedule.periods)  # type: ignore[union-attr]
+    assert composite_to_ocpp(again, version) == response
+
+
+def test_opaque_values_cross_versions_through_their_wire_form() -> None:
+    wire = {
+        "evseId": 1,
+        "customData": {"vendorId": "acme", "note": "x"},
+        "chargingProfile": {
+            "id": 3,
+            "stackLevel": 0,
+            "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Relative",
+            "customData": {"vendorId": "acme"},
+            "chargingSchedule": [
+                {
+                    "id": 1,
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8.0}],
+                }
+            ],
+        },
+    }
+    request = decode_payload("2.0.1", "SetChargingProfile", "request", wire)
+    neutral = set_charging_profile_from_ocpp(request)
+    as_21 = set_charging_profile_to_ocpp(neutral, "2.1")
+    assert encode_payload(as_21) == wire
+    # a wire dictionary is carried too (what a JSON reader would store)
+    dict_carried = attrs.evolve(neutral.profile, custom_data={"vendorId": "acme"})
+    assert profile_to_ocpp(dict_carried, "2.1").custom_data.vendor_id == "acme"  # type: ignore[union-attr]

@@ -376,3 +376,14 @@ def test_svg_chart_is_deterministic_and_names_profiles() -> None:
     assert svg == composite_svg(result, store.entries, SITE)
     rejected = composite_schedule(store, SITE, 9, T0, HOUR)
     assert "rejected" in composite_svg(rejected, store.entries, SITE)
+
+
+def test_absolute_without_start_schedule_falls_back() -> None:
+    base = profile([(0, 10.0)], duration=HOUR)
+    bare = attrs.evolve(base, schedules=(attrs.evolve(base.schedule, start_schedule=None),))
+    end = T0 + timedelta(days=1)
+    assert schedule_anchors(bare, now=T0, end=end) == (T0,)
+    valid = attrs.evolve(bare, valid_from=T0 - timedelta(minutes=30))
+    assert schedule_anchors(valid, now=T0, end=end) == (T0 - timedelta(minutes=30),)
+    broken = attrs.evolve(base, kind=ProfileKind.RECURRING)  # no recurrencyKind
+    assert schedule_anchors(broken, now=T0, end=end) == ()

@@ -223,6 +223,18 @@ def test_install_order_does_not_matter_without_ties(
     second = _schedule(version, shuffled, site, evse_id, start, duration, unit)
     assert first.periods == second.periods
     assert [e.binding for e in first.explanation] == [e.binding for e in second.explanation]
+    # the same through the install rules: the same profiles are accepted, same composite
+    stores = []
+    for order in (entries, shuffled):
+        store = ProfileStore(version=version)
+        for evse, profile in order:
+            store = store.install(profile, evse, site).store
+        stores.append(store)
+    assert sorted(p.id for p in stores[0].profiles) == sorted(p.id for p in stores[1].profiles)
+    results = [composite_schedule(s, site, evse_id, start, duration, unit) for s in stores]
+    assert results[0].schedule is not None
+    assert results[1].schedule is not None
+    assert results[0].schedule.periods == results[1].schedule.periods
 
 
 @given(VERSIONS, installed_profiles(version="2.0.1"), EVSES, instants(), DURATIONS)
