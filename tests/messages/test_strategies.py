@@ -104,6 +104,7 @@ def test_invalid_payloads_cover_every_rule() -> None:
         ("1.6", "GetInstalledCertificateIds", "response"),
         ("1.6", "Authorize", "request"),
         ("2.1", "SetChargingProfile", "request"),
+        ("2.1", "CancelReservation", "request"),
     ]
     for version, action, kind in cases:
 
