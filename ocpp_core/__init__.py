@@ -9,6 +9,10 @@ The typed-message layer:
 * :func:`make_converter`: a cattrs converter with the same hooks;
 * :class:`PayloadError` and the CallError code table (:func:`payload_error_code`).
 
+``ocpp_core.rpc`` holds the OCPP-J framing and the sans-I/O session;
+``ocpp_core.smart_charging`` the profile validation, store and composite
+schedules.
+
 ``import ocpp_core`` does not import jsonschema, nor any version package until
 it is used.
 """
@@ -30,10 +34,15 @@ from ocpp_core._api import (
 from ocpp_core._runtime import DecodeOptions, EncodeError, MessageMeta
 from ocpp_core.errors import (
     ErrorCode,
+    FrameError,
+    FrameRule,
+    HandshakeError,
+    LocalProtocolError,
     OcppError,
     PayloadError,
     PayloadRule,
     error_codes_for,
+    frame_error_code,
     payload_error_code,
 )
 from ocpp_core.versions import OcppVersion, Role, VersionLike
@@ -46,7 +55,11 @@ __all__ = [
     "DecodeOptions",
     "EncodeError",
     "ErrorCode",
+    "FrameError",
+    "FrameRule",
+    "HandshakeError",
     "Kind",
+    "LocalProtocolError",
     "MessageMeta",
     "OcppError",
     "OcppVersion",
@@ -61,6 +74,7 @@ __all__ = [
     "decode_payload",
     "encode_payload",
     "error_codes_for",
+    "frame_error_code",
     "make_converter",
     "message_meta",
     "payload_error_code",

@@ -5,50 +5,53 @@ Theory of operation
 A log is a sequence of lines; each line that is not blank and not a ``#``
 comment carries one OCPP-J frame, optionally preceded by a timestamp and a
 direction marker (the grammar is in :data:`LINE_GRAMMAR` and ``docs/cli.md``).
-:func:`check_lines` reads the lines once, in order, and keeps only bounded
-state: the CALLs still waiting for their answer (at most
-:data:`MAX_PENDING`, oldest dropped first) and at most ``max_problems``
-problems per version (the rest are counted).
+:func:`check_lines` reads the lines once, in order, splits each into its
+prefix and its frame, and hands the frame to the session-based replay engine,
+:class:`ocpp_core.rpc._logcheck.Replay`: one :class:`~ocpp_core.rpc.Session`
+per role, each frame received by the side it was sent to, as in a live
+connection. So every problem a session would see is reported: the envelope,
+the action and its direction, the payload (a CALLRESULT decoded as the
+response of its CALL), answers to unknown ids, duplicate and late answers,
+answers to answers, CALLs overtaking unanswered ones, answers that differ from
+the CALLERROR a conforming peer owes, and CALLs left unanswered.
 
-Each line is split into its prefix and its frame, and the frame text is read
-as JSON once (duplicate keys and ``NaN``/``Infinity`` are refused, as an
-OCPP-J peer must). Then one checker per candidate version looks at the frame:
-the envelope (message type, id, element count), the action, and the payload,
-which is decoded with :func:`ocpp_core.decode_payload` (a CALLRESULT is
-decoded as the response of the CALL with the same message id). When no
-version is given, every version is tried on the same pass and the one under
-which the fewest frames are invalid wins; ties go to the preferred version
-in :data:`DETECTION_ORDER`.
+The sender of a frame comes from its role marker (``CS->CSMS``); for the
+logger's markers (``>``, ``send``, ...) which role the logger is, is decided
+from the first CALL in those lanes whose action only one role sends (lines
+are held back, at most :data:`LANE_WINDOW` of them, until it is known); a
+frame without a marker has its sender inferred by the engine.
+
+When no version is given, every version is replayed on the same pass and the
+one under which the fewest lines are invalid wins; ties go to the preferred
+version in :data:`DETECTION_ORDER`.
 
 This module does no I/O: the caller reads the file and hands over its lines;
 a line longer than the caller's bound is handed over as a :class:`LongLine`
 (its length only), so that a huge line is a reported problem, never a crash
-or a memory spike.
+or a memory spike. State is bounded: the engine keeps at most ``max_problems``
+problems and :data:`MAX_PENDING` unanswered CALLs per side and version.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Final
 
 import attrs
 
-from ocpp_core._api import actions, decode_payload
+from ocpp_core._api import actions
 from ocpp_core._runtime import DecodeOptions
-from ocpp_core.errors import (
-    ErrorCode,
-    FrameRule,
-    PayloadError,
-    error_codes_for,
-    frame_error_code,
-)
+from ocpp_core.errors import FrameRule, frame_error_code
+from ocpp_core.rpc._logcheck import MAX_PENDING, CheckRule, Problem, Replay, Severity
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
     "DETECTION_ORDER",
+    "LANE_WINDOW",
     "LINE_GRAMMAR",
     "MAX_LINE_BYTES",
     "MAX_PENDING",
@@ -65,11 +68,8 @@ __all__ = [
 MAX_LINE_BYTES: Final = 1 << 20
 """The default bound on one line (1 MiB of UTF-8); longer lines are a problem."""
 
-MAX_PENDING: Final = 100_000
-"""At most this many unanswered CALLs are remembered; the oldest are dropped first."""
-
-MAX_ID_LENGTH: Final = 36
-"""The longest message id OCPP-J allows (1.6 and 2.x section 4.1.4)."""
+LANE_WINDOW: Final = 100
+"""At most this many frame lines are held back while the logger's role is unknown."""
 
 DETECTION_ORDER: Final = (
     OcppVersion.V201,
@@ -77,7 +77,7 @@ DETECTION_ORDER: Final = (
     OcppVersion.V20,
     OcppVersion.V16,
 )
-"""Which version wins when several versions find the same number of invalid frames.
+"""Which version wins when several versions find the same number of invalid lines.
 
 Newest first, except that 2.0.1 goes before 2.1: most 2.0.1 traffic is also
 valid 2.1, and a log that gives no evidence for 2.1 is far more likely to be
@@ -108,79 +108,12 @@ def _clip(text: str, limit: int = _ECHO) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _show(value: object) -> str:
-    if isinstance(value, str):
-        return json.dumps(_clip(value), ensure_ascii=False)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _clip(repr(value))
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-class Severity(enum.StrEnum):
-    """How bad a problem is."""
-
-    ERROR = "error"
-    """The frame is invalid for the version: the check fails."""
-    WARNING = "warning"
-    """Worth a look, but not invalid (e.g. a response whose CALL is not in the log)."""
-
-
-class CheckRule(enum.StrEnum):
-    """The checker's own rules, beside ``PayloadRule`` and ``FrameRule``."""
-
-    BAD_LINE = "bad-line"
-    """The line is not ``[timestamp] [direction] frame`` (see :data:`LINE_GRAMMAR`)."""
-    UNKNOWN_ACTION = "unknown-action"
-    """The version has no such action."""
-    WRONG_DIRECTION = "wrong-direction"
-    """A role marker (``CS->CSMS``) names a sender the action does not allow."""
-    NOT_A_SEND = "not-a-send"
-    """A SEND (type 6) for an action that has a response, or a CALL for one that has none."""
-    UNKNOWN_ERROR_CODE = "unknown-error-code"
-    """A CALLERROR or CALLRESULTERROR code the version does not define."""
-    UNMATCHED = "unmatched-response"
-    """A response whose message id matches no CALL waiting for an answer in the log."""
-    REUSED_ID = "reused-id"
-    """A CALL reuses the message id of a CALL still waiting for its answer."""
-
-
 @attrs.frozen(kw_only=True)
 class LongLine:
     """A line the reader did not hand over because it is longer than its bound."""
 
     length: int
     """The line's length in bytes (without the line break)."""
-
-
-@attrs.frozen(kw_only=True)
-class Problem:
-    """One thing wrong with one line of the log."""
-
-    line: int
-    """The line number, counting from 1."""
-    severity: Severity
-    """Whether the problem makes the frame invalid."""
-    rule: str
-    """The rule broken: a :class:`~ocpp_core.PayloadRule`, a
-    :class:`~ocpp_core.errors.FrameRule` or a :class:`CheckRule` value."""
-    message: str
-    """What is wrong; for a payload, the :class:`~ocpp_core.PayloadError` text
-    (JSON path, detail, rule). Bounded in length: input is never echoed in full."""
-    code: ErrorCode | None = None
-    """The CallError code the failure calls for in the version, or ``None`` where
-    the version defines none (e.g. a broken 1.6 frame whose id cannot be read)."""
-    message_id: str | None = None
-    """The frame's message id, when it could be read (clipped to 40 characters)."""
-    action: str | None = None
-    """The action: the CALL's own, or for a response that of its CALL."""
-    kind: str | None = None
-    """``request``, ``response``, ``error`` (CALLERROR/CALLRESULTERROR) or ``send``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -203,12 +136,14 @@ class Report:
     """CALLRESULTERROR frames (type 5, OCPP 2.1)."""
     sends: int = 0
     """SEND frames (type 6, OCPP 2.1)."""
+    answered: int = 0
+    """CALLs that got a well-formed answer in the log."""
     invalid: int = 0
     """Lines with an error-severity problem (each counts once)."""
     unmatched: int = 0
-    """Responses whose CALL is not waiting in the log (not decoded; a warning)."""
+    """Answers whose CALL is not waiting in the log (``unknown-response``, a warning)."""
     unanswered: int = 0
-    """CALLs still waiting for an answer at the end of the log."""
+    """CALLs still waiting for an answer at the end of the log (``unanswered``, a warning)."""
     problems: tuple[Problem, ...] = ()
     """The problems in line order, at most ``max_problems`` of them."""
     omitted: int = 0
@@ -218,7 +153,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """Whether every frame is valid (warnings do not count)."""
+        """Whether no line is invalid (warnings do not count)."""
         return self.invalid == 0
 
 
@@ -245,15 +180,6 @@ _SENT: Final = frozenset({">", "->", ">>", "send", "sent", "tx", "out"})
 _STATION_NAMES: Final = frozenset({"cp", "chargepoint", "chargingstation", "station"})
 _CSMS_NAMES: Final = frozenset({"csms", "centralsystem", "central"})
 
-# A lane names who sent a frame: "sent"/"received" relative to the logger, or
-# the sending role. A response travels in the lane opposite to its CALL's.
-_OPPOSITE: Final = {
-    "sent": "received",
-    "received": "sent",
-    Role.CHARGING_STATION.value: Role.CSMS.value,
-    Role.CSMS.value: Role.CHARGING_STATION.value,
-}
-
 
 def _role(name: str, other: str) -> Role | None:
     low, other_low = name.lower(), other.lower()
@@ -271,50 +197,35 @@ def _role(name: str, other: str) -> Role | None:
     return None
 
 
+def _seconds(stamp: str | None) -> float | None:
+    """The timestamp as seconds (any origin: only differences matter), or ``None``."""
+    if stamp is None:
+        return None
+    text = stamp.strip("[]").replace(",", ".")
+    if ":" not in text:
+        return float(text)  # epoch
+    if "-" not in text[:5]:
+        hours, minutes, seconds = text.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    try:
+        when = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:  # a shape the grammar accepts but the calendar does not
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
 @attrs.frozen(kw_only=True)
 class _Line:
-    """One frame line, read once and shared by the checkers of every version."""
+    """One frame line, split once and shared by the replays of every version."""
 
     number: int
-    lane: str | None = None
+    text: str = ""
+    lane: str | None = None  # "sent"/"received" relative to the logger
     sender: Role | None = None
-    value: Any = None
-    failure: tuple[str, str] | None = None  # (rule, message) when the text is not a frame
-
-
-class _DuplicateKey(Exception):  # noqa: N818 - internal signal
-    pass
-
-
-class _Constant(Exception):  # noqa: N818 - internal signal
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise _Constant(name)
-
-
-def _finite(literal: str) -> float:
-    value = float(literal)
-    if value - value != 0:  # 1e999 overflows to inf
-        raise _Constant(_clip(literal))
-    return value
-
-
-_JSON: Final = json.JSONDecoder(
-    object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite
-)
+    time: float | None = None
+    failure: str | None = None  # the bad-line message when the line is no frame line
 
 
 def _read_line(number: int, text: str) -> _Line | None:
@@ -323,447 +234,62 @@ def _read_line(number: int, text: str) -> _Line | None:
     if not stripped or stripped.startswith("#"):
         return None
     match = _PREFIX.match(stripped)
+    assert match is not None  # every part is optional
+    rest = stripped[match.end() :]
     lane: str | None = None
     sender: Role | None = None
-    rest = stripped
-    if match is not None:
-        rest = stripped[match.end() :]
-        if match["src"] is not None:
-            src, dst = match["src"], match["dst"]
-            sender = _role(src, dst)
-            receiver = _role(dst, src)
-            if sender is None or receiver is None or sender is receiver:
-                return _Line(
-                    number=number,
-                    failure=(
-                        CheckRule.BAD_LINE,
-                        f"direction marker {_show(src + '->' + dst)} does not name "
-                        "a charging station and a CSMS",
-                    ),
-                )
-            lane = sender.value
-        elif match["dir"] is not None:
-            lane = "sent" if match["dir"].lower() in _SENT else "received"
-    try:
-        value = _JSON.decode(rest)
-    except _DuplicateKey as exc:
-        # Read again, keeping the last of each key, to learn the type and id.
-        try:
-            envelope = json.loads(rest)
-        except (ValueError, RecursionError):  # broken after the repeated key
-            envelope = None
-        return _Line(
-            number=number,
-            lane=lane,
-            sender=sender,
-            value=envelope,
-            failure=(FrameRule.DUPLICATE_KEY, f"property {_show(exc.args[0])} appears twice"),
-        )
-    except _Constant as exc:
-        return _Line(
-            number=number,
-            lane=lane,
-            sender=sender,
-            failure=(FrameRule.NOT_JSON, f"{_clip(str(exc.args[0]))} is not a JSON number"),
-        )
-    except RecursionError:
-        return _Line(
-            number=number,
-            lane=lane,
-            sender=sender,
-            failure=(FrameRule.TOO_DEEP, "the frame is nested too deeply"),
-        )
-    except ValueError as exc:  # JSONDecodeError, or an integer of too many digits
-        if not rest.startswith("["):
+    if match["src"] is not None:
+        src, dst = match["src"], match["dst"]
+        sender = _role(src, dst)
+        receiver = _role(dst, src)
+        if sender is None or receiver is None or sender is receiver:
+            marker = json.dumps(_clip(src + "->" + dst))
             return _Line(
                 number=number,
-                failure=(
-                    CheckRule.BAD_LINE,
-                    f"expected [timestamp] [direction] and a JSON array, got {_show(rest)}",
-                ),
+                failure=f"direction marker {marker} does not name a charging station and a CSMS",
             )
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "unreadable number"
-        return _Line(
-            number=number,
-            lane=lane,
-            sender=sender,
-            failure=(FrameRule.NOT_JSON, f"the frame is not valid JSON: {_clip(detail, 80)}"),
-        )
-    return _Line(number=number, lane=lane, sender=sender, value=value)
-
-
-# --- the per-version checker ------------------------------------------------------
-
-_LENGTHS: Final = {2: 4, 3: 3, 4: 5, 5: 5, 6: 4}
-_KINDS: Final = {2: "request", 3: "response", 4: "error", 5: "error", 6: "send"}
-
-
-@attrs.define
-class _Pending:
-    lane: str | None
-    action: str
-    line: int
-
-
-class _Checker:
-    """The state of checking one log under one version."""
-
-    def __init__(self, version: OcppVersion, options: DecodeOptions, max_problems: int) -> None:
-        self.version = version
-        self.options = options
-        self.max_problems = max_problems
-        self.actions = actions(version)
-        self.codes = {code.value for code in error_codes_for(version)}
-        self.types = {2, 3, 4, 5, 6} if version is OcppVersion.V21 else {2, 3, 4}
-        self.counts = dict.fromkeys(
-            ("frames", "calls", "results", "errors", "result_errors", "sends", "invalid"), 0
-        )
-        self.unmatched = 0
-        self.problems: list[Problem] = []
-        self.omitted = 0
-        # message id -> CALLs waiting for an answer with that id (usually one).
-        self.pending: dict[str, list[_Pending]] = {}
-        self.pending_count = 0
-
-    # -- recording ----------------------------------------------------------------
-
-    def _add(self, problem: Problem) -> None:
-        if problem.severity is Severity.ERROR:
-            self.counts["invalid"] += 1
-        if len(self.problems) < self.max_problems:
-            self.problems.append(problem)
-        else:
-            self.omitted += 1
-
-    def _error(
-        self,
-        line: int,
-        rule: str,
-        message: str,
-        *,
-        code: ErrorCode | None = None,
-        message_id: str | None = None,
-        action: str | None = None,
-        kind: str | None = None,
-        severity: Severity = Severity.ERROR,
-    ) -> None:
-        self._add(
-            Problem(
-                line=line,
-                severity=severity,
-                rule=str(rule),
-                message=message,
-                code=code,
-                message_id=None if message_id is None else _clip(message_id),
-                action=None if action is None else _clip(action),
-                kind=kind,
+    elif match["dir"] is not None:
+        lane = "sent" if match["dir"].lower() in _SENT else "received"
+    if not rest.startswith("["):
+        try:  # any JSON value is a frame (a wrong one); anything else is no frame line
+            json.loads(rest)
+        except (ValueError, RecursionError):
+            shown = json.dumps(_clip(rest), ensure_ascii=False)
+            return _Line(
+                number=number,
+                failure=f"expected [timestamp] [direction] and a JSON array, got {shown}",
             )
-        )
+    return _Line(number=number, text=rest, lane=lane, sender=sender, time=_seconds(match["ts"]))
 
-    def _frame_error(
-        self,
-        line: int,
-        rule: FrameRule,
-        message: str,
-        *,
-        message_type: int | None = None,
-        message_id: str | None = None,
-    ) -> None:
-        code = frame_error_code(
-            self.version, rule, message_type=message_type, id_known=message_id is not None
-        )
-        kind = None if message_type is None else _KINDS.get(message_type)
-        self._error(line, rule, message, code=code, message_id=message_id, kind=kind)
 
-    # -- feeding ----------------------------------------------------------------------
+# --- which role the logger is ---------------------------------------------------------
 
-    def long_line(self, number: int, length: int) -> None:
-        self.counts["frames"] += 1
-        self._frame_error(
-            number, FrameRule.TOO_LARGE, f"the line is {length} bytes long, over the bound"
-        )
 
-    def feed(self, line: _Line) -> None:
-        self.counts["frames"] += 1
-        number = line.number
-        if line.failure is not None:
-            rule, message = line.failure
-            if rule == CheckRule.BAD_LINE:
-                self._error(number, rule, message)
-                return
-            message_type: int | None = None
-            message_id: str | None = None
-            envelope = line.value
-            if isinstance(envelope, list) and len(envelope) > 1 and type(envelope[0]) is int:
-                message_type = envelope[0]
-                if type(envelope[1]) is str and 0 < len(envelope[1]) <= MAX_ID_LENGTH:
-                    message_id = envelope[1]
-            self._frame_error(
-                number,
-                FrameRule(rule),
-                message,
-                message_type=message_type,
-                message_id=message_id,
-            )
-            return
-        frame = line.value
-        if not isinstance(frame, list):
-            self._frame_error(number, FrameRule.NOT_AN_ARRAY, f"the frame is {_show(frame)}")
-            return
-        if not frame:
-            self._frame_error(number, FrameRule.BAD_MESSAGE_TYPE, "the array is empty")
-            return
-        message_type = frame[0]
-        if type(message_type) is not int:
-            self._frame_error(
-                number,
-                FrameRule.BAD_MESSAGE_TYPE,
-                f"message type {_show(message_type)} is not an integer",
-            )
-            return
-        if message_type not in self.types:
-            self._frame_error(
-                number,
-                FrameRule.UNSUPPORTED_MESSAGE_TYPE,
-                f"OCPP {self.version} has no message type {_show(message_type)}",
-                message_type=message_type,
-            )
-            return
-        unique_id = frame[1] if len(frame) > 1 else None
-        if type(unique_id) is not str or not 0 < len(unique_id) <= MAX_ID_LENGTH:
-            self._frame_error(
-                number,
-                FrameRule.BAD_MESSAGE_ID,
-                f"message id {_show(unique_id)} is not a string of 1 to 36 characters",
-                message_type=message_type,
-            )
-            return
-        expected = _LENGTHS[message_type]
-        if len(frame) != expected:
-            self._frame_error(
-                number,
-                FrameRule.BAD_LENGTH,
-                f"a message of type {message_type} has {expected} elements, not {len(frame)}",
-                message_type=message_type,
-                message_id=unique_id,
-            )
-            return
-        if message_type in (2, 6):
-            self._call(line, frame, unique_id, message_type)
-        elif message_type == 3:
-            self.counts["results"] += 1
-            self._result(line, frame[2], unique_id)
-        else:
-            self.counts["errors" if message_type == 4 else "result_errors"] += 1
-            self._call_error(line, frame, unique_id, message_type)
+@cache
+def _single_sender(action: str) -> Role | None:
+    """The one role that sends ``action`` in every version that has it, if any."""
+    senders: set[Role] = set()
+    for version in OcppVersion:
+        info = actions(version).get(action)
+        if info is not None:
+            senders |= info.senders
+    return next(iter(senders)) if len(senders) == 1 else None
 
-    def _call(self, line: _Line, frame: list[Any], unique_id: str, message_type: int) -> None:
-        number = line.number
-        kind = _KINDS[message_type]
-        self.counts["calls" if message_type == 2 else "sends"] += 1
-        action = frame[2]
-        if type(action) is not str or not action:
-            self._frame_error(
-                number,
-                FrameRule.BAD_ACTION,
-                f"action {_show(action)} is not a non-empty string",
-                message_type=message_type,
-                message_id=unique_id,
-            )
-            return
-        if message_type == 2:
-            # Remembered even when invalid, so that its answer is matched, not "unmatched".
-            self._remember(line, unique_id, action)
-        info = self.actions.get(action)
-        if info is None:
-            self._error(
-                number,
-                CheckRule.UNKNOWN_ACTION,
-                f"OCPP {self.version} has no action {_show(action)}",
-                code=ErrorCode.NOT_IMPLEMENTED if message_type == 2 else None,
-                message_id=unique_id,
-                action=action,
-                kind=kind,
-            )
-            return
-        if (info.response is None) != (message_type == 6):
-            what = "a SEND (type 6)" if message_type == 6 else "a CALL (type 2)"
-            self._error(
-                number,
-                CheckRule.NOT_A_SEND,
-                f"{action} is not sent as {what} in OCPP {self.version}",
-                code=ErrorCode.NOT_SUPPORTED if message_type == 2 else None,
-                message_id=unique_id,
-                action=action,
-                kind=kind,
-            )
-            return
-        if line.sender is not None and line.sender not in info.senders:
-            self._error(
-                number,
-                CheckRule.WRONG_DIRECTION,
-                f"{action} is not sent by the {line.sender.value} in OCPP {self.version}",
-                code=ErrorCode.NOT_SUPPORTED if message_type == 2 else None,
-                message_id=unique_id,
-                action=action,
-                kind=kind,
-            )
-            return
-        payload = frame[3]
-        if not isinstance(payload, dict):
-            self._frame_error(
-                number,
-                FrameRule.PAYLOAD_NOT_AN_OBJECT,
-                f"the payload is {_show(payload)}, not an object",
-                message_type=message_type,
-                message_id=unique_id,
-            )
-            return
-        try:
-            decode_payload(self.version, action, "request", payload, options=self.options)
-        except PayloadError as exc:
-            code = exc.code if message_type == 2 else None
-            self._error(
-                number,
-                exc.rule,
-                str(exc),
-                code=code,
-                message_id=unique_id,
-                action=action,
-                kind=kind,
-            )
 
-    def _remember(self, line: _Line, unique_id: str, action: str) -> None:
-        waiting = self.pending.setdefault(unique_id, [])
-        if any(_opposite_ok(p.lane, line.lane, same=True) for p in waiting):
-            first = next(p for p in waiting if _opposite_ok(p.lane, line.lane, same=True))
-            self._error(
-                line.number,
-                CheckRule.REUSED_ID,
-                f"message id reused while the CALL of line {first.line} waits for its answer",
-                message_id=unique_id,
-                action=action,
-                kind="request",
-                severity=Severity.WARNING,
-            )
-        waiting.append(_Pending(lane=line.lane, action=action, line=line.number))
-        self.pending_count += 1
-        if self.pending_count > MAX_PENDING:
-            oldest = next(iter(self.pending))
-            entries = self.pending[oldest]
-            entries.pop(0)
-            if not entries:
-                del self.pending[oldest]
-            self.pending_count -= 1
-
-    def _match(self, line: _Line, unique_id: str) -> _Pending | None:
-        waiting = self.pending.get(unique_id)
-        if not waiting:
-            return None
-        for index, entry in enumerate(waiting):
-            if _opposite_ok(entry.lane, line.lane, same=False):
-                del waiting[index]
-                if not waiting:
-                    del self.pending[unique_id]
-                self.pending_count -= 1
-                return entry
+def _lane_vote(line: _Line) -> Role | None:
+    """The role of the logger when ``line`` is a CALL it shows, in a lane, of a one-way action."""
+    if line.lane is None or not line.text.startswith("[2,"):
         return None
-
-    def _unmatched(self, line: _Line, unique_id: str, kind: str) -> None:
-        self.unmatched += 1
-        self._error(
-            line.number,
-            CheckRule.UNMATCHED,
-            "no CALL with this message id waits for an answer in the log; not decoded",
-            message_id=unique_id,
-            kind=kind,
-            severity=Severity.WARNING,
-        )
-
-    def _result(self, line: _Line, payload: object, unique_id: str) -> None:
-        if not isinstance(payload, dict):
-            self._frame_error(
-                line.number,
-                FrameRule.PAYLOAD_NOT_AN_OBJECT,
-                f"the payload is {_show(payload)}, not an object",
-                message_type=3,
-                message_id=unique_id,
-            )
-            self._match(line, unique_id)
-            return
-        call = self._match(line, unique_id)
-        if call is None:
-            self._unmatched(line, unique_id, "response")
-            return
-        info = self.actions.get(call.action)
-        if info is None or info.response is None:
-            return  # the CALL is already reported (unknown action, or not a CALL)
-        try:
-            decode_payload(self.version, call.action, "response", payload, options=self.options)
-        except PayloadError as exc:
-            self._error(
-                line.number,
-                exc.rule,
-                str(exc),
-                code=exc.code,
-                message_id=unique_id,
-                action=call.action,
-                kind="response",
-            )
-
-    def _call_error(self, line: _Line, frame: list[Any], unique_id: str, message_type: int) -> None:
-        number = line.number
-        _, _, code, description, details = frame
-        call = self._match(line, unique_id)
-        action = None if call is None else call.action
-        rule: FrameRule | None = None
-        if type(code) is not str or not code:
-            rule, message = FrameRule.BAD_ERROR_CODE, f"error code {_show(code)} is not a string"
-        elif type(description) is not str:
-            rule = FrameRule.BAD_ERROR_DESCRIPTION
-            message = f"error description {_show(description)} is not a string"
-        elif not isinstance(details, dict):
-            rule = FrameRule.BAD_ERROR_DETAILS
-            message = f"error details {_show(details)} are not an object"
-        if rule is not None:
-            self._frame_error(
-                number, rule, message, message_type=message_type, message_id=unique_id
-            )
-        elif code not in self.codes:
-            self._error(
-                number,
-                CheckRule.UNKNOWN_ERROR_CODE,
-                f"OCPP {self.version} defines no error code {_show(code)}",
-                message_id=unique_id,
-                action=action,
-                kind="error",
-            )
-        if call is None:
-            self._unmatched(line, unique_id, "error")
-
-    def report(self, detected: bool, scores: Mapping[str, int]) -> Report:
-        return Report(
-            version=self.version,
-            detected=detected,
-            unmatched=self.unmatched,
-            unanswered=self.pending_count,
-            problems=tuple(self.problems),
-            omitted=self.omitted,
-            scores=dict(scores),
-            **self.counts,
-        )
-
-
-def _opposite_ok(call_lane: str | None, lane: str | None, *, same: bool) -> bool:
-    """Whether a frame in ``lane`` relates to a CALL in ``call_lane``.
-
-    With ``same`` false: can the frame answer the CALL (opposite lanes, or a
-    lane unknown on either side). With ``same`` true: does it travel the same
-    way as the CALL (used to spot a reused id).
-    """
-    if call_lane is None or lane is None:
-        return True
-    return call_lane == lane if same else _OPPOSITE.get(call_lane) == lane
+    try:
+        value = json.loads(line.text)
+    except (ValueError, RecursionError):
+        return None
+    if not (isinstance(value, list) and len(value) > 2 and isinstance(value[2], str)):
+        return None
+    sender = _single_sender(value[2])
+    if sender is None:
+        return None
+    return sender if line.lane == "sent" else sender.peer
 
 
 # --- the entry point ----------------------------------------------------------------
@@ -775,6 +301,7 @@ def check_lines(
     version: VersionLike | None = None,
     options: DecodeOptions | None = None,
     max_problems: int = 10_000,
+    timeout: float | None = None,
 ) -> Report:
     """Check a log, one OCPP-J frame per line, and return the report.
 
@@ -784,17 +311,20 @@ def check_lines(
             Consumed once; nothing but bounded state is kept.
         version: the OCPP version to check against; ``None`` tries every
             version in the same pass and reports the one with the fewest
-            invalid frames (ties: :data:`DETECTION_ORDER`).
+            invalid lines (ties: :data:`DETECTION_ORDER`).
         options: decoding options (:class:`~ocpp_core.DecodeOptions`); strict
             by default.
         max_problems: at most this many problems are listed per version; the
             rest are counted in :attr:`Report.omitted`.
+        timeout: report answers that come more than this many seconds after
+            their CALL, by the lines' timestamps; ``None`` (the default): no
+            timeout.
 
     Returns:
         The :class:`Report` for the version given or detected.
 
     Raises:
-        ValueError: ``version`` names no known version.
+        ValueError: ``version`` names no known version, or ``timeout`` is not positive.
 
     >>> report = check_lines([
     ...     '2026-01-05T08:00:00Z CS->CSMS [2,"1","Heartbeat",{}]',
@@ -803,26 +333,81 @@ def check_lines(
     >>> report.ok, report.calls, report.results
     (True, 1, 1)
     """
-    opts = options or DecodeOptions()
     candidates = list(DETECTION_ORDER) if version is None else [OcppVersion.parse(version)]
-    checkers = [_Checker(v, opts, max_problems) for v in candidates]
+    replays = [
+        Replay(v, options=options, timeout=timeout, max_problems=max_problems) for v in candidates
+    ]
+    logger: Role | None = None  # the role of the sent lane, once known
+    held: list[tuple[int, _Line | LongLine]] = []  # lines held back until it is known
+
+    def replay(number: int, item: _Line | LongLine) -> None:
+        for engine in replays:
+            if isinstance(item, LongLine):
+                code = frame_error_code(engine.version, FrameRule.TOO_LARGE, id_known=False)
+                engine.line_problem(
+                    number,
+                    FrameRule.TOO_LARGE,
+                    f"the line is {item.length} bytes long, over the bound",
+                    code=code,
+                )
+            elif item.failure is not None:
+                engine.line_problem(number, CheckRule.BAD_LINE, item.failure)
+            else:
+                sender = item.sender
+                if sender is None and item.lane is not None:
+                    sent = logger or Role.CHARGING_STATION
+                    sender = sent if item.lane == "sent" else sent.peer
+                engine.feed(number, item.text, sender, item.time)
+
+    def release() -> None:
+        for number, item in held:
+            replay(number, item)
+        held.clear()
+
     number = 0
-    for item in lines:
+    for raw in lines:
         number += 1
-        if isinstance(item, LongLine):
-            for checker in checkers:
-                checker.long_line(number, item.length)
+        item: _Line | LongLine
+        if isinstance(raw, LongLine):
+            item = raw
+        else:
+            text = raw[1:] if number == 1 and raw.startswith("\ufeff") else raw
+            parsed = _read_line(number, text)
+            if parsed is None:
+                continue
+            item = parsed
+            if logger is None:
+                logger = _lane_vote(parsed)
+        if logger is None and (held or (isinstance(item, _Line) and item.lane is not None)):
+            held.append((number, item))
+            if len(held) >= LANE_WINDOW:
+                release()
             continue
-        text = item[1:] if number == 1 and item.startswith("\ufeff") else item
-        parsed = _read_line(number, text)
-        if parsed is None:
-            continue
-        for checker in checkers:
-            checker.feed(parsed)
-    scores = {c.version.value: c.counts["invalid"] for c in checkers}
+        release()
+        replay(number, item)
+    release()
+    for engine in replays:
+        engine.finish()
+    scores = {engine.version.value: engine.invalid for engine in replays}
     # min() keeps the first of equals, so DETECTION_ORDER breaks ties.
-    best = min(checkers, key=lambda c: c.counts["invalid"])
-    return best.report(detected=version is None, scores=scores)
+    best = min(replays, key=lambda engine: engine.invalid)
+    return Report(
+        version=best.version,
+        detected=version is None,
+        frames=best.frames,
+        calls=best.calls,
+        results=best.results,
+        errors=best.errors,
+        result_errors=best.result_errors,
+        sends=best.sends,
+        answered=best.answered,
+        invalid=best.invalid,
+        unmatched=best.unmatched,
+        unanswered=best.unanswered,
+        problems=tuple(best.problems),
+        omitted=best.omitted,
+        scores=scores,
+    )
 
 
 # --- rendering (pure: the CLI prints) -------------------------------------------------
@@ -879,6 +464,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "errors": report.errors,
         "result_errors": report.result_errors,
         "sends": report.sends,
+        "answered": report.answered,
         "invalid": report.invalid,
         "unmatched": report.unmatched,
         "unanswered": report.unanswered,

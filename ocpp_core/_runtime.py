@@ -206,8 +206,12 @@ def open_extra(
     known: frozenset[str],
     options: DecodeOptions,
     nullable: frozenset[str] = frozenset(),
-) -> dict[str, Any]:
-    """Return the properties of an open object (2.x ``CustomDataType``) beyond its own."""
+) -> dict[str, Any] | None:
+    """Return the properties of an open object (2.x ``CustomDataType``) beyond its own.
+
+    ``None`` when there are none, so that a payload and its re-encoding decode
+    to equal values.
+    """
     extra: dict[str, Any] = {}
     for key, value in data.items():
         if key in known:
@@ -217,7 +221,7 @@ def open_extra(
             raise fail_type("string property names", key)
         else:
             extra[key] = value
-    return extra
+    return extra or None
 
 
 def _unknown(key: object, known: frozenset[str]) -> DecodeFailure:

@@ -2,18 +2,19 @@
 
 Subcommands:
 
-* ``ocpp-core check LOG``: check a log of OCPP-J frames, one per line, against
-  the schemas of its OCPP version (given with ``--version`` or detected). The
-  logic is :func:`ocpp_core._check.check_lines`; this module reads the file,
-  line by line with a bound on each line, and prints. See ``docs/cli.md``.
+* ``ocpp-core check LOG``: check a log of OCPP-J frames, one per line, by
+  replaying it through a session per role under its OCPP version (given with
+  ``--version`` or detected). The logic is :func:`ocpp_core._check.check_lines`;
+  this module reads the file, line by line with a bound on each line, and
+  prints. See ``docs/cli.md``.
 * the commands of :mod:`ocpp_core._schedule_cli`, when that module is present:
   it provides ``register(subparsers)``, which adds its subparsers and gives
   each a ``func`` default: a callable taking the parsed arguments and
   returning the exit status.
 
-Exit status of ``check``: 0 when every frame is valid, 1 when any is invalid,
-2 on a usage or file error (missing or unreadable file, not UTF-8), reported
-in one line on standard error, never as a traceback.
+Exit status of ``check``: 0 when no line is invalid, 1 when any is (warnings
+do not count), 2 on a usage or file error (missing or unreadable file, not
+UTF-8), reported in one line on standard error, never as a traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import BinaryIO
 from ocpp_core._check import (
     MAX_LINE_BYTES,
     LongLine,
+    Report,
     check_lines,
     format_text,
     report_to_json,
@@ -95,26 +97,38 @@ def _read_lines(stream: BinaryIO, limit: int) -> Iterator[str | LongLine]:
             ) from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of seconds, got {text[:20]!r}"
+        )
+    return value
+
+
 def _check(args: argparse.Namespace) -> int:
     options = DecodeOptions.lenient() if args.lenient else None
     name: str = args.log
+
+    def check(stream: BinaryIO) -> Report:
+        return check_lines(
+            _read_lines(stream, args.max_line_bytes),
+            version=args.ocpp_version,
+            options=options,
+            max_problems=args.max_problems,
+            timeout=args.timeout,
+        )
+
     try:
         if name == "-":
-            report = check_lines(
-                _read_lines(sys.stdin.buffer, args.max_line_bytes),
-                version=args.ocpp_version,
-                options=options,
-                max_problems=args.max_problems,
-            )
+            report = check(sys.stdin.buffer)
             name = "<stdin>"
         else:
             with open(name, "rb") as stream:
-                report = check_lines(
-                    _read_lines(stream, args.max_line_bytes),
-                    version=args.ocpp_version,
-                    options=options,
-                    max_problems=args.max_problems,
-                )
+                report = check(stream)
     except _FileError as exc:
         print(f"{_PROG} check: {name}: {exc}", file=sys.stderr)
         return 2
@@ -140,9 +154,10 @@ def _parser() -> argparse.ArgumentParser:
         help="check a log of OCPP-J frames against the OCPP schemas",
         description=(
             "Check a log with one OCPP-J frame per line, each optionally preceded by a "
-            "timestamp and a direction marker (> < -> <- send recv CS->CSMS ...). Blank "
-            "lines and # comments are ignored. Exit status: 0 all valid, 1 any invalid, "
-            "2 usage or file error."
+            "timestamp and a direction marker (> < -> <- send recv CS->CSMS ...), by "
+            "replaying it through a session per role. Blank lines and # comments are "
+            "ignored. Exit status: 0 nothing invalid, 1 anything invalid, 2 usage or "
+            "file error."
         ),
     )
     check.add_argument("log", metavar="LOG", help="the log file ('-' for standard input)")
@@ -174,6 +189,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="list at most N problems; the rest are counted (default: 10000)",
     )
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="report answers that come later than this after their CALL, by the "
+        "lines' timestamps (default: no timeout)",
+    )
     check.set_defaults(func=_check)
     try:
         # Optional, written separately; imported by name so that its absence
@@ -194,8 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: the arguments after the program name; ``None`` reads ``sys.argv``.
 
     Returns:
-        The exit status: for ``check``, 0 all valid, 1 any invalid, 2 usage or
-        file error.
+        The exit status: for ``check``, 0 nothing invalid, 1 anything invalid,
+        2 usage or file error.
     """
     parser = _parser()
     try:

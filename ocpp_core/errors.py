@@ -21,10 +21,15 @@ from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = [
     "ErrorCode",
+    "FrameError",
+    "FrameRule",
+    "HandshakeError",
+    "LocalProtocolError",
     "OcppError",
     "PayloadError",
     "PayloadRule",
     "error_codes_for",
+    "frame_error_code",
     "payload_error_code",
 ]
 
@@ -224,13 +229,6 @@ class PayloadError(OcppError, ValueError):
 
 # --- OCPP-J framing and session errors (appended for ocpp_core.rpc) ---------------
 
-__all__ += [
-    "FrameError",
-    "FrameRule",
-    "LocalProtocolError",
-    "frame_error_code",
-]
-
 
 class FrameRule(enum.StrEnum):
     """The OCPP-J framing rule a received text broke.
@@ -401,9 +399,6 @@ class LocalProtocolError(OcppError, ValueError):
     The session's state is left exactly as it was before the call that raised.
     ``code`` is always ``None``: nothing is owed to the peer.
     """
-
-
-__all__ += ["HandshakeError"]
 
 
 class HandshakeError(OcppError, ValueError):

@@ -1,4 +1,8 @@
-"""``ocpp-core check``: the example logs, exit statuses, bad files, JSON, the line grammar."""
+"""``ocpp-core check``: the example logs, exit statuses, bad files, JSON, the line grammar.
+
+The findings only a session knows (answers to unknown ids, answers to answers,
+ordering, wrong answers, ...) are tested in ``tests/rpc/test_logcheck.py``.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from ocpp_core._check import (
     report_to_json,
 )
 from ocpp_core.cli import main
+from ocpp_core.rpc import Violation
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGS = ROOT / "examples" / "logs"
@@ -59,7 +64,8 @@ def test_session_16_planted_problems(capsys: pytest.CaptureFixture[str]) -> None
     assert ':46: id "19223218" MeterValues request: PropertyConstraintViolation: ' in problems[1]
     assert "$.meterValue[0].sampledValue[0].unit:" in problems[1]
     assert ':49: id "19223219" Authorize request: TypeConstraintViolation: $.idTag:' in problems[2]
-    assert lines[-2].endswith("OCPP 1.6 (detected): frames 42, calls 21, results 21, errors 0")
+    # The central system refuses the three broken CALLs with the CALLERRORs it owes.
+    assert lines[-2].endswith("OCPP 1.6 (detected): frames 42, calls 21, results 18, errors 3")
     assert lines[-1] == "FAILED: invalid 3, unmatched responses 0, unanswered calls 0"
 
 
@@ -81,8 +87,15 @@ def test_session_201_planted_problems(capsys: pytest.CaptureFixture[str]) -> Non
     assert report["version"] == "2.0.1"
     assert report["detected"] is True
     assert report["ok"] is False
-    counts = {k: report[k] for k in ("frames", "calls", "results", "errors", "invalid")}
-    assert counts == {"frames": 32, "calls": 16, "results": 15, "errors": 1, "invalid": 3}
+    counts = {k: report[k] for k in ("frames", "calls", "results", "errors", "answered", "invalid")}
+    assert counts == {
+        "frames": 32,
+        "calls": 16,
+        "results": 13,
+        "errors": 3,
+        "answered": 16,
+        "invalid": 3,
+    }
     assert (report["unmatched"], report["unanswered"], report["omitted"]) == (0, 0, 0)
     got = [(p["line"], p["action"], p["kind"], p["code"], p["rule"]) for p in report["problems"]]
     assert got == [
@@ -107,8 +120,8 @@ def test_valid_logs_exit_zero(capsys: pytest.CaptureFixture[str], path: Path, ve
 @pytest.mark.parametrize(
     ("path", "expected", "wrong_scores"),
     [
-        (SESSION_16, OcppVersion.V16, {"2.0.1": 21, "2.1": 21, "2.0": 21}),
-        (SESSION_201, OcppVersion.V201, {"2.0": 9, "1.6": 17}),
+        (SESSION_16, OcppVersion.V16, {"2.0.1": 34, "2.1": 34, "2.0": 34}),
+        (SESSION_201, OcppVersion.V201, {"2.1": 3, "2.0": 14, "1.6": 27}),
     ],
     ids=["1.6", "2.0.1"],
 )
@@ -231,8 +244,9 @@ def test_huge_line_is_a_problem(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert status == 1
     report = json.loads(out)
     assert (report["frames"], report["calls"], report["invalid"]) == (3, 1, 2)
-    first, second = report["problems"]
+    first, unanswered, second = report["problems"]
     assert (first["line"], second["line"]) == (1, 3)
+    assert (unanswered["line"], unanswered["rule"]) == (2, "unanswered")
     assert first["rule"] == "too-large"
     assert first["code"] == "RpcFrameworkError"
     assert first["message"] == f"the line is {len(big)} bytes long, over the bound"
@@ -339,7 +353,9 @@ def test_bom_and_comments_ignored() -> None:
     ("line", "version", "rule", "code"),
     [
         ('[2,"1","Heartbeat",{}', "2.0.1", "not-json", ErrorCode.RPC_FRAMEWORK_ERROR),
-        ('[2,"1","Heartbeat",{}', "1.6", "not-json", None),
+        ('[2,"1","Heartbeat",{}', "1.6", "not-json", ErrorCode.PROTOCOL_ERROR),
+        ('[2,"1","Heartbeat",{', "1.6", "not-json", ErrorCode.PROTOCOL_ERROR),
+        ("[2,broken", "1.6", "not-json", None),
         ('[2,"1","X",{"a":NaN}]', "2.0.1", "not-json", ErrorCode.RPC_FRAMEWORK_ERROR),
         ('[2,"1","X",{"a":1e999}]', "2.0.1", "not-json", ErrorCode.RPC_FRAMEWORK_ERROR),
         ("[" + "1" * 5000 + "]", "2.0.1", "not-json", ErrorCode.RPC_FRAMEWORK_ERROR),
@@ -348,7 +364,7 @@ def test_bom_and_comments_ignored() -> None:
         ('[2,"1","Heartbeat",{"a":1,"a":2}]', "1.6", "duplicate-key", "FormationViolation"),
         ('[3,"1",{"a":1,"a":2}]', "2.0.1", "duplicate-key", None),
         ('[2,1,{"a":1,"a":2}]', "2.0.1", "duplicate-key", ErrorCode.RPC_FRAMEWORK_ERROR),
-        ('[2,"1","X",{"a":1,"a":2}', "2.0.1", "duplicate-key", ErrorCode.RPC_FRAMEWORK_ERROR),
+        ('[2,"1","X",{"a":1,"a":2}', "2.0.1", "duplicate-key", ErrorCode.FORMAT_VIOLATION),
         ('{"a":1}', "2.0.1", "not-an-array", ErrorCode.RPC_FRAMEWORK_ERROR),
         ("[]", "2.0.1", "bad-message-type", ErrorCode.RPC_FRAMEWORK_ERROR),
         ('["2","1","Heartbeat",{}]', "2.0.1", "bad-message-type", ErrorCode.RPC_FRAMEWORK_ERROR),
@@ -365,8 +381,8 @@ def test_bom_and_comments_ignored() -> None:
         ('[2,"1","Heartbeat",[]]', "1.6", "payload-not-an-object", "FormationViolation"),
         ('[2,"1","Heartbeat",null]', "2.0.1", "payload-not-an-object", "FormatViolation"),
         ('[2,"1","Hearbeat",{}]', "2.0.1", "unknown-action", ErrorCode.NOT_IMPLEMENTED),
-        ('[2,"1","NotifyDERAlarm",{}]', "2.0.1", "unknown-action", ErrorCode.NOT_IMPLEMENTED),
-        ('[6,"1","Hearbeat",{}]', "2.1", "unknown-action", None),
+        ('[2,"1","NotifyDERAlarm",{}]', "2.0.1", "unsupported-action", ErrorCode.NOT_SUPPORTED),
+        ('[6,"1","Hearbeat",{}]', "2.1", "invalid-send", None),
         ('[4,"1",1,"",{}]', "2.0.1", "bad-error-code", None),
         ('[4,"1","NotSupported",null,{}]', "2.0.1", "bad-error-description", None),
         ('[5,"1","NotSupported","",[]]', "2.1", "bad-error-details", None),
@@ -391,10 +407,13 @@ def test_wrong_direction_and_send() -> None:
         'CS->CSMS [2,"2","SetChargingProfile",{}]',
         version="2.0.1",
     )
-    assert [(p.rule, p.code) for p in report.problems] == [
-        (CheckRule.WRONG_DIRECTION, ErrorCode.NOT_SUPPORTED),
-        (CheckRule.WRONG_DIRECTION, ErrorCode.NOT_SUPPORTED),
+    assert [(p.line, p.severity, p.rule, p.code) for p in report.problems] == [
+        (1, Severity.ERROR, Violation.WRONG_DIRECTION, ErrorCode.NOT_SUPPORTED),
+        (1, Severity.WARNING, CheckRule.UNANSWERED, None),
+        (2, Severity.ERROR, Violation.WRONG_DIRECTION, ErrorCode.NOT_SUPPORTED),
+        (2, Severity.WARNING, CheckRule.UNANSWERED, None),
     ]
+    assert report.problems[0].message == "BootNotification is not sent by the CSMS"
     report = check(
         '[6,"1","NotifyPeriodicEventStream",{"id":1,"pending":0,"basetime":"2026-01-01T00:00:00Z",'
         '"data":[{"t":0,"v":"1"}]}]',
@@ -404,10 +423,14 @@ def test_wrong_direction_and_send() -> None:
         version="2.1",
     )
     assert report.sends == 2
+    # A CALL of a SEND-only action is refused (NotSupported), so its CALLRESULT is
+    # the wrong answer; a SEND of a CALL action is never answered (no code).
     assert [(p.line, p.rule, p.code) for p in report.problems] == [
-        (2, CheckRule.NOT_A_SEND, ErrorCode.NOT_SUPPORTED),
-        (3, CheckRule.NOT_A_SEND, None),
+        (2, Violation.UNSUPPORTED_ACTION, ErrorCode.NOT_SUPPORTED),
+        (3, Violation.INVALID_SEND, None),
+        (4, CheckRule.WRONG_ANSWER, ErrorCode.NOT_SUPPORTED),
     ]
+    assert report.problems[1].message == "Heartbeat is a CALL action, not sent with SEND"
     assert report.unanswered == 0
     text = "\n".join(format_text(report))
     assert "result errors 0, sends 2" in text
@@ -442,15 +465,19 @@ def test_unmatched_and_unanswered_are_warnings() -> None:
     assert report.ok
     assert (report.unmatched, report.unanswered) == (2, 1)
     assert [(p.severity, p.rule) for p in report.problems] == [
-        (Severity.WARNING, "unmatched-response"),
-        (Severity.WARNING, "unmatched-response"),
+        (Severity.WARNING, "unknown-response"),
+        (Severity.WARNING, "unknown-response"),
+        (Severity.WARNING, "unanswered"),
     ]
-    text = list(format_text(report, "x.log"))
-    assert text[0] == (
-        'x.log:1: warning: id "nobody" response: no CALL with this message id waits '
-        "for an answer in the log; not decoded"
-    )
-    assert text[-1] == "OK: invalid 0, unmatched responses 2, unanswered calls 1"
+    assert list(format_text(report, "x.log")) == [
+        "x.log:1: warning: id \"nobody\" response: CALLRESULT with id 'nobody' answers no "
+        "CALL of this side; dropped",
+        "x.log:2: warning: id \"nobody-either\" error: CALLERROR with id 'nobody-either' "
+        "answers no CALL of this side; dropped",
+        'x.log:3: warning: id "a" Heartbeat request: no answer from the CSMS in the log',
+        "x.log: OCPP 2.0.1 (given): frames 3, calls 1, results 1, errors 1",
+        "OK: invalid 0, unmatched responses 2, unanswered calls 1",
+    ]
 
 
 def test_matching_respects_directions() -> None:
@@ -466,11 +493,15 @@ def test_matching_respects_directions() -> None:
     assert report.problems == ()
 
 
-def test_reused_id_warns() -> None:
+def test_reused_id_is_refused() -> None:
+    # The receiver refuses a CALL whose id is in use by a CALL it still handles.
     report = check('> [2,"1","Heartbeat",{}]', '> [2,"1","Heartbeat",{}]')
-    (problem,) = report.problems
-    assert (problem.severity, problem.rule, problem.line) == (Severity.WARNING, "reused-id", 2)
-    assert "line 1" in problem.message
+    assert [(p.line, p.severity, p.rule, p.code) for p in report.problems] == [
+        (1, Severity.WARNING, "unanswered", None),
+        (2, Severity.ERROR, "duplicate-call-id", ErrorCode.RPC_FRAMEWORK_ERROR),
+        (2, Severity.WARNING, "unanswered", None),
+    ]
+    assert report.problems[1].message == "message id '1' is in use by a CALL still being handled"
 
 
 def test_answers_to_invalid_calls_are_matched() -> None:
@@ -485,13 +516,19 @@ def test_answers_to_invalid_calls_are_matched() -> None:
         '[3,"4",null]',
     )
     assert report.unmatched == 0
-    assert [(p.line, p.rule) for p in report.problems] == [
-        (1, "unknown-action"),
-        (3, "additionalProperties"),
-        (5, "unknown-action"),
-        (7, "payload-not-an-object"),
-        (8, "payload-not-an-object"),
+    # Line 2 is the CALLERROR owed; lines 4 and 6 answer CALLs that must be refused.
+    assert [(p.line, p.rule, p.code) for p in report.problems] == [
+        (1, "unknown-action", ErrorCode.NOT_IMPLEMENTED),
+        (3, "additionalProperties", ErrorCode.PROTOCOL_ERROR),
+        (4, "wrong-answer", ErrorCode.PROTOCOL_ERROR),
+        (5, "unknown-action", ErrorCode.NOT_IMPLEMENTED),
+        (6, "wrong-answer", ErrorCode.NOT_IMPLEMENTED),
+        (7, "payload-not-an-object", ErrorCode.FORMAT_VIOLATION),
+        (8, "payload-not-an-object", None),
     ]
+    assert report.problems[2].message == (
+        "the CSMS answered with a CALLRESULT, not the CALLERROR it owes"
+    )
 
 
 def test_long_line_item_and_max_problems() -> None:
@@ -514,6 +551,7 @@ def test_json_report_shape() -> None:
     report = check('[2,"1","Heartbeat",{"x":1}]')
     data = report_to_json(report)
     assert json.loads(json.dumps(data)) == data
+    assert (data["answered"], data["unanswered"]) == (0, 1)
     assert data["problems"] == [
         {
             "line": 1,
@@ -524,7 +562,17 @@ def test_json_report_shape() -> None:
             "code": "ProtocolError",
             "rule": "additionalProperties",
             "message": '$.x: unknown property "x" (additionalProperties)',
-        }
+        },
+        {
+            "line": 1,
+            "severity": "warning",
+            "message_id": "1",
+            "action": "Heartbeat",
+            "kind": "request",
+            "code": None,
+            "rule": "unanswered",
+            "message": "no answer from the CSMS in the log",
+        },
     ]
 
 
@@ -550,14 +598,14 @@ _FRAMES = st.tuples(
     _JSON_VALUES,
 ).flatmap(lambda t: st.integers(0, 5).map(lambda n: json.dumps(list(t)[:n])))
 _PREFIXES = st.sampled_from(
-    ["", "> ", "< ", "CS->CSMS ", "CSMS->CS ", "2026-01-01T00:00:00Z ", "#"]
+    ["", "> ", "< ", "CS->CSMS ", "CSMS->CS ", "2026-01-01T00:00:00Z ", "00:00:59 CP->CS ", "#"]
 )
 
 
 @given(st.lists(st.tuples(_PREFIXES, _FRAMES | st.text(max_size=30)), max_size=8))
 def test_any_input_gives_a_report(lines: list[tuple[str, str]]) -> None:
     report = check_lines([prefix + frame for prefix, frame in lines])
-    assert report.invalid == sum(p.severity is Severity.ERROR for p in report.problems)
+    assert report.invalid == len({p.line for p in report.problems if p.severity is Severity.ERROR})
     assert report.frames <= len(lines)
     for problem in report.problems:
         assert len(problem.message) < 300

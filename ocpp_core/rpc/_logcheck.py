@@ -1,51 +1,44 @@
-"""``ocpp-core check LOG``: replay a captured conversation through two sessions.
+"""The replay engine behind ``ocpp-core check``: a log through two sessions.
 
 Theory of operation
 -------------------
-A log is a sequence of frames, each sent by the charging station or by the
-CSMS. The checker keeps one :class:`~ocpp_core.rpc.Session` per role and
-feeds every frame to the *receiving* side's session, exactly as a live host
-would: everything the session reports (a malformed frame, an unknown or
-wrong-direction action, an invalid payload, an answer to an unknown id, an
-answer to an answer, a CALL that overtakes an unanswered one) becomes a
-finding on that line. The sending side's session is told that the frame left
-(so that it can correlate the answer later). Where the receiving session
-would have answered a CALL itself, the log's actual answer is compared with
-the one owed.
+A captured conversation is a sequence of frames, each sent by the charging
+station or by the CSMS. :class:`Replay` keeps one
+:class:`~ocpp_core.rpc.Session` per role and feeds every frame to the
+*receiving* side's session, exactly as a live host would: everything the
+session reports (a malformed frame, an unknown or wrong-direction action, an
+invalid payload, an answer to an unknown id, a duplicate or late answer, an
+answer to an answer, a CALL that overtakes an unanswered one of the same side)
+becomes a :class:`Problem` on that line. The sending side's session is then
+told that the frame left, so that it can correlate the answer later. Where
+the receiving session would have answered a CALL itself, the log's actual
+answer is compared with the CALLERROR it owes (``wrong-answer``); CALLs still
+unanswered at the end are listed (``unanswered``).
 
-Log format (one frame per line; blank lines and ``#`` comments skipped)::
-
-    # ocpp2.0.1                      <- optional: the version (or "# version: 2.0.1")
-    [TIME] SENDER[->RECEIVER][:] FRAME
-    {"time": ..., "from": "CSMS", "frame": [2, "1", "Reset", {...}]}
-
-``TIME`` is optional: seconds, or an ISO 8601 timestamp. ``SENDER`` is
-``ChargingStation``, ``ChargePoint``, ``CP``, ``Station`` (the charging
-station) or ``CSMS``, ``CentralSystem``, ``Central``, ``Server`` (the CSMS),
-in any case. ``CS`` is refused as ambiguous (OCPP 1.6 uses it for the Central
-System). A bare frame has its sender inferred: a CALL from the action's
-direction, an answer from the CALL it answers.
-
-Without a version, the version whose schemas accept the most CALLs of the
-log is used.
+The engine knows nothing of lines, files or version detection: its caller
+(:func:`ocpp_core._check.check_lines`, which reads the line grammar and
+detects the version) hands over each frame's text, its line number, its sender
+when the log says it, and its time when the log has one. A frame whose sender
+is not given has it inferred: a CALL from its action's direction, an answer
+from the CALL it answers. The engine does no I/O and keeps bounded state: at
+most ``max_problems`` problems (the rest are counted) and at most
+``max_pending`` unanswered CALLs per side (the oldest are forgotten).
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import re
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import attrs
 
-from ocpp_core._api import actions, decode_payload
-from ocpp_core.errors import FrameError, OcppError
+from ocpp_core._api import actions
+from ocpp_core._runtime import DecodeOptions
+from ocpp_core.errors import ErrorCode, FrameError, OcppError, PayloadError, error_codes_for
 from ocpp_core.rpc._events import (
     CallErrorReceived,
-    CallReceived,
+    CallResultErrorReceived,
     CallResultReceived,
     CallTimedOut,
     InvalidResponseReceived,
@@ -56,471 +49,483 @@ from ocpp_core.rpc._frames import (
     Call,
     CallError,
     CallResult,
+    CallResultError,
     Frame,
+    FrameLimits,
+    Send,
     clip,
     parse_frame,
 )
 from ocpp_core.rpc._session import Session
-from ocpp_core.versions import OcppVersion, Role
+from ocpp_core.versions import OcppVersion, Role, VersionLike
 
-__all__ = ["LogFinding", "LogReport", "Severity", "check_log", "format_report"]
+__all__ = ["MAX_PENDING", "CheckRule", "Problem", "Replay", "Severity"]
+
+MAX_PENDING: Final = 100_000
+"""At most this many unanswered CALLs are remembered per side; the oldest are dropped."""
+
+_NO_LIMIT: Final = FrameLimits(max_chars=1 << 62)  # the caller bounds the lines
 
 
 class Severity(enum.StrEnum):
-    """How bad a finding is."""
+    """How bad a problem is."""
 
     ERROR = "error"
-    """The protocol is broken."""
+    """The protocol is broken: the check fails."""
     WARNING = "warning"
-    """Allowed but suspicious, or a difference from the answer this library owes."""
-    INFO = "info"
-    """A note about the log itself (a skipped line, the version chosen)."""
+    """Worth a look, but not invalid (e.g. an answer whose CALL is not in the log)."""
+
+
+class CheckRule(enum.StrEnum):
+    """The checker's own rules, beside ``PayloadRule``, ``FrameRule`` and ``Violation``."""
+
+    BAD_LINE = "bad-line"
+    """The line is not ``[timestamp] [direction] frame`` (see ``docs/cli.md``)."""
+    WRONG_ANSWER = "wrong-answer"
+    """The answer to a CALL the receiver must refuse is not the CALLERROR it owes."""
+    UNANSWERED = "unanswered"
+    """A CALL got no answer by the end of the log."""
+    TIMEOUT = "timeout"
+    """A CALL got no answer within the timeout (only with a timeout and timestamps)."""
+
+
+_WARNINGS: Final = frozenset(
+    {
+        Violation.CONCURRENT_CALL.value,
+        Violation.UNKNOWN_RESPONSE.value,
+        CheckRule.UNANSWERED.value,
+    }
+)
+_KINDS: Final = {2: "request", 3: "response", 4: "error", 5: "error", 6: "send"}
 
 
 @attrs.frozen(kw_only=True)
-class LogFinding:
-    """One problem found on one line of the log.
-
-    Attributes:
-        line: the 1-based line number.
-        severity: how bad it is.
-        kind: a short machine-readable name (a session ``Violation`` value,
-            or one of the checker's own: ``wrong-answer``, ``unanswered``,
-            ``bad-line``, ``unknown-sender``).
-        message: a bounded human-readable description.
-        unique_id: the message id concerned, if any.
-    """
+class Problem:
+    """One thing wrong with one line of the log."""
 
     line: int
+    """The line number, counting from 1."""
     severity: Severity
-    kind: str
+    """Whether the problem makes the log invalid."""
+    rule: str
+    """The rule broken: a :class:`~ocpp_core.PayloadRule`, a
+    :class:`~ocpp_core.errors.FrameRule`, a :class:`~ocpp_core.rpc.Violation`
+    or a :class:`CheckRule` value."""
     message: str
-    unique_id: str | None = None
+    """What is wrong; for a payload, the :class:`~ocpp_core.PayloadError` text
+    (JSON path, detail, rule). Bounded in length: input is never echoed in full."""
+    code: ErrorCode | None = None
+    """The CallError code the failure calls for in the version, or ``None`` where
+    the version owes no reply (e.g. a broken 1.6 frame whose id cannot be read)."""
+    message_id: str | None = None
+    """The frame's message id, when it could be read (clipped to 40 characters)."""
+    action: str | None = None
+    """The action: the CALL's own, or for an answer that of its CALL when known."""
+    kind: str | None = None
+    """``request``, ``response``, ``error`` (CALLERROR/CALLRESULTERROR) or ``send``."""
 
 
-@attrs.frozen(kw_only=True)
-class LogReport:
-    """The result of checking one log.
-
-    Attributes:
-        version: the OCPP version the log was checked against.
-        version_detected: whether the version was detected (not given).
-        frames: how many frames were checked.
-        calls: how many CALLs (both directions) the log holds.
-        answered: how many of those CALLs got a well-formed answer.
-        findings: the findings in line order.
-    """
-
-    version: OcppVersion
-    version_detected: bool
-    frames: int
-    calls: int
-    answered: int
-    findings: tuple[LogFinding, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when no finding is an error."""
-        return not any(f.severity is Severity.ERROR for f in self.findings)
-
-
-_STATION_NAMES: Final = frozenset({"cp", "chargepoint", "chargingstation", "station"})
-_CSMS_NAMES: Final = frozenset({"csms", "centralsystem", "central", "server"})
-_SENT_MARKS: Final = frozenset({">", "->", ">>", "send", "sent", "tx", "out"})
-_TIME = (
-    r"\[?\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?"
-    r"(?:Z|[+-]\d\d(?::?\d\d)?)?\]?"
-    r"|\d\d:\d\d:\d\d(?:\.\d+)?|\d{1,11}(?:\.\d+)?"
-)
-_PREFIX: Final = re.compile(
-    rf"""\s*
-    (?:(?P<time>{_TIME})\s+)?
-    (?:
-        (?P<mark>->|<-|>>|<<|>|<|(?i:send|sent|recv|received|tx|rx|out|in)\b):?\s*(?=\[)
-      | (?P<src>[A-Za-z_]{{2,20}})\s*(?:->\s*(?P<dst>[A-Za-z_]{{2,20}}))?\s*:?\s*(?=\[)
-    )?
-    """,
-    re.VERBOSE | re.ASCII,
-)
-_VERSION_HEADER = re.compile(
-    r"^#\s*(?:version\s*:?\s*)?(?:ocpp)?(1\.6|2\.0\.1|2\.0|2\.1)\s*$", re.I
-)
-_SEVERITY: Final = {
-    Violation.CONCURRENT_CALL: Severity.WARNING,
-    Violation.UNKNOWN_ERROR_CODE: Severity.WARNING,
-}
-
-
-@attrs.define
-class _Line:
-    number: int
-    time: float | None
-    sender: Role | None
-    lane: str | None  # "sent"/"received" relative to the logger, when only that is known
-    text: str
-
-
-def _role(name: str, other: str | None) -> Role | None:
-    low = name.lower().replace("_", "")
-    if low in _STATION_NAMES:
-        return Role.CHARGING_STATION
-    if low in _CSMS_NAMES:
-        return Role.CSMS
-    if low == "cs" and other is not None:
-        # 2.x: CS is the charging station (opposite CSMS); 1.6: the central
-        # system (opposite CP). Alone it is ambiguous.
-        other_low = other.lower().replace("_", "")
-        if other_low in _CSMS_NAMES:
-            return Role.CHARGING_STATION
-        if other_low in _STATION_NAMES:
-            return Role.CSMS
-    return None
-
-
-def _parse_time(text: str | None) -> float | None:
-    if text is None:
+def _reply_code(reply: str | None) -> ErrorCode | None:
+    if reply is None:
         return None
-    text = text.strip("[]")
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    if len(text) <= 15 and text[2:3] == ":":
-        hours, minutes, seconds = text.split(":")
-        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp.timestamp()
+    code = json.loads(reply)[2]
+    return ErrorCode(code) if code in ErrorCode._value2member_map_ else None
 
 
-def _read_lines(
-    lines: Iterable[object], findings: list[LogFinding]
-) -> tuple[list[_Line], OcppVersion | None]:
-    out: list[_Line] = []
-    header: OcppVersion | None = None
-    for number, raw in enumerate(lines, 1):
-        if not isinstance(raw, str):
-            # The CLI hands over a line above its bound as a placeholder
-            # (``ocpp_core._check.LongLine``) that only knows its length.
-            length = getattr(raw, "length", "?")
-            findings.append(_bad_line(number, f"line of {length} bytes is too long to check"))
-            continue
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            match = _VERSION_HEADER.match(line)
-            if match and header is None:
-                header = OcppVersion(match.group(1))
-            continue
-        sender: Role | None = None
-        lane: str | None = None
-        if line.startswith("{"):
-            try:
-                obj = json.loads(line)
-                frame_value = obj.get("frame", obj.get("message"))
-                text = frame_value if isinstance(frame_value, str) else json.dumps(frame_value)
-                name = str(obj.get("from", obj.get("sender", "")))
-                time = _parse_time(None if obj.get("time") is None else str(obj["time"]))
-            except (ValueError, AttributeError, TypeError):
-                findings.append(_bad_line(number, "not a JSON object with a frame"))
-                continue
-            sender = _role(name, None) if name else None
-        else:
-            match = _PREFIX.match(line)
-            assert match is not None  # every part is optional
-            text = line[match.end() :]
-            if not text.startswith("["):
-                findings.append(_bad_line(number, "no frame found on the line"))
-                continue
-            time = _parse_time(match.group("time"))
-            if match.group("src") is not None:
-                src, dst = match.group("src"), match.group("dst")
-                sender = _role(src, dst)
-                if sender is None:
-                    findings.append(
-                        LogFinding(
-                            line=number,
-                            severity=Severity.INFO,
-                            kind="unknown-sender",
-                            message=f"sender {clip(src)!r} not recognised; inferring it",
-                        )
-                    )
-            elif match.group("mark") is not None:
-                lane = "sent" if match.group("mark").lower() in _SENT_MARKS else "received"
-        out.append(_Line(number=number, time=time, sender=sender, lane=lane, text=text))
-    return out, header
+def _rule_and_message(error: OcppError | None, fallback: str, description: str) -> tuple[str, str]:
+    if isinstance(error, PayloadError):
+        return error.rule.value, clip(str(error), 240)
+    if isinstance(error, FrameError):
+        return error.rule.value, error.detail
+    return fallback, description
 
 
-def _bad_line(number: int, what: str) -> LogFinding:
-    return LogFinding(line=number, severity=Severity.INFO, kind="bad-line", message=what)
+class Replay:
+    """One log replayed under one version through two sessions.
 
-
-def _lane_roles(lines: list[_Line], version: OcppVersion) -> dict[str, Role]:
-    """Decide which role the logger's "sent" lane is, from the actions sent in it."""
-    votes = 0
-    table = actions(version)
-    for line in lines:
-        if line.lane is None:
-            continue
-        try:
-            value = json.loads(line.text)
-        except ValueError:
-            continue
-        if isinstance(value, list) and len(value) > 2 and value[0] == 2:
-            info = table.get(value[2]) if isinstance(value[2], str) else None
-            if info is not None and len(info.senders) == 1:
-                station = Role.CHARGING_STATION in info.senders
-                votes += 1 if station == (line.lane == "sent") else -1
-    sent = Role.CSMS if votes < 0 else Role.CHARGING_STATION
-    return {"sent": sent, "received": sent.peer}
-
-
-def _detect_version(lines: list[_Line]) -> OcppVersion:
-    """Pick the version whose schemas accept the most of the first CALLs."""
-    calls: list[tuple[str, Any]] = []
-    for line in lines:
-        try:
-            value = json.loads(line.text)
-        except ValueError:
-            continue
-        if (
-            isinstance(value, list)
-            and len(value) == 4
-            and value[0] == 2
-            and isinstance(value[2], str)
-        ):
-            calls.append((value[2], value[3]))
-        if len(calls) >= 20:
-            break
-    best, best_score = OcppVersion.V201, -1
-    for version in (OcppVersion.V201, OcppVersion.V16, OcppVersion.V21, OcppVersion.V20):
-        table = actions(version)
-        score = 0
-        for action, payload in calls:
-            if action in table and table[action].response is not None:
-                try:
-                    decode_payload(version, action, "request", payload)
-                except OcppError:
-                    continue
-                score += 1
-        if score > best_score:
-            best, best_score = version, score
-    return best
-
-
-def _infer_sender(frame: Frame, version: OcppVersion, sessions: dict[Role, Session]) -> Role | None:
-    if isinstance(frame, Call):
-        info = actions(version).get(frame.action)
-        if info is not None and len(info.senders) == 1:
-            return next(iter(info.senders))
-        return None
-    # An answer comes from the side that owes it.
-    for role, session in sessions.items():
-        if any(c.unique_id == frame.unique_id for c in session.owed):
-            return role
-        if any(c.unique_id == frame.unique_id for c in (session.in_flight, *session.queued) if c):
-            return role.peer
-    return None
-
-
-def check_log(
-    lines: Iterable[str] | Iterable[object],
-    version: OcppVersion | None,
-    *,
-    timeout: float | None = None,
-) -> LogReport:
-    """Check a captured OCPP-J conversation (see the module docs for the format).
+    Feed the frames in log order with :meth:`feed` (and lines that carry no
+    frame with :meth:`line_problem`), then call :meth:`finish` once. The
+    counts and :attr:`problems` are then final.
 
     Args:
-        lines: the log's lines; an item that is not a ``str`` (the CLI's
-            placeholder for a line above its length bound) is reported as a
-            ``bad-line`` and skipped.
-        version: the OCPP version, or ``None`` to read it from a ``# ocpp2.0.1``
-            header or detect it from the CALLs.
-        timeout: report answers that come later than this many seconds after
-            their CALL (needs timestamps); default: no timeout.
+        version: the OCPP version to check against.
+        options: decoding options for payloads (strict by default).
+        timeout: report answers that come more than this many seconds after
+            their CALL (needs the frames' times); ``None``: no timeout.
+        max_problems: at most this many problems are kept; the rest are
+            counted in :attr:`omitted`.
+        max_pending: at most this many unanswered CALLs per side are kept.
 
-    Returns:
-        The report. Nothing is raised for any content of the log.
+    Raises:
+        ValueError: ``version`` names no known version, or ``timeout`` is not positive.
     """
-    findings: list[LogFinding] = []
-    parsed, header = _read_lines(lines, findings)
-    detected = version is None and header is None
-    ver = version or header or _detect_version(parsed)
-    lanes = _lane_roles(parsed, ver)
-    sessions = {
-        role: Session(ver, role, call_timeout=timeout if timeout else 1e15, remember=1 << 16)
-        for role in Role
-    }
-    refused: dict[tuple[Role, str], str] = {}
-    calls = answered = frames = 0
-    clock = 0.0
-    for line in parsed:
-        clock = line.time if line.time is not None else clock + 1e-3
-        try:
-            frame: Frame | None = parse_frame(line.text, ver)
-        except FrameError:
-            frame = None
-        sender = line.sender
-        if sender is None and line.lane is not None:
-            sender = lanes[line.lane]
-        if sender is None and frame is not None:
-            sender = _infer_sender(frame, ver, sessions)
-        if sender is None:
-            findings.append(
-                LogFinding(
-                    line=line.number,
-                    severity=Severity.INFO,
-                    kind="unknown-sender",
-                    message="cannot tell who sent this frame; line skipped",
-                )
+
+    def __init__(
+        self,
+        version: VersionLike,
+        *,
+        options: DecodeOptions | None = None,
+        timeout: float | None = None,
+        max_problems: int = 10_000,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        self.version: OcppVersion = OcppVersion.parse(version)
+        """The version the log is checked against."""
+        if timeout is not None and not timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self._timeout = timeout
+        self._max_problems = max_problems
+        self._max_pending = max_pending
+        self._actions = actions(self.version)
+        self._codes = frozenset(code.value for code in error_codes_for(self.version))
+        self._sessions = {
+            role: Session(
+                self.version,
+                role,
+                call_timeout=timeout if timeout is not None else 1e15,
+                limits=_NO_LIMIT,
+                decode_options=options,
+                remember=1 << 16,
             )
-            continue
-        frames += 1
-        receiver = sessions[sender.peer]
-        owed_reply = None  # the CALLERROR owed, when this answers a CALL the receiver refused
-        if frame is not None and isinstance(frame, CallResult | CallError):
-            owed_reply = refused.pop((sender, frame.unique_id), None)
-        events = receiver.receive(line.text, clock)
+            for role in Role
+        }
+        # (answering role, id) -> the CALLERROR it owes for a CALL it refused.
+        self._refused: dict[tuple[Role, str], str] = {}
+        # (calling role, id) -> the lines of its CALLs with that id waiting for an answer.
+        self._call_lines: dict[tuple[Role, str], list[int]] = {}
+        self._clock = 0.0
+        self._invalid_lines: set[int] = set()
+        self._last_line = 0
+        self.frames = 0
+        """Lines that carry a frame (or a line too long to read)."""
+        self.calls = 0
+        """CALL frames (type 2)."""
+        self.results = 0
+        """CALLRESULT frames (type 3)."""
+        self.errors = 0
+        """CALLERROR frames (type 4)."""
+        self.result_errors = 0
+        """CALLRESULTERROR frames (type 5, OCPP 2.1)."""
+        self.sends = 0
+        """SEND frames (type 6, OCPP 2.1)."""
+        self.answered = 0
+        """CALLs that got a well-formed answer."""
+        self.invalid = 0
+        """Lines with an error-severity problem (each counts once)."""
+        self.unmatched = 0
+        """Answers whose CALL is not waiting in the log (``unknown-response``)."""
+        self.unanswered = 0
+        """CALLs without an answer at the end of the log (after :meth:`finish`)."""
+        self.problems: list[Problem] = []
+        """The problems kept, in the order found (sorted by line by :meth:`finish`)."""
+        self.omitted = 0
+        """Problems found beyond ``max_problems`` and not kept."""
+
+    # --- recording -------------------------------------------------------------------
+
+    def _add(self, problem: Problem) -> None:
+        if problem.severity is Severity.ERROR and problem.line not in self._invalid_lines:
+            self._invalid_lines.add(problem.line)
+            self.invalid += 1
+        if problem.rule == Violation.UNKNOWN_RESPONSE:
+            self.unmatched += 1
+        if len(self.problems) < self._max_problems:
+            self.problems.append(problem)
+        else:
+            self.omitted += 1
+
+    def _problem(
+        self,
+        line: int,
+        rule: str,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        message_id: str | None = None,
+        action: str | None = None,
+        kind: str | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        if severity is None:
+            severity = Severity.WARNING if rule in _WARNINGS else Severity.ERROR
+        self._add(
+            Problem(
+                line=line,
+                severity=severity,
+                rule=str(rule),
+                message=message,
+                code=code,
+                message_id=None if message_id is None else clip(message_id),
+                action=None if action is None else clip(action),
+                kind=kind,
+            )
+        )
+
+    def line_problem(
+        self, line: int, rule: str, message: str, *, code: ErrorCode | None = None
+    ) -> None:
+        """Record a line that carries no frame the engine can read (an error).
+
+        Args:
+            line: the line number.
+            rule: the rule broken (``bad-line``, or ``too-large`` for a line
+                over the reader's bound).
+            message: what is wrong, bounded in length.
+            code: the CallError code the failure calls for, if any.
+        """
+        self.frames += 1
+        self._last_line = line
+        self._problem(line, rule, message, code=code)
+
+    # --- feeding ---------------------------------------------------------------------
+
+    def feed(self, line: int, text: str, sender: Role | None, time: float | None = None) -> None:
+        """Replay one frame of the log.
+
+        Args:
+            line: the line number, counting from 1.
+            text: the frame as it was sent (the JSON array).
+            sender: who sent it, or ``None`` to infer it.
+            time: when it was sent, in seconds; ``None``: just after the previous frame.
+        """
+        self.frames += 1
+        self._last_line = line
+        self._clock = time if time is not None else self._clock + 1e-3
+        frame: Frame | None = None
+        broken: FrameError | None = None
+        try:
+            frame = parse_frame(text, self.version, limits=_NO_LIMIT)
+        except FrameError as error:
+            broken = error
+        if sender is None:
+            sender = self._infer_sender(frame, broken)
+        self._count(frame)
+        receiver = self._sessions[sender.peer]
+        uid = frame.unique_id if frame is not None else (broken and broken.unique_id)
+        # The CALL of the receiver that this frame may answer, for naming its action.
+        answering = receiver.in_flight
+        answered_action = (
+            answering.action if answering is not None and answering.unique_id == uid else None
+        )
+        owed_reply = None  # the CALLERROR owed, when this answers a CALL the sender refused
+        if isinstance(frame, CallResult | CallError):
+            owed_reply = self._refused.pop((sender, frame.unique_id), None)
+        events = receiver.receive(text, self._clock)
         auto = receiver.data_to_send()
-        request = None
+        request: Any = None
+        delivered = False
+        code_checked = False
         for event in events:
-            if isinstance(event, CallReceived):
-                request = event.request
-            elif isinstance(event, CallResultReceived | CallErrorReceived):
-                answered += 1
+            if isinstance(event, CallResultReceived | CallErrorReceived):
+                self.answered += 1
+                self._call_line((sender.peer, event.call.unique_id))
             elif isinstance(event, InvalidResponseReceived):
-                answered += 1
-                if owed_reply is not None:
-                    continue  # compared with the owed answer below
-                findings.append(
-                    LogFinding(
-                        line=line.number,
-                        severity=Severity.ERROR,
-                        kind="invalid-response",
-                        message=f"{sender.value} answered {event.call.action} "
-                        f"{event.call.unique_id!r} badly: {clip(str(event.error), 200)}",
-                        unique_id=event.call.unique_id,
-                    )
-                )
+                self.answered += 1
+                self._call_line((sender.peer, event.call.unique_id))
+                if owed_reply is None:
+                    self._invalid_response(line, event)
             elif isinstance(event, ProtocolViolation):
+                code_checked |= event.kind is Violation.UNKNOWN_ERROR_CODE
                 if owed_reply is not None and event.kind is Violation.UNKNOWN_RESPONSE:
                     continue  # the answer to a CALL too broken to be tracked
-                findings.append(
-                    LogFinding(
-                        line=line.number,
-                        severity=_SEVERITY.get(event.kind, Severity.ERROR),
-                        kind=event.kind.value,
-                        message=_describe(sender, event),
-                        unique_id=event.unique_id,
-                    )
-                )
+                self._violation(line, event, answered_action)
             elif isinstance(event, CallTimedOut):
-                findings.append(
-                    LogFinding(
-                        line=line.number,
-                        severity=Severity.ERROR,
-                        kind="timeout",
-                        message=f"no answer to {event.call.action} {event.call.unique_id!r} "
-                        f"within {timeout} s",
-                        unique_id=event.call.unique_id,
-                    )
+                self._call_line((sender.peer, event.call.unique_id))
+                self._problem(
+                    line,
+                    CheckRule.TIMEOUT,
+                    f"no answer within {self._timeout:g} s",
+                    message_id=event.call.unique_id,
+                    action=event.call.action,
+                    kind="request",
                 )
+            elif isinstance(event, CallResultErrorReceived):
+                pass
+            else:
+                delivered = True
+                request = getattr(event, "request", None)
+        if (
+            isinstance(frame, CallError | CallResultError)
+            and not code_checked
+            and frame.error_code not in self._codes
+        ):
+            # The session checks the code of an answer it takes; a stray one's here.
+            self._problem(
+                line,
+                Violation.UNKNOWN_ERROR_CODE,
+                f"error code {clip(frame.error_code)!r} is not defined in OCPP "
+                f"{self.version.value}",
+                message_id=frame.unique_id,
+                kind="error",
+            )
         if frame is None:
-            if auto:
+            if auto and broken is not None and broken.message_type == 2:
                 # A CALL too broken to parse that the receiver answers itself.
-                uid = json.loads(auto[0])[1]
-                refused[sender.peer, uid] = auto[0]
-            continue
+                self._refused[sender.peer, json.loads(auto[0])[1]] = auto[0]
+            return
         if isinstance(frame, Call):
-            calls += 1
-            if request is None and auto:
+            if not delivered and auto:
                 # The receiver answers this CALL itself: remember what it owes.
-                refused[sender.peer, frame.unique_id] = auto[0]
-            sessions[sender]._observe_sent(frame, request, clock)
+                self._refused[sender.peer, frame.unique_id] = auto[0]
+            self._sessions[sender]._observe_sent(frame, request, self._clock)
+            self._remember_call(sender, frame.unique_id, line)
         elif isinstance(frame, CallResult | CallError) and owed_reply is not None:
-            _compare_answer(line.number, sender, frame, owed_reply, findings)
+            self._call_line((sender.peer, frame.unique_id))
+            self._compare_answer(line, sender, frame, owed_reply, answered_action)
         else:
-            sessions[sender]._observe_sent(frame, None, clock)
-    end = parsed[-1].number if parsed else 0
-    for role, session in sessions.items():
-        for call in (*(c for c in [session.in_flight] if c), *session.queued):
-            findings.append(
-                LogFinding(
-                    line=end,
-                    severity=Severity.WARNING,
-                    kind="unanswered",
-                    message=f"{call.action} {call.unique_id!r} from the {role.value} "
-                    "got no answer in the log",
-                    unique_id=call.unique_id,
-                )
-            )
-    findings.sort(key=lambda f: f.line)
-    return LogReport(
-        version=ver,
-        version_detected=detected,
-        frames=frames,
-        calls=calls,
-        answered=answered,
-        findings=tuple(findings),
-    )
+            self._sessions[sender]._observe_sent(frame, None, self._clock)
 
+    def _count(self, frame: Frame | None) -> None:
+        if isinstance(frame, Call):
+            self.calls += 1
+        elif isinstance(frame, CallResult):
+            self.results += 1
+        elif isinstance(frame, CallError):
+            self.errors += 1
+        elif isinstance(frame, CallResultError):
+            self.result_errors += 1
+        elif isinstance(frame, Send):
+            self.sends += 1
 
-def _describe(sender: Role, event: ProtocolViolation) -> str:
-    if event.kind is Violation.CONCURRENT_CALL:
-        return (
-            f"the {sender.value} sent a CALL while one of its CALLs was unanswered "
-            "(OCPP-J section 4.1.1)"
+    def _infer_sender(self, frame: Frame | None, broken: FrameError | None) -> Role:
+        """Who sent a frame the log does not attribute; the charging station by default."""
+        if isinstance(frame, Call | Send):
+            info = self._actions.get(frame.action)
+            if info is not None and len(info.senders) == 1:
+                return next(iter(info.senders))
+            return Role.CHARGING_STATION
+        uid = frame.unique_id if frame is not None else (broken and broken.unique_id)
+        if uid is None or (frame is None and broken is not None and broken.message_type == 2):
+            return Role.CHARGING_STATION
+        # An answer comes from the side that owes it, or the peer of the side that waits.
+        for role, session in self._sessions.items():
+            if any(c.unique_id == uid for c in session.owed):
+                return role
+            in_flight = session.in_flight
+            if in_flight is not None and in_flight.unique_id == uid:
+                return role.peer
+        if (Role.CSMS, uid) in self._call_lines:
+            return Role.CHARGING_STATION
+        return Role.CSMS
+
+    def _call_line(self, key: tuple[Role, str]) -> int | None:
+        """Take the line of the oldest waiting CALL of ``key`` (role, id), if known."""
+        lines = self._call_lines.get(key)
+        if not lines:
+            return None
+        number = lines.pop(0)
+        if not lines:
+            del self._call_lines[key]
+        return number
+
+    def _remember_call(self, sender: Role, unique_id: str, line: int) -> None:
+        self._call_lines.setdefault((sender, unique_id), []).append(line)
+        if len(self._call_lines) > 2 * self._max_pending:
+            del self._call_lines[next(iter(self._call_lines))]
+        session = self._sessions[sender]
+        # Bounded state: a side that keeps calling without answers would grow the
+        # session's queue without end; forget its oldest queued CALLs.
+        queue = session._queue
+        while len(queue) > self._max_pending:
+            session._pending_ids.discard(queue.popleft().call.unique_id)
+        owed = self._sessions[sender.peer]._owed
+        while len(owed) > self._max_pending:
+            del owed[next(iter(owed))]
+
+    def _violation(self, line: int, event: ProtocolViolation, answered: str | None) -> None:
+        frame = event.frame
+        action: str | None = answered
+        message_type: int | None = None
+        if isinstance(frame, Call | Send):
+            action = frame.action
+        if frame is not None:
+            message_type = _TYPE_OF[type(frame)]
+        elif isinstance(event.error, FrameError):
+            message_type = event.error.message_type
+        rule, message = _rule_and_message(event.error, event.kind.value, event.description)
+        if event.kind is Violation.INVALID_SEND and not isinstance(event.error, PayloadError):
+            rule = event.kind.value
+        if event.kind is Violation.CONCURRENT_CALL:
+            message = "a CALL while a CALL of the same side is unanswered (OCPP-J section 4.1.1)"
+        self._problem(
+            line,
+            rule,
+            message,
+            code=_reply_code(event.reply),
+            message_id=event.unique_id,
+            action=action,
+            kind=None if message_type is None else _KINDS.get(message_type),
+            severity=Severity.WARNING if event.kind.value in _WARNINGS else Severity.ERROR,
         )
-    return f"from the {sender.value}: {event.description}"
 
-
-def _compare_answer(
-    number: int,
-    sender: Role,
-    frame: CallResult | CallError,
-    expected: str,
-    findings: list[LogFinding],
-) -> None:
-    """Compare the log's answer to a CALL the session would have refused."""
-    owed = json.loads(expected)
-    if isinstance(frame, CallResult):
-        findings.append(
-            LogFinding(
-                line=number,
-                severity=Severity.ERROR,
-                kind="wrong-answer",
-                message=f"{sender.value} answered with a CALLRESULT where a CALLERROR "
-                f"{owed[2]} is owed",
-                unique_id=frame.unique_id,
-            )
+    def _invalid_response(self, line: int, event: InvalidResponseReceived) -> None:
+        error = event.error
+        rule, message = _rule_and_message(error, "invalid-response", str(error))
+        code = error.code if isinstance(error, PayloadError) else _reply_code(event.reply)
+        self._problem(
+            line,
+            rule,
+            message,
+            code=code,
+            message_id=event.call.unique_id,
+            action=event.call.action,
+            kind="response",
         )
-    elif frame.error_code != owed[2]:
-        findings.append(
-            LogFinding(
-                line=number,
+
+    def _compare_answer(
+        self,
+        line: int,
+        sender: Role,
+        frame: CallResult | CallError,
+        expected: str,
+        action: str | None,
+    ) -> None:
+        """Compare the log's answer to a CALL the answering side must refuse."""
+        code = _reply_code(expected)
+        if isinstance(frame, CallResult):
+            self._problem(
+                line,
+                CheckRule.WRONG_ANSWER,
+                f"the {sender.value} answered with a CALLRESULT, not the CALLERROR it owes",
+                code=code,
+                message_id=frame.unique_id,
+                action=action,
+                kind="response",
+            )
+        elif frame.error_code != json.loads(expected)[2]:
+            self._problem(
+                line,
+                CheckRule.WRONG_ANSWER,
+                f"the {sender.value} answered with CALLERROR {clip(frame.error_code)}, "
+                "not the one it owes",
+                code=code,
+                message_id=frame.unique_id,
+                action=action,
+                kind="error",
                 severity=Severity.WARNING,
-                kind="wrong-answer",
-                message=f"{sender.value} answered with CALLERROR {clip(frame.error_code)} "
-                f"where {owed[2]} is owed",
-                unique_id=frame.unique_id,
             )
-        )
+
+    def finish(self) -> None:
+        """End the log: list the CALLs still unanswered and sort the problems by line."""
+        for role, session in self._sessions.items():
+            in_flight = session.in_flight
+            for call in (*([in_flight] if in_flight is not None else []), *session.queued):
+                self.unanswered += 1
+                self._problem(
+                    self._call_line((role, call.unique_id)) or self._last_line,
+                    CheckRule.UNANSWERED,
+                    f"no answer from the {role.peer.value} in the log",
+                    message_id=call.unique_id,
+                    action=call.action,
+                    kind="request",
+                )
+        self.problems.sort(key=lambda p: p.line)
 
 
-def format_report(report: LogReport) -> str:
-    """Render a report as text, one finding per line, with a summary line last."""
-    out = [f"line {f.line}: {f.severity.value}: {f.kind}: {f.message}" for f in report.findings]
-    how = "detected" if report.version_detected else "given"
-    errors = sum(f.severity is Severity.ERROR for f in report.findings)
-    out.append(
-        f"OCPP {report.version.value} ({how}): {report.frames} frames, {report.calls} calls, "
-        f"{report.answered} answered, {errors} errors, "
-        f"{len(report.findings) - errors} other findings"
-    )
-    return "\n".join(out) + "\n"
+_TYPE_OF: Final[dict[type[Any], int]] = {
+    Call: 2,
+    CallResult: 3,
+    CallError: 4,
+    CallResultError: 5,
+    Send: 6,
+}

@@ -259,7 +259,7 @@ def test_importer_rejects_unknown_keywords(tmp_path: Path) -> None:
         ("prioritizedEMAIDs", "prioritized_emaids"),
         ("fullSoC", "full_soc"), ("stateOfHealth", "state_of_health"), ("type", "type"),
         ("limit_L2", "limit_l2"), ("evMaxV2XEnergyRequest", "ev_max_v2x_energy_request"),
-        ("from", "from_"), ("match", "match_"),
+        ("from", "from_"), ("match", "match"), ("case", "case"),
     ],
 )  # fmt: skip
 def test_snake_case(wire: str, attr: str) -> None:

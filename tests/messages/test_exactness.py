@@ -10,7 +10,14 @@ from typing import Any
 import attrs
 import pytest
 
-from ocpp_core import DecodeOptions, PayloadError, PayloadRule, decode_payload, validate_payload
+from ocpp_core import (
+    DecodeOptions,
+    PayloadError,
+    PayloadRule,
+    decode_payload,
+    encode_payload,
+    validate_payload,
+)
 from ocpp_core.v16 import TransactionUnitOfMeasure, UnitOfMeasure
 
 T = "2026-03-01T12:00:00Z"
@@ -208,3 +215,20 @@ def test_typed_import_does_not_import_jsonschema() -> None:
         "assert 'hypothesis' not in sys.modules, 'hypothesis imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- untyped fields (2.x DataTransfer ``data``) ------------------------------------------
+@pytest.mark.parametrize("version", ["2.0", "2.0.1", "2.1"])
+@pytest.mark.parametrize("kind", ["request", "response"])
+def test_null_untyped_field_round_trips(version: str, kind: str) -> None:
+    """``data`` has no type, so null is a valid value; the message must round-trip.
+
+    2.0 objects are open (``extra``): no extra property means ``extra is None``.
+    """
+    payload: dict[str, Any] = {"data": None}
+    payload.update({"vendorId": "acme"} if kind == "request" else {"status": "Accepted"})
+    assert validate_payload(version, "DataTransfer", kind, payload) == []
+    msg = decode_payload(version, "DataTransfer", kind, payload)
+    assert msg.data is None
+    assert getattr(msg, "extra", None) is None
+    assert decode_payload(version, "DataTransfer", kind, encode_payload(msg)) == msg
