@@ -24,37 +24,16 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _timing import ROUNDS, calibrate, timed
 from corpus import CORPUS
 
 import ocpp_core
-
-ROUNDS = 15
-TARGET_SECONDS = 0.01
-
-
-def _calibrate(fn: Callable[[], Any]) -> int:
-    n = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - start > TARGET_SECONDS:
-            return n
-        n *= 2
-
-
-def _time(fn: Callable[[], Any], n: int) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - start) / n
 
 
 def _ocpp_ops(
@@ -143,12 +122,12 @@ def main() -> int:
             if peer is not None:
                 table["ocpp in"], table["ocpp out"] = peer
             ops.append((f"{action} {kind}", table))
-        counts = {(name, col): _calibrate(fn) for name, table in ops for col, fn in table.items()}
+        counts = {(name, col): calibrate(fn) for name, table in ops for col, fn in table.items()}
         samples: dict[tuple[str, str], list[float]] = {key: [] for key in counts}
         for _ in range(ROUNDS):
             for name, table in ops:
                 for col, fn in table.items():
-                    samples[(name, col)].append(_time(fn, counts[(name, col)]))
+                    samples[(name, col)].append(timed(fn, counts[(name, col)]))
         columns = list(ops[0][1])
         print(f"\nOCPP {version}")
         print(f"{'message':38}" + "".join(f"{c:>11}" for c in columns))

@@ -36,14 +36,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _timing import ROUNDS, TARGET_SECONDS, calibrate, timed
 from corpus import CORPUS
 
 import ocpp_core
 from ocpp_core import Role
 from ocpp_core.rpc import CallReceived, Dispatcher, Session
 
-ROUNDS = 15
-TARGET_SECONDS = 0.01
 TS = "2026-03-14T09:26:53Z"
 
 # A valid response payload for each CALL of the corpus.
@@ -69,24 +68,6 @@ RESPONSES: dict[str, dict[str, dict[str, Any]]] = {
         "DataTransfer": {"status": "Accepted", "data": {"ok": True}},
     },
 }
-
-
-def calibrate(fn: Callable[[], Any]) -> int:
-    n = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - start > TARGET_SECONDS:
-            return n
-        n *= 2
-
-
-def timed(fn: Callable[[], Any], n: int) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - start) / n
 
 
 def session_op(version: str, action: str, payload: dict[str, Any]) -> Callable[[], str]:

@@ -45,7 +45,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
 
 from ocpp_core import OcppVersion  # noqa: E402
-from ocpp_core.rpc._logcheck import check_log, format_report  # noqa: E402
+from ocpp_core._check import check_lines, format_text  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BOUND = 60.0  # seconds for one whole scenario, start to stop
@@ -94,9 +94,10 @@ async def example_csms() -> AsyncIterator[tuple[int, asyncio.subprocess.Process]
 
 
 def assert_clean_log(text: str, version: OcppVersion, frames: int) -> None:
-    report = check_log(text.splitlines(), version)
-    assert report.ok, format_report(report)
-    assert report.findings == (), format_report(report)
+    report = check_lines(text.splitlines(), version=version)
+    shown = "\n".join(format_text(report))
+    assert report.ok, shown
+    assert report.problems == (), shown
     assert report.frames >= frames
     assert report.calls * 2 == report.frames  # every CALL answered
 
