@@ -27,12 +27,13 @@ import importlib.abc
 import importlib.machinery
 import math
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
 import attrs
+from hypothesis import reject
 from hypothesis import strategies as st
 
 from ocpp_core._api import Kind, _codec, decode_payload
@@ -673,7 +674,11 @@ def _sites(
 
 
 def invalid_payloads(
-    version: VersionLike, action: str, kind: Kind
+    version: VersionLike,
+    action: str,
+    kind: Kind,
+    *,
+    rules: Iterable[PayloadRule] | None = None,
 ) -> st.SearchStrategy[InvalidPayload]:
     """Return a strategy of near-miss payloads that break exactly one rule.
 
@@ -691,11 +696,15 @@ def invalid_payloads(
         version: the OCPP version.
         action: the action name.
         kind: ``"request"`` or ``"response"``.
+        rules: break only these rules (default: any). A drawn valid payload
+            that offers none of them is rejected and another one drawn, so
+            ask only for rules the message can break.
 
     Raises:
         ValueError: the version has no such action or kind.
     """
     parsed = OcppVersion.parse(version)
+    wanted = None if rules is None else frozenset(rules)
     ref = _message_ref(parsed, action, kind)
     valid = wire_payloads(parsed, action, kind)
 
@@ -718,7 +727,10 @@ def invalid_payloads(
         # Pick the rule first, so that rules with few sites are drawn as often as the rest.
         by_rule: dict[PayloadRule, list[Any]] = {}
         for entry in sites + not_object:
-            by_rule.setdefault(entry[2], []).append(entry)
+            if wanted is None or entry[2] in wanted:
+                by_rule.setdefault(entry[2], []).append(entry)
+        if not by_rule:
+            reject()
         chosen = draw(st.sampled_from(sorted(by_rule, key=list(PayloadRule).index)))
         site, description, rule, reported, fn = draw(st.sampled_from(by_rule[chosen]))
         return InvalidPayload(

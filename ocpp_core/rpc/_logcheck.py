@@ -301,13 +301,13 @@ class Replay:
             sender = self._infer_sender(frame, broken)
         self._count(frame)
         receiver = self._sessions[sender.peer]
-        uid = frame.unique_id if frame is not None else (broken and broken.unique_id)
+        uid = _unique_id(frame, broken)
         # The CALL of the receiver that this frame may answer, for naming its action.
         answering = receiver.in_flight
         answered_action = (
             answering.action if answering is not None and answering.unique_id == uid else None
         )
-        owed_reply = None  # the CALLERROR owed, when this answers a CALL the sender refused
+        owed_reply = None  # the CALLERROR owed, when this answers a CALL the sender must refuse
         if isinstance(frame, CallResult | CallError):
             owed_reply = self._refused.pop((sender, frame.unique_id), None)
         events = receiver.receive(text, self._clock)
@@ -367,6 +367,8 @@ class Replay:
             if not delivered and auto:
                 # The receiver answers this CALL itself: remember what it owes.
                 self._refused[sender.peer, frame.unique_id] = auto[0]
+                if len(self._refused) > self._max_pending:
+                    del self._refused[next(iter(self._refused))]
             self._sessions[sender]._observe_sent(frame, request, self._clock)
             self._remember_call(sender, frame.unique_id, line)
         elif isinstance(frame, CallResult | CallError) and owed_reply is not None:
@@ -394,7 +396,7 @@ class Replay:
             if info is not None and len(info.senders) == 1:
                 return next(iter(info.senders))
             return Role.CHARGING_STATION
-        uid = frame.unique_id if frame is not None else (broken and broken.unique_id)
+        uid = _unique_id(frame, broken)
         if uid is None or (frame is None and broken is not None and broken.message_type == 2):
             return Role.CHARGING_STATION
         # An answer comes from the side that owes it, or the peer of the side that waits.
@@ -520,6 +522,12 @@ class Replay:
                     kind="request",
                 )
         self.problems.sort(key=lambda p: p.line)
+
+
+def _unique_id(frame: Frame | None, broken: FrameError | None) -> str | None:
+    if frame is not None:
+        return frame.unique_id
+    return None if broken is None else broken.unique_id
 
 
 _TYPE_OF: Final[dict[type[Any], int]] = {

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocpp_core import ErrorCode, PayloadRule, decode_payload, encode_payload
+from ocpp_core import (
+    ErrorCode,
+    PayloadError,
+    PayloadRule,
+    decode_payload,
+    encode_payload,
+    payload_error_code,
+)
 from ocpp_core._runtime import STRICT
 from ocpp_core.strategies import (
     InvalidPayload,
@@ -96,25 +103,39 @@ def test_invalid_payload_contract(bad: InvalidPayload) -> None:
     assert bad.description
 
 
-def test_invalid_payloads_cover_every_rule() -> None:
-    rules: set[PayloadRule] = set()
-    cases = [
-        ("1.6", "SetChargingProfile", "request"),
-        ("1.6", "GetDiagnostics", "request"),
-        ("1.6", "GetInstalledCertificateIds", "response"),
-        ("1.6", "Authorize", "request"),
-        ("2.1", "SetChargingProfile", "request"),
-        ("2.1", "CancelReservation", "request"),
-    ]
-    for version, action, kind in cases:
+# For every rule, a message whose schema lets a payload break it (and where a
+# site for it is present in most valid payloads).
+RULE_CASES = {
+    PayloadRule.NOT_AN_OBJECT: ("1.6", "Authorize", "request"),
+    PayloadRule.UNKNOWN_PROPERTY: ("1.6", "Authorize", "request"),
+    PayloadRule.REQUIRED: ("1.6", "Authorize", "request"),
+    PayloadRule.TYPE: ("1.6", "Authorize", "request"),
+    PayloadRule.MAX_LENGTH: ("1.6", "Authorize", "request"),
+    PayloadRule.ENUM: ("1.6", "SetChargingProfile", "request"),
+    PayloadRule.FORMAT: ("1.6", "GetDiagnostics", "request"),
+    PayloadRule.MULTIPLE_OF: ("1.6", "SetChargingProfile", "request"),
+    PayloadRule.MIN_ITEMS: ("1.6", "GetInstalledCertificateIds", "response"),
+    PayloadRule.MAX_ITEMS: ("2.1", "SetChargingProfile", "request"),
+    PayloadRule.MINIMUM: ("2.1", "SetChargingProfile", "request"),
+    PayloadRule.MAXIMUM: ("2.1", "SetChargingProfile", "request"),
+}
 
-        @settings(max_examples=150, database=None, derandomize=True)
-        @given(invalid_payloads(version, action, kind))
-        def collect(bad: InvalidPayload) -> None:
-            rules.add(bad.rule)
 
-        collect()
-    assert rules == set(PayloadRule)
+def test_rule_cases_cover_every_rule() -> None:
+    assert set(RULE_CASES) == set(PayloadRule)
+
+
+@pytest.mark.parametrize("rule", list(PayloadRule))
+@settings(max_examples=15)
+@given(data=st.data())
+def test_invalid_payloads_break_the_rule_asked_for(rule: PayloadRule, data: st.DataObject) -> None:
+    version, action, kind = RULE_CASES[rule]
+    bad = data.draw(invalid_payloads(version, action, kind, rules=[rule]))
+    assert bad.rule is rule
+    assert bad.code == payload_error_code(version, rule)
+    with pytest.raises(PayloadError) as caught:
+        decode_payload(version, action, kind, bad.payload)
+    assert (caught.value.rule, caught.value.code) == (rule, bad.code)
 
 
 @pytest.mark.parametrize("name", ["IdTokenInfo", "ChargingProfile", "MeterValue"])
