@@ -116,6 +116,9 @@ def show(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and value.bit_length() > 128:
+        # repr of a huge integer is long, and past 4300 digits it raises.
+        return f"an integer of {value.bit_length()} bits"
     if isinstance(value, (int, float)):
         text = repr(value)
     elif isinstance(value, str):
@@ -155,9 +158,11 @@ def fail_type(expected: str, value: object, key: str | int | None = None) -> Dec
     if isinstance(value, float) and not math.isfinite(value):
         detail = f"{value!r} is not a JSON number"
     else:
-        detail = f"expected {expected}, got {json_type(value)} {show(value)}".rstrip()
-        if json_type(value) in ("object", "array", "null"):
-            detail = f"expected {expected}, got {show(value)}"
+        shown = show(value)
+        if shown == "null" or shown.startswith(("a ", "an ")):
+            detail = f"expected {expected}, got {shown}"
+        else:
+            detail = f"expected {expected}, got {json_type(value)} {shown}"
     return DecodeFailure(PayloadRule.TYPE, detail, [] if key is None else [key])
 
 
