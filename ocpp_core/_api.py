@@ -20,7 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from ocpp_core._runtime import STRICT, DecodeFailure, DecodeOptions, MessageMeta
-from ocpp_core.errors import ErrorCode, OcppError, PayloadError, PayloadRule
+from ocpp_core.errors import ErrorCode, OcppError, PayloadError
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
@@ -125,17 +125,13 @@ def decode_payload(
     try:
         return decoder(payload, options or STRICT)
     except DecodeFailure as failure:
-        raise payload_error(version, failure, payload) from None
+        raise payload_error(version, failure) from None
 
 
-def payload_error(version: VersionLike, failure: DecodeFailure, payload: object) -> PayloadError:
+def payload_error(version: VersionLike, failure: DecodeFailure) -> PayloadError:
     """Turn the decoder's internal failure into the public :class:`PayloadError`."""
     failure.path.reverse()
-    rule = failure.rule
-    if rule is PayloadRule.TYPE and not failure.path and not isinstance(payload, dict):
-        # The payload itself is not an object: a format problem, not a field's type.
-        rule = PayloadRule.NOT_AN_OBJECT
-    return PayloadError(OcppVersion.parse(version), rule, failure.detail, failure.path)
+    return PayloadError(OcppVersion.parse(version), failure.rule, failure.detail, failure.path)
 
 
 def _unknown(version: VersionLike, action: object, kind: str) -> UnknownActionError:

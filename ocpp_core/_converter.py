@@ -40,7 +40,7 @@ def make_converter(
             try:
                 return decoder(value, opts)
             except DecodeFailure as failure:
-                raise payload_error(parsed, failure, value) from None
+                raise payload_error(parsed, failure) from None
 
         return structure
 

@@ -171,6 +171,11 @@ def fail(rule: PayloadRule, detail: str, key: str | int | None = None) -> Decode
     return DecodeFailure(rule, detail, [] if key is None else [key])
 
 
+def not_a_payload(value: object) -> DecodeFailure:
+    """Return the failure for a whole payload that is not a JSON object."""
+    return DecodeFailure(PayloadRule.NOT_AN_OBJECT, f"payload must be an object, got {show(value)}")
+
+
 def not_object(value: object) -> DecodeFailure:
     """Return the failure for a value that should be an object."""
     return fail_type("object", value)

@@ -15,7 +15,28 @@ from typing import Any
 
 from ocpp_core.versions import OcppVersion, VersionLike
 
-__all__ = ["load_bundle"]
+__all__ = ["SCHEMA_FACTS", "load_bundle"]
+
+SCHEMA_FACTS = (
+    "type",
+    "enum",
+    "format",
+    "maxLength",
+    "minLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "items",
+    "properties",
+    "required",
+    "additionalProperties",
+)
+"""The JSON Schema keywords that carry facts in the bundles (besides ``$ref``).
+
+The importer keeps exactly these from the OCA files; the strategies support
+exactly these."""
 
 _BUNDLES: dict[str, dict[str, Any]] = {}
 

@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from ocpp_core._api import Kind, _codec, decode_payload
 from ocpp_core._runtime import STRICT
-from ocpp_core._schemas import load_bundle
+from ocpp_core._schemas import SCHEMA_FACTS, load_bundle
 from ocpp_core.errors import ErrorCode, PayloadRule, payload_error_code
 from ocpp_core.versions import OcppVersion, VersionLike
 
@@ -80,25 +80,7 @@ _IGNORED = frozenset(
         "x-ocpp-actions",
     }
 )
-_SUPPORTED = frozenset(
-    {
-        "$ref",
-        "type",
-        "enum",
-        "format",
-        "maxLength",
-        "minLength",
-        "minimum",
-        "maximum",
-        "multipleOf",
-        "minItems",
-        "maxItems",
-        "items",
-        "properties",
-        "required",
-        "additionalProperties",
-    }
-)
+_SUPPORTED = frozenset({"$ref", *SCHEMA_FACTS})
 _EXTRA_KEYS = ("vendorExtension", "x-note", "extraValue")
 
 

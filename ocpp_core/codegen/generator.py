@@ -264,6 +264,7 @@ class _Emitter:
                 "missing",
                 "not_multiple",
                 "not_object",
+                "not_a_payload",
                 "open_extra",
                 "parse_datetime",
                 "too_long",
@@ -328,7 +329,8 @@ class _Emitter:
             "",
             f"def _d_{c.name}(d: Any, o: DecodeOptions) -> {q}:",
             "    if d.__class__ is not dict and not isinstance(d, dict):",
-            "        raise not_object(d)",
+            # A message is a whole payload: NOT_AN_OBJECT; a datatype is a field: TYPE.
+            f"        raise {'not_a_payload' if c.action is not None else 'not_object'}(d)",
         ]
         if c.fields:
             lines.append("    g = d.get")

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ocpp_core._schemas import SCHEMA_FACTS
 from ocpp_core.codegen import naming
 from ocpp_core.codegen.directions import senders_for
 
@@ -35,23 +36,8 @@ DRAFTS = {
 }
 """The JSON Schema draft of each version's bundle (1.6: draft-04, 2.x: draft-06)."""
 
-# Keywords that carry facts and are kept; annotations that are dropped.
-_FACTS = (
-    "type",
-    "enum",
-    "format",
-    "maxLength",
-    "minLength",
-    "minimum",
-    "maximum",
-    "multipleOf",
-    "minItems",
-    "maxItems",
-    "items",
-    "properties",
-    "required",
-    "additionalProperties",
-)
+# Keywords that carry facts are kept; these annotations are dropped.
+_FACTS = SCHEMA_FACTS
 _DROPPED = frozenset(
     {"description", "javaType", "comment", "title", "id", "$id", "$schema", "default"}
     | {"additionalItems", "definitions", "tsEnumNames"}

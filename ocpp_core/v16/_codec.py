@@ -26,6 +26,7 @@ from ocpp_core._runtime import (
     format_datetime,
     in_array,
     missing,
+    not_a_payload,
     not_multiple,
     not_object,
     parse_datetime,
@@ -947,7 +948,7 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTag")
@@ -973,7 +974,7 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTagInfo")
@@ -998,7 +999,7 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargePointVendor")
@@ -1136,7 +1137,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1183,7 +1184,7 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -1207,7 +1208,7 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1294,7 +1295,7 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
 
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateChain")
@@ -1320,7 +1321,7 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1346,7 +1347,7 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -1380,7 +1381,7 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1406,7 +1407,7 @@ def _w_ChangeAvailabilityResponse(m: _m.ChangeAvailabilityResponse) -> dict[str,
 
 def _d_ChangeConfigurationRequest(d: Any, o: DecodeOptions) -> _m.ChangeConfigurationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("key")
@@ -1445,7 +1446,7 @@ def _w_ChangeConfigurationRequest(m: _m.ChangeConfigurationRequest) -> dict[str,
 
 def _d_ChangeConfigurationResponse(d: Any, o: DecodeOptions) -> _m.ChangeConfigurationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1728,7 +1729,7 @@ def _w_ChargingSchedulePeriod(m: _t.ChargingSchedulePeriod) -> dict[str, Any]:
 
 def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_ClearCacheRequest, o)
     r = _new(_m.ClearCacheRequest)
@@ -1742,7 +1743,7 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1768,7 +1769,7 @@ def _w_ClearCacheResponse(m: _m.ClearCacheResponse) -> dict[str, Any]:
 
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -1839,7 +1840,7 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1865,7 +1866,7 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("vendorId")
@@ -1921,7 +1922,7 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -1963,7 +1964,7 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateHashData")
@@ -1988,7 +1989,7 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -2016,7 +2017,7 @@ def _d_DiagnosticsStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.DiagnosticsStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -2046,7 +2047,7 @@ def _d_DiagnosticsStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.DiagnosticsStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_DiagnosticsStatusNotificationResponse, o)
     r = _new(_m.DiagnosticsStatusNotificationResponse)
@@ -2062,7 +2063,7 @@ def _w_DiagnosticsStatusNotificationResponse(
 
 def _d_ExtendedTriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.ExtendedTriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestedMessage")
@@ -2103,7 +2104,7 @@ def _d_ExtendedTriggerMessageResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ExtendedTriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -2205,7 +2206,7 @@ def _d_FirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -2233,7 +2234,7 @@ def _d_FirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_FirmwareStatusNotificationResponse, o)
     r = _new(_m.FirmwareStatusNotificationResponse)
@@ -2249,7 +2250,7 @@ def _w_FirmwareStatusNotificationResponse(
 
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -2296,7 +2297,7 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -2361,7 +2362,7 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 
 def _d_GetConfigurationRequest(d: Any, o: DecodeOptions) -> _m.GetConfigurationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("key")
@@ -2393,7 +2394,7 @@ def _w_GetConfigurationRequest(m: _m.GetConfigurationRequest) -> dict[str, Any]:
 
 def _d_GetConfigurationResponse(d: Any, o: DecodeOptions) -> _m.GetConfigurationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("configurationKey")
@@ -2440,7 +2441,7 @@ def _w_GetConfigurationResponse(m: _m.GetConfigurationResponse) -> dict[str, Any
 
 def _d_GetDiagnosticsRequest(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("location")
@@ -2519,7 +2520,7 @@ def _w_GetDiagnosticsRequest(m: _m.GetDiagnosticsRequest) -> dict[str, Any]:
 
 def _d_GetDiagnosticsResponse(d: Any, o: DecodeOptions) -> _m.GetDiagnosticsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("fileName")
@@ -2552,7 +2553,7 @@ def _d_GetInstalledCertificateIdsRequest(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -2580,7 +2581,7 @@ def _d_GetInstalledCertificateIdsResponse(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateHashData")
@@ -2628,7 +2629,7 @@ def _w_GetInstalledCertificateIdsResponse(
 
 def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_GetLocalListVersionRequest, o)
     r = _new(_m.GetLocalListVersionRequest)
@@ -2642,7 +2643,7 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("listVersion")
@@ -2666,7 +2667,7 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("log")
@@ -2738,7 +2739,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -2779,7 +2780,7 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 
 def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_HeartbeatRequest, o)
     r = _new(_m.HeartbeatRequest)
@@ -2793,7 +2794,7 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -2872,7 +2873,7 @@ def _w_IdTagInfo(m: _t.IdTagInfo) -> dict[str, Any]:
 
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -2908,7 +2909,7 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3039,7 +3040,7 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3078,7 +3079,7 @@ def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[
 
 def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_LogStatusNotificationResponse, o)
     r = _new(_m.LogStatusNotificationResponse)
@@ -3131,7 +3132,7 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -3182,7 +3183,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
 
 def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_MeterValuesResponse, o)
     r = _new(_m.MeterValuesResponse)
@@ -3196,7 +3197,7 @@ def _w_MeterValuesResponse(m: _m.MeterValuesResponse) -> dict[str, Any]:
 
 def _d_RemoteStartTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -3250,7 +3251,7 @@ def _d_RemoteStartTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RemoteStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3276,7 +3277,7 @@ def _w_RemoteStartTransactionResponse(m: _m.RemoteStartTransactionResponse) -> d
 
 def _d_RemoteStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RemoteStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -3300,7 +3301,7 @@ def _w_RemoteStopTransactionRequest(m: _m.RemoteStopTransactionRequest) -> dict[
 
 def _d_RemoteStopTransactionResponse(d: Any, o: DecodeOptions) -> _m.RemoteStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3326,7 +3327,7 @@ def _w_RemoteStopTransactionResponse(m: _m.RemoteStopTransactionResponse) -> dic
 
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -3397,7 +3398,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3423,7 +3424,7 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -3449,7 +3450,7 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3587,7 +3588,7 @@ def _d_SecurityEventNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -3639,7 +3640,7 @@ def _d_SecurityEventNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_SecurityEventNotificationResponse, o)
     r = _new(_m.SecurityEventNotificationResponse)
@@ -3653,7 +3654,7 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("listVersion")
@@ -3703,7 +3704,7 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3729,7 +3730,7 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -3765,7 +3766,7 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3791,7 +3792,7 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("csr")
@@ -3817,7 +3818,7 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3845,7 +3846,7 @@ def _d_SignedFirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.SignedFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3888,7 +3889,7 @@ def _d_SignedFirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.SignedFirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_SignedFirmwareStatusNotificationResponse, o)
     r = _new(_m.SignedFirmwareStatusNotificationResponse)
@@ -3904,7 +3905,7 @@ def _w_SignedFirmwareStatusNotificationResponse(
 
 def _d_SignedUpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.SignedUpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("retries")
@@ -3962,7 +3963,7 @@ def _w_SignedUpdateFirmwareRequest(m: _m.SignedUpdateFirmwareRequest) -> dict[st
 
 def _d_SignedUpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.SignedUpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3988,7 +3989,7 @@ def _w_SignedUpdateFirmwareResponse(m: _m.SignedUpdateFirmwareResponse) -> dict[
 
 def _d_StartTransactionRequest(d: Any, o: DecodeOptions) -> _m.StartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -4057,7 +4058,7 @@ def _w_StartTransactionRequest(m: _m.StartTransactionRequest) -> dict[str, Any]:
 
 def _d_StartTransactionResponse(d: Any, o: DecodeOptions) -> _m.StartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTagInfo")
@@ -4093,7 +4094,7 @@ def _w_StartTransactionResponse(m: _m.StartTransactionResponse) -> dict[str, Any
 
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -4197,7 +4198,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
 
 def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_StatusNotificationResponse, o)
     r = _new(_m.StatusNotificationResponse)
@@ -4211,7 +4212,7 @@ def _w_StatusNotificationResponse(m: _m.StatusNotificationResponse) -> dict[str,
 
 def _d_StopTransactionRequest(d: Any, o: DecodeOptions) -> _m.StopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTag")
@@ -4300,7 +4301,7 @@ def _w_StopTransactionRequest(m: _m.StopTransactionRequest) -> dict[str, Any]:
 
 def _d_StopTransactionResponse(d: Any, o: DecodeOptions) -> _m.StopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTagInfo")
@@ -4479,7 +4480,7 @@ def _w_TransactionSampledValue(m: _t.TransactionSampledValue) -> dict[str, Any]:
 
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestedMessage")
@@ -4518,7 +4519,7 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4544,7 +4545,7 @@ def _w_TriggerMessageResponse(m: _m.TriggerMessageResponse) -> dict[str, Any]:
 
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("connectorId")
@@ -4568,7 +4569,7 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4594,7 +4595,7 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("location")
@@ -4656,7 +4657,7 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     if d:
         check_extra(d, _K_UpdateFirmwareResponse, o)
     r = _new(_m.UpdateFirmwareResponse)

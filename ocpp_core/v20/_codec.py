@@ -25,6 +25,7 @@ from ocpp_core._runtime import (
     in_array,
     int_from,
     missing,
+    not_a_payload,
     not_object,
     open_extra,
     parse_datetime,
@@ -2648,7 +2649,7 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("15118CertificateHashData")
@@ -2715,7 +2716,7 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTokenInfo")
@@ -2777,7 +2778,7 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingStation")
@@ -2818,7 +2819,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -2868,7 +2869,7 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -2895,7 +2896,7 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3039,7 +3040,7 @@ def _w_CertificateHashData(m: _t.CertificateHashData) -> dict[str, Any]:
 
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("cert")
@@ -3090,7 +3091,7 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3119,7 +3120,7 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -3156,7 +3157,7 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3857,7 +3858,7 @@ def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
 
 def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_ClearCacheRequest, o) if n != len(d) else None
     r = _new(_m.ClearCacheRequest)
@@ -3875,7 +3876,7 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3966,7 +3967,7 @@ def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
 
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -4011,7 +4012,7 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4040,7 +4041,7 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 
 def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -4067,7 +4068,7 @@ def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str,
 
 def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4135,7 +4136,7 @@ def _d_ClearVariableMonitoringRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ClearVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -4171,7 +4172,7 @@ def _d_ClearVariableMonitoringResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ClearVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("clearMonitoringResult")
@@ -4207,7 +4208,7 @@ def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) ->
 
 def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingLimitSource")
@@ -4249,7 +4250,7 @@ def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[st
 
 def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_ClearedChargingLimitResponse, o) if n != len(d) else None
     r = _new(_m.ClearedChargingLimitResponse)
@@ -4506,7 +4507,7 @@ def _w_Cost(m: _t.Cost) -> dict[str, Any]:
 
 def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("totalCost")
@@ -4545,7 +4546,7 @@ def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
 
 def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_CostUpdatedResponse, o) if n != len(d) else None
     r = _new(_m.CostUpdatedResponse)
@@ -4563,7 +4564,7 @@ def _w_CostUpdatedResponse(m: _m.CostUpdatedResponse) -> dict[str, Any]:
 
 def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customerCertificate")
@@ -4647,7 +4648,7 @@ def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str,
 
 def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4796,7 +4797,7 @@ def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
 
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("messageId")
@@ -4848,7 +4849,7 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4888,7 +4889,7 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateHashData")
@@ -4916,7 +4917,7 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5214,7 +5215,7 @@ def _d_FirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5253,7 +5254,7 @@ def _d_FirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_FirmwareStatusNotificationResponse, o) if n != len(d) else None
     r = _new(_m.FirmwareStatusNotificationResponse)
@@ -5273,7 +5274,7 @@ def _w_FirmwareStatusNotificationResponse(
 
 def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("15118SchemaVersion")
@@ -5315,7 +5316,7 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
 
 def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5383,7 +5384,7 @@ def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dic
 
 def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -5420,7 +5421,7 @@ def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
 
 def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5449,7 +5450,7 @@ def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
 
 def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("ocspRequestData")
@@ -5477,7 +5478,7 @@ def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[st
 
 def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5521,7 +5522,7 @@ def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[
 
 def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -5574,7 +5575,7 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
 
 def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5603,7 +5604,7 @@ def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[st
 
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("duration")
@@ -5653,7 +5654,7 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5704,7 +5705,7 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 
 def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -5779,7 +5780,7 @@ def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, A
 
 def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5810,7 +5811,7 @@ def _d_GetInstalledCertificateIdsRequest(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("typeOfCertificate")
@@ -5841,7 +5842,7 @@ def _d_GetInstalledCertificateIdsResponse(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateHashData")
@@ -5892,7 +5893,7 @@ def _w_GetInstalledCertificateIdsResponse(
 
 def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_GetLocalListVersionRequest, o) if n != len(d) else None
     r = _new(_m.GetLocalListVersionRequest)
@@ -5910,7 +5911,7 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("versionNumber")
@@ -5937,7 +5938,7 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("log")
@@ -6012,7 +6013,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6056,7 +6057,7 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 
 def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("componentVariable")
@@ -6130,7 +6131,7 @@ def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str,
 
 def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6159,7 +6160,7 @@ def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[st
 
 def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("componentVariable")
@@ -6231,7 +6232,7 @@ def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
 
 def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6260,7 +6261,7 @@ def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
 
 def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -6294,7 +6295,7 @@ def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[st
 
 def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("ongoingIndicator")
@@ -6469,7 +6470,7 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
 
 def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("getVariableData")
@@ -6503,7 +6504,7 @@ def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
 
 def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("getVariableResult")
@@ -6578,7 +6579,7 @@ def _w_GroupIdToken(m: _t.GroupIdToken) -> dict[str, Any]:
 
 def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_HeartbeatRequest, o) if n != len(d) else None
     r = _new(_m.HeartbeatRequest)
@@ -6596,7 +6597,7 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -6792,7 +6793,7 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
 
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -6831,7 +6832,7 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6916,7 +6917,7 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6953,7 +6954,7 @@ def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[
 
 def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_LogStatusNotificationResponse, o) if n != len(d) else None
     r = _new(_m.LogStatusNotificationResponse)
@@ -7189,7 +7190,7 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -7234,7 +7235,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
 
 def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_MeterValuesResponse, o) if n != len(d) else None
     r = _new(_m.MeterValuesResponse)
@@ -7458,7 +7459,7 @@ def _d_NotifyCentralChargingNeedsRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCentralChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -7505,7 +7506,7 @@ def _d_NotifyCentralChargingNeedsResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCentralChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7536,7 +7537,7 @@ def _w_NotifyCentralChargingNeedsResponse(
 
 def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingSchedule")
@@ -7596,7 +7597,7 @@ def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str,
 
 def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyChargingLimitResponse, o) if n != len(d) else None
     r = _new(_m.NotifyChargingLimitResponse)
@@ -7616,7 +7617,7 @@ def _d_NotifyCustomerInformationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("data")
@@ -7690,7 +7691,7 @@ def _d_NotifyCustomerInformationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyCustomerInformationResponse, o) if n != len(d) else None
     r = _new(_m.NotifyCustomerInformationResponse)
@@ -7708,7 +7709,7 @@ def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse
 
 def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("messageInfo")
@@ -7762,7 +7763,7 @@ def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[
 
 def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyDisplayMessagesResponse, o) if n != len(d) else None
     r = _new(_m.NotifyDisplayMessagesResponse)
@@ -7780,7 +7781,7 @@ def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dic
 
 def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("maxScheduleTuples")
@@ -7829,7 +7830,7 @@ def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[
 
 def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7860,7 +7861,7 @@ def _d_NotifyEVChargingScheduleRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyEVChargingScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timeBase")
@@ -7911,7 +7912,7 @@ def _d_NotifyEVChargingScheduleResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyEVChargingScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7940,7 +7941,7 @@ def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) 
 
 def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("generatedAt")
@@ -8004,7 +8005,7 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
 
 def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyEventResponse, o) if n != len(d) else None
     r = _new(_m.NotifyEventResponse)
@@ -8022,7 +8023,7 @@ def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
 
 def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("monitor")
@@ -8101,7 +8102,7 @@ def _d_NotifyMonitoringReportResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyMonitoringReportResponse, o) if n != len(d) else None
     r = _new(_m.NotifyMonitoringReportResponse)
@@ -8119,7 +8120,7 @@ def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> d
 
 def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -8196,7 +8197,7 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
 
 def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_NotifyReportResponse, o) if n != len(d) else None
     r = _new(_m.NotifyReportResponse)
@@ -8334,7 +8335,7 @@ def _w_PMaxSchedule(m: _t.PMaxSchedule) -> dict[str, Any]:
 
 def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("location")
@@ -8386,7 +8387,7 @@ def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
 
 def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8417,7 +8418,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.PublishFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8474,7 +8475,7 @@ def _d_PublishFirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.PublishFirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = (
         open_extra(d, _K_PublishFirmwareStatusNotificationResponse, o) if n != len(d) else None
@@ -8538,7 +8539,7 @@ def _d_Renegotiate15118ScheduleRequest(
     d: Any, o: DecodeOptions
 ) -> _m.Renegotiate15118ScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evse")
@@ -8568,7 +8569,7 @@ def _d_Renegotiate15118ScheduleResponse(
     d: Any, o: DecodeOptions
 ) -> _m.Renegotiate15118ScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8597,7 +8598,7 @@ def _w_Renegotiate15118ScheduleResponse(m: _m.Renegotiate15118ScheduleResponse) 
 
 def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -8680,7 +8681,7 @@ def _d_ReportChargingProfilesResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ReportChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_ReportChargingProfilesResponse, o) if n != len(d) else None
     r = _new(_m.ReportChargingProfilesResponse)
@@ -8770,7 +8771,7 @@ def _d_RequestStartTransactionRequest(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -8834,7 +8835,7 @@ def _d_RequestStartTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8878,7 +8879,7 @@ def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) ->
 
 def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -8909,7 +8910,7 @@ def _d_RequestStopTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9004,7 +9005,7 @@ def _d_ReservationStatusUpdateRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ReservationStatusUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -9050,7 +9051,7 @@ def _d_ReservationStatusUpdateResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ReservationStatusUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_ReservationStatusUpdateResponse, o) if n != len(d) else None
     r = _new(_m.ReservationStatusUpdateResponse)
@@ -9068,7 +9069,7 @@ def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) ->
 
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idToken")
@@ -9122,7 +9123,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9151,7 +9152,7 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -9180,7 +9181,7 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9520,7 +9521,7 @@ def _d_SecurityEventNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -9560,7 +9561,7 @@ def _d_SecurityEventNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_SecurityEventNotificationResponse, o) if n != len(d) else None
     r = _new(_m.SecurityEventNotificationResponse)
@@ -9578,7 +9579,7 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("localAuthorizationList")
@@ -9635,7 +9636,7 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9664,7 +9665,7 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -9703,7 +9704,7 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9732,7 +9733,7 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 
 def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("message")
@@ -9760,7 +9761,7 @@ def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any
 
 def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9789,7 +9790,7 @@ def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, A
 
 def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("monitoringBase")
@@ -9818,7 +9819,7 @@ def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any
 
 def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9943,7 +9944,7 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
 
 def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("severity")
@@ -9970,7 +9971,7 @@ def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, A
 
 def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10083,7 +10084,7 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
 
 def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("configurationSlot")
@@ -10122,7 +10123,7 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
 
 def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10217,7 +10218,7 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
 
 def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setMonitoringData")
@@ -10253,7 +10254,7 @@ def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[
 
 def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setMonitoringResult")
@@ -10355,7 +10356,7 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
 
 def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setVariableData")
@@ -10389,7 +10390,7 @@ def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
 
 def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setVariableResult")
@@ -10425,7 +10426,7 @@ def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
 
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("csr")
@@ -10471,7 +10472,7 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10564,7 +10565,7 @@ def _w_SignedMeterValue(m: _t.SignedMeterValue) -> dict[str, Any]:
 
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timestamp")
@@ -10623,7 +10624,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
 
 def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     n = 0
     x_extra = open_extra(d, _K_StatusNotificationResponse, o) if n != len(d) else None
     r = _new(_m.StatusNotificationResponse)
@@ -10723,7 +10724,7 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
 
 def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("eventType")
@@ -10890,7 +10891,7 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
 
 def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("totalCost")
@@ -10962,7 +10963,7 @@ def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any
 
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evse")
@@ -11005,7 +11006,7 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11080,7 +11081,7 @@ def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
 
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -11115,7 +11116,7 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11144,7 +11145,7 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 
 def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("checksum")
@@ -11173,7 +11174,7 @@ def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any
 
 def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11204,7 +11205,7 @@ def _d_Update15118EVCertificateRequest(
     d: Any, o: DecodeOptions
 ) -> _m.Update15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("15118SchemaVersion")
@@ -11248,7 +11249,7 @@ def _d_Update15118EVCertificateResponse(
     d: Any, o: DecodeOptions
 ) -> _m.Update15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11292,7 +11293,7 @@ def _w_Update15118EVCertificateResponse(m: _m.Update15118EVCertificateResponse) 
 
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("retries")
@@ -11353,7 +11354,7 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")

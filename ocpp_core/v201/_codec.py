@@ -26,6 +26,7 @@ from ocpp_core._runtime import (
     in_array,
     int_from,
     missing,
+    not_a_payload,
     not_object,
     open_extra,
     parse_datetime,
@@ -2970,7 +2971,7 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idToken")
@@ -3042,7 +3043,7 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTokenInfo")
@@ -3099,7 +3100,7 @@ def _w_AuthorizeResponse(m: _m.AuthorizeResponse) -> dict[str, Any]:
 
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingStation")
@@ -3151,7 +3152,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -3225,7 +3226,7 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -3263,7 +3264,7 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3462,7 +3463,7 @@ def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any
 
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateChain")
@@ -3516,7 +3517,7 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -3569,7 +3570,7 @@ def _w_CertificateSignedResponse(m: _m.CertificateSignedResponse) -> dict[str, A
 
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evse")
@@ -3622,7 +3623,7 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4343,7 +4344,7 @@ def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
 
 def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -4373,7 +4374,7 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4498,7 +4499,7 @@ def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
 
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingProfileId")
@@ -4553,7 +4554,7 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4606,7 +4607,7 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 
 def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -4644,7 +4645,7 @@ def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str,
 
 def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -4760,7 +4761,7 @@ def _d_ClearVariableMonitoringRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ClearVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -4807,7 +4808,7 @@ def _d_ClearVariableMonitoringResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ClearVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("clearMonitoringResult")
@@ -4854,7 +4855,7 @@ def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) ->
 
 def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingLimitSource")
@@ -4906,7 +4907,7 @@ def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[st
 
 def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -5258,7 +5259,7 @@ def _w_Cost(m: _t.Cost) -> dict[str, Any]:
 
 def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("totalCost")
@@ -5308,7 +5309,7 @@ def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
 
 def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -5367,7 +5368,7 @@ def _w_CustomData(m: _t.CustomData) -> dict[str, Any]:
 
 def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customerCertificate")
@@ -5461,7 +5462,7 @@ def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str,
 
 def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5644,7 +5645,7 @@ def _w_DCChargingParameters(m: _t.DCChargingParameters) -> dict[str, Any]:
 
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("messageId")
@@ -5706,7 +5707,7 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5767,7 +5768,7 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateHashData")
@@ -5806,7 +5807,7 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6185,7 +6186,7 @@ def _d_FirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6239,7 +6240,7 @@ def _d_FirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -6271,7 +6272,7 @@ def _w_FirmwareStatusNotificationResponse(
 
 def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("iso15118SchemaVersion")
@@ -6335,7 +6336,7 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
 
 def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6398,7 +6399,7 @@ def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dic
 
 def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -6446,7 +6447,7 @@ def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
 
 def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6499,7 +6500,7 @@ def _w_GetBaseReportResponse(m: _m.GetBaseReportResponse) -> dict[str, Any]:
 
 def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("ocspRequestData")
@@ -6538,7 +6539,7 @@ def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[st
 
 def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6605,7 +6606,7 @@ def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[
 
 def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -6667,7 +6668,7 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
 
 def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6720,7 +6721,7 @@ def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[st
 
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("duration")
@@ -6780,7 +6781,7 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6846,7 +6847,7 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 
 def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -6931,7 +6932,7 @@ def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, A
 
 def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6986,7 +6987,7 @@ def _d_GetInstalledCertificateIdsRequest(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -7041,7 +7042,7 @@ def _d_GetInstalledCertificateIdsResponse(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7117,7 +7118,7 @@ def _w_GetInstalledCertificateIdsResponse(
 
 def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -7147,7 +7148,7 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("versionNumber")
@@ -7185,7 +7186,7 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("log")
@@ -7270,7 +7271,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7337,7 +7338,7 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 
 def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("componentVariable")
@@ -7417,7 +7418,7 @@ def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str,
 
 def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7470,7 +7471,7 @@ def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[st
 
 def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("componentVariable")
@@ -7548,7 +7549,7 @@ def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
 
 def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7601,7 +7602,7 @@ def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
 
 def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -7645,7 +7646,7 @@ def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[st
 
 def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("ongoingIndicator")
@@ -7863,7 +7864,7 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
 
 def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("getVariableData")
@@ -7908,7 +7909,7 @@ def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
 
 def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("getVariableResult")
@@ -7955,7 +7956,7 @@ def _w_GetVariablesResponse(m: _m.GetVariablesResponse) -> dict[str, Any]:
 
 def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -7985,7 +7986,7 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -8231,7 +8232,7 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
 
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -8281,7 +8282,7 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8400,7 +8401,7 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8452,7 +8453,7 @@ def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[
 
 def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -8731,7 +8732,7 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -8787,7 +8788,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
 
 def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9061,7 +9062,7 @@ def _w_NetworkConnectionProfile(m: _t.NetworkConnectionProfile) -> dict[str, Any
 
 def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingSchedule")
@@ -9131,7 +9132,7 @@ def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str,
 
 def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9163,7 +9164,7 @@ def _d_NotifyCustomerInformationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("data")
@@ -9247,7 +9248,7 @@ def _d_NotifyCustomerInformationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9277,7 +9278,7 @@ def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse
 
 def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("messageInfo")
@@ -9346,7 +9347,7 @@ def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[
 
 def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9376,7 +9377,7 @@ def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dic
 
 def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("maxScheduleTuples")
@@ -9435,7 +9436,7 @@ def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[
 
 def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9490,7 +9491,7 @@ def _d_NotifyEVChargingScheduleRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyEVChargingScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timeBase")
@@ -9552,7 +9553,7 @@ def _d_NotifyEVChargingScheduleResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyEVChargingScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9605,7 +9606,7 @@ def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) 
 
 def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("generatedAt")
@@ -9683,7 +9684,7 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
 
 def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9713,7 +9714,7 @@ def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
 
 def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("monitor")
@@ -9805,7 +9806,7 @@ def _d_NotifyMonitoringReportResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9835,7 +9836,7 @@ def _w_NotifyMonitoringReportResponse(m: _m.NotifyMonitoringReportResponse) -> d
 
 def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -9925,7 +9926,7 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
 
 def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -10041,7 +10042,7 @@ def _w_OCSPRequestData(m: _t.OCSPRequestData) -> dict[str, Any]:
 
 def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("location")
@@ -10123,7 +10124,7 @@ def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
 
 def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10178,7 +10179,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.PublishFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10257,7 +10258,7 @@ def _d_PublishFirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.PublishFirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -10339,7 +10340,7 @@ def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
 
 def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -10429,7 +10430,7 @@ def _d_ReportChargingProfilesResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ReportChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -10541,7 +10542,7 @@ def _d_RequestStartTransactionRequest(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -10628,7 +10629,7 @@ def _d_RequestStartTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10695,7 +10696,7 @@ def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) ->
 
 def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -10737,7 +10738,7 @@ def _d_RequestStopTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -10792,7 +10793,7 @@ def _d_ReservationStatusUpdateRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ReservationStatusUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -10849,7 +10850,7 @@ def _d_ReservationStatusUpdateResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ReservationStatusUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -10879,7 +10880,7 @@ def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) ->
 
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -10978,7 +10979,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11031,7 +11032,7 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -11083,7 +11084,7 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11414,7 +11415,7 @@ def _d_SecurityEventNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -11479,7 +11480,7 @@ def _d_SecurityEventNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -11509,7 +11510,7 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("localAuthorizationList")
@@ -11576,7 +11577,7 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11629,7 +11630,7 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -11679,7 +11680,7 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11732,7 +11733,7 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 
 def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("message")
@@ -11771,7 +11772,7 @@ def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any
 
 def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11824,7 +11825,7 @@ def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, A
 
 def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("monitoringBase")
@@ -11864,7 +11865,7 @@ def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any
 
 def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -12023,7 +12024,7 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
 
 def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("severity")
@@ -12061,7 +12062,7 @@ def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, A
 
 def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -12221,7 +12222,7 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
 
 def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("configurationSlot")
@@ -12271,7 +12272,7 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
 
 def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -12400,7 +12401,7 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
 
 def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setMonitoringData")
@@ -12447,7 +12448,7 @@ def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[
 
 def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setMonitoringResult")
@@ -12583,7 +12584,7 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
 
 def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setVariableData")
@@ -12628,7 +12629,7 @@ def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
 
 def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setVariableResult")
@@ -12675,7 +12676,7 @@ def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
 
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("csr")
@@ -12729,7 +12730,7 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -12911,7 +12912,7 @@ def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
 
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timestamp")
@@ -12981,7 +12982,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
 
 def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -13103,7 +13104,7 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
 
 def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("eventType")
@@ -13278,7 +13279,7 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
 
 def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("totalCost")
@@ -13360,7 +13361,7 @@ def _w_TransactionEventResponse(m: _m.TransactionEventResponse) -> dict[str, Any
 
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evse")
@@ -13413,7 +13414,7 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13522,7 +13523,7 @@ def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
 
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -13568,7 +13569,7 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13621,7 +13622,7 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 
 def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("checksum")
@@ -13661,7 +13662,7 @@ def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any
 
 def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13701,7 +13702,7 @@ def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, A
 
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("retries")
@@ -13772,7 +13773,7 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")

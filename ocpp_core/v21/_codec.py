@@ -26,6 +26,7 @@ from ocpp_core._runtime import (
     in_array,
     int_from,
     missing,
+    not_a_payload,
     not_object,
     open_extra,
     parse_datetime,
@@ -5172,7 +5173,7 @@ def _w_ACChargingParameters(m: _t.ACChargingParameters) -> dict[str, Any]:
 
 def _d_AFRRSignalRequest(d: Any, o: DecodeOptions) -> _m.AFRRSignalRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timestamp")
@@ -5219,7 +5220,7 @@ def _w_AFRRSignalRequest(m: _m.AFRRSignalRequest) -> dict[str, Any]:
 
 def _d_AFRRSignalResponse(d: Any, o: DecodeOptions) -> _m.AFRRSignalResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5789,7 +5790,7 @@ def _d_AdjustPeriodicEventStreamRequest(
     d: Any, o: DecodeOptions
 ) -> _m.AdjustPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -5840,7 +5841,7 @@ def _d_AdjustPeriodicEventStreamResponse(
     d: Any, o: DecodeOptions
 ) -> _m.AdjustPeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -5945,7 +5946,7 @@ def _w_AuthorizationData(m: _t.AuthorizationData) -> dict[str, Any]:
 
 def _d_AuthorizeRequest(d: Any, o: DecodeOptions) -> _m.AuthorizeRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idToken")
@@ -6017,7 +6018,7 @@ def _w_AuthorizeRequest(m: _m.AuthorizeRequest) -> dict[str, Any]:
 
 def _d_AuthorizeResponse(d: Any, o: DecodeOptions) -> _m.AuthorizeResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idTokenInfo")
@@ -6220,7 +6221,7 @@ def _w_BatteryData(m: _t.BatteryData) -> dict[str, Any]:
 
 def _d_BatterySwapRequest(d: Any, o: DecodeOptions) -> _m.BatterySwapRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("batteryData")
@@ -6297,7 +6298,7 @@ def _w_BatterySwapRequest(m: _m.BatterySwapRequest) -> dict[str, Any]:
 
 def _d_BatterySwapResponse(d: Any, o: DecodeOptions) -> _m.BatterySwapResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -6327,7 +6328,7 @@ def _w_BatterySwapResponse(m: _m.BatterySwapResponse) -> dict[str, Any]:
 
 def _d_BootNotificationRequest(d: Any, o: DecodeOptions) -> _m.BootNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingStation")
@@ -6379,7 +6380,7 @@ def _w_BootNotificationRequest(m: _m.BootNotificationRequest) -> dict[str, Any]:
 
 def _d_BootNotificationResponse(d: Any, o: DecodeOptions) -> _m.BootNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -6453,7 +6454,7 @@ def _w_BootNotificationResponse(m: _m.BootNotificationResponse) -> dict[str, Any
 
 def _d_CancelReservationRequest(d: Any, o: DecodeOptions) -> _m.CancelReservationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -6493,7 +6494,7 @@ def _w_CancelReservationRequest(m: _m.CancelReservationRequest) -> dict[str, Any
 
 def _d_CancelReservationResponse(d: Any, o: DecodeOptions) -> _m.CancelReservationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6692,7 +6693,7 @@ def _w_CertificateHashDataChain(m: _t.CertificateHashDataChain) -> dict[str, Any
 
 def _d_CertificateSignedRequest(d: Any, o: DecodeOptions) -> _m.CertificateSignedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateChain")
@@ -6758,7 +6759,7 @@ def _w_CertificateSignedRequest(m: _m.CertificateSignedRequest) -> dict[str, Any
 
 def _d_CertificateSignedResponse(d: Any, o: DecodeOptions) -> _m.CertificateSignedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -6952,7 +6953,7 @@ def _w_CertificateStatusRequestInfo(m: _t.CertificateStatusRequestInfo) -> dict[
 
 def _d_ChangeAvailabilityRequest(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evse")
@@ -7005,7 +7006,7 @@ def _w_ChangeAvailabilityRequest(m: _m.ChangeAvailabilityRequest) -> dict[str, A
 
 def _d_ChangeAvailabilityResponse(d: Any, o: DecodeOptions) -> _m.ChangeAvailabilityResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -7060,7 +7061,7 @@ def _d_ChangeTransactionTariffRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ChangeTransactionTariffRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("tariff")
@@ -7111,7 +7112,7 @@ def _d_ChangeTransactionTariffResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ChangeTransactionTariffResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8646,7 +8647,7 @@ def _w_ChargingStation(m: _t.ChargingStation) -> dict[str, Any]:
 
 def _d_ClearCacheRequest(d: Any, o: DecodeOptions) -> _m.ClearCacheRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -8676,7 +8677,7 @@ def _w_ClearCacheRequest(m: _m.ClearCacheRequest) -> dict[str, Any]:
 
 def _d_ClearCacheResponse(d: Any, o: DecodeOptions) -> _m.ClearCacheResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8805,7 +8806,7 @@ def _w_ClearChargingProfile(m: _t.ClearChargingProfile) -> dict[str, Any]:
 
 def _d_ClearChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingProfileId")
@@ -8860,7 +8861,7 @@ def _w_ClearChargingProfileRequest(m: _m.ClearChargingProfileRequest) -> dict[st
 
 def _d_ClearChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.ClearChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -8913,7 +8914,7 @@ def _w_ClearChargingProfileResponse(m: _m.ClearChargingProfileResponse) -> dict[
 
 def _d_ClearDERControlRequest(d: Any, o: DecodeOptions) -> _m.ClearDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("isDefault")
@@ -8979,7 +8980,7 @@ def _w_ClearDERControlRequest(m: _m.ClearDERControlRequest) -> dict[str, Any]:
 
 def _d_ClearDERControlResponse(d: Any, o: DecodeOptions) -> _m.ClearDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9032,7 +9033,7 @@ def _w_ClearDERControlResponse(m: _m.ClearDERControlResponse) -> dict[str, Any]:
 
 def _d_ClearDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -9072,7 +9073,7 @@ def _w_ClearDisplayMessageRequest(m: _m.ClearDisplayMessageRequest) -> dict[str,
 
 def _d_ClearDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.ClearDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -9188,7 +9189,7 @@ def _w_ClearMonitoringResult(m: _t.ClearMonitoringResult) -> dict[str, Any]:
 
 def _d_ClearTariffsRequest(d: Any, o: DecodeOptions) -> _m.ClearTariffsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("tariffIds")
@@ -9251,7 +9252,7 @@ def _w_ClearTariffsRequest(m: _m.ClearTariffsRequest) -> dict[str, Any]:
 
 def _d_ClearTariffsResponse(d: Any, o: DecodeOptions) -> _m.ClearTariffsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("clearTariffsResult")
@@ -9367,7 +9368,7 @@ def _d_ClearVariableMonitoringRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ClearVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -9414,7 +9415,7 @@ def _d_ClearVariableMonitoringResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ClearVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("clearMonitoringResult")
@@ -9461,7 +9462,7 @@ def _w_ClearVariableMonitoringResponse(m: _m.ClearVariableMonitoringResponse) ->
 
 def _d_ClearedChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingLimitSource")
@@ -9515,7 +9516,7 @@ def _w_ClearedChargingLimitRequest(m: _m.ClearedChargingLimitRequest) -> dict[st
 
 def _d_ClearedChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.ClearedChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -9547,7 +9548,7 @@ def _d_ClosePeriodicEventStreamRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ClosePeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -9589,7 +9590,7 @@ def _d_ClosePeriodicEventStreamResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ClosePeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -10152,7 +10153,7 @@ def _w_CostDimension(m: _t.CostDimension) -> dict[str, Any]:
 
 def _d_CostUpdatedRequest(d: Any, o: DecodeOptions) -> _m.CostUpdatedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("totalCost")
@@ -10202,7 +10203,7 @@ def _w_CostUpdatedRequest(m: _m.CostUpdatedRequest) -> dict[str, Any]:
 
 def _d_CostUpdatedResponse(d: Any, o: DecodeOptions) -> _m.CostUpdatedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -10261,7 +10262,7 @@ def _w_CustomData(m: _t.CustomData) -> dict[str, Any]:
 
 def _d_CustomerInformationRequest(d: Any, o: DecodeOptions) -> _m.CustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customerCertificate")
@@ -10357,7 +10358,7 @@ def _w_CustomerInformationRequest(m: _m.CustomerInformationRequest) -> dict[str,
 
 def _d_CustomerInformationResponse(d: Any, o: DecodeOptions) -> _m.CustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11461,7 +11462,7 @@ def _w_DERCurvePoints(m: _t.DERCurvePoints) -> dict[str, Any]:
 
 def _d_DataTransferRequest(d: Any, o: DecodeOptions) -> _m.DataTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("messageId")
@@ -11523,7 +11524,7 @@ def _w_DataTransferRequest(m: _m.DataTransferRequest) -> dict[str, Any]:
 
 def _d_DataTransferResponse(d: Any, o: DecodeOptions) -> _m.DataTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -11584,7 +11585,7 @@ def _w_DataTransferResponse(m: _m.DataTransferResponse) -> dict[str, Any]:
 
 def _d_DeleteCertificateRequest(d: Any, o: DecodeOptions) -> _m.DeleteCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateHashData")
@@ -11623,7 +11624,7 @@ def _w_DeleteCertificateRequest(m: _m.DeleteCertificateRequest) -> dict[str, Any
 
 def _d_DeleteCertificateResponse(d: Any, o: DecodeOptions) -> _m.DeleteCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -12553,7 +12554,7 @@ def _d_FirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -12620,7 +12621,7 @@ def _d_FirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.FirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -13162,7 +13163,7 @@ def _w_FreqDroopGet(m: _t.FreqDroopGet) -> dict[str, Any]:
 
 def _d_Get15118EVCertificateRequest(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("iso15118SchemaVersion")
@@ -13265,7 +13266,7 @@ def _w_Get15118EVCertificateRequest(m: _m.Get15118EVCertificateRequest) -> dict[
 
 def _d_Get15118EVCertificateResponse(d: Any, o: DecodeOptions) -> _m.Get15118EVCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13342,7 +13343,7 @@ def _w_Get15118EVCertificateResponse(m: _m.Get15118EVCertificateResponse) -> dic
 
 def _d_GetBaseReportRequest(d: Any, o: DecodeOptions) -> _m.GetBaseReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -13390,7 +13391,7 @@ def _w_GetBaseReportRequest(m: _m.GetBaseReportRequest) -> dict[str, Any]:
 
 def _d_GetBaseReportResponse(d: Any, o: DecodeOptions) -> _m.GetBaseReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13445,7 +13446,7 @@ def _d_GetCertificateChainStatusRequest(
     d: Any, o: DecodeOptions
 ) -> _m.GetCertificateChainStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateStatusRequests")
@@ -13498,7 +13499,7 @@ def _d_GetCertificateChainStatusResponse(
     d: Any, o: DecodeOptions
 ) -> _m.GetCertificateChainStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateStatus")
@@ -13545,7 +13546,7 @@ def _w_GetCertificateChainStatusResponse(m: _m.GetCertificateChainStatusResponse
 
 def _d_GetCertificateStatusRequest(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("ocspRequestData")
@@ -13584,7 +13585,7 @@ def _w_GetCertificateStatusRequest(m: _m.GetCertificateStatusRequest) -> dict[st
 
 def _d_GetCertificateStatusResponse(d: Any, o: DecodeOptions) -> _m.GetCertificateStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13651,7 +13652,7 @@ def _w_GetCertificateStatusResponse(m: _m.GetCertificateStatusResponse) -> dict[
 
 def _d_GetChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -13715,7 +13716,7 @@ def _w_GetChargingProfilesRequest(m: _m.GetChargingProfilesRequest) -> dict[str,
 
 def _d_GetChargingProfilesResponse(d: Any, o: DecodeOptions) -> _m.GetChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13768,7 +13769,7 @@ def _w_GetChargingProfilesResponse(m: _m.GetChargingProfilesResponse) -> dict[st
 
 def _d_GetCompositeScheduleRequest(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("duration")
@@ -13830,7 +13831,7 @@ def _w_GetCompositeScheduleRequest(m: _m.GetCompositeScheduleRequest) -> dict[st
 
 def _d_GetCompositeScheduleResponse(d: Any, o: DecodeOptions) -> _m.GetCompositeScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -13896,7 +13897,7 @@ def _w_GetCompositeScheduleResponse(m: _m.GetCompositeScheduleResponse) -> dict[
 
 def _d_GetDERControlRequest(d: Any, o: DecodeOptions) -> _m.GetDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -13974,7 +13975,7 @@ def _w_GetDERControlRequest(m: _m.GetDERControlRequest) -> dict[str, Any]:
 
 def _d_GetDERControlResponse(d: Any, o: DecodeOptions) -> _m.GetDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14027,7 +14028,7 @@ def _w_GetDERControlResponse(m: _m.GetDERControlResponse) -> dict[str, Any]:
 
 def _d_GetDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -14112,7 +14113,7 @@ def _w_GetDisplayMessagesRequest(m: _m.GetDisplayMessagesRequest) -> dict[str, A
 
 def _d_GetDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.GetDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14167,7 +14168,7 @@ def _d_GetInstalledCertificateIdsRequest(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -14222,7 +14223,7 @@ def _d_GetInstalledCertificateIdsResponse(
     d: Any, o: DecodeOptions
 ) -> _m.GetInstalledCertificateIdsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14298,7 +14299,7 @@ def _w_GetInstalledCertificateIdsResponse(
 
 def _d_GetLocalListVersionRequest(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -14328,7 +14329,7 @@ def _w_GetLocalListVersionRequest(m: _m.GetLocalListVersionRequest) -> dict[str,
 
 def _d_GetLocalListVersionResponse(d: Any, o: DecodeOptions) -> _m.GetLocalListVersionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("versionNumber")
@@ -14366,7 +14367,7 @@ def _w_GetLocalListVersionResponse(m: _m.GetLocalListVersionResponse) -> dict[st
 
 def _d_GetLogRequest(d: Any, o: DecodeOptions) -> _m.GetLogRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("log")
@@ -14453,7 +14454,7 @@ def _w_GetLogRequest(m: _m.GetLogRequest) -> dict[str, Any]:
 
 def _d_GetLogResponse(d: Any, o: DecodeOptions) -> _m.GetLogResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14520,7 +14521,7 @@ def _w_GetLogResponse(m: _m.GetLogResponse) -> dict[str, Any]:
 
 def _d_GetMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("componentVariable")
@@ -14600,7 +14601,7 @@ def _w_GetMonitoringReportRequest(m: _m.GetMonitoringReportRequest) -> dict[str,
 
 def _d_GetMonitoringReportResponse(d: Any, o: DecodeOptions) -> _m.GetMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14653,7 +14654,7 @@ def _w_GetMonitoringReportResponse(m: _m.GetMonitoringReportResponse) -> dict[st
 
 def _d_GetPeriodicEventStreamRequest(d: Any, o: DecodeOptions) -> _m.GetPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -14685,7 +14686,7 @@ def _d_GetPeriodicEventStreamResponse(
     d: Any, o: DecodeOptions
 ) -> _m.GetPeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("constantStreamData")
@@ -14734,7 +14735,7 @@ def _w_GetPeriodicEventStreamResponse(m: _m.GetPeriodicEventStreamResponse) -> d
 
 def _d_GetReportRequest(d: Any, o: DecodeOptions) -> _m.GetReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("componentVariable")
@@ -14812,7 +14813,7 @@ def _w_GetReportRequest(m: _m.GetReportRequest) -> dict[str, Any]:
 
 def _d_GetReportResponse(d: Any, o: DecodeOptions) -> _m.GetReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14865,7 +14866,7 @@ def _w_GetReportResponse(m: _m.GetReportResponse) -> dict[str, Any]:
 
 def _d_GetTariffsRequest(d: Any, o: DecodeOptions) -> _m.GetTariffsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -14905,7 +14906,7 @@ def _w_GetTariffsRequest(m: _m.GetTariffsRequest) -> dict[str, Any]:
 
 def _d_GetTariffsResponse(d: Any, o: DecodeOptions) -> _m.GetTariffsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -14977,7 +14978,7 @@ def _w_GetTariffsResponse(m: _m.GetTariffsResponse) -> dict[str, Any]:
 
 def _d_GetTransactionStatusRequest(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -15021,7 +15022,7 @@ def _w_GetTransactionStatusRequest(m: _m.GetTransactionStatusRequest) -> dict[st
 
 def _d_GetTransactionStatusResponse(d: Any, o: DecodeOptions) -> _m.GetTransactionStatusResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("ongoingIndicator")
@@ -15239,7 +15240,7 @@ def _w_GetVariableResult(m: _t.GetVariableResult) -> dict[str, Any]:
 
 def _d_GetVariablesRequest(d: Any, o: DecodeOptions) -> _m.GetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("getVariableData")
@@ -15284,7 +15285,7 @@ def _w_GetVariablesRequest(m: _m.GetVariablesRequest) -> dict[str, Any]:
 
 def _d_GetVariablesResponse(d: Any, o: DecodeOptions) -> _m.GetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("getVariableResult")
@@ -15444,7 +15445,7 @@ def _w_GradientGet(m: _t.GradientGet) -> dict[str, Any]:
 
 def _d_HeartbeatRequest(d: Any, o: DecodeOptions) -> _m.HeartbeatRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -15474,7 +15475,7 @@ def _w_HeartbeatRequest(m: _m.HeartbeatRequest) -> dict[str, Any]:
 
 def _d_HeartbeatResponse(d: Any, o: DecodeOptions) -> _m.HeartbeatResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("currentTime")
@@ -15806,7 +15807,7 @@ def _w_IdTokenInfo(m: _t.IdTokenInfo) -> dict[str, Any]:
 
 def _d_InstallCertificateRequest(d: Any, o: DecodeOptions) -> _m.InstallCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("certificateType")
@@ -15856,7 +15857,7 @@ def _w_InstallCertificateRequest(m: _m.InstallCertificateRequest) -> dict[str, A
 
 def _d_InstallCertificateResponse(d: Any, o: DecodeOptions) -> _m.InstallCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -16191,7 +16192,7 @@ def _w_LogParameters(m: _t.LogParameters) -> dict[str, Any]:
 
 def _d_LogStatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -16256,7 +16257,7 @@ def _w_LogStatusNotificationRequest(m: _m.LogStatusNotificationRequest) -> dict[
 
 def _d_LogStatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.LogStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -16556,7 +16557,7 @@ def _w_MeterValue(m: _t.MeterValue) -> dict[str, Any]:
 
 def _d_MeterValuesRequest(d: Any, o: DecodeOptions) -> _m.MeterValuesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -16614,7 +16615,7 @@ def _w_MeterValuesRequest(m: _m.MeterValuesRequest) -> dict[str, Any]:
 
 def _d_MeterValuesResponse(d: Any, o: DecodeOptions) -> _m.MeterValuesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -16923,7 +16924,7 @@ def _d_NotifyAllowedEnergyTransferRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyAllowedEnergyTransferRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -16992,7 +16993,7 @@ def _d_NotifyAllowedEnergyTransferResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyAllowedEnergyTransferResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -17047,7 +17048,7 @@ def _w_NotifyAllowedEnergyTransferResponse(
 
 def _d_NotifyChargingLimitRequest(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingSchedule")
@@ -17119,7 +17120,7 @@ def _w_NotifyChargingLimitRequest(m: _m.NotifyChargingLimitRequest) -> dict[str,
 
 def _d_NotifyChargingLimitResponse(d: Any, o: DecodeOptions) -> _m.NotifyChargingLimitResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -17151,7 +17152,7 @@ def _d_NotifyCustomerInformationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCustomerInformationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("data")
@@ -17239,7 +17240,7 @@ def _d_NotifyCustomerInformationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyCustomerInformationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -17269,7 +17270,7 @@ def _w_NotifyCustomerInformationResponse(m: _m.NotifyCustomerInformationResponse
 
 def _d_NotifyDERAlarmRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("controlType")
@@ -17358,7 +17359,7 @@ def _w_NotifyDERAlarmRequest(m: _m.NotifyDERAlarmRequest) -> dict[str, Any]:
 
 def _d_NotifyDERAlarmResponse(d: Any, o: DecodeOptions) -> _m.NotifyDERAlarmResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -17388,7 +17389,7 @@ def _w_NotifyDERAlarmResponse(m: _m.NotifyDERAlarmResponse) -> dict[str, Any]:
 
 def _d_NotifyDERStartStopRequest(d: Any, o: DecodeOptions) -> _m.NotifyDERStartStopRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("controlId")
@@ -17470,7 +17471,7 @@ def _w_NotifyDERStartStopRequest(m: _m.NotifyDERStartStopRequest) -> dict[str, A
 
 def _d_NotifyDERStartStopResponse(d: Any, o: DecodeOptions) -> _m.NotifyDERStartStopResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -17500,7 +17501,7 @@ def _w_NotifyDERStartStopResponse(m: _m.NotifyDERStartStopResponse) -> dict[str,
 
 def _d_NotifyDisplayMessagesRequest(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("messageInfo")
@@ -17569,7 +17570,7 @@ def _w_NotifyDisplayMessagesRequest(m: _m.NotifyDisplayMessagesRequest) -> dict[
 
 def _d_NotifyDisplayMessagesResponse(d: Any, o: DecodeOptions) -> _m.NotifyDisplayMessagesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -17599,7 +17600,7 @@ def _w_NotifyDisplayMessagesResponse(m: _m.NotifyDisplayMessagesResponse) -> dic
 
 def _d_NotifyEVChargingNeedsRequest(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -17675,7 +17676,7 @@ def _w_NotifyEVChargingNeedsRequest(m: _m.NotifyEVChargingNeedsRequest) -> dict[
 
 def _d_NotifyEVChargingNeedsResponse(d: Any, o: DecodeOptions) -> _m.NotifyEVChargingNeedsResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -17730,7 +17731,7 @@ def _d_NotifyEVChargingScheduleRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyEVChargingScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timeBase")
@@ -17822,7 +17823,7 @@ def _d_NotifyEVChargingScheduleResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyEVChargingScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -17875,7 +17876,7 @@ def _w_NotifyEVChargingScheduleResponse(m: _m.NotifyEVChargingScheduleResponse) 
 
 def _d_NotifyEventRequest(d: Any, o: DecodeOptions) -> _m.NotifyEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("generatedAt")
@@ -17955,7 +17956,7 @@ def _w_NotifyEventRequest(m: _m.NotifyEventRequest) -> dict[str, Any]:
 
 def _d_NotifyEventResponse(d: Any, o: DecodeOptions) -> _m.NotifyEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -17985,7 +17986,7 @@ def _w_NotifyEventResponse(m: _m.NotifyEventResponse) -> dict[str, Any]:
 
 def _d_NotifyMonitoringReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyMonitoringReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("monitor")
@@ -18079,7 +18080,7 @@ def _d_NotifyMonitoringReportResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyMonitoringReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -18111,7 +18112,7 @@ def _d_NotifyPeriodicEventStreamRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("data")
@@ -18190,7 +18191,7 @@ def _w_NotifyPeriodicEventStreamRequest(m: _m.NotifyPeriodicEventStreamRequest) 
 
 def _d_NotifyPriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.NotifyPriorityChargingRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -18240,7 +18241,7 @@ def _d_NotifyPriorityChargingResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyPriorityChargingResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -18270,7 +18271,7 @@ def _w_NotifyPriorityChargingResponse(m: _m.NotifyPriorityChargingResponse) -> d
 
 def _d_NotifyReportRequest(d: Any, o: DecodeOptions) -> _m.NotifyReportRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -18362,7 +18363,7 @@ def _w_NotifyReportRequest(m: _m.NotifyReportRequest) -> dict[str, Any]:
 
 def _d_NotifyReportResponse(d: Any, o: DecodeOptions) -> _m.NotifyReportResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -18392,7 +18393,7 @@ def _w_NotifyReportResponse(m: _m.NotifyReportResponse) -> dict[str, Any]:
 
 def _d_NotifySettlementRequest(d: Any, o: DecodeOptions) -> _m.NotifySettlementRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -18549,7 +18550,7 @@ def _w_NotifySettlementRequest(m: _m.NotifySettlementRequest) -> dict[str, Any]:
 
 def _d_NotifySettlementResponse(d: Any, o: DecodeOptions) -> _m.NotifySettlementResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("receiptUrl")
@@ -18609,7 +18610,7 @@ def _d_NotifyWebPaymentStartedRequest(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyWebPaymentStartedRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -18659,7 +18660,7 @@ def _d_NotifyWebPaymentStartedResponse(
     d: Any, o: DecodeOptions
 ) -> _m.NotifyWebPaymentStartedResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -18777,7 +18778,7 @@ def _d_OpenPeriodicEventStreamRequest(
     d: Any, o: DecodeOptions
 ) -> _m.OpenPeriodicEventStreamRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("constantStreamData")
@@ -18818,7 +18819,7 @@ def _d_OpenPeriodicEventStreamResponse(
     d: Any, o: DecodeOptions
 ) -> _m.OpenPeriodicEventStreamResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -19454,7 +19455,7 @@ def _w_PriceRuleStack(m: _t.PriceRuleStack) -> dict[str, Any]:
 
 def _d_PublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.PublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("location")
@@ -19542,7 +19543,7 @@ def _w_PublishFirmwareRequest(m: _m.PublishFirmwareRequest) -> dict[str, Any]:
 
 def _d_PublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.PublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -19597,7 +19598,7 @@ def _d_PublishFirmwareStatusNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.PublishFirmwareStatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -19691,7 +19692,7 @@ def _d_PublishFirmwareStatusNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.PublishFirmwareStatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -19725,7 +19726,7 @@ def _d_PullDynamicScheduleUpdateRequest(
     d: Any, o: DecodeOptions
 ) -> _m.PullDynamicScheduleUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingProfileId")
@@ -19765,7 +19766,7 @@ def _d_PullDynamicScheduleUpdateResponse(
     d: Any, o: DecodeOptions
 ) -> _m.PullDynamicScheduleUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("scheduleUpdate")
@@ -19997,7 +19998,7 @@ def _w_RelativeTimeInterval(m: _t.RelativeTimeInterval) -> dict[str, Any]:
 
 def _d_ReportChargingProfilesRequest(d: Any, o: DecodeOptions) -> _m.ReportChargingProfilesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("requestId")
@@ -20089,7 +20090,7 @@ def _d_ReportChargingProfilesResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ReportChargingProfilesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -20119,7 +20120,7 @@ def _w_ReportChargingProfilesResponse(m: _m.ReportChargingProfilesResponse) -> d
 
 def _d_ReportDERControlRequest(d: Any, o: DecodeOptions) -> _m.ReportDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("curve")
@@ -20321,7 +20322,7 @@ def _w_ReportDERControlRequest(m: _m.ReportDERControlRequest) -> dict[str, Any]:
 
 def _d_ReportDERControlResponse(d: Any, o: DecodeOptions) -> _m.ReportDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -20431,7 +20432,7 @@ def _w_ReportData(m: _t.ReportData) -> dict[str, Any]:
 
 def _d_RequestBatterySwapRequest(d: Any, o: DecodeOptions) -> _m.RequestBatterySwapRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("idToken")
@@ -20478,7 +20479,7 @@ def _w_RequestBatterySwapRequest(m: _m.RequestBatterySwapRequest) -> dict[str, A
 
 def _d_RequestBatterySwapResponse(d: Any, o: DecodeOptions) -> _m.RequestBatterySwapResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -20533,7 +20534,7 @@ def _d_RequestStartTransactionRequest(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStartTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -20622,7 +20623,7 @@ def _d_RequestStartTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStartTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -20689,7 +20690,7 @@ def _w_RequestStartTransactionResponse(m: _m.RequestStartTransactionResponse) ->
 
 def _d_RequestStopTransactionRequest(d: Any, o: DecodeOptions) -> _m.RequestStopTransactionRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -20731,7 +20732,7 @@ def _d_RequestStopTransactionResponse(
     d: Any, o: DecodeOptions
 ) -> _m.RequestStopTransactionResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -20786,7 +20787,7 @@ def _d_ReservationStatusUpdateRequest(
     d: Any, o: DecodeOptions
 ) -> _m.ReservationStatusUpdateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("reservationId")
@@ -20845,7 +20846,7 @@ def _d_ReservationStatusUpdateResponse(
     d: Any, o: DecodeOptions
 ) -> _m.ReservationStatusUpdateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -20875,7 +20876,7 @@ def _w_ReservationStatusUpdateResponse(m: _m.ReservationStatusUpdateResponse) ->
 
 def _d_ReserveNowRequest(d: Any, o: DecodeOptions) -> _m.ReserveNowRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("id")
@@ -20978,7 +20979,7 @@ def _w_ReserveNowRequest(m: _m.ReserveNowRequest) -> dict[str, Any]:
 
 def _d_ReserveNowResponse(d: Any, o: DecodeOptions) -> _m.ReserveNowResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -21031,7 +21032,7 @@ def _w_ReserveNowResponse(m: _m.ReserveNowResponse) -> dict[str, Any]:
 
 def _d_ResetRequest(d: Any, o: DecodeOptions) -> _m.ResetRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -21085,7 +21086,7 @@ def _w_ResetRequest(m: _m.ResetRequest) -> dict[str, Any]:
 
 def _d_ResetResponse(d: Any, o: DecodeOptions) -> _m.ResetResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -21420,7 +21421,7 @@ def _d_SecurityEventNotificationRequest(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("type")
@@ -21485,7 +21486,7 @@ def _d_SecurityEventNotificationResponse(
     d: Any, o: DecodeOptions
 ) -> _m.SecurityEventNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -21515,7 +21516,7 @@ def _w_SecurityEventNotificationResponse(m: _m.SecurityEventNotificationResponse
 
 def _d_SendLocalListRequest(d: Any, o: DecodeOptions) -> _m.SendLocalListRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("localAuthorizationList")
@@ -21582,7 +21583,7 @@ def _w_SendLocalListRequest(m: _m.SendLocalListRequest) -> dict[str, Any]:
 
 def _d_SendLocalListResponse(d: Any, o: DecodeOptions) -> _m.SendLocalListResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -21635,7 +21636,7 @@ def _w_SendLocalListResponse(m: _m.SendLocalListResponse) -> dict[str, Any]:
 
 def _d_SetChargingProfileRequest(d: Any, o: DecodeOptions) -> _m.SetChargingProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -21687,7 +21688,7 @@ def _w_SetChargingProfileRequest(m: _m.SetChargingProfileRequest) -> dict[str, A
 
 def _d_SetChargingProfileResponse(d: Any, o: DecodeOptions) -> _m.SetChargingProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -21740,7 +21741,7 @@ def _w_SetChargingProfileResponse(m: _m.SetChargingProfileResponse) -> dict[str,
 
 def _d_SetDERControlRequest(d: Any, o: DecodeOptions) -> _m.SetDERControlRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("isDefault")
@@ -21906,7 +21907,7 @@ def _w_SetDERControlRequest(m: _m.SetDERControlRequest) -> dict[str, Any]:
 
 def _d_SetDERControlResponse(d: Any, o: DecodeOptions) -> _m.SetDERControlResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -21978,7 +21979,7 @@ def _w_SetDERControlResponse(m: _m.SetDERControlResponse) -> dict[str, Any]:
 
 def _d_SetDefaultTariffRequest(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -22027,7 +22028,7 @@ def _w_SetDefaultTariffRequest(m: _m.SetDefaultTariffRequest) -> dict[str, Any]:
 
 def _d_SetDefaultTariffResponse(d: Any, o: DecodeOptions) -> _m.SetDefaultTariffResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -22080,7 +22081,7 @@ def _w_SetDefaultTariffResponse(m: _m.SetDefaultTariffResponse) -> dict[str, Any
 
 def _d_SetDisplayMessageRequest(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("message")
@@ -22119,7 +22120,7 @@ def _w_SetDisplayMessageRequest(m: _m.SetDisplayMessageRequest) -> dict[str, Any
 
 def _d_SetDisplayMessageResponse(d: Any, o: DecodeOptions) -> _m.SetDisplayMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -22172,7 +22173,7 @@ def _w_SetDisplayMessageResponse(m: _m.SetDisplayMessageResponse) -> dict[str, A
 
 def _d_SetMonitoringBaseRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("monitoringBase")
@@ -22212,7 +22213,7 @@ def _w_SetMonitoringBaseRequest(m: _m.SetMonitoringBaseRequest) -> dict[str, Any
 
 def _d_SetMonitoringBaseResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringBaseResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -22388,7 +22389,7 @@ def _w_SetMonitoringData(m: _t.SetMonitoringData) -> dict[str, Any]:
 
 def _d_SetMonitoringLevelRequest(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("severity")
@@ -22428,7 +22429,7 @@ def _w_SetMonitoringLevelRequest(m: _m.SetMonitoringLevelRequest) -> dict[str, A
 
 def _d_SetMonitoringLevelResponse(d: Any, o: DecodeOptions) -> _m.SetMonitoringLevelResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -22592,7 +22593,7 @@ def _w_SetMonitoringResult(m: _t.SetMonitoringResult) -> dict[str, Any]:
 
 def _d_SetNetworkProfileRequest(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("configurationSlot")
@@ -22642,7 +22643,7 @@ def _w_SetNetworkProfileRequest(m: _m.SetNetworkProfileRequest) -> dict[str, Any
 
 def _d_SetNetworkProfileResponse(d: Any, o: DecodeOptions) -> _m.SetNetworkProfileResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -22771,7 +22772,7 @@ def _w_SetVariableData(m: _t.SetVariableData) -> dict[str, Any]:
 
 def _d_SetVariableMonitoringRequest(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setMonitoringData")
@@ -22818,7 +22819,7 @@ def _w_SetVariableMonitoringRequest(m: _m.SetVariableMonitoringRequest) -> dict[
 
 def _d_SetVariableMonitoringResponse(d: Any, o: DecodeOptions) -> _m.SetVariableMonitoringResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setMonitoringResult")
@@ -22954,7 +22955,7 @@ def _w_SetVariableResult(m: _t.SetVariableResult) -> dict[str, Any]:
 
 def _d_SetVariablesRequest(d: Any, o: DecodeOptions) -> _m.SetVariablesRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setVariableData")
@@ -22999,7 +23000,7 @@ def _w_SetVariablesRequest(m: _m.SetVariablesRequest) -> dict[str, Any]:
 
 def _d_SetVariablesResponse(d: Any, o: DecodeOptions) -> _m.SetVariablesResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("setVariableResult")
@@ -23046,7 +23047,7 @@ def _w_SetVariablesResponse(m: _m.SetVariablesResponse) -> dict[str, Any]:
 
 def _d_SignCertificateRequest(d: Any, o: DecodeOptions) -> _m.SignCertificateRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("csr")
@@ -23125,7 +23126,7 @@ def _w_SignCertificateRequest(m: _m.SignCertificateRequest) -> dict[str, Any]:
 
 def _d_SignCertificateResponse(d: Any, o: DecodeOptions) -> _m.SignCertificateResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -23313,7 +23314,7 @@ def _w_StatusInfo(m: _t.StatusInfo) -> dict[str, Any]:
 
 def _d_StatusNotificationRequest(d: Any, o: DecodeOptions) -> _m.StatusNotificationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("timestamp")
@@ -23387,7 +23388,7 @@ def _w_StatusNotificationRequest(m: _m.StatusNotificationRequest) -> dict[str, A
 
 def _d_StatusNotificationResponse(d: Any, o: DecodeOptions) -> _m.StatusNotificationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("customData")
@@ -25093,7 +25094,7 @@ def _w_Transaction(m: _t.Transaction) -> dict[str, Any]:
 
 def _d_TransactionEventRequest(d: Any, o: DecodeOptions) -> _m.TransactionEventRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("costDetails")
@@ -25319,7 +25320,7 @@ def _w_TransactionEventRequest(m: _m.TransactionEventRequest) -> dict[str, Any]:
 
 def _d_TransactionEventResponse(d: Any, o: DecodeOptions) -> _m.TransactionEventResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("totalCost")
@@ -25519,7 +25520,7 @@ def _w_TransactionLimit(m: _t.TransactionLimit) -> dict[str, Any]:
 
 def _d_TriggerMessageRequest(d: Any, o: DecodeOptions) -> _m.TriggerMessageRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evse")
@@ -25586,7 +25587,7 @@ def _w_TriggerMessageRequest(m: _m.TriggerMessageRequest) -> dict[str, Any]:
 
 def _d_TriggerMessageResponse(d: Any, o: DecodeOptions) -> _m.TriggerMessageResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -25695,7 +25696,7 @@ def _w_UnitOfMeasure(m: _t.UnitOfMeasure) -> dict[str, Any]:
 
 def _d_UnlockConnectorRequest(d: Any, o: DecodeOptions) -> _m.UnlockConnectorRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("evseId")
@@ -25745,7 +25746,7 @@ def _w_UnlockConnectorRequest(m: _m.UnlockConnectorRequest) -> dict[str, Any]:
 
 def _d_UnlockConnectorResponse(d: Any, o: DecodeOptions) -> _m.UnlockConnectorResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -25798,7 +25799,7 @@ def _w_UnlockConnectorResponse(m: _m.UnlockConnectorResponse) -> dict[str, Any]:
 
 def _d_UnpublishFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("checksum")
@@ -25838,7 +25839,7 @@ def _w_UnpublishFirmwareRequest(m: _m.UnpublishFirmwareRequest) -> dict[str, Any
 
 def _d_UnpublishFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UnpublishFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -25878,7 +25879,7 @@ def _w_UnpublishFirmwareResponse(m: _m.UnpublishFirmwareResponse) -> dict[str, A
 
 def _d_UpdateDynamicScheduleRequest(d: Any, o: DecodeOptions) -> _m.UpdateDynamicScheduleRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("chargingProfileId")
@@ -25928,7 +25929,7 @@ def _w_UpdateDynamicScheduleRequest(m: _m.UpdateDynamicScheduleRequest) -> dict[
 
 def _d_UpdateDynamicScheduleResponse(d: Any, o: DecodeOptions) -> _m.UpdateDynamicScheduleResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -25981,7 +25982,7 @@ def _w_UpdateDynamicScheduleResponse(m: _m.UpdateDynamicScheduleResponse) -> dic
 
 def _d_UpdateFirmwareRequest(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("retries")
@@ -26054,7 +26055,7 @@ def _w_UpdateFirmwareRequest(m: _m.UpdateFirmwareRequest) -> dict[str, Any]:
 
 def _d_UpdateFirmwareResponse(d: Any, o: DecodeOptions) -> _m.UpdateFirmwareResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -26107,7 +26108,7 @@ def _w_UpdateFirmwareResponse(m: _m.UpdateFirmwareResponse) -> dict[str, Any]:
 
 def _d_UsePriorityChargingRequest(d: Any, o: DecodeOptions) -> _m.UsePriorityChargingRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("transactionId")
@@ -26155,7 +26156,7 @@ def _w_UsePriorityChargingRequest(m: _m.UsePriorityChargingRequest) -> dict[str,
 
 def _d_UsePriorityChargingResponse(d: Any, o: DecodeOptions) -> _m.UsePriorityChargingResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("status")
@@ -27137,7 +27138,7 @@ def _w_VariableMonitoring(m: _t.VariableMonitoring) -> dict[str, Any]:
 
 def _d_VatNumberValidationRequest(d: Any, o: DecodeOptions) -> _m.VatNumberValidationRequest:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("vatNumber")
@@ -27191,7 +27192,7 @@ def _w_VatNumberValidationRequest(m: _m.VatNumberValidationRequest) -> dict[str,
 
 def _d_VatNumberValidationResponse(d: Any, o: DecodeOptions) -> _m.VatNumberValidationResponse:
     if d.__class__ is not dict and not isinstance(d, dict):
-        raise not_object(d)
+        raise not_a_payload(d)
     g = d.get
     n = 0
     v = g("company")
