@@ -407,3 +407,23 @@ class HandshakeError(OcppError, ValueError):
     Raised by the pure handshake helpers of :mod:`ocpp_core.rpc`; ``code`` is
     ``None`` (a handshake is refused with an HTTP status, not a CallError).
     """
+
+
+# ---------------------------------------------------------------------------
+# Errors of the asyncio connection layer (ocpp_core.aio).
+# ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Errors of energy management (ocpp_core.energy).
+# ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Errors of security profiles and certificates (ocpp_core.security).
+# ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Errors of the delivery queue and transaction ledger (ocpp_core.delivery).
+# ---------------------------------------------------------------------------
