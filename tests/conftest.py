@@ -7,10 +7,10 @@ profile keeps the suite quick during development.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, settings
+
+from tests._shared import SHARED, shared_path
 
 settings.register_profile(
     "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -20,18 +20,4 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """Return a path below ``../shared``, skipping the test when it is absent.
-
-    When the environment variable ``CI`` is set the reference data must be
-    there, so its absence fails the test instead of skipping it.
-    """
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"reference data missing in CI: {path}")
-        pytest.skip(f"reference data not present: {path}")
-    return path
+__all__ = ["SHARED", "shared_path"]

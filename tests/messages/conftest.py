@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+from tests._shared import SHARED
+
 OFFICIAL = SHARED / "ocpp-schemas"
 FOLDERS = {"1.6": ("1.6", "1.6-security"), "2.0": ("2.0",), "2.0.1": ("2.0.1",), "2.1": ("2.1",)}
 

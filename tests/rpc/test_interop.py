@@ -45,7 +45,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
 
 from ocpp_core import OcppVersion  # noqa: E402
-from ocpp_core._check import check_lines, format_text  # noqa: E402
+from ocpp_core._cli.check import check_lines, format_text  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BOUND = 60.0  # seconds for one whole scenario, start to stop

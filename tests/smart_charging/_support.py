@@ -9,13 +9,10 @@ small lenient reader rather than with the strict generated decoder.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from ocpp_core.smart_charging import (
     ChargingProfile,
@@ -34,19 +31,9 @@ from ocpp_core.smart_charging import (
     V2XFreqWattPoint,
     V2XSignalWattPoint,
 )
+from tests._shared import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 REFERENCE = SHARED / "reference" / "libocpp-composite"
-
-
-def shared_path(*parts: str) -> Path:
-    """A path below ``../shared``; skip when absent (fail in CI)."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"reference data missing in CI: {path}")
-        pytest.skip(f"reference data not present: {path}")
-    return path
 
 
 def reference_cases() -> list[Path]:

@@ -36,6 +36,7 @@ from ocpp_core.smart_charging import (
     schedule_anchors,
 )
 from ocpp_core.versions import OcppVersion
+from tests._shared import shared_path
 from tests.smart_charging._support import (
     case_profile,
     case_profiles,
@@ -43,7 +44,6 @@ from tests.smart_charging._support import (
     load_case,
     parse_time,
     reference_cases,
-    shared_path,
 )
 
 _SAME_ID = "the upstream test installs one profile file (one id) on two EVSEs; install replaces"

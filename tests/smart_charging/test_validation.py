@@ -34,7 +34,7 @@ from ocpp_core.smart_charging import (
     validate_profile,
 )
 from ocpp_core.versions import OcppVersion
-from tests.smart_charging._support import shared_path
+from tests._shared import shared_path
 
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 TX = Transaction(evse_id=1, started_at=T0, transaction_id="tx-1")

@@ -1,10 +1,10 @@
-"""The log checker's session findings: ``ocpp_core.rpc._logcheck.Replay`` behind ``check_lines``.
+"""The log checker's session findings: ``ocpp_core._cli._replay.Replay`` behind ``check_lines``.
 
 Each log is replayed through one session per role, so these are the problems
 only a session sees: wrong direction, answers to unknown ids, duplicate, late
 and answers to answers, CALLs overtaking unanswered ones, answers that differ
 from the CALLERROR owed, unanswered CALLs. The line grammar, the CLI and the
-frame-level rules are tested in ``tests/test_cli_check.py``.
+frame-level rules are tested in ``tests/cli/test_check.py``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from ocpp_core import ErrorCode, OcppVersion
-from ocpp_core._check import LANE_WINDOW, LongLine, Report, check_lines, format_text
-from ocpp_core.cli import main
-from ocpp_core.rpc._logcheck import Problem, Replay, Severity
+from ocpp_core._cli import main
+from ocpp_core._cli._replay import Problem, Replay, Severity
+from ocpp_core._cli.check import LANE_WINDOW, LongLine, Report, check_lines, format_text
 from ocpp_core.versions import Role
 
 LOGS = Path(__file__).resolve().parents[2] / "examples" / "logs"

@@ -16,7 +16,7 @@ answer is compared with the CALLERROR it owes (``wrong-answer``); CALLs still
 unanswered at the end are listed (``unanswered``).
 
 The engine knows nothing of lines, files or version detection: its caller
-(:func:`ocpp_core._check.check_lines`, which reads the line grammar and
+(:func:`ocpp_core._cli.check.check_lines`, which reads the line grammar and
 detects the version) hands over each frame's text, its line number, its sender
 when the log says it, and its time when the log has one. A frame whose sender
 is not given has it inferred: a CALL from its action's direction, an answer

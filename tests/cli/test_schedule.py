@@ -1,6 +1,6 @@
 """The ``ocpp-core schedule`` command, and the charts in ``docs/images`` made with it.
 
-``REGENERATE_CHARTS=1 pytest tests/smart_charging/test_schedule_cli.py`` rewrites
+``REGENERATE_CHARTS=1 pytest tests/cli/test_schedule.py`` rewrites
 the charts from the example scenarios; without it the test fails when a chart
 drifts from what the command produces.
 """
@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ocpp_core import decode_payload
-from ocpp_core.cli import main
+from ocpp_core._cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "examples" / "scenarios").glob("*.json"))

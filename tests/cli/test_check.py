@@ -1,15 +1,12 @@
 """``ocpp-core check``: the example logs, exit statuses, bad files, JSON, the line grammar.
 
 The findings only a session knows (answers to unknown ids, answers to answers,
-ordering, wrong answers, ...) are tested in ``tests/rpc/test_logcheck.py``.
+ordering, wrong answers, ...) are tested in ``tests/cli/test_replay.py``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ocpp_core import DecodeOptions, ErrorCode, OcppVersion
-from ocpp_core._check import (
+from ocpp_core._cli import _COMMANDS, main
+from ocpp_core._cli.check import (
     DETECTION_ORDER,
     CheckRule,
     LongLine,
@@ -27,10 +25,9 @@ from ocpp_core._check import (
     format_text,
     report_to_json,
 )
-from ocpp_core.cli import main
 from ocpp_core.rpc import Violation
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "examples" / "logs"
 SESSION_16 = LOGS / "ocpp16-session.log"
 SESSION_201 = LOGS / "ocpp201-session.log"
@@ -616,19 +613,13 @@ def test_any_input_gives_a_report(lines: list[tuple[str, str]]) -> None:
 # --- the CLI's plumbing -------------------------------------------------------------------
 
 
-def test_schedule_cli_is_registered_when_present(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-        parser = subparsers.add_parser("schedule", help="a stand-in")
-        parser.add_argument("--n", type=int, default=3)
-        parser.set_defaults(func=lambda args: print("schedule", args.n) or 0)
-
-    fake = types.ModuleType("ocpp_core._schedule_cli")
-    fake.register = register  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ocpp_core._schedule_cli", fake)
-    assert run(capsys, "schedule", "--n", "5") == (0, "schedule 5\n", "")
-    assert run(capsys, "check", str(VALID_16))[0] == 0
+def test_every_command_is_registered(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--help")
+    assert status == 0
+    for command in _COMMANDS:
+        name = command.__name__.rpartition(".")[2]
+        assert name in out
+        assert run(capsys, name, "--help")[0] == 0
 
 
 def test_broken_pipe(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -637,6 +628,6 @@ def test_broken_pipe(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
         yield ""
 
     # capsys: sys.stdout has no file descriptor, so nothing real is redirected.
-    monkeypatch.setattr("ocpp_core.cli.format_text", broken)
+    monkeypatch.setattr("ocpp_core._cli.check.format_text", broken)
     assert main(["check", str(VALID_16)]) == 1
     assert capsys.readouterr().out == ""

@@ -1,4 +1,12 @@
-"""Check a log of OCPP-J frames: the logic behind ``ocpp-core check``.
+"""The ``ocpp-core check`` command: check a log of OCPP-J frames.
+
+:func:`register` adds the subcommand; :func:`check_lines` is the logic, with
+no I/O, and the command's ``func`` reads the file line by line, with a bound on
+each line, and prints. See ``docs/cli.md``.
+
+Exit status: 0 when no line is invalid, 1 when any is (warnings do not count),
+2 on a usage or file error (missing or unreadable file, not UTF-8), reported in
+one line on standard error, never as a traceback.
 
 Theory of operation
 -------------------
@@ -7,7 +15,7 @@ comment carries one OCPP-J frame, optionally preceded by a timestamp and a
 direction marker (the grammar is in :data:`LINE_GRAMMAR` and ``docs/cli.md``).
 :func:`check_lines` reads the lines once, in order, splits each into its
 prefix and its frame, and hands the frame to the session-based replay engine,
-:class:`ocpp_core.rpc._logcheck.Replay`: one :class:`~ocpp_core.rpc.Session`
+:class:`ocpp_core._cli._replay.Replay`: one :class:`~ocpp_core.rpc.Session`
 per role, each frame received by the side it was sent to, as in a live
 connection. So every problem a session would see is reported: the envelope,
 the action and its direction, the payload (a CALLRESULT decoded as the
@@ -34,19 +42,21 @@ problems and :data:`MAX_PENDING` unanswered CALLs per side and version.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Final
+from typing import Any, BinaryIO, Final
 
 import attrs
 
 from ocpp_core._api import actions
+from ocpp_core._cli._replay import MAX_PENDING, CheckRule, Problem, Replay, Severity
 from ocpp_core._runtime import DecodeOptions
 from ocpp_core.errors import FrameRule, frame_error_code
-from ocpp_core.rpc._logcheck import MAX_PENDING, CheckRule, Problem, Replay, Severity
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
@@ -62,6 +72,7 @@ __all__ = [
     "Severity",
     "check_lines",
     "format_text",
+    "register",
     "report_to_json",
 ]
 
@@ -197,7 +208,7 @@ def _role(name: str, other: str) -> Role | None:
     return None
 
 
-def _seconds(stamp: str | None) -> float | None:
+def _stamp_seconds(stamp: str | None) -> float | None:
     """The timestamp as seconds (any origin: only differences matter), or ``None``."""
     if stamp is None:
         return None
@@ -259,7 +270,9 @@ def _read_line(number: int, text: str) -> _Line | None:
                 number=number,
                 failure=f"expected [timestamp] [direction] and a JSON array, got {shown}",
             )
-    return _Line(number=number, text=rest, lane=lane, sender=sender, time=_seconds(match["ts"]))
+    return _Line(
+        number=number, text=rest, lane=lane, sender=sender, time=_stamp_seconds(match["ts"])
+    )
 
 
 # --- which role the logger is ---------------------------------------------------------
@@ -483,3 +496,161 @@ def report_to_json(report: Report) -> dict[str, Any]:
             for p in report.problems
         ],
     }
+
+
+# ---- the command ----------------------------------------------------------------
+
+_PROG: Final = "ocpp-core check"
+
+
+class _FileError(Exception):
+    """The log cannot be read as a text file (exit status 2)."""
+
+
+def _version(text: str) -> OcppVersion:
+    try:
+        return OcppVersion.parse(text)
+    except ValueError:
+        known = ", ".join(v.value for v in OcppVersion)
+        raise argparse.ArgumentTypeError(
+            f"unknown OCPP version {text[:20]!r} (known: {known})"
+        ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text[:20]!r}")
+    return value
+
+
+def _read_lines(stream: BinaryIO, limit: int) -> Iterator[str | LongLine]:
+    """Yield the decoded lines of ``stream``; a line over ``limit`` bytes as :class:`LongLine`.
+
+    Never holds more than ``limit + 1`` bytes of one line.
+
+    Raises:
+        _FileError: a line is not valid UTF-8.
+    """
+    number = 0
+    while True:
+        chunk = stream.readline(limit + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > limit and not chunk.endswith(b"\n"):
+            length = len(chunk)
+            while chunk and not chunk.endswith(b"\n"):
+                chunk = stream.readline(1 << 16)
+                length += len(chunk)
+            yield LongLine(length=length - (1 if chunk.endswith(b"\n") else 0))
+            continue
+        try:
+            yield chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _FileError(
+                f"line {number} is not valid UTF-8 (byte {exc.start + 1} of the line)"
+            ) from None
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of seconds, got {text[:20]!r}"
+        )
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    options = DecodeOptions.lenient() if args.lenient else None
+    name: str = args.log
+
+    def check(stream: BinaryIO) -> Report:
+        return check_lines(
+            _read_lines(stream, args.max_line_bytes),
+            version=args.ocpp_version,
+            options=options,
+            max_problems=args.max_problems,
+            timeout=args.timeout,
+        )
+
+    try:
+        if name == "-":
+            report = check(sys.stdin.buffer)
+            name = "<stdin>"
+        else:
+            with open(name, "rb") as stream:
+                report = check(stream)
+    except _FileError as exc:
+        print(f"{_PROG}: {name}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        print(f"{_PROG}: cannot read {name}: {reason}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
+    else:
+        for text in format_text(report, name):
+            print(text)
+    return 0 if report.ok else 1
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``check`` subcommand to ``subparsers`` (its ``func`` runs it)."""
+    check = subparsers.add_parser(
+        "check",
+        help="check a log of OCPP-J frames against the OCPP schemas",
+        description=(
+            "Check a log with one OCPP-J frame per line, each optionally preceded by a "
+            "timestamp and a direction marker (> < -> <- send recv CS->CSMS ...), by "
+            "replaying it through a session per role. Blank lines and # comments are "
+            "ignored. Exit status: 0 nothing invalid, 1 anything invalid, 2 usage or "
+            "file error."
+        ),
+    )
+    check.add_argument("log", metavar="LOG", help="the log file ('-' for standard input)")
+    check.add_argument(
+        "--version",
+        dest="ocpp_version",
+        type=_version,
+        default=None,
+        metavar="VERSION",
+        help="OCPP version: 1.6, 2.0, 2.0.1 or 2.1 (default: detect from the log)",
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    check.add_argument(
+        "--lenient",
+        action="store_true",
+        help="accept the field departures of DecodeOptions.lenient() (null for absent, ...)",
+    )
+    check.add_argument(
+        "--max-line-bytes",
+        type=_positive,
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"longer lines are reported as too large (default: {MAX_LINE_BYTES})",
+    )
+    check.add_argument(
+        "--max-problems",
+        type=_positive,
+        default=10_000,
+        metavar="N",
+        help="list at most N problems; the rest are counted (default: 10000)",
+    )
+    check.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=None,
+        metavar="SECONDS",
+        help="report answers that come later than this after their CALL, by the "
+        "lines' timestamps (default: no timeout)",
+    )
+    check.set_defaults(func=_run)

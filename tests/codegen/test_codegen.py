@@ -172,8 +172,8 @@ def test_generated_code_is_in_step_with_the_schemas() -> None:
 
 # --- the importer -------------------------------------------------------------------------
 @pytest.mark.parametrize("version", VERSIONS)
-def test_importer_rebuilds_the_committed_bundle(official: Any, version: str) -> None:
-    folders = [official.root / name for name in FOLDERS[version]]
+def test_importer_rebuilds_the_committed_bundle(official_root: Path, version: str) -> None:
+    folders = [official_root / name for name in FOLDERS[version]]
     rebuilt = dump_bundle(build_bundle(folders, version))
     committed = (ROOT / "schemas" / f"ocpp-{version}.json").read_text(encoding="utf-8")
     assert rebuilt == committed
@@ -190,11 +190,11 @@ class _Recording(dict[str, str]):
         return super().get(key, default)
 
 
-def test_every_naming_entry_is_used(official: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_naming_entry_is_used(official_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     v16, v20 = _Recording(naming.V16_NAMES), _Recording(naming.V20_NAMES)
     monkeypatch.setattr(naming, "ANONYMOUS_NAMES", {"1.6": v16, "2.0": v20})
-    build_bundle([official.root / "1.6", official.root / "1.6-security"], "1.6")
-    build_bundle([official.root / "2.0"], "2.0")
+    build_bundle([official_root / "1.6", official_root / "1.6-security"], "1.6")
+    build_bundle([official_root / "2.0"], "2.0")
     assert set(naming.V16_NAMES) - v16.used == set()
     assert set(naming.V20_NAMES) - v20.used == set()
 

@@ -1,0 +1,82 @@
+"""The ``ocpp-core`` command: one module per subcommand, the parser and :func:`main` here.
+
+Each command module exposes ``register(subparsers) -> None``, which adds its
+subparser(s) and gives each a ``func`` default: a callable taking the parsed
+arguments and returning the exit status. :func:`main` parses, calls ``func``
+and returns its status; it never lets a traceback out for a usage error.
+
+To add a command ``foo``: write ``ocpp_core/_cli/foo.py`` with ``register``,
+then add one import line and one ``foo.register(subparsers)`` line below, in
+:data:`_COMMANDS`. The commands:
+
+* ``check`` (:mod:`ocpp_core._cli.check`): check a log of OCPP-J frames by
+  replaying it (:mod:`ocpp_core._cli._replay`) through a session per role.
+* ``schedule`` (:mod:`ocpp_core._cli.schedule`): a composite charging schedule
+  from a scenario file.
+
+This package is the only hand-written part of ``ocpp_core`` besides
+``ocpp_core.aio`` and ``ocpp_core.codegen`` that touches files and streams.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from ocpp_core._cli import check, schedule
+
+__all__ = ["main"]
+
+_PROG = "ocpp-core"
+
+_COMMANDS = (
+    check,
+    schedule,
+)
+"""The command modules, in the order of the help text; each has ``register(subparsers)``."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description=(
+            "Tools for OCPP messages: check logs of OCPP-J frames, compute composite "
+            "charging schedules."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in _COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ocpp-core`` command and return its exit status.
+
+    Args:
+        argv: the arguments after the program name; ``None`` reads ``sys.argv``.
+
+    Returns:
+        The exit status of the command (for ``check``: 0 nothing invalid,
+        1 anything invalid), 2 on a usage error.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors and --help
+        return exc.code if isinstance(exc.code, int) else 2
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_usage(sys.stderr)
+        print(f"{_PROG}: error: a command is required", file=sys.stderr)
+        return 2
+    try:
+        return func(args)
+    except BrokenPipeError:  # e.g. piped into `head`; nothing more can be printed
+        # Point stdout at /dev/null so that the interpreter's final flush is quiet.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
