@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = [
+    "EnergyError",
     "ErrorCode",
     "FrameError",
     "FrameRule",
@@ -28,6 +29,9 @@ __all__ = [
     "OcppError",
     "PayloadError",
     "PayloadRule",
+    "SelfCheckError",
+    "SiteError",
+    "SolverError",
     "error_codes_for",
     "frame_error_code",
     "payload_error_code",
@@ -417,6 +421,73 @@ class HandshakeError(OcppError, ValueError):
 # ---------------------------------------------------------------------------
 # Errors of energy management (ocpp_core.energy).
 # ---------------------------------------------------------------------------
+
+
+class EnergyError(OcppError):
+    """Root of the errors of :mod:`ocpp_core.energy` (site planning).
+
+    ``code`` is always ``None``: these errors concern the caller's model, not a peer.
+    """
+
+
+class SiteError(EnergyError, ValueError):
+    """A site, session, external limit or policy is unusable; :attr:`field` names where.
+
+    Raised when a value is built (the frozen classes check themselves) or when a
+    site file is parsed: a cycle in the circuits, an EVSE on an unknown circuit,
+    a negative limit, a departure before the arrival, a unit the station does
+    not support, an enum value that is not one of the known ones. Nothing is
+    left half-built.
+
+    Attributes:
+        field: the path of the offending field, e.g. ``circuits[2].parent`` or
+            ``sessions[0].departure``.
+    """
+
+    field: str
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class SelfCheckError(EnergyError):
+    """A generated SetChargingProfile request failed its own check.
+
+    :func:`ocpp_core.energy.to_requests` installs every request it builds into a
+    copy of the station's store and recomputes the composite schedule; this is
+    raised (and no request returned) when a request is rejected by
+    ``validate_profile`` or when the composite exceeds the plan.
+
+    Attributes:
+        station_id: the station concerned.
+        evse_id: the EVSE concerned (0: the station).
+        rule: what failed (a validation rule name or ``composite-above-plan``).
+    """
+
+    station_id: str
+    evse_id: int
+    rule: str
+
+    def __init__(self, station_id: str, evse_id: int, rule: str, message: str) -> None:
+        super().__init__(f"station {station_id!r} EVSE {evse_id}: {rule}: {message}")
+        self.station_id = station_id
+        self.evse_id = evse_id
+        self.rule = rule
+
+
+class SolverError(EnergyError):
+    """The optimal planner cannot run: the LP solver is missing (the ``lp`` extra) or failed.
+
+    Attributes:
+        status: the solver's status text, or ``not-installed``.
+    """
+
+    status: str
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Energy management for the CSMS side: share a site's capacity among its EVs.
+
+Pure functions over frozen values (no I/O, no clock: times are arguments):
+
+* the model: a :class:`Site` (a tree of :class:`Circuit` with per-phase current
+  and power limits, limit schedules and base loads; :class:`SiteStation` with the
+  station engine's capabilities; :class:`SiteEvse` with wiring and rate range),
+  :class:`Session`, :class:`ExternalLimit` and :class:`Policy`;
+* :func:`allocate`: the load balancer, one instant, hierarchical and per phase,
+  weighted max-min fair with semi-continuous minimums, each EVSE's result
+  naming what bound it.
+
+See ``docs/energy.md`` for how limits flow down the tree, what fair means and
+what happens when not everything fits.
+"""
+
+from ocpp_core.energy._allocate import allocate
+from ocpp_core.energy._model import (
+    GRID_PHASES,
+    BelowMinimum,
+    Circuit,
+    ExternalLimit,
+    Limit,
+    LimitSchedule,
+    LimitScope,
+    Objective,
+    PhaseType,
+    Policy,
+    Session,
+    Site,
+    SiteEvse,
+    SiteStation,
+    TransactionId,
+)
+from ocpp_core.energy._results import (
+    Allocation,
+    Binding,
+    BindingKind,
+    CircuitLoad,
+    EvseAllocation,
+    EvsePlan,
+    Plan,
+    PlanMethod,
+    PlanPeriod,
+    SessionOutcome,
+)
+
+__all__ = [
+    "GRID_PHASES",
+    "Allocation",
+    "BelowMinimum",
+    "Binding",
+    "BindingKind",
+    "Circuit",
+    "CircuitLoad",
+    "EvseAllocation",
+    "EvsePlan",
+    "ExternalLimit",
+    "Limit",
+    "LimitSchedule",
+    "LimitScope",
+    "Objective",
+    "PhaseType",
+    "Plan",
+    "PlanMethod",
+    "PlanPeriod",
+    "Policy",
+    "Session",
+    "SessionOutcome",
+    "Site",
+    "SiteEvse",
+    "SiteStation",
+    "TransactionId",
+    "allocate",
+]

@@ -1,0 +1,588 @@
+"""The linear model shared by the planners, and the water-filling allocator.
+
+Theory of operation
+-------------------
+Every EV on the site becomes a *unit* with one variable, its grid power ``x``
+in W. Every limit becomes a *resource* ``r`` with a capacity and, for each unit
+below it, a coefficient ``a[r][i]``: the load the unit puts on the resource per
+watt. A circuit has four resources: the current on each of L1, L2, L3 (in A:
+``a = 1 / (phases x V)`` for each line a conductor of the EV loads) and its
+power (``a = 1``). A station-wide limit is a resource over the station's units.
+Limits on one EVSE only move its upper bound. A capacity is the tightest of the
+circuit's own limit, its schedule and every external limit on it, minus the
+base load. The planners then solve ``sum_i a[r][i] x_i <= cap[r]`` for every
+resource, with each ``x_i`` at 0 or within ``[lo_i, hi_i]``.
+
+Water-filling (weighted max-min fairness with minimums). All admitted units
+share one level ``t``; unit ``i`` is at ``clamp(w_i t, lo_i, hi_i)``. Raising
+``t`` raises every unit not yet frozen until an event:
+
+* a unit waiting at its minimum starts growing (``w_i t = lo_i``);
+* a unit reaches its maximum (``w_i t = hi_i``): it freezes there, bound by
+  whatever set ``hi_i``;
+* a resource fills up: every unit below it freezes where it is, bound by it.
+
+Between events every resource's load is linear in ``t``
+(``F_r + S_r t``), so the next saturation is ``(cap_r - F_r) / S_r``; these
+times sit in a heap, re-pushed with a version number when ``F_r`` or ``S_r``
+change. Each unit freezes once and touches only the resources on its path to
+the root, so a whole allocation costs ``O(nnz log nnz)`` for ``nnz`` non-zero
+coefficients: milliseconds for a thousand EVSEs in a deep tree.
+
+The result is the max-min fair point: no unit can get more without taking from
+a unit that has less (relative to its weight) or that is at its minimum.
+
+Admission (semi-continuous minimums). Before filling, units are admitted in
+keep order (highest priority, then least laxity, then earliest arrival, then
+by EVSE) while their minimums fit beside those admitted before; the rest are
+paused and get 0, bound by the resource that had no room.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from ocpp_core.energy._model import (
+    GRID_PHASES,
+    BelowMinimum,
+    ExternalLimit,
+    Limit,
+    LimitScope,
+    PhaseType,
+    Policy,
+    Session,
+    Site,
+    SiteEvse,
+)
+from ocpp_core.energy._results import Binding, BindingKind
+
+_INF = math.inf
+_EPS = 1e-9
+
+_BIND_EV_MAX = Binding(kind=BindingKind.EV_MAXIMUM)
+_BIND_EVSE_MAX = Binding(kind=BindingKind.EVSE_MAXIMUM)
+_BIND_MEASURED = Binding(kind=BindingKind.MEASURED)
+_BIND_ENERGY = Binding(kind=BindingKind.ENERGY)
+_BIND_MIN_ABOVE_MAX = Binding(kind=BindingKind.BELOW_MINIMUM)
+
+
+@attrs.define(slots=True)
+class Resource:
+    """One linear limit: a circuit phase, a circuit's power, or a station's limit."""
+
+    index: int
+    kind: BindingKind
+    circuit: str | None
+    phase: str | None
+    station_id: str | None
+    members: list[tuple[int, float]] = attrs.Factory(list)
+
+
+@attrs.define(slots=True)
+class Unit:
+    """One session on its EVSE, with its coefficients (time-independent)."""
+
+    index: int
+    session: Session
+    evse: SiteEvse
+    conductors: int
+    voltage: float
+    grid_phases: tuple[str, ...]
+    coeffs: list[tuple[int, float]]
+    watts_per_amp: float
+    """AC: grid W per A per phase (``conductors x V``); DC: 0."""
+
+
+@attrs.define(slots=True)
+class Bounds:
+    """A unit's range at one time: ``lo``/``hi`` in grid W and what set ``hi``."""
+
+    lo: float
+    hi: float
+    hi_binding: Binding
+
+
+class Problem:
+    """The site's units and resources; capacities are computed per time interval."""
+
+    def __init__(self, site: Site, sessions: Sequence[Session]) -> None:
+        self.site = site
+        evse_by_key = {e.key: e for e in site.evses}
+        ordered = sorted(sessions, key=lambda s: s.key)
+        self.resources: list[Resource] = []
+        self._circuit_res: dict[str, tuple[int, int, int, int]] = {}
+        for circuit in site.circuits:
+            base = len(self.resources)
+            for phase in GRID_PHASES:
+                self.resources.append(
+                    Resource(
+                        index=len(self.resources),
+                        kind=BindingKind.CIRCUIT_CURRENT,
+                        circuit=circuit.id,
+                        phase=phase,
+                        station_id=None,
+                    )
+                )
+            self.resources.append(
+                Resource(
+                    index=len(self.resources),
+                    kind=BindingKind.CIRCUIT_POWER,
+                    circuit=circuit.id,
+                    phase=None,
+                    station_id=None,
+                )
+            )
+            self._circuit_res[circuit.id] = (base, base + 1, base + 2, base + 3)
+        self._station_res: dict[str, tuple[int, int, int, int]] = {}
+        for station in sorted(site.stations, key=lambda s: s.id):
+            base = len(self.resources)
+            station_phases: tuple[str | None, ...] = (*GRID_PHASES, None)
+            for station_phase in station_phases:
+                self.resources.append(
+                    Resource(
+                        index=len(self.resources),
+                        kind=BindingKind.STATION_LIMIT,
+                        circuit=None,
+                        phase=station_phase,
+                        station_id=station.id,
+                    )
+                )
+            self._station_res[station.id] = (base, base + 1, base + 2, base + 3)
+        self.paths = {c.id: tuple(x.id for x in site.path(c.id)) for c in site.circuits}
+        self.units: list[Unit] = []
+        for session in ordered:
+            evse = evse_by_key[session.key]
+            conductors = len(evse.phases)
+            if evse.phase_type is PhaseType.AC and session.ev_phases is not None:
+                conductors = min(conductors, session.ev_phases)
+            voltage = site.evse_voltage(evse)
+            lines = evse.grid_phases(conductors)
+            per_line = [0.0, 0.0, 0.0]
+            for conductor in lines:
+                for line in conductor:
+                    per_line[GRID_PHASES.index(line)] += 1.0 / (conductors * voltage)
+            coeffs: list[tuple[int, float]] = []
+            groups = [self._circuit_res[c] for c in self.paths[evse.circuit]]
+            groups.append(self._station_res[evse.station_id])
+            for group in groups:
+                for k in range(3):
+                    if per_line[k] > 0.0:
+                        coeffs.append((group[k], per_line[k]))
+                coeffs.append((group[3], 1.0))
+            unit = Unit(
+                index=len(self.units),
+                session=session,
+                evse=evse,
+                conductors=conductors,
+                voltage=voltage,
+                grid_phases=tuple(line for conductor in lines for line in conductor),
+                coeffs=coeffs,
+                watts_per_amp=conductors * voltage if evse.phase_type is PhaseType.AC else 0.0,
+            )
+            for r, a in coeffs:
+                self.resources[r].members.append((unit.index, a))
+            self.units.append(unit)
+
+    def circuit_resources(self, circuit_id: str) -> tuple[int, int, int, int]:
+        """Indices of the circuit's L1, L2, L3 and power resources."""
+        return self._circuit_res[circuit_id]
+
+    # ---------------------------------------------------------------- capacities
+
+    def capacities(
+        self, begin: datetime, end: datetime | None = None
+    ) -> tuple[list[float], list[ExternalLimit | None]]:
+        """Capacity of every resource over ``[begin, end)`` and the external limit behind it."""
+        site = self.site
+        caps = [_INF] * len(self.resources)
+        why: list[ExternalLimit | None] = [None] * len(self.resources)
+        circuit_limits: dict[str, list[tuple[Limit, ExternalLimit]]] = {}
+        station_limits: dict[str, list[tuple[Limit, ExternalLimit]]] = {}
+        for limit in site.external_limits:
+            value = limit.schedule.at(begin) if end is None else limit.schedule.over(begin, end)
+            if value is None:
+                continue
+            if limit.scope is LimitScope.SITE:
+                circuit_limits.setdefault(site.root.id, []).append((value, limit))
+            elif limit.scope is LimitScope.CIRCUIT and limit.target is not None:
+                circuit_limits.setdefault(limit.target, []).append((value, limit))
+            elif limit.scope is LimitScope.STATION and limit.target is not None:
+                station_limits.setdefault(limit.target, []).append((value, limit))
+        for circuit in site.circuits:
+            own = circuit.limit_at(begin, end)
+            load = circuit.load_at(begin, end)
+            idx = self._circuit_res[circuit.id]
+            self._fill(caps, why, idx, own, circuit_limits.get(circuit.id, ()), load)
+        for station in site.stations:
+            own = Limit(current_a=station.max_current_a, power_w=station.max_power_w)
+            idx = self._station_res[station.id]
+            self._fill(caps, why, idx, own, station_limits.get(station.id, ()), None)
+        return caps, why
+
+    def _fill(  # noqa: PLR0917 - internal helper
+        self,
+        caps: list[float],
+        why: list[ExternalLimit | None],
+        idx: tuple[int, int, int, int],
+        own: Limit,
+        external: Sequence[tuple[Limit, ExternalLimit]],
+        load: Limit | None,
+    ) -> None:
+        voltage = self.site.voltage
+        load_a = [0.0, 0.0, 0.0]
+        load_w = 0.0
+        if load is not None:
+            if load.current_a is not None:
+                load_a = list(load.current_a)
+            if load.power_w is not None:
+                load_w = load.power_w
+                if load.current_a is None:
+                    load_a = [load.power_w / (3 * voltage)] * 3
+            elif load.current_a is not None:
+                load_w = sum(load.current_a) * voltage
+        for k in range(3):
+            cap = own.current_a[k] if own.current_a is not None else _INF
+            reason: ExternalLimit | None = None
+            for value, limit in external:
+                if value.current_a is not None and value.current_a[k] < cap:
+                    cap, reason = value.current_a[k], limit
+            caps[idx[k]] = max(0.0, cap - load_a[k]) if cap != _INF else _INF
+            why[idx[k]] = reason
+        cap = own.power_w if own.power_w is not None else _INF
+        reason = None
+        for value, limit in external:
+            if value.power_w is not None and value.power_w < cap:
+                cap, reason = value.power_w, limit
+        caps[idx[3]] = max(0.0, cap - load_w) if cap != _INF else _INF
+        why[idx[3]] = reason
+
+    def evse_caps(
+        self, begin: datetime, end: datetime | None = None
+    ) -> dict[tuple[str, int], tuple[Limit, ExternalLimit]]:
+        """External limits on single EVSEs in force over the interval."""
+        out: dict[tuple[str, int], tuple[Limit, ExternalLimit]] = {}
+        for limit in self.site.external_limits:
+            if limit.scope is not LimitScope.EVSE:
+                continue
+            value = limit.schedule.at(begin) if end is None else limit.schedule.over(begin, end)
+            key = limit.evse_key()
+            if value is None or key is None:
+                continue
+            if key in out:
+                value = value.min(out[key][0])
+            out[key] = (value, limit)
+        return out
+
+    # ---------------------------------------------------------------- bounds
+
+    def bounds(
+        self,
+        unit: Unit,
+        at: datetime,
+        policy: Policy,
+        evse_cap: tuple[Limit, ExternalLimit] | None,
+    ) -> Bounds:
+        """The unit's rate range at ``at`` (without the energy cap)."""
+        evse, session = unit.evse, unit.session
+        if evse.phase_type is PhaseType.AC:
+            wpa = unit.watts_per_amp
+            lo_a = max(evse.min_current_a, session.min_current_a or 0.0)
+            hi = evse.max_current_a * wpa
+            binding = _BIND_EVSE_MAX
+            if session.max_current_a is not None and session.max_current_a * wpa < hi:
+                hi, binding = session.max_current_a * wpa, _BIND_EV_MAX
+            if evse.max_power_w is not None and evse.max_power_w < hi:
+                hi, binding = evse.max_power_w, _BIND_EVSE_MAX
+            if session.max_power_w is not None and session.max_power_w < hi:
+                hi, binding = session.max_power_w, _BIND_EV_MAX
+            lo = lo_a * wpa
+            if (
+                policy.measured_margin_a is not None
+                and session.measured_current_a is not None
+                and session.measured_at is not None
+                and timedelta(0)
+                <= at - session.measured_at
+                <= timedelta(seconds=policy.measurement_max_age_s)
+            ):
+                drawn = max(session.measured_current_a[: unit.conductors])
+                cap = max(lo, (drawn + policy.measured_margin_a) * wpa)
+                if cap < hi:
+                    hi, binding = cap, _BIND_MEASURED
+        else:
+            eff = evse.efficiency
+            out_hi = evse.max_power_w if evse.max_power_w is not None else _INF
+            binding = _BIND_EVSE_MAX
+            if session.max_power_w is not None and session.max_power_w < out_hi:
+                out_hi, binding = session.max_power_w, _BIND_EV_MAX
+            out_lo = max(evse.min_power_w, session.min_power_w or 0.0)
+            lo, hi = out_lo / eff, out_hi / eff
+        if evse_cap is not None:
+            value, limit = evse_cap
+            cap = _INF
+            if value.current_a is not None:
+                if evse.phase_type is PhaseType.AC:
+                    used = [GRID_PHASES.index(p) for p in unit.grid_phases]
+                    cap = min(value.current_a[k] for k in used) * unit.watts_per_amp
+                else:
+                    cap = min(value.current_a) * 3 * unit.voltage
+            if value.power_w is not None:
+                cap = min(cap, value.power_w)
+            if cap < hi:
+                hi = cap
+                binding = Binding(
+                    kind=BindingKind.EXTERNAL_LIMIT, limit_id=limit.id, source=limit.source
+                )
+        return Bounds(lo=lo, hi=hi, hi_binding=binding)
+
+    # ---------------------------------------------------------------- bindings
+
+    def binding_of(self, r: int, why: Sequence[ExternalLimit | None]) -> Binding:
+        """The binding for resource ``r`` (an external limit when one set its capacity)."""
+        res = self.resources[r]
+        limit = why[r]
+        if limit is not None:
+            return Binding(
+                kind=BindingKind.EXTERNAL_LIMIT,
+                circuit=res.circuit,
+                phase=res.phase,
+                station_id=res.station_id,
+                limit_id=limit.id,
+                source=limit.source,
+            )
+        return Binding(
+            kind=res.kind, circuit=res.circuit, phase=res.phase, station_id=res.station_id
+        )
+
+
+def laxity(session: Session, unit_hi_w: float, efficiency: float, at: datetime) -> float:
+    """Seconds of slack before the session must charge flat out to get its energy."""
+    remaining = session.energy_remaining_wh
+    if session.departure is None or remaining is None:
+        return _INF
+    left = (session.departure - at).total_seconds()
+    if unit_hi_w <= 0:
+        return left if remaining <= 0 else -_INF
+    return left - remaining * 3600.0 / (unit_hi_w * efficiency)
+
+
+def keep_order(
+    problem: Problem,
+    active: Sequence[int],
+    bounds: Sequence[Bounds],
+    at: datetime,
+    policy: Policy,
+) -> list[int]:
+    """Units in the order they keep charging when not every minimum fits."""
+
+    def key(i: int) -> tuple[object, ...]:
+        unit = problem.units[i]
+        session = unit.session
+        incumbent = 0
+        if policy.below_minimum is BelowMinimum.HOLD and session.measured_current_a is not None:
+            incumbent = 0 if max(session.measured_current_a) > 0 else 1
+        lax = laxity(session, bounds[i].hi, unit.evse.efficiency, at)
+        return (-session.priority, incumbent, lax, session.arrival, session.key)
+
+    return sorted(active, key=key)
+
+
+def admit(
+    problem: Problem,
+    order: Sequence[int],
+    bounds: Sequence[Bounds],
+    caps: Sequence[float],
+    why: Sequence[ExternalLimit | None],
+) -> tuple[list[int], dict[int, Binding]]:
+    """Admit units in ``order`` while their minimums fit; the rest are paused."""
+    load = [0.0] * len(caps)
+    admitted: list[int] = []
+    paused: dict[int, Binding] = {}
+    units = problem.units
+    for i in order:
+        b = bounds[i]
+        if b.hi < b.lo - _EPS or b.hi <= 0.0:
+            if b.hi <= 0.0 and b.lo <= 0.0:
+                admitted.append(i)
+            else:
+                paused[i] = _paused(b.hi_binding)
+            continue
+        lo = b.lo
+        if lo <= 0.0:
+            admitted.append(i)
+            continue
+        blocked = -1
+        for r, a in units[i].coeffs:
+            if load[r] + a * lo > caps[r] * (1 + 1e-12) + _EPS:
+                blocked = r
+                break
+        if blocked >= 0:
+            paused[i] = _paused(problem.binding_of(blocked, why))
+            continue
+        for r, a in units[i].coeffs:
+            load[r] += a * lo
+        admitted.append(i)
+    return admitted, paused
+
+
+def _paused(inner: Binding) -> Binding:
+    if inner.kind in (
+        BindingKind.EV_MAXIMUM,
+        BindingKind.EVSE_MAXIMUM,
+        BindingKind.MEASURED,
+        BindingKind.ENERGY,
+        BindingKind.BELOW_MINIMUM,
+    ):
+        return _BIND_MIN_ABOVE_MAX
+    if inner.kind is BindingKind.EXTERNAL_LIMIT:
+        return attrs.evolve(inner, kind=BindingKind.BELOW_MINIMUM)
+    return attrs.evolve(inner, kind=BindingKind.BELOW_MINIMUM)
+
+
+_WAIT, _GROW, _FROZEN = 0, 1, 2
+
+
+def water_fill(  # noqa: PLR0917 - hot path, positional
+    problem: Problem,
+    admitted: Sequence[int],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    weights: Sequence[float],
+    hi_binding: Sequence[Binding],
+    caps: Sequence[float],
+    why: Sequence[ExternalLimit | None],
+) -> tuple[dict[int, float], dict[int, Binding]]:
+    """Weighted max-min fair rates for ``admitted`` units (indexed by unit index).
+
+    ``lo``/``hi``/``weights``/``hi_binding`` are indexed by unit index. Returns the
+    rate and the binding of every admitted unit. The admitted minimums must fit.
+    """
+    units = problem.units
+    n_res = len(caps)
+    fixed = [0.0] * n_res
+    slope = [0.0] * n_res
+    version = [0] * n_res
+    state: dict[int, int] = {}
+    rate: dict[int, float] = {}
+    bound: dict[int, Binding] = {}
+    starts: list[tuple[float, int]] = []
+    ends: list[tuple[float, int]] = []
+    for i in admitted:
+        low, high, w = lo[i], hi[i], weights[i]
+        if high <= low + _EPS:
+            value = max(0.0, min(low, high)) if high >= low - _EPS else 0.0
+            value = max(value, low) if high >= low - _EPS else value
+            state[i] = _FROZEN
+            rate[i] = value
+            bound[i] = hi_binding[i]
+            for r, a in units[i].coeffs:
+                fixed[r] += a * value
+            continue
+        if low > 0.0:
+            state[i] = _WAIT
+            starts.append((low / w, i))
+            for r, a in units[i].coeffs:
+                fixed[r] += a * low
+        else:
+            state[i] = _GROW
+            for r, a in units[i].coeffs:
+                slope[r] += a * w
+        ends.append((high / w, i))
+    starts.sort()
+    heapq.heapify(ends)
+    heap: list[tuple[float, int, int]] = []
+    touched = set()
+    for i in admitted:
+        for r, _ in units[i].coeffs:
+            touched.add(r)
+    for r in sorted(touched):
+        if caps[r] != _INF and slope[r] > 0.0:
+            heap.append(((caps[r] - fixed[r]) / slope[r], r, 0))
+    heapq.heapify(heap)
+    members = [res.members for res in problem.resources]
+    saturated = [False] * n_res
+    start_pos = 0
+    level = 0.0
+
+    def push(r: int) -> None:
+        version[r] += 1
+        if caps[r] != _INF and slope[r] > _EPS * 1e-6 and not saturated[r]:
+            heapq.heappush(heap, (max(level, (caps[r] - fixed[r]) / slope[r]), r, version[r]))
+
+    def freeze(i: int, value: float, binding: Binding) -> None:
+        was = state[i]
+        state[i] = _FROZEN
+        rate[i] = value
+        bound[i] = binding
+        coeffs = units[i].coeffs
+        if was == _GROW:
+            w = weights[i]
+            for r, a in coeffs:
+                fixed[r] += a * value
+                slope[r] -= a * w
+                push(r)
+        elif value != lo[i]:
+            for r, a in coeffs:
+                fixed[r] += a * (value - lo[i])
+                push(r)
+
+    while True:
+        while heap and (heap[0][2] != version[heap[0][1]] or saturated[heap[0][1]]):
+            heapq.heappop(heap)
+        while ends and state[ends[0][1]] == _FROZEN:
+            heapq.heappop(ends)
+        t_sat = heap[0][0] if heap else _INF
+        t_end = ends[0][0] if ends else _INF
+        t_start = starts[start_pos][0] if start_pos < len(starts) else _INF
+        nxt = min(t_sat, t_end, t_start)
+        if nxt == _INF:
+            break
+        level = max(level, nxt)
+        if t_start <= t_sat and t_start <= t_end:
+            _, i = starts[start_pos]
+            start_pos += 1
+            if state[i] != _WAIT:
+                continue
+            state[i] = _GROW
+            w = weights[i]
+            for r, a in units[i].coeffs:
+                fixed[r] -= a * lo[i]
+                slope[r] += a * w
+                push(r)
+            continue
+        if t_sat <= t_end:
+            _, r, _ = heapq.heappop(heap)
+            saturated[r] = True
+            binding = problem.binding_of(r, why)
+            for i, _a in members[r]:
+                st = state.get(i)
+                if st is None or st == _FROZEN:
+                    continue
+                value = lo[i] if st == _WAIT else weights[i] * level
+                freeze(i, value, binding)
+            continue
+        _, i = heapq.heappop(ends)
+        if state[i] == _GROW:
+            freeze(i, hi[i], hi_binding[i])
+        elif state[i] == _WAIT:
+            freeze(i, lo[i], hi_binding[i])
+    for i in admitted:
+        if state[i] != _FROZEN:
+            rate[i] = hi[i]
+            bound[i] = hi_binding[i]
+    return rate, bound
+
+
+def floor_step(value: float, step: float) -> float:
+    """``value`` rounded down to a multiple of ``step`` (robust to float noise)."""
+    if value <= 0.0:
+        return 0.0
+    q = math.floor(value / step + 1e-9)
+    result = round(q * step, 9)
+    if result > value + 1e-9:
+        result = round((q - 1) * step, 9)
+    return max(0.0, result)
