@@ -31,6 +31,7 @@ __all__ = [
     "PayloadRule",
     "SelfCheckError",
     "SiteError",
+    "SmartChargingValueError",
     "SolverError",
     "error_codes_for",
     "frame_error_code",
@@ -498,3 +499,36 @@ class SolverError(EnergyError):
 # ---------------------------------------------------------------------------
 # Errors of the delivery queue and transaction ledger (ocpp_core.delivery).
 # ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Errors of the smart-charging engine (ocpp_core.smart_charging).
+# ---------------------------------------------------------------------------
+
+
+class SmartChargingValueError(OcppError, ValueError, TypeError):
+    """A value given to :mod:`ocpp_core.smart_charging` cannot be used.
+
+    Raised at construction of a smart-charging value (or at the call of a
+    smart-charging function) when an enum-typed field receives something that
+    is neither the field's enum, an equal plain string, nor a message enum of
+    any OCPP version with an equal value. Nothing is left behind: the value is
+    not built. It is both a :class:`ValueError` (an unknown value) and a
+    :class:`TypeError` (a value of the wrong type), so either ``except`` works.
+    ``code`` is ``None``: this is a local misuse, nothing is owed to a peer.
+
+    Attributes:
+        field: the field or parameter, e.g. ``ChargingSchedule.charging_rate_unit``.
+        value: the value refused.
+    """
+
+    field: str
+    value: object
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.field = field
+        self.value = value
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        super().__init__(f"{field}: {shown} is not {expected}")

@@ -16,6 +16,7 @@ See ``docs/smart-charging.md`` for the algorithm and every choice made where the
 specification is silent.
 """
 
+from ocpp_core.errors import SmartChargingValueError
 from ocpp_core.smart_charging._adapters import (
     AnyChargingProfile,
     AnyGetCompositeScheduleResponse,
@@ -121,6 +122,7 @@ __all__ = [
     "RuleInfo",
     "SchedulePeriod",
     "SmartChargingFeature",
+    "SmartChargingValueError",
     "Station",
     "TieBreak",
     "Transaction",

@@ -34,6 +34,7 @@ from ocpp_core.smart_charging._composite import (
     ExplanationKind,
     PeriodExplanation,
 )
+from ocpp_core.smart_charging._enums import to_version
 from ocpp_core.smart_charging._model import (
     ChargingProfile,
     ChargingRateUnit,
@@ -449,7 +450,7 @@ def profile_to_ocpp(profile: ChargingProfile, version: VersionLike) -> AnyChargi
             the version lacks, several schedules in 1.6, a period without limit
             before 2.1) or the version is not 1.6, 2.0.1 or 2.1.
     """
-    target = OcppVersion.parse(version)
+    target = to_version(version, "version")
     mod = _module(target)
     kind = profile.kind
     purpose = profile.purpose
@@ -547,7 +548,7 @@ def set_charging_profile_to_ocpp(
     Raises:
         ValueError: as :func:`profile_to_ocpp`.
     """
-    target = OcppVersion.parse(version)
+    target = to_version(version, "version")
     mod = _module(target)
     generated = profile_to_ocpp(request.profile, target)
     if target is OcppVersion.V16:
@@ -570,7 +571,7 @@ def set_charging_profile_response(result: ValidationResult, version: VersionLike
         OcppError: the answer is a CALLERROR, not a response (K01.FR.29,
             ``code`` NotSupported); 1.6 answers status NotSupported instead.
     """
-    target = OcppVersion.parse(version)
+    target = to_version(version, "version")
     mod = _module(target)
     if target is OcppVersion.V16:
         status = "Accepted" if result.accepted else "Rejected"
@@ -681,7 +682,7 @@ def composite_to_ocpp(
     explanation, stack levels and ``converted`` flags are not part of the message;
     2.0.1 periods carry no 2.1 fields. 2.x carries the message's ``customData``.
     """
-    target = OcppVersion.parse(version)
+    target = to_version(version, "version")
     mod = _module(target)
     schedule = result.schedule
     accepted = result.status is CompositeStatus.ACCEPTED

@@ -27,9 +27,10 @@ from ocpp_core.smart_charging._composite import (
     CompositeSchedule,
     ExplanationKind,
 )
+from ocpp_core.smart_charging._enums import to_version
 from ocpp_core.smart_charging._expand import activations
 from ocpp_core.smart_charging._model import InstalledProfile, ProfilePurpose, Station
-from ocpp_core.versions import OcppVersion
+from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = ["composite_svg"]
 
@@ -113,7 +114,7 @@ def composite_svg(
     entries: tuple[InstalledProfile, ...],
     station: Station,
     *,
-    version: OcppVersion = OcppVersion.V201,
+    version: VersionLike = OcppVersion.V201,
     title: str | None = None,
     width: int = 960,
 ) -> str:
@@ -130,6 +131,7 @@ def composite_svg(
     Returns:
         The SVG text.
     """
+    chosen = to_version(version, "version")
     schedule = result.schedule
     if schedule is None:
         reason = escape(result.reason_code or "Rejected")
@@ -138,7 +140,7 @@ def composite_svg(
             f'<text x="10" y="35" font-family="sans-serif" font-size="14">'
             f"Composite schedule rejected: {reason}</text></svg>\n"
         )
-    return _draw(schedule, entries, station, version=version, title=title, width=width)
+    return _draw(schedule, entries, station, version=chosen, title=title, width=width)
 
 
 def _draw(

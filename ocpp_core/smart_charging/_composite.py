@@ -58,8 +58,10 @@ from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 import attrs
 
+from ocpp_core.smart_charging._enums import enum_tuple, to_enum
 from ocpp_core.smart_charging._expand import expand_epoch
 from ocpp_core.smart_charging._model import (
+    PURPOSE_ALIASES,
     ChargingRateUnit,
     ChargingSchedule,
     InstalledProfile,
@@ -72,7 +74,7 @@ from ocpp_core.smart_charging._model import (
     Transaction,
     V2XFreqWattPoint,
     V2XSignalWattPoint,
-    _from_epoch,
+    from_epoch,
     to_epoch,
 )
 from ocpp_core.smart_charging._validation import period_mode_problem
@@ -149,6 +151,47 @@ def _selection_converter(value: Iterable[tuple[int, int]]) -> tuple[tuple[int, i
     return tuple(sorted((int(k), int(v)) for k, v in value))
 
 
+# attrs converters, one per field so that an error names its field (see ._enums).
+
+
+def _options_ignored(value: object) -> frozenset[ProfilePurpose]:
+    return frozenset(
+        enum_tuple(
+            ProfilePurpose, value, "CompositeOptions.ignored_purposes_offline", PURPOSE_ALIASES
+        )
+    )
+
+
+def _options_tie_break(value: object) -> TieBreak:
+    return to_enum(TieBreak, value, "CompositeOptions.tie_break")
+
+
+def _options_evse_zero(value: object) -> EvseZeroMode:
+    return to_enum(EvseZeroMode, value, "CompositeOptions.evse_zero")
+
+
+def _contributor_purpose(value: object) -> ProfilePurpose:
+    return to_enum(ProfilePurpose, value, "Contributor.purpose", PURPOSE_ALIASES)
+
+
+def _period_mode(value: object) -> OperationMode | None:
+    if value is None:
+        return None
+    return to_enum(OperationMode, value, "CompositePeriod.operation_mode")
+
+
+def _explanation_kind(value: object) -> ExplanationKind:
+    return to_enum(ExplanationKind, value, "PeriodExplanation.kind")
+
+
+def _schedule_unit(value: object) -> ChargingRateUnit:
+    return to_enum(ChargingRateUnit, value, "CompositeSchedule.charging_rate_unit")
+
+
+def _result_status(value: object) -> CompositeStatus:
+    return to_enum(CompositeStatus, value, "CompositeResult.status")
+
+
 @attrs.frozen(kw_only=True)
 class CompositeOptions:
     """Choices where the specification is silent or peers disagree.
@@ -165,14 +208,18 @@ class CompositeOptions:
     """2.1: seconds the station has been offline (``None``: online). Profiles whose
     ``maxOfflineDuration`` is exceeded are skipped (and reported for deletion when
     ``invalidAfterOfflineDuration`` is set)."""
-    ignored_purposes_offline: frozenset[ProfilePurpose] = frozenset()
+    ignored_purposes_offline: frozenset[ProfilePurpose] = attrs.field(
+        default=frozenset(), converter=_options_ignored
+    )
     """Purposes ignored while offline (libocpp ``IgnoredProfilePurposesOffline``)."""
-    tie_break: TieBreak = TieBreak.EVSE_SPECIFIC
+    tie_break: TieBreak = attrs.field(default=TieBreak.EVSE_SPECIFIC, converter=_options_tie_break)
     """Which profile wins a tie of purpose and stack level."""
     recurring_before_start: bool = True
     """Whether a Recurring profile also recurs before its startSchedule (libocpp: yes;
     MicroOcpp and open-ocpp: no)."""
-    evse_zero: EvseZeroMode = EvseZeroMode.SUM_OF_EVSES
+    evse_zero: EvseZeroMode = attrs.field(
+        default=EvseZeroMode.SUM_OF_EVSES, converter=_options_evse_zero
+    )
     """Meaning of the EVSE-0 composite."""
     merge_equal_periods: bool = True
     """Merge adjacent periods that are equal in every reported field."""
@@ -191,7 +238,7 @@ class Contributor:
 
     profile_id: int
     """The profile's id."""
-    purpose: ProfilePurpose
+    purpose: ProfilePurpose = attrs.field(converter=_contributor_purpose)
     """Its purpose."""
     stack_level: int
     """Its stack level."""
@@ -240,7 +287,7 @@ class CompositePeriod:
     """2.1: setpoint on L2."""
     setpoint_l3: float | None = None
     """2.1: setpoint on L3."""
-    operation_mode: OperationMode | None = None
+    operation_mode: OperationMode | None = attrs.field(default=None, converter=_period_mode)
     """2.1: operation mode, if a contributor set one other than ChargingOnly."""
     setpoint_reactive: float | None = None
     """2.1: reactive setpoint (the engine does not compose it: libocpp does not either)."""
@@ -272,7 +319,7 @@ class PeriodExplanation:
 
     start_period: int
     """Seconds from the schedule start (as the period it explains)."""
-    kind: ExplanationKind
+    kind: ExplanationKind = attrs.field(converter=_explanation_kind)
     """Profile, station default or EVSE sum."""
     binding: Contributor | None
     """The profile whose limit is the composite limit (for :attr:`ExplanationKind.PROFILE`)."""
@@ -307,7 +354,7 @@ class CompositeSchedule:
     """The window start, floored to the second."""
     duration: int
     """Seconds covered (0 for a zero or negative window)."""
-    charging_rate_unit: ChargingRateUnit
+    charging_rate_unit: ChargingRateUnit = attrs.field(converter=_schedule_unit)
     """Unit of the limits."""
     periods: tuple[CompositePeriod, ...]
     """The periods: sorted, the first at 0, at least one."""
@@ -326,7 +373,7 @@ class CompositeSchedule:
 class CompositeResult:
     """The answer to a composite schedule request."""
 
-    status: CompositeStatus
+    status: CompositeStatus = attrs.field(converter=_result_status)
     """Accepted or Rejected."""
     schedule: CompositeSchedule | None = None
     """The schedule when accepted."""
@@ -1054,7 +1101,7 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
     evse_id: int,
     start: datetime,
     duration: int,
-    unit: ChargingRateUnit | None = None,
+    unit: ChargingRateUnit | str | None = None,
     transactions: Sequence[Transaction] | None = None,
     *,
     options: CompositeOptions | None = None,
@@ -1072,21 +1119,27 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
         start: window start (floored to the second).
         duration: window length in seconds. Zero or negative: one period with the
             limit in force at ``min(start, start + duration)``, duration 0.
-        unit: requested unit; ``None`` takes the station's first supported unit.
+        unit: requested unit (a :class:`ChargingRateUnit`, ``"A"``/``"W"`` or a message
+            enum of any version); ``None`` takes the station's first supported unit.
         transactions: the active transactions, replacing ``station.transactions``.
         options: the choices; ``None`` for the defaults.
 
     Returns:
         Accepted with the schedule and its explanation, or Rejected (unknown EVSE:
         ``UnknownEVSE``; unit not supported, K08.FR.07: ``UnsupportedRateUnit``).
+
+    Raises:
+        SmartChargingValueError: ``unit`` is not a unit (A or W) in any form.
     """
     options = CompositeOptions() if options is None else options
     if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
         return _rejected("UnknownEVSE", f"EVSE {evse_id} does not exist")
     if unit is None:
-        unit = station.rate_units[0] if station.rate_units else ChargingRateUnit.A
-    elif unit not in station.rate_units:
-        return _rejected("UnsupportedRateUnit", f"unit {unit.value} is not supported")
+        wanted = station.rate_units[0] if station.rate_units else ChargingRateUnit.A
+    else:
+        wanted = to_enum(ChargingRateUnit, unit, "unit")
+        if wanted not in station.rate_units:
+            return _rejected("UnsupportedRateUnit", f"unit {wanted.value} is not supported")
     length = int(duration)
     if options.max_duration is not None:
         length = min(length, options.max_duration)
@@ -1118,7 +1171,7 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
         final = final[:1]
     kept: list[tuple[int, _Converted, list[Contributor]]] = []
     for offset, value in final:
-        segment = _convert(value, unit, station)
+        segment = _convert(value, wanted, station)
         if options.merge_equal_periods and kept and kept[-1][1].fields == segment.fields:
             kept[-1][2].extend(segment.active)
             continue
@@ -1136,12 +1189,12 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
     ]
     schedule = CompositeSchedule(
         evse_id=evse_id,
-        schedule_start=_from_epoch(t0),
+        schedule_start=from_epoch(t0),
         duration=reported,
-        charging_rate_unit=unit,
+        charging_rate_unit=wanted,
         periods=tuple(periods),
         explanation=tuple(explanations),
-        start_schedule=_from_epoch(t0),
+        start_schedule=from_epoch(t0),
     )
     return CompositeResult(
         status=CompositeStatus.ACCEPTED,

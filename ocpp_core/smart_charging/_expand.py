@@ -49,7 +49,7 @@ from ocpp_core.smart_charging._model import (
     ProfileKind,
     RecurrencyKind,
     SchedulePeriod,
-    _from_epoch,
+    from_epoch,
     to_epoch,
 )
 
@@ -242,7 +242,7 @@ def schedule_anchors(
         session_start=None if session_start is None else to_epoch(session_start),
         recurring_before_start=recurring_before_start,
     )
-    return tuple(_from_epoch(anchor) for anchor in anchors)
+    return tuple(from_epoch(anchor) for anchor in anchors)
 
 
 def activations(
@@ -280,8 +280,8 @@ def activations(
     triples.sort(key=lambda triple: (triple[0], triple[2]))
     return tuple(
         Activation(
-            start=_from_epoch(start),
-            end=None if stop >= FOREVER else _from_epoch(stop),
+            start=from_epoch(start),
+            end=None if stop >= FOREVER else from_epoch(stop),
             period_index=index,
             period=schedule.periods[index],
             stack_level=profile.stack_level,

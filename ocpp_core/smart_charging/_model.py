@@ -23,8 +23,11 @@ from typing import TypeAlias
 
 import attrs
 
+from ocpp_core.smart_charging._enums import enum_tuple, to_enum
+
 __all__ = [
     "EPOCH",
+    "PURPOSE_ALIASES",
     "ChargingProfile",
     "ChargingRateUnit",
     "ChargingSchedule",
@@ -44,6 +47,7 @@ __all__ = [
     "TransactionId",
     "V2XFreqWattPoint",
     "V2XSignalWattPoint",
+    "from_epoch",
     "to_epoch",
 ]
 
@@ -76,7 +80,8 @@ def to_epoch(moment: datetime) -> int:
     return (moment - EPOCH) // _SECOND
 
 
-def _from_epoch(seconds: int) -> datetime:
+def from_epoch(seconds: int) -> datetime:
+    """Return the UTC datetime ``seconds`` after the Unix epoch (inverse of :func:`to_epoch`)."""
     return EPOCH + timedelta(seconds=seconds)
 
 
@@ -173,6 +178,63 @@ class SmartChargingFeature(enum.StrEnum):
     """``evseSleep`` (K01.FR.126)."""
 
 
+PURPOSE_ALIASES: dict[str, ProfilePurpose] = {
+    "ChargePointMaxProfile": ProfilePurpose.CHARGING_STATION_MAX,
+}
+"""Purpose names of other versions: 1.6 ``ChargePointMaxProfile`` is the station maximum."""
+
+
+# attrs converters, one per field so that an error names its field (see ._enums).
+
+
+def _period_mode(value: object) -> OperationMode | None:
+    return None if value is None else to_enum(OperationMode, value, "SchedulePeriod.operation_mode")
+
+
+def _schedule_unit(value: object) -> ChargingRateUnit:
+    return to_enum(ChargingRateUnit, value, "ChargingSchedule.charging_rate_unit")
+
+
+def _profile_purpose(value: object) -> ProfilePurpose:
+    return to_enum(ProfilePurpose, value, "ChargingProfile.purpose", PURPOSE_ALIASES)
+
+
+def _profile_kind(value: object) -> ProfileKind:
+    return to_enum(ProfileKind, value, "ChargingProfile.kind")
+
+
+def _profile_recurrency(value: object) -> RecurrencyKind | None:
+    if value is None:
+        return None
+    return to_enum(RecurrencyKind, value, "ChargingProfile.recurrency_kind")
+
+
+def _evse_phase_type(value: object) -> PhaseType:
+    return to_enum(PhaseType, value, "Evse.phase_type")
+
+
+def _station_units(value: object) -> tuple[ChargingRateUnit, ...]:
+    return enum_tuple(ChargingRateUnit, value, "Station.rate_units")
+
+
+def _station_additional(value: object) -> frozenset[ProfilePurpose]:
+    return frozenset(
+        enum_tuple(ProfilePurpose, value, "Station.additional_purposes", PURPOSE_ALIASES)
+    )
+
+
+def _station_features(value: object) -> frozenset[SmartChargingFeature]:
+    return frozenset(enum_tuple(SmartChargingFeature, value, "Station.features"))
+
+
+def _station_supported(value: object) -> frozenset[ProfilePurpose] | None:
+    if value is None:
+        return None
+    return frozenset(
+        enum_tuple(ProfilePurpose, value, "Station.supported_purposes", PURPOSE_ALIASES)
+    )
+
+
 @attrs.frozen(kw_only=True)
 class V2XFreqWattPoint:
     """2.1: one point of a frequency/power curve (``v2xFreqWattCurve``)."""
@@ -255,7 +317,7 @@ class SchedulePeriod:
     """2.1: the EVSE may sleep during this period."""
     v2x_baseline: float | None = None
     """2.1: baseline power for frequency support."""
-    operation_mode: OperationMode | None = None
+    operation_mode: OperationMode | None = attrs.field(default=None, converter=_period_mode)
     """2.1: operation mode (absent means ChargingOnly)."""
     v2x_freq_watt_curve: tuple[V2XFreqWattPoint, ...] | None = None
     """2.1: frequency/power curve (LocalFrequency)."""
@@ -289,7 +351,7 @@ class SchedulePeriod:
 class ChargingSchedule:
     """A charging schedule: a unit, an optional anchor and duration, and its periods."""
 
-    charging_rate_unit: ChargingRateUnit
+    charging_rate_unit: ChargingRateUnit = attrs.field(converter=_schedule_unit)
     """Unit of every limit in the schedule."""
     periods: tuple[SchedulePeriod, ...]
     """The periods, ordered by ``start_period`` (the first at 0)."""
@@ -337,13 +399,15 @@ class ChargingProfile:
     """Profile id (1.6 ``chargingProfileId``); the replacement key."""
     stack_level: int
     """Priority within its purpose: the highest level with a period in force wins."""
-    purpose: ProfilePurpose
-    """What the profile is for."""
-    kind: ProfileKind
+    purpose: ProfilePurpose = attrs.field(converter=_profile_purpose)
+    """What the profile is for (1.6 ``ChargePointMaxProfile`` reads as the station maximum)."""
+    kind: ProfileKind = attrs.field(converter=_profile_kind)
     """How the schedule is anchored."""
     schedules: tuple[ChargingSchedule, ...]
     """The schedules (1.6: exactly one)."""
-    recurrency_kind: RecurrencyKind | None = None
+    recurrency_kind: RecurrencyKind | None = attrs.field(
+        default=None, converter=_profile_recurrency
+    )
     """Daily or Weekly, for Recurring profiles (ignored on other kinds)."""
     valid_from: datetime | None = None
     """Start of validity (inclusive); absent: valid from installation."""
@@ -382,7 +446,7 @@ class Evse:
 
     id: int
     """EVSE id (1.6 connector id), counted from 1."""
-    phase_type: PhaseType = PhaseType.AC
+    phase_type: PhaseType = attrs.field(default=PhaseType.AC, converter=_evse_phase_type)
     """AC or DC supply."""
 
 
@@ -422,7 +486,9 @@ class Station:
     """Limit reported in W where no profile limits (per EVSE)."""
     default_number_phases: int = 3
     """Phases used for conversion where no contributing period gives numberPhases."""
-    rate_units: tuple[ChargingRateUnit, ...] = attrs.field(factory=_default_units)
+    rate_units: tuple[ChargingRateUnit, ...] = attrs.field(
+        factory=_default_units, converter=_station_units
+    )
     """Supported units in preference order (1.6 ``ChargingScheduleAllowedChargingRateUnit``,
     2.x ``SmartChargingCtrlr.RateUnit``); the first is the composite's default unit."""
     max_stack_level: int | None = None
@@ -438,13 +504,19 @@ class Station:
     """2.1 ``DCInputPhaseControl``: whether DC EVSEs accept phase values."""
     max_external_constraints_id: int | None = None
     """2.1 ``MaxExternalConstraintsId``: ids up to it are reserved for external actors."""
-    additional_purposes: frozenset[ProfilePurpose] = frozenset()
+    additional_purposes: frozenset[ProfilePurpose] = attrs.field(
+        default=frozenset(), converter=_station_additional
+    )
     """2.1 ``SupportedAdditionalPurposes`` (PriorityCharging, LocalGeneration)."""
-    features: frozenset[SmartChargingFeature] = frozenset()
+    features: frozenset[SmartChargingFeature] = attrs.field(
+        default=frozenset(), converter=_station_features
+    )
     """2.1 ``SupportsFeature`` members that are true."""
     update_rate_limit: int | None = None
     """2.1 ``UpdateRateLimit``: least seconds between profiles of one purpose."""
-    supported_purposes: frozenset[ProfilePurpose] | None = None
+    supported_purposes: frozenset[ProfilePurpose] | None = attrs.field(
+        default=None, converter=_station_supported
+    )
     """1.6 ``SupportedChargingProfilePurposeTypes`` (libocpp); ``None``: all."""
     allow_missing_start_schedule: bool = False
     """1.6 (libocpp ``AllowChargingProfileWithoutStartSchedule``): accept Absolute/Recurring
@@ -480,9 +552,10 @@ class Station:
                 return transaction
         return None
 
-    def default_limit(self, unit: ChargingRateUnit) -> float:
-        """The default limit in ``unit``."""
-        return self.default_limit_a if unit is ChargingRateUnit.A else self.default_limit_w
+    def default_limit(self, unit: ChargingRateUnit | str) -> float:
+        """The default limit in ``unit`` (an A/W string or message enum is accepted too)."""
+        chosen = to_enum(ChargingRateUnit, unit, "unit")
+        return self.default_limit_a if chosen is ChargingRateUnit.A else self.default_limit_w
 
 
 @attrs.frozen(kw_only=True)

@@ -31,7 +31,9 @@ from datetime import datetime
 
 import attrs
 
+from ocpp_core.smart_charging._enums import to_enum, to_version
 from ocpp_core.smart_charging._model import (
+    PURPOSE_ALIASES,
     ChargingProfile,
     InstalledProfile,
     ProfilePurpose,
@@ -74,6 +76,20 @@ class QueryStatus(enum.StrEnum):
     """Nothing matched."""
 
 
+def _clear_status(value: object) -> ClearStatus:
+    return to_enum(ClearStatus, value, "ClearResult.status")
+
+
+def _query_status(value: object) -> QueryStatus:
+    return to_enum(QueryStatus, value, "QueryResult.status")
+
+
+def _purpose_argument(value: object) -> ProfilePurpose | None:
+    if value is None:
+        return None
+    return to_enum(ProfilePurpose, value, "purpose", PURPOSE_ALIASES)
+
+
 @attrs.frozen(kw_only=True)
 class InstallResult:
     """The outcome of :meth:`ProfileStore.install`."""
@@ -97,7 +113,7 @@ class ClearResult:
 
     store: ProfileStore
     """The store after clearing."""
-    status: ClearStatus
+    status: ClearStatus = attrs.field(converter=_clear_status)
     """Accepted when something was cleared, else Unknown."""
     cleared: tuple[InstalledProfile, ...] = ()
     """The profiles removed."""
@@ -125,7 +141,7 @@ class ProfileReport:
 class QueryResult:
     """The outcome of :meth:`ProfileStore.query`."""
 
-    status: QueryStatus
+    status: QueryStatus = attrs.field(converter=_query_status)
     """Accepted or NoProfiles."""
     reports: tuple[ProfileReport, ...] = ()
     """The ReportChargingProfiles messages to send."""
@@ -136,8 +152,8 @@ class QueryResult:
         return tuple(profile for report in self.reports for profile in report.profiles)
 
 
-def _version_converter(value: VersionLike) -> OcppVersion:
-    return OcppVersion.parse(value)
+def _version_converter(value: object) -> OcppVersion:
+    return to_version(value, "ProfileStore.version")
 
 
 @attrs.frozen(kw_only=True)
@@ -162,7 +178,7 @@ class ProfileStore:
             InstalledProfile(evse_id=evse_id, profile=profile, sequence=index)
             for index, (evse_id, profile) in enumerate(profiles)
         )
-        return cls(version=version, entries=entries)
+        return cls(version=to_version(version, "version"), entries=entries)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -231,7 +247,7 @@ class ProfileStore:
         evse_id: int,
         station: Station,
         *,
-        source: ProfileSource = ProfileSource.SET_CHARGING_PROFILE,
+        source: ProfileSource | str = ProfileSource.SET_CHARGING_PROFILE,
         now: datetime | None = None,
         transactions: Iterable[Transaction] | None = None,
         limit_source: str = "CSO",
@@ -272,7 +288,7 @@ class ProfileStore:
         *,
         profile_id: int | None = None,
         evse_id: int | None = None,
-        purpose: ProfilePurpose | None = None,
+        purpose: ProfilePurpose | str | None = None,
         stack_level: int | None = None,
         criteria_given: bool | None = None,
         id_only: bool | None = None,
@@ -290,13 +306,18 @@ class ProfileStore:
                 ``None`` takes the version's reading: 2.x id only (K10.FR.03/.09);
                 1.6 the AND of id and criteria (errata 3.25; libocpp, MicroOcpp and
                 open-ocpp use the id alone, ``id_only=True``).
+
+        Raises:
+            SmartChargingValueError: ``purpose`` is not a purpose (plain strings and
+                the message enums of every version are accepted).
         """
+        wanted = _purpose_argument(purpose)
         if self.version is OcppVersion.V16:
-            return self._clear_v16(profile_id, evse_id, purpose, stack_level, id_only)
+            return self._clear_v16(profile_id, evse_id, wanted, stack_level, id_only)
         return self._clear_v2x(
             profile_id=profile_id,
             evse_id=evse_id,
-            purpose=purpose,
+            purpose=wanted,
             stack_level=stack_level,
             criteria_given=criteria_given,
             id_only=id_only,
@@ -374,7 +395,7 @@ class ProfileStore:
         *,
         request_id: int = 0,
         evse_id: int | None = None,
-        purpose: ProfilePurpose | None = None,
+        purpose: ProfilePurpose | str | None = None,
         stack_level: int | None = None,
         profile_ids: Sequence[int] = (),
         limit_sources: Sequence[str] = (),
@@ -384,8 +405,12 @@ class ProfileStore:
         ``evse_id`` 0 selects the station-wide profiles only (K09.FR.05), another
         EVSE only its own (K09.FR.04), ``None`` all. With ``profile_ids`` only the
         ids (and the EVSE) filter; otherwise the AND of purpose, stack level and
-        limit source.
+        limit source. ``purpose`` may be a plain string or a message enum of any version.
+
+        Raises:
+            SmartChargingValueError: ``purpose`` is not a purpose.
         """
+        wanted = _purpose_argument(purpose)
 
         def matches(entry: InstalledProfile) -> bool:
             if evse_id is not None and entry.evse_id != evse_id:
@@ -393,7 +418,7 @@ class ProfileStore:
             if profile_ids:
                 return entry.profile.id in profile_ids
             return (
-                (purpose is None or entry.profile.purpose is purpose)
+                (wanted is None or entry.profile.purpose is wanted)
                 and (stack_level is None or entry.profile.stack_level == stack_level)
                 and (not limit_sources or entry.limit_source in limit_sources)
             )

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ocpp_core.errors import ErrorCode
+from ocpp_core.errors import ErrorCode, SmartChargingValueError
+from ocpp_core.smart_charging._enums import to_enum, to_version
 from ocpp_core.smart_charging._model import (
     ChargingProfile,
     ChargingRateUnit,
@@ -215,6 +216,30 @@ class Rule(enum.StrEnum):
     """1.6: TxProfile whose transactionId differs from the connector's transaction."""
 
 
+def _rule_versions(value: object) -> frozenset[OcppVersion]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise SmartChargingValueError("RuleInfo.versions", value, "a collection of versions")
+    return frozenset(
+        to_version(item, f"RuleInfo.versions[{index}]") for index, item in enumerate(value)
+    )
+
+
+def _rule_call_error(value: object) -> ErrorCode | None:
+    return None if value is None else to_enum(ErrorCode, value, "RuleInfo.call_error")
+
+
+def _result_status(value: object) -> ValidationStatus:
+    return to_enum(ValidationStatus, value, "ValidationResult.status")
+
+
+def _result_rule(value: object) -> Rule | None:
+    return None if value is None else to_enum(Rule, value, "ValidationResult.rule")
+
+
+def _result_version(value: object) -> OcppVersion | None:
+    return None if value is None else to_version(value, "ValidationResult.version")
+
+
 @attrs.frozen(kw_only=True)
 class RuleInfo:
     """What the specification (and libocpp) say about a :class:`Rule`."""
@@ -223,9 +248,9 @@ class RuleInfo:
     """The requirement id (as libocpp labels it), or ``None`` where there is none."""
     reason_code: str | None
     """2.x ``statusInfo.reasonCode`` (libocpp's value; ours for the rules it lacks)."""
-    versions: frozenset[OcppVersion]
+    versions: frozenset[OcppVersion] = attrs.field(converter=_rule_versions)
     """The versions the rule belongs to."""
-    call_error: ErrorCode | None = None
+    call_error: ErrorCode | None = attrs.field(default=None, converter=_rule_call_error)
     """A CALLERROR to answer instead of a Rejected response (K01.FR.29)."""
     additional_info: str | None = None
     """2.x ``statusInfo.additionalInfo``: libocpp's text, where it differs from the rule's value."""
@@ -330,15 +355,15 @@ RULES: Mapping[Rule, RuleInfo] = MappingProxyType(
 class ValidationResult:
     """The answer to a SetChargingProfile: Accepted or Rejected, and why."""
 
-    status: ValidationStatus
+    status: ValidationStatus = attrs.field(converter=_result_status)
     """Accepted or Rejected."""
     profile: ChargingProfile
     """The profile to store when accepted (after conformance changes)."""
-    rule: Rule | None = None
+    rule: Rule | None = attrs.field(default=None, converter=_result_rule)
     """The rule that refused the profile."""
     message: str = ""
     """A human explanation of the refusal."""
-    version: OcppVersion | None = None
+    version: OcppVersion | None = attrs.field(default=None, converter=_result_version)
     """The version whose rules applied (1.6 has no requirement ids)."""
 
     @property
@@ -932,7 +957,7 @@ def validate_profile(
     store: ProfileStore,
     station: Station,
     *,
-    source: ProfileSource = ProfileSource.SET_CHARGING_PROFILE,
+    source: ProfileSource | str = ProfileSource.SET_CHARGING_PROFILE,
     now: datetime | None = None,
     transactions: Iterable[Transaction] | None = None,
 ) -> ValidationResult:
@@ -950,7 +975,12 @@ def validate_profile(
 
     Returns:
         Accepted with the profile to store, or Rejected with the rule.
+
+    Raises:
+        SmartChargingValueError: ``source`` is not a :class:`ProfileSource` (its
+            value strings are accepted).
     """
+    origin = to_enum(ProfileSource, source, "source")
     version = store.version
     txs = station.transactions if transactions is None else tuple(transactions)
     transaction = station.transaction_on(evse_id, txs)
@@ -963,7 +993,7 @@ def validate_profile(
                 station=station,
                 installed=installed,
                 transaction=transaction,
-                source=source,
+                source=origin,
                 now=now,
             )
         else:
@@ -974,7 +1004,7 @@ def validate_profile(
                 version=version,
                 installed=installed,
                 transaction=transaction,
-                source=source,
+                source=origin,
                 now=now,
             )
     except _RefusedError as refusal:
