@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING
 from ocpp_core._api import (
     ActionInfo,
     Kind,
-    UnknownActionError,
     action_info,
     actions,
     decode_payload,
     encode_payload,
     message_meta,
 )
-from ocpp_core._runtime import DecodeOptions, EncodeError, MessageMeta
+from ocpp_core._runtime import DecodeOptions, MessageMeta
 from ocpp_core.errors import (
+    EncodeError,
     ErrorCode,
     FrameError,
     FrameRule,
@@ -41,6 +41,8 @@ from ocpp_core.errors import (
     OcppError,
     PayloadError,
     PayloadRule,
+    RemoteProtocolError,
+    UnknownActionError,
     error_codes_for,
     frame_error_code,
     payload_error_code,
@@ -65,6 +67,7 @@ __all__ = [
     "OcppVersion",
     "PayloadError",
     "PayloadRule",
+    "RemoteProtocolError",
     "Role",
     "UnknownActionError",
     "VersionLike",

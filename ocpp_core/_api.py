@@ -20,7 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from ocpp_core._runtime import STRICT, DecodeFailure, DecodeOptions, MessageMeta
-from ocpp_core.errors import ErrorCode, OcppError, PayloadError
+from ocpp_core.errors import PayloadError, UnknownActionError
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
@@ -37,39 +37,16 @@ __all__ = [
 Kind = Literal["request", "response"]
 """Which half of an action a payload is."""
 
-_PACKAGES: dict[str, str] = {
-    "1.6": "ocpp_core.v16",
-    "2.0": "ocpp_core.v20",
-    "2.0.1": "ocpp_core.v201",
-    "2.1": "ocpp_core.v21",
-}
 # Loaded ``_codec`` modules by version string; StrEnum keys hash like their values.
 _CODECS: dict[str, ModuleType] = {}
 _ENCODERS: dict[type, Any] = {}
-
-
-class UnknownActionError(OcppError, LookupError):
-    """The version has no such action (or no response for it).
-
-    Its :attr:`code` is ``NotImplemented``: the OCPP-J code for an action the
-    receiver does not know.
-
-    Attributes:
-        version: the version asked for.
-        action: the action asked for.
-    """
-
-    def __init__(self, version: OcppVersion, action: str, detail: str) -> None:
-        super().__init__(detail, code=ErrorCode.NOT_IMPLEMENTED)
-        self.version = version
-        self.action = action
 
 
 def _codec(version: VersionLike) -> ModuleType:
     module = _CODECS.get(version)
     if module is None:
         parsed = OcppVersion.parse(version)
-        module = importlib.import_module(_PACKAGES[parsed.value] + "._codec")
+        module = importlib.import_module(parsed.package + "._codec")
         _CODECS[parsed.value] = module
     return module
 
@@ -169,8 +146,8 @@ def encode_payload(message: object) -> dict[str, Any]:
 
 def _find_encoder(cls: type) -> Any:
     package = cls.__module__.rpartition(".")[0]
-    for version, name in _PACKAGES.items():
-        if name == package:
+    for version in OcppVersion:
+        if version.package == package:
             encoder = _codec(version).ENCODERS.get(cls)
             if encoder is not None:
                 _ENCODERS[cls] = encoder

@@ -20,7 +20,8 @@ from typing import Any
 
 import attrs
 
-from ocpp_core.errors import OcppError, PayloadRule
+from ocpp_core._text import show
+from ocpp_core.errors import DecodeFailure, EncodeError, PayloadRule
 from ocpp_core.versions import OcppVersion
 
 __all__ = [
@@ -89,49 +90,6 @@ class MessageMeta:
     """The action name, e.g. ``BootNotification``."""
     kind: str
     """``"request"`` or ``"response"``."""
-
-
-class EncodeError(OcppError, ValueError):
-    """A typed value cannot be written to the wire (e.g. a naive datetime)."""
-
-
-class DecodeFailure(Exception):  # noqa: N818 - internal signal, never escapes decode_payload
-    """Internal: a rule failed; ``path`` is collected innermost first."""
-
-    __slots__ = ("detail", "path", "rule")
-
-    def __init__(self, rule: PayloadRule, detail: str, path: list[str | int] | None = None) -> None:
-        super().__init__(detail)
-        self.rule = rule
-        self.detail = detail
-        self.path: list[str | int] = path if path is not None else []
-
-
-_MAX_SHOWN = 40
-
-
-def show(value: object) -> str:
-    """Return a short, bounded rendering of a peer's value for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int) and value.bit_length() > 128:
-        # repr of a huge integer is long, and past 4300 digits it raises.
-        return f"an integer of {value.bit_length()} bits"
-    if isinstance(value, (int, float)):
-        text = repr(value)
-    elif isinstance(value, str):
-        text = json.dumps(value[: _MAX_SHOWN + 1], ensure_ascii=True)
-    elif isinstance(value, Mapping):
-        return "an object"
-    elif isinstance(value, (list, tuple)):
-        return "an array"
-    else:
-        return f"a {type(value).__name__}"
-    if len(text) > _MAX_SHOWN:
-        text = text[:_MAX_SHOWN] + "..."
-    return text
 
 
 def json_type(value: object) -> str:

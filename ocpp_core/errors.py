@@ -15,24 +15,34 @@ docs publish it and the tests check every row.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from ocpp_core._text import clip, json_path
 from ocpp_core.versions import OcppVersion, VersionLike
 
+if TYPE_CHECKING:
+    from ocpp_core.rpc._events import CallReceived
+
 __all__ = [
+    "CallErrorReply",
+    "EncodeError",
     "EnergyError",
     "ErrorCode",
     "FrameError",
     "FrameRule",
+    "HandlerError",
     "HandshakeError",
     "LocalProtocolError",
     "OcppError",
     "PayloadError",
     "PayloadRule",
+    "RemoteProtocolError",
     "SelfCheckError",
     "SiteError",
     "SmartChargingValueError",
     "SolverError",
+    "UnknownActionError",
     "error_codes_for",
     "frame_error_code",
     "payload_error_code",
@@ -189,14 +199,25 @@ class OcppError(Exception):
         self.code = code
 
 
-def _format_path(path: Sequence[str | int]) -> str:
-    out = "$"
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
+class RemoteProtocolError(OcppError, ValueError):
+    """The peer's data broke the protocol: a :class:`PayloadError` or a :class:`FrameError`.
+
+    Catch it to handle every failure of received data at once. It carries what
+    the answer to the peer needs.
+
+    Attributes:
+        code: the CallError code owed to the peer in :attr:`version`, or
+            ``None`` when no CallError is owed (e.g. a broken answer).
+        version: the OCPP version the data was read for.
+        detail: what is wrong, without the location, bounded in length.
+    """
+
+    code: ErrorCode | None
+    version: OcppVersion
+    detail: str
 
 
-class PayloadError(OcppError, ValueError):
+class PayloadError(RemoteProtocolError):
     """A payload broke a rule of its message's schema.
 
     Attributes:
@@ -224,7 +245,7 @@ class PayloadError(OcppError, ValueError):
         self.rule = rule
         self.version = version
         self.detail = detail
-        self.path = _format_path(path)
+        self.path = json_path(path)
         super().__init__(
             f"{self.path}: {detail} ({rule.value})",
             code=payload_error_code(version, rule),
@@ -347,7 +368,7 @@ def frame_error_code(
     return None
 
 
-class FrameError(OcppError, ValueError):
+class FrameError(RemoteProtocolError):
     """A received text is not a well-formed OCPP-J frame for the version.
 
     Raised by :func:`ocpp_core.rpc.parse_frame`; :class:`ocpp_core.rpc.Session`
@@ -412,6 +433,118 @@ class HandshakeError(OcppError, ValueError):
     Raised by the pure handshake helpers of :mod:`ocpp_core.rpc`; ``code`` is
     ``None`` (a handshake is refused with an HTTP status, not a CallError).
     """
+
+
+class UnknownActionError(OcppError, LookupError):
+    """The version has no such action (or no response for it).
+
+    Raised by :func:`ocpp_core.decode_payload` and the other functions that
+    take an action name. Its :attr:`code` is ``NotImplemented``: the OCPP-J
+    code for an action the receiver does not know.
+
+    Attributes:
+        version: the version asked for.
+        action: the action asked for (cut to 60 characters).
+    """
+
+    def __init__(self, version: OcppVersion, action: str, detail: str) -> None:
+        super().__init__(detail, code=ErrorCode.NOT_IMPLEMENTED)
+        self.version = version
+        self.action = action
+
+
+class EncodeError(OcppError, ValueError):
+    """A typed value cannot be written to the wire (e.g. a naive datetime).
+
+    Raised by :func:`ocpp_core.encode_payload`; ``code`` is ``None``.
+    """
+
+
+class CallErrorReply(OcppError):  # noqa: N818 - named for the reply it asks for
+    """Raise in a handler (or guard) to answer the CALL with a CALLERROR.
+
+    Caught by :class:`ocpp_core.rpc.Dispatcher`, which sends the CALLERROR.
+
+    Args:
+        code: a CallError code the session's version defines.
+        description: free text for the peer, at most 255 characters.
+        details: a JSON object with details.
+    """
+
+    description: str
+    details: Mapping[str, Any]
+
+    def __init__(
+        self,
+        code: ErrorCode | str,
+        description: str = "",
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(description or str(code), code=ErrorCode(code))
+        self.description = description
+        self.details = {} if details is None else details
+
+
+class HandlerError(OcppError):
+    """A handler failed; the CALL was answered with ``InternalError`` all the same.
+
+    Raised by :meth:`ocpp_core.rpc.Dispatcher.dispatch` when no
+    ``on_exception`` callback is set, so that no failure goes unnoticed. The
+    original exception is the ``__cause__``.
+
+    Attributes:
+        reply: the CALLERROR text to send (the CALL is already answered in the
+            session's state).
+        event: the event whose handler failed.
+    """
+
+    def __init__(self, message: str, *, reply: str, event: CallReceived) -> None:
+        super().__init__(message, code=ErrorCode.INTERNAL_ERROR)
+        self.reply = reply
+        self.event = event
+
+
+# ---------------------------------------------------------------------------
+# Internal signals: raised and caught inside ocpp_core, never seen by users.
+# They are not errors of the family and not exported.
+# ---------------------------------------------------------------------------
+
+
+class DecodeFailure(Exception):  # noqa: N818 - internal signal, never escapes decode_payload
+    """A generated decoder's rule failed; ``path`` is collected innermost first.
+
+    :func:`ocpp_core.decode_payload` turns it into a :class:`PayloadError`.
+    """
+
+    __slots__ = ("detail", "path", "rule")
+
+    def __init__(self, rule: PayloadRule, detail: str, path: list[str | int] | None = None) -> None:
+        super().__init__(detail)
+        self.rule = rule
+        self.detail = detail
+        self.path: list[str | int] = path if path is not None else []
+
+
+class RuleRefusal(Exception):  # noqa: N818 - internal signal of smart-charging validation
+    """A smart-charging validation rule refuses a profile (becomes a ``ValidationResult``).
+
+    Attributes:
+        rule: the ``ocpp_core.smart_charging.Rule`` that refuses.
+        message: why, for the ``ValidationResult``.
+    """
+
+    def __init__(self, rule: Any, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+class DuplicateKeySignal(Exception):  # noqa: N818 - internal signal of the frame parser
+    """An object of a received frame names a property twice (becomes a :class:`FrameError`)."""
+
+
+class ConstantSignal(Exception):  # noqa: N818 - internal signal of the frame parser
+    """A frame holds ``NaN``, ``Infinity`` or an overflowing number (a :class:`FrameError`)."""
 
 
 # ---------------------------------------------------------------------------
@@ -528,7 +661,37 @@ class SmartChargingValueError(OcppError, ValueError, TypeError):
     def __init__(self, field: str, value: object, expected: str) -> None:
         self.field = field
         self.value = value
-        shown = repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        super().__init__(f"{field}: {shown} is not {expected}")
+        super().__init__(f"{field}: {clip(repr(value), 60)} is not {expected}")
+
+
+# ---------------------------------------------------------------------------
+# Errors of the ``ocpp-core`` command (ocpp_core._cli) and the code generator.
+# They are reported in one line by the command and never escape it.
+# ---------------------------------------------------------------------------
+
+
+class LogFileError(OcppError, ValueError):
+    """``ocpp-core check``: the log cannot be read as a text file (exit status 2)."""
+
+
+class ScenarioError(OcppError, ValueError):
+    """``ocpp-core schedule``: the scenario cannot be used (exit status 2)."""
+
+
+class SchemaImportError(OcppError, ValueError):
+    """``python -m ocpp_core.codegen``: an OCA folder could not be turned into a bundle."""
+
+
+class ConflictError(SchemaImportError):
+    """Two OCA files define the same datatype differently.
+
+    Attributes:
+        conflicts: one line per disagreement: the name, the two files, and the
+            first difference.
+    """
+
+    def __init__(self, conflicts: list[str]) -> None:
+        super().__init__(
+            "OCA files define the same datatype differently:\n  " + "\n  ".join(conflicts)
+        )
+        self.conflicts = conflicts

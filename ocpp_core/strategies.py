@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from ocpp_core._api import Kind, _codec, decode_payload
 from ocpp_core._runtime import STRICT
 from ocpp_core._schemas import SCHEMA_FACTS, load_bundle
+from ocpp_core._text import json_path
 from ocpp_core.errors import ErrorCode, PayloadRule, payload_error_code
 from ocpp_core.versions import OcppVersion, VersionLike
 
@@ -458,7 +459,7 @@ def datatypes(version: VersionLike, name: str) -> st.SearchStrategy[Any]:
 
 def _datatype_strategy(version: OcppVersion, name: str) -> st.SearchStrategy[Any]:
     node = load_bundle(version)["$defs"][name]
-    package = importlib.import_module("ocpp_core.v" + version.value.replace(".", ""))
+    package = importlib.import_module(version.package)
     cls = getattr(package, name)
     if "enum" in node:
         return st.sampled_from([cls(value) for value in node["enum"]])
@@ -487,13 +488,6 @@ class InvalidPayload:
 _Path = tuple[str | int, ...]
 _Mutation = tuple[str, PayloadRule, _Path, Callable[[Any], Any]]
 """(description, rule, reported path, function from the value at the site to its replacement)."""
-
-
-def _format_path(path: Sequence[str | int]) -> str:
-    out = "$"
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
 
 
 def _replace(payload: Any, path: _Path, fn: Callable[[Any], Any]) -> Any:
@@ -719,20 +713,15 @@ def invalid_payloads(
             payload=_replace(payload, site, fn),
             rule=rule,
             code=payload_error_code(parsed, rule),
-            path=_format_path(reported),
-            description=f"{description} at {_format_path(site)}",
+            path=json_path(reported),
+            description=f"{description} at {json_path(site)}",
         )
 
     return build()
 
 
 # ------------------------------------------------------------ plugin hook
-_PACKAGES = {
-    "ocpp_core.v16": "1.6",
-    "ocpp_core.v20": "2.0",
-    "ocpp_core.v201": "2.0.1",
-    "ocpp_core.v21": "2.1",
-}
+_PACKAGES = {version.package: version.value for version in OcppVersion}
 _REGISTERED: set[str] = set()
 
 

@@ -29,6 +29,14 @@ class OcppVersion(enum.StrEnum):
         return "ocpp" + self.value
 
     @property
+    def package(self) -> str:
+        """The name of the generated package of this version, e.g. ``ocpp_core.v201``.
+
+        This is the one map from a version to its generated code.
+        """
+        return "ocpp_core.v" + self.value.replace(".", "")
+
+    @property
     def is_2x(self) -> bool:
         """True for the 2.x family (2.0, 2.0.1, 2.1)."""
         return self is not OcppVersion.V16

@@ -35,6 +35,7 @@ import attrs
 
 from ocpp_core._api import actions
 from ocpp_core._runtime import DecodeOptions
+from ocpp_core._text import clip
 from ocpp_core.errors import ErrorCode, FrameError, OcppError, PayloadError, error_codes_for
 from ocpp_core.rpc._events import (
     CallErrorReceived,
@@ -53,7 +54,6 @@ from ocpp_core.rpc._frames import (
     Frame,
     FrameLimits,
     Send,
-    clip,
     parse_frame,
 )
 from ocpp_core.rpc._session import Session

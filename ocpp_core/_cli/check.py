@@ -56,7 +56,8 @@ import attrs
 from ocpp_core._api import actions
 from ocpp_core._cli._replay import MAX_PENDING, CheckRule, Problem, Replay, Severity
 from ocpp_core._runtime import DecodeOptions
-from ocpp_core.errors import FrameRule, frame_error_code
+from ocpp_core._text import clip
+from ocpp_core.errors import FrameRule, LogFileError, frame_error_code
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
@@ -111,12 +112,6 @@ role       = "CP" | "ChargePoint" | "ChargingStation" | "Station"     (charging 
 frame      = an OCPP-J JSON array, to the end of the line
 """
 """The accepted line grammar (words are case-insensitive)."""
-
-_ECHO: Final = 40
-
-
-def _clip(text: str, limit: int = _ECHO) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @attrs.frozen(kw_only=True)
@@ -254,7 +249,7 @@ def _read_line(number: int, text: str) -> _Line | None:
         sender = _role(src, dst)
         receiver = _role(dst, src)
         if sender is None or receiver is None or sender is receiver:
-            marker = json.dumps(_clip(src + "->" + dst))
+            marker = json.dumps(clip(src + "->" + dst))
             return _Line(
                 number=number,
                 failure=f"direction marker {marker} does not name a charging station and a CSMS",
@@ -265,7 +260,7 @@ def _read_line(number: int, text: str) -> _Line | None:
         try:  # any JSON value is a frame (a wrong one); anything else is no frame line
             json.loads(rest)
         except (ValueError, RecursionError):
-            shown = json.dumps(_clip(rest), ensure_ascii=False)
+            shown = json.dumps(clip(rest), ensure_ascii=False)
             return _Line(
                 number=number,
                 failure=f"expected [timestamp] [direction] and a JSON array, got {shown}",
@@ -503,10 +498,6 @@ def report_to_json(report: Report) -> dict[str, Any]:
 _PROG: Final = "ocpp-core check"
 
 
-class _FileError(Exception):
-    """The log cannot be read as a text file (exit status 2)."""
-
-
 def _version(text: str) -> OcppVersion:
     try:
         return OcppVersion.parse(text)
@@ -533,7 +524,7 @@ def _read_lines(stream: BinaryIO, limit: int) -> Iterator[str | LongLine]:
     Never holds more than ``limit + 1`` bytes of one line.
 
     Raises:
-        _FileError: a line is not valid UTF-8.
+        LogFileError: a line is not valid UTF-8.
     """
     number = 0
     while True:
@@ -551,7 +542,7 @@ def _read_lines(stream: BinaryIO, limit: int) -> Iterator[str | LongLine]:
         try:
             yield chunk.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _FileError(
+            raise LogFileError(
                 f"line {number} is not valid UTF-8 (byte {exc.start + 1} of the line)"
             ) from None
 
@@ -588,7 +579,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             with open(name, "rb") as stream:
                 report = check(stream)
-    except _FileError as exc:
+    except LogFileError as exc:
         print(f"{_PROG}: {name}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

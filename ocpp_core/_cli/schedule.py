@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ocpp_core._api import decode_payload, encode_payload
-from ocpp_core.errors import OcppError
+from ocpp_core.errors import OcppError, ScenarioError
 from ocpp_core.smart_charging import (
     ChargingRateUnit,
     CompositeOptions,
@@ -65,10 +65,6 @@ __all__ = ["register"]
 
 _PROG = "ocpp-core schedule"
 _MAX_SCENARIO_BYTES = 16 * 1024 * 1024
-
-
-class ScenarioError(Exception):
-    """The scenario cannot be used (exit status 2)."""
 
 
 def _parse_time(text: object, where: str) -> datetime:

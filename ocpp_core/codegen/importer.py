@@ -25,6 +25,7 @@ from typing import Any
 from ocpp_core._schemas import SCHEMA_FACTS
 from ocpp_core.codegen import naming
 from ocpp_core.codegen.directions import senders_for
+from ocpp_core.errors import ConflictError, SchemaImportError
 
 __all__ = ["ConflictError", "SchemaImportError", "build_bundle", "dump_bundle", "import_oca"]
 
@@ -44,25 +45,6 @@ _DROPPED = frozenset(
 )
 
 JsonObject = dict[str, Any]
-
-
-class SchemaImportError(Exception):
-    """An OCA folder could not be turned into a bundle."""
-
-
-class ConflictError(SchemaImportError):
-    """Two OCA files define the same datatype differently.
-
-    Attributes:
-        conflicts: one line per disagreement: the name, the two files, and the
-            first difference.
-    """
-
-    def __init__(self, conflicts: list[str]) -> None:
-        super().__init__(
-            "OCA files define the same datatype differently:\n  " + "\n  ".join(conflicts)
-        )
-        self.conflicts = conflicts
 
 
 def _first_difference(a: Any, b: Any, path: str = "") -> str:

@@ -22,8 +22,15 @@ and ``docs/bring-your-own-websocket.md`` for a tutorial.
 
 from __future__ import annotations
 
-from ocpp_core.errors import FrameError, FrameRule, HandshakeError, LocalProtocolError
-from ocpp_core.rpc._dispatch import CallErrorReply, Dispatcher, HandlerError
+from ocpp_core.errors import (
+    CallErrorReply,
+    FrameError,
+    FrameRule,
+    HandlerError,
+    HandshakeError,
+    LocalProtocolError,
+)
+from ocpp_core.rpc._dispatch import Dispatcher
 from ocpp_core.rpc._events import (
     CallErrorReceived,
     CallOutcome,

@@ -22,60 +22,24 @@ and 2.0.1): the request class says which version it belongs to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from ocpp_core._api import message_meta
-from ocpp_core.errors import ErrorCode, LocalProtocolError, OcppError
+from ocpp_core.errors import (
+    CallErrorReply,
+    ErrorCode,
+    HandlerError,
+    LocalProtocolError,
+    OcppError,
+)
 from ocpp_core.rpc._events import CallReceived, Event
 from ocpp_core.rpc._session import Session
 
-__all__ = ["CallErrorReply", "Dispatcher", "HandlerError"]
+__all__ = ["Dispatcher"]
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
-
-
-class CallErrorReply(OcppError):  # noqa: N818 - named for the reply it asks for
-    """Raise in a handler (or guard) to answer the CALL with a CALLERROR.
-
-    Args:
-        code: a CallError code the session's version defines.
-        description: free text for the peer, at most 255 characters.
-        details: a JSON object with details.
-    """
-
-    description: str
-    details: Mapping[str, Any]
-
-    def __init__(
-        self,
-        code: ErrorCode | str,
-        description: str = "",
-        details: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(description or str(code), code=ErrorCode(code))
-        self.description = description
-        self.details = {} if details is None else details
-
-
-class HandlerError(OcppError):
-    """A handler failed; the CALL was answered with ``InternalError`` all the same.
-
-    Raised by :meth:`Dispatcher.dispatch` when no ``on_exception`` callback is
-    set, so that no failure goes unnoticed. The original exception is the
-    ``__cause__``.
-
-    Attributes:
-        reply: the CALLERROR text to send (the CALL is already answered in the
-            session's state).
-        event: the event whose handler failed.
-    """
-
-    def __init__(self, message: str, *, reply: str, event: CallReceived) -> None:
-        super().__init__(message, code=ErrorCode.INTERNAL_ERROR)
-        self.reply = reply
-        self.event = event
 
 
 _INTERNAL_DESCRIPTION = "the receiver failed to handle the request"

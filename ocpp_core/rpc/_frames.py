@@ -48,7 +48,10 @@ from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 
+from ocpp_core._text import clip, show
 from ocpp_core.errors import (
+    ConstantSignal,
+    DuplicateKeySignal,
     ErrorCode,
     FrameError,
     FrameRule,
@@ -81,9 +84,6 @@ MAX_ID_LENGTH: Final = 36
 
 MAX_DESCRIPTION_LENGTH: Final = 255
 """Our own error descriptions are clipped to this many characters."""
-
-_ECHO_LENGTH: Final = 40
-"""At most this many characters of the peer's input are echoed in a description."""
 
 
 class MessageType(enum.IntEnum):
@@ -240,26 +240,6 @@ _EXPECTED_LENGTH: Final = {2: 4, 3: 3, 4: 5, 5: 5, 6: 4}
 # --- helpers ---------------------------------------------------------------------
 
 
-def clip(text: str, limit: int = _ECHO_LENGTH) -> str:
-    """Return ``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
-def describe(value: object) -> str:
-    """Name a JSON value for an error description without echoing much of it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(clip(value), ensure_ascii=False)
-    if isinstance(value, int | float):
-        return clip(repr(value))
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def valid_id(value: object) -> bool:
     """Whether ``value`` is a valid OCPP-J message id: a string of 1 to 36 characters."""
     return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
@@ -289,29 +269,21 @@ def call_error_text(
     )
 
 
-class _DuplicateKeyError(Exception):
-    pass
-
-
-class _ConstantError(Exception):
-    pass
-
-
 def _pairs_no_duplicates(pairs: list[tuple[str, Any]]) -> JsonObject:
     result = dict(pairs)
     if len(result) != len(pairs):
-        raise _DuplicateKeyError
+        raise DuplicateKeySignal
     return result
 
 
 def _reject_constant(name: str) -> Any:
-    raise _ConstantError(name)
+    raise ConstantSignal(name)
 
 
 def _finite_float(literal: str) -> float:
     value = float(literal)
     if value - value != 0:  # inf or nan from an overflowing literal such as 1e999
-        raise _ConstantError(clip(literal))
+        raise ConstantSignal(clip(literal))
     return value
 
 
@@ -427,11 +399,11 @@ def parse_frame(
     decoder = _LENIENT_DECODER if limits.allow_duplicate_keys else _STRICT_DECODER
     try:
         value = decoder.decode(text)
-    except _DuplicateKeyError:
+    except DuplicateKeySignal:
         raise _fail_unreadable(
             ver, FrameRule.DUPLICATE_KEY, "an object in the frame repeats a property name", text
         ) from None
-    except _ConstantError as exc:
+    except ConstantSignal as exc:
         raise _fail_unreadable(
             ver, FrameRule.NOT_JSON, f"{exc.args[0]} is not a JSON value", text
         ) from None
@@ -470,7 +442,7 @@ def _decode_bytes(data: object, ver: OcppVersion, limits: FrameLimits) -> str:
 def _parse_value(value: object, ver: OcppVersion) -> Frame:
     """Check the envelope of a parsed JSON value (OCPP-J section 4.2)."""
     if type(value) is not list:
-        raise _fail(ver, FrameRule.NOT_AN_ARRAY, f"frame is {describe(value)}, not an array")
+        raise _fail(ver, FrameRule.NOT_AN_ARRAY, f"frame is {show(value)}, not an array")
     if not value:
         raise _fail(ver, FrameRule.BAD_MESSAGE_TYPE, "frame is an empty array")
     mt = value[0]
@@ -478,9 +450,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
     raw_id = value[1] if length > 1 else None
     uid = raw_id if valid_id(raw_id) else None
     if type(mt) is not int:
-        raise _fail(
-            ver, FrameRule.BAD_MESSAGE_TYPE, f"message type {describe(mt)} is not an integer"
-        )
+        raise _fail(ver, FrameRule.BAD_MESSAGE_TYPE, f"message type {show(mt)} is not an integer")
     if mt not in _EXPECTED_LENGTH or (mt > 4 and ver is not OcppVersion.V21):
         raise _fail(
             ver,
@@ -490,7 +460,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
             unique_id=uid,
         )
     if uid is None:
-        what = "missing" if length < 2 else describe(raw_id)
+        what = "missing" if length < 2 else show(raw_id)
         raise _fail(
             ver,
             FrameRule.BAD_MESSAGE_ID,
@@ -512,7 +482,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
             raise _fail(
                 ver,
                 FrameRule.BAD_ACTION,
-                f"action {describe(action)} is not a non-empty string",
+                f"action {show(action)} is not a non-empty string",
                 message_type=mt,
                 unique_id=uid,
             )
@@ -521,7 +491,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
             raise _fail(
                 ver,
                 FrameRule.PAYLOAD_NOT_AN_OBJECT,
-                f"payload is {describe(payload)}, not an object",
+                f"payload is {show(payload)}, not an object",
                 message_type=mt,
                 unique_id=uid,
             )
@@ -534,7 +504,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
             raise _fail(
                 ver,
                 FrameRule.PAYLOAD_NOT_AN_OBJECT,
-                f"payload is {describe(payload)}, not an object",
+                f"payload is {show(payload)}, not an object",
                 message_type=mt,
                 unique_id=uid,
             )
@@ -544,7 +514,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
         raise _fail(
             ver,
             FrameRule.BAD_ERROR_CODE,
-            f"error code {describe(code)} is not a non-empty string",
+            f"error code {show(code)} is not a non-empty string",
             message_type=mt,
             unique_id=uid,
         )
@@ -552,7 +522,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
         raise _fail(
             ver,
             FrameRule.BAD_ERROR_DESCRIPTION,
-            f"error description {describe(description)} is not a string",
+            f"error description {show(description)} is not a string",
             message_type=mt,
             unique_id=uid,
         )
@@ -560,7 +530,7 @@ def _parse_value(value: object, ver: OcppVersion) -> Frame:
         raise _fail(
             ver,
             FrameRule.BAD_ERROR_DETAILS,
-            f"error details are {describe(details)}, not an object",
+            f"error details are {show(details)}, not an object",
             message_type=mt,
             unique_id=uid,
         )
@@ -596,12 +566,12 @@ def serialize_frame(frame: Frame) -> str:
     uid = frame.unique_id
     if not valid_id(uid):
         raise LocalProtocolError(
-            f"message id {describe(uid)} is not a string of 1 to {MAX_ID_LENGTH} characters"
+            f"message id {show(uid)} is not a string of 1 to {MAX_ID_LENGTH} characters"
         )
     wire: list[object]
     if isinstance(frame, Call | Send):
         if not isinstance(frame.action, str) or not frame.action:
-            raise LocalProtocolError(f"action {describe(frame.action)} is not a non-empty string")
+            raise LocalProtocolError(f"action {show(frame.action)} is not a non-empty string")
         if type(frame.payload) is not dict:
             raise LocalProtocolError("payload is not a dict")
         wire = [frame.message_type.value, uid, frame.action, frame.payload]

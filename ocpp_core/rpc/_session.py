@@ -60,6 +60,7 @@ import attrs
 
 from ocpp_core._api import ActionInfo, actions, decode_payload, encode_payload, message_meta
 from ocpp_core._runtime import DecodeOptions
+from ocpp_core._text import clip
 from ocpp_core.errors import (
     ErrorCode,
     FrameError,
@@ -93,7 +94,6 @@ from ocpp_core.rpc._frames import (
     JsonObject,
     Send,
     call_error_text,
-    clip,
     parse_frame,
     serialize_frame,
     valid_id,

@@ -84,25 +84,20 @@ AnyGetCompositeScheduleResponse: TypeAlias = (
 _V16_MAX = "ChargePointMaxProfile"
 
 
-_PACKAGES = {
-    OcppVersion.V16: "ocpp_core.v16",
-    OcppVersion.V201: "ocpp_core.v201",
-    OcppVersion.V21: "ocpp_core.v21",
-}
+_SUPPORTED = (OcppVersion.V16, OcppVersion.V201, OcppVersion.V21)
 
 
 def _module(version: OcppVersion) -> Any:
     """The generated package of ``version``, imported on first use."""
-    name = _PACKAGES.get(version)
-    if name is None:
+    if version not in _SUPPORTED:
         raise ValueError(f"OCPP {version.value} is not supported by the smart-charging adapters")
-    return importlib.import_module(name)
+    return importlib.import_module(version.package)
 
 
 def _version_of(obj: object) -> OcppVersion:
     package = type(obj).__module__.rpartition(".")[0]
-    for version, name in _PACKAGES.items():
-        if package == name:
+    for version in _SUPPORTED:
+        if package == version.package:
             return version
     raise TypeError(f"not a generated OCPP 1.6/2.0.1/2.1 type: {type(obj).__name__}")
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ocpp_core.errors import ErrorCode, SmartChargingValueError
+from ocpp_core.errors import RuleRefusal as _RefusedError
 from ocpp_core.smart_charging._enums import to_enum, to_version
 from ocpp_core.smart_charging._model import (
     ChargingProfile,
@@ -402,13 +403,6 @@ class ValidationResult:
         requirement = self.requirement_id
         head = f"Rejected: {self.rule.name}" + (f" ({requirement})" if requirement else "")
         return head + (f": {self.message}" if self.message else "")
-
-
-class _RefusedError(Exception):
-    def __init__(self, rule: Rule, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
 
 
 # --------------------------------------------------------------------------------------
