@@ -8,13 +8,17 @@ Pure functions over frozen values (no I/O, no clock: times are arguments):
   :class:`Session`, :class:`ExternalLimit` and :class:`Policy`;
 * :func:`allocate`: the load balancer, one instant, hierarchical and per phase,
   weighted max-min fair with semi-continuous minimums, each EVSE's result
-  naming what bound it.
+  naming what bound it;
+* :func:`plan`: piecewise-constant schedules per EVSE over a horizon, by a fast
+  deadline-aware greedy planner or an optimal LP planner (the ``lp`` extra), each
+  reporting unmet energy and what bound it; :func:`lp_upper_bound`.
 
 See ``docs/energy.md`` for how limits flow down the tree, what fair means and
 what happens when not everything fits.
 """
 
 from ocpp_core.energy._allocate import allocate
+from ocpp_core.energy._lp import lp_upper_bound
 from ocpp_core.energy._model import (
     GRID_PHASES,
     BelowMinimum,
@@ -32,6 +36,7 @@ from ocpp_core.energy._model import (
     SiteStation,
     TransactionId,
 )
+from ocpp_core.energy._plan import plan
 from ocpp_core.energy._results import (
     Allocation,
     Binding,
@@ -72,4 +77,6 @@ __all__ = [
     "SiteStation",
     "TransactionId",
     "allocate",
+    "lp_upper_bound",
+    "plan",
 ]

@@ -44,6 +44,7 @@ import heapq
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import attrs
 
@@ -62,6 +63,7 @@ from ocpp_core.energy._model import (
 from ocpp_core.energy._results import Binding, BindingKind
 
 _INF = math.inf
+_LINE_INDEX = {line: k for k, line in enumerate(GRID_PHASES)}
 _EPS = 1e-9
 
 _BIND_EV_MAX = Binding(kind=BindingKind.EV_MAXIMUM)
@@ -98,8 +100,7 @@ class Unit:
     """AC: grid W per A per phase (``conductors x V``); DC: 0."""
 
 
-@attrs.define(slots=True)
-class Bounds:
+class Bounds(NamedTuple):
     """A unit's range at one time: ``lo``/``hi`` in grid W and what set ``hi``."""
 
     lo: float
@@ -112,70 +113,49 @@ class Problem:
 
     def __init__(self, site: Site, sessions: Sequence[Session]) -> None:
         self.site = site
-        evse_by_key = {e.key: e for e in site.evses}
         ordered = sorted(sessions, key=lambda s: s.key)
-        self.resources: list[Resource] = []
-        self._circuit_res: dict[str, tuple[int, int, int, int]] = {}
-        for circuit in site.circuits:
-            base = len(self.resources)
-            for phase in GRID_PHASES:
-                self.resources.append(
-                    Resource(
-                        index=len(self.resources),
-                        kind=BindingKind.CIRCUIT_CURRENT,
-                        circuit=circuit.id,
-                        phase=phase,
-                        station_id=None,
-                    )
-                )
-            self.resources.append(
-                Resource(
-                    index=len(self.resources),
-                    kind=BindingKind.CIRCUIT_POWER,
-                    circuit=circuit.id,
-                    phase=None,
-                    station_id=None,
-                )
+        layout = site.layout
+        kinds = {
+            "current": BindingKind.CIRCUIT_CURRENT,
+            "power": BindingKind.CIRCUIT_POWER,
+            "station": BindingKind.STATION_LIMIT,
+        }
+        self.resources: list[Resource] = [
+            Resource(
+                index=index,
+                kind=kinds[kind],
+                circuit=circuit,
+                phase=phase,
+                station_id=station,
             )
-            self._circuit_res[circuit.id] = (base, base + 1, base + 2, base + 3)
-        self._station_res: dict[str, tuple[int, int, int, int]] = {}
-        for station in sorted(site.stations, key=lambda s: s.id):
-            base = len(self.resources)
-            station_phases: tuple[str | None, ...] = (*GRID_PHASES, None)
-            for station_phase in station_phases:
-                self.resources.append(
-                    Resource(
-                        index=len(self.resources),
-                        kind=BindingKind.STATION_LIMIT,
-                        circuit=None,
-                        phase=station_phase,
-                        station_id=station.id,
-                    )
-                )
-            self._station_res[station.id] = (base, base + 1, base + 2, base + 3)
-        self.paths = {c.id: tuple(x.id for x in site.path(c.id)) for c in site.circuits}
+            for index, (kind, circuit, phase, station) in enumerate(layout.resources)
+        ]
+        self._circuit_res = layout.circuit_index
+        self._station_res = layout.station_index
+        finite = layout.finite
         self.units: list[Unit] = []
         for session in ordered:
-            evse = evse_by_key[session.key]
+            evse = site.evse(*session.key)
             conductors = len(evse.phases)
             if evse.phase_type is PhaseType.AC and session.ev_phases is not None:
                 conductors = min(conductors, session.ev_phases)
             voltage = site.evse_voltage(evse)
             lines = evse.grid_phases(conductors)
             per_line = [0.0, 0.0, 0.0]
+            share = 1.0 / (conductors * voltage)
             for conductor in lines:
                 for line in conductor:
-                    per_line[GRID_PHASES.index(line)] += 1.0 / (conductors * voltage)
+                    per_line[_LINE_INDEX[line]] += share
             coeffs: list[tuple[int, float]] = []
-            groups = [self._circuit_res[c] for c in self.paths[evse.circuit]]
-            groups.append(self._station_res[evse.station_id])
-            for group in groups:
+            for group in layout.groups[evse.key]:
                 for k in range(3):
-                    if per_line[k] > 0.0:
+                    if per_line[k] > 0.0 and finite[group[k]]:
                         coeffs.append((group[k], per_line[k]))
-                coeffs.append((group[3], 1.0))
+                if finite[group[3]]:
+                    coeffs.append((group[3], 1.0))
+            index = len(self.units)
             unit = Unit(
-                index=len(self.units),
+                index=index,
                 session=session,
                 evse=evse,
                 conductors=conductors,
@@ -184,8 +164,9 @@ class Problem:
                 coeffs=coeffs,
                 watts_per_amp=conductors * voltage if evse.phase_type is PhaseType.AC else 0.0,
             )
+            resources = self.resources
             for r, a in coeffs:
-                self.resources[r].members.append((unit.index, a))
+                resources[r].members.append((index, a))
             self.units.append(unit)
 
     def circuit_resources(self, circuit_id: str) -> tuple[int, int, int, int]:

@@ -780,6 +780,89 @@ class Policy:
 # --------------------------------------------------------------------------------------
 
 
+@attrs.frozen(kw_only=True)
+class SiteLayout:
+    """The site's limits as a flat list of resources, derived from a :class:`Site` once.
+
+    Each circuit's L1, L2, L3 and power, then each station's L1, L2, L3 and power.
+    """
+
+    resources: tuple[tuple[str, str | None, str | None, str | None], ...]
+    """``(kind, circuit, phase, station)`` per resource; kind is ``current``, ``power``
+    or ``station``."""
+    circuit_index: dict[str, tuple[int, int, int, int]]
+    """Resource indices of each circuit."""
+    station_index: dict[str, tuple[int, int, int, int]]
+    """Resource indices of each station."""
+    groups: dict[tuple[str, int], tuple[tuple[int, int, int, int], ...]]
+    """Per EVSE: the resource groups from its circuit up to the root, then its station."""
+    finite: tuple[bool, ...]
+    """Whether each resource has a finite capacity at some time."""
+
+    @classmethod
+    def of(cls, site: Site) -> SiteLayout:
+        """The layout of ``site``."""
+        resources: list[tuple[str, str | None, str | None, str | None]] = []
+        circuit_index: dict[str, tuple[int, int, int, int]] = {}
+        for circuit in site.circuits:
+            base = len(resources)
+            resources.extend(("current", circuit.id, phase, None) for phase in GRID_PHASES)
+            resources.append(("power", circuit.id, None, None))
+            circuit_index[circuit.id] = (base, base + 1, base + 2, base + 3)
+        station_index: dict[str, tuple[int, int, int, int]] = {}
+        for station in sorted(site.stations, key=lambda x: x.id):
+            base = len(resources)
+            resources.extend(("station", None, phase, station.id) for phase in GRID_PHASES)
+            resources.append(("station", None, None, station.id))
+            station_index[station.id] = (base, base + 1, base + 2, base + 3)
+        groups = {
+            evse.key: (
+                *(circuit_index[c.id] for c in site.path(evse.circuit)),
+                station_index[evse.station_id],
+            )
+            for evse in site.evses
+        }
+        finite = [False] * len(resources)
+
+        def mark(idx: tuple[int, int, int, int], limit: Limit | None) -> None:
+            if limit is None:
+                return
+            if limit.current_a is not None:
+                for k in range(3):
+                    if not math.isinf(limit.current_a[k]):
+                        finite[idx[k]] = True
+            if limit.power_w is not None and not math.isinf(limit.power_w):
+                finite[idx[3]] = True
+
+        for circuit in site.circuits:
+            idx = circuit_index[circuit.id]
+            mark(idx, Limit(current_a=circuit.max_current_a, power_w=circuit.max_power_w))
+            if circuit.limit_schedule is not None:
+                for _, value in circuit.limit_schedule.points:
+                    mark(idx, value)
+        for station in site.stations:
+            idx = station_index[station.id]
+            mark(idx, Limit(current_a=station.max_current_a, power_w=station.max_power_w))
+        for limit in site.external_limits:
+            if limit.scope is LimitScope.SITE:
+                idx = circuit_index[site.root.id]
+            elif limit.scope is LimitScope.CIRCUIT and limit.target is not None:
+                idx = circuit_index[limit.target]
+            elif limit.scope is LimitScope.STATION and limit.target is not None:
+                idx = station_index[limit.target]
+            else:
+                continue
+            for _, value in limit.schedule.points:
+                mark(idx, value)
+        return cls(
+            resources=tuple(resources),
+            circuit_index=circuit_index,
+            station_index=station_index,
+            groups=groups,
+            finite=tuple(finite),
+        )
+
+
 def _tuple_circuits(value: Iterable[Circuit]) -> tuple[Circuit, ...]:
     return tuple(value)
 
@@ -819,6 +902,11 @@ class Site:
     """External limits in force."""
     voltage: float = attrs.field(default=230.0, converter=_c_positive_voltage)
     """Phase-to-neutral voltage used where neither EVSE nor station says."""
+    _circuit_index: dict[str, Circuit] = attrs.field(init=False, eq=False, repr=False)
+    _station_index: dict[str, SiteStation] = attrs.field(init=False, eq=False, repr=False)
+    _evse_index: dict[tuple[str, int], SiteEvse] = attrs.field(init=False, eq=False, repr=False)
+    _paths: dict[str, tuple[Circuit, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _layout: SiteLayout = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         ids: dict[str, int] = {}
@@ -880,6 +968,24 @@ class Site:
             if limit.id in limit_ids:
                 raise SiteError(f"external_limits[{index}].id", f"duplicate limit {limit.id!r}")
             limit_ids.add(limit.id)
+        # Derived indices (immutable, built once: the planners look things up often).
+        by_id = {c.id: c for c in self.circuits}
+        paths: dict[str, tuple[Circuit, ...]] = {}
+        for circuit in self.circuits:
+            chain = [circuit]
+            while chain[-1].parent is not None:
+                chain.append(by_id[chain[-1].parent])
+            paths[circuit.id] = tuple(chain)
+        object.__setattr__(self, "_circuit_index", by_id)
+        object.__setattr__(self, "_station_index", stations)
+        object.__setattr__(self, "_evse_index", {e.key: e for e in self.evses})
+        object.__setattr__(self, "_paths", paths)
+        object.__setattr__(self, "_layout", SiteLayout.of(self))
+
+    @property
+    def layout(self) -> SiteLayout:
+        """The site's limits as indexed resources (derived once, used by the planners)."""
+        return self._layout
 
     @staticmethod
     def _check_limit(
@@ -911,10 +1017,10 @@ class Site:
         Raises:
             SiteError: when there is none.
         """
-        for circuit in self.circuits:
-            if circuit.id == circuit_id:
-                return circuit
-        raise SiteError("circuit", f"unknown circuit {circuit_id!r}")
+        found = self._circuit_index.get(circuit_id)
+        if found is None:
+            raise SiteError("circuit", f"unknown circuit {circuit_id!r}")
+        return found
 
     def station(self, station_id: str) -> SiteStation:
         """The station named ``station_id``.
@@ -922,10 +1028,10 @@ class Site:
         Raises:
             SiteError: when there is none.
         """
-        for station in self.stations:
-            if station.id == station_id:
-                return station
-        raise SiteError("station_id", f"unknown station {station_id!r}")
+        found = self._station_index.get(station_id)
+        if found is None:
+            raise SiteError("station_id", f"unknown station {station_id!r}")
+        return found
 
     def evse(self, station_id: str, evse_id: int) -> SiteEvse:
         """The EVSE ``evse_id`` of ``station_id``.
@@ -933,18 +1039,21 @@ class Site:
         Raises:
             SiteError: when there is none.
         """
-        for evse in self.evses:
-            if evse.station_id == station_id and evse.evse_id == evse_id:
-                return evse
-        raise SiteError("evse_id", f"unknown EVSE {station_id}#{evse_id}")
+        found = self._evse_index.get((station_id, evse_id))
+        if found is None:
+            raise SiteError("evse_id", f"unknown EVSE {station_id}#{evse_id}")
+        return found
 
     def path(self, circuit_id: str) -> tuple[Circuit, ...]:
-        """The circuits from ``circuit_id`` up to the root, inclusive."""
-        by_id = {c.id: c for c in self.circuits}
-        out = [by_id[circuit_id]]
-        while out[-1].parent is not None:
-            out.append(by_id[out[-1].parent])
-        return tuple(out)
+        """The circuits from ``circuit_id`` up to the root, inclusive.
+
+        Raises:
+            SiteError: when there is no such circuit.
+        """
+        found = self._paths.get(circuit_id)
+        if found is None:
+            raise SiteError("circuit", f"unknown circuit {circuit_id!r}")
+        return found
 
     def evse_voltage(self, evse: SiteEvse) -> float:
         """Voltage per conductor of ``evse`` (its own, else its station's supply voltage)."""
@@ -971,7 +1080,7 @@ class Site:
         """
         out = tuple(sessions)
         taken: set[tuple[str, int]] = set()
-        known = {e.key: e for e in self.evses}
+        known = self._evse_index
         for index, session in enumerate(out):
             where = f"sessions[{index}]"
             if not isinstance(session, Session):

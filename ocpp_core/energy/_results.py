@@ -47,6 +47,9 @@ class BindingKind(enum.StrEnum):
     """Paused: its minimum did not fit (the fields name the limit that did not have room)."""
     NO_SESSION = "no-session"
     """No EV on the EVSE (or not arrived yet, or gone)."""
+    OBJECTIVE = "objective"
+    """Held below every limit by the plan's objective (a lower peak or cost, or energy
+    kept for later slots)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -105,6 +108,7 @@ class Binding:
             BindingKind.MEASURED: "measured current plus margin",
             BindingKind.ENERGY: "energy wanted reached",
             BindingKind.NO_SESSION: "no session",
+            BindingKind.OBJECTIVE: "the plan's objective (peak, cost or later slots)",
         }[kind]
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 from hypothesis import strategies as st
 
 from ocpp_core.energy import (
     Allocation,
     Circuit,
+    EvseAllocation,
+    Plan,
     Session,
     Site,
     SiteEvse,
@@ -151,3 +154,46 @@ def assert_within_limits(site: Site, allocation: Allocation) -> None:
                 assert lines[k] <= circuit.max_current_a[k] + 1e-6, (circuit.id, k, lines)
         if circuit.max_power_w is not None:
             assert power <= circuit.max_power_w + 1e-6, (circuit.id, power)
+
+
+def plan_as_allocation(site: Site, plan: Plan, offset: int) -> Allocation:
+    """The plan's rates at ``offset`` in the shape of an allocation (for the checker)."""
+    items = []
+    for evse_plan in plan.evses:
+        period = evse_plan.at(offset)
+        evse = site.evse(evse_plan.station_id, evse_plan.evse_id)
+        conductors = period.number_phases or len(evse.phases)
+        lines = tuple(line for c in evse.grid_phases(conductors) for line in c)
+        items.append(
+            EvseAllocation(
+                station_id=evse_plan.station_id,
+                evse_id=evse_plan.evse_id,
+                transaction_id=None,
+                current_a=period.current_a,
+                power_w=period.power_w,
+                output_power_w=period.output_power_w,
+                number_phases=period.number_phases,
+                grid_phases=lines,
+                paused=False,
+                binding=period.binding,
+            )
+        )
+    return Allocation(at=plan.start, evses=tuple(items), circuits=())
+
+
+@st.composite
+def planning_cases(draw: st.DrawFn) -> tuple[Site, list[Session]]:
+    site, sessions = draw(sites(max_evses=5))
+    out = []
+    for session in sessions:
+        stay = draw(st.integers(1, 12)) * 900
+        arrival = T0 + timedelta(seconds=draw(st.integers(-3600, 3 * 3600)))
+        out.append(
+            attrs.evolve(
+                session,
+                arrival=arrival,
+                departure=arrival + timedelta(seconds=stay) if draw(st.booleans()) else None,
+                energy_wanted_wh=draw(st.one_of(st.none(), st.floats(500, 40000))),
+            )
+        )
+    return site, out

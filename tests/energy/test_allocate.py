@@ -209,9 +209,12 @@ def test_allocation_does_not_depend_on_listing_order(
 
 
 @given(sites(with_min=False), st.floats(1.0, 3.0), st.integers(0, 3))
-def test_raising_a_limit_never_lowers_anyone(
+def test_raising_a_limit_never_lowers_anyone_below_it(
     case: tuple[Site, list[Session]], factor: float, which: int
 ) -> None:
+    # Max-min fairness is monotone for the EVs below the raised circuit (all of them
+    # when it is the grid connection). EVs on a sibling branch may lose: they share
+    # the parent with EVs that now get more (see docs/energy.md, "What fair means").
     site, sessions = case
     circuits = list(site.circuits)
     target = circuits[which % len(circuits)]
@@ -225,7 +228,10 @@ def test_raising_a_limit_never_lowers_anyone(
     before = allocate(site, sessions, T0)
     after = allocate(attrs.evolve(site, circuits=circuits), sessions, T0)
     for a, b in zip(before.evses, after.evses, strict=True):
-        # Rounding to 0.1 A (1 W) steps may cost one step.
+        evse = site.evse(a.station_id, a.evse_id)
+        if target.id not in {c.id for c in site.path(evse.circuit)}:
+            continue
+        # Rounding down to 0.1 A (1 W) steps may cost one step.
         assert b.power_w >= a.power_w - 0.1 * 3 * 230 - 1e-6
 
 

@@ -1,0 +1,522 @@
+"""``plan``: piecewise-constant schedules per EVSE over a horizon.
+
+Theory of operation
+-------------------
+The horizon is cut into slots of ``policy.slot_s``. In each slot the limits are
+the tightest in force anywhere in the slot (and the base load the largest), so
+a plan that holds slot by slot holds at every instant.
+
+The greedy planner walks the slots in order. In each slot, with the energy
+still wanted by every session present:
+
+1. **Deadlines first.** Each session's *on-track rate* is the constant rate that
+   delivers its remaining energy exactly by its departure. Sessions get their
+   on-track rate (at least their minimum) in earliest-deadline order, each as
+   much as the residual capacity on its path allows. Sessions that cannot finish
+   even at their maximum go last (they would take capacity from sessions that
+   can still be satisfied: the idea of Moore and Hodgson's rule for the most jobs
+   on time).
+2. **The remainder, shared fairly.** What is left is water-filled (see
+   :mod:`._core`) on top of those rates, up to each session's maximum and never
+   beyond the energy it still wants.
+
+Rates are rounded down, energy is booked, and the next slot starts. With the
+``fair-share`` objective step 1 is skipped (a pure load balancer).
+
+The optimal planner (:mod:`._lp`) solves the same slots as linear programmes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from ocpp_core.energy._core import (
+    _BIND_ENERGY,
+    Bounds,
+    Problem,
+    Unit,
+    admit,
+    floor_step,
+    keep_order,
+    water_fill,
+)
+from ocpp_core.energy._model import (
+    ExternalLimit,
+    Objective,
+    PhaseType,
+    Policy,
+    Session,
+    Site,
+    _aware,
+)
+from ocpp_core.energy._results import (
+    Binding,
+    BindingKind,
+    EvsePlan,
+    Plan,
+    PlanMethod,
+    PlanPeriod,
+    SessionOutcome,
+)
+from ocpp_core.errors import SiteError
+
+__all__ = ["build_plan", "plan", "slot_setup"]
+
+_INF = math.inf
+_NO_SESSION = Binding(kind=BindingKind.NO_SESSION)
+_NOT_HELD = frozenset({BindingKind.ENERGY, BindingKind.NO_SESSION})
+
+
+class SlotSetup:
+    """Everything the planners need per slot: capacities, presence, bounds."""
+
+    def __init__(
+        self, site: Site, sessions: list[Session], start: datetime, slots: int, policy: Policy
+    ) -> None:
+        self.start = start
+        self.slots = slots
+        self.slot_s = policy.slot_s
+        end = start + timedelta(seconds=slots * policy.slot_s)
+        relevant = [
+            s for s in sessions if s.arrival < end and (s.departure is None or s.departure > start)
+        ]
+        self.problem = Problem(site, relevant)
+        units = self.problem.units
+        self.caps: list[list[float]] = []
+        self.why: list[list[ExternalLimit | None]] = []
+        self.fraction: list[list[float]] = []
+        self.bounds: list[list[Bounds]] = []
+        has_evse_limits = any(x.scope.value == "evse" for x in site.external_limits)
+        evse_caps0 = self.problem.evse_caps(start, start + timedelta(seconds=policy.slot_s))
+        base_bounds = [
+            self.problem.bounds(u, start, policy, evse_caps0.get(u.session.key)) for u in units
+        ]
+        epoch = start.timestamp()
+        slot = float(policy.slot_s)
+        self.arrival_s = [u.session.arrival.timestamp() - epoch for u in units]
+        self.departure_s = [
+            _INF if u.session.departure is None else u.session.departure.timestamp() - epoch
+            for u in units
+        ]
+        breaks = sorted(_breakpoints(site, epoch))
+        previous_begin = None
+        caps: list[float] = []
+        why: list[ExternalLimit | None] = []
+        for k in range(slots):
+            t0 = start + timedelta(seconds=k * policy.slot_s)
+            t1 = t0 + timedelta(seconds=policy.slot_s)
+            b0, b1 = k * slot, (k + 1) * slot
+            # Limits only change at breakpoints: reuse the previous slot's capacities when
+            # none falls between its start and this slot's end.
+            if previous_begin is None or _any_between(breaks, previous_begin, b1):
+                caps, why_t = self.problem.capacities(t0, t1)
+                why = list(why_t)
+                previous_begin = b0
+            self.caps.append(caps)
+            self.why.append(why)
+            self.fraction.append([0.0] * len(units))
+            if k == 0:
+                self.bounds.append(base_bounds)
+            elif has_evse_limits:
+                caps_k = self.problem.evse_caps(t0, t1)
+                self.bounds.append(
+                    [self.problem.bounds(u, t0, policy, caps_k.get(u.session.key)) for u in units]
+                )
+            else:
+                # Measured currents only hold for the first slot.
+                if k == 1:
+                    plain = Policy(
+                        objective=policy.objective,
+                        below_minimum=policy.below_minimum,
+                        slot_s=policy.slot_s,
+                    )
+                    self._later = [self.problem.bounds(u, t0, plain, None) for u in units]
+                self.bounds.append(self._later)
+
+        # Presence: the share of each slot a session is plugged in.
+        self.span: list[tuple[int, int]] = []
+        for i, (arr, dep) in enumerate(zip(self.arrival_s, self.departure_s, strict=True)):
+            first = max(0, int(arr // slot))
+            last = slots - 1 if dep == _INF else min(slots - 1, math.ceil(dep / slot) - 1)
+            self.span.append((first, last))
+            for k in range(first, last + 1):
+                b0 = k * slot
+                f = (min(b0 + slot, dep) - max(b0, arr)) / slot
+                self.fraction[k][i] = f if f > 0.0 else 0.0
+
+    def slot_start(self, k: int) -> datetime:
+        """Start of slot ``k``."""
+        return self.start + timedelta(seconds=k * self.slot_s)
+
+
+def _breakpoints(site: Site, epoch: float) -> list[float]:
+    out: list[float] = []
+    for circuit in site.circuits:
+        for schedule in (circuit.limit_schedule, circuit.base_load):
+            if schedule is not None:
+                out.extend(t.timestamp() - epoch for t in schedule.breakpoints())
+    for limit in site.external_limits:
+        out.extend(t.timestamp() - epoch for t in limit.schedule.breakpoints())
+    return out
+
+
+def _any_between(breaks: list[float], low: float, high: float) -> bool:
+    """Whether a breakpoint lies in ``(low, high]``."""
+    index = bisect.bisect_right(breaks, low)
+    return index < len(breaks) and breaks[index] <= high
+
+
+def slot_setup(
+    site: Site, sessions: Iterable[Session], start: datetime, horizon: int | None, policy: Policy
+) -> SlotSetup:
+    """Check the inputs and prepare the slots."""
+    _aware("start", start)
+    horizon_s = policy.horizon_s if horizon is None else horizon
+    if isinstance(horizon_s, bool) or not isinstance(horizon_s, int) or horizon_s <= 0:
+        raise SiteError("horizon", "expected a positive integer number of seconds")
+    checked = list(site.check_sessions(sessions))
+    slots = max(1, -(-horizon_s // policy.slot_s))
+    return SlotSetup(site, checked, start, slots, policy)
+
+
+def plan(
+    site: Site,
+    sessions: Iterable[Session],
+    start: datetime,
+    horizon: int | None = None,
+    policy: Policy | None = None,
+    *,
+    method: PlanMethod | str = PlanMethod.GREEDY,
+) -> Plan:
+    """Plan every EVSE's rate over ``[start, start + horizon)`` in slots of ``policy.slot_s``.
+
+    Args:
+        site: the site.
+        sessions: the sessions (present ones and known future arrivals).
+        start: plan start (an aware datetime).
+        horizon: seconds to plan (``None``: ``policy.horizon_s``).
+        policy: the policy (``None``: the defaults).
+        method: ``greedy`` (pure Python, fast) or ``lp`` (optimal, needs the ``lp``
+            extra: HiGHS through ``highspy``).
+
+    Returns:
+        Per EVSE, periods with the rate and what bound it; per session, the energy
+        planned, the unmet energy and the constraints that held it back.
+
+    Raises:
+        SiteError: bad input, naming the field.
+        SolverError: ``lp`` without the solver, or the solver failed.
+    """
+    policy = Policy() if policy is None else policy
+    chosen = _method(method)
+    setup = slot_setup(site, sessions, start, horizon, policy)
+    if chosen is PlanMethod.LP:
+        from ocpp_core.energy._lp import solve_lp  # noqa: PLC0415 - optional extra
+
+        rates, binds = solve_lp(setup, policy)
+    else:
+        rates, binds = _greedy(setup, policy)
+    return build_plan(setup, policy, rates, binds, chosen)
+
+
+def _method(value: object) -> PlanMethod:
+    from ocpp_core.energy._model import enum_value  # noqa: PLC0415 - avoid a cycle in docs
+
+    return enum_value(PlanMethod, value, "method")
+
+
+def _remaining(session: Session) -> float:
+    remaining = session.energy_remaining_wh
+    return _INF if remaining is None else remaining
+
+
+def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[list[Binding]]]:
+    problem = setup.problem
+    units = problem.units
+    n = len(units)
+    remaining = [_remaining(u.session) for u in units]
+    eff = [u.evse.efficiency for u in units]
+    weights = [u.session.weight for u in units]
+    slot_h = setup.slot_s / 3600.0
+    slot = float(setup.slot_s)
+    deadline_aware = policy.objective is Objective.DEADLINES
+    # Static order for the deadline stage: departure, priority, EVSE.
+    by_deadline = sorted(
+        (i for i in range(n) if setup.departure_s[i] != _INF and remaining[i] != _INF),
+        key=lambda i: (setup.departure_s[i], -units[i].session.priority, units[i].session.key),
+    )
+    all_rates: list[list[float]] = []
+    all_binds: list[list[Binding]] = []
+    for k in range(setup.slots):
+        caps = setup.caps[k]
+        why = setup.why[k]
+        fraction = setup.fraction[k]
+        bounds = list(setup.bounds[k])
+        rates = [0.0] * n
+        binds: list[Binding] = [_NO_SESSION] * n
+        active: list[int] = []
+        for i in range(n):
+            f = fraction[i]
+            if f <= 0.0:
+                continue
+            rem = remaining[i]
+            if rem <= 1e-9:
+                bounds[i] = Bounds(0.0, 0.0, _BIND_ENERGY)
+                binds[i] = _BIND_ENERGY
+                continue
+            if rem != _INF:
+                b = bounds[i]
+                need = rem / (eff[i] * slot_h * f)
+                if need < b.hi:
+                    bounds[i] = Bounds(b.lo, max(need, b.lo), _BIND_ENERGY)
+            active.append(i)
+        if not active:
+            all_rates.append(rates)
+            all_binds.append(binds)
+            continue
+        lo = [b.lo for b in bounds]
+        hi_list = [b.hi for b in bounds]
+        hb_list = [b.hi_binding for b in bounds]
+        t0 = setup.slot_start(k)
+        if deadline_aware:
+            floor_rates, load = _deadline_stage(
+                problem,
+                by_deadline,
+                fraction,
+                bounds,
+                setup.bounds[k],
+                remaining,
+                eff,
+                caps,
+                k * slot,
+                setup.departure_s,
+            )
+            admitted, paused = _admit_rest(
+                problem, active, bounds, floor_rates, load, caps, why, t0, policy
+            )
+            low = [floor_rates[i] if floor_rates[i] > 0 else lo[i] for i in range(n)]
+        else:
+            order = keep_order(problem, active, bounds, t0, policy)
+            admitted, paused = admit(problem, order, bounds, caps, why)
+            low = lo
+        got, bound = water_fill(problem, admitted, low, hi_list, weights, hb_list, caps, why)
+        for i in active:
+            if i in paused:
+                binds[i] = paused[i]
+                continue
+            x = _round(units[i], got.get(i, 0.0), policy, lo[i])
+            rates[i] = x
+            binds[i] = bound.get(i, hb_list[i])
+            if remaining[i] != _INF:
+                remaining[i] = max(0.0, remaining[i] - x * eff[i] * slot_h * fraction[i])
+        all_rates.append(rates)
+        all_binds.append(binds)
+    return all_rates, all_binds
+
+
+def _round(unit: Unit, x: float, policy: Policy, lo: float) -> float:
+    if x <= 0.0:
+        return 0.0
+    if unit.evse.phase_type is PhaseType.AC:
+        current = floor_step(x / unit.watts_per_amp, policy.current_step_a)
+        value = current * unit.watts_per_amp
+    else:
+        eff = unit.evse.efficiency
+        value = floor_step(x * eff, policy.power_step_w) / eff
+    return max(value, lo) if value + 1e-9 < lo else value
+
+
+def _deadline_stage(  # noqa: PLR0917 - internal
+    problem: Problem,
+    by_deadline: list[int],
+    fraction: list[float],
+    bounds: list[Bounds],
+    base: list[Bounds],
+    remaining: list[float],
+    eff: list[float],
+    caps: list[float],
+    now: float,
+    departure: list[float],
+) -> tuple[list[float], list[float]]:
+    """On-track rates in earliest-deadline order; sessions that cannot finish go last."""
+    units = problem.units
+    floor_rates = [0.0] * len(units)
+    load = [0.0] * len(caps)
+    first: list[tuple[int, float]] = []
+    last: list[tuple[int, float]] = []
+    for i in by_deadline:
+        if fraction[i] <= 0.0 or remaining[i] <= 1e-9:
+            continue
+        left = departure[i] - now
+        if left <= 0:
+            continue
+        on_track = remaining[i] * 3600.0 / (eff[i] * left)
+        (first if on_track <= base[i].hi + 1e-9 else last).append((i, on_track))
+    for i, on_track in first + last:
+        b = bounds[i]
+        want = min(max(on_track, b.lo), b.hi)
+        if want <= 0.0:
+            continue
+        room = want
+        coeffs = units[i].coeffs
+        for r, a in coeffs:
+            free = (caps[r] - load[r]) / a
+            room = min(room, free)
+        if room < b.lo or room <= 1e-9:
+            continue
+        floor_rates[i] = room
+        for r, a in coeffs:
+            load[r] += a * room
+    return floor_rates, load
+
+
+def _admit_rest(  # noqa: PLR0917 - internal
+    problem: Problem,
+    active: list[int],
+    bounds: list[Bounds],
+    floor_rates: list[float],
+    load: list[float],
+    caps: list[float],
+    why: list[ExternalLimit | None],
+    t0: datetime,
+    policy: Policy,
+) -> tuple[list[int], dict[int, Binding]]:
+    """Sessions with a deadline-stage rate are in; the others are admitted at their minimum."""
+    admitted = [i for i in active if floor_rates[i] > 0.0]
+    rest = [i for i in active if floor_rates[i] <= 0.0]
+    order = keep_order(problem, rest, bounds, t0, policy)
+    residual = [cap - used for cap, used in zip(caps, load, strict=True)]
+    more, paused = admit(problem, order, bounds, residual, why)
+    return admitted + more, paused
+
+
+def build_plan(
+    setup: SlotSetup,
+    policy: Policy,
+    rates: list[list[float]],
+    binds: list[list[Binding]],
+    method: PlanMethod,
+) -> Plan:
+    """Turn per-slot rates into per-EVSE periods and per-session outcomes."""
+    problem = setup.problem
+    site = problem.site
+    units = problem.units
+    slot_h = setup.slot_s / 3600.0
+    by_key: dict[tuple[str, int], EvsePlan] = {}
+    outcomes = []
+    peak = 0.0
+    for k in range(setup.slots):
+        peak = max(peak, sum(rates[k]))
+    # Several sessions may share an EVSE over the horizon (one after another).
+    per_evse: dict[tuple[str, int], list[int]] = {}
+    for unit in units:
+        per_evse.setdefault(unit.evse.key, []).append(unit.index)
+    for key, members in per_evse.items():
+        evse = site.evse(*key)
+        periods: list[PlanPeriod] = []
+        last: tuple[int, float] | None = None
+        for k in range(setup.slots):
+            chosen = -1
+            for i in members:
+                first_k, last_k = setup.span[i]
+                present = first_k <= k <= last_k and setup.fraction[k][i] > 0.0
+                if present and (chosen < 0 or rates[k][i] > 0.0):
+                    chosen = i
+            x = rates[k][chosen] if chosen >= 0 else 0.0
+            value = (chosen, x) if x > 0.0 else (-1, 0.0)
+            if value == last:
+                continue
+            last = value
+            if x <= 0.0:
+                period = _idle(k * setup.slot_s, evse.phase_type)
+            else:
+                unit = units[chosen]
+                period = PlanPeriod(
+                    start=k * setup.slot_s,
+                    current_a=x / unit.watts_per_amp if unit.watts_per_amp else None,
+                    power_w=x,
+                    output_power_w=x * unit.evse.efficiency,
+                    number_phases=unit.conductors if unit.watts_per_amp else None,
+                    binding=binds[k][chosen],
+                )
+            if periods and _same(periods[-1], period):
+                continue
+            periods.append(period)
+        head = units[members[0]].session
+        by_key[key] = EvsePlan(
+            station_id=key[0],
+            evse_id=key[1],
+            transaction_id=head.transaction_id,
+            periods=tuple(periods),
+        )
+    for evse in site.evses:
+        if evse.key not in by_key:
+            by_key[evse.key] = EvsePlan(
+                station_id=evse.station_id,
+                evse_id=evse.evse_id,
+                transaction_id=None,
+                periods=(_idle(0, evse.phase_type),),
+            )
+    for unit in units:
+        i = unit.index
+        session = unit.session
+        k_first, k_last = setup.span[i]
+        planned = 0.0
+        held: Counter[Binding] = Counter()
+        energy = unit.evse.efficiency * slot_h
+        for k in range(k_first, k_last + 1):
+            f = setup.fraction[k][i]
+            if f <= 0.0:
+                continue
+            x = rates[k][i]
+            planned += x * energy * f
+            b = binds[k][i]
+            if b.kind not in _NOT_HELD and x + 1e-6 < setup.bounds[k][i].hi:
+                held[b] += 1
+        wanted = session.energy_remaining_wh
+        if wanted is not None:
+            # A rate lifted to the EV's minimum may offer more than it wants; it stops when full.
+            planned = min(planned, wanted)
+        outcomes.append(
+            SessionOutcome(
+                station_id=session.station_id,
+                evse_id=session.evse_id,
+                transaction_id=session.transaction_id,
+                energy_wanted_wh=wanted,
+                energy_planned_wh=planned,
+                unmet_wh=0.0 if wanted is None else max(0.0, wanted - planned),
+                bound_by=tuple(
+                    b for b, _ in sorted(held.items(), key=lambda kv: (-kv[1], kv[0].describe()))
+                ),
+            )
+        )
+    return Plan(
+        start=setup.start,
+        slot_s=setup.slot_s,
+        slots=setup.slots,
+        method=method,
+        evses=tuple(by_key[k] for k in sorted(by_key)),
+        sessions=tuple(sorted(outcomes, key=lambda o: (o.station_id, o.evse_id))),
+        peak_w=peak,
+    )
+
+
+def _idle(start: int, phase_type: PhaseType) -> PlanPeriod:
+    return PlanPeriod(
+        start=start,
+        current_a=0.0 if phase_type is PhaseType.AC else None,
+        power_w=0.0,
+        output_power_w=0.0,
+        number_phases=None,
+        binding=_NO_SESSION,
+    )
+
+
+def _same(a: PlanPeriod, b: PlanPeriod) -> bool:
+    return (
+        a.current_a == b.current_a and a.power_w == b.power_w and a.number_phases == b.number_phases
+    )
