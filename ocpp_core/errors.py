@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallErrorReply",
+    "DeliveryError",
+    "DeliveryValueError",
     "EncodeError",
     "EnergyError",
     "ErrorCode",
@@ -37,6 +39,7 @@ __all__ = [
     "OcppError",
     "PayloadError",
     "PayloadRule",
+    "QueueFullError",
     "RemoteProtocolError",
     "SelfCheckError",
     "SiteError",
@@ -632,6 +635,54 @@ class SolverError(EnergyError):
 # ---------------------------------------------------------------------------
 # Errors of the delivery queue and transaction ledger (ocpp_core.delivery).
 # ---------------------------------------------------------------------------
+
+
+class DeliveryError(OcppError):
+    """Root of the errors of :mod:`ocpp_core.delivery` (the caller misused the API).
+
+    The ledger never raises on what a peer sent (bad values become anomalies);
+    these errors are about the host's own calls. ``code`` is always ``None``.
+    """
+
+
+class QueueFullError(DeliveryError):
+    """The transaction queue is full of messages its policy may never drop.
+
+    Raised by ``TransactionQueue.enqueue`` when the queue holds ``capacity``
+    messages, none of them droppable (transaction starts and ends and the last
+    meter reading of each transaction), and the new message is not droppable
+    either. The queue is left exactly as it was: the host decides (more
+    storage, or a deliberate loss it records itself).
+
+    Attributes:
+        capacity: the queue's bound.
+    """
+
+    capacity: int
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(
+            f"the transaction queue holds {capacity} messages (its capacity) and none of "
+            "them may be dropped"
+        )
+        self.capacity = capacity
+
+
+class DeliveryValueError(DeliveryError, ValueError):
+    """A value given to the delivery queue or ledger is unusable; the message names the field.
+
+    Examples: a message that is not transaction-related, a negative capacity,
+    a queue document that is not a queue. Nothing changes.
+
+    Attributes:
+        field: the argument or JSON field at fault.
+    """
+
+    field: str
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
 
 
 # ---------------------------------------------------------------------------
