@@ -13,6 +13,8 @@ then add one import line and one ``foo.register(subparsers)`` line below, in
   replaying it (:mod:`ocpp_core._cli._replay`) through a session per role.
 * ``schedule`` (:mod:`ocpp_core._cli.schedule`): a composite charging schedule
   from a scenario file.
+* ``transactions`` (:mod:`ocpp_core._cli.transactions`): every transaction of a
+  log rebuilt through the delivery ledger, with its energy and anomalies.
 
 This package is the only hand-written part of ``ocpp_core`` besides
 ``ocpp_core.aio`` and ``ocpp_core.codegen`` that touches files and streams.
@@ -26,7 +28,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from ocpp_core._cli import check, schedule
+from ocpp_core._cli import check, schedule, transactions
 
 __all__ = ["main"]
 
@@ -35,6 +37,7 @@ _PROG = "ocpp-core"
 _COMMANDS = (
     check,
     schedule,
+    transactions,
 )
 """The command modules, in the order of the help text; each has ``register(subparsers)``."""
 

@@ -563,9 +563,13 @@ def _run(args: argparse.Namespace) -> int:
     options = DecodeOptions.lenient() if args.lenient else None
     name: str = args.log
 
+    from ocpp_core._cli import transactions  # noqa: PLC0415 - it imports this module
+
+    collector = transactions.Collector()
+
     def check(stream: BinaryIO) -> Report:
         return check_lines(
-            _read_lines(stream, args.max_line_bytes),
+            collector.tap(_read_lines(stream, args.max_line_bytes)),
             version=args.ocpp_version,
             options=options,
             max_problems=args.max_problems,
@@ -587,9 +591,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{_PROG}: cannot read {name}: {reason}", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps(report_to_json(report), indent=2, ensure_ascii=False))
+        doc = report_to_json(report)
+        doc["transactions"] = transactions.check_findings_json(collector, report.version)
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        for text in format_text(report, name):
+        texts = list(format_text(report, name))
+        texts[-2:-2] = transactions.check_findings(collector, report.version, name)
+        for text in texts:
             print(text)
     return 0 if report.ok else 1
 

@@ -1129,9 +1129,22 @@ def _apply_register(fold: _Fold, when: datetime | None, value: float, context: s
                 reading=[_iso(when), value],
                 earlier=[_iso(prev[0]), prev[1]],
             )
-    if len(registers) >= fold.settings.max_samples and 0 < index < len(registers):
-        return  # keep first and last; forget intermediates beyond the bound
-    fold.changes["registers"] = (*registers[:index], (when, value), *registers[index:])
+    reading = (when, value)
+    if len(registers) >= fold.settings.max_samples:
+        # Keep the first and the last reading; forget intermediates beyond the bound.
+        if index == 0:
+            fold.changes["registers"] = (
+                (reading, *registers[2:])
+                if len(registers) > 1
+                else (
+                    reading,
+                    *registers,
+                )
+            )
+        elif index == len(registers):
+            fold.changes["registers"] = (*registers[:-1], reading)
+        return
+    fold.changes["registers"] = (*registers[:index], reading, *registers[index:])
 
 
 def _apply_state(fold: _Fold, when: datetime, state: str) -> None:
