@@ -34,6 +34,7 @@ import attrs
 
 from ocpp_core._cli import check
 from ocpp_core.delivery import Anomaly, AnomalyKind, Ledger, Severity
+from ocpp_core.errors import LogFileError
 from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = ["Collector", "LogLedger", "ledger_from_lines", "register"]
@@ -373,7 +374,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             with open(name, "rb") as stream:
                 lines = list(check._read_lines(stream, check.MAX_LINE_BYTES))
-    except check._FileError as exc:
+    except LogFileError as exc:
         print(f"{_PROG}: {name}: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
