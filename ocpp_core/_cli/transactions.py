@@ -5,11 +5,12 @@ transaction-related CALL of the station (2.x TransactionEvent; 1.6
 StartTransaction, StopTransaction, MeterValues) is fed to a
 :class:`~ocpp_core.delivery.Ledger`, in log order, with its message id and the
 line's timestamp as its arrival time; a 1.6 StartTransaction is fed when its
-CALLRESULT (which carries the ``transactionId`` the CSMS issued) is seen, and
-a StartTransaction answered with a CALLERROR is not fed (the CSMS did not take
-it; the station's retry is). The command prints one row per transaction with
-its energy and anomalies, as a CSMS operator reconciling a disputed bill would
-read it.
+CALLRESULT (which carries the ``transactionId`` the CSMS issued) is seen. A
+CALL answered with a CALLERROR is not fed: the CSMS failed to process it, and
+the station's retry is what counts. A CALL without an answer is fed (the CSMS
+may have taken it; a retry is then a recognised duplicate). The command
+prints one row per transaction with its energy and anomalies, as a CSMS
+operator reconciling a disputed bill would read it.
 
 :class:`Collector` is the part ``ocpp-core check`` shares: it watches the
 lines go by and, given the version, returns the ledger's findings.
@@ -144,8 +145,19 @@ class Collector:
         ledger = Ledger()
         lines: dict[str, int] = {}
         starts: dict[str, _Frame] = {}  # 1.6 StartTransaction CALLs waiting for their answer
+        refused: set[int] = set()  # CALL lines answered with a CALLERROR: the CSMS took nothing
+        pending: dict[str, int] = {}
+        for frame in self._frames:
+            if frame.kind == 2:
+                pending[frame.unique_id] = frame.line
+            elif frame.unique_id in pending:
+                line = pending.pop(frame.unique_id)
+                if frame.kind == 4:
+                    refused.add(line)
         for frame in self._frames:
             when = _arrival(frame.time)
+            if frame.kind == 2 and frame.line in refused:
+                continue
             if frame.kind == 2 and frame.action is not None:
                 lines[frame.unique_id] = frame.line
                 if parsed is OcppVersion.V16 and frame.action == "StartTransaction":
@@ -227,6 +239,7 @@ _COLUMNS: Final = (
     "idle_seconds",
     "offline",
     "stopped_reason",
+    "duplicates",
     "anomalies",
 )
 
