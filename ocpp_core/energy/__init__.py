@@ -11,7 +11,10 @@ Pure functions over frozen values (no I/O, no clock: times are arguments):
   naming what bound it;
 * :func:`plan`: piecewise-constant schedules per EVSE over a horizon, by a fast
   deadline-aware greedy planner or an optimal LP planner (the ``lp`` extra), each
-  reporting unmet energy and what bound it; :func:`lp_upper_bound`.
+  reporting unmet energy and what bound it; :func:`lp_upper_bound`;
+* :func:`to_requests`: typed SetChargingProfile requests per station version (1.6,
+  2.0, 2.0.1, 2.1), rounded down, merged to fit, diffed against what is installed
+  and checked back through the station engine.
 
 See ``docs/energy.md`` for how limits flow down the tree, what fair means and
 what happens when not everything fits.
@@ -37,6 +40,7 @@ from ocpp_core.energy._model import (
     TransactionId,
 )
 from ocpp_core.energy._plan import plan
+from ocpp_core.energy._requests import ProfileRequest, RequestSet, to_requests
 from ocpp_core.energy._results import (
     Allocation,
     Binding,
@@ -70,6 +74,8 @@ __all__ = [
     "PlanMethod",
     "PlanPeriod",
     "Policy",
+    "ProfileRequest",
+    "RequestSet",
     "Session",
     "SessionOutcome",
     "Site",
@@ -79,4 +85,5 @@ __all__ = [
     "allocate",
     "lp_upper_bound",
     "plan",
+    "to_requests",
 ]
