@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from ocpp_core.rpc._events import CallReceived
 
 __all__ = [
+    "AioError",
     "CallErrorReply",
+    "CallTimeoutError",
+    "ConnectionClosedError",
     "DeliveryError",
     "DeliveryValueError",
     "EncodeError",
@@ -35,11 +38,14 @@ __all__ = [
     "FrameRule",
     "HandlerError",
     "HandshakeError",
+    "HandshakeRefusedError",
+    "InvalidResponseError",
     "LocalProtocolError",
     "OcppError",
     "PayloadError",
     "PayloadRule",
     "QueueFullError",
+    "RemoteCallError",
     "RemoteProtocolError",
     "SelfCheckError",
     "SiteError",
@@ -553,6 +559,109 @@ class ConstantSignal(Exception):  # noqa: N818 - internal signal of the frame pa
 # ---------------------------------------------------------------------------
 # Errors of the asyncio connection layer (ocpp_core.aio).
 # ---------------------------------------------------------------------------
+
+
+class AioError(OcppError):
+    """Root of the errors :mod:`ocpp_core.aio` raises to its caller."""
+
+
+class RemoteCallError(AioError):
+    """The peer answered our CALL with a CALLERROR.
+
+    Raised by ``Connection.call()``.
+
+    Attributes:
+        code: the error code when the version defines it, else ``None``.
+        error_code: the code exactly as received.
+        description: the peer's error description.
+        details: the peer's error details (a JSON object).
+        action: the action of our CALL.
+        unique_id: the message id of our CALL.
+    """
+
+    def __init__(
+        self,
+        *,
+        code: ErrorCode | None,
+        error_code: str,
+        description: str,
+        details: dict[str, object],
+        action: str,
+        unique_id: str,
+    ) -> None:
+        shown = description if len(description) <= 200 else description[:197] + "..."
+        super().__init__(f"{action} answered with {error_code}: {shown}", code=code)
+        self.error_code = error_code
+        self.description = description
+        self.details = details
+        self.action = action
+        self.unique_id = unique_id
+
+
+class CallTimeoutError(AioError, TimeoutError):
+    """No answer to our CALL came before its deadline (a ``TimeoutError`` too).
+
+    A later answer is dropped and logged as late; a retry is a new CALL with a
+    new id.
+
+    Attributes:
+        action: the action of our CALL.
+        unique_id: the message id of our CALL.
+        timeout: the timeout given to ``call()``, or ``None`` for the session's default.
+    """
+
+    def __init__(self, *, action: str, unique_id: str, timeout: float | None) -> None:
+        within = "in time" if timeout is None else f"within {timeout:g} s"
+        super().__init__(f"no answer to {action} (id {unique_id!r}) {within}")
+        self.action = action
+        self.unique_id = unique_id
+        self.timeout = timeout
+
+
+class InvalidResponseError(AioError):
+    """The peer answered our CALL with a broken frame or payload; the call is over.
+
+    Attributes:
+        error: what is wrong (a :class:`FrameError` or :class:`PayloadError`).
+        action: the action of our CALL.
+        unique_id: the message id of our CALL.
+    """
+
+    def __init__(self, *, error: OcppError, action: str, unique_id: str) -> None:
+        super().__init__(f"invalid answer to {action} (id {unique_id!r}): {error}")
+        self.error = error
+        self.action = action
+        self.unique_id = unique_id
+
+
+class ConnectionClosedError(AioError, ConnectionError):
+    """The connection is closed, or closed while our CALL waited for its answer.
+
+    Attributes:
+        reason: why, in words (``"closed by the peer"``, ``"closed locally"``, ...).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"connection closed: {reason}")
+        self.reason = reason
+
+
+class HandshakeRefusedError(AioError):
+    """An opening handshake was refused, or is to be refused, with an HTTP status.
+
+    Raise it from an ``accept`` hook of ``ocpp_core.aio.websockets.serve`` to
+    refuse a connection with that status; ``connect`` raises it when the CSMS
+    refused, or accepted none of the offered subprotocols (``status`` ``None``).
+
+    Attributes:
+        status: the HTTP status (401, 403, 404, ...), or ``None``.
+        reason: a short text (sent as the response body by the server side).
+    """
+
+    def __init__(self, status: int | None, reason: str) -> None:
+        super().__init__(reason if status is None else f"HTTP {status}: {reason}")
+        self.status = status
+        self.reason = reason
 
 
 # ---------------------------------------------------------------------------
