@@ -61,7 +61,7 @@ async def connected(
         b,
         session(version, Role.CHARGING_STATION, "cs", call_timeout=call_timeout),
         router=station_router,
-        identity="CP_1",
+        identity="CP_1@station",  # the station's own log; the CSMS logs as CP_1
     )
     async with csms, station:
         yield csms, station

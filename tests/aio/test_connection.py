@@ -138,7 +138,7 @@ def test_calls_queue_one_in_flight() -> None:
         return v201.HeartbeatResponse(current_time=now_utc())
 
     async def main() -> None:
-        async with connected(csms_router=router) as (csms, station):
+        async with connected(csms_router=router) as (_csms, station):
             results = await asyncio.gather(
                 *(station.call(v201.HeartbeatRequest()) for _ in range(5))
             )
@@ -162,7 +162,7 @@ def test_crossing_calls() -> None:
 
     async def main() -> None:
         async with connected(csms_router=router, station_router=station_router()) as (
-            csms,
+            _csms,
             station,
         ):
             beat = await station.call(v201.HeartbeatRequest())
@@ -212,7 +212,7 @@ def test_timeout_then_late_answer_is_dropped(caplog: pytest.LogCaptureFixture) -
         )
 
     async def main() -> None:
-        async with connected(csms_router=router) as (csms, station):
+        async with connected(csms_router=router) as (_csms, station):
             with pytest.raises(CallTimeoutError) as caught:
                 await station.call(v201.HeartbeatRequest(), timeout=0.05)
             assert isinstance(caught.value, TimeoutError)
@@ -285,7 +285,7 @@ def test_failing_handler_is_internal_error_and_logged(
             return None
         if outcome == "returns the wrong class":
             return v201.StatusNotificationResponse()
-        return v201.HeartbeatResponse(current_time=datetime(2026, 1, 1))  # noqa: DTZ001
+        return v201.HeartbeatResponse(current_time=datetime(2026, 1, 1))
 
     async def main() -> None:
         async with connected(csms_router=router, station_router=station_router()) as (
@@ -342,7 +342,7 @@ def test_outgoing_naive_datetime_is_refused_before_the_wire() -> None:
                     charging_schedule=(
                         v201.ChargingSchedule(
                             id=1,
-                            start_schedule=datetime(2026, 1, 1),  # noqa: DTZ001 - the error
+                            start_schedule=datetime(2026, 1, 1),
                             charging_rate_unit=v201.ChargingRateUnitEnum.A,
                             charging_schedule_period=(
                                 v201.ChargingSchedulePeriod(start_period=0, limit=16.0),
@@ -395,9 +395,7 @@ def test_close_fails_pending_and_queued_calls_and_cancels_tasks() -> None:
 
     async def main() -> None:
         async with raw_peer(role=Role.CHARGING_STATION) as (station, peer):
-            calls = [
-                asyncio.create_task(station.call(v201.HeartbeatRequest())) for _ in range(3)
-            ]
+            calls = [asyncio.create_task(station.call(v201.HeartbeatRequest())) for _ in range(3)]
             await read_frame(peer)
             assert len(station.session.queued) == 2
             station.spawn(forever())
@@ -554,9 +552,7 @@ def test_peer_calls_are_handled_in_order_one_at_a_time() -> None:
 
 def test_concurrent_handling_where_a_version_allows_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """The mechanism for a version that allows it (none does today): handlers overlap."""
-    monkeypatch.setattr(
-        connection_module, "CONCURRENT_VERSIONS", frozenset({OcppVersion.V201})
-    )
+    monkeypatch.setattr(connection_module, "CONCURRENT_VERSIONS", frozenset({OcppVersion.V201}))
     both = asyncio.Event()
     started = 0
     router = Router()
@@ -642,7 +638,7 @@ _BAD_VALUES: dict[str, tuple[str, dict[str, Any]]] = {
     # case: (the field, the keyword arguments that put a wrong value in it)
     "str for int": ("evse_id", {"evse_id": "1"}),
     "invalid enum string": ("connector_status", {"connector_status": "Sleeping"}),
-    "naive datetime": ("timestamp", {"timestamp": datetime(2026, 1, 1)}),  # noqa: DTZ001
+    "naive datetime": ("timestamp", {"timestamp": datetime(2026, 1, 1)}),
     "str for datetime": ("timestamp", {"timestamp": "2026-01-01T00:00:00Z"}),
 }
 _BAD_NESTED = ("evse", {"evse": {"id": 1}})  # a dict where a nested class is due
@@ -715,7 +711,7 @@ def test_outgoing_call_with_a_dict_for_a_nested_class_raises_encode_error() -> N
 _BAD_ANSWERS: dict[str, dict[str, Any]] = {
     "str for int": {"interval": "300"},
     "invalid enum string": {"status": "Maybe"},
-    "naive datetime": {"current_time": datetime(2026, 1, 1)},  # noqa: DTZ001
+    "naive datetime": {"current_time": datetime(2026, 1, 1)},
     "str for datetime": {"current_time": "2026-01-01T00:00:00Z"},
     "dict for a nested class": {"status_info": {"reasonCode": "x"}},
 }
