@@ -1,4 +1,4 @@
-"""A charging station on ``ocpp_core.rpc.Session`` that runs one whole charging session.
+"""A charging station on ``ocpp_core.aio`` that runs one whole charging session.
 
 Run it against a CSMS (``examples/csms.py`` or any other)::
 
@@ -6,80 +6,118 @@ Run it against a CSMS (``examples/csms.py`` or any other)::
 
 It boots, sends a heartbeat, reports its connector available, authorises a
 token, charges (1.6 StartTransaction, MeterValues, StopTransaction; 2.0.1
-TransactionEvent Started/Updated/Ended and MeterValues), answers the CSMS's
-SetChargingProfile, reports the connector available again and disconnects.
-It exits with status 0 when every CALL it sent got a CALLRESULT (and, with
-``--require-profile``, a SetChargingProfile came), else 1. ``--timeout``
-bounds the whole run.
+TransactionEvent Started/Updated/Ended and MeterValues), reports the
+connector available again and disconnects. The CSMS's SetChargingProfile is
+installed in the station-side smart-charging engine (``ProfileStore``, with
+each version's acceptance rules) and its GetCompositeSchedule is answered from
+that engine (``composite_schedule``). Every frame goes to stdout, one line
+each, as ``ocpp-core check`` reads them.
 
-The WebSocket plumbing (``Connection``, ``AsyncDispatcher``) is the one of
-``examples/csms.py``, imported from there.
+It exits with status 0 when every CALL it sent got a CALLRESULT (and, with
+``--require-profile``, a SetChargingProfile was installed), else 1.
+``--timeout`` bounds the whole run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from csms import AsyncDispatcher, Connection, now_utc
-from websockets.asyncio.client import connect
+from ocpp_core import OcppVersion, v16, v201
+from ocpp_core import smart_charging as sc
+from ocpp_core.aio import AioError, Context, Router, log_frames
+from ocpp_core.aio.websockets import connect
 
-from ocpp_core import OcppVersion, Role, v16, v201
-from ocpp_core.rpc import (
-    CallResultReceived,
-    Session,
-    basic_auth_header,
-    subprotocol_for,
-)
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
 
 ID_TAG = "04A2C93A7B5E81"
 
 
 class Station:
-    """The station's state and the steps of one charging session."""
+    """The station's state, its smart-charging engine and the steps of one charging session."""
 
-    def __init__(self, connection: Connection, version: OcppVersion) -> None:
-        self.connection = connection
+    def __init__(self, version: OcppVersion) -> None:
+        self.connection: Any = None
         self.version = version
-        self.profiles: list[Any] = []
+        self.store = sc.ProfileStore(version=version)
+        self.transactions: list[sc.Transaction] = []
         self.profile_received = asyncio.Event()
+        self.composite_answered = asyncio.Event()
         self.failures: list[str] = []
         self.energy = 1_000  # Wh on the meter
 
+    def model(self) -> sc.Station:
+        """The station as the smart-charging engine sees it: one EVSE, the transactions."""
+        return sc.Station(evses=(sc.Evse(id=1),), transactions=tuple(self.transactions))
+
     async def call(self, message: Any) -> Any:
-        outcome = await self.connection.call(message, timeout=10.0)
-        if not isinstance(outcome, CallResultReceived):
-            self.failures.append(f"{type(message).__name__}: {type(outcome).__name__}")
+        try:
+            return await self.connection.call(message, timeout=10.0)
+        except AioError as exc:
+            self.failures.append(f"{type(message).__name__}: {exc}")
             return None
-        return outcome.response
+
+    # --- smart charging, answered from the engine ---------------------------------------
+
+    def router(self) -> Router:
+        router = Router()
+        if self.version is OcppVersion.V16:
+            router.register(v16.SetChargingProfileRequest, self.set_profile)
+            router.register(v16.GetCompositeScheduleRequest, self.composite)
+            router.register(v16.RemoteStartTransactionRequest, self.remote_start)
+        else:
+            router.register(v201.SetChargingProfileRequest, self.set_profile)
+            router.register(v201.GetCompositeScheduleRequest, self.composite)
+        return router
+
+    def set_profile(self, request: Any, context: Context) -> Any:
+        neutral = sc.set_charging_profile_from_ocpp(request)
+        result = self.store.install(neutral.profile, neutral.evse_id, self.model(), now=now_utc())
+        self.store = result.store
+        print(f"# SetChargingProfile: {result.validation.describe()}", file=sys.stderr)
+        if result.validation.accepted:
+            self.profile_received.set()
+        return sc.set_charging_profile_response(result.validation, context.version)
+
+    def composite(self, request: Any, context: Context) -> Any:
+        evse_id = request.connector_id if context.version is OcppVersion.V16 else request.evse_id
+        result = sc.composite_schedule(
+            self.store,
+            self.model(),
+            evse_id,
+            now_utc(),
+            request.duration,
+            request.charging_rate_unit,
+        )
+        self.composite_answered.set()
+        return sc.composite_to_ocpp(result, context.version)
+
+    def remote_start(self, request: Any, context: Context) -> Any:
+        return v16.RemoteStartTransactionResponse(status=v16.RemoteStartStopStatus.REJECTED)
+
+    def started(self, transaction_id: int | str) -> None:
+        self.transactions.append(
+            sc.Transaction(evse_id=1, started_at=now_utc(), transaction_id=transaction_id)
+        )
 
     async def wait_for_profile(self, seconds: float) -> None:
+        """Wait (bounded) for the CSMS's SetChargingProfile and GetCompositeSchedule."""
         try:
-            await asyncio.wait_for(self.profile_received.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self.profile_received.wait()
+                await self.composite_answered.wait()
         except TimeoutError:
-            print("# no SetChargingProfile came", file=sys.stderr)
+            print("# no SetChargingProfile and GetCompositeSchedule came", file=sys.stderr)
 
     # --- OCPP 1.6 ------------------------------------------------------------------------
-
-    def dispatcher_16(self) -> AsyncDispatcher:
-        dispatcher = AsyncDispatcher()
-
-        @dispatcher.on(v16.SetChargingProfileRequest)
-        def set_profile(request: v16.SetChargingProfileRequest) -> v16.SetChargingProfileResponse:
-            self.profiles.append(request.cs_charging_profiles)
-            self.profile_received.set()
-            return v16.SetChargingProfileResponse(status=v16.ChargingProfileStatus.ACCEPTED)
-
-        @dispatcher.on(v16.RemoteStartTransactionRequest)
-        def remote_start(
-            request: v16.RemoteStartTransactionRequest,
-        ) -> v16.RemoteStartTransactionResponse:
-            return v16.RemoteStartTransactionResponse(status=v16.RemoteStartStopStatus.REJECTED)
-
-        return dispatcher
 
     def status_16(self, status: v16.ChargePointStatus) -> v16.StatusNotificationRequest:
         return v16.StatusNotificationRequest(
@@ -134,6 +172,7 @@ class Station:
         )
         if started is None:
             return
+        self.started(started.transaction_id)
         await self.call(self.status_16(v16.ChargePointStatus.CHARGING))
         await self.wait_for_profile(profile_wait)
         for _ in range(2):
@@ -158,19 +197,6 @@ class Station:
         await self.call(self.status_16(v16.ChargePointStatus.AVAILABLE))
 
     # --- OCPP 2.0.1 ----------------------------------------------------------------------
-
-    def dispatcher_201(self) -> AsyncDispatcher:
-        dispatcher = AsyncDispatcher()
-
-        @dispatcher.on(v201.SetChargingProfileRequest)
-        def set_profile(
-            request: v201.SetChargingProfileRequest,
-        ) -> v201.SetChargingProfileResponse:
-            self.profiles.append(request.charging_profile)
-            self.profile_received.set()
-            return v201.SetChargingProfileResponse(status=v201.ChargingProfileStatusEnum.ACCEPTED)
-
-        return dispatcher
 
     def status_201(self, status: v201.ConnectorStatusEnum) -> v201.StatusNotificationRequest:
         return v201.StatusNotificationRequest(
@@ -220,6 +246,7 @@ class Station:
             self.failures.append("token not accepted")
             return
         transaction = str(uuid.uuid4())
+        self.started(transaction)
         evse = v201.EVSE(id=1, connector_id=1)
         seq = iter(range(100))
         await self.call(self.status_201(v201.ConnectorStatusEnum.OCCUPIED))
@@ -277,34 +304,19 @@ class Station:
 
 async def run(args: argparse.Namespace) -> int:
     version = OcppVersion.parse(args.version)
-    station_id = args.url.rstrip("/").rpartition("/")[2]
-    headers = {}
-    if args.password:
-        headers["Authorization"] = basic_auth_header(station_id, args.password, version)
+    station = Station(version)
     async with connect(
         args.url,
-        subprotocols=[subprotocol_for(version)],  # type: ignore[list-item]
-        additional_headers=headers,
+        versions=[version],
+        password=args.password,
+        router=station.router(),
         open_timeout=args.timeout,
-    ) as websocket:
-        if websocket.subprotocol != subprotocol_for(version):
-            print(f"# the CSMS did not accept {subprotocol_for(version)}", file=sys.stderr)
-            return 1
-        session = Session(version, Role.CHARGING_STATION, new_id=lambda: str(uuid.uuid4()))
-        connection = Connection(websocket, session, AsyncDispatcher(), station_id)
-        station = Station(connection, version)
-        connection.dispatcher = (
-            station.dispatcher_16() if version is OcppVersion.V16 else station.dispatcher_201()
-        )
-        reader = asyncio.ensure_future(connection.run())
+    ) as connection:
+        station.connection = connection
         scenario = station.run_16 if version is OcppVersion.V16 else station.run_201
-        try:
-            await scenario(args.profile_wait)
-        finally:
-            await websocket.close()
-            await asyncio.wait_for(reader, 5)
-    if args.require_profile and not station.profiles:
-        station.failures.append("no SetChargingProfile received")
+        await scenario(args.profile_wait)
+    if args.require_profile and not station.profile_received.is_set():
+        station.failures.append("no SetChargingProfile installed")
     for failure in station.failures:
         print(f"# failed: {failure}", file=sys.stderr)
     print(f"# done: {len(station.failures)} failures", file=sys.stderr)
@@ -322,12 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--require-profile", action="store_true")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="# %(message)s")
+    log_frames(sys.stdout)
     try:
         return asyncio.run(asyncio.wait_for(run(args), args.timeout))
     except TimeoutError:
         print(f"# timeout after {args.timeout} s", file=sys.stderr)
         return 1
-    except OSError as exc:
+    except (OSError, AioError) as exc:
         print(f"# cannot connect: {exc}", file=sys.stderr)
         return 1
 

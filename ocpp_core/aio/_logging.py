@@ -89,7 +89,8 @@ class IdentityFilter(logging.Filter):
 def log_frames(stream: IO[str], *, identity: str | None = None) -> logging.Handler:
     """Write every frame to ``stream``, one checkable line each; return the handler.
 
-    Sets ``ocpp_core.aio.frames`` to ``DEBUG`` and adds a stream handler with
+    Sets ``ocpp_core.aio.frames`` to ``DEBUG``, stops its records from also
+    reaching the root logger's handlers, and adds a stream handler with
     :class:`FrameFormatter` (and :class:`IdentityFilter` when ``identity`` is
     given). Remove it with ``logging.getLogger("ocpp_core.aio.frames")
     .removeHandler(handler)``.
@@ -99,5 +100,6 @@ def log_frames(stream: IO[str], *, identity: str | None = None) -> logging.Handl
     if identity is not None:
         handler.addFilter(IdentityFilter(identity))
     FRAME_LOGGER.setLevel(logging.DEBUG)
+    FRAME_LOGGER.propagate = False
     FRAME_LOGGER.addHandler(handler)
     return handler

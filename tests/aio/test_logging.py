@@ -57,6 +57,7 @@ def test_a_conversation_logged_by_the_csms_passes_the_checker(tmp_path: Path) ->
         run(main)
     finally:
         FRAME_LOGGER.removeHandler(handler)
+        FRAME_LOGGER.propagate = True
     text = stream.getvalue()
     lines = text.splitlines()
     assert len(lines) == 10  # 5 CALLs, 5 answers: one line per frame, the CSMS's view only

@@ -1,4 +1,4 @@
-"""Interoperability: the examples against a real peer built with the ``ocpp`` package.
+"""Interoperability: the examples (on ``ocpp_core.aio``) against peers built with ``ocpp``.
 
 * our CSMS example (a subprocess) against a charge point built with
   ``ocpp`` (mobilityhouse), for 1.6 and 2.0.1;
@@ -8,7 +8,8 @@
 
 A whole charging session each time: boot, heartbeat, status, authorize, a
 transaction with meter values (1.6 Start/StopTransaction, 2.0.1
-TransactionEvent) and a SetChargingProfile from the CSMS. Every message must
+TransactionEvent), a SetChargingProfile from the CSMS and a
+GetCompositeSchedule (our station answers it from its smart-charging engine). Every message must
 be accepted on both sides: ``ocpp`` raises on any CALLERROR or on a response
 its schemas refuse (``suppress=False``); our side's frames are checked with
 the session-based log checker, and our station exits non-zero on any failure.
@@ -115,6 +116,10 @@ class MhStation16(MhChargePoint16):  # type: ignore[misc]
         self.profiles.append(cs_charging_profiles)
         return result16.SetChargingProfile(status="Accepted")
 
+    @on(Action16.get_composite_schedule)
+    def on_get_composite_schedule(self, connector_id: int, duration: int, **kw: Any) -> Any:
+        return result16.GetCompositeSchedule(status="Rejected")
+
 
 class MhStation201(MhChargePoint201):  # type: ignore[misc]
     profiles: list[Any]
@@ -123,6 +128,10 @@ class MhStation201(MhChargePoint201):  # type: ignore[misc]
     def on_set_charging_profile(self, evse_id: int, charging_profile: Any, **kw: Any) -> Any:
         self.profiles.append(charging_profile)
         return result201.SetChargingProfile(status="Accepted")
+
+    @on(Action201.get_composite_schedule)
+    def on_get_composite_schedule(self, duration: int, evse_id: int, **kw: Any) -> Any:
+        return result201.GetCompositeSchedule(status="Rejected")
 
 
 async def wait_for_profile(station: Any) -> None:
@@ -279,6 +288,7 @@ def test_ocpp_charge_point_against_our_csms(version: OcppVersion) -> None:
     # Every frame our CSMS saw and sent, replayed through two sessions: clean.
     assert_clean_log(out, version, frames=20)
     assert '"SetChargingProfile"' in out
+    assert '"GetCompositeSchedule"' in out
 
 
 # --- our charging station against an ocpp (mobilityhouse) central system ---------------
@@ -286,6 +296,10 @@ def test_ocpp_charge_point_against_our_csms(version: OcppVersion) -> None:
 
 class MhCsms16(MhChargePoint16):  # type: ignore[misc]
     tasks: list[asyncio.Task[Any]]
+
+    async def limit(self, request: Any, composite: Any) -> tuple[Any, Any]:
+        """SetChargingProfile, then GetCompositeSchedule; raises on any CALLERROR."""
+        return await self.call(request, suppress=False), await self.call(composite, suppress=False)
 
     @on(Action16.boot_notification)
     def boot(self, **kw: Any) -> Any:
@@ -321,7 +335,8 @@ class MhCsms16(MhChargePoint16):  # type: ignore[misc]
             },
         }
         request = call16.SetChargingProfile(connector_id=connector_id, cs_charging_profiles=profile)
-        self.tasks.append(asyncio.ensure_future(self.call(request, suppress=False)))
+        composite = call16.GetCompositeSchedule(connector_id=connector_id, duration=3600)
+        self.tasks.append(asyncio.ensure_future(self.limit(request, composite)))
         return result16.StartTransaction(transaction_id=42, id_tag_info={"status": "Accepted"})
 
     @on(Action16.stop_transaction)
@@ -331,6 +346,7 @@ class MhCsms16(MhChargePoint16):  # type: ignore[misc]
 
 class MhCsms201(MhChargePoint201):  # type: ignore[misc]
     tasks: list[asyncio.Task[Any]]
+    limit = MhCsms16.limit
 
     @on(Action201.boot_notification)
     def boot(self, **kw: Any) -> Any:
@@ -370,7 +386,8 @@ class MhCsms201(MhChargePoint201):  # type: ignore[misc]
                 ],
             }
             request = call201.SetChargingProfile(evse_id=1, charging_profile=profile)
-            self.tasks.append(asyncio.ensure_future(self.call(request, suppress=False)))
+            composite = call201.GetCompositeSchedule(evse_id=1, duration=3600)
+            self.tasks.append(asyncio.ensure_future(self.limit(request, composite)))
         return result201.TransactionEvent(id_token_info={"status": "Accepted"})
 
 
@@ -407,8 +424,10 @@ async def our_station_against_mh_csms(version: OcppVersion) -> str:
     [csms] = connections
     [task] = csms.tasks
     assert task.done()
-    result = task.result()  # raises if our CALLRESULT was refused by ocpp
-    assert result.status == "Accepted"
+    profile, composite = task.result()  # raises if ocpp refused one of our CALLRESULTs
+    assert profile.status == "Accepted"
+    assert composite.status == "Accepted"  # computed by our station's engine
+    assert composite.schedule if version is OcppVersion.V201 else composite.charging_schedule
     return out
 
 
