@@ -9,8 +9,12 @@ answer is certain to equal what the standard library would give, and returns
 The differences of ``orjson`` that matter, and how each is kept out:
 
 * it keeps the last of two equal keys, where the strict reader refuses the
-  frame: the keys in the text (every string followed by ``:``) are counted and
-  compared with the keys of the parsed objects;
+  frame: the keys in the text are counted and compared with the keys of the
+  parsed objects. In a text without backslashes and without blanks between a
+  key and its colon, every ``":`` ends a key, and the same holds for the
+  parsed value written back by ``orjson``, so two counts of ``":`` (both in C)
+  decide; otherwise every string of the text is matched (a key is a string
+  followed by ``:``) and the objects' keys are summed;
 * it reads an integer beyond 64 bits as a float: a text with a run of 19 or more
   digits is left to the standard library;
 * it writes ``NaN`` and the infinities as ``null``, where the writer refuses
@@ -54,6 +58,7 @@ enabled: bool = AVAILABLE
 # consumed whole, so a quote inside one never starts a false match.
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"\s*(:?)', re.DOTALL)
 _LONG_NUMBER: Final = re.compile(r"[0-9]{19}")
+_BLANK_BEFORE_COLON: Final = re.compile(r'"[ \t\r\n]+:')
 _OPTIONS: Final = (
     0 if _orjson is None else _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS
 )
@@ -85,12 +90,12 @@ def loads(text: str, *, strict: bool) -> Any:
         value = _orjson.loads(text)
     except _orjson.JSONDecodeError:
         return MISS
-    if (
-        strict
-        and isinstance(value, dict | list)
-        and _STRING.findall(text).count(":") != _count_keys(value)
-    ):
-        return MISS
+    if strict and isinstance(value, dict | list):
+        if "\\" in text or _BLANK_BEFORE_COLON.search(text) is not None:
+            if _STRING.findall(text).count(":") != _count_keys(value):
+                return MISS
+        elif text.count('":') != _orjson.dumps(value).count(b'":'):
+            return MISS
     return value
 
 
