@@ -251,6 +251,7 @@ class Connection:
         )
         me = "CSMS" if session.role is Role.CSMS else "CS"
         peer = "CS" if me == "CSMS" else "CSMS"
+        self._log_extra = {"ocpp_identity": identity, "ocpp_role": session.role.value}
         self._sent_marker = f"{me}->{peer}"
         self._received_marker = f"{peer}->{me}"
         self._concurrent = session.version in CONCURRENT_VERSIONS
@@ -421,7 +422,7 @@ class Connection:
                     "%s %s",
                     self._sent_marker,
                     text,
-                    extra={"ocpp_identity": self.identity, "ocpp_direction": "sent"},
+                    extra={**self._log_extra, "ocpp_direction": "sent"},
                 )
                 try:
                     await self._transport.send(text)
@@ -515,7 +516,7 @@ class Connection:
                 "%s %s",
                 self._received_marker,
                 one_line(text),
-                extra={"ocpp_identity": identity, "ocpp_direction": "received"},
+                extra={**self._log_extra, "ocpp_direction": "received"},
             )
             events = self._session.receive(text, loop.time())
             try:

@@ -8,10 +8,11 @@ record is one line of the grammar of ``ocpp-core check``::
 
     2026-01-05T08:00:00.120Z CS->CSMS [2,"1","Heartbeat",{}]
 
-Each record also carries ``ocpp_identity`` (the station identity) and
+Each record also carries ``ocpp_identity`` (the station identity),
+``ocpp_role`` (the logging side: ``"CSMS"`` or ``"ChargingStation"``) and
 ``ocpp_direction`` (``"sent"`` or ``"received"``), so a CSMS can write one
 file per station with :class:`IdentityFilter` (the checker reads one
-connection per log). Other events (violations, handler failures, connections
+connection, seen from one side, per log). Other events (violations, handler failures, connections
 opening and closing) go to the logger ``ocpp_core.aio``.
 """
 
@@ -76,29 +77,41 @@ class FrameFormatter(logging.Formatter):
 
 
 class IdentityFilter(logging.Filter):
-    """Pass only the frame records of one charging station (by its identity)."""
+    """Pass only the frame records of one charging station, optionally seen from one side.
 
-    def __init__(self, identity: str) -> None:
+    Args:
+        identity: the station identity.
+        role: ``"CSMS"`` or ``"ChargingStation"`` (the side that logs), or
+            ``None`` for both (one process running both sides logs each frame
+            twice).
+    """
+
+    def __init__(self, identity: str, role: str | None = None) -> None:
         super().__init__()
         self.identity = identity
+        self.role = role
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return getattr(record, "ocpp_identity", None) == self.identity
+        if getattr(record, "ocpp_identity", None) != self.identity:
+            return False
+        return self.role is None or getattr(record, "ocpp_role", None) == self.role
 
 
-def log_frames(stream: IO[str], *, identity: str | None = None) -> logging.Handler:
+def log_frames(
+    stream: IO[str], *, identity: str | None = None, role: str | None = None
+) -> logging.Handler:
     """Write every frame to ``stream``, one checkable line each; return the handler.
 
     Sets ``ocpp_core.aio.frames`` to ``DEBUG``, stops its records from also
     reaching the root logger's handlers, and adds a stream handler with
     :class:`FrameFormatter` (and :class:`IdentityFilter` when ``identity`` is
-    given). Remove it with ``logging.getLogger("ocpp_core.aio.frames")
+    given, with ``role`` to keep one side's view). Remove it with ``logging.getLogger("ocpp_core.aio.frames")
     .removeHandler(handler)``.
     """
     handler = logging.StreamHandler(stream)
     handler.setFormatter(FrameFormatter())
     if identity is not None:
-        handler.addFilter(IdentityFilter(identity))
+        handler.addFilter(IdentityFilter(identity, role))
     FRAME_LOGGER.setLevel(logging.DEBUG)
     FRAME_LOGGER.propagate = False
     FRAME_LOGGER.addHandler(handler)
