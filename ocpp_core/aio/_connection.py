@@ -503,7 +503,6 @@ class Connection:
 
     async def _read(self) -> None:
         loop = asyncio.get_running_loop()
-        identity = self.identity
         while True:
             try:
                 text = await self._transport.recv()
