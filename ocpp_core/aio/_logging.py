@@ -105,8 +105,8 @@ def log_frames(
     Sets ``ocpp_core.aio.frames`` to ``DEBUG``, stops its records from also
     reaching the root logger's handlers, and adds a stream handler with
     :class:`FrameFormatter` (and :class:`IdentityFilter` when ``identity`` is
-    given, with ``role`` to keep one side's view). Remove it with ``logging.getLogger("ocpp_core.aio.frames")
-    .removeHandler(handler)``.
+    given, with ``role`` to keep one side's view). Remove it with
+    ``FRAME_LOGGER.removeHandler(handler)``.
     """
     handler = logging.StreamHandler(stream)
     handler.setFormatter(FrameFormatter())
