@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Final, Protocol, TypeVar
@@ -418,12 +419,13 @@ class Connection:
             for text in texts:
                 if self._closing:  # nothing more leaves once the shutdown began
                     raise ConnectionClosedError(self._reason)
-                FRAME_LOGGER.debug(
-                    "%s %s",
-                    self._sent_marker,
-                    text,
-                    extra={**self._log_extra, "ocpp_direction": "sent"},
-                )
+                if FRAME_LOGGER.isEnabledFor(logging.DEBUG):
+                    FRAME_LOGGER.debug(
+                        "%s %s",
+                        self._sent_marker,
+                        text,
+                        extra={**self._log_extra, "ocpp_direction": "sent"},
+                    )
                 try:
                     await self._transport.send(text)
                 except asyncio.CancelledError:
@@ -511,17 +513,22 @@ class Connection:
             except Exception as exc:
                 self._close_soon(f"closed by the peer ({type(exc).__name__}: {exc})"[:200])
                 return
-            FRAME_LOGGER.debug(
-                "%s %s",
-                self._received_marker,
-                one_line(text),
-                extra={**self._log_extra, "ocpp_direction": "received"},
-            )
-            events = self._session.receive(text, loop.time())
             try:
+                if FRAME_LOGGER.isEnabledFor(logging.DEBUG):
+                    FRAME_LOGGER.debug(
+                        "%s %s",
+                        self._received_marker,
+                        one_line(text),
+                        extra={**self._log_extra, "ocpp_direction": "received"},
+                    )
+                events = self._session.receive(text, loop.time())
                 await self._flush()
                 await self._dispatch(events)
             except ConnectionClosedError:
+                return
+            except Exception as exc:  # a transport handing over neither str nor bytes
+                LOGGER.exception("%s: cannot take a received message", self.identity)
+                self._close_soon(f"unreadable message from the transport: {exc!r}"[:200])
                 return
 
     async def _dispatch(self, events: list[Event]) -> None:
@@ -585,6 +592,8 @@ class Connection:
                 await self._handle(self._inbox.popleft())
             except ConnectionClosedError:
                 return
+            except Exception:  # pragma: no cover - _handle answers every failure itself
+                LOGGER.exception("%s: handling a CALL failed", self.identity)
 
     async def _handle(self, event: CallReceived | SendReceived) -> None:
         request = event.request if isinstance(event, CallReceived) else event.message

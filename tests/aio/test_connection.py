@@ -750,3 +750,26 @@ def test_handler_answer_with_a_wrong_type_is_internal_error_and_logged(
     [record] = [r for r in caplog.records if r.name == "ocpp_core.aio"]
     assert record.exc_info is not None
     assert isinstance(record.exc_info[1], EncodeError)
+
+
+def test_a_transport_handing_over_something_else_closes_the_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Odd:
+        async def send(self, message: str, /) -> None:
+            pass
+
+        async def recv(self) -> Any:
+            return 42  # neither str nor bytes
+
+        async def close(self) -> None:
+            pass
+
+    async def main() -> None:
+        connection = Connection(Odd(), session("2.0.1", Role.CSMS, "csms"), identity="odd")
+        await asyncio.wait_for(connection.run(), 5)
+        assert "unreadable" in (connection.close_reason or "")
+
+    with caplog.at_level(logging.ERROR, logger="ocpp_core.aio"):
+        run(main)
+    assert any(r.exc_info for r in caplog.records)
