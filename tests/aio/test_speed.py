@@ -87,6 +87,8 @@ def outcome(text: str, version: str, limits: FrameLimits) -> tuple[Any, ...]:
 @example(text='[2,"a","Heartbeat",{"n":NaN}]', version="1.6", dup=False)
 @example(text='[2,"a","Heartbeat",{"s":"\\ud800"}]', version="2.1", dup=False)
 @example(text="[" * 40 + "]" * 40, version="2.1", dup=False)
+@example(text=" 123456789012345678901234567890", version="2.1", dup=False)
+@example(text='[2,"a","Heartbeat",{"n":[ -123456789012345678901]}]', version="1.6", dup=False)
 def test_parsing_is_the_same_with_and_without_orjson(text: str, version: str, dup: bool) -> None:
     limits = FrameLimits(allow_duplicate_keys=dup)
     with _fastjson.use(False):
