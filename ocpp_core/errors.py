@@ -534,20 +534,6 @@ class DecodeFailure(Exception):  # noqa: N818 - internal signal, never escapes d
         self.path: list[str | int] = path if path is not None else []
 
 
-class RuleRefusal(Exception):  # noqa: N818 - internal signal of smart-charging validation
-    """A smart-charging validation rule refuses a profile (becomes a ``ValidationResult``).
-
-    Attributes:
-        rule: the ``ocpp_core.smart_charging.Rule`` that refuses.
-        message: why, for the ``ValidationResult``.
-    """
-
-    def __init__(self, rule: Any, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-
-
 class DuplicateKeySignal(Exception):  # noqa: N818 - internal signal of the frame parser
     """An object of a received frame names a property twice (becomes a :class:`FrameError`)."""
 

@@ -54,7 +54,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+from typing import NamedTuple, TypeAlias
 
 import attrs
 
@@ -65,6 +65,7 @@ from ocpp_core.smart_charging._model import (
     ChargingRateUnit,
     ChargingSchedule,
     InstalledProfile,
+    InstalledProfiles,
     Opaque,
     OperationMode,
     PhaseType,
@@ -79,9 +80,6 @@ from ocpp_core.smart_charging._model import (
 )
 from ocpp_core.smart_charging._validation import period_mode_problem
 from ocpp_core.versions import OcppVersion
-
-if TYPE_CHECKING:
-    from ocpp_core.smart_charging._store import ProfileStore
 
 __all__ = [
     "CompositeOptions",
@@ -127,8 +125,16 @@ class EvseZeroMode(enum.StrEnum):
     """What the composite for EVSE 0 (the whole station) means (section 8 #2)."""
 
     SUM_OF_EVSES = "sum-of-evses"
-    """The grid view: the sum of every EVSE's composite (the default limit for EVSEs
-    without one), capped by the external constraints and maximum profile (libocpp)."""
+    """The grid view (the default): each EVSE's composite without the station maximum
+    (its Tx layer under its external constraints, the station default where nothing
+    limits) is converted to the requested unit, the EVSEs are summed, and the sum is
+    capped by the ChargingStationMaxProfile. The station total is never below one
+    EVSE's own composite unless a station-wide cap binds."""
+    SUM_OF_UNIT_LANES = "sum-of-unit-lanes"
+    """libocpp's reading: A and W limits are summed in separate lanes, an EVSE without
+    a limit in a unit adds the station default of that unit, and only then is the sum
+    converted and capped. It can report a station total below its only EVSE's own
+    composite (a W profile on one connector gets the A default added in the A lane)."""
     STATION_PROFILES_ONLY = "station-profiles-only"
     """Only the station-wide caps: ChargingStationMaxProfile and station-wide
     external constraints (MicroOcpp's reading)."""
@@ -396,53 +402,83 @@ class CompositeResult:
 # --------------------------------------------------------------------------------------
 
 _Triple: TypeAlias = tuple[float | None, float | None, float | None]
+"""A value per phase, ``(L1, L2, L3)``; ``None`` where unspecified."""
 _NONE3: _Triple = (None, None, None)
 _INF = math.inf
 
 
-class _Lv(NamedTuple):
-    """The value of a layer over one segment: limits per unit and everything 2.1 adds.
+class _Lanes(NamedTuple):
+    """What a level says in one unit (A or W): each value per phase, and who set the limit."""
 
-    Limits, discharge limits and setpoints are kept per unit (``a`` for amperes,
-    ``w`` for watts) as (L1, L2, L3) triples; ``None`` means unspecified.
+    limit: _Triple
+    """The charging limit."""
+    discharge: _Triple
+    """The discharge limit (2.1, <= 0)."""
+    setpoint: _Triple
+    """The setpoint (2.1)."""
+    stack_level: int
+    """Stack level of the profile that set :attr:`limit` (0 where none did)."""
+    source: Contributor | None
+    """The profile that set :attr:`limit`, or ``None`` (a sum, a gap)."""
+
+    def specified(self) -> bool:
+        """Whether the lane holds any value."""
+        return self.limit != _NONE3 or self.discharge != _NONE3 or self.setpoint != _NONE3
+
+    def uses_phase_values(self) -> bool:
+        """Whether any value has an L2 or L3 part."""
+        return any(
+            triple[1] is not None or triple[2] is not None
+            for triple in (self.limit, self.discharge, self.setpoint)
+        )
+
+
+_NO_LANES = _Lanes(limit=_NONE3, discharge=_NONE3, setpoint=_NONE3, stack_level=0, source=None)
+
+
+class _Level(NamedTuple):
+    """The value of a layer over one segment: what it says per unit, and everything shared.
+
+    Limits, discharge limits and setpoints stay per unit (:attr:`amps`,
+    :attr:`watts`) until the final conversion, as libocpp keeps them.
     """
 
-    a: _Triple
-    w: _Triple
-    da: _Triple
-    dw: _Triple
-    sa: _Triple
-    sw: _Triple
-    phases: int | None
-    ptu: int | None
-    mode: OperationMode | None
-    stack_a: int
-    stack_w: int
-    src_a: Contributor | None
-    src_w: Contributor | None
+    amps: _Lanes
+    """What it says in amperes."""
+    watts: _Lanes
+    """What it says in watts."""
+    number_phases: int | None
+    """numberPhases (the lowest of the contributors; station sums: the highest)."""
+    phase_to_use: int | None
+    """phaseToUse of a single-phase contributor that named one."""
+    operation_mode: OperationMode | None
+    """2.1: the operation mode, if a contributor set one."""
     active: tuple[Contributor, ...]
+    """Every profile whose period is in force in this segment."""
 
     def specified(self) -> bool:
         """Whether the value says anything (a TxProfile period that does hides the TxDefault)."""
         return (
-            self.a != _NONE3
-            or self.w != _NONE3
-            or self.da != _NONE3
-            or self.dw != _NONE3
-            or self.sa != _NONE3
-            or self.sw != _NONE3
-            or (self.mode is not None and self.mode is not OperationMode.CHARGING_ONLY)
+            self.amps.specified()
+            or self.watts.specified()
+            or (
+                self.operation_mode is not None
+                and self.operation_mode is not OperationMode.CHARGING_ONLY
+            )
         )
 
     def uses_phase_values(self) -> bool:
         """Whether any lane has an L2 or L3 value."""
-        return any(
-            lane[1] is not None or lane[2] is not None
-            for lane in (self.a, self.w, self.da, self.dw, self.sa, self.sw)
-        )
+        return self.amps.uses_phase_values() or self.watts.uses_phase_values()
+
+    def lanes(self, unit: ChargingRateUnit) -> tuple[_Lanes, _Lanes]:
+        """``(lanes in unit, lanes in the other unit)``."""
+        if unit is ChargingRateUnit.A:
+            return self.amps, self.watts
+        return self.watts, self.amps
 
 
-_Piecewise: TypeAlias = list[tuple[int, "_Lv | None"]]
+_Piecewise: TypeAlias = list[tuple[int, "_Level | None"]]
 """A layer: ``(offset, value)`` pairs sorted by offset, the first at 0; ``None`` = gap."""
 
 
@@ -452,12 +488,10 @@ def _period_value(
     index: int,
     evse_id: int,
     fill_phases: int | None,
-) -> _Lv:
+) -> _Level:
+    """The level one period of a stored profile contributes for ``evse_id``."""
     profile = installed.profile
     period = schedule.periods[index]
-    limit = (period.limit, period.limit_l2, period.limit_l3)
-    discharge = (period.discharge_limit, period.discharge_limit_l2, period.discharge_limit_l3)
-    setpoint = (period.setpoint, period.setpoint_l2, period.setpoint_l3)
     source = Contributor(
         profile_id=profile.id,
         purpose=profile.purpose,
@@ -465,40 +499,21 @@ def _period_value(
         installed_on=installed.evse_id,
         evse_id=evse_id,
     )
-    phases = period.number_phases if period.number_phases is not None else fill_phases
-    stack = profile.stack_level
-    if schedule.charging_rate_unit is ChargingRateUnit.A:
-        return _Lv(
-            limit,
-            _NONE3,
-            discharge,
-            _NONE3,
-            setpoint,
-            _NONE3,
-            phases,
-            period.phase_to_use,
-            period.operation_mode,
-            stack,
-            0,
-            source,
-            None,
-            (source,),
-        )
-    return _Lv(
-        _NONE3,
-        limit,
-        _NONE3,
-        discharge,
-        _NONE3,
-        setpoint,
-        phases,
-        period.phase_to_use,
-        period.operation_mode,
-        0,
-        stack,
-        None,
-        source,
-        (source,),
+    own = _Lanes(
+        limit=(period.limit, period.limit_l2, period.limit_l3),
+        discharge=(period.discharge_limit, period.discharge_limit_l2, period.discharge_limit_l3),
+        setpoint=(period.setpoint, period.setpoint_l2, period.setpoint_l3),
+        stack_level=profile.stack_level,
+        source=source,
+    )
+    amps = schedule.charging_rate_unit is ChargingRateUnit.A
+    return _Level(
+        amps=own if amps else _NO_LANES,
+        watts=_NO_LANES if amps else own,
+        number_phases=period.number_phases if period.number_phases is not None else fill_phases,
+        phase_to_use=period.phase_to_use,
+        operation_mode=period.operation_mode,
+        active=(source,),
     )
 
 
@@ -508,7 +523,7 @@ def _period_value(
 
 
 def _stack(
-    entries: Sequence[tuple[int, int, tuple[int, ...], _Lv]], t0: int, t1: int
+    entries: Sequence[tuple[int, int, tuple[int, ...], _Level]], t0: int, t1: int
 ) -> _Piecewise:
     """Highest-stack-level-wins sweep over ``(start, end, rank, value)`` intervals.
 
@@ -529,7 +544,7 @@ def _stack(
     heap: list[tuple[tuple[int, ...], int]] = []
     out: _Piecewise = []
     previous = t0
-    current: _Lv | None = None
+    current: _Level | None = None
     position = 0
     count = len(events)
     while position < count:
@@ -556,7 +571,7 @@ def _stack(
     return out
 
 
-_Op: TypeAlias = Callable[[list["_Lv | None"]], "_Lv | None"]
+_Op: TypeAlias = Callable[[list["_Level | None"]], "_Level | None"]
 
 
 def _combine(layers: Sequence[_Piecewise], op: _Op) -> _Piecewise:
@@ -567,7 +582,7 @@ def _combine(layers: Sequence[_Piecewise], op: _Op) -> _Piecewise:
     cursors = [0] * len(layers)
     out: _Piecewise = []
     for moment in times:
-        values: list[_Lv | None] = []
+        values: list[_Level | None] = []
         for j, layer in enumerate(layers):
             i = cursors[j]
             last = len(layer) - 1
@@ -584,7 +599,7 @@ def _combine(layers: Sequence[_Piecewise], op: _Op) -> _Piecewise:
 # --------------------------------------------------------------------------------------
 
 
-def _prefer_first(values: list[_Lv | None]) -> _Lv | None:
+def _prefer_first(values: list[_Level | None]) -> _Level | None:
     """TxProfile over TxDefaultProfile: the first value that says anything."""
     for value in values:
         if value is not None and value.specified():
@@ -592,7 +607,18 @@ def _prefer_first(values: list[_Lv | None]) -> _Lv | None:
     return None
 
 
-def _normalize_phases(
+def _normalize_phases(amps: _Lanes, watts: _Lanes, phases: int | None) -> tuple[_Lanes, _Lanes]:
+    """Bring both units' lanes to per-phase form (see :func:`_normalize_triples`)."""
+    limit_a, limit_w = _normalize_triples(amps.limit, watts.limit, phases)
+    discharge_a, discharge_w = _normalize_triples(amps.discharge, watts.discharge, phases)
+    setpoint_a, setpoint_w = _normalize_triples(amps.setpoint, watts.setpoint, phases)
+    return (
+        amps._replace(limit=limit_a, discharge=discharge_a, setpoint=setpoint_a),
+        watts._replace(limit=limit_w, discharge=discharge_w, setpoint=setpoint_w),
+    )
+
+
+def _normalize_triples(
     lane_a: _Triple, lane_w: _Triple, phases: int | None
 ) -> tuple[_Triple, _Triple]:
     """Bring a lane pair to per-phase form (2.1, once any contributor has L2/L3 values).
@@ -663,134 +689,192 @@ def _finite(values: list[float]) -> _Triple:
 
 
 def _lowest_op(v21: bool) -> _Op:
-    def lowest(values: list[_Lv | None]) -> _Lv | None:
+    """Combine levels in force together (Tx layer, caps): see step 4 of the module docstring."""
+
+    def lowest(values: list[_Level | None]) -> _Level | None:
         present = [v for v in values if v is not None]
         if not present:
             return None
-        if len(present) == 1:
-            only = present[0]
-            if (
-                only.mode is None
-                and (only.ptu is None or only.phases == 1)
-                and only.sa == _NONE3
-                and only.sw == _NONE3
-                and only.da == _NONE3
-                and only.dw == _NONE3
-                and not only.uses_phase_values()
-                and all(x is None or x >= 0 for x in (only.a[0], only.w[0]))
-            ):
-                return only
+        if len(present) == 1 and _plain(present[0]):
+            return present[0]
         phases: int | None = None
-        ptu: int | None = None
+        phase_to_use: int | None = None
         for v in present:
-            if v.phases is not None and (phases is None or v.phases < phases):
-                phases = v.phases
-                ptu = v.ptu
-        three = v21 and any(v.uses_phase_values() for v in present)
-        acc_a = [_INF, _INF, _INF]
-        acc_w = [_INF, _INF, _INF]
-        acc_da = [-_INF, -_INF, -_INF]
-        acc_dw = [-_INF, -_INF, -_INF]
-        acc_sa = [_INF, _INF, _INF]
-        acc_sw = [_INF, _INF, _INF]
-        stack_a = stack_w = 0
-        src_a: Contributor | None = None
-        src_w: Contributor | None = None
+            if v.number_phases is not None and (phases is None or v.number_phases < phases):
+                phases = v.number_phases
+                phase_to_use = v.phase_to_use
+        per_phase = v21 and any(v.uses_phase_values() for v in present)
+        amps = _Accumulator()
+        watts = _Accumulator()
         mode: OperationMode | None = None
         active: tuple[Contributor, ...] = ()
         for v in present:
-            a, w, da, dw, sa, sw = v.a, v.w, v.da, v.dw, v.sa, v.sw
-            if three:
+            a, w = v.amps, v.watts
+            if per_phase:
                 a, w = _normalize_phases(a, w, phases)
-                da, dw = _normalize_phases(da, dw, phases)
-                sa, sw = _normalize_phases(sa, sw, phases)
-            if a[0] is not None and a[0] >= 0 and a[0] < acc_a[0]:
-                stack_a, src_a = v.stack_a, v.src_a
-            if w[0] is not None and w[0] >= 0 and w[0] < acc_w[0]:
-                stack_w, src_w = v.stack_w, v.src_w
-            for p in range(3):
-                x = a[p]
-                if x is not None and x >= 0 and x < acc_a[p]:
-                    acc_a[p] = x
-                x = w[p]
-                if x is not None and x >= 0 and x < acc_w[p]:
-                    acc_w[p] = x
-                x = da[p]
-                if x is not None and x <= 0 and x > acc_da[p]:
-                    acc_da[p] = x
-                x = dw[p]
-                if x is not None and x <= 0 and x > acc_dw[p]:
-                    acc_dw[p] = x
-            _setpoint(acc_sa, sa, acc_a, acc_da)
-            _setpoint(acc_sw, sw, acc_w, acc_dw)
+            amps.add(a)
+            watts.add(w)
             if (
-                v.mode is not None
-                and v.mode is not OperationMode.CHARGING_ONLY
+                v.operation_mode is not None
+                and v.operation_mode is not OperationMode.CHARGING_ONLY
                 and (mode is None or mode is OperationMode.CHARGING_ONLY)
             ):
-                mode = v.mode
+                mode = v.operation_mode
             active += v.active
-        return _Lv(
-            _finite(acc_a),
-            _finite(acc_w),
-            _finite(acc_da),
-            _finite(acc_dw),
-            _finite(acc_sa),
-            _finite(acc_sw),
-            phases,
-            ptu if phases == 1 else None,
-            mode,
-            stack_a,
-            stack_w,
-            src_a,
-            src_w,
-            active,
+        return _Level(
+            amps=amps.lanes(),
+            watts=watts.lanes(),
+            number_phases=phases,
+            phase_to_use=phase_to_use if phases == 1 else None,
+            operation_mode=mode,
+            active=active,
         )
 
     return lowest
 
 
-def _sum_op(v21: bool, default_a: float, default_w: float) -> _Op:
-    def total(values: list[_Lv | None]) -> _Lv | None:
-        phases: int | None = None
-        for v in values:
-            if v is not None and v.phases is not None and (phases is None or v.phases > phases):
-                phases = v.phases
-        three = v21 and any(v is not None and v.uses_phase_values() for v in values)
+def _plain(level: _Level) -> bool:
+    """A level that combined with nothing stays as it is: one unit lane of plain limits."""
+    return (
+        level.operation_mode is None
+        and (level.phase_to_use is None or level.number_phases == 1)
+        and level.amps.setpoint == _NONE3
+        and level.watts.setpoint == _NONE3
+        and level.amps.discharge == _NONE3
+        and level.watts.discharge == _NONE3
+        and not level.uses_phase_values()
+        and all(x is None or x >= 0 for x in (level.amps.limit[0], level.watts.limit[0]))
+    )
+
+
+class _Accumulator:
+    """The per-phase minimum of limits, maximum of discharge limits and combined setpoints."""
+
+    __slots__ = ("discharge", "limit", "setpoint", "source", "stack_level")
+
+    def __init__(self) -> None:
+        self.limit = [_INF, _INF, _INF]
+        self.discharge = [-_INF, -_INF, -_INF]
+        self.setpoint = [_INF, _INF, _INF]
+        self.stack_level = 0
+        self.source: Contributor | None = None
+
+    def add(self, lanes: _Lanes) -> None:
+        limit, discharge = lanes.limit, lanes.discharge
+        first = limit[0]
+        if first is not None and first >= 0 and first < self.limit[0]:
+            self.stack_level, self.source = lanes.stack_level, lanes.source
+        for p in range(3):
+            x = limit[p]
+            if x is not None and x >= 0 and x < self.limit[p]:
+                self.limit[p] = x
+            x = discharge[p]
+            if x is not None and x <= 0 and x > self.discharge[p]:
+                self.discharge[p] = x
+        _setpoint(self.setpoint, lanes.setpoint, self.limit, self.discharge)
+
+    def lanes(self) -> _Lanes:
+        return _Lanes(
+            limit=_finite(self.limit),
+            discharge=_finite(self.discharge),
+            setpoint=_finite(self.setpoint),
+            stack_level=self.stack_level,
+            source=self.source,
+        )
+
+
+def _sum_unit_lanes_op(v21: bool, default_a: float, default_w: float) -> _Op:
+    """Libocpp's EVSE-0 sum: A and W limits summed apart, an EVSE without one adds the default.
+
+    :attr:`EvseZeroMode.SUM_OF_UNIT_LANES`. numberPhases of the sum is the highest.
+    """
+
+    def total(values: list[_Level | None]) -> _Level | None:
+        phases = _most_phases(values)
+        per_phase = v21 and any(v is not None and v.uses_phase_values() for v in values)
         acc_a = [0.0, 0.0, 0.0]
         acc_w = [0.0, 0.0, 0.0]
         active: tuple[Contributor, ...] = ()
         for v in values:
-            a, w = (_NONE3, _NONE3) if v is None else (v.a, v.w)
-            if three:
+            a, w = (_NO_LANES, _NO_LANES) if v is None else (v.amps, v.watts)
+            if per_phase:
                 a, w = _normalize_phases(a, w, phases)
-            for p in range(3 if three else 1):
-                x = a[p]
+            for p in range(3 if per_phase else 1):
+                x = a.limit[p]
                 acc_a[p] += x if x is not None and x >= 0 else default_a
-                x = w[p]
+                x = w.limit[p]
                 acc_w[p] += x if x is not None and x >= 0 else default_w
             if v is not None:
                 active += v.active
-        lane_a: _Triple = (acc_a[0], acc_a[1], acc_a[2]) if three else (acc_a[0], None, None)
-        lane_w: _Triple = (acc_w[0], acc_w[1], acc_w[2]) if three else (acc_w[0], None, None)
-        return _Lv(
-            lane_a,
-            lane_w,
-            _NONE3,
-            _NONE3,
-            _NONE3,
-            _NONE3,
-            phases,
-            None,
-            None,
-            0,
-            0,
-            None,
-            None,
-            active,
+        return _Level(
+            amps=_sum_lanes(acc_a, per_phase),
+            watts=_sum_lanes(acc_w, per_phase),
+            number_phases=phases,
+            phase_to_use=None,
+            operation_mode=None,
+            active=active,
         )
 
     return total
+
+
+def _sum_converted_op(v21: bool, unit: ChargingRateUnit) -> _Op:
+    """The EVSE-0 sum of EVSE composites already converted to ``unit`` (the default).
+
+    Every value holds one EVSE's limit in ``unit`` (its default where no profile
+    limits), so nothing is added for missing values and the other unit stays empty.
+    """
+
+    def total(values: list[_Level | None]) -> _Level | None:
+        phases = _most_phases(values)
+        present = [v.lanes(unit)[0] for v in values if v is not None]
+        per_phase = v21 and any(lanes.uses_phase_values() for lanes in present)
+        acc = [0.0, 0.0, 0.0]
+        active: tuple[Contributor, ...] = ()
+        for v in values:
+            if v is None:
+                continue
+            lanes = v.lanes(unit)[0]
+            if per_phase:
+                lanes = _normalize_unit(lanes, unit, phases)
+            for p in range(3 if per_phase else 1):
+                acc[p] += lanes.limit[p] or 0.0
+            active += v.active
+        summed = _sum_lanes(acc, per_phase)
+        amps = unit is ChargingRateUnit.A
+        return _Level(
+            amps=summed if amps else _NO_LANES,
+            watts=_NO_LANES if amps else summed,
+            number_phases=phases,
+            phase_to_use=None,
+            operation_mode=None,
+            active=active,
+        )
+
+    return total
+
+
+def _most_phases(values: list[_Level | None]) -> int | None:
+    phases: int | None = None
+    for v in values:
+        if (
+            v is not None
+            and v.number_phases is not None
+            and (phases is None or v.number_phases > phases)
+        ):
+            phases = v.number_phases
+    return phases
+
+
+def _sum_lanes(acc: list[float], per_phase: bool) -> _Lanes:
+    limit: _Triple = (acc[0], acc[1], acc[2]) if per_phase else (acc[0], None, None)
+    return _Lanes(limit=limit, discharge=_NONE3, setpoint=_NONE3, stack_level=0, source=None)
+
+
+def _normalize_unit(lanes: _Lanes, unit: ChargingRateUnit, phases: int | None) -> _Lanes:
+    if unit is ChargingRateUnit.A:
+        return _normalize_phases(lanes, _NO_LANES, phases)[0]
+    return _normalize_phases(_NO_LANES, lanes, phases)[1]
 
 
 # --------------------------------------------------------------------------------------
@@ -823,19 +907,19 @@ class _Fields(NamedTuple):
     """The reported fields of a converted segment; equal fields merge."""
 
     limit: float
-    number_phases: int | None
-    phase_to_use: int | None
-    limit_l2: float | None
-    limit_l3: float | None
-    discharge_limit: float | None
-    discharge_limit_l2: float | None
-    discharge_limit_l3: float | None
-    setpoint: float | None
-    setpoint_l2: float | None
-    setpoint_l3: float | None
-    operation_mode: OperationMode | None
-    stack_level: int
-    converted: bool
+    number_phases: int | None = None
+    phase_to_use: int | None = None
+    limit_l2: float | None = None
+    limit_l3: float | None = None
+    discharge_limit: float | None = None
+    discharge_limit_l2: float | None = None
+    discharge_limit_l3: float | None = None
+    setpoint: float | None = None
+    setpoint_l2: float | None = None
+    setpoint_l3: float | None = None
+    operation_mode: OperationMode | None = None
+    stack_level: int = 0
+    converted: bool = False
 
 
 class _Converted(NamedTuple):
@@ -847,79 +931,57 @@ class _Converted(NamedTuple):
     active: tuple[Contributor, ...]
 
 
-def _convert(value: _Lv | None, unit: ChargingRateUnit, station: Station) -> _Converted:
+def _convert(value: _Level | None, unit: ChargingRateUnit, station: Station) -> _Converted:
     """Convert a segment to ``unit`` (see step 6 of the module docstring)."""
     if value is None:
-        default_fields = _Fields(station.default_limit(unit), *(None,) * 11, 0, False)
+        default_fields = _Fields(limit=station.default_limit(unit))
         return _Converted(default_fields, ExplanationKind.DEFAULT, None, ())
-    phases = value.phases
+    phases = value.number_phases
     count = phases if phases is not None else station.default_number_phases
     voltage = station.supply_voltage
-    if unit is ChargingRateUnit.A:
-        own, other, own_d, other_d, own_s, other_s = (
-            value.a,
-            value.w,
-            value.da,
-            value.dw,
-            value.sa,
-            value.sw,
-        )
-        own_stack, other_stack = value.stack_a, value.stack_w
-        own_src, other_src = value.src_a, value.src_w
-        divide = True
-    else:
-        own, other, own_d, other_d, own_s, other_s = (
-            value.w,
-            value.a,
-            value.dw,
-            value.da,
-            value.sw,
-            value.sa,
-        )
-        own_stack, other_stack = value.stack_w, value.stack_a
-        own_src, other_src = value.src_w, value.src_a
-        divide = False
+    own, other = value.lanes(unit)
+    divide = unit is ChargingRateUnit.A  # W -> A divides, A -> W multiplies
 
     def factor(lane: _Triple) -> float:
         per_phase = lane[1] is not None and lane[2] is not None
         return voltage if per_phase else voltage * count
 
-    default = own[0] is None and other[0] is None
+    default = own.limit[0] is None and other.limit[0] is None
     limits: list[float | None] = [station.default_limit(unit) if default else _INF, None, None]
     stack = 0
     converted = False
     binding: Contributor | None = None
-    _store_lane(own, limits)
-    if own[0] is not None:
-        stack, binding = own_stack, own_src
-    if other[0] is not None:
+    _store_lane(own.limit, limits)
+    if own.limit[0] is not None:
+        stack, binding = own.stack_level, own.source
+    if other.limit[0] is not None:
         before = limits[0]
-        _convert_lane(other, limits, factor(other), divide=divide, use_min=True)
+        _convert_lane(other.limit, limits, factor(other.limit), divide=divide, use_min=True)
         if before is None or (limits[0] is not None and limits[0] < before):
-            stack, binding, converted = other_stack, other_src, True
+            stack, binding, converted = other.stack_level, other.source, True
     discharge: list[float | None] = [None, None, None]
-    _store_lane(own_d, discharge)
-    _convert_lane(other_d, discharge, factor(other_d), divide=divide, use_min=False)
+    _store_lane(own.discharge, discharge)
+    _convert_lane(other.discharge, discharge, factor(other.discharge), divide=divide, use_min=False)
     setpoint: list[float | None] = [None, None, None]
-    _store_lane(own_s, setpoint)
-    _convert_lane(other_s, setpoint, factor(other_s), divide=divide, use_min=True)
+    _store_lane(own.setpoint, setpoint)
+    _convert_lane(other.setpoint, setpoint, factor(other.setpoint), divide=divide, use_min=True)
     limit = limits[0]
     assert limit is not None
     fields = _Fields(
-        limit,
-        phases,
-        value.ptu if phases == 1 else None,
-        limits[1],
-        limits[2],
-        discharge[0],
-        discharge[1],
-        discharge[2],
-        setpoint[0],
-        setpoint[1],
-        setpoint[2],
-        value.mode,
-        stack,
-        converted,
+        limit=limit,
+        number_phases=phases,
+        phase_to_use=value.phase_to_use if phases == 1 else None,
+        limit_l2=limits[1],
+        limit_l3=limits[2],
+        discharge_limit=discharge[0],
+        discharge_limit_l2=discharge[1],
+        discharge_limit_l3=discharge[2],
+        setpoint=setpoint[0],
+        setpoint_l2=setpoint[1],
+        setpoint_l3=setpoint[2],
+        operation_mode=value.operation_mode,
+        stack_level=stack,
+        converted=converted,
     )
     if default:
         kind = ExplanationKind.DEFAULT
@@ -928,6 +990,27 @@ def _convert(value: _Lv | None, unit: ChargingRateUnit, station: Station) -> _Co
     else:
         kind = ExplanationKind.PROFILE
     return _Converted(fields, kind, binding, value.active)
+
+
+def _as_level(segment: _Converted, unit: ChargingRateUnit) -> _Level:
+    """A converted EVSE segment as a level holding its limits in ``unit`` (for EVSE-0 sums)."""
+    fields = segment.fields
+    lanes = _Lanes(
+        limit=(fields.limit, fields.limit_l2, fields.limit_l3),
+        discharge=_NONE3,
+        setpoint=_NONE3,
+        stack_level=0,
+        source=None,
+    )
+    amps = unit is ChargingRateUnit.A
+    return _Level(
+        amps=lanes if amps else _NO_LANES,
+        watts=_NO_LANES if amps else lanes,
+        number_phases=fields.number_phases,
+        phase_to_use=None,
+        operation_mode=None,
+        active=segment.active,
+    )
 
 
 def _period(offset: int, fields: _Fields) -> CompositePeriod:
@@ -951,7 +1034,7 @@ class _Context:
 
     def __init__(
         self,
-        store: ProfileStore,
+        store: InstalledProfiles,
         station: Station,
         *,
         transactions: tuple[Transaction, ...],
@@ -969,7 +1052,7 @@ class _Context:
         self.t1 = t1
         self.selection = dict(options.schedule_selection)
         self.cache: dict[int, list[tuple[int, int, int]]] = {}
-        self.values: dict[tuple[int, int], dict[int, _Lv]] = {}
+        self.values: dict[tuple[int, int], dict[int, _Level]] = {}
         self.invalidated: list[int] = []
         self.usable = self._usable(store.entries)
 
@@ -991,8 +1074,7 @@ class _Context:
                         self.invalidated.append(profile.id)
                     continue
             if self.v21 and any(
-                period_mode_problem(period, profile.purpose, self.schedule_of(installed))
-                is not None
+                period_mode_problem(period, profile, self.schedule_of(installed)) is not None
                 for period in self.schedule_of(installed).periods
             ):
                 continue
@@ -1033,7 +1115,7 @@ class _Context:
         """The stacked layer of ``purpose`` for ``evse_id`` (0: station-wide profiles only)."""
         tie = self.options.tie_break
         station = self.station
-        entries: list[tuple[int, int, tuple[int, ...], _Lv]] = []
+        entries: list[tuple[int, int, tuple[int, ...], _Level]] = []
         for installed in self.usable:
             profile = installed.profile
             if profile.purpose is not purpose or not self.applies_to(installed, evse_id):
@@ -1096,7 +1178,7 @@ def _rejected(reason: str, info: str) -> CompositeResult:
 
 
 def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetCompositeSchedule
-    store: ProfileStore,
+    store: InstalledProfiles,
     station: Station,
     evse_id: int,
     start: datetime,
@@ -1161,11 +1243,22 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
     elif options.evse_zero is EvseZeroMode.STATION_PROFILES_ONLY:
         external = ctx.layer(ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS, 0, None)
         final = _combine([external, maximum], lowest)
-    else:
+    elif options.evse_zero is EvseZeroMode.SUM_OF_UNIT_LANES:
         per_evse = [_combine(ctx.evse_layers(evse.id), lowest) for evse in station.evses]
         summed = _combine(
-            per_evse, _sum_op(ctx.v21, station.default_limit_a, station.default_limit_w)
+            per_evse,
+            _sum_unit_lanes_op(ctx.v21, station.default_limit_a, station.default_limit_w),
         )
+        final = _combine([summed, maximum], lowest)
+    else:
+        per_evse = [
+            [
+                (offset, _as_level(_convert(value, wanted, station), wanted))
+                for offset, value in _combine(ctx.evse_layers(evse.id), lowest)
+            ]
+            for evse in station.evses
+        ]
+        summed = _combine(per_evse, _sum_converted_op(ctx.v21, wanted))
         final = _combine([summed, maximum], lowest)
     if reported == 0:
         final = final[:1]

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime, timedelta
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 import attrs
 
 from ocpp_core.smart_charging._enums import enum_tuple, to_enum
+from ocpp_core.versions import OcppVersion
 
 __all__ = [
     "EPOCH",
@@ -33,6 +34,7 @@ __all__ = [
     "ChargingSchedule",
     "Evse",
     "InstalledProfile",
+    "InstalledProfiles",
     "LimitAtSoC",
     "Opaque",
     "OperationMode",
@@ -572,3 +574,22 @@ class InstalledProfile:
     """When it was installed, if the caller said (used by the 2.1 rate limit, K01.FR.56)."""
     limit_source: str = "CSO"
     """2.x ``chargingLimitSource`` reported by GetChargingProfiles (``CSO`` for the CSMS)."""
+
+
+class InstalledProfiles(Protocol):
+    """What validation and the composite read of a store: its version and its entries.
+
+    :class:`~ocpp_core.smart_charging.ProfileStore` is one; naming only these two
+    attributes keeps the rules free of the store (no import cycle) and lets a host
+    pass its own read-only view.
+    """
+
+    @property
+    def version(self) -> OcppVersion:
+        """The OCPP version whose rules apply."""
+        ...
+
+    @property
+    def entries(self) -> tuple[InstalledProfile, ...]:
+        """The installed profiles, in installation order."""
+        ...

@@ -7,8 +7,12 @@ profiles and the request it came in, and answers Accepted or Rejected with the
 :class:`Rule` that refused it. Each rule carries its requirement id where the
 specification has one (as libocpp labels them; see the semantics notes,
 sections 6.1 to 6.3), the 2.x ``statusInfo.reasonCode`` and the libocpp
-``additionalInfo`` text (:data:`RULES`). The checks run in libocpp's order, so
-the first failing rule is the one reported.
+``additionalInfo`` text (:data:`RULES`). The checks are two tables of
+``(rule, check)`` rows beside :data:`RULES`, :data:`CHECKS_V16` and
+:data:`CHECKS_V2X` (2.0, 2.0.1 and 2.1; a row runs only for the versions
+:data:`RULES` gives its rule). Rows run in libocpp's order, so the first failing
+rule is the one reported; a row looks at the profile, at each schedule or at
+each period, and a check is a small function that returns the refusal message.
 
 Acceptance may change the profile before it is stored: 2.x fills in
 ``numberPhases = 3`` on AC (K01.FR.49) and 1.6 clamps a Recurring duration to
@@ -23,21 +27,22 @@ as the semantics notes advise; they have no requirement id.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TypeAlias
 
 import attrs
 
 from ocpp_core.errors import ErrorCode, SmartChargingValueError
-from ocpp_core.errors import RuleRefusal as _RefusedError
 from ocpp_core.smart_charging._enums import to_enum, to_version
 from ocpp_core.smart_charging._model import (
     ChargingProfile,
     ChargingRateUnit,
     ChargingSchedule,
     InstalledProfile,
+    InstalledProfiles,
     OperationMode,
     PhaseType,
     ProfileKind,
@@ -51,10 +56,9 @@ from ocpp_core.smart_charging._model import (
 )
 from ocpp_core.versions import OcppVersion
 
-if TYPE_CHECKING:
-    from ocpp_core.smart_charging._store import ProfileStore
-
 __all__ = [
+    "CHECKS_V16",
+    "CHECKS_V2X",
     "RULES",
     "ProfileSource",
     "Rule",
@@ -406,8 +410,485 @@ class ValidationResult:
 
 
 # --------------------------------------------------------------------------------------
-# 2.1 operation modes
+# The checks. Each looks at one _Subject and returns the refusal message, or None.
 # --------------------------------------------------------------------------------------
+
+
+class _Scope(enum.Enum):
+    PROFILE = "profile"
+    SCHEDULE = "schedule"
+    PERIOD = "period"
+
+
+@attrs.frozen(kw_only=True)
+class _Subject:
+    """What a check looks at: the request, the station, and the schedule/period in turn."""
+
+    profile: ChargingProfile
+    evse_id: int
+    station: Station
+    version: OcppVersion
+    installed: tuple[InstalledProfile, ...]
+    transaction: Transaction | None
+    source: ProfileSource
+    now: datetime | None
+    schedule: ChargingSchedule | None = None
+    period: SchedulePeriod | None = None
+
+    @property
+    def v21(self) -> bool:
+        return self.version is OcppVersion.V21
+
+    @property
+    def sched(self) -> ChargingSchedule:
+        """The schedule of a schedule- or period-scoped check."""
+        assert self.schedule is not None
+        return self.schedule
+
+    @property
+    def per(self) -> SchedulePeriod:
+        """The period of a period-scoped check."""
+        assert self.period is not None
+        return self.period
+
+    def same_level(self) -> list[InstalledProfile]:
+        """Installed profiles of the same purpose and stack level, other ids."""
+        return [
+            other
+            for other in self.installed
+            if other.profile.purpose is self.profile.purpose
+            and other.profile.stack_level == self.profile.stack_level
+            and other.profile.id != self.profile.id
+        ]
+
+
+_Check: TypeAlias = Callable[[_Subject], "str | None"]
+
+
+@attrs.frozen
+class _Step:
+    """One row of a check table: the rule, what it looks at, and the check."""
+
+    rule: Rule
+    scope: _Scope
+    check: _Check
+
+
+def _profile(rule: Rule, check: _Check) -> _Step:
+    return _Step(rule, _Scope.PROFILE, check)
+
+
+def _schedule(rule: Rule, check: _Check) -> _Step:
+    return _Step(rule, _Scope.SCHEDULE, check)
+
+
+def _period(rule: Rule, check: _Check) -> _Step:
+    return _Step(rule, _Scope.PERIOD, check)
+
+
+_EXTRA_PURPOSES = (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION)
+_TX_PURPOSES = (ProfilePurpose.TX, ProfilePurpose.TX_DEFAULT)
+
+
+def _overlaps(a: ChargingProfile, b: ChargingProfile) -> bool:
+    """Whether the validity intervals overlap (absent bounds are -inf/+inf), half-open."""
+    a_from = -(2**62) if a.valid_from is None else to_epoch(a.valid_from)
+    a_to = 2**62 if a.valid_to is None else to_epoch(a.valid_to)
+    b_from = -(2**62) if b.valid_from is None else to_epoch(b.valid_from)
+    b_to = 2**62 if b.valid_to is None else to_epoch(b.valid_to)
+    return a_from < b_to and b_from < a_to
+
+
+# ---- checks shared by the versions ---------------------------------------------------
+
+
+def _start_carries_non_tx(s: _Subject) -> str | None:
+    if (
+        s.source is ProfileSource.REQUEST_START_TRANSACTION
+        and s.profile.purpose is not ProfilePurpose.TX
+    ):
+        name = (
+            "RemoteStartTransaction" if s.version is OcppVersion.V16 else "RequestStartTransaction"
+        )
+        return f"{name} may only carry a TxProfile"
+    return None
+
+
+def _max_relative(s: _Subject) -> str | None:
+    if s.profile.purpose is ProfilePurpose.CHARGING_STATION_MAX and s.profile.kind is (
+        ProfileKind.RELATIVE
+    ):
+        name = (
+            "ChargePointMaxProfile" if s.version is OcppVersion.V16 else "ChargingStationMaxProfile"
+        )
+        return f"{name} cannot be Relative"
+    return None
+
+
+def _first_start_not_zero(s: _Subject) -> str | None:
+    first = s.sched.periods[0].start_period
+    return None if first == 0 else f"first startPeriod is {first}, not 0"
+
+
+def _periods_out_of_order(s: _Subject) -> str | None:
+    periods = s.sched.periods
+    for previous, period in itertools.pairwise(periods):
+        if period.start_period <= previous.start_period:
+            return f"startPeriod {period.start_period} does not follow {previous.start_period}"
+    return None
+
+
+def _missing_start_schedule(s: _Subject) -> str | None:
+    if s.profile.kind not in (ProfileKind.ABSOLUTE, ProfileKind.RECURRING):
+        return None
+    if s.sched.start_schedule is not None or _lenient_start(s):
+        return None
+    return f"{s.profile.kind.value} profile without startSchedule"
+
+
+def _lenient_start(s: _Subject) -> bool:
+    """1.6 (libocpp): a missing startSchedule is anchored at ``now`` when allowed."""
+    return (
+        s.version is OcppVersion.V16
+        and s.station.allow_missing_start_schedule
+        and s.now is not None
+    )
+
+
+def _no_periods(s: _Subject) -> str | None:
+    if s.sched.periods:
+        return None
+    return (
+        "the schedule has no period" if s.version is OcppVersion.V16 else "a schedule has no period"
+    )
+
+
+def _too_many_periods(s: _Subject) -> str | None:
+    most = s.station.max_periods_per_schedule
+    count = len(s.sched.periods)
+    if most is None or count <= most:
+        return None
+    if s.version is OcppVersion.V16:
+        return f"{count} periods > maximum {most}"
+    return f"{count} periods > PeriodsPerSchedule {most}"
+
+
+def _unit_unsupported(s: _Subject) -> str | None:
+    unit = s.sched.charging_rate_unit
+    if unit in s.station.rate_units:
+        return None
+    if s.version is OcppVersion.V16:
+        return f"unit {unit.value} not allowed"
+    return f"unit {unit.value} not in SmartChargingCtrlr.RateUnit"
+
+
+# ---- 1.6 -------------------------------------------------------------------------------
+
+
+def _v16_connector_unknown(s: _Subject) -> str | None:
+    if s.evse_id < 0 or (s.evse_id != 0 and s.station.evse(s.evse_id) is None):
+        return f"connector {s.evse_id} does not exist"
+    return None
+
+
+def _v16_stack_level(s: _Subject) -> str | None:
+    most = s.station.max_stack_level
+    level = s.profile.stack_level
+    if level < 0 or (most is not None and level > most):
+        return f"stackLevel {level} outside 0..{most}"
+    return None
+
+
+_V16_PURPOSES = (ProfilePurpose.CHARGING_STATION_MAX, ProfilePurpose.TX_DEFAULT, ProfilePurpose.TX)
+
+
+def _v16_purpose(s: _Subject) -> str | None:
+    purpose = s.profile.purpose
+    supported = s.station.supported_purposes
+    if purpose not in _V16_PURPOSES or (supported is not None and purpose not in supported):
+        return f"purpose {purpose.value} not supported"
+    return None
+
+
+def _v16_dynamic(s: _Subject) -> str | None:
+    return "OCPP 1.6 has no Dynamic profiles" if s.profile.kind is ProfileKind.DYNAMIC else None
+
+
+def _v16_one_schedule(s: _Subject) -> str | None:
+    if len(s.profile.schedules) != 1:
+        return "a 1.6 profile has exactly one schedule"
+    return None
+
+
+def _v16_store_full(s: _Subject) -> str | None:
+    most = s.station.max_profiles_installed
+    # libocpp counts before replacing, so even a replacement is refused when full
+    if most is not None and len(s.installed) >= most:
+        return f"{len(s.installed)} profiles installed (the maximum)"
+    return None
+
+
+def _v16_number_phases(s: _Subject) -> str | None:
+    phases = s.per.number_phases
+    if phases is not None and not 1 <= phases <= 3:
+        return f"numberPhases {phases}"
+    return None
+
+
+def _v16_negative_limit(s: _Subject) -> str | None:
+    limit = s.per.limit
+    if limit is None or limit < 0:
+        return f"limit {limit} is not a valid limit"
+    return None
+
+
+def _v16_recurrency(s: _Subject) -> str | None:
+    if s.profile.kind is ProfileKind.RECURRING and s.profile.recurrency_kind is None:
+        return "Recurring profile without recurrencyKind"
+    return None
+
+
+def _v16_max_on_connector(s: _Subject) -> str | None:
+    if s.profile.purpose is ProfilePurpose.CHARGING_STATION_MAX and s.evse_id != 0:
+        return "ChargePointMaxProfile needs connector 0"
+    return None
+
+
+def _v16_tx_on_zero(s: _Subject) -> str | None:
+    if s.profile.purpose is ProfilePurpose.TX and s.evse_id == 0:
+        return "TxProfile on connector 0"
+    return None
+
+
+def _v16_tx_no_transaction(s: _Subject) -> str | None:
+    if (
+        s.profile.purpose is ProfilePurpose.TX
+        and s.transaction is None
+        and s.source is not ProfileSource.REQUEST_START_TRANSACTION
+    ):
+        return f"no transaction on connector {s.evse_id}"
+    return None
+
+
+def _v16_tx_mismatch(s: _Subject) -> str | None:
+    wanted = s.profile.transaction_id
+    if (
+        s.profile.purpose is ProfilePurpose.TX
+        and wanted is not None
+        and (s.transaction is None or s.transaction.transaction_id != wanted)
+    ):
+        return f"transactionId {wanted} is not the connector's transaction"
+    return None
+
+
+# ---- 2.x: the profile ----------------------------------------------------------------
+
+
+def _unavailable(s: _Subject) -> str | None:
+    return None if s.station.available else "SmartChargingCtrlr is not available"
+
+
+def _external_in_request(s: _Subject) -> str | None:
+    if (
+        s.source is ProfileSource.SET_CHARGING_PROFILE
+        and s.profile.purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS
+    ):
+        return "ChargingStationExternalConstraints cannot be set by the CSMS"
+    return None
+
+
+def _evse_unknown(s: _Subject) -> str | None:
+    if s.evse_id < 0 or (s.evse_id != 0 and s.station.evse(s.evse_id) is None):
+        return f"EVSE {s.evse_id} does not exist"
+    return None
+
+
+def _rate_limit(s: _Subject) -> str | None:
+    limit = s.station.update_rate_limit
+    if limit is None or s.now is None:
+        return None
+    moment = to_epoch(s.now)
+    purpose = s.profile.purpose
+    for other in s.installed:
+        if (
+            other.profile.purpose is purpose
+            and other.installed_at is not None
+            and moment - to_epoch(other.installed_at) < limit
+        ):
+            return f"a {purpose.value} was accepted less than {limit} s ago"
+    return None
+
+
+def _external_id_taken(s: _Subject) -> str | None:
+    for other in s.installed:
+        if (
+            other.profile.id == s.profile.id
+            and other.profile.purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS
+        ):
+            return f"id {s.profile.id} belongs to an external-constraints profile"
+    return None
+
+
+def _id_reserved(s: _Subject) -> str | None:
+    reserved = s.station.max_external_constraints_id
+    if reserved is not None and s.profile.id <= reserved:
+        return f"id {s.profile.id} <= MaxExternalConstraintsId {reserved}"
+    return None
+
+
+def _stack_level(s: _Subject) -> str | None:
+    most = s.station.max_stack_level
+    if most is not None and s.profile.stack_level > most:
+        return f"stackLevel {s.profile.stack_level} > maximum {most}"
+    return None
+
+
+def _store_full(s: _Subject) -> str | None:
+    most = s.station.max_profiles_installed
+    if most is None:
+        return None
+    kept = [other for other in s.installed if other.profile.id != s.profile.id]
+    if len(kept) >= most:
+        return f"{len(kept)} profiles installed (Entries[ChargingProfiles] maximum)"
+    return None
+
+
+def _no_schedules(s: _Subject) -> str | None:
+    return None if s.profile.schedules else "the profile has no charging schedule"
+
+
+def _purpose_unsupported(s: _Subject) -> str | None:
+    purpose = s.profile.purpose
+    if purpose not in _EXTRA_PURPOSES:
+        return None
+    if s.v21:
+        if purpose in s.station.additional_purposes:
+            return None
+        return f"{purpose.value} not in SupportedAdditionalPurposes"
+    if s.profile.kind is ProfileKind.DYNAMIC:
+        return None  # reported as UNSUPPORTED_KIND, the check that follows
+    return f"{s.version.value} has no {purpose.value}/{s.profile.kind.value}"
+
+
+def _kind_unsupported(s: _Subject) -> str | None:
+    if s.profile.kind is not ProfileKind.DYNAMIC:
+        return None
+    if s.v21:
+        if SmartChargingFeature.DYNAMIC_PROFILES in s.station.features:
+            return None
+        return "Dynamic profiles are not supported"
+    return f"{s.version.value} has no {s.profile.purpose.value}/{s.profile.kind.value}"
+
+
+def _not_dynamic(s: _Subject) -> str | None:
+    profile = s.profile
+    if profile.kind is not ProfileKind.DYNAMIC and (
+        profile.dyn_update_interval is not None or profile.dyn_update_time is not None
+    ):
+        return "dynUpdateInterval/dynUpdateTime on a static profile"
+    return None
+
+
+def _dynamic_schedules(s: _Subject) -> str | None:
+    if s.profile.kind is ProfileKind.DYNAMIC and len(s.profile.schedules) != 1:
+        return "Dynamic needs exactly one schedule"
+    return None
+
+
+def _dynamic_periods(s: _Subject) -> str | None:
+    if s.profile.kind is ProfileKind.DYNAMIC and len(s.profile.schedule.periods) != 1:
+        return "Dynamic needs exactly one period"
+    return None
+
+
+# ---- 2.x: each schedule ------------------------------------------------------------------
+
+
+def _priority_duration(s: _Subject) -> str | None:
+    if s.profile.purpose is ProfilePurpose.PRIORITY_CHARGING and s.sched.duration is not None:
+        return "PriorityCharging with a duration"
+    return None
+
+
+def _randomized_delay_purpose(s: _Subject) -> str | None:
+    if s.sched.randomized_delay and s.profile.purpose not in _TX_PURPOSES:
+        return f"randomizedDelay on a {s.profile.purpose.value}"
+    return None
+
+
+def _feature(feature: SmartChargingFeature, used: Callable[[ChargingSchedule], bool]) -> _Check:
+    def check(s: _Subject) -> str | None:
+        if used(s.sched) and feature not in s.station.features:
+            return f"{_FEATURE_FIELDS[feature]} is not supported"
+        return None
+
+    return check
+
+
+_FEATURE_FIELDS = {
+    SmartChargingFeature.USE_LOCAL_TIME: "useLocalTime",
+    SmartChargingFeature.RANDOMIZED_DELAY: "randomizedDelay",
+    SmartChargingFeature.LIMIT_AT_SOC: "limitAtSoC",
+    SmartChargingFeature.EVSE_SLEEP: "evseSleep",
+}
+
+
+def _extraneous_start_schedule(s: _Subject) -> str | None:
+    if s.profile.kind is ProfileKind.RELATIVE and s.sched.start_schedule is not None:
+        return "Relative profile with startSchedule"
+    return None
+
+
+# ---- 2.x: each period ----------------------------------------------------------------
+
+
+def _phase_to_use_without_one_phase(s: _Subject) -> str | None:
+    period = s.per
+    if period.phase_to_use is not None and period.number_phases != 1:
+        return "phaseToUse needs numberPhases 1"
+    return None
+
+
+def _phase_switching(s: _Subject) -> str | None:
+    if s.per.phase_to_use is not None and not s.station.ac_phase_switching_supported:
+        return "ACPhaseSwitchingSupported is not true"
+    return None
+
+
+def _has_phase_values(period: SchedulePeriod) -> bool:
+    return period.number_phases is not None or period.phase_to_use is not None
+
+
+def _dc_phase_values(s: _Subject) -> str | None:
+    if s.station.phase_type(s.evse_id) is PhaseType.DC and _has_phase_values(s.per):
+        return "numberPhases/phaseToUse on a DC EVSE"
+    return None
+
+
+def _dc_phase_values_21(s: _Subject) -> str | None:
+    if s.station.dc_input_phase_control:
+        return None
+    return _dc_phase_values(s)
+
+
+def _more_phases_than_supply(s: _Subject) -> str | None:
+    phases = s.per.number_phases
+    supply = s.station.supply_phases
+    if s.station.phase_type(s.evse_id) is PhaseType.AC and phases is not None and phases > supply:
+        return f"numberPhases {phases} > SupplyPhases {supply}"
+    return None
+
+
+def _priority_not_charging_only(s: _Subject) -> str | None:
+    if (
+        s.profile.purpose is ProfilePurpose.PRIORITY_CHARGING
+        and s.per.effective_mode is not OperationMode.CHARGING_ONLY
+    ):
+        return "PriorityCharging periods must be ChargingOnly"
+    return None
+
+
+# ---- 2.1 operation modes (also re-checked by the composite) -----------------------------
 
 _ALL_MODES = frozenset(OperationMode)
 _MODES_BY_PURPOSE: Mapping[ProfilePurpose, frozenset[OperationMode]] = MappingProxyType(
@@ -448,32 +929,319 @@ _MODE_FIELDS: Mapping[OperationMode, tuple[frozenset[str], frozenset[str]]] = Ma
 )
 """2.1 "limits and setpoints per operation mode": (required, optional) fields."""
 
+_VALUE_GROUPS: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        _LIMIT: ("limit", "limit_l2", "limit_l3"),
+        _SETPOINT: ("setpoint", "setpoint_l2", "setpoint_l3"),
+        _DISCHARGE: ("discharge_limit", "discharge_limit_l2", "discharge_limit_l3"),
+        _REACTIVE: ("setpoint_reactive", "setpoint_reactive_l2", "setpoint_reactive_l3"),
+    }
+)
+"""The per-phase period fields of each group the operation-mode table speaks of."""
+
 
 def _present_fields(period: SchedulePeriod) -> set[str]:
-    present = set()
-    if any(v is not None for v in (period.limit, period.limit_l2, period.limit_l3)):
-        present.add(_LIMIT)
-    if any(v is not None for v in (period.setpoint, period.setpoint_l2, period.setpoint_l3)):
-        present.add(_SETPOINT)
-    if any(
-        v is not None
-        for v in (period.discharge_limit, period.discharge_limit_l2, period.discharge_limit_l3)
+    return {
+        group
+        for group, names in _VALUE_GROUPS.items()
+        if any(getattr(period, name) is not None for name in names)
+    }
+
+
+def _mode_not_allowed(s: _Subject) -> str | None:
+    if s.per.effective_mode in _MODES_BY_PURPOSE[s.profile.purpose]:
+        return None
+    return _mode_message(s, Rule.OPERATION_MODE_NOT_ALLOWED)
+
+
+def _values_mismatch(s: _Subject) -> str | None:
+    required, optional = _MODE_FIELDS[s.per.effective_mode]
+    present = _present_fields(s.per)
+    if not required <= present or present - required - optional:
+        return _mode_message(s, Rule.LIMIT_SETPOINT_MISMATCH)
+    return None
+
+
+def _no_freq_watt_curve(s: _Subject) -> str | None:
+    period = s.per
+    if period.effective_mode is not OperationMode.LOCAL_FREQUENCY:
+        return None
+    curve = period.v2x_freq_watt_curve
+    if curve is None or len(curve) < 2 or period.v2x_baseline is None:
+        return _mode_message(s, Rule.NO_FREQ_WATT_CURVE)
+    return None
+
+
+def _local_frequency_in_amps(s: _Subject) -> str | None:
+    if (
+        s.per.effective_mode is OperationMode.LOCAL_FREQUENCY
+        and s.sched.charging_rate_unit is ChargingRateUnit.A
     ):
-        present.add(_DISCHARGE)
-    if any(
-        v is not None
-        for v in (
-            period.setpoint_reactive,
-            period.setpoint_reactive_l2,
-            period.setpoint_reactive_l3,
-        )
+        return _mode_message(s, Rule.LOCAL_FREQUENCY_IN_AMPS)
+    return None
+
+
+def _setpoint_signs(s: _Subject) -> str | None:
+    period = s.per
+    signs = {v < 0 for v in (period.setpoint, period.setpoint_l2, period.setpoint_l3) if v}
+    return _mode_message(s, Rule.SETPOINT_SIGN_DIFFERENCE) if len(signs) > 1 else None
+
+
+def _mode_message(s: _Subject, rule: Rule) -> str:
+    return f"period at {s.per.start_period} s: {rule.name}"
+
+
+_MODE_STEPS: tuple[_Step, ...] = (
+    _period(Rule.OPERATION_MODE_NOT_ALLOWED, _mode_not_allowed),
+    _period(Rule.LIMIT_SETPOINT_MISMATCH, _values_mismatch),
+    _period(Rule.NO_FREQ_WATT_CURVE, _no_freq_watt_curve),
+    _period(Rule.LOCAL_FREQUENCY_IN_AMPS, _local_frequency_in_amps),
+    _period(Rule.SETPOINT_SIGN_DIFFERENCE, _setpoint_signs),
+)
+"""The 2.1 operation-mode rules of one period, in libocpp's order."""
+
+
+# --------------------------------------------------------------------------------------
+# The tables: (rule, check) rows in libocpp's order, next to RULES. A row runs only for
+# the versions RULES gives its rule; schedule rows run for each schedule, period rows for
+# each period of it. The first row whose check returns a message refuses the profile.
+# --------------------------------------------------------------------------------------
+
+CHECKS_V16: tuple[_Step, ...] = (
+    _profile(Rule.REQUEST_START_NON_TX_PROFILE, _start_carries_non_tx),
+    _profile(Rule.CONNECTOR_DOES_NOT_EXIST, _v16_connector_unknown),
+    _profile(Rule.STACK_LEVEL_TOO_HIGH, _v16_stack_level),
+    _profile(Rule.UNSUPPORTED_PURPOSE, _v16_purpose),
+    _profile(Rule.UNSUPPORTED_KIND, _v16_dynamic),
+    _profile(Rule.NO_CHARGING_SCHEDULE_PERIODS, _v16_one_schedule),
+    _schedule(Rule.MISSING_START_SCHEDULE, _missing_start_schedule),
+    _profile(Rule.TOO_MANY_PROFILES, _v16_store_full),
+    _schedule(Rule.NO_CHARGING_SCHEDULE_PERIODS, _no_periods),
+    _schedule(Rule.TOO_MANY_PERIODS, _too_many_periods),
+    _schedule(Rule.RATE_UNIT_UNSUPPORTED, _unit_unsupported),
+    _period(Rule.INVALID_NUMBER_PHASES, _v16_number_phases),
+    _period(Rule.NEGATIVE_LIMIT, _v16_negative_limit),
+    _schedule(Rule.FIRST_START_PERIOD_NOT_ZERO, _first_start_not_zero),
+    _schedule(Rule.PERIODS_OUT_OF_ORDER, _periods_out_of_order),
+    _profile(Rule.MISSING_RECURRENCY_KIND, _v16_recurrency),
+    _profile(Rule.MAX_PROFILE_NOT_ON_CONNECTOR_ZERO, _v16_max_on_connector),
+    _profile(Rule.MAX_PROFILE_RELATIVE, _max_relative),
+    _profile(Rule.TX_PROFILE_ON_CONNECTOR_ZERO, _v16_tx_on_zero),
+    _profile(Rule.TX_PROFILE_NO_TRANSACTION, _v16_tx_no_transaction),
+    _profile(Rule.TX_PROFILE_TRANSACTION_MISMATCH, _v16_tx_mismatch),
+)
+"""The OCPP 1.6 SetChargingProfile checks, in libocpp's order."""
+
+
+def _overlap(s: _Subject) -> str | None:
+    if s.profile.purpose not in (
+        ProfilePurpose.CHARGING_STATION_MAX,
+        ProfilePurpose.TX_DEFAULT,
+        ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS,
     ):
-        present.add(_REACTIVE)
-    return present
+        return None  # K01.FR.06 is not for TxProfiles (K01.FR.39 is)
+    for other in s.same_level():
+        if other.evse_id == s.evse_id and _overlaps(s.profile, other.profile):
+            return (
+                f"profile {other.profile.id} has the same purpose, stack level and EVSE "
+                "and an overlapping validity"
+            )
+    return None
+
+
+def _max_on_evse(s: _Subject) -> str | None:
+    if s.profile.purpose is ProfilePurpose.CHARGING_STATION_MAX and s.evse_id > 0:
+        return "ChargingStationMaxProfile must be for EVSE 0"
+    return None
+
+
+def _tx_default_station_wide(s: _Subject) -> str | None:
+    if s.profile.purpose is not ProfilePurpose.TX_DEFAULT or s.evse_id != 0:
+        return None
+    for other in s.same_level():
+        if other.evse_id != 0:
+            return (
+                f"EVSE {other.evse_id} has TxDefaultProfile {other.profile.id} "
+                f"at stack level {s.profile.stack_level}"
+            )
+    return None
+
+
+def _tx_default_on_evse(s: _Subject) -> str | None:
+    if s.profile.purpose is not ProfilePurpose.TX_DEFAULT or s.evse_id == 0:
+        return None
+    for other in s.same_level():
+        if other.evse_id == 0:
+            return (
+                f"station-wide TxDefaultProfile {other.profile.id} has stack level "
+                f"{s.profile.stack_level}"
+            )
+    return None
+
+
+def _tx_on_station(s: _Subject) -> str | None:
+    if s.profile.purpose is ProfilePurpose.TX and s.evse_id <= 0:
+        return "TxProfile needs an EVSE > 0"
+    return None
+
+
+def _tx_request(s: _Subject) -> bool:
+    """A TxProfile in SetChargingProfile (RequestStartTransaction's has no transaction yet)."""
+    return s.profile.purpose is ProfilePurpose.TX and s.source is ProfileSource.SET_CHARGING_PROFILE
+
+
+def _tx_without_id(s: _Subject) -> str | None:
+    if _tx_request(s) and s.profile.transaction_id is None:
+        return "TxProfile without transactionId"
+    return None
+
+
+def _tx_without_transaction(s: _Subject) -> str | None:
+    if _tx_request(s) and s.transaction is None:
+        return f"EVSE {s.evse_id} has no transaction"
+    return None
+
+
+def _tx_elsewhere(s: _Subject) -> str | None:
+    if (
+        _tx_request(s)
+        and s.transaction is not None
+        and s.transaction.transaction_id != s.profile.transaction_id
+    ):
+        return f"transaction {s.profile.transaction_id} is not on EVSE {s.evse_id}"
+    return None
+
+
+def _tx_stack_level_taken(s: _Subject) -> str | None:
+    if not _tx_request(s):
+        return None
+    for other in s.same_level():
+        if other.profile.transaction_id == s.profile.transaction_id:
+            return f"TxProfile {other.profile.id} has this transaction and stack level"
+    return None
+
+
+CHECKS_V2X: tuple[_Step, ...] = (
+    _profile(Rule.SMART_CHARGING_UNAVAILABLE, _unavailable),
+    _profile(Rule.REQUEST_START_NON_TX_PROFILE, _start_carries_non_tx),
+    _profile(Rule.EXTERNAL_CONSTRAINTS_IN_REQUEST, _external_in_request),
+    _profile(Rule.EVSE_DOES_NOT_EXIST, _evse_unknown),
+    _profile(Rule.RATE_LIMIT_EXCEEDED, _rate_limit),
+    _profile(Rule.EXISTING_EXTERNAL_CONSTRAINTS, _external_id_taken),
+    _profile(Rule.ID_BELOW_MAX_EXTERNAL_CONSTRAINTS_ID, _id_reserved),
+    _profile(Rule.STACK_LEVEL_TOO_HIGH, _stack_level),
+    _profile(Rule.TOO_MANY_PROFILES, _store_full),
+    _profile(Rule.EMPTY_CHARGING_SCHEDULES, _no_schedules),
+    _profile(Rule.UNSUPPORTED_PURPOSE, _purpose_unsupported),
+    _profile(Rule.UNSUPPORTED_KIND, _kind_unsupported),
+    _profile(Rule.NOT_DYNAMIC, _not_dynamic),
+    _profile(Rule.DYNAMIC_SINGLE_SCHEDULE, _dynamic_schedules),
+    _profile(Rule.DYNAMIC_SINGLE_PERIOD, _dynamic_periods),
+    _schedule(Rule.RATE_UNIT_UNSUPPORTED, _unit_unsupported),
+    _schedule(Rule.NO_CHARGING_SCHEDULE_PERIODS, _no_periods),
+    _schedule(Rule.TOO_MANY_PERIODS, _too_many_periods),
+    _schedule(Rule.PRIORITY_CHARGING_DURATION, _priority_duration),
+    _schedule(Rule.RANDOMIZED_DELAY_PURPOSE, _randomized_delay_purpose),
+    _schedule(
+        Rule.UNSUPPORTED_LOCAL_TIME,
+        _feature(SmartChargingFeature.USE_LOCAL_TIME, lambda c: bool(c.use_local_time)),
+    ),
+    _schedule(
+        Rule.UNSUPPORTED_RANDOMIZED_DELAY,
+        _feature(SmartChargingFeature.RANDOMIZED_DELAY, lambda c: c.randomized_delay is not None),
+    ),
+    _schedule(
+        Rule.UNSUPPORTED_LIMIT_AT_SOC,
+        _feature(SmartChargingFeature.LIMIT_AT_SOC, lambda c: c.limit_at_soc is not None),
+    ),
+    _schedule(
+        Rule.UNSUPPORTED_EVSE_SLEEP,
+        _feature(SmartChargingFeature.EVSE_SLEEP, lambda c: any(p.evse_sleep for p in c.periods)),
+    ),
+    _schedule(Rule.MISSING_START_SCHEDULE, _missing_start_schedule),
+    _schedule(Rule.EXTRANEOUS_START_SCHEDULE, _extraneous_start_schedule),
+    _schedule(Rule.FIRST_START_PERIOD_NOT_ZERO, _first_start_not_zero),
+    _schedule(Rule.PERIODS_OUT_OF_ORDER, _periods_out_of_order),
+    _period(Rule.INVALID_PHASE_TO_USE, _phase_to_use_without_one_phase),
+    _period(Rule.PHASE_SWITCHING_UNSUPPORTED, _phase_switching),
+    _period(Rule.EXTRANEOUS_PHASE_VALUES, _dc_phase_values),
+    _period(Rule.NO_PHASE_FOR_DC, _dc_phase_values_21),
+    _period(Rule.UNSUPPORTED_NUMBER_PHASES, _more_phases_than_supply),
+    _period(Rule.PRIORITY_CHARGING_NOT_CHARGING_ONLY, _priority_not_charging_only),
+    *_MODE_STEPS,
+    _profile(Rule.DUPLICATE_VALIDITY_PERIOD, _overlap),
+    _profile(Rule.MAX_PROFILE_EVSE_NOT_ZERO, _max_on_evse),
+    _profile(Rule.MAX_PROFILE_RELATIVE, _max_relative),
+    _profile(Rule.DUPLICATE_TX_DEFAULT_STATION_WIDE, _tx_default_station_wide),
+    _profile(Rule.DUPLICATE_TX_DEFAULT_EVSE, _tx_default_on_evse),
+    _profile(Rule.TX_PROFILE_EVSE_NOT_POSITIVE, _tx_on_station),
+    _profile(Rule.TX_PROFILE_MISSING_TRANSACTION_ID, _tx_without_id),
+    _profile(Rule.TX_PROFILE_NO_ACTIVE_TRANSACTION, _tx_without_transaction),
+    _profile(Rule.TX_PROFILE_TRANSACTION_NOT_ON_EVSE, _tx_elsewhere),
+    _profile(Rule.TX_PROFILE_CONFLICTING_STACK_LEVEL, _tx_stack_level_taken),
+)
+"""The OCPP 2.0, 2.0.1 and 2.1 SetChargingProfile checks, in libocpp's order."""
+
+
+# --------------------------------------------------------------------------------------
+# Running a table.
+# --------------------------------------------------------------------------------------
+
+
+def _first_refusal(steps: Sequence[_Step], subject: _Subject) -> tuple[Rule, str] | None:
+    """Run ``steps`` in order; a run of schedule/period rows loops over the schedules."""
+    index = 0
+    count = len(steps)
+    while index < count:
+        step = steps[index]
+        if step.scope is _Scope.PROFILE:
+            index += 1
+            if subject.version in RULES[step.rule].versions:
+                message = step.check(subject)
+                if message is not None:
+                    return step.rule, message
+            continue
+        end = index
+        while end < count and steps[end].scope is not _Scope.PROFILE:
+            end += 1
+        block = steps[index:end]
+        for schedule in subject.profile.schedules:
+            found = _first_in_schedule(block, attrs.evolve(subject, schedule=schedule))
+            if found is not None:
+                return found
+        index = end
+    return None
+
+
+def _first_in_schedule(block: Sequence[_Step], subject: _Subject) -> tuple[Rule, str] | None:
+    """Schedule rows in order; a run of period rows loops over the periods."""
+    index = 0
+    count = len(block)
+    while index < count:
+        step = block[index]
+        if step.scope is _Scope.SCHEDULE:
+            index += 1
+            if subject.version in RULES[step.rule].versions:
+                message = step.check(subject)
+                if message is not None:
+                    return step.rule, message
+            continue
+        end = index
+        while end < count and block[end].scope is _Scope.PERIOD:
+            end += 1
+        rows = [s for s in block[index:end] if subject.version in RULES[s.rule].versions]
+        for period in subject.sched.periods:
+            at = attrs.evolve(subject, period=period)
+            for row in rows:
+                message = row.check(at)
+                if message is not None:
+                    return row.rule, message
+        index = end
+    return None
 
 
 def period_mode_problem(
-    period: SchedulePeriod, purpose: ProfilePurpose, schedule: ChargingSchedule
+    period: SchedulePeriod, profile: ChargingProfile, schedule: ChargingSchedule
 ) -> Rule | None:
     """Check a 2.1 period against the operation-mode rules; return the broken rule or ``None``.
 
@@ -483,472 +1251,79 @@ def period_mode_problem(
     composite applies the same checks to stored profiles (libocpp re-validates
     before each calculation) and ignores a profile that fails them.
     """
-    mode = period.effective_mode
-    if mode not in _MODES_BY_PURPOSE[purpose]:
-        return Rule.OPERATION_MODE_NOT_ALLOWED
-    required, optional = _MODE_FIELDS[mode]
-    present = _present_fields(period)
-    if not required <= present or present - required - optional:
-        return Rule.LIMIT_SETPOINT_MISMATCH
-    if mode is OperationMode.LOCAL_FREQUENCY:
-        curve = period.v2x_freq_watt_curve
-        if curve is None or len(curve) < 2 or period.v2x_baseline is None:
-            return Rule.NO_FREQ_WATT_CURVE
-        if schedule.charging_rate_unit is ChargingRateUnit.A:
-            return Rule.LOCAL_FREQUENCY_IN_AMPS
-    signs = {v < 0 for v in (period.setpoint, period.setpoint_l2, period.setpoint_l3) if v}
-    if len(signs) > 1:
-        return Rule.SETPOINT_SIGN_DIFFERENCE
+    subject = _Subject(
+        profile=profile,
+        evse_id=0,
+        station=_NO_STATION,
+        version=OcppVersion.V21,
+        installed=(),
+        transaction=None,
+        source=ProfileSource.SET_CHARGING_PROFILE,
+        now=None,
+        schedule=schedule,
+        period=period,
+    )
+    for step in _MODE_STEPS:
+        if step.check(subject) is not None:
+            return step.rule
     return None
 
 
+_NO_STATION = Station(evses=())
+
+
 # --------------------------------------------------------------------------------------
-# Checks
+# Conformance: what acceptance changes in the stored profile.
 # --------------------------------------------------------------------------------------
 
 
-def _overlaps(a: ChargingProfile, b: ChargingProfile) -> bool:
-    """Whether the validity intervals overlap (absent bounds are -inf/+inf), half-open."""
-    a_from = -(2**62) if a.valid_from is None else to_epoch(a.valid_from)
-    a_to = 2**62 if a.valid_to is None else to_epoch(a.valid_to)
-    b_from = -(2**62) if b.valid_from is None else to_epoch(b.valid_from)
-    b_to = 2**62 if b.valid_to is None else to_epoch(b.valid_to)
-    return a_from < b_to and b_from < a_to
+def _conform_v16(subject: _Subject) -> ChargingProfile:
+    """1.6 conformance: a missing startSchedule and an over-long Recurring duration.
 
-
-def _check_periods_shape(schedule: ChargingSchedule) -> None:
-    previous: int | None = None
-    for index, period in enumerate(schedule.periods):
-        if index == 0 and period.start_period != 0:
-            raise _RefusedError(
-                Rule.FIRST_START_PERIOD_NOT_ZERO,
-                f"first startPeriod is {period.start_period}, not 0",
-            )
-        if previous is not None and period.start_period <= previous:
-            raise _RefusedError(
-                Rule.PERIODS_OUT_OF_ORDER,
-                f"startPeriod {period.start_period} does not follow {previous}",
-            )
-        previous = period.start_period
-
-
-def _check_common_limits(
-    profile: ChargingProfile, station: Station, installed: tuple[InstalledProfile, ...]
-) -> None:
-    if station.max_stack_level is not None and profile.stack_level > station.max_stack_level:
-        raise _RefusedError(
-            Rule.STACK_LEVEL_TOO_HIGH,
-            f"stackLevel {profile.stack_level} > maximum {station.max_stack_level}",
-        )
-
-
-def _validate_v16(
-    profile: ChargingProfile,
-    *,
-    evse_id: int,
-    station: Station,
-    installed: tuple[InstalledProfile, ...],
-    transaction: Transaction | None,
-    source: ProfileSource,
-    now: datetime | None,
-) -> ChargingProfile:
-    if (
-        source is ProfileSource.REQUEST_START_TRANSACTION
-        and profile.purpose is not ProfilePurpose.TX
-    ):
-        raise _RefusedError(
-            Rule.REQUEST_START_NON_TX_PROFILE,
-            "RemoteStartTransaction may only carry a TxProfile",
-        )
-    if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
-        raise _RefusedError(Rule.CONNECTOR_DOES_NOT_EXIST, f"connector {evse_id} does not exist")
-    if profile.stack_level < 0 or (
-        station.max_stack_level is not None and profile.stack_level > station.max_stack_level
-    ):
-        raise _RefusedError(
-            Rule.STACK_LEVEL_TOO_HIGH,
-            f"stackLevel {profile.stack_level} outside 0..{station.max_stack_level}",
-        )
-    if profile.purpose not in (
-        ProfilePurpose.CHARGING_STATION_MAX,
-        ProfilePurpose.TX_DEFAULT,
-        ProfilePurpose.TX,
-    ) or (
-        station.supported_purposes is not None and profile.purpose not in station.supported_purposes
-    ):
-        raise _RefusedError(
-            Rule.UNSUPPORTED_PURPOSE, f"purpose {profile.purpose.value} not supported"
-        )
-    if profile.kind is ProfileKind.DYNAMIC:
-        raise _RefusedError(Rule.UNSUPPORTED_KIND, "OCPP 1.6 has no Dynamic profiles")
-    if len(profile.schedules) != 1:
-        raise _RefusedError(
-            Rule.NO_CHARGING_SCHEDULE_PERIODS, "a 1.6 profile has exactly one schedule"
-        )
+    libocpp anchors a missing startSchedule at ``now`` (when allowed) and clamps a
+    Recurring duration to the recurrence period instead of rejecting it.
+    """
+    profile = subject.profile
     schedule = profile.schedule
     if (
         profile.kind in (ProfileKind.ABSOLUTE, ProfileKind.RECURRING)
         and schedule.start_schedule is None
+        and _lenient_start(subject)
     ):
-        if station.allow_missing_start_schedule and now is not None:
-            schedule = attrs.evolve(schedule, start_schedule=now)
-        else:
-            raise _RefusedError(
-                Rule.MISSING_START_SCHEDULE, f"{profile.kind.value} profile without startSchedule"
-            )
-    if station.max_profiles_installed is not None and len(installed) >= (
-        station.max_profiles_installed
-    ):
-        # libocpp counts before replacing, so even a replacement is refused when full
-        raise _RefusedError(
-            Rule.TOO_MANY_PROFILES, f"{len(installed)} profiles installed (the maximum)"
-        )
-    if not schedule.periods:
-        raise _RefusedError(Rule.NO_CHARGING_SCHEDULE_PERIODS, "the schedule has no period")
-    if (
-        station.max_periods_per_schedule is not None
-        and len(schedule.periods) > station.max_periods_per_schedule
-    ):
-        raise _RefusedError(
-            Rule.TOO_MANY_PERIODS,
-            f"{len(schedule.periods)} periods > maximum {station.max_periods_per_schedule}",
-        )
-    if schedule.charging_rate_unit not in station.rate_units:
-        raise _RefusedError(
-            Rule.RATE_UNIT_UNSUPPORTED, f"unit {schedule.charging_rate_unit.value} not allowed"
-        )
-    for period in schedule.periods:
-        if period.number_phases is not None and not 1 <= period.number_phases <= 3:
-            raise _RefusedError(Rule.INVALID_NUMBER_PHASES, f"numberPhases {period.number_phases}")
-        if period.limit is None or period.limit < 0:
-            raise _RefusedError(Rule.NEGATIVE_LIMIT, f"limit {period.limit} is not a valid limit")
-    _check_periods_shape(schedule)
-    if profile.kind is ProfileKind.RECURRING:
-        if profile.recurrency_kind is None:
-            raise _RefusedError(
-                Rule.MISSING_RECURRENCY_KIND, "Recurring profile without recurrencyKind"
-            )
+        schedule = attrs.evolve(schedule, start_schedule=subject.now)
+    if profile.kind is ProfileKind.RECURRING and profile.recurrency_kind is not None:
         cap = 86_400 if profile.recurrency_kind is RecurrencyKind.DAILY else 604_800
         if schedule.duration is not None and schedule.duration > cap:
             schedule = attrs.evolve(schedule, duration=cap)  # libocpp clamps, not rejects
-    if profile.purpose is ProfilePurpose.CHARGING_STATION_MAX:
-        if evse_id != 0:
-            raise _RefusedError(
-                Rule.MAX_PROFILE_NOT_ON_CONNECTOR_ZERO, "ChargePointMaxProfile needs connector 0"
-            )
-        if profile.kind is ProfileKind.RELATIVE:
-            raise _RefusedError(
-                Rule.MAX_PROFILE_RELATIVE, "ChargePointMaxProfile cannot be Relative"
-            )
-    if profile.purpose is ProfilePurpose.TX:
-        if evse_id == 0:
-            raise _RefusedError(Rule.TX_PROFILE_ON_CONNECTOR_ZERO, "TxProfile on connector 0")
-        if transaction is None and source is not ProfileSource.REQUEST_START_TRANSACTION:
-            raise _RefusedError(
-                Rule.TX_PROFILE_NO_TRANSACTION, f"no transaction on connector {evse_id}"
-            )
-        if profile.transaction_id is not None and (
-            transaction is None or transaction.transaction_id != profile.transaction_id
-        ):
-            raise _RefusedError(
-                Rule.TX_PROFILE_TRANSACTION_MISMATCH,
-                f"transactionId {profile.transaction_id} is not the connector's transaction",
-            )
-    if schedule is not profile.schedule:
-        profile = attrs.evolve(profile, schedules=(schedule,))
-    return profile
+    if schedule is profile.schedule:
+        return profile
+    return attrs.evolve(profile, schedules=(schedule,))
 
 
-def _check_schedule_2x(
-    profile: ChargingProfile,
-    schedule: ChargingSchedule,
-    *,
-    evse_id: int,
-    station: Station,
-    version: OcppVersion,
-) -> ChargingSchedule:
-    v21 = version is OcppVersion.V21
-    if schedule.charging_rate_unit not in station.rate_units:
-        raise _RefusedError(
-            Rule.RATE_UNIT_UNSUPPORTED,
-            f"unit {schedule.charging_rate_unit.value} not in SmartChargingCtrlr.RateUnit",
-        )
-    if not schedule.periods:
-        raise _RefusedError(Rule.NO_CHARGING_SCHEDULE_PERIODS, "a schedule has no period")
-    if (
-        station.max_periods_per_schedule is not None
-        and len(schedule.periods) > station.max_periods_per_schedule
-    ):
-        raise _RefusedError(
-            Rule.TOO_MANY_PERIODS,
-            f"{len(schedule.periods)} periods > PeriodsPerSchedule "
-            f"{station.max_periods_per_schedule}",
-        )
-    features = station.features
-    if v21:
-        if profile.purpose is ProfilePurpose.PRIORITY_CHARGING and schedule.duration is not None:
-            raise _RefusedError(Rule.PRIORITY_CHARGING_DURATION, "PriorityCharging with a duration")
-        if schedule.randomized_delay and profile.purpose not in (
-            ProfilePurpose.TX,
-            ProfilePurpose.TX_DEFAULT,
-        ):
-            raise _RefusedError(
-                Rule.RANDOMIZED_DELAY_PURPOSE,
-                f"randomizedDelay on a {profile.purpose.value}",
-            )
-        if schedule.use_local_time and SmartChargingFeature.USE_LOCAL_TIME not in features:
-            raise _RefusedError(Rule.UNSUPPORTED_LOCAL_TIME, "useLocalTime is not supported")
-        if (
-            schedule.randomized_delay is not None
-            and SmartChargingFeature.RANDOMIZED_DELAY not in features
-        ):
-            raise _RefusedError(
-                Rule.UNSUPPORTED_RANDOMIZED_DELAY, "randomizedDelay is not supported"
-            )
-        if schedule.limit_at_soc is not None and SmartChargingFeature.LIMIT_AT_SOC not in features:
-            raise _RefusedError(Rule.UNSUPPORTED_LIMIT_AT_SOC, "limitAtSoC is not supported")
-        if (
-            any(period.evse_sleep for period in schedule.periods)
-            and SmartChargingFeature.EVSE_SLEEP not in features
-        ):
-            raise _RefusedError(Rule.UNSUPPORTED_EVSE_SLEEP, "evseSleep is not supported")
-    if (
-        profile.kind in (ProfileKind.ABSOLUTE, ProfileKind.RECURRING)
-        and schedule.start_schedule is None
-    ):
-        raise _RefusedError(
-            Rule.MISSING_START_SCHEDULE, f"{profile.kind.value} profile without startSchedule"
-        )
-    if profile.kind is ProfileKind.RELATIVE and schedule.start_schedule is not None:
-        raise _RefusedError(Rule.EXTRANEOUS_START_SCHEDULE, "Relative profile with startSchedule")
-    _check_periods_shape(schedule)
-    phase_type = station.phase_type(evse_id)
-    periods = []
-    for original in schedule.periods:
-        period = original
-        if period.phase_to_use is not None:
-            if period.number_phases != 1:
-                raise _RefusedError(Rule.INVALID_PHASE_TO_USE, "phaseToUse needs numberPhases 1")
-            if not station.ac_phase_switching_supported:
-                raise _RefusedError(
-                    Rule.PHASE_SWITCHING_UNSUPPORTED, "ACPhaseSwitchingSupported is not true"
-                )
-        has_phases = period.number_phases is not None or period.phase_to_use is not None
-        if phase_type is PhaseType.DC:
-            if has_phases and not v21:
-                raise _RefusedError(
-                    Rule.EXTRANEOUS_PHASE_VALUES, "numberPhases/phaseToUse on a DC EVSE"
-                )
-            if has_phases and not station.dc_input_phase_control:
-                raise _RefusedError(Rule.NO_PHASE_FOR_DC, "numberPhases/phaseToUse on a DC EVSE")
-        elif period.number_phases is not None and period.number_phases > station.supply_phases:
-            raise _RefusedError(
-                Rule.UNSUPPORTED_NUMBER_PHASES,
-                f"numberPhases {period.number_phases} > SupplyPhases {station.supply_phases}",
-            )
-        if v21:
-            if (
-                profile.purpose is ProfilePurpose.PRIORITY_CHARGING
-                and period.effective_mode is not OperationMode.CHARGING_ONLY
-            ):
-                raise _RefusedError(
-                    Rule.PRIORITY_CHARGING_NOT_CHARGING_ONLY,
-                    "PriorityCharging periods must be ChargingOnly",
-                )
-            problem = period_mode_problem(period, profile.purpose, schedule)
-            if problem is not None:
-                raise _RefusedError(problem, f"period at {period.start_period} s: {problem.name}")
-        if phase_type is PhaseType.AC and period.number_phases is None:
-            period = attrs.evolve(period, number_phases=3)  # K01.FR.49
-        periods.append(period)
-    return attrs.evolve(schedule, periods=tuple(periods))
-
-
-def _validate_v2x(
-    profile: ChargingProfile,
-    *,
-    evse_id: int,
-    station: Station,
-    version: OcppVersion,
-    installed: tuple[InstalledProfile, ...],
-    transaction: Transaction | None,
-    source: ProfileSource,
-    now: datetime | None,
-) -> ChargingProfile:
-    v21 = version is OcppVersion.V21
-    purpose = profile.purpose
-    if not station.available:
-        raise _RefusedError(Rule.SMART_CHARGING_UNAVAILABLE, "SmartChargingCtrlr is not available")
-    if source is ProfileSource.REQUEST_START_TRANSACTION and purpose is not ProfilePurpose.TX:
-        raise _RefusedError(
-            Rule.REQUEST_START_NON_TX_PROFILE, "RequestStartTransaction may only carry a TxProfile"
-        )
-    if (
-        source is ProfileSource.SET_CHARGING_PROFILE
-        and purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS
-    ):
-        raise _RefusedError(
-            Rule.EXTERNAL_CONSTRAINTS_IN_REQUEST,
-            "ChargingStationExternalConstraints cannot be set by the CSMS",
-        )
-    if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
-        raise _RefusedError(Rule.EVSE_DOES_NOT_EXIST, f"EVSE {evse_id} does not exist")
-    if v21 and station.update_rate_limit is not None and now is not None:
-        moment = to_epoch(now)
-        for other in installed:
-            if (
-                other.profile.purpose is purpose
-                and other.installed_at is not None
-                and moment - to_epoch(other.installed_at) < station.update_rate_limit
-            ):
-                raise _RefusedError(
-                    Rule.RATE_LIMIT_EXCEEDED,
-                    f"a {purpose.value} was accepted less than {station.update_rate_limit} s ago",
-                )
-    for other in installed:
-        if (
-            other.profile.id == profile.id
-            and other.profile.purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS
-        ):
-            raise _RefusedError(
-                Rule.EXISTING_EXTERNAL_CONSTRAINTS,
-                f"id {profile.id} belongs to an external-constraints profile",
-            )
-    if (
-        v21
-        and station.max_external_constraints_id is not None
-        and profile.id <= station.max_external_constraints_id
-    ):
-        raise _RefusedError(
-            Rule.ID_BELOW_MAX_EXTERNAL_CONSTRAINTS_ID,
-            f"id {profile.id} <= MaxExternalConstraintsId {station.max_external_constraints_id}",
-        )
-    _check_common_limits(profile, station, installed)
-    if station.max_profiles_installed is not None:
-        kept = [other for other in installed if other.profile.id != profile.id]
-        if len(kept) >= station.max_profiles_installed:
-            raise _RefusedError(
-                Rule.TOO_MANY_PROFILES,
-                f"{len(kept)} profiles installed (Entries[ChargingProfiles] maximum)",
-            )
-    if not profile.schedules:
-        raise _RefusedError(Rule.EMPTY_CHARGING_SCHEDULES, "the profile has no charging schedule")
-    if v21:
-        if (
-            purpose in (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION)
-            and purpose not in station.additional_purposes
-        ):
-            raise _RefusedError(
-                Rule.UNSUPPORTED_PURPOSE, f"{purpose.value} not in SupportedAdditionalPurposes"
-            )
-        if (
-            profile.kind is ProfileKind.DYNAMIC
-            and SmartChargingFeature.DYNAMIC_PROFILES not in station.features
-        ):
-            raise _RefusedError(Rule.UNSUPPORTED_KIND, "Dynamic profiles are not supported")
-        if profile.kind is not ProfileKind.DYNAMIC and (
-            profile.dyn_update_interval is not None or profile.dyn_update_time is not None
-        ):
-            raise _RefusedError(
-                Rule.NOT_DYNAMIC, "dynUpdateInterval/dynUpdateTime on a static profile"
-            )
-        if profile.kind is ProfileKind.DYNAMIC:
-            if len(profile.schedules) != 1:
-                raise _RefusedError(
-                    Rule.DYNAMIC_SINGLE_SCHEDULE, "Dynamic needs exactly one schedule"
-                )
-            if len(profile.schedule.periods) != 1:
-                raise _RefusedError(Rule.DYNAMIC_SINGLE_PERIOD, "Dynamic needs exactly one period")
-    elif purpose in (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION) or (
-        profile.kind is ProfileKind.DYNAMIC
-    ):
-        rule = (
-            Rule.UNSUPPORTED_KIND
-            if profile.kind is ProfileKind.DYNAMIC
-            else (Rule.UNSUPPORTED_PURPOSE)
-        )
-        raise _RefusedError(rule, f"{version.value} has no {purpose.value}/{profile.kind.value}")
+def _conform_v2x(subject: _Subject) -> ChargingProfile:
+    """K01.FR.49: numberPhases absent on AC is set to 3."""
+    profile = subject.profile
+    if subject.station.phase_type(subject.evse_id) is not PhaseType.AC:
+        return profile
     schedules = tuple(
-        _check_schedule_2x(profile, schedule, evse_id=evse_id, station=station, version=version)
+        attrs.evolve(
+            schedule,
+            periods=tuple(
+                period
+                if period.number_phases is not None
+                else attrs.evolve(period, number_phases=3)
+                for period in schedule.periods
+            ),
+        )
         for schedule in profile.schedules
     )
-    profile = attrs.evolve(profile, schedules=schedules)
-    same_level = [
-        other
-        for other in installed
-        if other.profile.purpose is purpose
-        and other.profile.stack_level == profile.stack_level
-        and other.profile.id != profile.id
-    ]
-    if purpose is ProfilePurpose.CHARGING_STATION_MAX:
-        _check_overlap(profile, evse_id, same_level)
-        if evse_id > 0:
-            raise _RefusedError(
-                Rule.MAX_PROFILE_EVSE_NOT_ZERO, "ChargingStationMaxProfile must be for EVSE 0"
-            )
-        if profile.kind is ProfileKind.RELATIVE:
-            raise _RefusedError(
-                Rule.MAX_PROFILE_RELATIVE, "ChargingStationMaxProfile cannot be Relative"
-            )
-    elif purpose is ProfilePurpose.TX_DEFAULT:
-        _check_overlap(profile, evse_id, same_level)
-        for other in same_level:
-            if evse_id == 0 and other.evse_id != 0:
-                raise _RefusedError(
-                    Rule.DUPLICATE_TX_DEFAULT_STATION_WIDE,
-                    f"EVSE {other.evse_id} has TxDefaultProfile {other.profile.id} "
-                    f"at stack level {profile.stack_level}",
-                )
-            if evse_id != 0 and other.evse_id == 0:
-                raise _RefusedError(
-                    Rule.DUPLICATE_TX_DEFAULT_EVSE,
-                    f"station-wide TxDefaultProfile {other.profile.id} has stack level "
-                    f"{profile.stack_level}",
-                )
-    elif purpose is ProfilePurpose.TX:
-        if evse_id <= 0:
-            raise _RefusedError(Rule.TX_PROFILE_EVSE_NOT_POSITIVE, "TxProfile needs an EVSE > 0")
-        if source is ProfileSource.SET_CHARGING_PROFILE:
-            if profile.transaction_id is None:
-                raise _RefusedError(
-                    Rule.TX_PROFILE_MISSING_TRANSACTION_ID, "TxProfile without transactionId"
-                )
-            if transaction is None:
-                raise _RefusedError(
-                    Rule.TX_PROFILE_NO_ACTIVE_TRANSACTION, f"EVSE {evse_id} has no transaction"
-                )
-            if transaction.transaction_id != profile.transaction_id:
-                raise _RefusedError(
-                    Rule.TX_PROFILE_TRANSACTION_NOT_ON_EVSE,
-                    f"transaction {profile.transaction_id} is not on EVSE {evse_id}",
-                )
-            for other in same_level:
-                if other.profile.transaction_id == profile.transaction_id:
-                    raise _RefusedError(
-                        Rule.TX_PROFILE_CONFLICTING_STACK_LEVEL,
-                        f"TxProfile {other.profile.id} has this transaction and stack level",
-                    )
-    elif purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS:
-        _check_overlap(profile, evse_id, same_level)
-    return profile
-
-
-def _check_overlap(
-    profile: ChargingProfile, evse_id: int, same_level: Iterable[InstalledProfile]
-) -> None:
-    for other in same_level:
-        if other.evse_id == evse_id and _overlaps(profile, other.profile):
-            raise _RefusedError(
-                Rule.DUPLICATE_VALIDITY_PERIOD,
-                f"profile {other.profile.id} has the same purpose, stack level and EVSE "
-                "and an overlapping validity",
-            )
+    return attrs.evolve(profile, schedules=schedules)
 
 
 def validate_profile(
     profile: ChargingProfile,
     evse_id: int,
-    store: ProfileStore,
+    store: InstalledProfiles,
     station: Station,
     *,
     source: ProfileSource | str = ProfileSource.SET_CHARGING_PROFILE,
@@ -960,7 +1335,8 @@ def validate_profile(
     Args:
         profile: the profile received.
         evse_id: the EVSE (1.6: connector) it is for; 0 for the whole station.
-        store: the installed profiles (its version selects the rules).
+        store: the installed profiles (a :class:`~ocpp_core.smart_charging.ProfileStore`,
+            or anything with its ``version`` and ``entries``; the version selects the rules).
         station: the station (EVSEs, supported units, maxima, transactions).
         source: the message the profile came in.
         now: the current time; needed for the 2.1 rate limit (K01.FR.56) and for
@@ -977,36 +1353,26 @@ def validate_profile(
     origin = to_enum(ProfileSource, source, "source")
     version = store.version
     txs = station.transactions if transactions is None else tuple(transactions)
-    transaction = station.transaction_on(evse_id, txs)
-    installed = tuple(store.entries)
-    try:
-        if version is OcppVersion.V16:
-            stored = _validate_v16(
-                profile,
-                evse_id=evse_id,
-                station=station,
-                installed=installed,
-                transaction=transaction,
-                source=origin,
-                now=now,
-            )
-        else:
-            stored = _validate_v2x(
-                profile,
-                evse_id=evse_id,
-                station=station,
-                version=version,
-                installed=installed,
-                transaction=transaction,
-                source=origin,
-                now=now,
-            )
-    except _RefusedError as refusal:
+    subject = _Subject(
+        profile=profile,
+        evse_id=evse_id,
+        station=station,
+        version=version,
+        installed=tuple(store.entries),
+        transaction=station.transaction_on(evse_id, txs),
+        source=origin,
+        now=now,
+    )
+    v16 = version is OcppVersion.V16
+    refusal = _first_refusal(CHECKS_V16 if v16 else CHECKS_V2X, subject)
+    if refusal is not None:
+        rule, message = refusal
         return ValidationResult(
             status=ValidationStatus.REJECTED,
             profile=profile,
-            rule=refusal.rule,
-            message=refusal.message,
+            rule=rule,
+            message=message,
             version=version,
         )
+    stored = _conform_v16(subject) if v16 else _conform_v2x(subject)
     return ValidationResult(status=ValidationStatus.ACCEPTED, profile=stored, version=version)

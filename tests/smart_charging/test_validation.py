@@ -588,3 +588,14 @@ def test_external_source_may_install_external_constraints() -> None:
     external = profile(purpose=ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS)
     result = validate_profile(external, 0, store("2.0.1"), station(), source=ProfileSource.EXTERNAL)
     assert result.accepted
+
+
+def test_every_rule_has_a_row_in_the_check_table_of_each_of_its_versions() -> None:
+    from ocpp_core.smart_charging._validation import CHECKS_V2X, CHECKS_V16
+
+    v16_rules = {step.rule for step in CHECKS_V16}
+    v2x_rules = {step.rule for step in CHECKS_V2X}
+    for rule in Rule:
+        versions = RULES[rule].versions
+        assert (OcppVersion.V16 in versions) == (rule in v16_rules), rule
+        assert bool(versions - {OcppVersion.V16}) == (rule in v2x_rules), rule
