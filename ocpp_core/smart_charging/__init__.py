@@ -1,6 +1,6 @@
 """Smart charging: charging-profile validation, a profile store and composite schedules.
 
-Pure functions over frozen values, for OCPP 1.6, 2.0.1 and 2.1:
+Pure functions over frozen values, for OCPP 1.6, 2.0 (2018), 2.0.1 and 2.1:
 
 * a version-neutral model of profiles, schedules and periods
   (:class:`ChargingProfile`, :class:`ChargingSchedule`, :class:`SchedulePeriod`) and
@@ -19,9 +19,13 @@ specification is silent.
 from ocpp_core.errors import SmartChargingValueError
 from ocpp_core.smart_charging._adapters import (
     AnyChargingProfile,
+    AnyClearChargingProfileRequest,
     AnyGetCompositeScheduleResponse,
     AnySetChargingProfileRequest,
     ChargingProfileRequest,
+    ClearProfilesRequest,
+    clear_charging_profile_from_ocpp,
+    clear_charging_profile_response,
     composite_from_ocpp,
     composite_to_ocpp,
     profile_from_ocpp,
@@ -87,12 +91,14 @@ __all__ = [
     "RULES",
     "Activation",
     "AnyChargingProfile",
+    "AnyClearChargingProfileRequest",
     "AnyGetCompositeScheduleResponse",
     "AnySetChargingProfileRequest",
     "ChargingProfile",
     "ChargingProfileRequest",
     "ChargingRateUnit",
     "ChargingSchedule",
+    "ClearProfilesRequest",
     "ClearResult",
     "ClearStatus",
     "CompositeOptions",
@@ -131,6 +137,8 @@ __all__ = [
     "ValidationResult",
     "ValidationStatus",
     "activations",
+    "clear_charging_profile_from_ocpp",
+    "clear_charging_profile_response",
     "composite_from_ocpp",
     "composite_schedule",
     "composite_svg",

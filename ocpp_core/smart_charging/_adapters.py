@@ -1,18 +1,28 @@
 """Adapters between the generated message types and the version-neutral model.
 
-Every field of the 1.6, 2.0.1 and 2.1 ``ChargingProfile`` (with its schedules
-and periods) has a home in the neutral model, so ``profile_from_ocpp`` followed
-by ``profile_to_ocpp`` of the same version gives back an equal object: the
-round trip is lossless. Values the engine does not interpret (``customData``,
-``salesTariff``, the 2.1 price schedules) are carried as they came; converting
-them to another version goes through their wire form.
+Every field of the 1.6, 2.0 (2018), 2.0.1 and 2.1 ``ChargingProfile`` (with its
+schedules and periods) has a home in the neutral model, so ``profile_from_ocpp``
+followed by ``profile_to_ocpp`` of the same version gives back an equal object:
+the round trip is lossless. Values the engine does not interpret
+(``customData``, ``salesTariff``, the 2.1 price schedules, the extra properties
+of 2.0's open objects) are carried as they came; converting them to another
+version goes through their wire form (2.0 extras are dropped).
+
+The mappings are tables: for each version, the fields a neutral value shares by
+name with the generated class (:data:`_PERIOD_FIELDS`, :data:`_SCHEDULE_FIELDS`,
+:data:`_PROFILE_FIELDS`), copied both ways by one helper; only the fields that
+need a conversion (enums, nested objects, carried values) have code of their own.
+
+OCPP 2.0 differs from 2.0.1 in shape, not in rules: a profile has one
+``chargingSchedule`` object without ``id`` and a ``primary`` flag; ClearChargingProfile
+names the EVSE beside a ``chargingProfile`` criterion that holds the id; no message
+has ``statusInfo``; and the GetCompositeSchedule response nests the schedule as
+``{evseId, schedule: {startDateTime, chargingSchedule: {...}}}``.
 
 Converting *between* versions drops what the target cannot say (2.1 setpoints
-on the way to 2.0.1, schedule ids on the way to 1.6) and raises
+on the way to 2.0.1, schedule ids on the way to 1.6 and 2.0) and raises
 :class:`ValueError` for what it cannot express at all (a 2.x purpose or kind
-unknown to 1.6, a 2.1-only purpose in 2.0.1).
-
-OCPP 2.0 (2018) is not supported: its profile model differs.
+unknown to 1.6, a 2.1-only purpose in 2.0.1, several schedules in 1.6 or 2.0).
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import attrs
@@ -34,32 +45,35 @@ from ocpp_core.smart_charging._composite import (
     ExplanationKind,
     PeriodExplanation,
 )
-from ocpp_core.smart_charging._enums import to_version
+from ocpp_core.smart_charging._enums import to_enum, to_version
 from ocpp_core.smart_charging._model import (
+    PURPOSE_ALIASES,
     ChargingProfile,
-    ChargingRateUnit,
     ChargingSchedule,
     LimitAtSoC,
     Opaque,
-    OperationMode,
     ProfileKind,
     ProfilePurpose,
-    RecurrencyKind,
     SchedulePeriod,
     V2XFreqWattPoint,
     V2XSignalWattPoint,
 )
+from ocpp_core.smart_charging._store import ClearResult, ProfileStore
 from ocpp_core.smart_charging._validation import ValidationResult
 from ocpp_core.versions import OcppVersion, VersionLike
 
 if TYPE_CHECKING:
-    from ocpp_core import v16, v21, v201
+    from ocpp_core import v16, v20, v21, v201
 
 __all__ = [
     "AnyChargingProfile",
+    "AnyClearChargingProfileRequest",
     "AnyGetCompositeScheduleResponse",
     "AnySetChargingProfileRequest",
     "ChargingProfileRequest",
+    "ClearProfilesRequest",
+    "clear_charging_profile_from_ocpp",
+    "clear_charging_profile_response",
     "composite_from_ocpp",
     "composite_to_ocpp",
     "profile_from_ocpp",
@@ -69,37 +83,156 @@ __all__ = [
     "set_charging_profile_to_ocpp",
 ]
 
-AnyChargingProfile: TypeAlias = "v16.ChargingProfile | v201.ChargingProfile | v21.ChargingProfile"
-"""A generated ChargingProfile of 1.6, 2.0.1 or 2.1."""
+AnyChargingProfile: TypeAlias = (
+    "v16.ChargingProfile | v20.ChargingProfile | v201.ChargingProfile | v21.ChargingProfile"
+)
+"""A generated ChargingProfile of 1.6, 2.0, 2.0.1 or 2.1."""
 AnySetChargingProfileRequest: TypeAlias = (
-    "v16.SetChargingProfileRequest | v201.SetChargingProfileRequest | v21.SetChargingProfileRequest"
+    "v16.SetChargingProfileRequest | v20.SetChargingProfileRequest"
+    " | v201.SetChargingProfileRequest | v21.SetChargingProfileRequest"
 )
-"""A generated SetChargingProfile request of 1.6, 2.0.1 or 2.1."""
+"""A generated SetChargingProfile request of 1.6, 2.0, 2.0.1 or 2.1."""
 AnyGetCompositeScheduleResponse: TypeAlias = (
-    "v16.GetCompositeScheduleResponse | v201.GetCompositeScheduleResponse"
-    " | v21.GetCompositeScheduleResponse"
+    "v16.GetCompositeScheduleResponse | v20.GetCompositeScheduleResponse"
+    " | v201.GetCompositeScheduleResponse | v21.GetCompositeScheduleResponse"
 )
-"""A generated GetCompositeSchedule response of 1.6, 2.0.1 or 2.1."""
+"""A generated GetCompositeSchedule response of 1.6, 2.0, 2.0.1 or 2.1."""
+AnyClearChargingProfileRequest: TypeAlias = (
+    "v16.ClearChargingProfileRequest | v20.ClearChargingProfileRequest"
+    " | v201.ClearChargingProfileRequest | v21.ClearChargingProfileRequest"
+)
+"""A generated ClearChargingProfile request of 1.6, 2.0, 2.0.1 or 2.1."""
 
+_V16, _V20, _V201, _V21 = OcppVersion.V16, OcppVersion.V20, OcppVersion.V201, OcppVersion.V21
 _V16_MAX = "ChargePointMaxProfile"
 
 
-_SUPPORTED = (OcppVersion.V16, OcppVersion.V201, OcppVersion.V21)
-
-
 def _module(version: OcppVersion) -> Any:
-    """The generated package of ``version``, imported on first use."""
-    if version not in _SUPPORTED:
-        raise ValueError(f"OCPP {version.value} is not supported by the smart-charging adapters")
+    """The generated package of ``version`` (:attr:`OcppVersion.package`), imported on first use."""
     return importlib.import_module(version.package)
 
 
 def _version_of(obj: object) -> OcppVersion:
     package = type(obj).__module__.rpartition(".")[0]
-    for version in _SUPPORTED:
+    for version in OcppVersion:
         if package == version.package:
             return version
-    raise TypeError(f"not a generated OCPP 1.6/2.0.1/2.1 type: {type(obj).__name__}")
+    raise TypeError(f"not a generated OCPP 1.6/2.0/2.0.1/2.1 type: {type(obj).__name__}")
+
+
+# --------------------------------------------------------------------------------------
+# The tables: fields a neutral value shares by name with the generated class.
+# --------------------------------------------------------------------------------------
+
+_PERIOD_BASE = ("start_period", "limit", "number_phases")
+_PERIOD_2X = (*_PERIOD_BASE, "phase_to_use")
+_PERIOD_FIELDS: Mapping[OcppVersion, tuple[str, ...]] = MappingProxyType(
+    {
+        _V16: _PERIOD_BASE,
+        _V20: _PERIOD_2X,
+        _V201: _PERIOD_2X,
+        _V21: (
+            *_PERIOD_2X,
+            "limit_l2",
+            "limit_l3",
+            "discharge_limit",
+            "discharge_limit_l2",
+            "discharge_limit_l3",
+            "setpoint",
+            "setpoint_l2",
+            "setpoint_l3",
+            "setpoint_reactive",
+            "setpoint_reactive_l2",
+            "setpoint_reactive_l3",
+            "preconditioning_request",
+            "evse_sleep",
+            "v2x_baseline",
+        ),
+    }
+)
+"""ChargingSchedulePeriod fields copied as they are (the 2.1 ``operationMode`` and V2X
+curves are converted apart). Used for profile periods and composite periods alike."""
+
+_SCHEDULE_BASE = ("start_schedule", "duration", "min_charging_rate")
+_SCHEDULE_FIELDS: Mapping[OcppVersion, tuple[str, ...]] = MappingProxyType(
+    {
+        _V16: _SCHEDULE_BASE,
+        _V20: _SCHEDULE_BASE,
+        _V201: _SCHEDULE_BASE,
+        _V21: (
+            *_SCHEDULE_BASE,
+            "power_tolerance",
+            "signature_id",
+            "digest_value",
+            "use_local_time",
+            "randomized_delay",
+        ),
+    }
+)
+"""ChargingSchedule fields copied as they are (2.x ``id``, the unit, the periods, the
+2.1 ``limitAtSoC`` and the carried tariffs are converted apart)."""
+
+_SCHEDULE_CARRIED: Mapping[OcppVersion, tuple[tuple[str, str], ...]] = MappingProxyType(
+    {
+        _V16: (),
+        _V20: (),
+        _V201: (("sales_tariff", "SalesTariff"),),
+        _V21: (
+            ("sales_tariff", "SalesTariff"),
+            ("absolute_price_schedule", "AbsolutePriceSchedule"),
+            ("price_level_schedule", "PriceLevelSchedule"),
+        ),
+    }
+)
+"""ChargingSchedule values carried untouched: (field, generated class) pairs."""
+
+_PROFILE_BASE = ("stack_level", "valid_from", "valid_to")
+_PROFILE_FIELDS: Mapping[OcppVersion, tuple[str, ...]] = MappingProxyType(
+    {
+        _V16: _PROFILE_BASE,
+        _V20: (*_PROFILE_BASE, "id", "primary"),
+        _V201: (*_PROFILE_BASE, "id"),
+        _V21: (
+            *_PROFILE_BASE,
+            "id",
+            "max_offline_duration",
+            "invalid_after_offline_duration",
+            "dyn_update_interval",
+            "dyn_update_time",
+            "price_schedule_signature",
+        ),
+    }
+)
+"""ChargingProfile fields copied as they are (1.6 ``chargingProfileId``, the
+transaction id, the enums and the schedules are converted apart)."""
+
+_ENUMS: Mapping[OcppVersion, Mapping[str, str]] = MappingProxyType(
+    {
+        _V16: {
+            "purpose": "ChargingProfilePurposeType",
+            "kind": "ChargingProfileKindType",
+            "recurrency": "RecurrencyKindType",
+            "unit": "ChargingRateUnitType",
+        },
+        **{
+            version: {
+                "purpose": "ChargingProfilePurposeEnum",
+                "kind": "ChargingProfileKindEnum",
+                "recurrency": "RecurrencyKindEnum",
+                "unit": "ChargingRateUnitEnum",
+            }
+            for version in (_V20, _V201, _V21)
+        },
+    }
+)
+"""The generated enum class behind each neutral enum, per version."""
+
+_ONE_SCHEDULE = frozenset({_V16, _V20})
+"""Versions whose profile holds exactly one ``chargingSchedule`` object (no list)."""
+
+
+def _copy(source: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in names}
 
 
 def _carry(value: object, cls_name: str, version: OcppVersion) -> Any:
@@ -118,8 +251,33 @@ def _carry(value: object, cls_name: str, version: OcppVersion) -> Any:
     return converter.structure(dict(wire), target)
 
 
+def _decorations_from(obj: Any, version: OcppVersion) -> dict[str, Any]:
+    """The carried ``customData`` (2.0.1, 2.1) or extra properties (2.0) of ``obj``."""
+    if version is _V20:
+        return {"extra": obj.extra}
+    if version is _V16:
+        return {}
+    return {"custom_data": obj.custom_data}
+
+
+def _decorations_to(value: Any, version: OcppVersion) -> dict[str, Any]:
+    """``customData`` (2.0.1, 2.1) or extra properties (2.0) for a generated object."""
+    if version is _V20:
+        extra = value.extra
+        return {"extra": None if extra is None else dict(extra)}
+    if version is _V16:
+        return {}
+    return {"custom_data": _carry(value.custom_data, "CustomData", version)}
+
+
+def _enum_to(mod: Any, version: OcppVersion, which: str, value: Any) -> Any:
+    if value is None:
+        return None
+    return getattr(mod, _ENUMS[version][which])(value.value)
+
+
 # --------------------------------------------------------------------------------------
-# Profiles
+# Periods (of profiles and of composites)
 # --------------------------------------------------------------------------------------
 
 
@@ -164,269 +322,122 @@ def _curve_to(curve: Any, mod: Any, version: OcppVersion) -> Any:
     return tuple(out)
 
 
-def _period_from(period: Any, version: OcppVersion) -> SchedulePeriod:
-    if version is OcppVersion.V16:
-        return SchedulePeriod(
-            start_period=period.start_period,
-            limit=period.limit,
-            number_phases=period.number_phases,
+def _period_fields_from(period: Any, version: OcppVersion) -> dict[str, Any]:
+    fields = _copy(period, _PERIOD_FIELDS[version]) | _decorations_from(period, version)
+    if version is _V21:
+        fields.update(
+            operation_mode=period.operation_mode,
+            v2x_freq_watt_curve=_curve_from(period.v2x_freq_watt_curve),
+            v2x_signal_watt_curve=_curve_from(period.v2x_signal_watt_curve),
         )
-    if version is OcppVersion.V201:
-        return SchedulePeriod(
-            start_period=period.start_period,
-            limit=period.limit,
-            number_phases=period.number_phases,
-            phase_to_use=period.phase_to_use,
-            custom_data=period.custom_data,
+    return fields
+
+
+def _period_to(period: SchedulePeriod | CompositePeriod, version: OcppVersion, mod: Any) -> Any:
+    if version is not _V21 and period.limit is None:
+        raise ValueError(
+            f"period at {period.start_period} s has no limit (OCPP {version.value} requires one)"
         )
-    freq = period.v2x_freq_watt_curve
-    signal = period.v2x_signal_watt_curve
-    return SchedulePeriod(
-        start_period=period.start_period,
-        limit=period.limit,
-        number_phases=period.number_phases,
-        phase_to_use=period.phase_to_use,
-        limit_l2=period.limit_l2,
-        limit_l3=period.limit_l3,
-        discharge_limit=period.discharge_limit,
-        discharge_limit_l2=period.discharge_limit_l2,
-        discharge_limit_l3=period.discharge_limit_l3,
-        setpoint=period.setpoint,
-        setpoint_l2=period.setpoint_l2,
-        setpoint_l3=period.setpoint_l3,
-        setpoint_reactive=period.setpoint_reactive,
-        setpoint_reactive_l2=period.setpoint_reactive_l2,
-        setpoint_reactive_l3=period.setpoint_reactive_l3,
-        preconditioning_request=period.preconditioning_request,
-        evse_sleep=period.evse_sleep,
-        v2x_baseline=period.v2x_baseline,
-        operation_mode=None
-        if period.operation_mode is None
-        else OperationMode(period.operation_mode.value),
-        v2x_freq_watt_curve=None
-        if freq is None
-        else tuple(
-            V2XFreqWattPoint(frequency=p.frequency, power=p.power, custom_data=p.custom_data)
-            for p in freq
-        ),
-        v2x_signal_watt_curve=None
-        if signal is None
-        else tuple(
-            V2XSignalWattPoint(signal=p.signal, power=p.power, custom_data=p.custom_data)
-            for p in signal
-        ),
-        custom_data=period.custom_data,
-    )
+    fields = _copy(period, _PERIOD_FIELDS[version]) | _decorations_to(period, version)
+    if version is _V21:
+        fields.update(
+            operation_mode=None
+            if period.operation_mode is None
+            else mod.OperationModeEnum(period.operation_mode.value),
+            v2x_freq_watt_curve=_curve_to(period.v2x_freq_watt_curve, mod, version),
+            v2x_signal_watt_curve=_curve_to(period.v2x_signal_watt_curve, mod, version),
+        )
+    return mod.ChargingSchedulePeriod(**fields)
+
+
+# --------------------------------------------------------------------------------------
+# Schedules and profiles
+# --------------------------------------------------------------------------------------
 
 
 def _schedule_from(schedule: Any, version: OcppVersion) -> ChargingSchedule:
-    periods = tuple(_period_from(p, version) for p in schedule.charging_schedule_period)
-    unit = ChargingRateUnit(schedule.charging_rate_unit.value)
-    if version is OcppVersion.V16:
-        return ChargingSchedule(
-            charging_rate_unit=unit,
-            periods=periods,
-            start_schedule=schedule.start_schedule,
-            duration=schedule.duration,
-            min_charging_rate=schedule.min_charging_rate,
-        )
-    common: dict[str, Any] = {
-        "charging_rate_unit": unit,
-        "periods": periods,
-        "id": schedule.id,
-        "start_schedule": schedule.start_schedule,
-        "duration": schedule.duration,
-        "min_charging_rate": schedule.min_charging_rate,
-        "sales_tariff": schedule.sales_tariff,
-        "custom_data": schedule.custom_data,
-    }
-    if version is OcppVersion.V21:
+    fields = _copy(schedule, _SCHEDULE_FIELDS[version]) | _decorations_from(schedule, version)
+    fields.update(
+        charging_rate_unit=schedule.charging_rate_unit,
+        periods=tuple(
+            SchedulePeriod(**_period_fields_from(p, version))
+            for p in schedule.charging_schedule_period
+        ),
+    )
+    if version in (_V201, _V21):
+        fields["id"] = schedule.id
+    for name, _cls in _SCHEDULE_CARRIED[version]:
+        fields[name] = getattr(schedule, name)
+    if version is _V21:
         soc = schedule.limit_at_soc
-        common.update(
-            limit_at_soc=None
+        fields["limit_at_soc"] = (
+            None
             if soc is None
-            else LimitAtSoC(soc=soc.soc, limit=soc.limit, custom_data=soc.custom_data),
-            power_tolerance=schedule.power_tolerance,
-            signature_id=schedule.signature_id,
-            digest_value=schedule.digest_value,
-            use_local_time=schedule.use_local_time,
-            randomized_delay=schedule.randomized_delay,
-            absolute_price_schedule=schedule.absolute_price_schedule,
-            price_level_schedule=schedule.price_level_schedule,
+            else LimitAtSoC(soc=soc.soc, limit=soc.limit, custom_data=soc.custom_data)
         )
-    return ChargingSchedule(**common)
+    return ChargingSchedule(**fields)
+
+
+def _schedule_to(schedule: ChargingSchedule, version: OcppVersion, mod: Any) -> Any:
+    fields = _copy(schedule, _SCHEDULE_FIELDS[version]) | _decorations_to(schedule, version)
+    fields.update(
+        charging_rate_unit=_enum_to(mod, version, "unit", schedule.charging_rate_unit),
+        charging_schedule_period=tuple(_period_to(p, version, mod) for p in schedule.periods),
+    )
+    if version in (_V201, _V21):
+        fields["id"] = 0 if schedule.id is None else schedule.id
+    for name, cls_name in _SCHEDULE_CARRIED[version]:
+        fields[name] = _carry(getattr(schedule, name), cls_name, version)
+    if version is _V21:
+        soc = schedule.limit_at_soc
+        fields["limit_at_soc"] = (
+            None
+            if soc is None
+            else mod.LimitAtSoC(
+                soc=soc.soc,
+                limit=soc.limit,
+                custom_data=_carry(soc.custom_data, "CustomData", version),
+            )
+        )
+    return mod.ChargingSchedule(**fields)
 
 
 def profile_from_ocpp(profile: AnyChargingProfile) -> ChargingProfile:
-    """The neutral form of a generated ChargingProfile of 1.6, 2.0.1 or 2.1.
+    """The neutral form of a generated ChargingProfile of 1.6, 2.0, 2.0.1 or 2.1.
 
     1.6: ``csChargingProfiles`` of SetChargingProfile or ``chargingProfile`` of
     RemoteStartTransaction; 2.x: ``chargingProfile`` of SetChargingProfile or
     RequestStartTransaction.
 
     Raises:
-        TypeError: ``profile`` is not a generated 1.6, 2.0.1 or 2.1 ChargingProfile.
+        TypeError: ``profile`` is not a generated 1.6, 2.0, 2.0.1 or 2.1 ChargingProfile.
     """
     version = _version_of(profile)
     p: Any = profile
-    purpose_text = p.charging_profile_purpose.value
-    purpose = (
-        ProfilePurpose.CHARGING_STATION_MAX
-        if purpose_text == _V16_MAX
-        else ProfilePurpose(purpose_text)
+    fields = _copy(p, _PROFILE_FIELDS[version]) | _decorations_from(p, version)
+    fields.update(
+        purpose=p.charging_profile_purpose,  # the model converts every version's enum
+        kind=p.charging_profile_kind,
+        recurrency_kind=p.recurrency_kind,
+        transaction_id=p.transaction_id,
     )
-    recurrency = None if p.recurrency_kind is None else RecurrencyKind(p.recurrency_kind.value)
-    kind = ProfileKind(p.charging_profile_kind.value)
-    if version is OcppVersion.V16:
-        return ChargingProfile(
-            id=p.charging_profile_id,
-            stack_level=p.stack_level,
-            purpose=purpose,
-            kind=kind,
-            schedules=(_schedule_from(p.charging_schedule, version),),
-            recurrency_kind=recurrency,
-            valid_from=p.valid_from,
-            valid_to=p.valid_to,
-            transaction_id=p.transaction_id,
-        )
-    common: dict[str, Any] = {
-        "id": p.id,
-        "stack_level": p.stack_level,
-        "purpose": purpose,
-        "kind": kind,
-        "schedules": tuple(_schedule_from(s, version) for s in p.charging_schedule),
-        "recurrency_kind": recurrency,
-        "valid_from": p.valid_from,
-        "valid_to": p.valid_to,
-        "transaction_id": p.transaction_id,
-        "custom_data": p.custom_data,
-    }
-    if version is OcppVersion.V21:
-        common.update(
-            max_offline_duration=p.max_offline_duration,
-            invalid_after_offline_duration=p.invalid_after_offline_duration,
-            dyn_update_interval=p.dyn_update_interval,
-            dyn_update_time=p.dyn_update_time,
-            price_schedule_signature=p.price_schedule_signature,
-        )
-    return ChargingProfile(**common)
-
-
-def _period_to(period: SchedulePeriod, version: OcppVersion, mod: Any) -> Any:
-    if version is OcppVersion.V16:
-        if period.limit is None:
-            raise ValueError(f"period at {period.start_period} s has no limit (1.6 requires one)")
-        return mod.ChargingSchedulePeriod(
-            start_period=period.start_period,
-            limit=period.limit,
-            number_phases=period.number_phases,
-        )
-    custom = _carry(period.custom_data, "CustomData", version)
-    if version is OcppVersion.V201:
-        if period.limit is None:
-            raise ValueError(f"period at {period.start_period} s has no limit (2.0.1 requires one)")
-        return mod.ChargingSchedulePeriod(
-            start_period=period.start_period,
-            limit=period.limit,
-            number_phases=period.number_phases,
-            phase_to_use=period.phase_to_use,
-            custom_data=custom,
-        )
-    return mod.ChargingSchedulePeriod(
-        start_period=period.start_period,
-        limit=period.limit,
-        limit_l2=period.limit_l2,
-        limit_l3=period.limit_l3,
-        number_phases=period.number_phases,
-        phase_to_use=period.phase_to_use,
-        discharge_limit=period.discharge_limit,
-        discharge_limit_l2=period.discharge_limit_l2,
-        discharge_limit_l3=period.discharge_limit_l3,
-        setpoint=period.setpoint,
-        setpoint_l2=period.setpoint_l2,
-        setpoint_l3=period.setpoint_l3,
-        setpoint_reactive=period.setpoint_reactive,
-        setpoint_reactive_l2=period.setpoint_reactive_l2,
-        setpoint_reactive_l3=period.setpoint_reactive_l3,
-        preconditioning_request=period.preconditioning_request,
-        evse_sleep=period.evse_sleep,
-        v2x_baseline=period.v2x_baseline,
-        operation_mode=None
-        if period.operation_mode is None
-        else mod.OperationModeEnum(period.operation_mode.value),
-        v2x_freq_watt_curve=None
-        if period.v2x_freq_watt_curve is None
-        else tuple(
-            mod.V2XFreqWattPoint(
-                frequency=p.frequency,
-                power=p.power,
-                custom_data=_carry(p.custom_data, "CustomData", version),
-            )
-            for p in period.v2x_freq_watt_curve
-        ),
-        v2x_signal_watt_curve=None
-        if period.v2x_signal_watt_curve is None
-        else tuple(
-            mod.V2XSignalWattPoint(
-                signal=p.signal,
-                power=p.power,
-                custom_data=_carry(p.custom_data, "CustomData", version),
-            )
-            for p in period.v2x_signal_watt_curve
-        ),
-        custom_data=custom,
-    )
-
-
-def _schedule_to(schedule: ChargingSchedule, version: OcppVersion, mod: Any) -> Any:
-    periods = tuple(_period_to(p, version, mod) for p in schedule.periods)
-    if version is OcppVersion.V16:
-        return mod.ChargingSchedule(
-            duration=schedule.duration,
-            start_schedule=schedule.start_schedule,
-            charging_rate_unit=mod.ChargingRateUnitType(schedule.charging_rate_unit.value),
-            charging_schedule_period=periods,
-            min_charging_rate=schedule.min_charging_rate,
-        )
-    common: dict[str, Any] = {
-        "id": 0 if schedule.id is None else schedule.id,
-        "start_schedule": schedule.start_schedule,
-        "duration": schedule.duration,
-        "charging_rate_unit": mod.ChargingRateUnitEnum(schedule.charging_rate_unit.value),
-        "charging_schedule_period": periods,
-        "min_charging_rate": schedule.min_charging_rate,
-        "sales_tariff": _carry(schedule.sales_tariff, "SalesTariff", version),
-        "custom_data": _carry(schedule.custom_data, "CustomData", version),
-    }
-    if version is OcppVersion.V21:
-        soc = schedule.limit_at_soc
-        common.update(
-            limit_at_soc=None
-            if soc is None
-            else mod.LimitAtSoC(
-                soc=soc.soc,
-                limit=soc.limit,
-                custom_data=_carry(soc.custom_data, "CustomData", version),
-            ),
-            power_tolerance=schedule.power_tolerance,
-            signature_id=schedule.signature_id,
-            digest_value=schedule.digest_value,
-            use_local_time=schedule.use_local_time,
-            randomized_delay=schedule.randomized_delay,
-            absolute_price_schedule=_carry(
-                schedule.absolute_price_schedule, "AbsolutePriceSchedule", version
-            ),
-            price_level_schedule=_carry(
-                schedule.price_level_schedule, "PriceLevelSchedule", version
-            ),
-        )
-    return mod.ChargingSchedule(**common)
+    if version is _V16:
+        fields["id"] = p.charging_profile_id
+    if version in _ONE_SCHEDULE:
+        fields["schedules"] = (_schedule_from(p.charging_schedule, version),)
+    else:
+        fields["schedules"] = tuple(_schedule_from(s, version) for s in p.charging_schedule)
+    return ChargingProfile(**fields)
 
 
 @overload
 def profile_to_ocpp(
     profile: ChargingProfile, version: Literal[OcppVersion.V16, "1.6"]
 ) -> v16.ChargingProfile: ...
+@overload
+def profile_to_ocpp(
+    profile: ChargingProfile, version: Literal[OcppVersion.V20, "2.0"]
+) -> v20.ChargingProfile: ...
 @overload
 def profile_to_ocpp(
     profile: ChargingProfile, version: Literal[OcppVersion.V201, "2.0.1"]
@@ -442,63 +453,48 @@ def profile_to_ocpp(profile: ChargingProfile, version: VersionLike) -> AnyChargi
 
     Raises:
         ValueError: the profile cannot be expressed in ``version`` (a purpose or kind
-            the version lacks, several schedules in 1.6, a period without limit
-            before 2.1) or the version is not 1.6, 2.0.1 or 2.1.
+            the version lacks, several schedules in 1.6 or 2.0, a period without limit
+            before 2.1, a 1.6 transaction id that is not an integer).
+        SmartChargingValueError: ``version`` is not an OCPP version.
     """
     target = to_version(version, "version")
     mod = _module(target)
     kind = profile.kind
     purpose = profile.purpose
-    if target is not OcppVersion.V21 and (
+    if target is not _V21 and (
         kind is ProfileKind.DYNAMIC
         or purpose in (ProfilePurpose.PRIORITY_CHARGING, ProfilePurpose.LOCAL_GENERATION)
     ):
         raise ValueError(f"OCPP {target.value} has no {purpose.value}/{kind.value} profiles")
-    recurrency = profile.recurrency_kind
-    if target is OcppVersion.V16:
-        if purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS:
-            raise ValueError("OCPP 1.6 has no ChargingStationExternalConstraints")
-        if len(profile.schedules) != 1:
-            raise ValueError("an OCPP 1.6 profile has exactly one charging schedule")
-        transaction = profile.transaction_id
+    if target is _V16 and purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS:
+        raise ValueError("OCPP 1.6 has no ChargingStationExternalConstraints")
+    if target in _ONE_SCHEDULE and len(profile.schedules) != 1:
+        raise ValueError(f"an OCPP {target.value} profile has exactly one charging schedule")
+    transaction = profile.transaction_id
+    if target is _V16:
         if transaction is not None and not isinstance(transaction, int):
             raise ValueError(f"1.6 transactionId must be an integer, not {transaction!r}")
-        return mod.ChargingProfile(  # type: ignore[no-any-return]
-            charging_profile_id=profile.id,
-            transaction_id=transaction,
-            stack_level=profile.stack_level,
-            charging_profile_purpose=mod.ChargingProfilePurposeType(
-                _V16_MAX if purpose is ProfilePurpose.CHARGING_STATION_MAX else purpose.value
-            ),
-            charging_profile_kind=mod.ChargingProfileKindType(kind.value),
-            recurrency_kind=None
-            if recurrency is None
-            else mod.RecurrencyKindType(recurrency.value),
-            valid_from=profile.valid_from,
-            valid_to=profile.valid_to,
-            charging_schedule=_schedule_to(profile.schedules[0], target, mod),
-        )
-    common: dict[str, Any] = {
-        "id": profile.id,
-        "stack_level": profile.stack_level,
-        "charging_profile_purpose": mod.ChargingProfilePurposeEnum(purpose.value),
-        "charging_profile_kind": mod.ChargingProfileKindEnum(kind.value),
-        "recurrency_kind": None if recurrency is None else mod.RecurrencyKindEnum(recurrency.value),
-        "valid_from": profile.valid_from,
-        "valid_to": profile.valid_to,
-        "charging_schedule": tuple(_schedule_to(s, target, mod) for s in profile.schedules),
-        "transaction_id": None if profile.transaction_id is None else str(profile.transaction_id),
-        "custom_data": _carry(profile.custom_data, "CustomData", target),
-    }
-    if target is OcppVersion.V21:
-        common.update(
-            max_offline_duration=profile.max_offline_duration,
-            invalid_after_offline_duration=profile.invalid_after_offline_duration,
-            dyn_update_interval=profile.dyn_update_interval,
-            dyn_update_time=profile.dyn_update_time,
-            price_schedule_signature=profile.price_schedule_signature,
-        )
-    return mod.ChargingProfile(**common)  # type: ignore[no-any-return]
+    elif transaction is not None:
+        transaction = str(transaction)
+    fields = _copy(profile, _PROFILE_FIELDS[target]) | _decorations_to(profile, target)
+    purpose_text = (
+        _V16_MAX
+        if target is _V16 and purpose is ProfilePurpose.CHARGING_STATION_MAX
+        else purpose.value
+    )
+    fields.update(
+        charging_profile_purpose=getattr(mod, _ENUMS[target]["purpose"])(purpose_text),
+        charging_profile_kind=_enum_to(mod, target, "kind", kind),
+        recurrency_kind=_enum_to(mod, target, "recurrency", profile.recurrency_kind),
+        transaction_id=transaction,
+    )
+    if target is _V16:
+        fields["charging_profile_id"] = profile.id
+    if target in _ONE_SCHEDULE:
+        fields["charging_schedule"] = _schedule_to(profile.schedules[0], target, mod)
+    else:
+        fields["charging_schedule"] = tuple(_schedule_to(s, target, mod) for s in profile.schedules)
+    return mod.ChargingProfile(**fields)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------------------
@@ -515,23 +511,25 @@ class ChargingProfileRequest:
     profile: ChargingProfile
     """The profile (1.6: ``csChargingProfiles``)."""
     custom_data: Opaque | None = None
-    """2.x request ``customData``, carried untouched."""
+    """2.0.1/2.1 request ``customData``, carried untouched."""
+    extra: Opaque | None = None
+    """2.0 (2018): the request's properties beyond the schema's own, carried untouched."""
 
 
 def set_charging_profile_from_ocpp(
     request: AnySetChargingProfileRequest,
 ) -> ChargingProfileRequest:
-    """The neutral form of a generated SetChargingProfile request of 1.6, 2.0.1 or 2.1."""
+    """The neutral form of a generated SetChargingProfile request of 1.6, 2.0, 2.0.1 or 2.1."""
     version = _version_of(request)
     r: Any = request
-    if version is OcppVersion.V16:
+    if version is _V16:
         return ChargingProfileRequest(
             evse_id=r.connector_id, profile=profile_from_ocpp(r.cs_charging_profiles)
         )
     return ChargingProfileRequest(
         evse_id=r.evse_id,
         profile=profile_from_ocpp(r.charging_profile),
-        custom_data=r.custom_data,
+        **_decorations_from(r, version),
     )
 
 
@@ -542,47 +540,149 @@ def set_charging_profile_to_ocpp(
 
     Raises:
         ValueError: as :func:`profile_to_ocpp`.
+        SmartChargingValueError: ``version`` is not an OCPP version.
     """
     target = to_version(version, "version")
     mod = _module(target)
     generated = profile_to_ocpp(request.profile, target)
-    if target is OcppVersion.V16:
+    if target is _V16:
         return mod.SetChargingProfileRequest(  # type: ignore[no-any-return]
             connector_id=request.evse_id, cs_charging_profiles=generated
         )
     return mod.SetChargingProfileRequest(  # type: ignore[no-any-return]
-        evse_id=request.evse_id,
-        charging_profile=generated,
-        custom_data=_carry(request.custom_data, "CustomData", target),
+        evse_id=request.evse_id, charging_profile=generated, **_decorations_to(request, target)
     )
 
 
 def set_charging_profile_response(result: ValidationResult, version: VersionLike) -> Any:
     """The SetChargingProfile response of ``version`` for a validation result.
 
-    2.x rejections carry ``statusInfo`` (reasonCode and libocpp's additionalInfo).
+    2.0.1/2.1 rejections carry ``statusInfo`` (reasonCode and libocpp's
+    additionalInfo); 1.6 and 2.0 have no ``statusInfo``.
 
     Raises:
         OcppError: the answer is a CALLERROR, not a response (K01.FR.29,
             ``code`` NotSupported); 1.6 answers status NotSupported instead.
+        SmartChargingValueError: ``version`` is not an OCPP version.
     """
     target = to_version(version, "version")
     mod = _module(target)
-    if target is OcppVersion.V16:
+    if target is _V16:
         status = "Accepted" if result.accepted else "Rejected"
         if result.call_error is ErrorCode.NOT_SUPPORTED:
             status = "NotSupported"
         return mod.SetChargingProfileResponse(status=mod.ChargingProfileStatus(status))
     if result.call_error is not None:
         raise OcppError(result.message or "smart charging is not available", code=result.call_error)
+    status_enum = mod.ChargingProfileStatusEnum(result.status.value)
+    if target is _V20:
+        return mod.SetChargingProfileResponse(status=status_enum)
     info = None
     if not result.accepted and result.reason_code is not None:
         info = mod.StatusInfo(
             reason_code=result.reason_code, additional_info=result.additional_info
         )
-    return mod.SetChargingProfileResponse(
-        status=mod.ChargingProfileStatusEnum(result.status.value), status_info=info
+    return mod.SetChargingProfileResponse(status=status_enum, status_info=info)
+
+
+# --------------------------------------------------------------------------------------
+# ClearChargingProfile
+# --------------------------------------------------------------------------------------
+
+
+def _clear_purpose(value: object) -> ProfilePurpose | None:
+    if value is None:
+        return None
+    return to_enum(ProfilePurpose, value, "ClearProfilesRequest.purpose", PURPOSE_ALIASES)
+
+
+@attrs.frozen(kw_only=True)
+class ClearProfilesRequest:
+    """A ClearChargingProfile request in neutral form.
+
+    Its fields are the arguments of :meth:`~ocpp_core.smart_charging.ProfileStore.clear`.
+    """
+
+    profile_id: int | None = None
+    """1.6 ``id``; 2.0 ``chargingProfile.id``; 2.0.1/2.1 ``chargingProfileId``."""
+    evse_id: int | None = None
+    """1.6 ``connectorId``; 2.0 ``evseId``; 2.0.1/2.1 ``chargingProfileCriteria.evseId``."""
+    purpose: ProfilePurpose | None = attrs.field(default=None, converter=_clear_purpose)
+    """``chargingProfilePurpose`` (1.6 ``ChargePointMaxProfile`` reads as the station maximum)."""
+    stack_level: int | None = None
+    """``stackLevel``."""
+    criteria_given: bool | None = None
+    """2.x: whether the criteria object was sent (2.0 ``chargingProfile``, 2.0.1/2.1
+    ``chargingProfileCriteria``); an empty one clears nothing. ``None`` in 1.6."""
+
+    def apply(self, store: ProfileStore, *, id_only: bool | None = None) -> ClearResult:
+        """Clear ``store`` as the request says, by the store's version (see ``clear``)."""
+        return store.clear(
+            profile_id=self.profile_id,
+            evse_id=self.evse_id,
+            purpose=self.purpose,
+            stack_level=self.stack_level,
+            criteria_given=self.criteria_given,
+            id_only=id_only,
+        )
+
+
+def clear_charging_profile_from_ocpp(
+    request: AnyClearChargingProfileRequest,
+) -> ClearProfilesRequest:
+    """The neutral form of a generated ClearChargingProfile request of any version.
+
+    Raises:
+        TypeError: ``request`` is not a generated ClearChargingProfile request.
+    """
+    version = _version_of(request)
+    r: Any = request
+    if version is _V16:
+        return ClearProfilesRequest(
+            profile_id=r.id,
+            evse_id=r.connector_id,
+            purpose=r.charging_profile_purpose,
+            stack_level=r.stack_level,
+        )
+    if version is _V20:
+        criterion = r.charging_profile
+        return ClearProfilesRequest(
+            profile_id=None if criterion is None else criterion.id,
+            evse_id=r.evse_id,
+            purpose=None if criterion is None else criterion.charging_profile_purpose,
+            stack_level=None if criterion is None else criterion.stack_level,
+            criteria_given=criterion is not None or r.evse_id is not None,
+        )
+    criteria = r.charging_profile_criteria
+    return ClearProfilesRequest(
+        profile_id=r.charging_profile_id,
+        evse_id=None if criteria is None else criteria.evse_id,
+        purpose=None if criteria is None else criteria.charging_profile_purpose,
+        stack_level=None if criteria is None else criteria.stack_level,
+        criteria_given=criteria is not None,
     )
+
+
+def clear_charging_profile_response(result: ClearResult, version: VersionLike) -> Any:
+    """The ClearChargingProfile response of ``version`` for a clear result.
+
+    2.0.1/2.1 carry ``statusInfo`` with the reasonCode of a refused request
+    (``InvalidValue``, K10.FR.06); 1.6 and 2.0 have none.
+
+    Raises:
+        SmartChargingValueError: ``version`` is not an OCPP version.
+    """
+    target = to_version(version, "version")
+    mod = _module(target)
+    if target is _V16:
+        return mod.ClearChargingProfileResponse(
+            status=mod.ClearChargingProfileStatus(result.status.value)
+        )
+    status = mod.ClearChargingProfileStatusEnum(result.status.value)
+    if target is _V20:
+        return mod.ClearChargingProfileResponse(status=status)
+    info = None if result.reason_code is None else mod.StatusInfo(reason_code=result.reason_code)
+    return mod.ClearChargingProfileResponse(status=status, status_info=info)
 
 
 # --------------------------------------------------------------------------------------
@@ -605,53 +705,23 @@ _TENTH = Decimal("0.1")
 
 
 def _composite_period_to(period: CompositePeriod, version: OcppVersion, mod: Any) -> Any:
-    if version is OcppVersion.V16:
-        return mod.ChargingSchedulePeriod(
-            start_period=period.start_period,
-            limit=_tenths_down(period.limit),
-            number_phases=period.number_phases,
-        )
-    custom = _carry(period.custom_data, "CustomData", version)
-    if version is OcppVersion.V201:
-        return mod.ChargingSchedulePeriod(
-            start_period=period.start_period,
-            limit=period.limit,
-            number_phases=period.number_phases,
-            phase_to_use=period.phase_to_use,
-            custom_data=custom,
-        )
-    return mod.ChargingSchedulePeriod(
-        start_period=period.start_period,
-        limit=period.limit,
-        limit_l2=period.limit_l2,
-        limit_l3=period.limit_l3,
-        number_phases=period.number_phases,
-        phase_to_use=period.phase_to_use,
-        discharge_limit=period.discharge_limit,
-        discharge_limit_l2=period.discharge_limit_l2,
-        discharge_limit_l3=period.discharge_limit_l3,
-        setpoint=period.setpoint,
-        setpoint_l2=period.setpoint_l2,
-        setpoint_l3=period.setpoint_l3,
-        operation_mode=None
-        if period.operation_mode is None
-        else mod.OperationModeEnum(period.operation_mode.value),
-        setpoint_reactive=period.setpoint_reactive,
-        setpoint_reactive_l2=period.setpoint_reactive_l2,
-        setpoint_reactive_l3=period.setpoint_reactive_l3,
-        preconditioning_request=period.preconditioning_request,
-        evse_sleep=period.evse_sleep,
-        v2x_baseline=period.v2x_baseline,
-        v2x_freq_watt_curve=_curve_to(period.v2x_freq_watt_curve, mod, version),
-        v2x_signal_watt_curve=_curve_to(period.v2x_signal_watt_curve, mod, version),
-        custom_data=custom,
-    )
+    if version is _V16:
+        period = attrs.evolve(period, limit=_tenths_down(period.limit))
+    return _period_to(period, version, mod)
+
+
+def _composite_periods_to(schedule: CompositeSchedule, version: OcppVersion, mod: Any) -> Any:
+    return tuple(_composite_period_to(p, version, mod) for p in schedule.periods)
 
 
 @overload
 def composite_to_ocpp(
     result: CompositeResult, version: Literal[OcppVersion.V16, "1.6"]
 ) -> v16.GetCompositeScheduleResponse: ...
+@overload
+def composite_to_ocpp(
+    result: CompositeResult, version: Literal[OcppVersion.V20, "2.0"]
+) -> v20.GetCompositeScheduleResponse: ...
 @overload
 def composite_to_ocpp(
     result: CompositeResult, version: Literal[OcppVersion.V201, "2.0.1"]
@@ -672,34 +742,39 @@ def composite_to_ocpp(
     1.6 limits are rounded down to a multiple of 0.1, as the 1.6 schema requires
     (``8.695652`` A becomes ``8.6``: the safe side). 1.6 writes
     :attr:`CompositeSchedule.start_schedule` as ``chargingSchedule.startSchedule``
-    (the engine sets it to the window start, as libocpp does); 2.x rejections carry
-    ``statusInfo``. The
+    (the engine sets it to the window start, as libocpp does); 2.0 nests the
+    schedule as ``{evseId, schedule: {startDateTime, chargingSchedule}}`` and names
+    the EVSE even when Rejected; 2.0.1/2.1 rejections carry ``statusInfo``. The
     explanation, stack levels and ``converted`` flags are not part of the message;
-    2.0.1 periods carry no 2.1 fields. 2.x carries the message's ``customData``.
+    2.0.1 periods carry no 2.1 fields. 2.x carries the message's ``customData``
+    (2.0: its extra properties).
+
+    Raises:
+        ValueError: a 2.0 result that names no EVSE (neither a schedule nor
+            :attr:`CompositeResult.evse_id`).
+        SmartChargingValueError: ``version`` is not an OCPP version.
     """
     target = to_version(version, "version")
     mod = _module(target)
     schedule = result.schedule
-    accepted = result.status is CompositeStatus.ACCEPTED
-    if target is OcppVersion.V16:
+    if target is _V16:
         status = mod.GetCompositeScheduleStatus(result.status.value)
-        if not accepted or schedule is None:
+        if result.status is not CompositeStatus.ACCEPTED or schedule is None:
             return mod.GetCompositeScheduleResponse(status=status)  # type: ignore[no-any-return]
-        start = schedule.schedule_start
         return mod.GetCompositeScheduleResponse(  # type: ignore[no-any-return]
             status=status,
             connector_id=schedule.evse_id,
-            schedule_start=start,
+            schedule_start=schedule.schedule_start,
             charging_schedule=mod.ChargingSchedule(
                 duration=schedule.duration,
                 start_schedule=schedule.start_schedule,
-                charging_rate_unit=mod.ChargingRateUnitType(schedule.charging_rate_unit.value),
-                charging_schedule_period=tuple(
-                    _composite_period_to(p, target, mod) for p in schedule.periods
-                ),
+                charging_rate_unit=_enum_to(mod, target, "unit", schedule.charging_rate_unit),
+                charging_schedule_period=_composite_periods_to(schedule, target, mod),
                 min_charging_rate=schedule.min_charging_rate,
             ),
         )
+    if target is _V20:
+        return _composite_to_v20(result, mod)  # type: ignore[no-any-return]
     info = None
     if result.reason_code is not None:
         info = mod.StatusInfo(
@@ -713,10 +788,8 @@ def composite_to_ocpp(
             evse_id=schedule.evse_id,
             duration=schedule.duration,
             schedule_start=schedule.schedule_start,
-            charging_rate_unit=mod.ChargingRateUnitEnum(schedule.charging_rate_unit.value),
-            charging_schedule_period=tuple(
-                _composite_period_to(p, target, mod) for p in schedule.periods
-            ),
+            charging_rate_unit=_enum_to(mod, target, "unit", schedule.charging_rate_unit),
+            charging_schedule_period=_composite_periods_to(schedule, target, mod),
             custom_data=_carry(schedule.custom_data, "CustomData", target),
         )
     return mod.GetCompositeScheduleResponse(  # type: ignore[no-any-return]
@@ -727,40 +800,44 @@ def composite_to_ocpp(
     )
 
 
-def _composite_period_from(period: Any, version: OcppVersion) -> CompositePeriod:
-    fields: dict[str, Any] = {
-        "start_period": period.start_period,
-        "limit": period.limit,
-        "number_phases": period.number_phases,
-    }
-    if version is not OcppVersion.V16:
-        fields["phase_to_use"] = period.phase_to_use
-        fields["custom_data"] = period.custom_data
-    if version is OcppVersion.V21:
+def _extra(value: Opaque | None) -> dict[str, Any] | None:
+    return None if value is None else dict(value)  # type: ignore[call-overload]
+
+
+def _composite_to_v20(result: CompositeResult, mod: Any) -> Any:
+    schedule = result.schedule
+    evse_id = schedule.evse_id if schedule is not None else result.evse_id
+    if evse_id is None:
+        raise ValueError("a 2.0 GetCompositeSchedule response names its EVSE (evseId)")
+    composite = None
+    if schedule is not None:
+        composite = mod.CompositeSchedule(
+            start_date_time=schedule.schedule_start,
+            charging_schedule=mod.ChargingScheduleOptionalPeriods(
+                start_schedule=schedule.start_schedule,
+                duration=schedule.duration,
+                charging_rate_unit=_enum_to(mod, _V20, "unit", schedule.charging_rate_unit),
+                charging_schedule_period=_composite_periods_to(schedule, _V20, mod),
+                min_charging_rate=schedule.min_charging_rate,
+                extra=_extra(schedule.schedule_extra),
+            ),
+            extra=_extra(schedule.extra),
+        )
+    return mod.GetCompositeScheduleResponse(
+        status=mod.GetCompositeScheduleStatusEnum(result.status.value),
+        evse_id=evse_id,
+        schedule=composite,
+        extra=_extra(result.extra),
+    )
+
+
+def _composite_periods_from(periods: Any, version: OcppVersion) -> tuple[CompositePeriod, ...]:
+    out = []
+    for period in periods:
         if period.limit is None:
             raise ValueError(f"composite period at {period.start_period} s has no limit")
-        fields.update(
-            limit_l2=period.limit_l2,
-            limit_l3=period.limit_l3,
-            discharge_limit=period.discharge_limit,
-            discharge_limit_l2=period.discharge_limit_l2,
-            discharge_limit_l3=period.discharge_limit_l3,
-            setpoint=period.setpoint,
-            setpoint_l2=period.setpoint_l2,
-            setpoint_l3=period.setpoint_l3,
-            operation_mode=None
-            if period.operation_mode is None
-            else OperationMode(period.operation_mode.value),
-            setpoint_reactive=period.setpoint_reactive,
-            setpoint_reactive_l2=period.setpoint_reactive_l2,
-            setpoint_reactive_l3=period.setpoint_reactive_l3,
-            preconditioning_request=period.preconditioning_request,
-            evse_sleep=period.evse_sleep,
-            v2x_baseline=period.v2x_baseline,
-            v2x_freq_watt_curve=_curve_from(period.v2x_freq_watt_curve),
-            v2x_signal_watt_curve=_curve_from(period.v2x_signal_watt_curve),
-        )
-    return CompositePeriod(**fields)
+        out.append(CompositePeriod(**_period_fields_from(period, version)))
+    return tuple(out)
 
 
 def composite_from_ocpp(response: AnyGetCompositeScheduleResponse) -> CompositeResult:
@@ -772,57 +849,30 @@ def composite_from_ocpp(response: AnyGetCompositeScheduleResponse) -> CompositeR
     this function accepts.
 
     Raises:
-        TypeError: ``response`` is not a generated 1.6/2.0.1/2.1 response.
+        TypeError: ``response`` is not a generated 1.6/2.0/2.0.1/2.1 response.
         ValueError: a response the neutral form cannot hold: 1.6 Accepted without
             ``connectorId``, ``scheduleStart``, ``chargingSchedule`` or its
-            ``duration``, or 1.6 Rejected with any of them; 2.1 periods without limit.
+            ``duration``, or 1.6 Rejected with any of them; a 2.0 ``schedule``
+            without ``startDateTime``, ``chargingSchedule``, its ``duration`` or
+            periods; 2.1 periods without limit.
     """
     version = _version_of(response)
     r: Any = response
     status = CompositeStatus(r.status.value)
-    if version is OcppVersion.V16:
-        charging = r.charging_schedule
-        if status is not CompositeStatus.ACCEPTED:
-            if charging is not None or r.connector_id is not None or r.schedule_start is not None:
-                raise ValueError("a Rejected GetCompositeSchedule.conf carries schedule fields")
-            return CompositeResult(status=status)
-        if (
-            charging is None
-            or r.connector_id is None
-            or r.schedule_start is None
-            or charging.duration is None
-        ):
-            raise ValueError(
-                "an Accepted GetCompositeSchedule.conf needs connectorId, scheduleStart "
-                "and chargingSchedule with duration"
-            )
-        periods = tuple(
-            _composite_period_from(p, version) for p in charging.charging_schedule_period
-        )
-        start = r.schedule_start
-        schedule = CompositeSchedule(
-            evse_id=r.connector_id,
-            schedule_start=start,
-            duration=charging.duration,
-            charging_rate_unit=ChargingRateUnit(charging.charging_rate_unit.value),
-            periods=periods,
-            explanation=_unexplained(periods),
-            start_schedule=charging.start_schedule,
-            min_charging_rate=charging.min_charging_rate,
-        )
-        return CompositeResult(status=status, schedule=schedule)
+    if version is _V16:
+        return _composite_from_v16(r, status)
+    if version is _V20:
+        return _composite_from_v20(r, status)
     info = r.status_info
     schedule_v2 = None
     if r.schedule is not None:
         composite = r.schedule
-        periods = tuple(
-            _composite_period_from(p, version) for p in composite.charging_schedule_period
-        )
+        periods = _composite_periods_from(composite.charging_schedule_period, version)
         schedule_v2 = CompositeSchedule(
             evse_id=composite.evse_id,
             schedule_start=composite.schedule_start,
             duration=composite.duration,
-            charging_rate_unit=ChargingRateUnit(composite.charging_rate_unit.value),
+            charging_rate_unit=composite.charging_rate_unit,
             periods=periods,
             explanation=_unexplained(periods),
             custom_data=composite.custom_data,
@@ -835,6 +885,67 @@ def composite_from_ocpp(response: AnyGetCompositeScheduleResponse) -> CompositeR
         custom_data=r.custom_data,
         status_info_custom_data=None if info is None else info.custom_data,
     )
+
+
+def _composite_from_v16(r: Any, status: CompositeStatus) -> CompositeResult:
+    charging = r.charging_schedule
+    if status is not CompositeStatus.ACCEPTED:
+        if charging is not None or r.connector_id is not None or r.schedule_start is not None:
+            raise ValueError("a Rejected GetCompositeSchedule.conf carries schedule fields")
+        return CompositeResult(status=status)
+    if charging is None or r.connector_id is None or r.schedule_start is None:
+        raise ValueError(
+            "an Accepted GetCompositeSchedule.conf needs connectorId, scheduleStart "
+            "and chargingSchedule with duration"
+        )
+    if charging.duration is None:
+        raise ValueError(
+            "an Accepted GetCompositeSchedule.conf needs connectorId, scheduleStart "
+            "and chargingSchedule with duration"
+        )
+    periods = _composite_periods_from(charging.charging_schedule_period, _V16)
+    schedule = CompositeSchedule(
+        evse_id=r.connector_id,
+        schedule_start=r.schedule_start,
+        duration=charging.duration,
+        charging_rate_unit=charging.charging_rate_unit,
+        periods=periods,
+        explanation=_unexplained(periods),
+        start_schedule=charging.start_schedule,
+        min_charging_rate=charging.min_charging_rate,
+    )
+    return CompositeResult(status=status, schedule=schedule)
+
+
+def _composite_from_v20(r: Any, status: CompositeStatus) -> CompositeResult:
+    composite = r.schedule
+    if composite is None:
+        return CompositeResult(status=status, evse_id=r.evse_id, extra=r.extra)
+    charging = composite.charging_schedule
+    if (
+        composite.start_date_time is None
+        or charging is None
+        or charging.duration is None
+        or not charging.charging_schedule_period
+    ):
+        raise ValueError(
+            "a 2.0 GetCompositeSchedule schedule needs startDateTime and a chargingSchedule "
+            "with duration and periods"
+        )
+    periods = _composite_periods_from(charging.charging_schedule_period, _V20)
+    schedule = CompositeSchedule(
+        evse_id=r.evse_id,
+        schedule_start=composite.start_date_time,
+        duration=charging.duration,
+        charging_rate_unit=charging.charging_rate_unit,
+        periods=periods,
+        explanation=_unexplained(periods),
+        start_schedule=charging.start_schedule,
+        min_charging_rate=charging.min_charging_rate,
+        extra=composite.extra,
+        schedule_extra=charging.extra,
+    )
+    return CompositeResult(status=status, schedule=schedule, evse_id=r.evse_id, extra=r.extra)
 
 
 def _unexplained(periods: tuple[CompositePeriod, ...]) -> tuple[PeriodExplanation, ...]:

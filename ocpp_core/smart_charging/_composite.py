@@ -317,6 +317,8 @@ class CompositePeriod:
     """True when that limit was converted from the other unit (libocpp ``periodTransformed``)."""
     custom_data: Opaque | None = None
     """2.x ``customData`` of a period read from a message (the engine sets none)."""
+    extra: Opaque | None = None
+    """2.0 (2018): the period's properties beyond the schema's own, read from a message."""
 
 
 @attrs.frozen(kw_only=True)
@@ -373,6 +375,10 @@ class CompositeSchedule:
     """1.6: ``chargingSchedule.minChargingRate`` of a message (the engine sets none)."""
     custom_data: Opaque | None = None
     """2.x ``customData`` of the CompositeSchedule of a message."""
+    extra: Opaque | None = None
+    """2.0 (2018): extra properties of the message's ``schedule`` object."""
+    schedule_extra: Opaque | None = None
+    """2.0 (2018): extra properties of the message's ``schedule.chargingSchedule`` object."""
 
 
 @attrs.frozen(kw_only=True)
@@ -395,6 +401,11 @@ class CompositeResult:
     """2.x ``customData`` of a response read from a message."""
     status_info_custom_data: Opaque | None = None
     """2.x ``statusInfo.customData`` of a response read from a message."""
+    evse_id: int | None = None
+    """The EVSE asked for (set by :func:`composite_schedule`, accepted or not; the 2.0
+    response names it even when Rejected)."""
+    extra: Opaque | None = None
+    """2.0 (2018): extra properties of a response read from a message."""
 
 
 # --------------------------------------------------------------------------------------
@@ -704,16 +715,30 @@ def _lowest_op(v21: bool) -> _Op:
                 phases = v.number_phases
                 phase_to_use = v.phase_to_use
         per_phase = v21 and any(v.uses_phase_values() for v in present)
-        amps = _Accumulator()
-        watts = _Accumulator()
+        # Per unit: minimum of limits, maximum of discharge limits, combined setpoints
+        # (inf / -inf = unset), and the contributor that set the lowest L1 limit.
+        limit_a, limit_w = [_INF, _INF, _INF], [_INF, _INF, _INF]
+        discharge_a, discharge_w = [-_INF, -_INF, -_INF], [-_INF, -_INF, -_INF]
+        setpoint_a, setpoint_w = [_INF, _INF, _INF], [_INF, _INF, _INF]
+        stack_a = stack_w = 0
+        source_a: Contributor | None = None
+        source_w: Contributor | None = None
         mode: OperationMode | None = None
         active: tuple[Contributor, ...] = ()
         for v in present:
             a, w = v.amps, v.watts
             if per_phase:
                 a, w = _normalize_phases(a, w, phases)
-            amps.add(a)
-            watts.add(w)
+            first = a.limit[0]
+            if first is not None and first >= 0 and first < limit_a[0]:
+                stack_a, source_a = a.stack_level, a.source
+            first = w.limit[0]
+            if first is not None and first >= 0 and first < limit_w[0]:
+                stack_w, source_w = w.stack_level, w.source
+            _fold(limit_a, discharge_a, a)
+            _fold(limit_w, discharge_w, w)
+            _setpoint(setpoint_a, a.setpoint, limit_a, discharge_a)
+            _setpoint(setpoint_w, w.setpoint, limit_w, discharge_w)
             if (
                 v.operation_mode is not None
                 and v.operation_mode is not OperationMode.CHARGING_ONLY
@@ -722,8 +747,20 @@ def _lowest_op(v21: bool) -> _Op:
                 mode = v.operation_mode
             active += v.active
         return _Level(
-            amps=amps.lanes(),
-            watts=watts.lanes(),
+            amps=_Lanes(
+                limit=_finite(limit_a),
+                discharge=_finite(discharge_a),
+                setpoint=_finite(setpoint_a),
+                stack_level=stack_a,
+                source=source_a,
+            ),
+            watts=_Lanes(
+                limit=_finite(limit_w),
+                discharge=_finite(discharge_w),
+                setpoint=_finite(setpoint_w),
+                stack_level=stack_w,
+                source=source_w,
+            ),
             number_phases=phases,
             phase_to_use=phase_to_use if phases == 1 else None,
             operation_mode=mode,
@@ -747,40 +784,16 @@ def _plain(level: _Level) -> bool:
     )
 
 
-class _Accumulator:
-    """The per-phase minimum of limits, maximum of discharge limits and combined setpoints."""
-
-    __slots__ = ("discharge", "limit", "setpoint", "source", "stack_level")
-
-    def __init__(self) -> None:
-        self.limit = [_INF, _INF, _INF]
-        self.discharge = [-_INF, -_INF, -_INF]
-        self.setpoint = [_INF, _INF, _INF]
-        self.stack_level = 0
-        self.source: Contributor | None = None
-
-    def add(self, lanes: _Lanes) -> None:
-        limit, discharge = lanes.limit, lanes.discharge
-        first = limit[0]
-        if first is not None and first >= 0 and first < self.limit[0]:
-            self.stack_level, self.source = lanes.stack_level, lanes.source
-        for p in range(3):
-            x = limit[p]
-            if x is not None and x >= 0 and x < self.limit[p]:
-                self.limit[p] = x
-            x = discharge[p]
-            if x is not None and x <= 0 and x > self.discharge[p]:
-                self.discharge[p] = x
-        _setpoint(self.setpoint, lanes.setpoint, self.limit, self.discharge)
-
-    def lanes(self) -> _Lanes:
-        return _Lanes(
-            limit=_finite(self.limit),
-            discharge=_finite(self.discharge),
-            setpoint=_finite(self.setpoint),
-            stack_level=self.stack_level,
-            source=self.source,
-        )
+def _fold(limit: list[float], discharge: list[float], lanes: _Lanes) -> None:
+    """Fold one contributor's limits (minimum) and discharge limits (maximum), per phase."""
+    new_limit, new_discharge = lanes.limit, lanes.discharge
+    for p in range(3):
+        x = new_limit[p]
+        if x is not None and x >= 0 and x < limit[p]:
+            limit[p] = x
+        x = new_discharge[p]
+        if x is not None and x <= 0 and x > discharge[p]:
+            discharge[p] = x
 
 
 def _sum_unit_lanes_op(v21: bool, default_a: float, default_w: float) -> _Op:
@@ -1171,9 +1184,9 @@ class _Context:
         return layers
 
 
-def _rejected(reason: str, info: str) -> CompositeResult:
+def _rejected(evse_id: int, reason: str, info: str) -> CompositeResult:
     return CompositeResult(
-        status=CompositeStatus.REJECTED, reason_code=reason, additional_info=info
+        status=CompositeStatus.REJECTED, reason_code=reason, additional_info=info, evse_id=evse_id
     )
 
 
@@ -1215,13 +1228,15 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
     """
     options = CompositeOptions() if options is None else options
     if evse_id < 0 or (evse_id != 0 and station.evse(evse_id) is None):
-        return _rejected("UnknownEVSE", f"EVSE {evse_id} does not exist")
+        return _rejected(evse_id, "UnknownEVSE", f"EVSE {evse_id} does not exist")
     if unit is None:
         wanted = station.rate_units[0] if station.rate_units else ChargingRateUnit.A
     else:
         wanted = to_enum(ChargingRateUnit, unit, "unit")
         if wanted not in station.rate_units:
-            return _rejected("UnsupportedRateUnit", f"unit {wanted.value} is not supported")
+            return _rejected(
+                evse_id, "UnsupportedRateUnit", f"unit {wanted.value} is not supported"
+            )
     length = int(duration)
     if options.max_duration is not None:
         length = min(length, options.max_duration)
@@ -1293,4 +1308,5 @@ def composite_schedule(  # noqa: PLR0917 - the positional signature mirrors GetC
         status=CompositeStatus.ACCEPTED,
         schedule=schedule,
         invalidated_profile_ids=tuple(ctx.invalidated),
+        evse_id=evse_id,
     )

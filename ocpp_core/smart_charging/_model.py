@@ -1,6 +1,6 @@
 """The version-neutral smart-charging model: profiles, schedules, periods and the station.
 
-One set of frozen values serves OCPP 1.6, 2.0.1 and 2.1. Field names follow
+One set of frozen values serves OCPP 1.6, 2.0 (2018), 2.0.1 and 2.1. Field names follow
 the 2.x schemas in snake_case; the 1.6 names map onto them (``chargingProfileId``
 is :attr:`ChargingProfile.id`, ``ChargePointMaxProfile`` is
 :attr:`ProfilePurpose.CHARGING_STATION_MAX`, ``csChargingProfiles.chargingSchedule``
@@ -327,6 +327,9 @@ class SchedulePeriod:
     """2.1: signal/power curve."""
     custom_data: Opaque | None = None
     """2.x ``customData``, carried untouched."""
+    extra: Opaque | None = None
+    """2.0 (2018): the properties beyond the schema's own (2.0 objects are open), carried
+    untouched; dropped when converting to another version."""
 
     @property
     def effective_mode(self) -> OperationMode:
@@ -385,6 +388,8 @@ class ChargingSchedule:
     """2.1 ISO 15118-20 price level schedule, carried untouched."""
     custom_data: Opaque | None = None
     """2.x ``customData``, carried untouched."""
+    extra: Opaque | None = None
+    """2.0 (2018): the properties beyond the schema's own, carried untouched."""
 
 
 @attrs.frozen(kw_only=True)
@@ -427,8 +432,13 @@ class ChargingProfile:
     """2.1: time of the last dynamic update (Dynamic only)."""
     price_schedule_signature: str | None = None
     """2.1: signature over the price schedule."""
+    primary: bool | None = None
+    """2.0 (2018) ``primary``, carried faithfully (the engine does not interpret it; 2.0.1
+    dropped the field)."""
     custom_data: Opaque | None = None
     """2.x ``customData``, carried untouched."""
+    extra: Opaque | None = None
+    """2.0 (2018): the properties beyond the schema's own, carried untouched."""
 
     @property
     def schedule(self) -> ChargingSchedule:

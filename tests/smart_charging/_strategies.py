@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 from hypothesis import strategies as st
 
 from ocpp_core.smart_charging import (
@@ -11,6 +12,7 @@ from ocpp_core.smart_charging import (
     ChargingRateUnit,
     ChargingSchedule,
     Evse,
+    OperationMode,
     ProfileKind,
     ProfilePurpose,
     RecurrencyKind,
@@ -32,21 +34,64 @@ def instants(days: int = 4) -> st.SearchStrategy[datetime]:
 
 @st.composite
 def periods(
-    draw: st.DrawFn, unit: ChargingRateUnit, *, phases: bool = True
+    draw: st.DrawFn,
+    unit: ChargingRateUnit,
+    *,
+    phases: bool = True,
+    purpose: ProfilePurpose | None = None,
+    v21: bool = False,
 ) -> tuple[SchedulePeriod, ...]:
-    """One to four periods, starting at 0, strictly increasing, with limits in ``unit``."""
+    """One to four periods, starting at 0, strictly increasing, with limits in ``unit``.
+
+    With ``v21`` the periods may use what 2.1 adds, within the operation-mode rules
+    of ``purpose`` (so the composite's re-validation keeps them): per-phase limits
+    (``limit_L2/L3``), and for Tx/TxDefault profiles a CentralSetpoint period with a
+    setpoint (negative: discharge) and optional limit and discharge limit; external
+    constraints may be ExternalSetpoint periods with a limit and discharge limit.
+    """
     count = draw(st.integers(1, 4))
     steps = draw(st.lists(st.integers(1, 240), min_size=count - 1, max_size=count - 1))
     starts = [0]
     for step in steps:
         starts.append(starts[-1] + step * 60)
     top = 64 if unit is ChargingRateUnit.A else 44_000
+    values = st.integers(0, top * 10).map(lambda tenths: tenths / 10)
     out = []
     for start in starts:
-        limit = draw(st.integers(0, top * 10)) / 10
         number = draw(st.sampled_from([None, 1, 3])) if phases else None
-        out.append(SchedulePeriod(start_period=start, limit=limit, number_phases=number))
+        period = SchedulePeriod(start_period=start, limit=draw(values), number_phases=number)
+        if v21:
+            period = draw(_v21_period(period, values, purpose))
+        out.append(period)
     return tuple(out)
+
+
+@st.composite
+def _v21_period(
+    draw: st.DrawFn,
+    period: SchedulePeriod,
+    values: st.SearchStrategy[float],
+    purpose: ProfilePurpose | None,
+) -> SchedulePeriod:
+    shape = draw(st.sampled_from(["plain", "per-phase", "setpoint", "external"]))
+    if shape == "per-phase":
+        return attrs.evolve(period, limit_l2=draw(values), limit_l3=draw(values))
+    if shape == "setpoint" and purpose in (ProfilePurpose.TX, ProfilePurpose.TX_DEFAULT):
+        discharge = draw(st.one_of(st.none(), values.map(lambda v: -v)))
+        return attrs.evolve(
+            period,
+            operation_mode=OperationMode.CENTRAL_SETPOINT,
+            limit=draw(st.one_of(st.none(), values)),
+            discharge_limit=discharge,
+            setpoint=draw(st.one_of(values, values.map(lambda v: -v))),
+        )
+    if shape == "external" and purpose is ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS:
+        return attrs.evolve(
+            period,
+            operation_mode=OperationMode.EXTERNAL_SETPOINT,
+            discharge_limit=draw(values.map(lambda v: -v)),
+        )
+    return period
 
 
 @st.composite
@@ -58,8 +103,9 @@ def profiles(
     stack_level: int,
     unit: ChargingRateUnit | None = None,
     phases: bool = True,
+    v21: bool = False,
 ) -> ChargingProfile:
-    """A profile of ``purpose`` (Max profiles are never Relative)."""
+    """A profile of ``purpose`` (Max profiles are never Relative); ``v21``: see :func:`periods`."""
     kinds = [ProfileKind.ABSOLUTE, ProfileKind.RECURRING]
     if purpose is not ProfilePurpose.CHARGING_STATION_MAX:
         kinds.append(ProfileKind.RELATIVE)
@@ -77,7 +123,7 @@ def profiles(
     schedule = ChargingSchedule(
         id=1,
         charging_rate_unit=chosen,
-        periods=draw(periods(chosen, phases=phases)),
+        periods=draw(periods(chosen, phases=phases, purpose=purpose, v21=v21)),
         start_schedule=start,
         duration=duration,
     )
@@ -113,8 +159,12 @@ def installed_profiles(
     unit: ChargingRateUnit | None = None,
     phases: bool = True,
     min_max_stack: int = 0,
+    v21: bool = False,
 ) -> list[tuple[int, ChargingProfile]]:
-    """``(evse_id, profile)`` pairs with distinct ids and distinct stack levels per purpose."""
+    """``(evse_id, profile)`` pairs with distinct ids and distinct stack levels per purpose.
+
+    ``v21``: profiles may use 2.1 setpoints, discharge limits and per-phase limits.
+    """
     purposes = [ProfilePurpose.CHARGING_STATION_MAX, ProfilePurpose.TX_DEFAULT, ProfilePurpose.TX]
     if version != "1.6":
         purposes.append(ProfilePurpose.CHARGING_STATION_EXTERNAL_CONSTRAINTS)
@@ -135,8 +185,30 @@ def installed_profiles(
             evse_id = draw(st.sampled_from([0, 1, 2]))
         profile = draw(
             profiles(
-                profile_id=index + 1, purpose=purpose, stack_level=stack, unit=unit, phases=phases
+                profile_id=index + 1,
+                purpose=purpose,
+                stack_level=stack,
+                unit=unit,
+                phases=phases,
+                v21=v21,
             )
         )
         out.append((evse_id, profile))
     return out
+
+
+def versions_and_profiles(
+    **options: object,
+) -> st.SearchStrategy[tuple[str, list[tuple[int, ChargingProfile]]]]:
+    """``(version, entries)``: 2.0.1-shaped profiles under every version, or 2.1-shaped
+    profiles (setpoints, discharge limits, per-phase limits) under 2.1."""
+    return st.one_of(
+        st.tuples(
+            st.sampled_from(["1.6", "2.0", "2.0.1", "2.1"]),
+            installed_profiles(version="2.0.1", **options),  # type: ignore[arg-type]
+        ),
+        st.tuples(
+            st.just("2.1"),
+            installed_profiles(version="2.1", v21=True, **options),  # type: ignore[arg-type]
+        ),
+    )

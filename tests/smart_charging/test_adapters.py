@@ -14,6 +14,8 @@ from ocpp_core.smart_charging import (
     ChargingProfile,
     ChargingRateUnit,
     ChargingSchedule,
+    ClearProfilesRequest,
+    ClearStatus,
     CompositeResult,
     CompositeStatus,
     Evse,
@@ -25,6 +27,8 @@ from ocpp_core.smart_charging import (
     Transaction,
     ValidationResult,
     ValidationStatus,
+    clear_charging_profile_from_ocpp,
+    clear_charging_profile_response,
     composite_from_ocpp,
     composite_schedule,
     composite_to_ocpp,
@@ -37,7 +41,7 @@ from ocpp_core.smart_charging import (
 from ocpp_core.smart_charging._validation import Rule
 from ocpp_core.strategies import messages
 
-VERSIONS = ("1.6", "2.0.1", "2.1")
+VERSIONS = ("1.6", "2.0", "2.0.1", "2.1")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -55,6 +59,7 @@ def test_set_charging_profile_round_trip(version: str) -> None:
     ("version", "action"),
     [
         ("1.6", "RemoteStartTransaction"),
+        ("2.0", "RequestStartTransaction"),
         ("2.0.1", "RequestStartTransaction"),
         ("2.1", "RequestStartTransaction"),
     ],
@@ -78,8 +83,19 @@ def test_get_composite_schedule_response_round_trip(version: str) -> None:
             neutral = composite_from_ocpp(response)
         except ValueError:
             # documented refusals only: 1.6 incomplete Accepted / decorated Rejected,
+            # a 2.0 schedule without start, schedule, duration or periods,
             # 2.1 periods without a limit
             if version == "1.6":
+                return
+            if version == "2.0":
+                schedule = response.schedule
+                charging = schedule.charging_schedule
+                assert (
+                    schedule.start_date_time is None
+                    or charging is None
+                    or charging.duration is None
+                    or not charging.charging_schedule_period
+                )
                 return
             assert any(p.limit is None for p in response.schedule.charging_schedule_period)
             return
@@ -121,7 +137,12 @@ def test_engine_output_is_a_valid_response(version: str) -> None:
     wire = encode_payload(response)
     assert decode_payload(version, "GetCompositeSchedule", "response", wire) == response
     # 1.6 limits are rounded down to tenths: 2000 W / (230 V x 3) = 2.898... A -> 2.8 A
-    periods = wire["chargingSchedule" if version == "1.6" else "schedule"]["chargingSchedulePeriod"]
+    if version == "1.6":
+        periods = wire["chargingSchedule"]["chargingSchedulePeriod"]
+    elif version == "2.0":
+        periods = wire["schedule"]["chargingSchedule"]["chargingSchedulePeriod"]
+    else:
+        periods = wire["schedule"]["chargingSchedulePeriod"]
     limits = [p["limit"] for p in periods]
     assert limits[0] == 48.0
     assert limits[1] == (2.8 if version == "1.6" else pytest.approx(2000 / 690))
@@ -135,8 +156,12 @@ def test_rejected_composite_responses() -> None:
         assert result.status is CompositeStatus.REJECTED
         wire = encode_payload(composite_to_ocpp(result, version))
         assert wire["status"] == "Rejected"
-        if version != "1.6":
+        if version == "2.0":
+            assert wire["evseId"] == 9  # 2.0 names the EVSE even when Rejected
+            assert "statusInfo" not in wire  # 2.0 has no statusInfo anywhere
+        elif version != "1.6":
             assert wire["statusInfo"]["reasonCode"] == "UnknownEVSE"
+        decode_payload(version, "GetCompositeSchedule", "response", wire)
 
 
 def test_cross_version_conversion() -> None:
@@ -164,8 +189,13 @@ def test_unsupported_conversions() -> None:
     )
     with pytest.raises(ValueError, match="Dynamic"):
         profile_to_ocpp(dynamic, "2.0.1")
-    with pytest.raises(ValueError, match="not supported"):
-        profile_to_ocpp(profile, "2.0")
+    assert profile_from_ocpp(profile_to_ocpp(profile, "2.0")) == attrs.evolve(
+        profile,
+        schedules=tuple(attrs.evolve(s, id=None) for s in profile.schedules),
+    )  # 2.0 is supported; its schedule has no id
+    two = attrs.evolve(profile, schedules=(*profile.schedules, *profile.schedules))
+    with pytest.raises(ValueError, match="exactly one"):
+        profile_to_ocpp(two, "2.0")
     with pytest.raises(TypeError):
         profile_from_ocpp(object())  # type: ignore[arg-type]
     with_tx = ChargingProfile(
@@ -274,3 +304,65 @@ def test_opaque_values_cross_versions_through_their_wire_form() -> None:
     # a wire dictionary is carried too (what a JSON reader would store)
     dict_carried = attrs.evolve(neutral.profile, custom_data={"vendorId": "acme"})
     assert profile_to_ocpp(dict_carried, "2.1").custom_data.vendor_id == "acme"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_clear_charging_profile_request_and_response(version: str) -> None:
+    @given(messages(version, "ClearChargingProfile", "request"))
+    def check(request: Any) -> None:
+        neutral = clear_charging_profile_from_ocpp(request)
+        store = ProfileStore.of(version, [(1, _profile())])
+        result = neutral.apply(store)
+        response = clear_charging_profile_response(result, version)
+        wire = encode_payload(response)
+        assert decode_payload(version, "ClearChargingProfile", "response", wire) == response
+        assert wire["status"] == result.status.value
+        if version in ("1.6", "2.0"):
+            assert "statusInfo" not in wire
+
+    check()
+
+
+def test_clear_charging_profile_2_0_shape() -> None:
+    """2.0 names the EVSE beside a chargingProfile criterion that holds the id."""
+    request = decode_payload(
+        "2.0",
+        "ClearChargingProfile",
+        "request",
+        {"evseId": 1, "chargingProfile": {"id": 7, "stackLevel": 1}},
+    )
+    neutral = clear_charging_profile_from_ocpp(request)
+    assert neutral == ClearProfilesRequest(
+        profile_id=7, evse_id=1, stack_level=1, criteria_given=True
+    )
+    store = ProfileStore.of("2.0", [(1, _profile())])
+    result = neutral.apply(store)
+    assert result.status is ClearStatus.ACCEPTED
+    assert encode_payload(clear_charging_profile_response(result, "2.0")) == {"status": "Accepted"}
+
+
+def test_primary_of_a_2_0_profile_is_carried_faithfully() -> None:
+    wire = {
+        "evseId": 1,
+        "chargingProfile": {
+            "id": 3,
+            "stackLevel": 0,
+            "primary": True,
+            "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Relative",
+            "chargingSchedule": {
+                "chargingRateUnit": "A",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}],
+            },
+        },
+    }
+    request = decode_payload("2.0", "SetChargingProfile", "request", wire)
+    neutral = set_charging_profile_from_ocpp(request)
+    assert neutral.profile.primary is True
+    assert neutral.profile.schedule.id is None
+    assert encode_payload(set_charging_profile_to_ocpp(neutral, "2.0")) == wire
+    # 2.0.1 has no primary: it is dropped on the way there
+    assert (
+        "primary"
+        not in encode_payload(set_charging_profile_to_ocpp(neutral, "2.0.1"))["chargingProfile"]
+    )

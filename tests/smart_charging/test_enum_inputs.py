@@ -138,6 +138,7 @@ INSTANCES: dict[type, Any] = {
     sc.ProfileStore: _STORE,
     sc.RuleInfo: sc.RULES[sc.Rule.EVSE_DOES_NOT_EXIST],
     sc.ValidationResult: _VALIDATION,
+    sc.ClearProfilesRequest: sc.ClearProfilesRequest(),
 }
 """One valid instance per public attrs class that has an enum-typed field."""
 
@@ -264,6 +265,9 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ("set_charging_profile_to_ocpp", "version"): lambda v: sc.set_charging_profile_to_ocpp(
         sc.ChargingProfileRequest(evse_id=1, profile=_PROFILE),
         v,  # type: ignore[arg-type]
+    ),
+    ("clear_charging_profile_response", "version"): lambda v: sc.clear_charging_profile_response(
+        _STORE.clear(profile_id=1), v
     ),
     ("set_charging_profile_response", "version"): lambda v: sc.set_charging_profile_response(
         _VALIDATION,

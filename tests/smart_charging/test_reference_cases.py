@@ -7,6 +7,10 @@ replace (their notes say so), and are built with :meth:`ProfileStore.of`
 instead. The test also proves that list right: each injected case is refused
 or replaced by ``install``, and every other case installs cleanly.
 
+Station-wide cases (EVSE 0) run under both summing rules: the default
+(convert each EVSE's composite, then sum) and libocpp's unit lanes
+(:attr:`EvseZeroMode.SUM_OF_UNIT_LANES`); both reproduce every case.
+
 Tolerances as the README gives them: limits within abs 1e-3 or rel 1e-6
 (libocpp computes in float32); startPeriod exact, or within +-9 s where the
 case compares ``loose_prefix``.
@@ -27,6 +31,7 @@ from ocpp_core.smart_charging import (
     CompositeOptions,
     CompositePeriod,
     CompositeStatus,
+    EvseZeroMode,
     OperationMode,
     ProfilePurpose,
     ProfileSource,
@@ -38,6 +43,7 @@ from ocpp_core.smart_charging import (
 from ocpp_core.versions import OcppVersion
 from tests._shared import shared_path
 from tests.smart_charging._support import (
+    case_params,
     case_profile,
     case_profiles,
     case_station,
@@ -179,6 +185,17 @@ def _store(case: Mapping[str, Any], case_id: str) -> ProfileStore:
 
 
 def _run_composite(case: dict[str, Any], case_id: str) -> None:
+    """Run a composite case; the station-wide (EVSE 0) ones under both summing rules."""
+    request = case["request"]
+    evse_id = request["evse_id"] if "evse_id" in request else request["connector_id"]
+    modes = [EvseZeroMode.SUM_OF_EVSES]
+    if evse_id == 0:
+        modes.append(EvseZeroMode.SUM_OF_UNIT_LANES)
+    for mode in modes:
+        _run_composite_with(case, case_id, mode)
+
+
+def _run_composite_with(case: dict[str, Any], case_id: str, evse_zero: EvseZeroMode) -> None:
     station = case_station(case)
     store = _store(case, case_id)
     request = case["request"]
@@ -188,6 +205,7 @@ def _run_composite(case: dict[str, Any], case_id: str) -> None:
     options = CompositeOptions(
         simulate_transaction=request["simulate_transaction_active"],
         offline_seconds=request.get("offline_seconds"),
+        evse_zero=evse_zero,
     )
     result = composite_schedule(
         store,
@@ -269,7 +287,7 @@ def _run_expansion(case: dict[str, Any]) -> None:
             assert actual.period.number_phases == want["numberPhases"]
 
 
-@pytest.mark.parametrize("path", CASES, ids=[_id_of(p) for p in CASES])
+@pytest.mark.parametrize("path", case_params(CASES, _id_of))
 def test_reference_case(path: Path) -> None:
     case_id = _id_of(path)
     if case_id in EXCLUDED:
@@ -304,3 +322,12 @@ def test_injected_cases_are_refused_by_install() -> None:
                 break
             store = result.store
         assert refused, case_id
+
+
+def test_empty_reference_case_list_skips_saying_why() -> None:
+    (param,) = case_params([], _id_of)
+    (mark,) = param.marks
+    assert mark.name == "skip"
+    reason = mark.kwargs["reason"]
+    assert "not part of a clone" in reason
+    assert "OCPP_CORE_SHARED" in reason
