@@ -28,7 +28,10 @@ __all__ = [
     "AioError",
     "CallErrorReply",
     "CallTimeoutError",
+    "CertificateChainError",
+    "CertificateError",
     "ConnectionClosedError",
+    "CsrError",
     "DeliveryError",
     "DeliveryValueError",
     "EncodeError",
@@ -47,10 +50,16 @@ __all__ = [
     "QueueFullError",
     "RemoteCallError",
     "RemoteProtocolError",
+    "SECURITY_RULE_REQUIREMENTS",
+    "SecurityCheckError",
+    "SecurityProfileError",
+    "SecurityRule",
     "SelfCheckError",
     "SiteError",
     "SmartChargingValueError",
     "SolverError",
+    "StationIdentityError",
+    "TlsPolicyError",
     "UnknownActionError",
     "error_codes_for",
     "frame_error_code",
@@ -725,6 +734,161 @@ class SolverError(EnergyError):
 # ---------------------------------------------------------------------------
 # Errors of security profiles and certificates (ocpp_core.security).
 # ---------------------------------------------------------------------------
+
+
+class SecurityRule(enum.StrEnum):
+    """The security rule a value broke; each error of :mod:`ocpp_core.security` names one.
+
+    Where the specification numbers the rule, :data:`SECURITY_RULE_REQUIREMENTS`
+    gives the requirement ids (OCPP 2.0.1 Part 2 and the OCPP 1.6 security
+    whitepaper edition 3 number them alike for most rules).
+    """
+
+    TOO_LARGE = "too-large"
+    """An input is larger than the configured bound (certificates, chains, CSRs, images)."""
+    MALFORMED_PEM = "malformed-pem"
+    """Text that should hold PEM blocks has none, or a block that does not decode."""
+    MALFORMED_DER = "malformed-der"
+    """Bytes that should be one DER structure do not parse as one."""
+    UNSUPPORTED_KEY_TYPE = "unsupported-key-type"
+    """A key is neither RSA nor elliptic-curve (the two families OCPP's cipher suites use)."""
+    KEY_TOO_SMALL = "key-too-small"
+    """A key gives less than 112-bit security: RSA/DSA below 2048 bits, EC below 224 bits."""
+    WEAK_SIGNATURE_HASH = "weak-signature-hash"
+    """A signature uses a hash weaker than SHA-256 (MD5, SHA-1, SHA-224) or none at all."""
+    MISSING_FIELD = "missing-field"
+    """A certificate or CSR lacks a field the specification requires (serial, CN, O, AIA)."""
+    COMMON_NAME_MISMATCH = "common-name-mismatch"
+    """The subject CN is not the expected station identity or CSMS host name."""
+    COMMON_NAME_IS_URL_OR_IP = "common-name-is-url-or-ip"
+    """A charging station's CN looks like a URL or an IP address."""
+    ORGANIZATION_MISMATCH = "organization-mismatch"
+    """The subject O is not the expected operator (CPO/CSO) name."""
+    BAD_SIGNATURE = "bad-signature"
+    """A signature (certificate, CSR) does not verify with the issuer's key."""
+    NOT_YET_VALID = "not-yet-valid"
+    """A certificate's validity starts after the time of the check."""
+    EXPIRED = "expired"
+    """A certificate's validity ended before the time of the check."""
+    ISSUER_MISMATCH = "issuer-mismatch"
+    """A certificate's issuer name is not its issuer's subject name."""
+    NOT_A_CA = "not-a-ca"
+    """A certificate that signs others is not marked as a certificate authority."""
+    UNTRUSTED = "untrusted"
+    """A chain does not end at one of the given trust roots."""
+    CHAIN_TOO_LONG = "chain-too-long"
+    """A chain has more certificates than the bound allows."""
+    HASH_DATA = "hash-data"
+    """Certificate hash data cannot be computed or is not well-formed."""
+    TLS_VERSION = "tls-version"
+    """A TLS version below the version's floor (1.2; 1.0/1.1 only for legacy 1.6 stations)."""
+    TLS_CIPHER_SUITE = "tls-cipher-suite"
+    """A TLS cipher suite outside the list the specification allows."""
+    PROFILE_MISMATCH = "profile-mismatch"
+    """A connection uses a different security profile than the one configured."""
+    PROFILE_DOWNGRADE = "profile-downgrade"
+    """A change would lower the security profile (or keep it: 1.6 only accepts higher)."""
+    PROFILE_PREREQUISITE = "profile-prerequisite"
+    """A new profile's prerequisite (password, CSMS root, station certificate) is missing."""
+    PROFILE_UNKNOWN = "profile-unknown"
+    """A security profile number the version does not define."""
+    VERSION = "version"
+    """The operation does not exist in the OCPP version asked for."""
+    CERTIFICATE_USE = "certificate-use"
+    """A certificate use type that no OCPP version defines."""
+
+
+SECURITY_RULE_REQUIREMENTS: dict[SecurityRule, str] = {
+    SecurityRule.KEY_TOO_SMALL: "A00.FR.501-503",
+    SecurityRule.WEAK_SIGNATURE_HASH: "A00.FR.504, A00.FR.506",
+    SecurityRule.MISSING_FIELD: "A00.FR.508-511",
+    SecurityRule.COMMON_NAME_MISMATCH: "A00.FR.405, A00.FR.309/A00.FR.308 (1.6)",
+    SecurityRule.COMMON_NAME_IS_URL_OR_IP: "A00.FR.511",
+    SecurityRule.ORGANIZATION_MISMATCH: "A00.FR.404, A02.FR.13",
+    SecurityRule.BAD_SIGNATURE: "A00.FR.403, A00.FR.308 (RFC 5280 section 6)",
+    SecurityRule.NOT_YET_VALID: "A00.FR.403, A02.FR.06",
+    SecurityRule.EXPIRED: "A00.FR.403, A02.FR.06",
+    SecurityRule.ISSUER_MISMATCH: "A00.FR.403 (RFC 5280 section 6)",
+    SecurityRule.NOT_A_CA: "A00.FR.403 (RFC 5280 section 6)",
+    SecurityRule.UNTRUSTED: "A00.FR.403, L01.FR.12",
+    SecurityRule.HASH_DATA: "CertificateHashDataType (RFC 6960)",
+    SecurityRule.TLS_VERSION: "A00.FR.313-316 (1.6: A00.FR.312-315)",
+    SecurityRule.TLS_CIPHER_SUITE: "A00.FR.318-320 (1.6: A00.FR.317-319)",
+    SecurityRule.PROFILE_MISMATCH: "A00.FR.001-003",
+    SecurityRule.PROFILE_DOWNGRADE: "A00.FR.005, A05.FR.01 (1.6), B09.FR.04/B09.FR.31 (2.x)",
+    SecurityRule.PROFILE_PREREQUISITE: "A05.FR.02-04 (1.6), use case A05 (2.x)",
+}
+"""Requirement ids behind each rule (2.0.1 numbering unless marked), for messages and docs."""
+
+
+class SecurityCheckError(OcppError, ValueError):
+    """A security check of :mod:`ocpp_core.security` refused a value.
+
+    Raised by pure functions; nothing is left behind. ``code`` is ``None``:
+    the refusals are answered with statuses (``Rejected``, ``InvalidCertificate``)
+    or by closing the connection, not with a CallError.
+
+    Attributes:
+        rule: the rule that was broken.
+        requirement: the specification's requirement ids for the rule, if numbered.
+        detail: what is wrong, without the rule.
+    """
+
+    rule: SecurityRule
+    requirement: str | None
+    detail: str
+
+    def __init__(self, rule: SecurityRule, detail: str) -> None:
+        self.rule = rule
+        self.detail = detail
+        self.requirement = SECURITY_RULE_REQUIREMENTS.get(rule)
+        suffix = f"; {self.requirement}" if self.requirement else ""
+        super().__init__(f"{detail} ({rule.value}{suffix})")
+
+
+class CertificateError(SecurityCheckError):
+    """A certificate, key, chain or CSR could not be read or lacks a required field."""
+
+
+class CertificateChainError(CertificateError):
+    """A certificate chain failed a check: validity time, issuer name, signature or trust."""
+
+
+class StationIdentityError(SecurityCheckError):
+    """A certificate's subject does not belong to the expected station or CSMS."""
+
+
+class CsrError(SecurityCheckError):
+    """A certificate signing request was refused (CSMS side of SignCertificate).
+
+    Attributes:
+        refusals: every rule the CSR broke, in checking order; ``rule`` is the first.
+    """
+
+    refusals: tuple[SecurityRule, ...]
+
+    def __init__(self, refusals: Sequence[SecurityRule], detail: str) -> None:
+        self.refusals = tuple(refusals)
+        super().__init__(self.refusals[0], detail)
+
+
+class TlsPolicyError(SecurityCheckError):
+    """A negotiated TLS version or cipher suite is not allowed for the OCPP version.
+
+    Attributes:
+        security_event: the wire name of the security event a charging station
+            raises for it (``InvalidTLSVersion`` / ``InvalidTLSCipherSuite``).
+    """
+
+    security_event: str
+
+    def __init__(self, rule: SecurityRule, detail: str, *, security_event: str) -> None:
+        self.security_event = security_event
+        super().__init__(rule, detail)
+
+
+class SecurityProfileError(SecurityCheckError):
+    """A security profile change or connection breaks the profile rules."""
 
 
 # ---------------------------------------------------------------------------
