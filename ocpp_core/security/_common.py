@@ -12,4 +12,4 @@ __all__ = ["version_module"]
 
 def version_module(version: OcppVersion) -> ModuleType:
     """Return the generated package of ``version`` (``ocpp_core.v201``...), imported on use."""
-    return importlib.import_module("ocpp_core.v" + version.value.replace(".", ""))
+    return importlib.import_module(version.package)
