@@ -253,3 +253,27 @@ def test_property_corrupted_der_is_refused_or_fails_the_chain(position: int, fli
     # a flip that still parses and verifies can only be outside the signed bytes
     # and signature, which DER leaves no room for: both checks must have caught it
     raise AssertionError(f"corruption at {position} went unnoticed")
+
+
+def test_huge_inputs_are_refused_by_size_first() -> None:
+    from ocpp_core.errors import CsrError
+    from ocpp_core.security import check_csr, load_private_key, security_event_notification
+
+    huge = "-----BEGIN CERTIFICATE-----\n" + "A" * 10_000_000
+    with pytest.raises(CertificateError) as info:
+        load_certificate(huge)
+    assert info.value.rule is SecurityRule.TOO_LARGE
+    with pytest.raises(CertificateError) as info:
+        load_certificate_chain(huge.encode())
+    assert info.value.rule is SecurityRule.TOO_LARGE
+    with pytest.raises(CsrError) as caught:
+        check_csr(huge)
+    assert caught.value.refusals == (SecurityRule.TOO_LARGE,)
+    with pytest.raises(CertificateError) as info:
+        load_private_key(huge.encode())
+    assert info.value.rule is SecurityRule.TOO_LARGE
+    with pytest.raises(SecurityCheckError):
+        security_event_notification("ResetOrReboot", timestamp=NOW, version="2.1", tech_info=huge)
+    with pytest.raises(CertificateError) as info:
+        verify_chain(LEAF.pem, roots=[ROOT.pem] * 11, at=NOW)
+    assert info.value.rule is SecurityRule.CHAIN_TOO_LONG

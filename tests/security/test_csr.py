@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocpp_core import v16, v20, v21, v201
 from ocpp_core.errors import CertificateError, CsrError, SecurityCheckError, SecurityRule
@@ -181,3 +186,37 @@ def test_sign_certificate_request_per_version() -> None:
         sign_certificate_request(text, "2.0.1", certificate_type="V2G20Certificate")
     with pytest.raises(SecurityCheckError):
         sign_certificate_request(text, "1.6", certificate_type="V2GCertificate")
+
+
+PROPERTY_KEYS = [ec_key(), ec_key(ec.SECP384R1())]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    identity=st.text(min_size=1, max_size=48),
+    organization=st.text(min_size=1, max_size=48),
+    key_index=st.sampled_from([0, 1]),
+)
+def test_property_built_csrs_check_back_or_refuse_cleanly(
+    identity: str, organization: str, key_index: int
+) -> None:
+    key = key_pem(PROPERTY_KEYS[key_index])
+    try:
+        text = build_csr(key, common_name=identity, organization=organization)
+    except CertificateError:
+        return  # a name the X.509 encoder refuses, reported as such
+    if re.match(r"^[a-z][a-z0-9+.-]*://", identity, re.IGNORECASE) or _is_ip(identity):
+        with pytest.raises(CsrError) as caught:
+            check_csr(text, identity=identity, organization=organization)
+        assert caught.value.refusals == (SecurityRule.COMMON_NAME_IS_URL_OR_IP,)
+        return
+    info = check_csr(text, identity=identity, organization=organization)
+    assert (info.common_name, info.organization) == (identity, organization)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -49,7 +49,11 @@ def test_the_howto_has_the_commands() -> None:
 def test_howto_commands_make_working_certificates(tmp_path: Path) -> None:
     assert BASH is not None
     subprocess.run(
-        [BASH, "-e", "-c", shell_blocks()[0]], cwd=tmp_path, check=True, capture_output=True, timeout=60
+        [BASH, "-e", "-c", shell_blocks()[0]],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     now = datetime.now(UTC)
     root = (tmp_path / "root.pem").read_bytes()
@@ -59,7 +63,9 @@ def test_howto_commands_make_working_certificates(tmp_path: Path) -> None:
     assert verify_chain(csms, roots=root, at=now).root
     assert check_station_certificate(station, identity="CP_1", organization="Example CPO")
     assert check_csms_certificate(csms, fqdn="localhost") == "localhost"
-    info = check_csr((tmp_path / "CP_1.csr").read_text(), identity="CP_1", organization="Example CPO")
+    info = check_csr(
+        (tmp_path / "CP_1.csr").read_text(), identity="CP_1", organization="Example CPO"
+    )
     assert info.key.kind == "EC"
     assert certificate_hash_data(station, issuer=root).serial_number == "2001"
 
@@ -85,5 +91,6 @@ def test_howto_commands_make_working_certificates(tmp_path: Path) -> None:
             assert isinstance(tls, ssl.SSLSocket)
     finally:
         thread.join(timeout=20)
-    assert peer and peer[0] is not None
+    assert peer
+    assert peer[0] is not None
     check_station_certificate(peer[0], identity="CP_1", organization="Example CPO")
