@@ -41,6 +41,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, cast
@@ -51,6 +52,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from ocpp_core.errors import (
@@ -115,6 +117,8 @@ CertificateLike = bytes | bytearray | memoryview | str | x509.Certificate
 """A certificate as PEM text, PEM or DER bytes, or an already loaded one."""
 
 _PEM_BEGIN = b"-----BEGIN"
+_PARSE_ERRORS: Final = (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion)
+"""What the parser raises for input it cannot read."""
 _DER: Final = Encoding.DER
 
 
@@ -160,8 +164,11 @@ def load_certificate(
     if raw.lstrip().startswith(_PEM_BEGIN):
         return load_certificate_chain(raw, max_size=max_size, max_certificates=MAX_CHAIN_LENGTH)[0]
     try:
-        cert = x509.load_der_x509_certificate(raw)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+        with warnings.catch_warnings():
+            # a non-positive serial is refused below rather than warned about
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(raw)
+    except _PARSE_ERRORS:
         raise CertificateError(SecurityRule.MALFORMED_DER, "not a DER certificate") from None
     return _checked(cert)
 
@@ -173,13 +180,24 @@ def _checked(cert: x509.Certificate) -> x509.Certificate:
     otherwise surface as a ``ValueError`` deep inside a later check.
     """
     try:
-        _ = (cert.subject, cert.issuer, cert.serial_number, cert.extensions)
+        with warnings.catch_warnings():
+            # the parser warns about malformed names (e.g. a 3-letter C): refuse them
+            warnings.simplefilter("error", UserWarning)
+            _ = (cert.subject, cert.issuer, cert.extensions)
+            _ = cert.subject.public_bytes(), cert.issuer.public_bytes()
+        with warnings.catch_warnings():
+            # a non-positive serial is refused below rather than warned about
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            serial = cert.serial_number
         _ = (cert.not_valid_before_utc, cert.not_valid_after_utc)
-        _ = cert.subject.public_bytes(), cert.issuer.public_bytes()
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (*_PARSE_ERRORS, UserWarning):
         raise CertificateError(
             SecurityRule.MALFORMED_DER, "a field of the certificate does not decode"
         ) from None
+    if serial <= 0:
+        raise CertificateError(
+            SecurityRule.MISSING_FIELD, "the serial number is not positive (A00.FR.508, RFC 5280)"
+        )
     return cert
 
 
@@ -217,8 +235,10 @@ def load_certificate_chain(
             SecurityRule.CHAIN_TOO_LONG, f"more than {max_certificates} certificates"
         )
     try:
-        certs = x509.load_pem_x509_certificates(raw)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            certs = x509.load_pem_x509_certificates(raw)
+    except _PARSE_ERRORS:
         raise CertificateError(
             SecurityRule.MALFORMED_PEM, "a PEM CERTIFICATE block does not decode"
         ) from None

@@ -24,6 +24,7 @@ Theory of operation
 from __future__ import annotations
 
 import enum
+import warnings
 from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
 import attrs
@@ -86,7 +87,7 @@ def load_private_key(
             key = serialization.load_pem_private_key(raw, password=password)
         else:
             key = serialization.load_der_private_key(raw, password=password)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion):
         raise CertificateError(
             SecurityRule.MALFORMED_PEM, "the private key does not decode"
         ) from None
@@ -263,13 +264,20 @@ def check_csr(
             req = x509.load_pem_x509_csr(raw)
         else:
             req = x509.load_der_x509_csr(raw)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion):
         rule = (
             SecurityRule.MALFORMED_PEM
             if raw.lstrip().startswith(b"-----")
             else SecurityRule.MALFORMED_DER
         )
         raise CsrError([rule], "the CSR does not decode") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # malformed names warn: refuse them
+            subject = req.subject
+            _ = subject.public_bytes()
+    except (ValueError, TypeError, UnsupportedAlgorithm, UserWarning):
+        raise CsrError([SecurityRule.MALFORMED_DER], "the CSR's subject does not decode") from None
 
     refusals: list[SecurityRule] = []
     details: list[str] = []
@@ -305,8 +313,8 @@ def check_csr(
         refuse(exc.rule, exc.detail)
     except (ValueError, UnsupportedAlgorithm):
         refuse(SecurityRule.UNSUPPORTED_KEY_TYPE, "the CSR's key cannot be read")
-    cn, cn_count = _first_attr(req.subject, NameOID.COMMON_NAME)
-    org, org_count = _first_attr(req.subject, NameOID.ORGANIZATION_NAME)
+    cn, cn_count = _first_attr(subject, NameOID.COMMON_NAME)
+    org, org_count = _first_attr(subject, NameOID.ORGANIZATION_NAME)
     if cn is None or cn_count > 1:
         refuse(SecurityRule.MISSING_FIELD, "the subject needs exactly one CN")
     elif _looks_like_url_or_ip(cn):
