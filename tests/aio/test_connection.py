@@ -773,3 +773,31 @@ def test_a_transport_handing_over_something_else_closes_the_connection(
     with caplog.at_level(logging.ERROR, logger="ocpp_core.aio"):
         run(main)
     assert any(r.exc_info for r in caplog.records)
+
+
+def test_a_peer_that_does_not_read_is_held_back() -> None:
+    """Our answers wait for the peer to read them, so we stop reading its frames."""
+
+    async def main() -> None:
+        async with raw_peer(router=csms_router()) as (csms, peer):
+            sent = 0
+
+            async def flood() -> None:
+                nonlocal sent
+                while True:  # never reads: every frame is answered with a CALLERROR
+                    await peer.send("not json")
+                    sent += 1
+
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(flood(), 1.0)
+            # Both directions hold at most 16 texts; one more is in our hands.
+            assert sent <= 2 * 16 + 2
+            last = asyncio.create_task(peer.send('[2,"ok","Heartbeat",{}]'))
+            answers = 0
+            while (await read_frame(peer))[1] != "ok":
+                answers += 1
+            await last
+            assert answers == sent
+            assert not csms.closed
+
+    run(main)
