@@ -15,7 +15,8 @@ each, as ``ocpp-core check`` reads them.
 
 It exits with status 0 when every CALL it sent got a CALLRESULT (and, with
 ``--require-profile``, a SetChargingProfile was installed), else 1.
-``--timeout`` bounds the whole run.
+``--timeout`` bounds the whole run. ``--security-profile 2|3`` with ``--ca`` (and
+``--cert``/``--key`` for 3) connects over ``wss://`` (see docs/howto-security-profiles.md).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import ssl
 import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from ocpp_core import OcppVersion, v16, v201
@@ -302,6 +305,32 @@ class Station:
         await self.call(self.status_201(v201.ConnectorStatusEnum.AVAILABLE))
 
 
+def tls_context(args: argparse.Namespace, version: OcppVersion) -> ssl.SSLContext | None:
+    """The client TLS context for ``--security-profile 2|3`` (ocpp_core.security)."""
+    if args.security_profile not in (2, 3):
+        return None
+    from ocpp_core.security import station_ssl_context
+
+    context = station_ssl_context(
+        args.security_profile, version, csms_roots=Path(args.ca).read_bytes()
+    )
+    if args.security_profile == 3:
+        context.load_cert_chain(args.cert, args.key)
+    return context
+
+
+def check_security_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    profile = args.security_profile
+    if profile is None:
+        return
+    if profile in (1, 2) and not args.password:
+        parser.error(f"--security-profile {profile} needs --password")
+    if profile in (2, 3) and not (args.ca and args.url.startswith("wss://")):
+        parser.error(f"--security-profile {profile} needs --ca and a wss:// URL")
+    if profile == 3 and not (args.cert and args.key):
+        parser.error("--security-profile 3 needs --cert and --key")
+
+
 async def run(args: argparse.Namespace) -> int:
     version = OcppVersion.parse(args.version)
     station = Station(version)
@@ -309,6 +338,7 @@ async def run(args: argparse.Namespace) -> int:
         args.url,
         versions=[version],
         password=args.password,
+        ssl=tls_context(args, version),
         router=station.router(),
         open_timeout=args.timeout,
     ) as connection:
@@ -333,7 +363,17 @@ def main(argv: list[str] | None = None) -> int:
         "--profile-wait", type=float, default=5.0, help="seconds to wait for SetChargingProfile"
     )
     parser.add_argument("--require-profile", action="store_true")
+    parser.add_argument(
+        "--security-profile",
+        type=int,
+        choices=[1, 2, 3],
+        help="1: Basic auth over ws://; 2: TLS + Basic auth; 3: TLS + client certificate",
+    )
+    parser.add_argument("--cert", help="profile 3: the station certificate (PEM file)")
+    parser.add_argument("--key", help="profile 3: the station private key (PEM file)")
+    parser.add_argument("--ca", help="profiles 2, 3: the CSMS root certificate(s) (PEM file)")
     args = parser.parse_args(argv)
+    check_security_options(parser, args)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="# %(message)s")
     log_frames(sys.stdout)
     try:

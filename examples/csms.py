@@ -2,6 +2,8 @@
 
 Answers boot, heartbeat, authorize, status, meter values and transactions of 1.6 and 2.0.1
 stations; limits each new transaction (SetChargingProfile) and asks for the composite schedule.
+``--security-profile 2|3`` with ``--cert``/``--key`` (and ``--ca``, ``--organization`` for 3)
+serves ``wss://`` (see docs/howto-security-profiles.md).
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import argparse
 import asyncio
 import itertools
 import logging
+import ssl
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ocpp_core import OcppVersion, v16, v201
 from ocpp_core import smart_charging as sc
 from ocpp_core.aio import Context, Router, log_frames
-from ocpp_core.aio.websockets import serve
+from ocpp_core.aio.websockets import Handshake, serve
+from ocpp_core.errors import OcppError
 
 router = Router()
 transaction_ids = itertools.count(1)
@@ -98,6 +104,46 @@ def transaction_201(request: v201.TransactionEventRequest, context: Context) -> 
 # --- the server -------------------------------------------------------------------------
 
 
+def security_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> tuple[ssl.SSLContext | None, Callable[[Handshake], bool] | None]:
+    """The TLS context and the accept hook for ``--security-profile`` (ocpp_core.security)."""
+    profile = args.security_profile
+    if profile is None:
+        return None, None
+    if profile in (1, 2) and not args.password:
+        parser.error(f"--security-profile {profile} needs --password")
+    if profile == 1:
+        return None, None
+    if not (args.cert and args.key):
+        parser.error(f"--security-profile {profile} needs --cert and --key")
+    if profile == 3 and not args.ca:
+        parser.error("--security-profile 3 needs --ca (the roots of station certificates)")
+    from ocpp_core.security import check_station_certificate, csms_ssl_context
+
+    roots = Path(args.ca).read_bytes() if profile == 3 else None
+    # One context for both versions served: 1.6 and 2.0.1 ask the same of TLS.
+    context = csms_ssl_context(profile, "2.0.1", client_roots=roots)
+    context.load_cert_chain(args.cert, args.key)
+    if profile == 2:
+        return context, None
+
+    def accept(handshake: Handshake) -> bool:
+        """Profile 3: the client certificate must name this station (A00.FR.404/405)."""
+        try:
+            check_station_certificate(
+                handshake.peer_certificate or b"",
+                identity=handshake.identity,
+                organization=args.organization,
+            )
+        except OcppError as exc:
+            logging.warning("refused %s: %s", handshake.identity, exc)
+            return False
+        return True
+
+    return context, accept
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -105,16 +151,35 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="stop when the first station leaves")
     parser.add_argument("--password", help="require HTTP Basic authentication (profile 1)")
     parser.add_argument("--timeout", type=float, help="stop after this many seconds")
+    parser.add_argument(
+        "--security-profile",
+        type=int,
+        choices=[1, 2, 3],
+        help="1: Basic auth over ws://; 2: TLS + Basic auth; 3: TLS + client certificates",
+    )
+    parser.add_argument("--cert", help="profiles 2, 3: the CSMS certificate chain (PEM file)")
+    parser.add_argument("--key", help="profiles 2, 3: the CSMS private key (PEM file)")
+    parser.add_argument("--ca", help="profile 3: the roots of station certificates (PEM file)")
+    parser.add_argument(
+        "--organization", help="profile 3: the operator name station certificates carry in O"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="# %(message)s")
     log_frames(sys.stdout)
     done = asyncio.Event()
-    options = {
-        "password": None if args.password is None else (lambda identity: args.password),
-        "on_close": (lambda connection: done.set()) if args.once else None,
-    }
-    async with serve(host=args.host, port=args.port, router=router, **options) as server:
-        print(f"# listening on ws://{args.host}:{server.port}/", flush=True)
+    tls, accept = security_options(parser, args)
+    password = args.password if args.security_profile != 3 else None
+    async with serve(
+        host=args.host,
+        port=args.port,
+        router=router,
+        password=None if password is None else (lambda identity: password),
+        on_close=(lambda connection: done.set()) if args.once else None,
+        ssl=tls,
+        accept=accept,
+    ) as server:
+        scheme = "ws" if tls is None else "wss"
+        print(f"# listening on {scheme}://{args.host}:{server.port}/", flush=True)
         try:
             await asyncio.wait_for(done.wait(), args.timeout)
         except TimeoutError:

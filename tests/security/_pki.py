@@ -9,6 +9,7 @@ unless a test writes it to its own tmp dir.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import attrs
 from cryptography import x509
@@ -128,3 +129,35 @@ def root_ca(cn: str = "Example Root CA", *, key: PrivateKey | None = None) -> Is
     return issue(
         name(cn, OPERATOR), key=key, ca=True, serial=1, not_after=NOW + timedelta(days=3650)
     )
+
+
+class Pki:
+    def __init__(self, tmp: Path) -> None:
+        self.root = root_ca()
+        self.csms = issue(
+            name("localhost", OPERATOR),
+            issuer=self.root,
+            server_names=("localhost",),
+            server=True,
+            serial=0x2001,
+        )
+        self.stations = {
+            ident: issue(name(ident, OPERATOR), issuer=self.root, client=True, serial=0x3000 + i)
+            for i, ident in enumerate(("CP_1", "CP_2"))
+        }
+        self.tmp = tmp
+        self.csms_cert = self._write("csms.pem", self.csms.pem + self.root.pem)
+        self.csms_key = self._write("csms.key", self.csms.key_pem)
+        self.root_file = self._write("root.pem", self.root.pem)
+
+    def _write(self, file: str, data: bytes) -> Path:
+        path = self.tmp / file
+        path.write_bytes(data)
+        return path
+
+    def station_files(self, ident: str) -> tuple[Path, Path]:
+        issued = self.stations[ident]
+        return (
+            self._write(f"{ident}.pem", issued.pem),
+            self._write(f"{ident}.key", issued.key_pem),
+        )

@@ -52,42 +52,11 @@ from ocpp_core.security import (  # noqa: E402
     csms_ssl_context,
     station_ssl_context,
 )
-from tests.security._pki import OPERATOR, issue, name, root_ca  # noqa: E402
+from tests.security._pki import OPERATOR, Pki, root_ca  # noqa: E402
 
 BOUND = 30.0
 PASSWORD = "0123456789abcdef-secret"
 VERSION = OcppVersion.V201
-
-
-class Pki:
-    def __init__(self, tmp: Path) -> None:
-        self.root = root_ca()
-        self.csms = issue(
-            name("localhost", OPERATOR),
-            issuer=self.root,
-            server_names=("localhost",),
-            server=True,
-            serial=0x2001,
-        )
-        self.stations = {
-            ident: issue(name(ident, OPERATOR), issuer=self.root, client=True, serial=0x3000 + i)
-            for i, ident in enumerate(("CP_1", "CP_2"))
-        }
-        self.tmp = tmp
-        self.csms_cert = self._write("csms.pem", self.csms.pem + self.root.pem)
-        self.csms_key = self._write("csms.key", self.csms.key_pem)
-
-    def _write(self, file: str, data: bytes) -> Path:
-        path = self.tmp / file
-        path.write_bytes(data)
-        return path
-
-    def station_files(self, ident: str) -> tuple[Path, Path]:
-        issued = self.stations[ident]
-        return (
-            self._write(f"{ident}.pem", issued.pem),
-            self._write(f"{ident}.key", issued.key_pem),
-        )
 
 
 @pytest.fixture
