@@ -15,8 +15,9 @@ The differences of ``orjson`` that matter, and how each is kept out:
   parsed value written back by ``orjson``, so two counts of ``":`` (both in C)
   decide; otherwise every string of the text is matched (a key is a string
   followed by ``:``) and the objects' keys are summed;
-* it reads an integer beyond 64 bits as a float: a text with a number of 19
-  or more integer digits is left to the standard library;
+* it reads an integer beyond 64 bits as a float: when the parsed value,
+  written back by ``orjson``, holds a float of 1e16 or more (written with
+  ``e+``; an integer beyond 64 bits is one), the standard library decides;
 * it writes ``NaN`` and the infinities as ``null``, where the writer refuses
   them: an output containing ``null`` is written again by the standard library;
 * it writes ``datetime`` and dataclass values by itself: those are passed through
@@ -57,9 +58,6 @@ enabled: bool = AVAILABLE
 # Every JSON string, with the ":" that follows it when it is a key. Strings are
 # consumed whole, so a quote inside one never starts a false match.
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"\s*(:?)', re.DOTALL)
-# A number whose integer part has 19 digits or more (it starts the text, or
-# follows "[", "," or ":"); a run of digits inside a string does not match.
-_LONG_NUMBER: Final = re.compile(r"(?:^|[\[,:])[ \t\r\n]*-?[0-9]{19}")
 _BLANK_BEFORE_COLON: Final = re.compile(r'"[ \t\r\n]+:')
 _OPTIONS: Final = (
     0 if _orjson is None else _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_DATACLASS
@@ -86,17 +84,20 @@ def loads(text: str, *, strict: bool) -> Any:
         text: the JSON text.
         strict: refuse repeated keys (return :data:`MISS` when there are any).
     """
-    if _orjson is None or _LONG_NUMBER.search(text) is not None:
+    if _orjson is None:
         return MISS
     try:
         value = _orjson.loads(text)
-    except _orjson.JSONDecodeError:
+        out: bytes = _orjson.dumps(value)
+    except (_orjson.JSONDecodeError, TypeError):
+        return MISS
+    if b"e+" in out:  # a float of 1e16 or more: maybe an integer beyond 64 bits
         return MISS
     if strict and isinstance(value, dict | list):
         if "\\" in text or _BLANK_BEFORE_COLON.search(text) is not None:
             if _STRING.findall(text).count(":") != _count_keys(value):
                 return MISS
-        elif text.count('":') != _orjson.dumps(value).count(b'":'):
+        elif text.count('":') != out.count(b'":'):
             return MISS
     return value
 
