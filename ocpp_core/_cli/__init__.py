@@ -15,6 +15,8 @@ then add one import line and one ``foo.register(subparsers)`` line below, in
   from a scenario file.
 * ``transactions`` (:mod:`ocpp_core._cli.transactions`): every transaction of a
   log rebuilt through the delivery ledger, with its energy and anomalies.
+* ``plan`` (:mod:`ocpp_core._cli.plan`): plan a site's charging from a site file
+  and print the SetChargingProfile requests per station.
 
 This package is the only hand-written part of ``ocpp_core`` besides
 ``ocpp_core.aio`` and ``ocpp_core.codegen`` that touches files and streams.
@@ -28,7 +30,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from ocpp_core._cli import check, schedule, transactions
+from ocpp_core._cli import check, plan, schedule, transactions
 
 __all__ = ["main"]
 
@@ -38,6 +40,7 @@ _COMMANDS = (
     check,
     schedule,
     transactions,
+    plan,
 )
 """The command modules, in the order of the help text; each has ``register(subparsers)``."""
 

@@ -21,6 +21,7 @@ what happens when not everything fits.
 """
 
 from ocpp_core.energy._allocate import allocate
+from ocpp_core.energy._chart import plan_svg
 from ocpp_core.energy._lp import lp_upper_bound
 from ocpp_core.energy._model import (
     GRID_PHASES,
@@ -53,6 +54,7 @@ from ocpp_core.energy._results import (
     PlanPeriod,
     SessionOutcome,
 )
+from ocpp_core.energy._sitefile import SiteFile, site_from_json
 
 __all__ = [
     "GRID_PHASES",
@@ -80,10 +82,13 @@ __all__ = [
     "SessionOutcome",
     "Site",
     "SiteEvse",
+    "SiteFile",
     "SiteStation",
     "TransactionId",
     "allocate",
     "lp_upper_bound",
     "plan",
+    "plan_svg",
+    "site_from_json",
     "to_requests",
 ]

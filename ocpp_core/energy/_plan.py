@@ -418,7 +418,7 @@ def build_plan(
     for key, members in per_evse.items():
         evse = site.evse(*key)
         periods: list[PlanPeriod] = []
-        last: tuple[int, float] | None = None
+        last: tuple[int, float, Binding | None] | None = None
         for k in range(setup.slots):
             chosen = -1
             for i in members:
@@ -427,11 +427,11 @@ def build_plan(
                 if present and (chosen < 0 or rates[k][i] > 0.0):
                     chosen = i
             x = rates[k][chosen] if chosen >= 0 else 0.0
-            value = (chosen, x) if x > 0.0 else (-1, 0.0)
+            value = (chosen, x, binds[k][chosen] if chosen >= 0 and x <= 0.0 else None)
             if value == last:
                 continue
             last = value
-            if x <= 0.0:
+            if chosen < 0:
                 period = _idle(k * setup.slot_s, evse.phase_type)
             else:
                 unit = units[chosen]

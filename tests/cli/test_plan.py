@@ -1,0 +1,150 @@
+"""The ``ocpp-core plan`` command and the site-file reader."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ocpp_core import decode_payload
+from ocpp_core._cli import main
+from ocpp_core.energy import site_from_json
+from ocpp_core.errors import SiteError
+
+ROOT = Path(__file__).resolve().parents[2]
+SITES = sorted((ROOT / "examples" / "sites").glob("*.json"))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(["plan", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_example_sites_exist() -> None:
+    assert {p.stem for p in SITES} >= {"apartment-63a", "depot-dc", "workplace-garage"}
+
+
+@pytest.mark.parametrize("site", SITES, ids=[p.stem for p in SITES])
+def test_table_json_and_svg(capsys: pytest.CaptureFixture[str], site: Path, tmp_path: Path) -> None:
+    status, out, err = run(capsys, str(site))
+    assert status == 0, err
+    assert "SetChargingProfile frames:" in out
+    status, out, err = run(capsys, str(site), "--format", "json")
+    assert status == 0, err
+    document = json.loads(out)
+    versions = {
+        s["id"]: s["ocppVersion"] for s in json.loads(site.read_text(encoding="utf-8"))["stations"]
+    }
+    assert document["requests"]
+    for item in document["requests"]:
+        kind, _, action, payload = item["frame"]
+        assert (kind, action) == (2, "SetChargingProfile")
+        decode_payload(versions[item["station"]], action, "request", payload)
+    chart = tmp_path / "plan.svg"
+    status, _, err = run(capsys, str(site), "--format", "svg", "-o", str(chart))
+    assert status == 0, err
+    assert chart.read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_lp_method_and_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("highspy")
+    site = ROOT / "examples" / "sites" / "apartment-63a.json"
+    status, out, err = run(
+        capsys,
+        str(site),
+        "--method",
+        "lp",
+        "--at",
+        "2025-06-02T18:00:00Z",
+        "--horizon",
+        "7200",
+        "--format",
+        "json",
+    )
+    assert status == 0, err
+    document = json.loads(out)
+    assert document["method"] == "lp"
+    assert document["slots"] == 8
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d["circuits"][1].update(parent="nowhere"), "$.circuits[1].parent"),
+        (lambda d: d["circuits"][0].update(parent="feeder-a"), "$.circuits"),
+        (
+            lambda d: d["stations"][0]["evses"][2].update(circuit="attic"),
+            "$.stations[0].evses[2].circuit",
+        ),
+        (lambda d: d["circuits"][0].update(maxCurrentA=-5), "$.circuits[0].maxCurrentA"),
+        (
+            lambda d: d["sessions"][0].update(departure="2025-06-02T08:00:00Z"),
+            "$.sessions[0].departure",
+        ),
+        (lambda d: d["sessions"][0].update(colour="red"), "$.sessions[0].colour"),
+        (lambda d: d["stations"][1].update(rateUnits=["kW"]), "$.stations[1].rateUnits[0]"),
+        (lambda d: d["policy"].update(objective="cheapest"), "$.policy.objective"),
+        (lambda d: d["sessions"][0].update(evse=9), "$.sessions[0].evse"),
+        (lambda d: d.update(horizon="a day"), "$.horizon"),
+    ],
+)
+def test_bad_site_files_name_the_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mutate: Any, path: str
+) -> None:
+    document = json.loads((ROOT / "examples" / "sites" / "apartment-63a.json").read_text())
+    mutate(document)
+    with pytest.raises(SiteError) as caught:
+        site_from_json(copy.deepcopy(document))
+    assert caught.value.field.startswith(path), caught.value.field
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    status, out, err = run(capsys, str(bad))
+    assert status == 2
+    assert out == ""
+    assert path.split("[")[0] in err
+    assert "Traceback" not in err
+
+
+def test_unit_the_station_does_not_support(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    document = json.loads((ROOT / "examples" / "sites" / "depot-dc.json").read_text())
+    document["stations"][0]["rateUnits"] = ["A"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    status, _, err = run(capsys, str(bad))
+    assert status == 2
+    assert "rate_units" in err
+
+
+def test_unreadable_and_not_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, _, err = run(capsys, str(tmp_path / "missing.json"))
+    assert status == 2
+    assert "cannot read" in err
+    junk = tmp_path / "junk.json"
+    junk.write_bytes(b"\xff\xfe{")
+    status, _, err = run(capsys, str(junk))
+    assert status == 2
+    status, _, err = run(capsys, str(ROOT / "examples" / "sites" / "depot-dc.json"), "--at", "soon")
+    assert status == 2
+    assert "--at" in err
+
+
+@settings(max_examples=30)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+        max_leaves=8,
+    )
+)
+def test_any_json_is_refused_with_a_site_error_or_read(document: object) -> None:
+    with contextlib.suppress(SiteError):
+        site_from_json(document)
