@@ -34,7 +34,7 @@ from ocpp_core.energy import (
     site_from_json,
     to_requests,
 )
-from ocpp_core.errors import EnergyError, OcppError
+from ocpp_core.errors import EnergyError, SiteError
 
 __all__ = ["register"]
 
@@ -42,37 +42,33 @@ _PROG = "ocpp-core plan"
 _MAX_BYTES = 16 * 1024 * 1024
 
 
-class _UsageError(Exception):
-    """Bad input (exit status 2)."""
-
-
 def _load(path: str) -> SiteFile:
     try:
         with open(path, "rb") as stream:
             raw = stream.read(_MAX_BYTES + 1)
     except OSError as exc:
-        raise _UsageError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        raise SiteError(path, f"cannot read: {exc.strerror or type(exc).__name__}") from None
     if len(raw) > _MAX_BYTES:
-        raise _UsageError(f"{path}: larger than {_MAX_BYTES} bytes")
+        raise SiteError(path, f"larger than {_MAX_BYTES} bytes")
     try:
         document = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise _UsageError(f"{path}: not UTF-8") from None
+        raise SiteError(path, "not UTF-8") from None
     except ValueError as exc:
-        raise _UsageError(f"{path}: not JSON ({exc})") from None
+        raise SiteError(path, f"not JSON ({exc})") from None
     try:
         return site_from_json(document)
-    except OcppError as exc:
-        raise _UsageError(f"{path}: {exc}") from None
+    except SiteError as exc:
+        raise SiteError(f"{path}: {exc.field}", str(exc).split(": ", 1)[-1]) from None
 
 
 def _time(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _UsageError(f"--at: not an ISO 8601 date-time: {text[:40]!r}") from None
+        raise SiteError("--at", f"not an ISO 8601 date-time: {text[:40]!r}") from None
     if moment.tzinfo is None:
-        raise _UsageError("--at: a date-time needs a UTC offset (e.g. Z)")
+        raise SiteError("--at", "a date-time needs a UTC offset (e.g. Z)")
     return moment
 
 
@@ -176,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
         site_file = _load(args.site)
         start = _time(args.at) if args.at is not None else site_file.at
         if start is None:
-            raise _UsageError('--at is required (or an "at" in the site file)')
+            raise SiteError("--at", 'required (or an "at" in the site file)')
         horizon = args.horizon if args.horizon is not None else site_file.horizon
         method = PlanMethod(args.method) if args.method is not None else site_file.method
         result = plan(
@@ -188,9 +184,6 @@ def _run(args: argparse.Namespace) -> int:
             method=method,
         )
         requests = to_requests(result, None, site_file.site, policy=site_file.policy)
-    except _UsageError as exc:
-        print(f"{_PROG}: {exc}", file=sys.stderr)
-        return 2
     except EnergyError as exc:
         print(f"{_PROG}: {exc}", file=sys.stderr)
         return 2
