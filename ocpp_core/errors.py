@@ -48,6 +48,7 @@ __all__ = [
     "PayloadError",
     "PayloadRule",
     "QueueFullError",
+    "ReactionError",
     "RemoteCallError",
     "RemoteProtocolError",
     "SECURITY_RULE_REQUIREMENTS",
@@ -729,6 +730,26 @@ class SolverError(EnergyError):
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ReactionError(EnergyError, TypeError):
+    """A CSMS reaction of :mod:`ocpp_core.energy` was called wrongly by its caller.
+
+    Raised for the caller's misuse only (a message that is not the generated
+    request the reaction takes, a naive ``now``, an unknown station given by the
+    CSMS itself), never for what a station sent: bad input from a station gets a
+    valid answer and an explanation in the :class:`~ocpp_core.energy.Reaction`.
+    Nothing is changed when it is raised (reactions return new states).
+
+    Attributes:
+        field: the argument at fault, e.g. ``request`` or ``now``.
+    """
+
+    field: str
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
 
 
 # ---------------------------------------------------------------------------

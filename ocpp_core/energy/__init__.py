@@ -14,7 +14,12 @@ Pure functions over frozen values (no I/O, no clock: times are arguments):
   reporting unmet energy and what bound it; :func:`lp_upper_bound`;
 * :func:`to_requests`: typed SetChargingProfile requests per station version (1.6,
   2.0, 2.0.1, 2.1), rounded down, merged to fit, diffed against what is installed
-  and checked back through the station engine.
+  and checked back through the station engine;
+* the CSMS's reactions (:func:`on_transaction_event`, :func:`on_ev_charging_needs`,
+  :func:`on_notify_charging_limit`, :func:`on_set_charging_profile_response`, ...):
+  a received message and the :class:`SiteState` in, a :class:`Reaction` out (the
+  response, the requests to send per station in its version, the new state and
+  an explanation).
 
 See ``docs/energy.md`` for how limits flow down the tree, what fair means and
 what happens when not everything fits.
@@ -41,6 +46,23 @@ from ocpp_core.energy._model import (
     TransactionId,
 )
 from ocpp_core.energy._plan import plan
+from ocpp_core.energy._reactions import (
+    Outgoing,
+    Reaction,
+    on_cleared_charging_limit,
+    on_ev_charging_needs,
+    on_ev_charging_schedule,
+    on_meter_values,
+    on_notify_charging_limit,
+    on_notify_priority_charging,
+    on_pull_dynamic_schedule_update,
+    on_set_charging_profile_response,
+    on_start_transaction,
+    on_stop_transaction,
+    on_transaction_event,
+    replan,
+    request_priority_charging,
+)
 from ocpp_core.energy._requests import ProfileRequest, RequestSet, to_requests
 from ocpp_core.energy._results import (
     Allocation,
@@ -55,6 +77,13 @@ from ocpp_core.energy._results import (
     SessionOutcome,
 )
 from ocpp_core.energy._sitefile import SiteFile, site_from_json
+from ocpp_core.energy._state import (
+    ControlMode,
+    CsmsSettings,
+    PendingProfile,
+    SiteState,
+    Track,
+)
 
 __all__ = [
     "GRID_PHASES",
@@ -64,6 +93,8 @@ __all__ = [
     "BindingKind",
     "Circuit",
     "CircuitLoad",
+    "ControlMode",
+    "CsmsSettings",
     "EvseAllocation",
     "EvsePlan",
     "ExternalLimit",
@@ -71,24 +102,42 @@ __all__ = [
     "LimitSchedule",
     "LimitScope",
     "Objective",
+    "Outgoing",
+    "PendingProfile",
     "PhaseType",
     "Plan",
     "PlanMethod",
     "PlanPeriod",
     "Policy",
     "ProfileRequest",
+    "Reaction",
     "RequestSet",
     "Session",
     "SessionOutcome",
     "Site",
     "SiteEvse",
     "SiteFile",
+    "SiteState",
     "SiteStation",
+    "Track",
     "TransactionId",
     "allocate",
     "lp_upper_bound",
+    "on_cleared_charging_limit",
+    "on_ev_charging_needs",
+    "on_ev_charging_schedule",
+    "on_meter_values",
+    "on_notify_charging_limit",
+    "on_notify_priority_charging",
+    "on_pull_dynamic_schedule_update",
+    "on_set_charging_profile_response",
+    "on_start_transaction",
+    "on_stop_transaction",
+    "on_transaction_event",
     "plan",
     "plan_svg",
+    "replan",
+    "request_priority_charging",
     "site_from_json",
     "to_requests",
 ]
