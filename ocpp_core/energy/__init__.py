@@ -19,7 +19,9 @@ Pure functions over frozen values (no I/O, no clock: times are arguments):
   :func:`on_notify_charging_limit`, :func:`on_set_charging_profile_response`, ...):
   a received message and the :class:`SiteState` in, a :class:`Reaction` out (the
   response, the requests to send per station in its version, the new state and
-  an explanation).
+  an explanation);
+* local smart charging: :func:`split_group_limit` shares a local controller's group
+  limit (a station maximum on its EVSE 0) over its child stations.
 
 See ``docs/energy.md`` for how limits flow down the tree, what fair means and
 what happens when not everything fits.
@@ -27,6 +29,7 @@ what happens when not everything fits.
 
 from ocpp_core.energy._allocate import allocate
 from ocpp_core.energy._chart import plan_svg
+from ocpp_core.energy._local import clear_group_limit, group_limit_id, split_group_limit
 from ocpp_core.energy._lp import lp_upper_bound
 from ocpp_core.energy._model import (
     GRID_PHASES,
@@ -122,6 +125,8 @@ __all__ = [
     "Track",
     "TransactionId",
     "allocate",
+    "clear_group_limit",
+    "group_limit_id",
     "lp_upper_bound",
     "on_cleared_charging_limit",
     "on_ev_charging_needs",
@@ -139,5 +144,6 @@ __all__ = [
     "replan",
     "request_priority_charging",
     "site_from_json",
+    "split_group_limit",
     "to_requests",
 ]
