@@ -235,15 +235,17 @@ def _share_limit(
     return _floor(share.output_power_w / voltage, 0.1), None
 
 
+_PURPOSE_CODE = {
+    ProfilePurpose.TX: 1,
+    ProfilePurpose.TX_DEFAULT: 2,
+    ProfilePurpose.CHARGING_STATION_MAX: 3,
+    ProfilePurpose.PRIORITY_CHARGING: 4,
+}
+
+
 def _profile_id(state: SiteState, purpose: ProfilePurpose, evse_id: int) -> int:
-    base = state.settings.profile_id_base
-    if purpose is ProfilePurpose.TX:
-        return base + evse_id
-    if purpose is ProfilePurpose.TX_DEFAULT:
-        return 2 * base + evse_id
-    if purpose is ProfilePurpose.PRIORITY_CHARGING:
-        return 4 * base + evse_id
-    return 3 * base
+    """``base + 1000 x purpose + EVSE``: the scheme of :func:`~ocpp_core.energy.to_requests`."""
+    return state.settings.profile_id_base + 1000 * _PURPOSE_CODE.get(purpose, 3) + evse_id
 
 
 def _stack_level(state: SiteState, station: SiteStation) -> int:
@@ -686,7 +688,11 @@ def _read_meter(
 
 
 def _apply_meter(
-    track: Track, values: Iterable[Any], version: OcppVersion, notes: list[str]
+    track: Track,
+    values: Iterable[Any],
+    version: OcppVersion,
+    notes: list[str],
+    conductors: int = 3,
 ) -> Track:
     energy, measured, soc, moment = _read_meter(values, version)
     session = track.session
@@ -701,8 +707,7 @@ def _apply_meter(
         changes["measured_at"] = moment
         used = sum(1 for c in measured if c > 1.0)
         if version is OcppVersion.V16 and used and any(c <= 1.0 for c in measured):
-            evse_conductors = 3
-            changes["ev_phases"] = min(used, evse_conductors)
+            changes["ev_phases"] = min(used, conductors)
     if soc is not None:
         changes["soc"] = soc
     if not changes:
@@ -969,7 +974,8 @@ def on_meter_values(
         )
         return Reaction(response=response, requests=(), state=state, explanation=notes)
     before = track.session.ev_phases
-    track = _apply_meter(track, request.meter_value, version, notes)
+    conductors = len(state.site.evse(*track.key).phases)
+    track = _apply_meter(track, request.meter_value, version, notes, conductors)
     state = state.with_track(track)
     out: list[Outgoing] = []
     if track.session.ev_phases != before:
@@ -987,7 +993,7 @@ def _limit_id(station_id: str, evse_id: int | None, source: str) -> str:
     return f"{station_id}#{evse_id or 0}:{source}"
 
 
-def _schedule_limit(schedule: Any, now: datetime, voltage: float) -> LimitSchedule | None:
+def _schedule_limit(schedule: Any, now: datetime) -> LimitSchedule | None:
     """A reported charging schedule as a site limit schedule (A per phase or W)."""
     start = schedule.start_schedule or now
     unit = str(_value(schedule.charging_rate_unit))
@@ -1010,7 +1016,6 @@ def _schedule_limit(schedule: Any, now: datetime, voltage: float) -> LimitSchedu
         points = [p for p in points if p[0] < end]
         if points:
             points.append((end, Limit()))
-    del voltage
     return LimitSchedule(points=points) if points else None
 
 
@@ -1047,7 +1052,7 @@ def on_notify_charging_limit(
     moment = _check_now(now)
     response = _mod(version).NotifyChargingLimitResponse()
     notes: list[str] = []
-    source = str(_value(request.charging_limit.charging_limit_source))
+    source = str(_value(request.charging_limit.charging_limit_source)) or "Other"
     critical = bool(request.charging_limit.is_grid_critical)
     evse_id = request.evse_id
     station = _station(state, station_id)
@@ -1060,10 +1065,9 @@ def on_notify_charging_limit(
             "(answered so the station does not retry)"
         )
         return Reaction(response=response, requests=(), state=state, explanation=notes)
-    voltage = station.station.supply_voltage
     schedules = [
         s
-        for s in (_schedule_limit(x, moment, voltage) for x in request.charging_schedule or ())
+        for s in (_schedule_limit(x, moment) for x in request.charging_schedule or ())
         if s is not None
     ]
     where = f"{station_id}#{evse_id or 0}"
@@ -1115,7 +1119,7 @@ def on_cleared_charging_limit(
     version = _version_of(request, ("ClearedChargingLimitRequest",))
     moment = _check_now(now)
     response = _mod(version).ClearedChargingLimitResponse()
-    source = str(_value(request.charging_limit_source))
+    source = str(_value(request.charging_limit_source)) or "Other"
     limit_id = _limit_id(station_id, request.evse_id, source)
     notes: list[str] = []
     if all(x.id != limit_id for x in state.site.external_limits):

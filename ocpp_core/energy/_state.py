@@ -112,9 +112,11 @@ class CsmsSettings:
 
     stack_level: int = 1
     """Stack level of the profiles the CSMS sends (capped by the station's maximum)."""
-    profile_id_base: int = 1000
-    """Profile ids: TxProfile ``base + evse``, TxDefaultProfile ``2*base + evse``,
-    station-wide maximum ``3*base`` (deterministic, so a new profile replaces the old)."""
+    profile_id_base: int = 100000
+    """Profile ids are ``base + 1000 x purpose + EVSE`` (purpose 1 TxProfile, 2
+    TxDefaultProfile, 3 station maximum, 4 PriorityCharging), as
+    :func:`~ocpp_core.energy.to_requests` makes them: deterministic, so a new profile
+    replaces the old under every version's rules."""
     max_fallbacks: int = 3
     """Most fallback requests after a Rejected SetChargingProfile, per profile."""
     max_renegotiations: int = 2

@@ -174,7 +174,7 @@ def test_transaction_event_ended_closes_the_session_and_frees_capacity() -> None
     state = _start201(_start16(_state()).state).state
     reaction = on_transaction_event(state, "cs201", _event(v201, "Ended", "tx-1", None, 99))
     assert reaction.state.track_of("cs201", "tx-1") is None
-    assert reaction.state.store("cs201").get(1001) is None
+    assert reaction.state.store("cs201").get(101001) is None
     check_reaction(reaction)
 
 
@@ -570,7 +570,7 @@ def test_accepted_and_not_supported_answers() -> None:
         reaction.state, "cp16", request, v16.SetChargingProfileResponse(status="Accepted"), T0
     )
     assert accepted.state.pending == ()
-    assert accepted.state.store("cp16").get(1001) is not None
+    assert accepted.state.store("cp16").get(101001) is not None
     refused = on_set_charging_profile_response(
         reaction.state,
         "cp16",
@@ -579,7 +579,7 @@ def test_accepted_and_not_supported_answers() -> None:
         T0,
     )
     assert refused.requests == ()
-    assert refused.state.store("cp16").get(1001) is None
+    assert refused.state.store("cp16").get(101001) is None
     late = on_set_charging_profile_response(
         accepted.state, "cp16", request, v16.SetChargingProfileResponse(status="Rejected"), T0
     )
