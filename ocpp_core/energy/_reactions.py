@@ -98,13 +98,6 @@ __all__ = [
     "request_priority_charging",
 ]
 
-_PACKAGES = {
-    "ocpp_core.v16": OcppVersion.V16,
-    "ocpp_core.v20": OcppVersion.V20,
-    "ocpp_core.v201": OcppVersion.V201,
-    "ocpp_core.v21": OcppVersion.V21,
-}
-_MODULES = {v: k for k, v in _PACKAGES.items()}
 _SELF_CHECK_S = 3600
 _PHASES = ("L1", "L2", "L3")
 _PRIORITY_WEIGHT = 1e6
@@ -152,15 +145,16 @@ class Reaction:
 
 def _version_of(message: object, expected: Sequence[str]) -> OcppVersion:
     cls = type(message)
-    version = _PACKAGES.get(cls.__module__.rpartition(".")[0])
-    if version is None or cls.__name__ not in expected:
+    meta = getattr(cls, "ocpp_meta", None)
+    version = getattr(meta, "version", None)
+    if not isinstance(version, OcppVersion) or cls.__name__ not in expected:
         names = " or ".join(expected)
         raise ReactionError("request", f"expected a generated {names}, got {cls.__name__}")
     return version
 
 
 def _mod(version: OcppVersion) -> Any:
-    return importlib.import_module(_MODULES[version])
+    return importlib.import_module(version.package)
 
 
 def _check_now(now: object) -> datetime:
@@ -380,15 +374,23 @@ def _offers(  # noqa: PLR0917 - internal, called positionally
     share: EvseAllocation,
     unit: ChargingRateUnit,
     now: datetime,
+    base: ChargingSchedule | None = None,
 ) -> tuple[ChargingSchedule, ...]:
     """The ISO 15118 schedules offered to ``track``: each at or below the share.
 
-    1. the share itself (the most the site can give now);
+    1. the share itself (the most the site can give now), or the planned
+       schedule ``base`` in plan mode;
     2. just enough to deliver the energy still wanted by the departure (when both
        are known and that is below the share), so the EV may pick a gentler plan;
     3. the EV's minimum (the least the site could give while it charges).
+
+    Offers 2 and 3 are capped by offer 1 at every instant.
     """
     limit, phases = _share_limit(state, evse, share, unit)
+    if base is not None:
+        unit = base.charging_rate_unit
+        limit = max((p.limit or 0.0) for p in base.periods)
+        phases = base.periods[0].number_phases
     session = track.session
     voltage = state.site.evse_voltage(evse)
     per_unit = (phases or 1) * voltage if unit is ChargingRateUnit.A else 1.0
@@ -414,10 +416,27 @@ def _offers(  # noqa: PLR0917 - internal, called positionally
         if value not in seen:
             seen.append(value)
     seen = seen[: max(1, min(track.max_schedule_tuples, state.settings.max_schedule_tuples))]
-    return tuple(
-        _schedule(unit, value, phases, now, schedule_id=index + 1, min_rate=None)
-        for index, value in enumerate(seen)
-    )
+    if base is None:
+        return tuple(
+            _schedule(unit, value, phases, now, schedule_id=index + 1, min_rate=None)
+            for index, value in enumerate(seen)
+        )
+    offers = [attrs.evolve(base, id=1)]
+    for value in seen[1:]:
+        periods = _merge_equal(
+            tuple(attrs.evolve(p, limit=min(p.limit or 0.0, value)) for p in base.periods)
+        )
+        offers.append(attrs.evolve(base, id=len(offers) + 1, periods=periods))
+    return tuple(offers)
+
+
+def _merge_equal(periods: tuple[SchedulePeriod, ...]) -> tuple[SchedulePeriod, ...]:
+    out: list[SchedulePeriod] = []
+    for period in periods:
+        if out and attrs.evolve(out[-1], start_period=period.start_period) == period:
+            continue
+        out.append(period)
+    return tuple(out)
 
 
 def _v2x_period(limit: float, discharge: float) -> SchedulePeriod:
@@ -438,8 +457,20 @@ def _profile_for(  # noqa: PLR0917 - internal, called positionally
     share: EvseAllocation,
     now: datetime,
     notes: list[str],
+    planned: ChargingProfile | None = None,
 ) -> tuple[ChargingProfile, float]:
-    """The profile that gives ``track`` its share, and the share in the profile's unit."""
+    """The profile that gives ``track`` its share, and the share in the profile's unit.
+
+    With ``planned`` (plan mode: the profile :func:`~ocpp_core.energy.to_requests`
+    made from the plan), that profile, or for an ISO 15118 session offers capped by it.
+    """
+    if planned is not None:
+        base = planned.schedules[0]
+        first = base.periods[0].limit or 0.0
+        if track.iso15118 and station.version in _OFFERS_IN_PROFILE:
+            offers = _offers(state, track, evse, share, base.charging_rate_unit, now, base)
+            return attrs.evolve(planned, schedules=offers), first
+        return planned, first
     version = station.version
     tid = track.transaction_id
     purpose = ProfilePurpose.TX if tid is not None else ProfilePurpose.TX_DEFAULT
@@ -470,8 +501,7 @@ def _profile_for(  # noqa: PLR0917 - internal, called positionally
         if track.control_mode is ControlMode.DYNAMIC and version is OcppVersion.V21:
             if SmartChargingFeature.DYNAMIC_PROFILES in station.station.features:
                 kind = ProfileKind.DYNAMIC
-                first = schedules[0]
-                schedules = (attrs.evolve(first, start_schedule=None),)
+                schedules = (attrs.evolve(schedules[0], start_schedule=None),)
                 extra = {
                     "dyn_update_interval": state.settings.dyn_update_interval_s,
                     "dyn_update_time": now,
@@ -547,6 +577,75 @@ def _first_limit(store: ProfileStore, profile_id: int) -> float | None:
     return held.profile.schedules[0].periods[0].limit
 
 
+def _plan_mode(
+    state: SiteState,
+    sessions: Sequence[Session],
+    allocation: Allocation,
+    now: datetime,
+    notes: list[str],
+) -> tuple[dict[tuple[str, int], ChargingProfile], dict[tuple[str, int], EvseAllocation]]:
+    """Plan mode: profiles from :func:`plan` and :func:`to_requests`, floors for the rest.
+
+    Sessions whose profile cannot follow a plan (2.1 dynamic control and V2X, and
+    stations whose version has no profile adapter) get, instead of the share of
+    the instant, the least rate planned for them over the horizon: a constant
+    that stays under their plan at every instant, so the others' plans hold.
+    """
+    from ocpp_core.energy._plan import plan  # noqa: PLC0415 - plan mode only
+    from ocpp_core.energy._requests import to_requests  # noqa: PLC0415 - plan mode only
+
+    horizon = state.settings.horizon_s
+    made = plan(state.site, sessions, now, horizon, state.policy)
+    present = {t.key: t for t in state.tracks if t.session.arrival <= now}
+    profiles: dict[tuple[str, int], ChargingProfile] = {}
+    floors: dict[tuple[str, int], EvseAllocation] = {}
+    for station in state.site.stations:
+        keys = {
+            k
+            for k, t in present.items()
+            if k[0] == station.id
+            and station.version is not OcppVersion.V20
+            and not (
+                station.version is OcppVersion.V21
+                and (t.bidirectional or t.control_mode is ControlMode.DYNAMIC)
+            )
+        }
+        for key in present:
+            if key[0] == station.id and key not in keys:
+                floors[key] = _floor_share(made.evse(*key).periods, allocation.get(*key))
+        if not keys:
+            continue
+        sub = attrs.evolve(
+            made, evses=tuple(e for e in made.evses if (e.station_id, e.evse_id) in keys)
+        )
+        made_requests = to_requests(
+            sub,
+            None,
+            state.site,
+            policy=state.policy,
+            stack_level=_stack_level(state, station),
+            id_base=state.settings.profile_id_base,
+            now=now,
+        )
+        for request in made_requests.requests:
+            profiles[(station.id, request.evse_id)] = request.profile
+        for key in keys - profiles.keys():
+            # Not given a profile (e.g. planned at 0 throughout): hold its plan's floor.
+            floors[key] = _floor_share(made.evse(*key).periods, allocation.get(*key))
+    notes.append(f"plan over {horizon} s in {made.slots} slot(s); unmet {made.unmet_wh:g} Wh")
+    return profiles, floors
+
+
+def _floor_share(periods: Sequence[Any], share: EvseAllocation) -> EvseAllocation:
+    low = min(periods, key=lambda p: p.power_w)
+    return attrs.evolve(
+        share,
+        current_a=None if share.current_a is None else min(share.current_a, low.current_a or 0.0),
+        power_w=min(share.power_w, low.power_w),
+        output_power_w=min(share.output_power_w, low.output_power_w),
+    )
+
+
 def _replan(
     state: SiteState,
     now: datetime,
@@ -560,6 +659,10 @@ def _replan(
         for t in state.tracks
     ]
     allocation: Allocation = allocate(state.site, sessions, now, state.policy)
+    planned: dict[tuple[str, int], ChargingProfile] = {}
+    floors: dict[tuple[str, int], EvseAllocation] = {}
+    if state.settings.horizon_s is not None:
+        planned, floors = _plan_mode(state, sessions, allocation, now, notes)
     out: list[Outgoing] = []
     # Requests that lower a limit go first, so that no instant sees the new raises
     # beside the old, higher limits.
@@ -577,9 +680,23 @@ def _replan(
                 f"{station_id}#{evse_id}: ISO 15118 on OCPP 2.0: schedules go in "
                 "NotifyCentralChargingNeeds"
             )
-        profile, limit = _profile_for(state, station, evse, track, share, now, notes)
-        what = "paused" if share.paused else f"{limit:g} {profile.schedules[0].charging_rate_unit}"
-        notes.append(f"{station_id}#{evse_id}: share {what} ({share.binding.describe()})")
+        if track.key in planned:
+            profile, limit = _profile_for(
+                state, station, evse, track, share, now, notes, planned[track.key]
+            )
+            periods = len(profile.schedules[0].periods)
+            notes.append(
+                f"{station_id}#{evse_id}: planned {limit:g} "
+                f"{profile.schedules[0].charging_rate_unit} now, {periods} period(s)"
+            )
+        else:
+            if track.key in floors:
+                share = floors[track.key]
+            profile, limit = _profile_for(state, station, evse, track, share, now, notes)
+            what = (
+                "paused" if share.paused else f"{limit:g} {profile.schedules[0].charging_rate_unit}"
+            )
+            notes.append(f"{station_id}#{evse_id}: share {what} ({share.binding.describe()})")
         update = _dynamic_update(state, station, evse_id, profile)
         if update is not None:
             store = state.store(station_id).put(profile, evse_id, installed_at=now)
@@ -594,7 +711,9 @@ def _replan(
             evse_id,
             profile,
             now,
-            None if profile.schedules[0].periods[0].operation_mode else limit,
+            None
+            if profile.schedules[0].periods[0].operation_mode or track.key in planned
+            else limit,
             notes,
             force=track.key in force,
         )

@@ -125,6 +125,11 @@ class CsmsSettings:
     """Most schedules offered to an EV (the schemas allow 3 per TxProfile)."""
     dyn_update_interval_s: int = 60
     """2.1 Dynamic profiles: how often the station should pull an update."""
+    horizon_s: int | None = None
+    """``None``: share the capacity of the instant (:func:`~ocpp_core.energy.allocate`)
+    and send one-period profiles. A number of seconds: plan that far ahead
+    (:func:`~ocpp_core.energy.plan`, deadline-aware, in the policy's slots) and send
+    the plan's schedules made by :func:`~ocpp_core.energy.to_requests`."""
 
     def __attrs_post_init__(self) -> None:
         for name in ("stack_level", "profile_id_base", "max_fallbacks", "max_renegotiations"):
@@ -133,6 +138,12 @@ class CsmsSettings:
                 raise SiteError(name, "expected a non-negative integer")
         if not 1 <= self.max_schedule_tuples <= 3:
             raise SiteError("max_schedule_tuples", "expected 1, 2 or 3")
+        if self.horizon_s is not None and (
+            isinstance(self.horizon_s, bool)
+            or not isinstance(self.horizon_s, int)
+            or self.horizon_s <= 0
+        ):
+            raise SiteError("horizon_s", "expected a positive number of seconds or None")
         if self.profile_id_base < 1:
             raise SiteError("profile_id_base", "must be at least 1")
 

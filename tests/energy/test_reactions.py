@@ -698,11 +698,17 @@ _ARRIVALS = st.lists(
     grid=st.floats(6, 63),
     limit=st.one_of(st.none(), st.floats(0, 40)),
     iso=st.booleans(),
+    plan_mode=st.booleans(),
 )
 def test_every_request_is_valid_and_the_site_holds_through_the_engine(
-    arrivals: list[tuple[str, int]], grid: float, limit: float | None, iso: bool
+    arrivals: list[tuple[str, int]],
+    grid: float,
+    limit: float | None,
+    iso: bool,
+    plan_mode: bool,
 ) -> None:
-    state = _state(round(grid, 1))
+    settings = CsmsSettings(horizon_s=4 * 3600 if plan_mode else None)
+    state = _state(round(grid, 1), settings=settings)
     at = 0
     mods = {"cs201": v201, "cs21": v21}
     for station, evse in arrivals:
@@ -748,8 +754,32 @@ def test_every_request_is_valid_and_the_site_holds_through_the_engine(
                     transactions=state.transactions(key),
                 )
                 assert result.accepted, result.describe()
-        lines = grid_currents(state, T0 + (at + 1) * S)
-        assert max(lines) <= round(grid, 1) + 1e-6
+        for later in (1, 901, 3601, 4 * 3600 - 1):
+            lines = grid_currents(state, T0 + (at + later) * S)
+            assert max(lines) <= round(grid, 1) + 1e-6
+
+
+def test_plan_mode_sends_deadline_aware_schedules_within_the_site() -> None:
+    state = _state(16.0, settings=CsmsSettings(horizon_s=8 * 3600))
+    state = _start201(_start16(state).state).state
+    reaction = on_ev_charging_needs(
+        state, "cs201", _needs(energy=15000, departure=3 * 3600), T0 + 20 * S
+    )
+    check_reaction(reaction)
+    assert any(line.startswith("plan over 28800 s") for line in reaction.explanation)
+    (request,) = _profiles(reaction, "cs201")
+    offers = request.profile.schedules
+    first = offers[0]
+    # The offers are capped by the planned schedule at every period start.
+    for offer in offers[1:]:
+        for period in offer.periods:
+            planned = max(p.limit for p in first.periods if p.start_period <= period.start_period)
+            assert period.limit <= planned
+    for later in range(0, 8 * 3600, 600):
+        lines = grid_currents(reaction.state, T0 + (20 + later) * S)
+        assert max(lines) <= 16.0 + 1e-6
+    with pytest.raises(EnergyError):
+        CsmsSettings(horizon_s=0)
 
 
 def test_encoded_requests_are_plain_json() -> None:
