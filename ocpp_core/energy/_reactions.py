@@ -959,6 +959,10 @@ def _end(state: SiteState, track: Track, notes: list[str]) -> SiteState:
         )
     ]
     state = state.with_store(station_id, attrs.evolve(store, entries=tuple(kept)))
+    pending = tuple(
+        p for p in state.pending if not (p.station_id == station_id and p.evse_id == evse_id)
+    )
+    state = attrs.evolve(state, pending=pending)
     notes.append(
         f"{station_id}#{evse_id}: transaction {track.transaction_id} ended after "
         f"{track.session.energy_delivered_wh:g} Wh"
