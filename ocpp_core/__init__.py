@@ -30,7 +30,7 @@ from ocpp_core._api import (
     encode_payload,
     message_meta,
 )
-from ocpp_core._runtime import DecodeOptions, MessageMeta
+from ocpp_core._runtime import DecodeOptions, Departure, MessageMeta, UnknownEnumValue
 from ocpp_core.errors import (
     EncodeError,
     ErrorCode,
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ActionInfo",
     "DecodeOptions",
+    "Departure",
     "EncodeError",
     "ErrorCode",
     "FrameError",
@@ -70,6 +71,7 @@ __all__ = [
     "RemoteProtocolError",
     "Role",
     "UnknownActionError",
+    "UnknownEnumValue",
     "VersionLike",
     "__version__",
     "action_info",

@@ -1,26 +1,27 @@
 """The public functions of the typed-message layer.
 
-Theory of operation: every version package ``ocpp_core.vXY`` has a generated
-``_codec`` module with one decoder and one encoder per class and the tables
-``REQUEST_DECODERS``, ``RESPONSE_DECODERS``, ``ENCODERS`` and ``ACTIONS``.
-The functions here pick the table for the version, call the generated
-function, and turn the internal :class:`~ocpp_core._runtime.DecodeFailure`
-into a :class:`~ocpp_core.PayloadError` with the version's CallError code.
-Version packages are imported on first use, so ``import ocpp_core`` stays
-cheap and never imports jsonschema.
+Theory of operation: every version has a :class:`~ocpp_core._codecs.Codec`
+with one decoder and one encoder per class (written at first use from the
+bundled schema) and the tables ``REQUEST_DECODERS``, ``RESPONSE_DECODERS``,
+``ENCODERS`` and ``ACTIONS``. The functions here pick the table for the
+version, call the generated function, and turn the internal
+:class:`~ocpp_core._runtime.DecodeFailure` into a
+:class:`~ocpp_core.PayloadError` (decoding) or an
+:class:`~ocpp_core.EncodeError` (encoding). Version packages are imported on
+first use, so ``import ocpp_core`` stays cheap and never imports jsonschema.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from types import ModuleType
 from typing import Any, Literal
 
 import attrs
 
-from ocpp_core._runtime import STRICT, DecodeFailure, DecodeOptions, MessageMeta
-from ocpp_core.errors import PayloadError, UnknownActionError
+from ocpp_core._codecs import _CODECS, Codec, package_of
+from ocpp_core._codecs import codec as _codec
+from ocpp_core._runtime import STRICT, DecodeOptions, MessageMeta, collecting, report
+from ocpp_core.errors import DecodeFailure, EncodeError, PayloadError, UnknownActionError
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
@@ -37,18 +38,8 @@ __all__ = [
 Kind = Literal["request", "response"]
 """Which half of an action a payload is."""
 
-# Loaded ``_codec`` modules by version string; StrEnum keys hash like their values.
-_CODECS: dict[str, ModuleType] = {}
-_ENCODERS: dict[type, Any] = {}
-
-
-def _codec(version: VersionLike) -> ModuleType:
-    module = _CODECS.get(version)
-    if module is None:
-        parsed = OcppVersion.parse(version)
-        module = importlib.import_module(parsed.package + "._codec")
-        _CODECS[parsed.value] = module
-    return module
+# Encoders by class, with the version of the class; StrEnum keys hash like their values.
+_ENCODERS: dict[type, tuple[Any, Codec]] = {}
 
 
 def decode_payload(
@@ -92,17 +83,39 @@ def decode_payload(
     """
     codec = _CODECS.get(version) or _codec(version)
     if kind == "request":
-        decoder = codec.REQUEST_DECODERS.get(action)
+        decoder = codec.REQUEST_DECODERS.get(action) or codec.request_decoder(action)
     elif kind == "response":
-        decoder = codec.RESPONSE_DECODERS.get(action)
+        decoder = codec.RESPONSE_DECODERS.get(action) or codec.response_decoder(action)
     else:
         raise ValueError(f"kind must be 'request' or 'response', not {kind!r}")
     if decoder is None:
         raise _unknown(version, action, kind)
+    if options is None:
+        options = STRICT
+    elif options.on_departure is not None:
+        return run_reporting(decoder, payload, options, version)
     try:
-        return decoder(payload, options or STRICT)
+        return decoder(payload, options)
     except DecodeFailure as failure:
         raise payload_error(version, failure) from None
+
+
+def run_reporting(
+    decoder: Any, payload: object, options: DecodeOptions, version: VersionLike
+) -> Any:
+    """Run ``decoder`` and hand every departure it accepted to ``options.on_departure``.
+
+    Departures are reported only when the whole payload decodes.
+    """
+    assert options.on_departure is not None
+    call = collecting(options)
+    try:
+        result = decoder(payload, call)
+    except DecodeFailure as failure:
+        raise payload_error(version, failure) from None
+    for departure in report(call, payload):
+        options.on_departure(departure)
+    return result
 
 
 def payload_error(version: VersionLike, failure: DecodeFailure) -> PayloadError:
@@ -120,38 +133,69 @@ def _unknown(version: VersionLike, action: object, kind: str) -> UnknownActionEr
 
 
 def encode_payload(message: object) -> dict[str, Any]:
-    """Return the wire form (a JSON-ready dict) of a generated message or datatype.
+    """Check a generated message or datatype and return its wire form (a JSON-ready dict).
 
     ``None`` fields are omitted, timestamps are written as RFC 3339 with ``Z``
     for UTC, enum members stay :class:`str` (``json.dumps`` writes their
     value). ``decode_payload(v, a, k, encode_payload(m)) == m`` for every
-    message ``m`` whose values meet its schema; this function does not check
-    them (decode the result, or use :func:`validate_payload`, to check).
+    message ``m``.
+
+    Every value is checked on the way, so a message built with wrong types is
+    never written: a ``str`` where an ``int`` is due, a string that is not a
+    value of its enumeration (a plain ``str`` equal to a value is fine, as is
+    an :class:`~ocpp_core.UnknownEnumValue` a lenient decoder kept), a naive
+    ``datetime`` or a string where a ``datetime`` is due, a dict or another
+    version's class where a class is due, a wrong item in a tuple or list (a
+    list is accepted for a tuple), a ``None`` for a required field, and any
+    value out of its length, range, ``multipleOf``, item-count or URI rules.
 
     Raises:
         TypeError: ``message`` is not an instance of a generated class.
-        EncodeError: a value cannot be written (a naive datetime).
+        EncodeError: a value breaks its field's type or rules; ``.path`` names
+            the field (``$.idTagInfo.status``), ``.rule`` the rule, and
+            ``.version`` / ``.action`` the message.
 
     >>> from ocpp_core.v201 import HeartbeatRequest
     >>> encode_payload(HeartbeatRequest())
     {}
+    >>> from ocpp_core.v16 import HeartbeatResponse
+    >>> try:
+    ...     encode_payload(HeartbeatResponse(current_time="2026-01-01T00:00:00Z"))
+    ... except EncodeError as exc:
+    ...     print(exc.path, exc.rule.value, exc.action)
+    $.currentTime type Heartbeat
     """
     cls = type(message)
-    encoder = _ENCODERS.get(cls)
-    if encoder is None:
-        encoder = _find_encoder(cls)
-    result: dict[str, Any] = encoder(message)
+    found = _ENCODERS.get(cls)
+    if found is None:
+        found = _find_encoder(cls)
+    try:
+        result: dict[str, Any] = found[0](message)
+    except DecodeFailure as failure:
+        raise encode_error(found[1], message, failure) from None
     return result
 
 
-def _find_encoder(cls: type) -> Any:
-    package = cls.__module__.rpartition(".")[0]
-    for version in OcppVersion:
-        if version.package == package:
-            encoder = _codec(version).ENCODERS.get(cls)
-            if encoder is not None:
-                _ENCODERS[cls] = encoder
-                return encoder
+def encode_error(codec: Codec, message: object, failure: DecodeFailure) -> EncodeError:
+    """Turn the encoder's internal failure into the public :class:`EncodeError`."""
+    meta = getattr(type(message), "ocpp_meta", None)
+    return EncodeError(
+        failure.detail,
+        rule=failure.rule,
+        path=failure.path[::-1],
+        version=codec.version,
+        action=meta.action if isinstance(meta, MessageMeta) else None,
+    )
+
+
+def _find_encoder(cls: type) -> tuple[Any, Codec]:
+    version = package_of(cls)
+    if version is not None:
+        codec = _codec(version)
+        encoder = codec.encoder(cls)
+        if encoder is not None:
+            _ENCODERS[cls] = (encoder, codec)
+            return encoder, codec
     raise TypeError(f"{cls.__qualname__} is not a generated OCPP message or datatype")
 
 

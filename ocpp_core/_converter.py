@@ -6,7 +6,8 @@ from typing import Any
 
 import cattrs
 
-from ocpp_core._api import _codec, payload_error
+from ocpp_core._api import encode_error, payload_error, run_reporting
+from ocpp_core._codecs import codec as _codec
 from ocpp_core._runtime import STRICT, DecodeFailure, DecodeOptions
 from ocpp_core.versions import OcppVersion, VersionLike
 
@@ -37,6 +38,8 @@ def make_converter(
 
     def structure_hook(decoder: Any) -> Any:
         def structure(value: Any, _type: Any) -> Any:
+            if opts.on_departure is not None:
+                return run_reporting(decoder, value, opts, parsed)
             try:
                 return decoder(value, opts)
             except DecodeFailure as failure:
@@ -44,8 +47,25 @@ def make_converter(
 
         return structure
 
-    for cls, decoder in codec.DECODERS.items():
-        converter.register_structure_hook(cls, structure_hook(decoder))
-    for cls, encoder in codec.ENCODERS.items():
-        converter.register_unstructure_hook(cls, encoder)
+    def unstructure_hook(cls: type) -> Any:
+        encoder = codec.encoder(cls)
+
+        def unstructure(value: Any) -> Any:
+            try:
+                return encoder(value)  # type: ignore[misc]
+            except DecodeFailure as failure:
+                raise encode_error(codec, value, failure) from None
+
+        return unstructure
+
+    # Hook factories: each class's decoder and encoder is compiled when the
+    # converter first meets the class.
+    converter.register_structure_hook_factory(
+        lambda cls: isinstance(cls, type) and cls in codec.names,
+        lambda cls: structure_hook(codec.decoder(cls)),
+    )
+    converter.register_unstructure_hook_factory(
+        lambda cls: isinstance(cls, type) and cls in codec.names,
+        unstructure_hook,
+    )
     return converter

@@ -1,15 +1,17 @@
 """The reference check: jsonschema over the project's bundle, all errors reported.
 
 :func:`validate_payload` is independent of the generated decoder: it runs the
-``jsonschema`` library (draft-04 for 1.6, draft-06 for 2.x) over the bundle,
+``jsonschema`` library (draft-04 for 1.6, draft-06 for 2.x and for the 1.6
+security-extension actions, whose files declare it) over the bundle,
 with two deliberate settings that the tests keep in agreement with the
 decoder:
 
 * ``multipleOf`` is evaluated on the decimal number the JSON text wrote
   (``Decimal(repr(x))``), so ``21.4`` is a multiple of ``0.1``; binary floats
   would reject it (OCPP 1.6 errata E4);
-* ``date-time`` is checked as RFC 3339 with a required offset, and ``uri`` as
-  a scheme followed by a colon, with no blanks.
+* ``date-time`` is checked as RFC 3339 with a required offset, and ``uri`` by
+  the ``URI`` grammar of RFC 3986 (the tests check both against the
+  rfc3339-validator and rfc3986-validator packages that jsonschema uses).
 
 jsonschema is imported on the first call only.
 """
@@ -24,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from ocpp_core._api import _unknown
+from ocpp_core._runtime import URI
 from ocpp_core._schemas import load_bundle
 from ocpp_core.errors import PayloadError, PayloadRule
 from ocpp_core.versions import OcppVersion, VersionLike
@@ -51,7 +54,6 @@ _DATE_TIME = re.compile(
     r"^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|([+-])(\d\d):(\d\d))$",
     re.ASCII,
 )
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]*$", re.ASCII)
 
 
 def _is_date_time(instance: object) -> bool:
@@ -71,7 +73,7 @@ def _is_date_time(instance: object) -> bool:
 
 
 def _is_uri(instance: object) -> bool:
-    return not isinstance(instance, str) or _URI.match(instance) is not None
+    return not isinstance(instance, str) or URI.fullmatch(instance) is not None
 
 
 def _validator_class(draft: str) -> Any:
@@ -103,8 +105,10 @@ def _validator(version: OcppVersion, action: str, kind: str) -> Any:
         entry = bundle["x-ocpp-actions"].get(action)
         if entry is None or kind not in entry:
             raise _unknown(version, action, kind)
-        cls, checker = _validator_class(bundle["$schema"])
-        schema = {"$schema": bundle["$schema"], "$defs": bundle["$defs"], **entry[kind]}
+        # An action may follow another draft than its version (1.6 security extension).
+        draft = entry.get("draft", bundle["$schema"])
+        cls, checker = _validator_class(draft)
+        schema = {"$schema": draft, "$defs": bundle["$defs"], **entry[kind]}
         validator = cls(schema, format_checker=checker)
         _VALIDATORS[key] = validator
     return validator

@@ -473,10 +473,41 @@ class UnknownActionError(OcppError, LookupError):
 
 
 class EncodeError(OcppError, ValueError):
-    """A typed value cannot be written to the wire (e.g. a naive datetime).
+    """A typed message cannot be written to the wire: a value of the wrong type or out of its rules.
 
-    Raised by :func:`ocpp_core.encode_payload`; ``code`` is ``None``.
+    Raised by :func:`ocpp_core.encode_payload` (and so by the session's
+    ``send_*`` methods) before anything is written; ``code`` is ``None``.
+
+    Attributes:
+        rule: the schema rule the value breaks (``TYPE`` for a wrong type).
+        path: the JSON path of the value, e.g. ``$.idTagInfo.status``.
+        detail: the text that names the failure, without the path.
+        version: the OCPP version of the message's class, if known.
+        action: the action of the message, if the value is a request or response.
     """
+
+    rule: PayloadRule
+    path: str
+    detail: str
+    version: OcppVersion | None
+    action: str | None
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        rule: PayloadRule = PayloadRule.TYPE,
+        path: Sequence[str | int] = (),
+        version: OcppVersion | None = None,
+        action: str | None = None,
+    ) -> None:
+        self.rule = rule
+        self.path = json_path(path)
+        self.detail = detail
+        self.version = version
+        self.action = action
+        where = f"OCPP {version} {action}: " if version is not None and action else ""
+        super().__init__(f"{where}{self.path}: {detail} ({rule.value})")
 
 
 class CallErrorReply(OcppError):  # noqa: N818 - named for the reply it asks for

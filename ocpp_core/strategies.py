@@ -36,7 +36,8 @@ import attrs
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from ocpp_core._api import Kind, _codec, decode_payload
+from ocpp_core._api import Kind, decode_payload
+from ocpp_core._codecs import codec as _codec
 from ocpp_core._runtime import STRICT
 from ocpp_core._schemas import SCHEMA_FACTS, load_bundle
 from ocpp_core._text import json_path
@@ -187,10 +188,22 @@ def date_times() -> st.SearchStrategy[str]:
 
 
 def _uris(max_length: int | None) -> st.SearchStrategy[str]:
+    # RFC 3986: a path of pchars and "/", where "%" only starts a %XX escape,
+    # and an optional query (pchars, "/" and "?").
     host = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
-    path = st.text("abcdefghijklmnopqrstuvwxyz0123456789-._~/%?=&", max_size=8)
+    chars = st.text(
+        "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/", min_size=1, max_size=6
+    )
+    escape = st.builds(lambda h: f"%{h:02X}", st.integers(0, 255))
+    path = st.lists(st.one_of(chars, escape), max_size=3).map("".join)
+    query = st.one_of(
+        st.just(""),
+        st.lists(st.one_of(chars, escape, st.just("?")), max_size=3).map(
+            lambda parts: "?" + "".join(parts)
+        ),
+    )
     scheme = st.sampled_from(("https", "http", "ftp", "ftps", "sftp", "wss"))
-    uri = st.builds(lambda s, h, p: f"{s}://{h}.example/{p}", scheme, host, path)
+    uri = st.builds(lambda s, h, p, q: f"{s}://{h}.example/{p}{q}", scheme, host, path, query)
     urn = st.builds(lambda h: f"urn:ocpp:{h}", host)
     base = st.one_of(uri, urn)
     if max_length is None:
@@ -377,15 +390,18 @@ def from_schema(
 
 
 # ------------------------------------------------------------- per version
-_BUILDERS: dict[str, _Builder] = {}
+_BUILDERS: dict[tuple[str, str], _Builder] = {}
 
 
-def _bundle_builder(version: OcppVersion) -> _Builder:
-    builder = _BUILDERS.get(version.value)
+def _bundle_builder(version: OcppVersion, action: str | None = None) -> _Builder:
+    bundle = load_bundle(version)
+    # An action may follow another draft than its version (1.6 security extension).
+    entry = bundle["x-ocpp-actions"].get(action, {}) if action is not None else {}
+    draft = entry.get("draft", bundle["$schema"])
+    builder = _BUILDERS.get((version.value, draft))
     if builder is None:
-        bundle = load_bundle(version)
-        builder = _Builder(bundle["$defs"], bundle["$schema"])
-        _BUILDERS[version.value] = builder
+        builder = _Builder(bundle["$defs"], draft)
+        _BUILDERS[(version.value, draft)] = builder
     return builder
 
 
@@ -417,7 +433,7 @@ def wire_payloads(
     """
     parsed = OcppVersion.parse(version)
     ref = _message_ref(parsed, action, kind)
-    return st.deferred(lambda: _bundle_builder(parsed).build({"$ref": ref}))
+    return st.deferred(lambda: _bundle_builder(parsed, action).build({"$ref": ref}))
 
 
 def messages(version: VersionLike, action: str, kind: Kind) -> st.SearchStrategy[Any]:
@@ -463,7 +479,8 @@ def _datatype_strategy(version: OcppVersion, name: str) -> st.SearchStrategy[Any
     cls = getattr(package, name)
     if "enum" in node:
         return st.sampled_from([cls(value) for value in node["enum"]])
-    decoder = _codec(version).DECODERS[cls]
+    decoder = _codec(version).decoder(cls)
+    assert decoder is not None
     wire = _bundle_builder(version).build({"$ref": f"#/$defs/{name}"})
     return wire.map(lambda payload: decoder(payload, STRICT))
 
@@ -693,7 +710,7 @@ def invalid_payloads(
             {"$ref": ref},
             bundle["$defs"],
             (),
-            draft04="draft-04" in bundle["$schema"],
+            draft04="draft-04" in _bundle_builder(parsed, action).draft,
         )
         not_object: list[tuple[_Path, str, PayloadRule, _Path, Callable[[Any], Any]]] = [
             ((), "an array for the payload", PayloadRule.NOT_AN_OBJECT, (), lambda _v: []),

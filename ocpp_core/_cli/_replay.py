@@ -34,7 +34,7 @@ from typing import Any, Final
 import attrs
 
 from ocpp_core._api import actions
-from ocpp_core._runtime import DecodeOptions
+from ocpp_core._runtime import DecodeOptions, Departure
 from ocpp_core._text import clip
 from ocpp_core.errors import ErrorCode, FrameError, OcppError, PayloadError, error_codes_for
 from ocpp_core.rpc._events import (
@@ -87,6 +87,9 @@ class CheckRule(enum.StrEnum):
     """A CALL got no answer by the end of the log."""
     TIMEOUT = "timeout"
     """A CALL got no answer within the timeout (only with a timeout and timestamps)."""
+    ACCEPTED_DEPARTURE = "accepted-departure"
+    """A payload departs from its schema, and a :class:`~ocpp_core.DecodeOptions`
+    switch (named in the message) accepted it: a warning (``check --lenient``)."""
 
 
 _WARNINGS: Final = frozenset(
@@ -94,6 +97,7 @@ _WARNINGS: Final = frozenset(
         Violation.CONCURRENT_CALL.value,
         Violation.UNKNOWN_RESPONSE.value,
         CheckRule.UNANSWERED.value,
+        CheckRule.ACCEPTED_DEPARTURE.value,
     }
 )
 _KINDS: Final = {2: "request", 3: "response", 4: "error", 5: "error", 6: "send"}
@@ -178,6 +182,10 @@ class Replay:
         self._max_pending = max_pending
         self._actions = actions(self.version)
         self._codes = frozenset(code.value for code in error_codes_for(self.version))
+        # Departures the options accepted while decoding the current frame.
+        self._departures: list[Departure] = []
+        if options is not None:
+            options = attrs.evolve(options, on_departure=self._departures.append)
         self._sessions = {
             role: Session(
                 self.version,
@@ -312,6 +320,16 @@ class Replay:
             owed_reply = self._refused.pop((sender, frame.unique_id), None)
         events = receiver.receive(text, self._clock)
         auto = receiver.data_to_send()
+        for departure in self._departures:
+            self._problem(
+                line,
+                CheckRule.ACCEPTED_DEPARTURE,
+                clip(str(departure), 240),
+                message_id=uid,
+                action=frame.action if isinstance(frame, Call | Send) else answered_action,
+                kind=_KINDS.get(_TYPE_OF[type(frame)]) if frame is not None else None,
+            )
+        self._departures.clear()
         request: Any = None
         delivered = False
         code_checked = False

@@ -628,7 +628,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument(
         "--lenient",
         action="store_true",
-        help="accept the field departures of DecodeOptions.lenient() (null for absent, ...)",
+        help=(
+            "accept the departures from the schemas that DecodeOptions.lenient() accepts "
+            "(null for absent, unknown enum values, numbers as strings, ...) and report each "
+            "as a warning naming its option"
+        ),
     )
     check.add_argument(
         "--max-line-bytes",

@@ -3,7 +3,13 @@
 ``python -m ocpp_core.codegen``
     regenerate ``ocpp_core/v16``, ``v20``, ``v201`` and ``v21`` from ``schemas/``.
 ``python -m ocpp_core.codegen --check``
-    exit 1 if any generated file differs from what the schemas give (drift).
+    exit 1 if any generated file differs from what the schemas give (drift),
+    or if the decoders and encoders written at first use do not compile
+    against the committed classes.
+``python -m ocpp_core.codegen --show-codec VERSION [CLASS ...]``
+    print the decoders and encoders that :mod:`ocpp_core._codecs` writes at
+    first use (of every class of the version, or of the classes named and
+    what they reach), for review.
 ``python -m ocpp_core.codegen import-oca DIR [DIR ...] VERSION [--out FILE]``
     rebuild ``schemas/ocpp-VERSION.json`` from OCA release folders.
 """
@@ -15,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ocpp_core.codegen.codec import closure, codec_source
 from ocpp_core.codegen.generator import generate
 from ocpp_core.codegen.importer import SchemaImportError, import_oca
 from ocpp_core.codegen.model import load_model
@@ -76,7 +83,22 @@ def _generate(check: bool) -> int:
             print(f"  {name}")
         return 1
     if check:
-        print("generated code is in step with schemas/")
+        from ocpp_core._codecs import codec  # noqa: PLC0415 - the committed classes, checked
+
+        for version in VERSIONS:
+            codec(version).compile_all()
+        print("generated code is in step with schemas/; every codec compiles")
+    return 0
+
+
+def _show_codec(version: str, names: list[str]) -> int:
+    model = load_model(ROOT / "schemas" / f"ocpp-{version}.json")
+    unknown = [n for n in names if n not in model.classes]
+    if unknown:
+        print(f"OCPP {version} has no class {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    chosen = closure(model, names) if names else None
+    sys.stdout.write(codec_source(model, chosen))
     return 0
 
 
@@ -102,7 +124,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m ocpp_core.codegen")
     parser.add_argument("--check", action="store_true", help="fail on drift, write nothing")
+    parser.add_argument(
+        "--show-codec",
+        nargs="+",
+        metavar=("VERSION", "CLASS"),
+        help="print the decoders and encoders of a version (or of some classes) for review",
+    )
     ns = parser.parse_args(args)
+    if ns.show_codec:
+        version, *names = ns.show_codec
+        if version not in VERSIONS:
+            parser.error(f"unknown version {version!r} (known: {', '.join(VERSIONS)})")
+        return _show_codec(version, names)
     return _generate(ns.check)
 
 

@@ -165,6 +165,7 @@ def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
         raise SchemaImportError(f"unknown OCPP version {version!r}")
     builder = _Builder(version)
     actions: dict[str, JsonObject] = {}
+    drafts: dict[str, str] = {}
     for (action, kind), path in sorted(_message_files(folders).items()):
         try:
             schema = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -175,6 +176,11 @@ def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
         builder.define(message, body, path.name)
         entry = actions.setdefault(action, {})
         entry[kind] = {"$ref": f"#/$defs/{message}"}
+        # A file may follow another draft than the version's (the 1.6
+        # security extension declares draft-06); the action keeps its own.
+        declared = schema.get("$schema", DRAFTS[version])
+        if drafts.setdefault(action, declared) != declared:
+            raise SchemaImportError(f"{action}: request and response declare different drafts")
     if builder.conflicts:
         raise ConflictError(builder.conflicts)
     for action, entry in actions.items():
@@ -187,6 +193,8 @@ def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
                 f"{action}: not in the direction table (ocpp_core.codegen.directions)"
             ) from None
         entry["confirmed"] = "response" in entry
+        if drafts[action] != DRAFTS[version]:
+            entry["draft"] = drafts[action]
     return {
         "$schema": DRAFTS[version],
         "$id": f"urn:ocpp-core:schema:{version}",
@@ -198,8 +206,36 @@ def build_bundle(folders: Iterable[Path], version: str) -> JsonObject:
 
 
 def dump_bundle(bundle: JsonObject) -> str:
-    """Serialise a bundle deterministically (stable key order, two-space indent)."""
-    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+    """Serialise a bundle deterministically: stable key order, two-space indent.
+
+    A leaf (an object or array of scalars and scalar arrays) that fits in 100
+    columns is written on one line, so a property reads as one line:
+    ``"idTag": {"type": "string", "maxLength": 20}``.
+    """
+    return _dump(bundle, 0) + "\n"
+
+
+def _dump(value: Any, depth: int) -> str:
+    pad = "  " * depth
+    if isinstance(value, dict | list):
+        leaf = all(
+            not isinstance(x, dict | list)
+            or (isinstance(x, list) and not any(isinstance(y, dict | list) for y in x))
+            for x in (value.values() if isinstance(value, dict) else value)
+        )
+        if leaf or isinstance(value, list):
+            text = json.dumps(value, ensure_ascii=False)
+            if len(pad) + len(text) <= 100:
+                return text
+        if not value:
+            return json.dumps(value)
+        if isinstance(value, dict):
+            items = [f"{pad}  {json.dumps(k, ensure_ascii=False)}: {_dump(v, depth + 1)}"
+                     for k, v in value.items()]  # fmt: skip
+            return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+        items = [f"{pad}  {_dump(v, depth + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def import_oca(folders: Iterable[Path], version: str, out: Path) -> JsonObject:

@@ -102,6 +102,8 @@ class ClassDef:
     """True when the schema allows properties beyond its own (2.x CustomDataType)."""
     action: str | None = None
     kind: str | None = None
+    draft: str = ""
+    """The JSON Schema draft of the messages that use this class (``$schema`` URI)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -132,10 +134,14 @@ class Model:
     enums: dict[str, EnumDef]
     actions: dict[str, ActionDef]
 
-    @property
-    def integer_accepts_integral_floats(self) -> bool:
-        """Draft-06 and later count ``1.0`` as an integer; draft-04 does not."""
-        return "draft-04" not in self.draft
+    def integer_accepts_integral_floats(self, name: str) -> bool:
+        """Tell whether class ``name`` counts ``1.0`` as an integer.
+
+        Draft-06 and later do; draft-04 does not. The draft is the bundle's,
+        or the action's own where the bundle records one (the OCPP 1.6
+        security-extension messages follow draft-06).
+        """
+        return "draft-04" not in (self.classes[name].draft or self.draft)
 
 
 def _ref_name(node: dict[str, Any]) -> str:
@@ -185,6 +191,7 @@ def build_model(bundle: dict[str, Any]) -> Model:
     defs: dict[str, Any] = bundle["$defs"]
     message_kinds: dict[str, tuple[str, str]] = {}
     actions: dict[str, ActionDef] = {}
+    action_drafts: dict[str, str] = {}
     for action, entry in bundle["x-ocpp-actions"].items():
         request = _ref_name(entry["request"])
         response = _ref_name(entry["response"]) if "response" in entry else None
@@ -194,6 +201,9 @@ def build_model(bundle: dict[str, Any]) -> Model:
         actions[action] = ActionDef(
             name=action, request=request, response=response, senders=tuple(entry["senders"])
         )
+        for name in (request, response):
+            if name is not None:
+                action_drafts[name] = entry.get("draft", bundle["$schema"])
     classes: dict[str, ClassDef] = {}
     enums: dict[str, EnumDef] = {}
     for name, node in defs.items():
@@ -221,6 +231,8 @@ def build_model(bundle: dict[str, Any]) -> Model:
             action=action,
             kind=kind,
         )
+    drafts = _class_drafts(classes, action_drafts)
+    classes = {name: attrs.evolve(c, draft=drafts.get(name, "")) for name, c in classes.items()}
     return Model(
         version=bundle["x-ocpp-version"],
         draft=bundle["$schema"],
@@ -228,6 +240,26 @@ def build_model(bundle: dict[str, Any]) -> Model:
         enums=enums,
         actions=actions,
     )
+
+
+def _class_drafts(classes: dict[str, ClassDef], roots: dict[str, str]) -> dict[str, str]:
+    """Give every class the draft of the messages that reach it; refuse a mix."""
+    drafts: dict[str, str] = {}
+    for root, draft in sorted(roots.items()):
+        todo = [root]
+        while todo:
+            name = todo.pop()
+            seen = drafts.get(name)
+            if seen == draft:
+                continue
+            if seen is not None:
+                raise ValueError(f"{name} is used by messages of two drafts ({seen}, {draft})")
+            drafts[name] = draft
+            for f in classes[name].fields:
+                t = f.type.items if f.type.kind == "array" else f.type
+                if t is not None and t.kind == "class" and t.name is not None:
+                    todo.append(t.name)
+    return drafts
 
 
 def load_model(path: Path) -> Model:

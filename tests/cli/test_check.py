@@ -70,11 +70,16 @@ def test_session_16_lenient_accepts_hz(capsys: pytest.CaptureFixture[str]) -> No
     status, out, _ = run(capsys, "check", str(SESSION_16), "--lenient", "--format", "json")
     assert status == 1
     report = json.loads(out)
-    # The unit "Hz" is accepted (DecodeOptions.frequency_units); the rest stay invalid.
-    assert [(p["line"], p["code"]) for p in report["problems"]] == [
+    # The unit "Hz" is accepted (DecodeOptions.frequency_units) and reported as a
+    # warning naming the option; the rest stay invalid.
+    errors = [p for p in report["problems"] if p["severity"] == "error"]
+    assert [(p["line"], p["code"]) for p in errors] == [
         (43, "OccurenceConstraintViolation"),
         (49, "TypeConstraintViolation"),
     ]
+    warnings = [p for p in report["problems"] if p["severity"] == "warning"]
+    assert [(p["line"], p["rule"]) for p in warnings] == [(46, "accepted-departure")]
+    assert "(accepted by DecodeOptions.frequency_units)" in warnings[0]["message"]
 
 
 def test_session_201_planted_problems(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ from ocpp_core import (
     encode_payload,
     validate_payload,
 )
+from ocpp_core._schemas import load_bundle
 from ocpp_core.v16 import TransactionUnitOfMeasure, UnitOfMeasure
 
 T = "2026-03-01T12:00:00Z"
@@ -39,10 +40,37 @@ def test_integral_float_is_not_an_integer_in_16() -> None:
     assert error.path == "$.reservationId"
 
 
-def test_integral_float_is_not_an_integer_in_16_security_messages() -> None:
+SECURITY_16 = sorted(
+    name for name, entry in load_bundle("1.6")["x-ocpp-actions"].items() if "draft" in entry
+)
+
+
+def test_16_security_extension_actions_follow_draft_06() -> None:
+    """The 1.6 security-extension files declare draft-06, so ``1.0`` is an integer there."""
+    assert SECURITY_16 == [
+        "CertificateSigned", "DeleteCertificate", "ExtendedTriggerMessage",
+        "GetInstalledCertificateIds", "GetLog", "InstallCertificate", "LogStatusNotification",
+        "SecurityEventNotification", "SignCertificate", "SignedFirmwareStatusNotification",
+        "SignedUpdateFirmware",
+    ]  # fmt: skip
     payload = {"requestId": 1.0, "firmware": {"location": "https://x", "retrieveDateTime": T,
                "signingCertificate": "c", "signature": "s"}}  # fmt: skip
+    msg = decode_payload("1.6", "SignedUpdateFirmware", "request", payload)
+    assert type(msg.request_id) is int
+    assert validate_payload("1.6", "SignedUpdateFirmware", "request", payload) == []
+    payload["requestId"] = 1.5
     rejects("1.6", "SignedUpdateFirmware", "request", payload, PayloadRule.TYPE)
+    # The core 1.6 actions stay draft-04 in the same version.
+    rejects("1.6", "CancelReservation", "request", {"reservationId": 1.0}, PayloadRule.TYPE)
+
+
+def test_16_drafts_are_the_ones_the_official_files_declare(official: Any) -> None:
+    """Each 1.6 action follows the draft its official files declare (request and response)."""
+    for action, entry in load_bundle("1.6")["x-ocpp-actions"].items():
+        for kind in ("request", "response"):
+            if kind in entry:
+                _path, schema = official.file("1.6", action, kind)
+                assert entry.get("draft", load_bundle("1.6")["$schema"]) == schema["$schema"]
 
 
 @pytest.mark.parametrize("version", ["2.0", "2.0.1", "2.1"])
@@ -200,8 +228,9 @@ def test_ignore_unknown_properties(version: str) -> None:
 
 
 def test_lenient_turns_every_option_on() -> None:
-    names = [field.name for field in attrs.fields(DecodeOptions)]
-    assert all(getattr(DecodeOptions.lenient(), name) for name in names)
+    names = [field.name for field in attrs.fields(DecodeOptions) if field.name != "on_departure"]
+    assert all(getattr(DecodeOptions.lenient(), name) is True for name in names)
+    assert DecodeOptions.lenient().on_departure is None
     assert not any(getattr(DecodeOptions(), name) for name in names)
 
 
