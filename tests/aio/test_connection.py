@@ -642,10 +642,6 @@ _BAD_VALUES: dict[str, tuple[str, dict[str, Any]]] = {
     "str for datetime": ("timestamp", {"timestamp": "2026-01-01T00:00:00Z"}),
 }
 _BAD_NESTED = ("evse", {"evse": {"id": 1}})  # a dict where a nested class is due
-# The generator's typed EncodeError for each wrong type is being added (codegen
-# helper); until it lands only the naive datetime is refused. strict=True turns
-# these into failures the moment it lands, so the marks cannot outlive it.
-_PENDING = pytest.mark.xfail(strict=True, reason="typed EncodeError from the generator")
 
 
 def _status(**wrong: Any) -> Any:
@@ -660,9 +656,7 @@ def _status(**wrong: Any) -> Any:
 
 
 def _cases() -> list[Any]:
-    # The naive datetime is refused today (test_outgoing_naive_datetime_is_refused_
-    # before_the_wire), but its error does not name the field yet.
-    return [pytest.param(case, marks=_PENDING, id=case) for case in _BAD_VALUES]
+    return [pytest.param(case, id=case) for case in _BAD_VALUES]
 
 
 def _names(field: str) -> tuple[str, str]:
@@ -687,7 +681,6 @@ def test_outgoing_call_with_a_wrong_type_raises_encode_error(case: str) -> None:
     run(main)
 
 
-@_PENDING
 def test_outgoing_call_with_a_dict_for_a_nested_class_raises_encode_error() -> None:
     field, wrong = _BAD_NESTED
     request = v201.TransactionEventRequest(
@@ -719,10 +712,7 @@ _BAD_ANSWERS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(case, marks=() if case == "naive datetime" else _PENDING, id=case)
-        for case in _BAD_ANSWERS
-    ],
+    [pytest.param(case, id=case) for case in _BAD_ANSWERS],
 )
 def test_handler_answer_with_a_wrong_type_is_internal_error_and_logged(
     case: str, caplog: pytest.LogCaptureFixture
