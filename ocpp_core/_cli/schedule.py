@@ -20,7 +20,13 @@ source is ``SetChargingProfile`` (default), ``External`` (the station's EMS, the
 only way ChargingStationExternalConstraints get in) or
 ``RequestStartTransaction``; ``now`` is the time of the request (2.1 rate limit).
 ``query`` holds defaults for the command-line options. The station keys are documented in
-``docs/smart-charging.md``.
+``docs/smart-charging.md``. Every object is checked for unknown keys (the error
+names the key and its path), and every value error names the scenario field it
+came from (``query.start``), or the option when it came from the command line
+(``--start``). 1.6 scenarios name the EVSE ``connectorId`` (``evseId`` is
+accepted too), and their transaction ids are integers; 2.x ids are strings.
+Output of a 1.6 scenario uses 1.6's words (ChargePointMaxProfile, connector).
+``--tz`` shows the table's times and the chart's axis in a time zone.
 
 Exit status: 0 the composite was computed, 1 it was rejected (unknown EVSE,
 unsupported unit), 2 bad input (unreadable or invalid scenario, bad options),
@@ -34,8 +40,9 @@ import json
 import math
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ocpp_core._api import decode_payload, encode_payload
 from ocpp_core.errors import OcppError, ScenarioError
@@ -97,13 +104,23 @@ def _object(value: object, where: str) -> Mapping[str, Any]:
     return value
 
 
+def _known_keys(spec: Mapping[str, Any], known: set[str], where: str) -> None:
+    """Refuse a key ``spec`` does not know, naming it and its path."""
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        place = "at the top level of the scenario" if where == "" else f"in {where}"
+        keys = ", ".join(sorted(known))
+        raise ScenarioError(f"unknown key {unknown[0]!r} {place} (known: {keys})")
+
+
 def _enum_set(values: object, kind: type, where: str) -> frozenset[Any]:
     if not isinstance(values, list):
         raise ScenarioError(f"{where}: expected a list")
     try:
         return frozenset(kind(v) for v in values)
-    except ValueError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+    except (ValueError, TypeError):
+        names = ", ".join(m.value for m in kind)  # type: ignore[attr-defined]
+        raise ScenarioError(f"{where}: only {names}") from None
 
 
 _STATION_NUMBERS = {
@@ -126,35 +143,43 @@ _STATION_BOOLS = {
     "allowMissingStartSchedule": "allow_missing_start_schedule",
     "available": "available",
 }
+_STATION_KEYS = (
+    {"evses", "rateUnits", "supportedAdditionalPurposes", "supportsFeatures"}
+    | set(_STATION_NUMBERS)
+    | set(_STATION_INTS)
+    | set(_STATION_BOOLS)
+)
+_TOP_KEYS = {"ocppVersion", "description", "station", "transactions", "requests", "query"}
+_EVSE_KEYS = {"id", "phaseType"}
+_TRANSACTION_KEYS = {"evseId", "connectorId", "transactionId", "start"}
+_WRAPPED_KEYS = {"payload", "source", "now"}
+_QUERY_KEYS = {"evseId", "connectorId", "start", "duration", "unit"}
+
+
+def _evses(raw: object) -> list[Evse]:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return [Evse(id=i) for i in range(1, raw + 1)]
+    if not isinstance(raw, list):
+        raise ScenarioError("station.evses: a count or a list of {id, phaseType}")
+    evses = []
+    for index, item in enumerate(raw):
+        where = f"station.evses[{index}]"
+        entry = _object(item, where)
+        _known_keys(entry, _EVSE_KEYS, where)
+        try:
+            phase = PhaseType(entry.get("phaseType", "AC"))
+        except ValueError:
+            raise ScenarioError(f"{where}.phaseType: AC or DC") from None
+        evses.append(Evse(id=_int(entry.get("id"), f"{where}.id"), phase_type=phase))
+    return evses
 
 
 def _station(spec: Mapping[str, Any], transactions: tuple[Transaction, ...]) -> Station:
-    known = (
-        {"evses", "rateUnits", "supportedAdditionalPurposes", "supportsFeatures"}
-        | set(_STATION_NUMBERS)
-        | set(_STATION_INTS)
-        | set(_STATION_BOOLS)
-    )
-    unknown = sorted(set(spec) - known)
-    if unknown:
-        raise ScenarioError(f"station: unknown key {unknown[0]!r}")
-    raw = spec.get("evses", 1)
-    evses: list[Evse] = []
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        evses = [Evse(id=i) for i in range(1, raw + 1)]
-    elif isinstance(raw, list):
-        for index, item in enumerate(raw):
-            entry = _object(item, f"station.evses[{index}]")
-            try:
-                phase = PhaseType(entry.get("phaseType", "AC"))
-            except ValueError:
-                raise ScenarioError(f"station.evses[{index}].phaseType: AC or DC") from None
-            evses.append(
-                Evse(id=_int(entry.get("id"), f"station.evses[{index}].id"), phase_type=phase)
-            )
-    else:
-        raise ScenarioError("station.evses: a count or a list of {id, phaseType}")
-    fields: dict[str, Any] = {"evses": tuple(evses), "transactions": transactions}
+    _known_keys(spec, _STATION_KEYS, "station")
+    fields: dict[str, Any] = {
+        "evses": tuple(_evses(spec.get("evses", 1))),
+        "transactions": transactions,
+    }
     for key, name in _STATION_NUMBERS.items():
         if key in spec:
             fields[name] = _number(spec[key], f"station.{key}")
@@ -170,10 +195,9 @@ def _station(spec: Mapping[str, Any], transactions: tuple[Transaction, ...]) -> 
         units = spec["rateUnits"]
         if not isinstance(units, list) or not units:
             raise ScenarioError("station.rateUnits: a non-empty list of A and W")
-        try:
-            fields["rate_units"] = tuple(ChargingRateUnit(u) for u in units)
-        except ValueError:
-            raise ScenarioError("station.rateUnits: only A and W") from None
+        if not all(unit in ("A", "W") for unit in units):
+            raise ScenarioError("station.rateUnits: only A and W")
+        fields["rate_units"] = tuple(ChargingRateUnit(unit) for unit in units)
     if "supportedAdditionalPurposes" in spec:
         fields["additional_purposes"] = _enum_set(
             spec["supportedAdditionalPurposes"],
@@ -187,41 +211,86 @@ def _station(spec: Mapping[str, Any], transactions: tuple[Transaction, ...]) -> 
     return Station(**fields)
 
 
-def _transactions(items: object) -> tuple[Transaction, ...]:
+def _evse_key(spec: Mapping[str, Any], where: str, version: OcppVersion) -> object:
+    """The EVSE of ``spec``: ``evseId``, or in 1.6 ``connectorId`` (1.6's name)."""
+    if "connectorId" in spec:
+        if version is not OcppVersion.V16:
+            raise ScenarioError(
+                f"{where}.connectorId: a 1.6 name; OCPP {version.value} names the EVSE evseId"
+            )
+        if "evseId" in spec:
+            raise ScenarioError(f"{where}: give connectorId or evseId, not both")
+        return spec["connectorId"]
+    return spec.get("evseId")
+
+
+def _evse_field(spec: Mapping[str, Any], where: str) -> str:
+    key = "connectorId" if "connectorId" in spec else "evseId"
+    return f"{where}.{key}"
+
+
+def _transaction_id(value: object, where: str, version: OcppVersion) -> int | str | None:
+    if value is None:
+        return None
+    if version is OcppVersion.V16:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(
+                f"{where}: OCPP 1.6 transaction ids are integers, got {value!r:.40}"
+            )
+        return value
+    if not isinstance(value, str) or len(value) > 36:
+        raise ScenarioError(
+            f"{where}: OCPP {version.value} transaction ids are strings of at most "
+            f"36 characters, got {value!r:.40}"
+        )
+    return value
+
+
+def _transactions(items: object, version: OcppVersion) -> tuple[Transaction, ...]:
     if not isinstance(items, list):
         raise ScenarioError("transactions: expected a list")
     out = []
     for index, item in enumerate(items):
         where = f"transactions[{index}]"
         entry = _object(item, where)
-        evse = entry.get("evseId", entry.get("connectorId"))
-        tx_id = entry.get("transactionId")
-        if tx_id is not None and (isinstance(tx_id, bool) or not isinstance(tx_id, int | str)):
-            raise ScenarioError(f"{where}.transactionId: an integer (1.6) or a string (2.x)")
+        _known_keys(entry, _TRANSACTION_KEYS, where)
+        evse = _evse_key(entry, where, version)
         out.append(
             Transaction(
-                evse_id=_int(evse, f"{where}.evseId"),
+                evse_id=_int(evse, _evse_field(entry, where)),
                 started_at=_parse_time(entry.get("start"), f"{where}.start"),
-                transaction_id=tx_id,
+                transaction_id=_transaction_id(
+                    entry.get("transactionId"), f"{where}.transactionId", version
+                ),
             )
         )
     return tuple(out)
+
+
+def _version(data: Mapping[str, Any]) -> OcppVersion:
+    known = ", ".join(v.value for v in OcppVersion)
+    if "ocppVersion" not in data:
+        raise ScenarioError(f"ocppVersion: missing; name the scenario's OCPP version ({known})")
+    raw = data["ocppVersion"]
+    if not isinstance(raw, str):
+        raise ScenarioError(f'ocppVersion: a string such as "2.0.1" ({known}), got {raw!r:.40}')
+    try:
+        return OcppVersion.parse(raw)
+    except ValueError:
+        raise ScenarioError(f"ocppVersion: {raw[:20]!r} is not one of {known}") from None
 
 
 class Scenario:
     """A loaded scenario: the version, the station and the store after the requests."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        try:
-            self.version = OcppVersion.parse(data.get("ocppVersion", ""))
-        except ValueError as exc:
-            raise ScenarioError(f"ocppVersion: {exc}") from None
-        if self.version is OcppVersion.V20:
-            raise ScenarioError("ocppVersion: 2.0 (2018) is not supported; use 1.6, 2.0.1 or 2.1")
+        _known_keys(data, _TOP_KEYS, "")
+        self.version = _version(data)
         self.description = str(data.get("description", ""))
-        self.transactions = _transactions(data.get("transactions", []))
+        self.transactions = _transactions(data.get("transactions", []), self.version)
         self.station = _station(_object(data.get("station", {}), "station"), self.transactions)
         self.query = _object(data.get("query", {}), "query")
+        _known_keys(self.query, _QUERY_KEYS, "query")
         requests = data.get("requests", [])
         if not isinstance(requests, list):
             raise ScenarioError("requests: expected a list")
@@ -230,12 +299,28 @@ class Scenario:
         for index, item in enumerate(requests):
             self._install(index, _object(item, f"requests[{index}]"))
 
+    @property
+    def v16(self) -> bool:
+        """Whether the scenario is OCPP 1.6 (its output then uses 1.6's words)."""
+        return self.version is OcppVersion.V16
+
+    def place(self, evse_id: int) -> str:
+        """``connector n`` (1.6) or ``EVSE n``."""
+        return f"connector {evse_id}" if self.v16 else f"EVSE {evse_id}"
+
+    def purpose(self, purpose: ProfilePurpose) -> str:
+        """The purpose as the scenario's version names it."""
+        if self.v16 and purpose is ProfilePurpose.CHARGING_STATION_MAX:
+            return "ChargePointMaxProfile"
+        return purpose.value
+
     def _install(self, index: int, item: Mapping[str, Any]) -> None:
         where = f"requests[{index}]"
         source = ProfileSource.SET_CHARGING_PROFILE
         payload: Any = item
         now = None
         if "payload" in item:  # the wrapped form: {"payload": .., "source": .., "now": ..}
+            _known_keys(item, _WRAPPED_KEYS, where)
             payload = item["payload"]
             try:
                 source = ProfileSource(item.get("source", "SetChargingProfile"))
@@ -244,6 +329,7 @@ class Scenario:
                 raise ScenarioError(f"{where}.source: one of {names}") from None
             if item.get("now") is not None:
                 now = _parse_time(item["now"], f"{where}.now")
+            where += ".payload"
         try:
             request = decode_payload(self.version, "SetChargingProfile", "request", payload)
         except OcppError as exc:
@@ -259,9 +345,10 @@ class Scenario:
             limit_source="EMS" if source is ProfileSource.EXTERNAL else "CSO",
         )
         self.store = result.store
+        place = "station" if neutral.evse_id == 0 else self.place(neutral.evse_id)
         head = (
-            f"#{index + 1} {source.value} EVSE {neutral.evse_id}: profile {profile.id} "
-            f"({profile.purpose.value}, {profile.kind.value}, stack {profile.stack_level})"
+            f"#{index + 1} {source.value} {place}: profile {profile.id} "
+            f"({self.purpose(profile.purpose)}, {profile.kind.value}, stack {profile.stack_level})"
         )
         verdict = result.validation.describe()
         if result.replaced:
@@ -295,7 +382,16 @@ def load_scenario(path: str) -> Scenario:
     return Scenario(_object(data, "scenario"))
 
 
-def _table(scenario: Scenario, result: CompositeResult) -> list[str]:
+def _duration_text(seconds: int) -> str:
+    parts = []
+    for size, unit in ((86_400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return " ".join(parts[:2]) or "0 s"
+
+
+def _table(scenario: Scenario, result: CompositeResult, tz: tzinfo) -> list[str]:
     lines = [
         f"OCPP {scenario.version.value} scenario"
         + (f": {scenario.description}" if scenario.description else "")
@@ -310,18 +406,21 @@ def _table(scenario: Scenario, result: CompositeResult) -> list[str]:
         lines.append(f"Composite schedule: Rejected: {result.reason_code}{info}")
         return lines
     unit = schedule.charging_rate_unit.value
-    began = schedule.schedule_start.isoformat().replace("+00:00", "Z")
+    began = schedule.schedule_start.astimezone(tz)
+    zone = began.tzname() or "UTC"
+    where = "the whole station" if schedule.evse_id == 0 else scenario.place(schedule.evse_id)
     lines.append(
-        f"Composite schedule for EVSE {schedule.evse_id} from {began} "
-        f"for {schedule.duration} s, in {unit}:"
+        f"Composite schedule for {where} from {began.isoformat().replace('+00:00', 'Z')} "
+        f"for {_duration_text(schedule.duration)} ({schedule.duration} s), in {unit}:"
     )
     lines.append("")
-    header = f"  {'start':>7}  {'time (UTC)':<19}  {'limit':>10}  {'phases':>6}  {'stack':>5}  why"
+    stamp_head = f"time ({zone})"
+    header = f"  {'start':>7}  {stamp_head:<19}  {'limit':>10}  {'phases':>6}  {'stack':>5}  why"
     lines.append(header)
     lines.append("  " + "-" * (len(header) - 2))
     for period, explanation in zip(schedule.periods, schedule.explanation, strict=True):
         moment = schedule.schedule_start.timestamp() + period.start_period
-        stamp = datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = datetime.fromtimestamp(moment, tz=tz).strftime("%Y-%m-%d %H:%M:%S")
         phases = "-" if period.number_phases is None else str(period.number_phases)
         extra = []
         if period.setpoint is not None:
@@ -330,7 +429,7 @@ def _table(scenario: Scenario, result: CompositeResult) -> list[str]:
             extra.append(f"discharge {period.discharge_limit:g}")
         if period.operation_mode is not None:
             extra.append(period.operation_mode.value)
-        why = explanation.describe() + (f" [{', '.join(extra)}]" if extra else "")
+        why = explanation.describe(scenario.version) + (f" [{', '.join(extra)}]" if extra else "")
         lines.append(
             f"  {period.start_period:>7}  {stamp:<19}  {period.limit:>10.1f}  {phases:>6}  "
             f"{period.stack_level:>5}  {why}"
@@ -342,23 +441,59 @@ def _table(scenario: Scenario, result: CompositeResult) -> list[str]:
     return lines
 
 
+def _query_value(
+    args: argparse.Namespace, flag: str, query: Mapping[str, Any], key: str
+) -> tuple[object, str]:
+    """A query value and where it came from: the option (``--start``) or the scenario."""
+    given = getattr(args, flag)
+    if given is not None:
+        return given, f"--{flag}"
+    return query.get(key), f"query.{key}"
+
+
+def _zone(name: str | None) -> tzinfo:
+    if name is None:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScenarioError(
+            f"--tz: unknown time zone {name[:40]!r} (an IANA name such as Europe/Berlin)"
+        ) from None
+
+
+def _query(
+    args: argparse.Namespace, scenario: Scenario
+) -> tuple[int, datetime, int, ChargingRateUnit | None]:
+    query = scenario.query
+    if args.evse is not None:
+        evse, evse_where = args.evse, "--evse"
+    else:
+        evse = _evse_key(query, "query", scenario.version)
+        evse_where = _evse_field(query, "query")
+    start, start_where = _query_value(args, "start", query, "start")
+    duration, duration_where = _query_value(args, "duration", query, "duration")
+    unit_text, unit_where = _query_value(args, "unit", query, "unit")
+    if evse is None or start is None or duration is None:
+        name = "connectorId" if scenario.v16 else "evseId"
+        raise ScenarioError(
+            f"--evse, --start and --duration are required (or the scenario's query "
+            f"{name}, start and duration)"
+        )
+    evse_id = _int(evse, evse_where)
+    length = _int(duration, duration_where)
+    moment = _parse_time(start, start_where)
+    if unit_text is not None and unit_text not in ("A", "W"):
+        raise ScenarioError(f"{unit_where}: A or W, got {unit_text!r:.20}")
+    unit = None if unit_text is None else ChargingRateUnit(str(unit_text))
+    return evse_id, moment, length, unit
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
+        zone = _zone(args.tz)
         scenario = load_scenario(args.scenario)
-        query = scenario.query
-        evse = args.evse if args.evse is not None else query.get("evseId")
-        start_text = args.start if args.start is not None else query.get("start")
-        duration = args.duration if args.duration is not None else query.get("duration")
-        unit_text = args.unit if args.unit is not None else query.get("unit")
-        if evse is None or start_text is None or duration is None:
-            raise ScenarioError("--evse, --start and --duration are required (or a scenario query)")
-        evse_id = _int(evse, "--evse")
-        length = _int(duration, "--duration")
-        start = _parse_time(start_text, "--start")
-        try:
-            unit = None if unit_text is None else ChargingRateUnit(unit_text)
-        except ValueError:
-            raise ScenarioError("--unit: A or W") from None
+        evse_id, start, length, unit = _query(args, scenario)
     except ScenarioError as exc:
         print(f"{_PROG}: {exc}", file=sys.stderr)
         return 2
@@ -383,9 +518,10 @@ def _run(args: argparse.Namespace) -> int:
             scenario.station,
             version=scenario.version,
             title=args.title or None,
+            tz=zone,
         )
     else:
-        text = "\n".join(_table(scenario, result)) + "\n"
+        text = "\n".join(_table(scenario, result, zone)) + "\n"
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
@@ -445,6 +581,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("-o", "--output", default=None, metavar="FILE", help="write to FILE")
     parser.add_argument("--title", default="", help="SVG chart title")
+    parser.add_argument(
+        "--tz",
+        default=None,
+        metavar="ZONE",
+        help="show times in this IANA time zone, e.g. Europe/Berlin (default: UTC)",
+    )
     parser.add_argument(
         "--no-simulate",
         action="store_true",

@@ -58,7 +58,7 @@ from typing import NamedTuple, TypeAlias
 
 import attrs
 
-from ocpp_core.smart_charging._enums import enum_tuple, to_enum
+from ocpp_core.smart_charging._enums import enum_tuple, to_enum, to_version
 from ocpp_core.smart_charging._expand import expand_epoch
 from ocpp_core.smart_charging._model import (
     PURPOSE_ALIASES,
@@ -75,11 +75,13 @@ from ocpp_core.smart_charging._model import (
     Transaction,
     V2XFreqWattPoint,
     V2XSignalWattPoint,
+    evse_name,
     from_epoch,
+    purpose_name,
     to_epoch,
 )
 from ocpp_core.smart_charging._validation import period_mode_problem
-from ocpp_core.versions import OcppVersion
+from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = [
     "CompositeOptions",
@@ -253,12 +255,19 @@ class Contributor:
     evse_id: int
     """The EVSE whose limit it took part in (0 for station-wide caps)."""
 
-    def describe(self) -> str:
-        """A short human description, e.g. ``TxDefaultProfile #66 (stack 1, EVSE 0)``."""
-        place = "station" if self.installed_on == 0 else f"EVSE {self.installed_on}"
+    def describe(self, version: VersionLike | None = None) -> str:
+        """A short human description, e.g. ``TxDefaultProfile #66 (stack 1, station)``.
+
+        Args:
+            version: name things as this version does (1.6: ``ChargePointMaxProfile``,
+                ``connector``); ``None``: the 2.x names.
+        """
+        words = None if version is None else to_version(version, "version")
+        place = evse_name(self.installed_on, words)
         if self.evse_id not in (0, self.installed_on):
-            place += f", for EVSE {self.evse_id}"
-        return f"{self.purpose.value} #{self.profile_id} (stack {self.stack_level}, {place})"
+            place += f", for {evse_name(self.evse_id, words)}"
+        name = purpose_name(self.purpose, words)
+        return f"{name} #{self.profile_id} (stack {self.stack_level}, {place})"
 
 
 @attrs.frozen(kw_only=True)
@@ -336,19 +345,20 @@ class PeriodExplanation:
     active: tuple[Contributor, ...]
     """Every profile whose period was in force (the winner of its purpose layer)."""
 
-    def describe(self) -> str:
-        """A one-line human explanation."""
+    def describe(self, version: VersionLike | None = None) -> str:
+        """A one-line human explanation in ``version``'s words (as :meth:`Contributor.describe`)."""
         if self.kind is ExplanationKind.DEFAULT:
             head = "station default (no profile limits)"
         elif self.kind is ExplanationKind.EVSE_SUM:
-            head = "sum of the EVSE limits"
+            words = None if version is None else to_version(version, "version")
+            head = "sum of the " + ("connector" if words is OcppVersion.V16 else "EVSE") + " limits"
         elif self.binding is None:
             head = "not explained (read from a message)"
         else:
-            head = self.binding.describe()
+            head = self.binding.describe(version)
             if self.converted:
                 head += ", converted"
-        others = [c.describe() for c in self.active if c != self.binding]
+        others = [c.describe(version) for c in self.active if c != self.binding]
         return head + (f"; also in force: {', '.join(others)}" if others else "")
 
 

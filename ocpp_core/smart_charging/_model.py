@@ -49,7 +49,9 @@ __all__ = [
     "TransactionId",
     "V2XFreqWattPoint",
     "V2XSignalWattPoint",
+    "evse_name",
     "from_epoch",
+    "purpose_name",
     "to_epoch",
 ]
 
@@ -603,3 +605,17 @@ class InstalledProfiles(Protocol):
     def entries(self) -> tuple[InstalledProfile, ...]:
         """The installed profiles, in installation order."""
         ...
+
+
+def purpose_name(purpose: ProfilePurpose, version: OcppVersion | None = None) -> str:
+    """The purpose as ``version`` names it (1.6: ``ChargePointMaxProfile``)."""
+    if version is OcppVersion.V16 and purpose is ProfilePurpose.CHARGING_STATION_MAX:
+        return "ChargePointMaxProfile"
+    return purpose.value
+
+
+def evse_name(evse_id: int, version: OcppVersion | None = None) -> str:
+    """``station`` for 0, else ``EVSE n`` (1.6: ``connector n``)."""
+    if evse_id == 0:
+        return "station"
+    return f"connector {evse_id}" if version is OcppVersion.V16 else f"EVSE {evse_id}"

@@ -266,6 +266,8 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
         sc.ChargingProfileRequest(evse_id=1, profile=_PROFILE),
         v,  # type: ignore[arg-type]
     ),
+    ("Contributor.describe", "version"): INSTANCES[sc.Contributor].describe,
+    ("PeriodExplanation.describe", "version"): INSTANCES[sc.PeriodExplanation].describe,
     ("clear_charging_profile_response", "version"): lambda v: sc.clear_charging_profile_response(
         _STORE.clear(profile_id=1), v
     ),
