@@ -691,7 +691,8 @@ def _setpoint(acc: list[float], new: _Triple, cap: list[float], floor: list[floa
         for p in range(3):
             x = acc[p]
             if s2[p] < 0:
-                x = max(x, s2[p])
+                # an unset phase (inf) takes the new value; max(inf, v) would keep it unset
+                x = s2[p] if x == _INF else max(x, s2[p])
             acc[p] = max(x, floor[p])
     else:
         for p in range(3):

@@ -387,3 +387,48 @@ def test_absolute_without_start_schedule_falls_back() -> None:
     assert schedule_anchors(valid, now=T0, end=end) == (T0 - timedelta(minutes=30),)
     broken = attrs.evolve(base, kind=ProfileKind.RECURRING)  # no recurrencyKind
     assert schedule_anchors(broken, now=T0, end=end) == ()
+
+
+def test_discharging_setpoint_is_copied_to_every_phase_in_per_phase_form() -> None:
+    """A discharging A setpoint without L2/L3 reaches L2 and L3 once per-phase values are in
+    play (it stayed on L1 only, and was then converted as a three-phase total)."""
+    cap = profile(
+        [(0, 16.0)],
+        purpose=ProfilePurpose.CHARGING_STATION_MAX,
+    )
+    cap = attrs.evolve(
+        cap,
+        schedules=(
+            attrs.evolve(
+                cap.schedule,
+                periods=(SchedulePeriod(start_period=0, limit=16.0, limit_l2=16.0, limit_l3=16.0),),
+            ),
+        ),
+    )
+    discharge = ChargingProfile(
+        id=2,
+        stack_level=0,
+        purpose=ProfilePurpose.TX_DEFAULT,
+        kind=ProfileKind.RELATIVE,
+        schedules=(
+            ChargingSchedule(
+                charging_rate_unit=ChargingRateUnit.A,
+                periods=(
+                    SchedulePeriod(
+                        start_period=0,
+                        setpoint=-10.0,
+                        operation_mode=OperationMode.CENTRAL_SETPOINT,
+                    ),
+                ),
+            ),
+        ),
+    )
+    store = ProfileStore.of("2.1", [(0, cap), (0, discharge)])
+    amps = composite_schedule(store, SITE, 1, T0, HOUR, ChargingRateUnit.A).schedule
+    watts = composite_schedule(store, SITE, 1, T0, HOUR, ChargingRateUnit.W).schedule
+    assert amps is not None
+    assert watts is not None
+    (in_a,) = amps.periods
+    (in_w,) = watts.periods
+    assert (in_a.setpoint, in_a.setpoint_l2, in_a.setpoint_l3) == (-10.0, -10.0, -10.0)
+    assert (in_w.setpoint, in_w.setpoint_l2, in_w.setpoint_l3) == (-2300.0, -2300.0, -2300.0)
