@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ocpp_core import ErrorCode, v16, v201
-from ocpp_core.errors import LocalProtocolError
+from ocpp_core.errors import EncodeError, LocalProtocolError
 from ocpp_core.rpc import (
     CallErrorReply,
     CallReceived,
@@ -160,3 +160,39 @@ def test_dispatch_all_and_registration_rules() -> None:
     assert dispatcher.dispatch_all(old, [event]) == [
         '[3,"9",{"currentTime":"2026-01-01T00:00:00Z"}]'
     ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        v16.HeartbeatResponse(current_time="2026-01-01T00:00:00Z"),  # type: ignore[arg-type]
+        v16.HeartbeatResponse(current_time=datetime(2026, 1, 1)),  # naive
+    ],
+    ids=["str for datetime", "naive datetime"],
+)
+def test_a_wrongly_typed_answer_becomes_internal_error(answer: object) -> None:
+    """Issue 10 item 3: the encoder refuses the answer; the peer gets InternalError."""
+    seen: list[Exception] = []
+    dispatcher = Dispatcher(on_exception=lambda event, exc: seen.append(exc))
+    dispatcher.register(v16.HeartbeatRequest, lambda request: answer)
+    csms = Session("1.6", "CSMS")
+    event = received(csms, '[2,"1","Heartbeat",{}]')
+    assert dispatcher.dispatch(csms, event).startswith('[4,"1","InternalError"')
+    [error] = seen
+    assert isinstance(error, EncodeError)
+    assert error.path == "$.currentTime"
+    assert csms.owed == ()
+
+
+def test_a_dict_for_a_nested_class_in_an_answer_becomes_internal_error() -> None:
+    seen: list[Exception] = []
+    dispatcher = Dispatcher(on_exception=lambda event, exc: seen.append(exc))
+    dispatcher.register(
+        v16.AuthorizeRequest,
+        lambda request: v16.AuthorizeResponse(id_tag_info={"status": "Accepted"}),  # type: ignore[arg-type]
+    )
+    csms = Session("1.6", "CSMS")
+    event = received(csms, '[2,"1","Authorize",{"idTag":"T"}]')
+    assert dispatcher.dispatch(csms, event).startswith('[4,"1","InternalError"')
+    assert isinstance(seen[0], EncodeError)
+    assert seen[0].path == "$.idTagInfo"
