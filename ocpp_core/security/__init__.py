@@ -21,8 +21,10 @@ files, opens sockets, reads the clock or draws random numbers. It needs the
 * CSRs: :func:`build_csr`, :func:`sign_certificate_request`, :func:`check_csr`.
 * Events: :class:`SecurityEvent`, :func:`security_event_info`,
   :func:`security_event_notification`.
+* CertificateSigned (station side): :func:`check_signed_certificate`.
 * Firmware: :func:`check_firmware_certificate`, :func:`verify_firmware`,
-  :func:`verify_firmware_digest`.
+  :func:`verify_firmware_digest`, and on typed requests
+  :func:`check_update_firmware_request`, :func:`verify_update_firmware_image`.
 
 Errors are in :mod:`ocpp_core.errors` (:class:`~ocpp_core.errors.SecurityCheckError`
 and its subclasses), each naming a :class:`~ocpp_core.errors.SecurityRule`.
@@ -85,8 +87,10 @@ from ocpp_core.security._firmware import (
     FirmwareOutcome,
     SignatureScheme,
     check_firmware_certificate,
+    check_update_firmware_request,
     verify_firmware,
     verify_firmware_digest,
+    verify_update_firmware_image,
 )
 from ocpp_core.security._profiles import (
     SecurityProfile,
@@ -94,6 +98,7 @@ from ocpp_core.security._profiles import (
     check_profile_change,
     parse_profile,
 )
+from ocpp_core.security._signed import SignedCertificateCheck, check_signed_certificate
 from ocpp_core.security._tls import (
     CIPHER_SUITES,
     LEGACY_CIPHER_SUITE,
@@ -126,6 +131,7 @@ __all__ = [
     "SecurityEventInfo",
     "SecurityProfile",
     "SignatureScheme",
+    "SignedCertificateCheck",
     "TlsSide",
     "build_csr",
     "certificate_hash_data",
@@ -136,7 +142,9 @@ __all__ = [
     "check_firmware_certificate",
     "check_negotiated_tls",
     "check_profile_change",
+    "check_signed_certificate",
     "check_station_certificate",
+    "check_update_firmware_request",
     "csms_ssl_context",
     "find_matching_certificate",
     "hash_data_matches",
@@ -159,4 +167,5 @@ __all__ = [
     "verify_chain",
     "verify_firmware",
     "verify_firmware_digest",
+    "verify_update_firmware_image",
 ]

@@ -57,8 +57,10 @@ __all__ = [
     "FirmwareOutcome",
     "SignatureScheme",
     "check_firmware_certificate",
+    "check_update_firmware_request",
     "verify_firmware",
     "verify_firmware_digest",
+    "verify_update_firmware_image",
 ]
 
 MAX_FIRMWARE_IMAGE: Final = 256 * 1024 * 1024
@@ -351,4 +353,80 @@ def verify_firmware(
         signature=signature,
         version=ver,
         schemes=schemes,
+    )
+
+
+def _request_parts(request: object) -> tuple[OcppVersion, object]:
+    meta = getattr(type(request), "ocpp_meta", None)
+    firmware = getattr(request, "firmware", None)
+    action = getattr(meta, "action", None)
+    if (
+        meta is None
+        or firmware is None
+        or (action, meta.kind)
+        not in (("SignedUpdateFirmware", "request"), ("UpdateFirmware", "request"))
+        or (meta.version is OcppVersion.V16 and action != "SignedUpdateFirmware")
+    ):
+        raise SecurityCheckError(
+            SecurityRule.VERSION,
+            "expected a 1.6 SignedUpdateFirmwareRequest or a 2.x UpdateFirmwareRequest"
+            " (1.6 UpdateFirmware carries no signature, L01.FR.20)",
+        )
+    return meta.version, firmware
+
+
+def check_update_firmware_request(
+    request: object,
+    *,
+    manufacturer_roots: Iterable[CertificateLike] | bytes | str,
+    at: datetime,
+) -> FirmwareCheck:
+    """Step 1 on a typed request: 1.6 SignedUpdateFirmware or 2.x UpdateFirmware.
+
+    The version comes from the request's class; a request without
+    ``signingCertificate`` gives ``INVALID_CERTIFICATE`` (call this only for
+    updates that must be signed).
+
+    Raises:
+        SecurityCheckError: ``request`` is not one of those messages, or the
+            roots are unusable.
+    """
+    version, firmware = _request_parts(request)
+    return check_firmware_certificate(
+        getattr(firmware, "signing_certificate", None),
+        manufacturer_roots=manufacturer_roots,
+        at=at,
+        version=version,
+    )
+
+
+def verify_update_firmware_image(
+    request: object,
+    image: bytes | bytearray | memoryview,
+    *,
+    manufacturer_roots: Iterable[CertificateLike] | bytes | str | None = None,
+    at: datetime | None = None,
+    schemes: Iterable[SignatureScheme | str] = tuple(SignatureScheme),
+    max_image_size: int = MAX_FIRMWARE_IMAGE,
+) -> FirmwareCheck:
+    """Step 2 (and step 1 when roots are given) on a typed request and the downloaded image.
+
+    Raises:
+        SecurityCheckError: as :func:`verify_firmware`, or a wrong request type.
+    """
+    version, firmware = _request_parts(request)
+    certificate = getattr(firmware, "signing_certificate", None)
+    if certificate is None:
+        return _certificate_result(
+            version, False, "the request has no signing certificate", SecurityRule.MISSING_FIELD
+        )
+    return verify_firmware(
+        image,
+        signing_certificate=certificate,
+        signature=getattr(firmware, "signature", None),
+        version=version,
+        manufacturer_roots=manufacturer_roots,
+        at=at,
+        schemes=schemes,
+        max_image_size=max_image_size,
     )
