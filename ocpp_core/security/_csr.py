@@ -129,19 +129,24 @@ def build_csr(
         raise CertificateError(SecurityRule.MISSING_FIELD, "CN and O must not be empty")
     if country is not None and len(country) != 2:
         raise CertificateError(SecurityRule.MISSING_FIELD, "C is a two-letter country code")
-    names = [
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-    ]
-    if country is not None:
-        names.insert(0, x509.NameAttribute(NameOID.COUNTRY_NAME, country))
+    for label, value in (("CN", common_name), ("O", organization)):
+        if len(value.encode("utf-8", "surrogatepass")) > 64:  # X.520 upper bound
+            raise CertificateError(SecurityRule.TOO_LARGE, f"{label} is over 64 bytes")
     try:
-        csr = (
-            x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name(names))
-            .sign(key, hashes.SHA256())
-        )
-    except ValueError as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            names = [
+                x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            ]
+            if country is not None:
+                names.insert(0, x509.NameAttribute(NameOID.COUNTRY_NAME, country))
+            csr = (
+                x509.CertificateSigningRequestBuilder()
+                .subject_name(x509.Name(names))
+                .sign(key, hashes.SHA256())
+            )
+    except (ValueError, UnicodeError, UserWarning) as exc:
         raise CertificateError(
             SecurityRule.MISSING_FIELD, f"the subject is unusable: {str(exc)[:100]}"
         ) from None
