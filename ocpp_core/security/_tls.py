@@ -298,7 +298,7 @@ def check_negotiated_tls(
 
     Pass ``ssl_object.version()`` and ``ssl_object.cipher()[0]``. A station
     that finds either not allowed terminates the connection and raises the
-    event the error names (A00.FR.316 InvalidTLSVersion, A00.FR.322
+    event the error names (A00.FR.316 InvalidTLSVersion, A00.FR.323
     InvalidTLSCipherSuite in 2.0.1); a CSMS terminates (A00.FR.315).
 
     Args:
