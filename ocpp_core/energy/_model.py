@@ -126,6 +126,14 @@ def _c_finite_discharge_max_power_w(value: Any) -> float:
     return _check_finite("discharge_max_power_w", value)
 
 
+def _c_finite_deadline_margin(value: Any) -> float:
+    return _check_finite("deadline_margin", value)
+
+
+def _c_finite_deadline_share(value: Any) -> float:
+    return _check_finite("deadline_share", value)
+
+
 def _c_finite_efficiency(value: Any) -> float:
     return _check_finite("efficiency", value)
 
@@ -764,11 +772,21 @@ class Policy:
     this margin, so that its unused share goes to others (stale measurements are ignored)."""
     measurement_max_age_s: int = 120
     """Measurements older than this are ignored."""
+    deadline_margin: float = attrs.field(default=0.25, converter=_c_finite_deadline_margin)
+    """The greedy planner aims to deliver each session's energy within this share of its
+    time left before the departure (0: just in time; EVs taper when nearly full)."""
+    deadline_share: float = attrs.field(default=0.7, converter=_c_finite_deadline_share)
+    """Share of every limit the greedy planner's deadline stage may take; the rest is
+    shared fairly among all sessions (1: strict earliest-deadline-first)."""
     prices: LimitSchedule | None = None
     """Optional price series (``Limit.power_w`` read as price per kWh): the LP planner's
     last stage then minimises cost instead of the peak."""
 
     def __attrs_post_init__(self) -> None:
+        if not 0.0 <= self.deadline_share <= 1.0:
+            raise SiteError("deadline_share", "must be in [0, 1]")
+        if not 0.0 <= self.deadline_margin < 1.0:
+            raise SiteError("deadline_margin", "must be in [0, 1)")
         for name in ("slot_s", "horizon_s", "measurement_max_age_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

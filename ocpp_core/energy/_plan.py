@@ -10,13 +10,16 @@ The greedy planner walks the slots in order. In each slot, with the energy
 still wanted by every session present:
 
 1. **Deadlines first.** Each session's *on-track rate* is the constant rate that
-   delivers its remaining energy exactly by its departure. Sessions get their
-   on-track rate (at least their minimum) in earliest-deadline order, each as
-   much as the residual capacity on its path allows. Sessions that cannot finish
-   even at their maximum go last (they would take capacity from sessions that
-   can still be satisfied: the idea of Moore and Hodgson's rule for the most jobs
-   on time).
-2. **The remainder, shared fairly.** What is left is water-filled (see
+   delivers its remaining energy by its departure, with a margin
+   (``policy.deadline_margin``: finish within 75 % of the time left, since EVs
+   taper when nearly full and plans change). Sessions get their on-track rate
+   (at least their minimum) in earliest-deadline order, each as much as the
+   residual capacity on its path allows, up to ``policy.deadline_share`` (70 %)
+   of every limit. Sessions that cannot finish even at their maximum go last
+   (they would take capacity from sessions that can still be satisfied: the idea
+   of Moore and Hodgson's rule for the most jobs on time).
+2. **The remainder, shared fairly.** What is left (at least 30 % of every
+   limit, so no session starves) is water-filled (see
    :mod:`._core`) on top of those rates, up to each session's maximum and never
    beyond the energy it still wants.
 
@@ -294,6 +297,8 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
                 caps,
                 k * slot,
                 setup.departure_s,
+                policy.deadline_margin,
+                policy.deadline_share,
             )
             admitted, paused = _admit_rest(
                 problem, active, bounds, floor_rates, load, caps, why, t0, policy
@@ -341,6 +346,8 @@ def _deadline_stage(  # noqa: PLR0917 - internal
     caps: list[float],
     now: float,
     departure: list[float],
+    margin: float,
+    share: float,
 ) -> tuple[list[float], list[float]]:
     """On-track rates in earliest-deadline order; sessions that cannot finish go last."""
     units = problem.units
@@ -354,7 +361,9 @@ def _deadline_stage(  # noqa: PLR0917 - internal
         left = departure[i] - now
         if left <= 0:
             continue
-        on_track = remaining[i] * 3600.0 / (eff[i] * left)
+        # Aim to finish early (EVs taper when nearly full, plans change): the on-track
+        # rate finishes within (1 - deadline_margin) of the time left.
+        on_track = remaining[i] * 3600.0 / (eff[i] * left * (1.0 - margin))
         (first if on_track <= base[i].hi + 1e-9 else last).append((i, on_track))
     for i, on_track in first + last:
         b = bounds[i]
@@ -364,7 +373,7 @@ def _deadline_stage(  # noqa: PLR0917 - internal
         room = want
         coeffs = units[i].coeffs
         for r, a in coeffs:
-            free = (caps[r] - load[r]) / a
+            free = (caps[r] * share - load[r]) / a
             room = min(room, free)
         if room < b.lo or room <= 1e-9:
             continue
