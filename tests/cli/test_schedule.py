@@ -32,7 +32,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_example_scenarios_exist() -> None:
     versions = {json.loads(p.read_text(encoding="utf-8"))["ocppVersion"] for p in SCENARIOS}
-    assert versions == {"1.6", "2.0.1", "2.1"}
+    assert versions == {"1.6", "2.0", "2.0.1", "2.1"}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[p.stem for p in SCENARIOS])
