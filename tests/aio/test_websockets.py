@@ -279,3 +279,37 @@ def test_connect_to_nothing_is_refused() -> None:
                 pass
 
     run(main)
+
+
+def test_reconnection_waits_for_a_csms_that_is_not_up_yet() -> None:
+    async def main() -> None:
+        async with serve() as probe:
+            port = probe.port  # free now that the probe is closed
+        address = f"ws://127.0.0.1:{port}/CP_1"
+        connected = asyncio.Event()
+
+        async def station() -> None:
+            async for connection in connect(address, backoff=Backoff(initial=0.05, maximum=0.1)):
+                assert (await connection.call(BOOT)).interval == 60
+                connected.set()
+                break
+
+        task = asyncio.create_task(station())
+        await asyncio.sleep(0.2)  # a few refused attempts
+        assert not connected.is_set()
+        async with serve(router=csms_router(), port=port):
+            await asyncio.wait_for(task, 10)
+        assert connected.is_set()
+
+    run(main)
+
+
+def test_reconnection_gives_up_on_a_refusal() -> None:
+    async def main() -> None:
+        async with serve(router=csms_router(), password=lambda identity: None) as server:
+            with pytest.raises(HandshakeRefusedError) as caught:
+                async for _ in connect(url(server), backoff=Backoff(initial=0.01)):
+                    pass
+            assert caught.value.status == 404
+
+    run(main)
