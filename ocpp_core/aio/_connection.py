@@ -130,10 +130,18 @@ class Router:
         @router.on(v201.HeartbeatRequest)
         async def heartbeat(request, context):
             return v201.HeartbeatResponse(current_time=datetime.now(UTC))
+
+    Args:
+        guard: called (and awaited, when ``async``) as ``guard(request, context)``
+            before the handler of every CALL; raise
+            :class:`~ocpp_core.rpc.CallErrorReply` to refuse the CALL, e.g.
+            ``SecurityError`` while the station's BootNotification is not
+            accepted (OCPP 2.0.1 B02.FR.09). Not called for 2.1 SENDs.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, guard: Callable[[Any, Context], Any] | None = None) -> None:
         self._handlers: dict[type, Handler] = {}
+        self.guard = guard
 
     def register(self, request_type: type, handler: Handler) -> None:
         """Use ``handler`` for received CALLs (or 2.1 SENDs) of ``request_type``.
@@ -609,19 +617,22 @@ class Connection:
             except Exception:  # a SEND is never answered; the failure is logged
                 LOGGER.exception("%s: the handler of %s failed", self.identity, event.send.action)
             return
-        if handler is None:
-            text = self._session.send_error(
-                event,
-                ErrorCode.NOT_SUPPORTED,
-                f"{event.call.action} is recognised but not supported by the receiver",
-            )
-        else:
-            text = await self._answer(event, handler)
-        await self._write([text])
+        await self._write([await self._answer(event, handler)])
 
-    async def _answer(self, event: CallReceived, handler: Handler) -> str:
+    async def _answer(self, event: CallReceived, handler: Handler | None) -> str:
         session, action = self._session, event.call.action
+        guard = None if self._router is None else self._router.guard
         try:
+            if guard is not None:
+                checked = guard(event.request, self._context)
+                if inspect.isawaitable(checked):
+                    await checked
+            if handler is None:
+                return session.send_error(
+                    event,
+                    ErrorCode.NOT_SUPPORTED,
+                    f"{action} is recognised but not supported by the receiver",
+                )
             result = handler(event.request, self._context)
             if inspect.isawaitable(result):
                 result = await result

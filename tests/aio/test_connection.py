@@ -791,3 +791,41 @@ def test_a_peer_that_does_not_read_is_held_back() -> None:
             assert not csms.closed
 
     run(main)
+
+
+def test_guard_refuses_calls_before_the_boot_is_accepted() -> None:
+    """2.0.1 B02.FR.09: SecurityError for CALLs before BootNotification is accepted."""
+
+    async def guard(request: Any, context: Context) -> None:
+        if not context.state["booted"] and not isinstance(request, v201.BootNotificationRequest):
+            raise CallErrorReply(ErrorCode.SECURITY_ERROR, "boot first")
+
+    router = Router(guard=guard)
+
+    @router.on(v201.BootNotificationRequest)
+    def boot(request: Any, context: Context) -> Any:
+        context.state["booted"] = True
+        return v201.BootNotificationResponse(
+            current_time=now_utc(), interval=300, status=v201.RegistrationStatusEnum.ACCEPTED
+        )
+
+    @router.on(v201.HeartbeatRequest)
+    def heartbeat(request: Any, context: Context) -> Any:
+        return v201.HeartbeatResponse(current_time=now_utc())
+
+    async def main() -> None:
+        async with connected(csms_router=router, state={"booted": False}) as (_, station):
+            with pytest.raises(RemoteCallError) as caught:
+                await station.call(v201.HeartbeatRequest())
+            assert caught.value.code is ErrorCode.SECURITY_ERROR
+            with pytest.raises(RemoteCallError) as caught:  # the guard runs before "no handler"
+                await station.call(
+                    v201.AuthorizeRequest(
+                        id_token=v201.IdToken(id_token="T", type=v201.IdTokenEnum.ISO14443)
+                    )
+                )
+            assert caught.value.code is ErrorCode.SECURITY_ERROR
+            await station.call(BOOT)
+            assert (await station.call(v201.HeartbeatRequest())).current_time == now_utc()
+
+    run(main)
