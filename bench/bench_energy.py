@@ -380,6 +380,19 @@ def main() -> None:
         )
         bound = offline_bound(site, sessions, start, end)
         print(f"offline LP upper bound (same site, all sessions known): {bound:.3f}")
+        if not quick:
+            horizon = int((end - start).total_seconds())
+            offline = plan(
+                site, sessions, start, horizon, Policy(slot_s=STEP), method=PlanMethod.LP
+            )
+            greedy_offline = plan(site, sessions, start, horizon, Policy(slot_s=STEP))
+            wanted = sum(s.energy_wanted_wh or 0 for s in sessions)
+            lp_planned = sum(o.energy_planned_wh for o in offline.sessions) / wanted
+            greedy_planned = sum(o.energy_planned_wh for o in greedy_offline.sessions) / wanted
+            print(
+                f"offline plans, energy planned / wanted: LP {lp_planned:.3f} "
+                f"({lp_planned / bound:.3f} of the bound, target >= 0.98), greedy {greedy_planned:.3f}"
+            )
         if "LP (ours)" in ours:
             print(
                 f"LP planner / bound: {ours['LP (ours)'].energy_fraction / bound:.3f} (target >= 0.98)"
