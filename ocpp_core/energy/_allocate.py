@@ -175,7 +175,7 @@ def circuit_loads(
 ) -> tuple[CircuitLoad, ...]:
     """Every circuit's load (EVSEs at ``rates`` plus base load) and limit at ``at``."""
     site = problem.site
-    loads = [0.0] * len(problem.resources)
+    loads = [0.0] * problem.resource_count
     for unit in problem.units:
         x = rates.get(unit.index, 0.0)
         if x:

@@ -64,6 +64,11 @@ from ocpp_core.energy._results import Binding, BindingKind
 
 _INF = math.inf
 _LINE_INDEX = {line: k for k, line in enumerate(GRID_PHASES)}
+_KINDS = {
+    "current": BindingKind.CIRCUIT_CURRENT,
+    "power": BindingKind.CIRCUIT_POWER,
+    "station": BindingKind.STATION_LIMIT,
+}
 _EPS = 1e-9
 
 _BIND_EV_MAX = Binding(kind=BindingKind.EV_MAXIMUM)
@@ -71,18 +76,6 @@ _BIND_EVSE_MAX = Binding(kind=BindingKind.EVSE_MAXIMUM)
 _BIND_MEASURED = Binding(kind=BindingKind.MEASURED)
 _BIND_ENERGY = Binding(kind=BindingKind.ENERGY)
 _BIND_MIN_ABOVE_MAX = Binding(kind=BindingKind.BELOW_MINIMUM)
-
-
-@attrs.define(slots=True)
-class Resource:
-    """One linear limit: a circuit phase, a circuit's power, or a station's limit."""
-
-    index: int
-    kind: BindingKind
-    circuit: str | None
-    phase: str | None
-    station_id: str | None
-    members: list[tuple[int, float]] = attrs.Factory(list)
 
 
 @attrs.define(slots=True)
@@ -115,21 +108,9 @@ class Problem:
         self.site = site
         ordered = sorted(sessions, key=lambda s: s.key)
         layout = site.layout
-        kinds = {
-            "current": BindingKind.CIRCUIT_CURRENT,
-            "power": BindingKind.CIRCUIT_POWER,
-            "station": BindingKind.STATION_LIMIT,
-        }
-        self.resources: list[Resource] = [
-            Resource(
-                index=index,
-                kind=kinds[kind],
-                circuit=circuit,
-                phase=phase,
-                station_id=station,
-            )
-            for index, (kind, circuit, phase, station) in enumerate(layout.resources)
-        ]
+        self._info = layout.resources
+        self.members: list[list[tuple[int, float]]] = [[] for _ in layout.resources]
+        self._bindings: dict[int, Binding] = {}
         self._circuit_res = layout.circuit_index
         self._station_res = layout.station_index
         finite = layout.finite
@@ -164,9 +145,9 @@ class Problem:
                 coeffs=coeffs,
                 watts_per_amp=conductors * voltage if evse.phase_type is PhaseType.AC else 0.0,
             )
-            resources = self.resources
+            members = self.members
             for r, a in coeffs:
-                resources[r].members.append((index, a))
+                members[r].append((index, a))
             self.units.append(unit)
 
     def circuit_resources(self, circuit_id: str) -> tuple[int, int, int, int]:
@@ -180,8 +161,8 @@ class Problem:
     ) -> tuple[list[float], list[ExternalLimit | None]]:
         """Capacity of every resource over ``[begin, end)`` and the external limit behind it."""
         site = self.site
-        caps = [_INF] * len(self.resources)
-        why: list[ExternalLimit | None] = [None] * len(self.resources)
+        caps = [_INF] * len(self.members)
+        why: list[ExternalLimit | None] = [None] * len(self.members)
         circuit_limits: dict[str, list[tuple[Limit, ExternalLimit]]] = {}
         station_limits: dict[str, list[tuple[Limit, ExternalLimit]]] = {}
         for limit in site.external_limits:
@@ -324,20 +305,27 @@ class Problem:
 
     def binding_of(self, r: int, why: Sequence[ExternalLimit | None]) -> Binding:
         """The binding for resource ``r`` (an external limit when one set its capacity)."""
-        res = self.resources[r]
+        kind, circuit, phase, station = self._info[r]
         limit = why[r]
         if limit is not None:
             return Binding(
                 kind=BindingKind.EXTERNAL_LIMIT,
-                circuit=res.circuit,
-                phase=res.phase,
-                station_id=res.station_id,
+                circuit=circuit,
+                phase=phase,
+                station_id=station,
                 limit_id=limit.id,
                 source=limit.source,
             )
-        return Binding(
-            kind=res.kind, circuit=res.circuit, phase=res.phase, station_id=res.station_id
-        )
+        cached = self._bindings.get(r)
+        if cached is None:
+            cached = Binding(kind=_KINDS[kind], circuit=circuit, phase=phase, station_id=station)
+            self._bindings[r] = cached
+        return cached
+
+    @property
+    def resource_count(self) -> int:
+        """Number of resources (limits) of the site."""
+        return len(self.members)
 
 
 def laxity(session: Session, unit_hi_w: float, efficiency: float, at: datetime) -> float:
@@ -484,7 +472,7 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
         if caps[r] != _INF and slope[r] > 0.0:
             heap.append(((caps[r] - fixed[r]) / slope[r], r, 0))
     heapq.heapify(heap)
-    members = [res.members for res in problem.resources]
+    members = problem.members
     saturated = [False] * n_res
     start_pos = 0
     level = 0.0

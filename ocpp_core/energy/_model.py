@@ -440,10 +440,17 @@ class Circuit:
         default=None, converter=_c_optional_power_export_limit_w
     )
     """V2G: most power that may flow back to the grid through this circuit, in W."""
+    static_limit: Limit = attrs.field(init=False, eq=False, repr=False)
+    """The static limits as one :class:`Limit` (derived)."""
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self, "static_limit", Limit(current_a=self.max_current_a, power_w=self.max_power_w)
+        )
 
     def limit_at(self, begin: datetime, end: datetime | None = None) -> Limit:
         """The circuit's own limit over ``[begin, end)`` (at ``begin`` without ``end``)."""
-        static = Limit(current_a=self.max_current_a, power_w=self.max_power_w)
+        static = self.static_limit
         if self.limit_schedule is None:
             return static
         timed = (
