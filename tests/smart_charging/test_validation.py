@@ -599,3 +599,14 @@ def test_every_rule_has_a_row_in_the_check_table_of_each_of_its_versions() -> No
         versions = RULES[rule].versions
         assert (OcppVersion.V16 in versions) == (rule in v16_rules), rule
         assert bool(versions - {OcppVersion.V16}) == (rule in v2x_rules), rule
+
+
+def test_present_value_groups_follow_the_group_table() -> None:
+    """The written-out presence check agrees with the table of per-phase field groups."""
+    from ocpp_core.smart_charging._validation import _VALUE_GROUPS, _present_fields
+
+    for group, names in _VALUE_GROUPS.items():
+        for name in names:
+            period = SchedulePeriod(start_period=0, **{name: 1.0})
+            assert _present_fields(period) == {group}, name
+    assert _present_fields(SchedulePeriod(start_period=0)) == set()
