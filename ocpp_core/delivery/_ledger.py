@@ -36,24 +36,28 @@ no register reading exists, the sum of ``Energy.Active.Import.Interval``
 values (one per timestamp). :attr:`TransactionRecord.energy_source` says which.
 Per-phase and EV-side readings are not used.
 
-Bounds. A record keeps at most ``max_samples`` register readings and
-``max_events`` sequence entries (beyond that, readings are still checked
-against the neighbours kept and the first/last are kept, but intermediate
-ones are forgotten), at most 100 anomalies (the rest are counted), 100 limit
-changes and 1,000 charging-state changes. ``bench/bench_ledger.py`` measures
-the memory of an open transaction.
+Bounds. A record keeps at most ``max_samples`` register readings and as
+many per-event sequence entries (beyond that, readings are still checked
+against the neighbours kept and the first and last are kept, intermediate
+ones are forgotten; which sequence numbers were seen is always kept, as
+ranges, so gaps stay exact), at most 100 anomalies (the rest are counted),
+100 limit changes and 1,000 charging-state changes. So an open transaction
+costs about 3 KiB plus 0.3 KiB per event up to ``max_samples`` (default
+2,000: at most about 0.6 MiB), as ``bench/bench_ledger.py`` measures.
 """
 
 from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 import math
+import operator
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -249,7 +253,7 @@ class LedgerSettings:
     clock_tolerance: float = 300.0
     max_future: float = 86_400.0
     stale_after: float = 7 * 86_400.0
-    max_samples: int = 10_000
+    max_samples: int = 2_000
     remember_ids: int = 200_000
 
 
@@ -341,6 +345,7 @@ class TransactionRecord:
         offline: whether any event was flagged offline.
         limits: the limits reported (changes only).
         seq_nos: 2.x: ``seqNo -> (fingerprint, POSIX time)`` of the events kept.
+        seq_ranges: 2.x: every ``seqNo`` seen, as sorted inclusive ranges.
         max_seq_no: 2.x: the highest ``seqNo`` seen.
         fingerprints: 1.6: fingerprints of the messages applied.
         messages: distinct messages applied.
@@ -376,6 +381,7 @@ class TransactionRecord:
     offline: bool = False
     limits: tuple[Limit, ...] = ()
     seq_nos: Mapping[int, tuple[int, float | None]] = attrs.field(factory=dict)
+    seq_ranges: tuple[tuple[int, int], ...] = ()
     max_seq_no: int | None = None
     fingerprints: frozenset[int] = frozenset()
     messages: int = 0
@@ -410,11 +416,17 @@ class TransactionRecord:
         low = self.start_seq_no if self.start_seq_no is not None else 0
         high = self.end_seq_no if self.end_seq_no is not None else self.max_seq_no
         missing: list[int] = []
-        for number in range(low, high + 1):
-            if number not in self.seq_nos:
+        cursor = low
+        for lo, hi in (*self.seq_ranges, (high + 1, high + 1)):
+            if hi < cursor:
+                continue
+            for number in range(cursor, min(lo, high + 1)):
                 missing.append(number)
                 if len(missing) >= 1000:
-                    break
+                    return tuple(missing)
+            cursor = max(cursor, hi + 1)
+            if cursor > high:
+                break
         return tuple(missing)
 
     @property
@@ -576,6 +588,17 @@ class TransactionRecord:
         }
 
 
+_RECORD_FIELDS: Final = tuple(f.name for f in attrs.fields(TransactionRecord))
+_RECORD_VALUES: Final = operator.attrgetter(*_RECORD_FIELDS)
+
+
+def _replace(record: TransactionRecord, changes: Mapping[str, Any]) -> TransactionRecord:
+    """``attrs.evolve`` for the hot path: one kwargs dict, no per-field introspection."""
+    values = dict(zip(_RECORD_FIELDS, _RECORD_VALUES(record), strict=True))
+    values.update(changes)
+    return TransactionRecord(**values)
+
+
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -597,13 +620,21 @@ _LIMIT_FIELDS: Final = (
 )
 
 
+_CONTENT: dict[type, Callable[[object], tuple[Any, ...]]] = {}
+
+
 def _fingerprint(message: object) -> int:
-    if hasattr(message, "offline"):
-        message = attrs.evolve(message, offline=None)  # type: ignore[misc]
+    """A hash of the message's content without its ``offline`` flag (E11.FR.07 resends)."""
+    cls = type(message)
+    getter = _CONTENT.get(cls)
+    if getter is None:
+        names = [f.name for f in attrs.fields(cast(Any, cls)) if f.name != "offline"]
+        getter = _CONTENT[cls] = operator.attrgetter(*names) if names else (lambda _: ())
+    content = (cls, getter(message))
     try:
-        return hash(message)
+        return hash(content)
     except TypeError:  # an open object (extra / customData dict) inside
-        return hash(repr(message))
+        return hash(repr(content))
 
 
 def _meter_values(
@@ -807,6 +838,26 @@ class _Fold:
         self.anomalies.append(self.record._anomaly(kind, self.event.message_id, detail, evidence))
 
 
+def _in_ranges(ranges: tuple[tuple[int, int], ...], number: int) -> bool:
+    index = bisect.bisect_right(ranges, (number, _SEQ_MAX + 1)) - 1
+    return index >= 0 and ranges[index][0] <= number <= ranges[index][1]
+
+
+def _add_to_ranges(ranges: tuple[tuple[int, int], ...], number: int) -> tuple[tuple[int, int], ...]:
+    """Add ``number`` to sorted disjoint inclusive ranges, merging neighbours."""
+    index = bisect.bisect_right(ranges, (number, _SEQ_MAX + 1))
+    lo, hi = number, number
+    start, end = index, index
+    if index > 0 and ranges[index - 1][1] >= number - 1:
+        start = index - 1
+        lo = ranges[start][0]
+        hi = max(hi, ranges[start][1])
+    if index < len(ranges) and ranges[index][0] <= number + 1:
+        end = index + 1
+        hi = max(hi, ranges[index][1])
+    return (*ranges[:start], (lo, hi), *ranges[end:])
+
+
 def _seconds(value: datetime) -> float:
     return value.timestamp()
 
@@ -859,6 +910,8 @@ def apply_event(
         seq = None
     elif seq is not None:
         known = record.seq_nos.get(seq)
+        if known is None and _in_ranges(record.seq_ranges, seq):
+            return _duplicate(fold)  # beyond the bound: seen, its content no longer kept
         if known is not None:
             if known[0] == event.fingerprint:
                 return _duplicate(fold)
@@ -886,6 +939,7 @@ def apply_event(
         _check_sequence_clock(fold, seq, when)
         if len(record.seq_nos) < settings.max_samples:
             fold.changes["seq_nos"] = {**record.seq_nos, seq: (event.fingerprint, when)}
+        fold.changes["seq_ranges"] = _add_to_ranges(record.seq_ranges, seq)
         if record.max_seq_no is None or seq > record.max_seq_no:
             fold.changes["max_seq_no"] = seq
     # --- clocks
@@ -960,7 +1014,7 @@ def _finish(fold: _Fold) -> tuple[TransactionRecord, tuple[Anomaly, ...], bool]:
         changes["anomalies"] = record.anomalies + tuple(kept[: max(room, 0)])
         if len(kept) > room:
             changes["anomalies_omitted"] = record.anomalies_omitted + len(kept) - max(room, 0)
-    return attrs.evolve(record, **changes), tuple(fold.anomalies), False
+    return _replace(record, changes), tuple(fold.anomalies), False
 
 
 def _check_clock(fold: _Fold, when: float | None) -> None:
@@ -1058,13 +1112,17 @@ def _apply_end(fold: _Fold, seq: int | None) -> None:
         )
         return
     if record.version is not OcppVersion.V16 and record.max_seq_no is not None and seq is not None:
-        later = [n for n in record.seq_nos if n > seq]
+        later = list(
+            itertools.islice(
+                (n for lo, hi in record.seq_ranges for n in range(max(lo, seq + 1), hi + 1)), 20
+            )
+        )
         if later:
             fold.flag(
                 AnomalyKind.EVENT_AFTER_END,
                 f"events with seqNo above the Ended event's {seq} were received",
                 end_seq_no=seq,
-                later=sorted(later)[:20],
+                later=later,
             )
     fold.changes["ended_at"] = event.timestamp
     fold.changes["end_trigger"] = event.trigger

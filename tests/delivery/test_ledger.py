@@ -8,6 +8,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ocpp_core import OcppVersion, v16, v21, v201
 from ocpp_core.delivery import (
@@ -532,6 +534,31 @@ def test_bounded_per_record_samples() -> None:
     assert len(record.seq_nos) <= 10
     assert record.energy_wh == 4000.0
     assert record.messages == 41
+    assert record.complete  # which numbers were seen is kept beyond the bound
+    assert record.seq_ranges == ((0, 40),)
+    again = ledger.ingest("CS1", tx_event("2.0.1", "Updated", "t", 30, seq_no=30, wh=3000.0),
+                          message_id="m30-retry")  # fmt: skip
+    assert again.duplicate
+
+
+@given(seen=st.sets(st.integers(0, 60)), start=st.none() | st.integers(0, 5))
+def test_missing_seq_nos_against_a_set_oracle(seen: set[int], start: int | None) -> None:
+    ledger = Ledger(LedgerSettings(max_samples=7))
+    if start is not None:
+        ledger.ingest("CS1", tx_event("2.0.1", "Started", "t", 0, seq_no=start), message_id="s")
+        seen = seen | {start}
+    for n in sorted(seen - {start}, key=lambda x: (x * 7919) % 61):  # a scrambled order
+        ledger.ingest("CS1", tx_event("2.0.1", "Updated", "t", n, seq_no=n), message_id=f"m{n}")
+    record = ledger.record("CS1", "t")
+    if not seen:
+        assert record is None
+        return
+    assert record is not None
+    low = start if start is not None else 0
+    expected = tuple(n for n in range(low, max(seen) + 1) if n not in seen)
+    assert record.missing_seq_nos == expected
+    flat = [n for lo, hi in record.seq_ranges for n in range(lo, hi + 1)]
+    assert flat == sorted(seen)
 
 
 def test_summary_counts_open_and_offline() -> None:
