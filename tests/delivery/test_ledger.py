@@ -571,3 +571,44 @@ def test_summary_counts_open_and_offline() -> None:
     assert [r.transaction_id for r in ledger.records("CS1")] == ["a", "b"]
     assert summary["energy_unknown"] == 1
     assert LATER - at(0) == timedelta(days=1)
+
+
+# --- hostile input -----------------------------------------------------------------------
+
+_TX_ACTIONS = [
+    ("1.6", "StartTransaction"),
+    ("1.6", "StopTransaction"),
+    ("1.6", "MeterValues"),
+    ("2.0", "TransactionEvent"),
+    ("2.0.1", "TransactionEvent"),
+    ("2.1", "TransactionEvent"),
+]
+
+
+@pytest.mark.parametrize(("version", "action"), _TX_ACTIONS)
+@given(data=st.data())
+def test_any_valid_message_is_taken_without_raising(
+    version: str, action: str, data: st.DataObject
+) -> None:
+    """Every schema-valid message (strategies.messages) is filed or reported, never raised."""
+    from ocpp_core import strategies
+
+    ledger = Ledger()
+    for message_id, message in full_2x(OcppVersion.V201, "keep"):
+        ledger.ingest("CS1", message, message_id=message_id)
+    kept = ledger.record("CS1", "keep")
+    touched = set()
+    for n in range(3):
+        message = data.draw(strategies.messages(version, action, "request"))
+        arrival = data.draw(st.none() | st.just(at(n)))
+        result = ledger.ingest(
+            "CS1", message, message_id=f"x{n}", received_at=arrival, transaction_id=n
+        )
+        touched.add(result.transaction_id)
+        for anomaly in result.anomalies:
+            json.dumps(anomaly.to_json())
+    for record in ledger:
+        json.dumps(record.to_json())
+        record.derived_anomalies(final=True)
+    if "keep" not in touched:  # another transaction's messages never touch this record
+        assert ledger.record("CS1", "keep") is kept
