@@ -673,7 +673,10 @@ def _meter_values(
                 multiplier = 0 if uom is None or uom.multiplier is None else uom.multiplier
                 scale = _WH.get(unit)
                 if scale is not None:
-                    scale *= 10.0**multiplier
+                    try:
+                        scale *= 10.0**multiplier
+                    except OverflowError:  # 2.0 does not bound the multiplier
+                        scale = math.inf
                 number = float(sample.value)
             if measurand in _OFFERED:
                 limits.append(Limit(name=measurand, value=number, at=when))

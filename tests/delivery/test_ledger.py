@@ -345,6 +345,15 @@ def test_anomaly_meter_jump() -> None:
     assert jump.severity is Severity.WARNING
 
 
+def test_huge_multiplier_is_an_impossible_value_20() -> None:
+    from ocpp_core import v20
+
+    sample = v20.SampledValue(value=1.0, unit_of_measure=v20.UnitOfMeasure(multiplier=400))
+    message = tx_event("2.0", "Started", "t", 0, extra_samples=(sample,))
+    result = Ledger().ingest("CS1", message, message_id="a")
+    assert kinds(result.anomalies) == [AnomalyKind.METER_IMPOSSIBLE]
+
+
 @pytest.mark.parametrize("value", [-5.0, float("inf")])
 def test_anomaly_meter_impossible_2x(value: float) -> None:
     ledger = Ledger()
