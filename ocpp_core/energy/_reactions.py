@@ -397,6 +397,10 @@ def _offers(  # noqa: PLR0917 - internal, called positionally
     if evse.phase_type is PhaseType.DC and unit is ChargingRateUnit.A:
         per_unit = voltage
     min_rate = session.min_current_a if unit is ChargingRateUnit.A else session.min_power_w
+    if unit is ChargingRateUnit.W and evse.phase_type is PhaseType.AC and session.min_current_a:
+        # An AC EV's minimum is a current: in W over the phases it draws on.
+        conductors = phases or session.ev_phases or len(evse.phases)
+        min_rate = session.min_current_a * conductors * voltage
     candidates = [limit]
     remaining = session.energy_remaining_wh
     if remaining and session.departure is not None and session.departure > now:

@@ -375,7 +375,12 @@ def test_needs_20_answer_with_notify_central_charging_needs() -> None:
     assert len(central) == 1
     check_wire(central[0], "2.0", "NotifyCentralChargingNeeds")
     tuples = central[0].request.sa_schedule
-    assert 1 <= len(tuples) <= 2
+    # The share, then just enough for 20 kWh by the departure: at least the EV's minimum
+    # (6 A on three phases, in W), at most the share.
+    assert len(tuples) == 2
+    enough = tuples[1].p_max_schedule[0].p_max
+    assert 6 * 3 * VOLTAGE <= enough <= tuples[0].p_max_schedule[0].p_max
+    assert enough == pytest.approx(20000 / ((4 * 3600 - 10) / 3600), abs=1.0)
     # pMax in W: 32 A x 3 phases x 230 V at most.
     assert all(t.p_max_schedule[0].p_max <= 32 * 3 * VOLTAGE for t in tuples)
 
