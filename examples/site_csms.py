@@ -178,22 +178,28 @@ class SiteCsms:
                     self.idle.set()
 
     async def check(self) -> None:
-        """Ask each station with a session for its composite; compare with the CSMS's own."""
-        for track in sorted(self.state.tracks, key=lambda t: t.key):
+        """Ask each station with a session for its composite; compare with the CSMS's own.
+
+        The expectation is the state when the check starts (every decided request
+        delivered and answered). If a station's message changes the state during
+        the round, the round is inconclusive and dropped: the next one tells.
+        """
+        snapshot = self.state
+        found: list[tuple[str, int, float, float]] = []
+        wrong: list[str] = []
+        for track in sorted(snapshot.tracks, key=lambda t: t.key):
             station_id, evse_id = track.key
             connection = self.connections.get(station_id)
-            store = self.state.store(station_id)
+            store = snapshot.store(station_id)
             held = [e for e in store.entries if e.evse_id == evse_id]
             if connection is None or not held:
                 continue
-            site_station = self.state.site.station(station_id)
+            site_station = snapshot.site.station(station_id)
             unit = held[-1].profile.schedules[0].charging_rate_unit
             model = sc.Station(
-                evses=site_station.station.evses,
-                transactions=self.state.transactions(station_id),
+                evses=site_station.station.evses, transactions=snapshot.transactions(station_id)
             )
-            moment = now()
-            expected = sc.composite_schedule(store, model, evse_id, moment, CHECK_S, unit)
+            expected = sc.composite_schedule(store, model, evse_id, now(), CHECK_S, unit)
             if site_station.version is OcppVersion.V16:
                 request: Any = v16.GetCompositeScheduleRequest(
                     connector_id=evse_id, duration=CHECK_S, charging_rate_unit=unit.value
@@ -205,20 +211,23 @@ class SiteCsms:
             try:
                 answer = await connection.call(request, timeout=10.0)
             except AioError as exc:
-                self.mismatches.append(f"{station_id}#{evse_id}: no composite ({exc})")
+                wrong.append(f"{station_id}#{evse_id}: no composite ({exc})")
                 continue
-            if self.state.store(station_id) is not store:
-                continue  # something changed meanwhile: the next check will tell
             reported = sc.composite_from_ocpp(answer)
             if reported.schedule is None or expected.schedule is None:
-                self.mismatches.append(f"{station_id}#{evse_id}: composite refused")
+                wrong.append(f"{station_id}#{evse_id}: composite refused")
                 continue
             got = reported.schedule.periods[0].limit
             want = expected.schedule.periods[0].limit
-            self.checks.append((station_id, evse_id, want, got))
+            found.append((station_id, evse_id, want, got))
             if abs(got - want) > 0.1:
-                self.mismatches.append(f"{station_id}#{evse_id}: station {got:g}, plan {want:g}")
+                wrong.append(f"{station_id}#{evse_id}: station {got:g}, plan {want:g}")
             LOG.info("check %s#%d: station %g %s, plan %g", station_id, evse_id, got, unit, want)
+        if self.state is not snapshot:
+            LOG.info("the site changed during the check: round dropped")
+            return
+        self.checks.extend(found)
+        self.mismatches.extend(wrong)
 
     async def settled(self) -> None:
         """Wait until every decided request is delivered and checked."""
