@@ -55,6 +55,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
+from ocpp_core._enums import enum_member
+from ocpp_core._text import show
 from ocpp_core.errors import (
     CertificateChainError,
     CertificateError,
@@ -323,14 +325,13 @@ _HASHES: Final[dict[HashAlgorithm, type[hashes.HashAlgorithm]]] = {
 
 
 def _hash_algorithm(value: object) -> HashAlgorithm:
-    text = value.value if isinstance(value, enum.Enum) else value
-    try:
-        return HashAlgorithm(str(text))
-    except ValueError:
+    member = enum_member(HashAlgorithm, value)
+    if member is None:
         raise CertificateError(
             SecurityRule.HASH_DATA,
-            f"hashAlgorithm must be SHA256, SHA384 or SHA512, not {str(text)[:20]!r}",
-        ) from None
+            f"hashAlgorithm must be SHA256, SHA384 or SHA512, not {show(value, 20)}",
+        )
+    return member
 
 
 def _digest(algorithm: HashAlgorithm, data: bytes) -> str:
@@ -1008,18 +1009,12 @@ def parse_certificate_use(value: CertificateUse | str | enum.Enum) -> Certificat
     >>> parse_certificate_use("CentralSystemRootCertificate")
     <CertificateUse.CSMS_ROOT_CERTIFICATE: 'CSMSRootCertificate'>
     """
-    if isinstance(value, CertificateUse):
-        return value
-    text = value.value if isinstance(value, enum.Enum) else value
-    if isinstance(text, str):
-        try:
-            return CertificateUse(text)
-        except ValueError:
-            pass
-        if text in _ALIASES_USE:
-            return _ALIASES_USE[text]
-    shown = text[:60] if isinstance(text, str) else type(text).__name__
-    raise SecurityCheckError(SecurityRule.CERTIFICATE_USE, f"unknown certificate use {shown!r}")
+    member = enum_member(CertificateUse, value, _ALIASES_USE)
+    if member is None:
+        raise SecurityCheckError(
+            SecurityRule.CERTIFICATE_USE, f"unknown certificate use {show(value, 60)}"
+        )
+    return member
 
 
 def certificate_use_value(use: CertificateUse | str | enum.Enum, version: VersionLike) -> str:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
 import attrs
 
+from ocpp_core._enums import enum_member
+from ocpp_core._text import show
 from ocpp_core.errors import SecurityCheckError, SecurityRule
 from ocpp_core.security._common import version_module
 from ocpp_core.versions import OcppVersion, VersionLike
@@ -142,6 +144,8 @@ _ALIASES_16: Final = {
     "FailedToAuthenticationAtCentralSystem": _E.FAILED_TO_AUTHENTICATE_AT_CSMS,
     "CentralSystemFailedToAuthentication": _E.CSMS_FAILED_TO_AUTHENTICATE,
 }
+# Every 1.6 spelling that is read as a catalogue event.
+_READ_16: Final = {name: ev for ev, name in _NAMES_16.items()} | _ALIASES_16
 
 # Critical flags of the 1.6 whitepaper (edition 3, section 8); also used for 2.0.
 _CRITICAL_16: Final = frozenset(
@@ -275,21 +279,10 @@ def parse_security_event(value: SecurityEvent | str | enum.Enum) -> SecurityEven
     >>> parse_security_event("FailedToAuthenticateAtCentralSystem")
     <SecurityEvent.FAILED_TO_AUTHENTICATE_AT_CSMS: 'FailedToAuthenticateAtCsms'>
     """
-    if isinstance(value, SecurityEvent):
-        return value
-    text = value.value if isinstance(value, enum.Enum) else value
-    if isinstance(text, str):
-        try:
-            return SecurityEvent(text)
-        except ValueError:
-            pass
-        for ev, name in _NAMES_16.items():
-            if name == text:
-                return ev
-        if text in _ALIASES_16:
-            return _ALIASES_16[text]
-    shown = text[:60] if isinstance(text, str) else type(text).__name__
-    raise SecurityCheckError(SecurityRule.VERSION, f"unknown security event {shown!r}")
+    member = enum_member(SecurityEvent, value, _READ_16)
+    if member is None:
+        raise SecurityCheckError(SecurityRule.VERSION, f"unknown security event {show(value, 60)}")
+    return member
 
 
 _MAX_TYPE = 50

@@ -20,6 +20,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
+from ocpp_core._enums import enum_member
 from ocpp_core.errors import SmartChargingValueError
 from ocpp_core.versions import OcppVersion
 
@@ -47,16 +48,10 @@ def to_enum(cls: type[E], value: object, field: str, aliases: Mapping[str, E] | 
     Raises:
         SmartChargingValueError: ``value`` names no member.
     """
-    if type(value) is cls:
-        return value
-    text: object = value.value if isinstance(value, enum.Enum) else value
-    if isinstance(text, str):
-        try:
-            return cls(text)
-        except ValueError:
-            if aliases is not None and text in aliases:
-                return aliases[text]
-    raise SmartChargingValueError(field, value, _expected(cls))
+    member = enum_member(cls, value, aliases)
+    if member is None:
+        raise SmartChargingValueError(field, value, _expected(cls))
+    return member
 
 
 def enum_tuple(
