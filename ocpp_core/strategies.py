@@ -15,7 +15,7 @@ This is the only module of ``ocpp_core`` that imports :mod:`hypothesis`
   keeps to the keywords the OCPP schemas use (for example the official OCA
   files, with their ``definitions``).
 
-The Hypothesis plugin hook (:func:`_hypothesis_setup_hook`, declared as an
+The Hypothesis plugin hook (``ocpp_core._hypothesis_plugin``, declared as an
 entry point) registers every generated class, so
 ``st.from_type(ocpp_core.v201.BootNotificationRequest)`` draws valid messages.
 """
@@ -26,10 +26,8 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import math
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
 import attrs
@@ -38,6 +36,7 @@ from hypothesis import strategies as st
 
 from ocpp_core._api import Kind, decode_payload
 from ocpp_core._codecs import codec as _codec
+from ocpp_core._hypothesis_plugin import setup
 from ocpp_core._runtime import STRICT
 from ocpp_core._schemas import SCHEMA_FACTS, load_bundle
 from ocpp_core._text import json_path
@@ -737,85 +736,7 @@ def invalid_payloads(
     return build()
 
 
-# ------------------------------------------------------------ plugin hook
-_PACKAGES = {version.package: version.value for version in OcppVersion}
-_REGISTERED: set[str] = set()
-
-
-def _register_package(package: ModuleType, version: str) -> None:
-    """Register a strategy for every generated class of one version package (once)."""
-    if version in _REGISTERED:
-        return
-    _REGISTERED.add(version)
-    parsed = OcppVersion.parse(version)
-    for name in getattr(package, "__all__", ()):
-        cls = getattr(package, name, None)
-        if not isinstance(cls, type):
-            continue
-        meta = getattr(cls, "ocpp_meta", None)
-        if meta is not None:
-            strategy = _lazy(messages, parsed, meta.action, meta.kind)
-        else:
-            strategy = _lazy(_datatype_strategy, parsed, name)
-        st.register_type_strategy(cls, strategy)
-
-
-class _Loader(importlib.abc.Loader):
-    """Wraps a version package's loader to register its classes once it has run."""
-
-    def __init__(self, inner: importlib.abc.Loader, version: str) -> None:
-        self._inner = inner
-        self._version = version
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self._inner.create_module(spec)
-
-    def exec_module(self, module: ModuleType) -> None:
-        self._inner.exec_module(module)
-        _register_package(module, self._version)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
-class _Finder(importlib.abc.MetaPathFinder):
-    """Registers the classes of a version package when it is first imported."""
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        version = _PACKAGES.get(fullname)
-        if version is None or version in _REGISTERED:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or isinstance(finder, _Finder):
-                continue
-            find = getattr(finder, "find_spec", None)
-            if find is None:
-                continue
-            spec: importlib.machinery.ModuleSpec | None = find(fullname, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _Loader(spec.loader, version)
-                return spec
-        return None
-
-
-def _hypothesis_setup_hook() -> None:
-    """Register a strategy for every generated class (the Hypothesis plugin hook).
-
-    Declared as the ``hypothesis`` entry point of the package. Cheap and
-    idempotent: version packages already imported are registered at once, the
-    others when they are first imported (an import hook that only watches
-    ``ocpp_core.v16``, ``v20``, ``v201`` and ``v21``). The strategies are
-    lazy: the schema bundle is read on the first draw. Messages are drawn with
-    :func:`messages`; datatypes from their schema definition, decoded with the
-    version's decoder; enumerations from their schema values (the errata
-    members, e.g. 1.6 ``Hertz``, are not drawn).
-    """
-    for name, version in _PACKAGES.items():
-        module = sys.modules.get(name)
-        if module is not None and hasattr(module, "__all__"):
-            _register_package(module, version)
-    if not any(isinstance(finder, _Finder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _Finder())
+# The entry point was ``ocpp_core.strategies:_hypothesis_setup_hook`` before it
+# moved to ``ocpp_core._hypothesis_plugin:setup``; editable installs made before
+# the move still name this one until they are reinstalled.
+_hypothesis_setup_hook = setup

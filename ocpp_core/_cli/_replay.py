@@ -10,7 +10,13 @@ session reports (a malformed frame, an unknown or wrong-direction action, an
 invalid payload, an answer to an unknown id, a duplicate or late answer, an
 answer to an answer, a CALL that overtakes an unanswered one of the same side)
 becomes a :class:`Problem` on that line. The sending side's session is then
-told that the frame left, so that it can correlate the answer later. Where
+told that the frame left (:meth:`~ocpp_core.rpc.Session.record_sent`), so that
+it can correlate the answer later. A side that sends a CALL while one of its
+CALLs is unanswered (OCPP-J forbids it, real chargers do it) gets the
+receiver's concurrency warning, and its further CALL is tracked by a further
+session of that side that holds only that CALL: so every answer is matched to
+its CALL, whatever order the answers come in. Answers go to the session that
+holds the CALL with their id, anything else to the side's main session. Where
 the receiving session would have answered a CALL itself, the log's actual
 answer is compared with the CALLERROR it owes (``wrong-answer``); CALLs still
 unanswered at the end are listed (``unanswered``).
@@ -27,7 +33,9 @@ most ``max_problems`` problems (the rest are counted) and at most
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import functools
 import json
 from typing import Any, Final
 
@@ -36,27 +44,34 @@ import attrs
 from ocpp_core._api import actions
 from ocpp_core._runtime import DecodeOptions, Departure
 from ocpp_core._text import clip
-from ocpp_core.errors import ErrorCode, FrameError, OcppError, PayloadError, error_codes_for
-from ocpp_core.rpc._events import (
+from ocpp_core.errors import (
+    ErrorCode,
+    FrameError,
+    LocalProtocolError,
+    OcppError,
+    PayloadError,
+    PayloadRule,
+    error_codes_for,
+)
+from ocpp_core.rpc import (
+    Call,
+    CallError,
     CallErrorReceived,
+    CallResult,
+    CallResultError,
     CallResultErrorReceived,
     CallResultReceived,
     CallTimedOut,
-    InvalidResponseReceived,
-    ProtocolViolation,
-    Violation,
-)
-from ocpp_core.rpc._frames import (
-    Call,
-    CallError,
-    CallResult,
-    CallResultError,
     Frame,
     FrameLimits,
+    InvalidResponseReceived,
+    MessageType,
+    ProtocolViolation,
     Send,
+    Session,
+    Violation,
     parse_frame,
 )
-from ocpp_core.rpc._session import Session
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = ["MAX_PENDING", "CheckRule", "Problem", "Replay", "Severity"]
@@ -100,7 +115,13 @@ _WARNINGS: Final = frozenset(
         CheckRule.ACCEPTED_DEPARTURE.value,
     }
 )
-_KINDS: Final = {2: "request", 3: "response", 4: "error", 5: "error", 6: "send"}
+_KINDS: Final[dict[int, str]] = {
+    MessageType.CALL: "request",
+    MessageType.CALL_RESULT: "response",
+    MessageType.CALL_ERROR: "error",
+    MessageType.CALL_RESULT_ERROR: "error",
+    MessageType.SEND: "send",
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -186,23 +207,24 @@ class Replay:
         self._departures: list[Departure] = []
         if options is not None:
             options = attrs.evolve(options, on_departure=self._departures.append)
-        self._sessions = {
-            role: Session(
-                self.version,
-                role,
-                call_timeout=timeout if timeout is not None else 1e15,
-                limits=_NO_LIMIT,
-                decode_options=options,
-                remember=1 << 16,
-            )
-            for role in Role
-        }
+        self._options = options
+        # The main session of each side: it receives every CALL and SEND, and
+        # sends this side's CALLs while it has none in flight.
+        self._sessions = {role: self._new_session(role) for role in Role}
+        # Further sessions of each side, each holding one CALL sent while the
+        # main session had one in flight (oldest first).
+        self._extra: dict[Role, list[Session]] = {role: [] for role in Role}
+        # (calling role, id) -> the session that sent that CALL.
+        self._holder: dict[tuple[Role, str], Session] = {}
         # (answering role, id) -> the CALLERROR it owes for a CALL it refused.
-        self._refused: dict[tuple[Role, str], str] = {}
+        # The flag tells whether the refusal tells versions apart (see ``telling``).
+        self._refused: dict[tuple[Role, str], tuple[str, bool]] = {}
         # (calling role, id) -> the lines of its CALLs with that id waiting for an answer.
         self._call_lines: dict[tuple[Role, str], list[int]] = {}
         self._clock = 0.0
         self._invalid_lines: set[int] = set()
+        self._telling_lines: set[int] = set()
+        self._only_here = _only_in(self.version)
         self._last_line = 0
         self.frames = 0
         """Lines that carry a frame (or a line too long to read)."""
@@ -220,6 +242,13 @@ class Replay:
         """CALLs that got a well-formed answer."""
         self.invalid = 0
         """Lines with an error-severity problem (each counts once)."""
+        self.telling = 0
+        """Invalid lines that tell versions apart: all but those invalid only for an
+        unknown property (OCPP 2.0's schemas allow unknown properties almost
+        everywhere, 2.0.1's nowhere, so such a line does not say which version a
+        log is) and the answers to the CALLs refused for one."""
+        self.own_actions = 0
+        """CALL and SEND frames whose action exists in this version only."""
         self.unmatched = 0
         """Answers whose CALL is not waiting in the log (``unknown-response``)."""
         self.unanswered = 0
@@ -229,12 +258,30 @@ class Replay:
         self.omitted = 0
         """Problems found beyond ``max_problems`` and not kept."""
 
+    def _new_session(self, role: Role) -> Session:
+        return Session(
+            self.version,
+            role,
+            call_timeout=self._timeout if self._timeout is not None else 1e15,
+            limits=_NO_LIMIT,
+            decode_options=self._options,
+            remember=1 << 16,
+        )
+
     # --- recording -------------------------------------------------------------------
 
-    def _add(self, problem: Problem) -> None:
-        if problem.severity is Severity.ERROR and problem.line not in self._invalid_lines:
-            self._invalid_lines.add(problem.line)
-            self.invalid += 1
+    def _add(self, problem: Problem, *, telling: bool = True) -> None:
+        if problem.severity is Severity.ERROR:
+            if problem.line not in self._invalid_lines:
+                self._invalid_lines.add(problem.line)
+                self.invalid += 1
+            if (
+                telling
+                and problem.rule != PayloadRule.UNKNOWN_PROPERTY
+                and problem.line not in self._telling_lines
+            ):
+                self._telling_lines.add(problem.line)
+                self.telling += 1
         if problem.rule == Violation.UNKNOWN_RESPONSE:
             self.unmatched += 1
         if len(self.problems) < self._max_problems:
@@ -253,6 +300,7 @@ class Replay:
         action: str | None = None,
         kind: str | None = None,
         severity: Severity | None = None,
+        telling: bool = True,
     ) -> None:
         if severity is None:
             severity = Severity.WARNING if rule in _WARNINGS else Severity.ERROR
@@ -266,7 +314,8 @@ class Replay:
                 message_id=None if message_id is None else clip(message_id),
                 action=None if action is None else clip(action),
                 kind=kind,
-            )
+            ),
+            telling=telling,
         )
 
     def line_problem(
@@ -308,17 +357,26 @@ class Replay:
         if sender is None:
             sender = self._infer_sender(frame, broken)
         self._count(frame)
-        receiver = self._sessions[sender.peer]
         uid = _unique_id(frame, broken)
+        receiver = self._sessions[sender.peer]
+        if uid is not None and _is_answer(frame, broken):
+            receiver = self._holder.get((sender.peer, uid), receiver)
         # The CALL of the receiver that this frame may answer, for naming its action.
         answering = receiver.in_flight
         answered_action = (
             answering.action if answering is not None and answering.unique_id == uid else None
         )
-        owed_reply = None  # the CALLERROR owed, when this answers a CALL the sender must refuse
+        # The CALLERROR owed, when this answers a CALL the sender must refuse.
+        owed: tuple[str, bool] | None = None
         if isinstance(frame, CallResult | CallError):
-            owed_reply = self._refused.pop((sender, frame.unique_id), None)
-        events = receiver.receive(text, self._clock)
+            owed = self._refused.pop((sender, frame.unique_id), None)
+        owed_reply = None if owed is None else owed[0]
+        if isinstance(frame, Call | Send) and frame.action in self._only_here:
+            self.own_actions += 1
+        events = [
+            event for extra in self._extra[sender.peer] for event in extra.expire(self._clock)
+        ]
+        events += receiver.receive(text, self._clock)
         auto = receiver.data_to_send()
         for departure in self._departures:
             self._problem(
@@ -327,12 +385,13 @@ class Replay:
                 clip(str(departure), 240),
                 message_id=uid,
                 action=frame.action if isinstance(frame, Call | Send) else answered_action,
-                kind=_KINDS.get(_TYPE_OF[type(frame)]) if frame is not None else None,
+                kind=_KINDS.get(frame.message_type) if frame is not None else None,
             )
         self._departures.clear()
         request: Any = None
         delivered = False
         code_checked = False
+        extra_property = False  # the receiver refused the CALL for an unknown property
         for event in events:
             if isinstance(event, CallResultReceived | CallErrorReceived):
                 self.answered += 1
@@ -344,6 +403,10 @@ class Replay:
                     self._invalid_response(line, event)
             elif isinstance(event, ProtocolViolation):
                 code_checked |= event.kind is Violation.UNKNOWN_ERROR_CODE
+                extra_property |= (
+                    isinstance(event.error, PayloadError)
+                    and event.error.rule is PayloadRule.UNKNOWN_PROPERTY
+                )
                 if owed_reply is not None and event.kind is Violation.UNKNOWN_RESPONSE:
                     continue  # the answer to a CALL too broken to be tracked
                 self._violation(line, event, answered_action)
@@ -377,23 +440,44 @@ class Replay:
                 kind="error",
             )
         if frame is None:
-            if auto and broken is not None and broken.message_type == 2:
-                # A CALL too broken to parse that the receiver answers itself.
-                self._refused[sender.peer, json.loads(auto[0])[1]] = auto[0]
+            if auto and json.loads(auto[0])[0] == MessageType.CALL_ERROR:
+                # A frame too broken to parse that the receiver answers itself
+                # (with id "-1" when it has none): its answer is owed, not unknown.
+                self._owe(sender.peer, json.loads(auto[0])[1], auto[0])
             return
         if isinstance(frame, Call):
             if not delivered and auto:
                 # The receiver answers this CALL itself: remember what it owes.
-                self._refused[sender.peer, frame.unique_id] = auto[0]
-                if len(self._refused) > self._max_pending:
-                    del self._refused[next(iter(self._refused))]
-            self._sessions[sender]._observe_sent(frame, request, self._clock)
+                self._owe(sender.peer, frame.unique_id, auto[0], telling=not extra_property)
+            self._record_call(sender, frame, request)
             self._remember_call(sender, frame.unique_id, line)
-        elif isinstance(frame, CallResult | CallError) and owed_reply is not None:
+        elif isinstance(frame, CallResult | CallError) and owed is not None:
             self._call_line((sender.peer, frame.unique_id))
-            self._compare_answer(line, sender, frame, owed_reply, answered_action)
+            self._compare_answer(line, sender, frame, owed, answered_action)
         else:
-            self._sessions[sender]._observe_sent(frame, None, self._clock)
+            with contextlib.suppress(LocalProtocolError):  # an answer that is not owed
+                self._sessions[sender].record_sent(frame, self._clock)
+
+    def _owe(self, role: Role, unique_id: str, reply: str, *, telling: bool = True) -> None:
+        """Remember the CALLERROR ``role`` owes for the frame with ``unique_id``."""
+        self._refused[role, unique_id] = (reply, telling)
+        if len(self._refused) > self._max_pending:
+            del self._refused[next(iter(self._refused))]
+
+    def _record_call(self, sender: Role, call: Call, request: Any) -> None:
+        """Tell a session of ``sender`` that ``call`` left: the main one, or one that is free."""
+        sessions = [self._sessions[sender], *self._extra[sender]]
+        session = next((s for s in sessions if s.in_flight is None), None)
+        if session is None:
+            extra = self._extra[sender]
+            if len(extra) >= self._max_pending:
+                extra.pop(0)  # bounded state: forget the oldest concurrent CALL
+            session = self._new_session(sender)
+            extra.append(session)
+        session.record_sent(call, self._clock, request=request)
+        self._holder[sender, call.unique_id] = session
+        if len(self._holder) > 2 * self._max_pending:
+            del self._holder[next(iter(self._holder))]
 
     def _count(self, frame: Frame | None) -> None:
         if isinstance(frame, Call):
@@ -421,7 +505,8 @@ class Replay:
         for role, session in self._sessions.items():
             if any(c.unique_id == uid for c in session.owed):
                 return role
-            in_flight = session.in_flight
+            holder = self._holder.get((role, uid))
+            in_flight = None if holder is None else holder.in_flight
             if in_flight is not None and in_flight.unique_id == uid:
                 return role.peer
         if (Role.CSMS, uid) in self._call_lines:
@@ -442,15 +527,12 @@ class Replay:
         self._call_lines.setdefault((sender, unique_id), []).append(line)
         if len(self._call_lines) > 2 * self._max_pending:
             del self._call_lines[next(iter(self._call_lines))]
-        session = self._sessions[sender]
-        # Bounded state: a side that keeps calling without answers would grow the
-        # session's queue without end; forget its oldest queued CALLs.
-        queue = session._queue
-        while len(queue) > self._max_pending:
-            session._pending_ids.discard(queue.popleft().call.unique_id)
-        owed = self._sessions[sender.peer]._owed
-        while len(owed) > self._max_pending:
-            del owed[next(iter(owed))]
+        # Bounded state: a side that keeps calling without answers would make its
+        # peer owe answers without end; the peer gives up on the oldest.
+        receiver = self._sessions[sender.peer]
+        owed = receiver.owed
+        for call in owed[: max(len(owed) - self._max_pending, 0)]:
+            receiver.send_error(call, ErrorCode.GENERIC_ERROR)
 
     def _violation(self, line: int, event: ProtocolViolation, answered: str | None) -> None:
         frame = event.frame
@@ -459,7 +541,7 @@ class Replay:
         if isinstance(frame, Call | Send):
             action = frame.action
         if frame is not None:
-            message_type = _TYPE_OF[type(frame)]
+            message_type = frame.message_type
         elif isinstance(event.error, FrameError):
             message_type = event.error.message_type
         rule, message = _rule_and_message(event.error, event.kind.value, event.description)
@@ -497,10 +579,11 @@ class Replay:
         line: int,
         sender: Role,
         frame: CallResult | CallError,
-        expected: str,
+        owed: tuple[str, bool],
         action: str | None,
     ) -> None:
         """Compare the log's answer to a CALL the answering side must refuse."""
+        expected, telling = owed
         code = _reply_code(expected)
         if isinstance(frame, CallResult):
             self._problem(
@@ -511,6 +594,7 @@ class Replay:
                 message_id=frame.unique_id,
                 action=action,
                 kind="response",
+                telling=telling,
             )
         elif frame.error_code != json.loads(expected)[2]:
             self._problem(
@@ -527,9 +611,11 @@ class Replay:
 
     def finish(self) -> None:
         """End the log: list the CALLs still unanswered and sort the problems by line."""
-        for role, session in self._sessions.items():
-            in_flight = session.in_flight
-            for call in (*([in_flight] if in_flight is not None else []), *session.queued):
+        for role in Role:
+            for session in (self._sessions[role], *self._extra[role]):
+                call = session.in_flight
+                if call is None:
+                    continue
                 self.unanswered += 1
                 self._problem(
                     self._call_line((role, call.unique_id)) or self._last_line,
@@ -542,16 +628,23 @@ class Replay:
         self.problems.sort(key=lambda p: p.line)
 
 
+@functools.cache
+def _only_in(version: OcppVersion) -> frozenset[str]:
+    """The actions of ``version`` that no other version has."""
+    others = {name for other in OcppVersion if other is not version for name in actions(other)}
+    return frozenset(set(actions(version)) - others)
+
+
+def _is_answer(frame: Frame | None, broken: FrameError | None) -> bool:
+    if frame is not None:
+        return isinstance(frame, CallResult | CallError)
+    return broken is not None and broken.message_type in _ANSWER_TYPES
+
+
+_ANSWER_TYPES: Final = frozenset({MessageType.CALL_RESULT, MessageType.CALL_ERROR})
+
+
 def _unique_id(frame: Frame | None, broken: FrameError | None) -> str | None:
     if frame is not None:
         return frame.unique_id
     return None if broken is None else broken.unique_id
-
-
-_TYPE_OF: Final[dict[type[Any], int]] = {
-    Call: 2,
-    CallResult: 3,
-    CallError: 4,
-    CallResultError: 5,
-    Send: 6,
-}

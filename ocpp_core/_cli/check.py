@@ -29,9 +29,13 @@ from the first CALL in those lanes whose action only one role sends (lines
 are held back, at most :data:`LANE_WINDOW` of them, until it is known); a
 frame without a marker has its sender inferred by the engine.
 
-When no version is given, every version is replayed on the same pass and the
-one under which the fewest lines are invalid wins; ties go to the preferred
-version in :data:`DETECTION_ORDER`.
+When no version is given, every version is replayed on the same pass. An
+action that exists in one version only decides: when the log's CALLs and
+SENDs use such actions, only the versions they belong to are candidates.
+Among the candidates, the one under which the fewest lines are invalid wins,
+not counting lines invalid only for an unknown property (OCPP 2.0's schemas
+allow unknown properties almost everywhere, so such a line does not tell 2.0
+from 2.0.1); ties go to the preferred version in :data:`DETECTION_ORDER`.
 
 This module does no I/O: the caller reads the file and hands over its lines;
 a line longer than the caller's bound is handed over as a :class:`LongLine`
@@ -318,8 +322,8 @@ def check_lines(
             :class:`LongLine` for a line the reader refused as too long.
             Consumed once; nothing but bounded state is kept.
         version: the OCPP version to check against; ``None`` tries every
-            version in the same pass and reports the one with the fewest
-            invalid lines (ties: :data:`DETECTION_ORDER`).
+            version in the same pass and reports the detected one (see the
+            module's theory of operation).
         options: decoding options (:class:`~ocpp_core.DecodeOptions`); strict
             by default.
         max_problems: at most this many problems are listed per version; the
@@ -397,8 +401,10 @@ def check_lines(
     for engine in replays:
         engine.finish()
     scores = {engine.version.value: engine.invalid for engine in replays}
-    # min() keeps the first of equals, so DETECTION_ORDER breaks ties.
-    best = min(replays, key=lambda engine: engine.invalid)
+    # An action of one version only decides; then the fewest invalid lines that
+    # tell versions apart. min() keeps the first of equals: DETECTION_ORDER.
+    deciding = [engine for engine in replays if engine.own_actions] or replays
+    best = min(deciding, key=lambda engine: engine.telling)
     return Report(
         version=best.version,
         detected=version is None,

@@ -14,7 +14,9 @@
 * Handshake: subprotocol choice (:func:`choose_subprotocol`) and HTTP Basic
   authentication for security profiles 1 and 2 (:func:`basic_auth_header`,
   :func:`parse_basic_auth`).
-* The transition table that drives the session: :data:`TRANSITIONS`.
+* State: :attr:`Session.state` is a :class:`SessionState`, the :class:`State`
+  of each channel. The transition table that drives it is private and
+  documented in :mod:`ocpp_core.rpc._state` and ``docs/rpc.md``.
 
 See ``docs/rpc.md`` for the reply policy per version and the state diagram,
 and ``docs/bring-your-own-websocket.md`` for a tutorial.
@@ -72,15 +74,7 @@ from ocpp_core.rpc._handshake import (
     version_for_subprotocol,
 )
 from ocpp_core.rpc._session import Session
-from ocpp_core.rpc._state import (
-    TRANSITIONS,
-    Channel,
-    Effect,
-    Input,
-    SessionState,
-    State,
-    Transition,
-)
+from ocpp_core.rpc._state import SessionState, State
 
 __all__ = [
     "BasicCredentials",
@@ -95,10 +89,8 @@ __all__ = [
     "CallResultErrorReceived",
     "CallResultReceived",
     "CallTimedOut",
-    "Channel",
     "DEFAULT_LIMITS",
     "Dispatcher",
-    "Effect",
     "Event",
     "Frame",
     "FrameError",
@@ -106,7 +98,6 @@ __all__ = [
     "FrameRule",
     "HandlerError",
     "HandshakeError",
-    "Input",
     "InvalidResponseReceived",
     "LocalProtocolError",
     "MAX_ID_LENGTH",
@@ -118,8 +109,6 @@ __all__ = [
     "Session",
     "SessionState",
     "State",
-    "TRANSITIONS",
-    "Transition",
     "Violation",
     "authorization_key_to_password",
     "basic_auth_header",

@@ -11,9 +11,11 @@ one answer:
   section 4.2.3, 2.x section 4.3);
 * the handler (or the guard) raises :class:`CallErrorReply`: a CALLERROR with
   its code, description and details;
-* the handler raises anything else, or returns something that is not the
-  response of the action: ``InternalError`` with a fixed description (nothing
-  of the exception is sent to the peer), then ``on_exception`` is told.
+* the handler raises anything else, returns something that is not the
+  response of the action, or a response that cannot be written (a field of the
+  wrong type, a dict for a nested class, anything that fails while encoding):
+  ``InternalError`` with a fixed description (nothing of the exception is sent
+  to the peer), then ``on_exception`` is told. The CALL is always answered.
 
 Handlers are plain synchronous functions; the examples show an async adapter.
 One dispatcher may hold handlers of several versions (a CSMS that speaks 1.6
@@ -31,7 +33,6 @@ from ocpp_core.errors import (
     ErrorCode,
     HandlerError,
     LocalProtocolError,
-    OcppError,
 )
 from ocpp_core.rpc._events import CallReceived, Event
 from ocpp_core.rpc._session import Session
@@ -144,7 +145,7 @@ class Dispatcher:
             return self._failed(session, event, exc)
         try:
             return session.send_result(event, response)
-        except OcppError as exc:  # wrong response class, or a value that cannot be written
+        except Exception as exc:  # wrong class, a value that cannot be written, anything
             return self._failed(session, event, exc)
 
     def _failed(self, session: Session, event: CallReceived, exc: Exception) -> str:

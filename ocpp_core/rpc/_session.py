@@ -20,8 +20,10 @@ version and one role, with no I/O of its own (the h11 pattern):
 The session never reads the clock (``now`` is passed in, in seconds on any
 monotonic scale), never draws random numbers (message ids come from the
 ``new_id`` callable; the default counts ``"1"``, ``"2"``, ...) and never starts
-threads. All state changes go through the one transition table in
-:mod:`ocpp_core.rpc._state`.
+threads. Its channels' states live in a :class:`~ocpp_core.rpc._state.Channels`
+whose ``fire(channel, input)`` applies a row of the one transition table in
+:mod:`ocpp_core.rpc._state` and returns the row's effect; the session carries
+the effect out. There is no other way to change a state.
 
 What the session answers by itself, and with which code for each version, is
 in ``docs/rpc.md``; in short (OCPP-J 1.6 section 4.2.3, 2.x section 4.3):
@@ -92,18 +94,21 @@ from ocpp_core.rpc._frames import (
     Frame,
     FrameLimits,
     JsonObject,
+    MessageType,
     Send,
     call_error_text,
     parse_frame,
     serialize_frame,
     valid_id,
 )
-from ocpp_core.rpc._state import Channel, Effect, Input, SessionState, State, transition
+from ocpp_core.rpc._state import Channel, Channels, Effect, Input, SessionState
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = ["Session"]
 
 _OUT, _IN = Channel.OUTBOUND, Channel.INBOUND
+_ANSWER_TYPES: Final = frozenset({MessageType.CALL_RESULT, MessageType.CALL_ERROR})
+_NOTICE_TYPES: Final = frozenset({MessageType.CALL_RESULT_ERROR, MessageType.SEND})
 
 
 @functools.cache
@@ -126,8 +131,6 @@ class _Outgoing:
     text: str
     timeout: float
     deadline: float = 0.0
-    sent: bool = False
-    """Already on the wire (only for calls recorded with ``_observe_sent``)."""
 
 
 class _Recent:
@@ -184,14 +187,13 @@ class Session:
     __slots__ = (
         "_actions",
         "_answered",
+        "_channels",
         "_codes",
         "_decode_options",
         "_finished",
         "_in_flight",
-        "_in_state",
         "_limits",
         "_new_id",
-        "_out_state",
         "_outbox",
         "_owed",
         "_pending_ids",
@@ -224,8 +226,7 @@ class Session:
         self._decode_options = decode_options
         self._actions: Mapping[str, ActionInfo] = actions(self._version)
         self._codes = error_codes_for(self._version)
-        self._out_state = State.IDLE
-        self._in_state = State.IDLE
+        self._channels = Channels()
         self._in_flight: _Outgoing | None = None
         self._queue: deque[_Outgoing] = deque()
         self._pending_ids: set[str] = set()
@@ -249,7 +250,7 @@ class Session:
     @property
     def state(self) -> SessionState:
         """The state of both channels (see :mod:`ocpp_core.rpc._state`)."""
-        return SessionState(outbound=self._out_state, inbound=self._in_state)
+        return self._channels.snapshot()
 
     @property
     def in_flight(self) -> Call | None:
@@ -310,17 +311,20 @@ class Session:
     def _on_frame_error(self, error: FrameError, now: float, events: list[Event]) -> None:
         mt, uid = error.message_type, error.unique_id
         in_flight = self._in_flight
-        if mt in (3, 4) and in_flight is not None and in_flight.call.unique_id == uid:
+        is_answer = mt is not None and mt in _ANSWER_TYPES
+        if is_answer and in_flight is not None and in_flight.call.unique_id == uid:
             # A broken answer to our call ends it (a malformed CALLERROR must
             # not leave the call hanging until its timeout).
             reply = None
-            if mt == 3 and self._version is OcppVersion.V21:
+            if mt == MessageType.CALL_RESULT and self._version is OcppVersion.V21:
                 code = (
                     ErrorCode.FORMAT_VIOLATION
                     if error.rule in (FrameRule.PAYLOAD_NOT_AN_OBJECT, FrameRule.DUPLICATE_KEY)
                     else ErrorCode.RPC_FRAMEWORK_ERROR
                 )
-                reply = call_error_text(uid, code, error.detail, message_type=5)
+                reply = call_error_text(
+                    uid, code, error.detail, message_type=MessageType.CALL_RESULT_ERROR
+                )
             if reply is not None:
                 self._outbox.append(reply)
             self._finish(
@@ -332,26 +336,34 @@ class Session:
                 events,
             )
             return
-        if mt in (3, 4):
-            transition(_OUT, self._out_state, Input.STRAY_RESPONSE)
-            events.append(self._violation(Violation.MALFORMED_FRAME, error))
+        if is_answer:
+            self._notify(_OUT, Input.STRAY_RESPONSE, self._violation(error), events)
             return
-        if error.reply is None and mt in (5, 6):
-            transition(_IN, self._in_state, Input.NOTICE)
-            events.append(self._violation(Violation.MALFORMED_FRAME, error))
+        if error.reply is None and mt in _NOTICE_TYPES:
+            self._notify(_IN, Input.NOTICE, self._violation(error), events)
             return
-        row = transition(_IN, self._in_state, Input.CALL_REFUSED)
-        assert row.effect is Effect.AUTO_REPLY
-        events.append(self._violation(Violation.MALFORMED_FRAME, error, reply=error.reply))
-        if error.reply is not None:
-            self._outbox.append(error.reply)
+        self._auto_reply(self._violation(error, reply=error.reply), events)
+
+    def _notify(self, channel: Channel, event: Input, report: Event, events: list[Event]) -> None:
+        """Fire an input whose effect is NOTIFY (report ``report``, send nothing)."""
+        if self._channels.fire(channel, event) is Effect.NOTIFY:  # pragma: no branch
+            events.append(report)
+
+    def _auto_reply(self, violation: ProtocolViolation, events: list[Event]) -> None:
+        """Fire CALL_REFUSED; its effect AUTO_REPLY reports and queues the CALLERROR owed."""
+        if self._channels.fire(_IN, Input.CALL_REFUSED) is Effect.AUTO_REPLY:  # pragma: no branch
+            events.append(violation)
+            if violation.reply is not None:
+                self._outbox.append(violation.reply)
 
     @staticmethod
-    def _violation(
-        kind: Violation, error: FrameError, reply: str | None = None
-    ) -> ProtocolViolation:
+    def _violation(error: FrameError, reply: str | None = None) -> ProtocolViolation:
         return ProtocolViolation(
-            kind=kind, description=error.detail, unique_id=error.unique_id, error=error, reply=reply
+            kind=Violation.MALFORMED_FRAME,
+            description=error.detail,
+            unique_id=error.unique_id,
+            error=error,
+            reply=reply,
         )
 
     def _refuse(
@@ -365,24 +377,20 @@ class Session:
         error: OcppError | None = None,
         details: JsonObject | None = None,
     ) -> None:
-        row = transition(_IN, self._in_state, Input.CALL_REFUSED)
-        assert row.effect is Effect.AUTO_REPLY
         reply = call_error_text(call.unique_id, code, description, details)
-        self._outbox.append(reply)
         if call.unique_id not in self._owed:
             # Remembered as answered: a later answer to this CALLERROR is an
             # answer to an answer, and a reuse of the id a duplicate.
             self._answered.add(call.unique_id, (call, False))
-        events.append(
-            ProtocolViolation(
-                kind=kind,
-                description=clip(description, MAX_DESCRIPTION_LENGTH),
-                unique_id=call.unique_id,
-                frame=call,
-                error=error,
-                reply=reply,
-            )
+        violation = ProtocolViolation(
+            kind=kind,
+            description=clip(description, MAX_DESCRIPTION_LENGTH),
+            unique_id=call.unique_id,
+            frame=call,
+            error=error,
+            reply=reply,
         )
+        self._auto_reply(violation, events)
 
     def _on_call(self, call: Call, events: list[Event]) -> None:
         uid, action = call.unique_id, call.action
@@ -454,8 +462,8 @@ class Session:
                 details={"path": clip(error.path, 80), "rule": error.rule.value},
             )
             return
-        row = transition(_IN, self._in_state, Input.CALL_DELIVERED)
-        if row.effect is Effect.DELIVER_CONCURRENT:
+        effect = self._channels.fire(_IN, Input.CALL_DELIVERED)
+        if effect is Effect.DELIVER_CONCURRENT:
             events.append(
                 ProtocolViolation(
                     kind=Violation.CONCURRENT_CALL,
@@ -473,7 +481,6 @@ class Session:
                     frame=call,
                 )
             )
-        self._in_state = row.target
         self._owed[uid] = call
         events.append(CallReceived(call=call, request=request))
 
@@ -503,7 +510,7 @@ class Session:
                         error.code,
                         f"{clip(error.path, 80)}: {error.detail}",
                         {"path": clip(error.path, 80), "rule": error.rule.value},
-                        message_type=5,
+                        message_type=MessageType.CALL_RESULT_ERROR,
                     )
                     self._outbox.append(reply)
                 outcome = InvalidResponseReceived(
@@ -539,7 +546,6 @@ class Session:
         return None
 
     def _stray(self, frame: CallResult | CallError, events: list[Event]) -> None:
-        transition(_OUT, self._out_state, Input.STRAY_RESPONSE)
         uid = frame.unique_id
         status = self._finished.get(uid)
         if status == _TIMED_OUT:
@@ -553,36 +559,33 @@ class Session:
         else:
             kind, what = Violation.UNKNOWN_RESPONSE, "no CALL of this side"
         name = "CALLRESULT" if type(frame) is CallResult else "CALLERROR"
-        events.append(
-            ProtocolViolation(
-                kind=kind,
-                description=f"{name} with id {clip(uid)!r} answers {what}; dropped",
-                unique_id=uid,
-                frame=frame,
-            )
+        violation = ProtocolViolation(
+            kind=kind,
+            description=f"{name} with id {clip(uid)!r} answers {what}; dropped",
+            unique_id=uid,
+            frame=frame,
         )
+        self._notify(_OUT, Input.STRAY_RESPONSE, violation, events)
 
     def _on_result_error(self, frame: CallResultError, events: list[Event]) -> None:
-        transition(_IN, self._in_state, Input.NOTICE)
         uid = frame.unique_id
         entry = self._answered.get(uid)
+        report: Event
         if entry is not None and entry[1]:
             code = self._known_code(frame.error_code, uid, frame, events)
-            events.append(CallResultErrorReceived(error=frame, call=entry[0], code=code))
-            return
-        kind = Violation.UNKNOWN_RESPONSE if entry is None else Violation.RESPONSE_TO_RESPONSE
-        what = "no CALLRESULT of this side" if entry is None else "a CALLERROR of this side"
-        events.append(
-            ProtocolViolation(
+            report = CallResultErrorReceived(error=frame, call=entry[0], code=code)
+        else:
+            kind = Violation.UNKNOWN_RESPONSE if entry is None else Violation.RESPONSE_TO_RESPONSE
+            what = "no CALLRESULT of this side" if entry is None else "a CALLERROR of this side"
+            report = ProtocolViolation(
                 kind=kind,
                 description=f"CALLRESULTERROR with id {clip(uid)!r} refers to {what}; dropped",
                 unique_id=uid,
                 frame=frame,
             )
-        )
+        self._notify(_IN, Input.NOTICE, report, events)
 
     def _on_send(self, frame: Send, events: list[Event]) -> None:
-        transition(_IN, self._in_state, Input.NOTICE)
         action = frame.action
         info = self._actions.get(action)
         problem: str | None = None
@@ -601,18 +604,16 @@ class Session:
                 )
             except PayloadError as exc:
                 problem, error = f"{clip(exc.path, 80)}: {exc.detail}", exc
+        report: Event = SendReceived(send=frame, message=message)
         if problem is not None:
-            events.append(
-                ProtocolViolation(
-                    kind=Violation.INVALID_SEND,
-                    description=clip(problem, MAX_DESCRIPTION_LENGTH),
-                    unique_id=frame.unique_id,
-                    frame=frame,
-                    error=error,
-                )
+            report = ProtocolViolation(
+                kind=Violation.INVALID_SEND,
+                description=clip(problem, MAX_DESCRIPTION_LENGTH),
+                unique_id=frame.unique_id,
+                frame=frame,
+                error=error,
             )
-            return
-        events.append(SendReceived(send=frame, message=message))
+        self._notify(_IN, Input.NOTICE, report, events)
 
     # --- our CALLs ---------------------------------------------------------------
 
@@ -694,38 +695,42 @@ class Session:
             text=text,
             timeout=self._timeout if timeout is None else float(timeout),
         )
-        row = transition(_OUT, self._out_state, Input.SEND_CALL)
-        self._pending_ids.add(uid)
-        if row.effect is Effect.ENQUEUE:
+        return self._start_call(item, now)
+
+    def _start_call(self, item: _Outgoing, now: float) -> str | None:
+        """Fire SEND_CALL for ``item``; return its text when it is transmitted, else queue it."""
+        effect = self._channels.fire(_OUT, Input.SEND_CALL)
+        self._pending_ids.add(item.call.unique_id)
+        if effect is Effect.ENQUEUE:
             self._queue.append(item)
             return None
+        self._transmit(item, now)
+        return item.text
+
+    def _transmit(self, item: _Outgoing, now: float) -> None:
+        """The TRANSMIT effect: the CALL is in flight and its timeout starts."""
         item.deadline = now + item.timeout
         self._in_flight = item
-        self._out_state = row.target
-        return text
 
     def _finish(self, outcome: Event, status: str, now: float, events: list[Event]) -> None:
-        """End the call in flight with ``outcome``; release the next queued CALL."""
+        """Fire RESPONSE or TIMEOUT for the call in flight and carry out FINISH_CALL.
+
+        FINISH_CALL reports ``outcome``, then releases the oldest queued CALL
+        (SEND_CALL from IDLE: TRANSMIT, its text goes to :meth:`data_to_send`).
+        """
         in_flight = self._in_flight
         assert in_flight is not None
-        row = transition(
-            _OUT, self._out_state, Input.TIMEOUT if status == _TIMED_OUT else Input.RESPONSE
-        )
-        assert row.effect is Effect.FINISH_CALL
-        uid = in_flight.call.unique_id
-        self._pending_ids.discard(uid)
-        self._finished.add(uid, status)
-        self._in_flight = None
-        self._out_state = row.target
-        events.append(outcome)
+        event = Input.TIMEOUT if status == _TIMED_OUT else Input.RESPONSE
+        if self._channels.fire(_OUT, event) is Effect.FINISH_CALL:  # pragma: no branch
+            uid = in_flight.call.unique_id
+            self._pending_ids.discard(uid)
+            self._finished.add(uid, status)
+            self._in_flight = None
+            events.append(outcome)
         if self._queue:
             item = self._queue.popleft()
-            row = transition(_OUT, self._out_state, Input.SEND_CALL)
-            assert row.effect is Effect.TRANSMIT
-            item.deadline = now + item.timeout
-            self._in_flight = item
-            self._out_state = row.target
-            if not item.sent:
+            if self._channels.fire(_OUT, Input.SEND_CALL) is Effect.TRANSMIT:  # pragma: no branch
+                self._transmit(item, now)
                 self._outbox.append(item.text)
 
     def next_deadline(self) -> float | None:
@@ -753,7 +758,7 @@ class Session:
 
     # --- our answers -------------------------------------------------------------
 
-    def _take_owed(self, call: Call | CallReceived) -> tuple[Call, Input]:
+    def _take_owed(self, call: Call | CallReceived | CallResult | CallError) -> tuple[Call, Input]:
         if isinstance(call, CallReceived):
             call = call.call
         owed = self._owed.get(call.unique_id)
@@ -765,11 +770,10 @@ class Session:
         return owed, event
 
     def _answered_with(self, owed: Call, event: Input, result: bool) -> None:
-        row = transition(_IN, self._in_state, event)
-        assert row.effect is Effect.TRANSMIT_ANSWER
-        del self._owed[owed.unique_id]
-        self._answered.add(owed.unique_id, (owed, result))
-        self._in_state = row.target
+        """Fire ANSWER_*; TRANSMIT_ANSWER: the CALL is no longer owed (the caller sends)."""
+        if self._channels.fire(_IN, event) is Effect.TRANSMIT_ANSWER:  # pragma: no branch
+            del self._owed[owed.unique_id]
+            self._answered.add(owed.unique_id, (owed, result))
 
     def send_result(self, call: Call | CallReceived, message: object) -> str:
         """Answer one of the peer's CALLs with a CALLRESULT.
@@ -873,39 +877,48 @@ class Session:
         self._finished.add(uid, _UNCONFIRMED)
         return text
 
-    def _observe_sent(self, frame: Frame, request: Any, now: float) -> bool:
-        """Record a frame this side sent by other means (used by the log checker).
+    def record_sent(self, frame: Frame, now: float, *, request: object = None) -> None:
+        """Record that this side sent ``frame`` by other means than this session.
 
-        A CALL goes in flight, or, when one is in flight already, is queued as
-        sent (it becomes the one in flight when its turn comes, without being
-        sent again). An answer ends the owed CALL it answers.
+        For hosts that replay a captured conversation (``ocpp-core check``
+        does) or take over a connection whose frames were written elsewhere.
+        The session's state then is as if the frame had been sent with
+        :meth:`send_call`, :meth:`send_result`, :meth:`send_error` or
+        :meth:`send`; the frame itself is not checked, encoded or returned.
 
-        Returns:
-            ``False`` when the frame breaks this side's rules: a CALL while
-            another is in flight, or an answer to a CALL that is not owed.
+        * a CALL goes in flight, its timeout counted from ``now``; its answer is
+          decoded as the response of its action, and the outcome event carries
+          ``request`` (the typed request, ``None`` when unknown);
+        * a CALLRESULT or CALLERROR answers the owed CALL with its id;
+        * a SEND is remembered, so that an answer to it is reported as such;
+        * a CALLRESULTERROR changes nothing.
+
+        Args:
+            frame: the frame this side sent.
+            now: when it was sent.
+            request: for a CALL, its typed request if known.
+
+        Raises:
+            LocalProtocolError: a CALL while another CALL of this side is in flight
+                (OCPP-J allows one at a time, so the session tracks one), or a
+                CALLRESULT or CALLERROR for a CALL that is not owed. Nothing changes.
         """
         uid = frame.unique_id
         if type(frame) is Call:
-            item = _Outgoing(call=frame, request=request, text="", timeout=self._timeout, sent=True)
-            row = transition(_OUT, self._out_state, Input.SEND_CALL)
-            self._pending_ids.add(uid)
-            if row.effect is Effect.ENQUEUE:
-                self._queue.append(item)
-                return False
-            item.deadline = now + item.timeout
-            self._in_flight = item
-            self._out_state = row.target
-            return True
-        if type(frame) is CallResult or type(frame) is CallError:
-            owed = self._owed.get(uid)
-            if owed is None:
-                return False
-            event = Input.ANSWER_LAST if len(self._owed) == 1 else Input.ANSWER_ONE_OF_SEVERAL
+            if self._in_flight is not None:
+                busy = self._in_flight.call.unique_id
+                raise LocalProtocolError(
+                    f"cannot record CALL {clip(uid)!r}: CALL {clip(busy)!r} of this side "
+                    "is in flight"
+                )
+            self._start_call(
+                _Outgoing(call=frame, request=request, text="", timeout=self._timeout), now
+            )
+        elif type(frame) is CallResult or type(frame) is CallError:
+            owed, event = self._take_owed(frame)
             self._answered_with(owed, event, result=type(frame) is CallResult)
-            return True
-        if type(frame) is Send:
+        elif type(frame) is Send:
             self._finished.add(uid, _UNCONFIRMED)
-        return True
 
     def data_to_send(self) -> list[str]:
         """Return, and forget, the texts the session decided to send by itself.

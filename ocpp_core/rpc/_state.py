@@ -19,8 +19,12 @@ Both roles (charging station and CSMS) obey the same table; what differs
 between them is which actions each may send, which the session looks up in
 the version's direction table, not here.
 
-Every state change of :class:`~ocpp_core.rpc.Session` goes through
-:func:`transition`, a lookup in :data:`TRANSITIONS`. The same table draws the
+The session keeps its channels' states in a :class:`Channels`, whose
+:meth:`Channels.fire` is the only way to change them (as h11's
+``ConnectionState.process_event``): it looks the (channel, state, input)
+triple up in :data:`TRANSITIONS`, applies the row's target state and returns
+the row's :class:`Effect`, which the session then carries out. So every state
+change goes through the table by construction. The same table draws the
 state diagram in ``docs/rpc.md`` (:func:`render_mermaid`, :func:`render_table`;
 a test checks the docs match) and drives the exhaustive test over every
 (channel, state, input) triple. A triple missing from the table is an input
@@ -46,6 +50,7 @@ from ocpp_core.errors import LocalProtocolError
 
 __all__ = [
     "Channel",
+    "Channels",
     "Effect",
     "Input",
     "SessionState",
@@ -203,9 +208,58 @@ def transition(channel: Channel, state: State, event: Input) -> Transition:
     try:
         return TRANSITIONS[channel, state, event]
     except KeyError:
-        raise LocalProtocolError(
-            f"{event.value} is not possible on the {channel.value} channel in state {state.value}"
-        ) from None
+        raise _impossible(channel, state, event) from None
+
+
+def _impossible(channel: Channel, state: State, event: Input) -> LocalProtocolError:
+    return LocalProtocolError(
+        f"{event.value} is not possible on the {channel.value} channel in state {state.value}"
+    )
+
+
+class Channels:
+    """The states of both channels of one session; :meth:`fire` changes them.
+
+    The session's only handle on its states: there is no setter, so every
+    change is a row of :data:`TRANSITIONS`.
+    """
+
+    __slots__ = ("_states",)
+
+    def __init__(self) -> None:
+        self._states = {Channel.OUTBOUND: State.IDLE, Channel.INBOUND: State.IDLE}
+
+    @property
+    def outbound(self) -> State:
+        """The state of the outbound channel."""
+        return self._states[Channel.OUTBOUND]
+
+    @property
+    def inbound(self) -> State:
+        """The state of the inbound channel."""
+        return self._states[Channel.INBOUND]
+
+    def snapshot(self) -> SessionState:
+        """The states of both channels as a frozen value."""
+        return SessionState(
+            outbound=self._states[Channel.OUTBOUND], inbound=self._states[Channel.INBOUND]
+        )
+
+    def fire(self, channel: Channel, event: Input) -> Effect:
+        """Apply ``event`` to ``channel``: enter the row's target state, return its effect.
+
+        Raises:
+            LocalProtocolError: the input cannot happen in the channel's state
+                (e.g. an answer when none is owed); nothing changes.
+        """
+        states = self._states
+        state = states[channel]
+        try:
+            row = TRANSITIONS[channel, state, event]
+        except KeyError:
+            raise _impossible(channel, state, event) from None
+        states[channel] = row.target
+        return row.effect
 
 
 def render_mermaid() -> str:

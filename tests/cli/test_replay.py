@@ -351,3 +351,95 @@ def test_replay_engine_directly() -> None:
     assert replay.omitted == 3
     with pytest.raises(ValueError, match="unknown OCPP version"):
         Replay("3.0")
+
+
+# --- regressions of the correctness sweep (issue 10, items 4 to 6) ---------------------
+
+STATUS = (
+    '[2,"b","StatusNotification",{"timestamp":"2026-01-01T00:00:00Z",'
+    '"connectorStatus":"Available","evseId":1,"connectorId":1}]'
+)
+HEARTBEAT_OK = '[3,"a",{"currentTime":"2026-01-01T00:00:00Z"}]'
+
+
+@pytest.mark.parametrize("answers", [("b", "a"), ("a", "b")])
+def test_answers_out_of_order_match_their_calls(answers: tuple[str, str]) -> None:
+    texts = {"a": HEARTBEAT_OK, "b": '[3,"b",{}]'}
+    report = check(
+        [
+            'CS->CSMS [2,"a","Heartbeat",{}]',
+            f"CS->CSMS {STATUS}",
+            *(f"CSMS->CS {texts[uid]}" for uid in answers),
+        ]
+    )
+    # Only the concurrency warning: every answer matched its CALL, none unanswered.
+    assert [(p.line, p.rule) for p in report.problems] == [(2, "concurrent-call")]
+    assert (report.answered, report.unmatched, report.unanswered) == (2, 0, 0)
+    assert report.ok
+
+
+def test_out_of_order_answers_without_markers_are_inferred() -> None:
+    report = check(['[2,"a","Heartbeat",{}]', STATUS, '[3,"b",{}]', HEARTBEAT_OK])
+    assert (report.answered, report.unmatched, report.unanswered) == (2, 0, 0)
+
+
+def test_concurrent_call_left_unanswered_is_listed() -> None:
+    report = check(
+        ['CS->CSMS [2,"a","Heartbeat",{}]', f"CS->CSMS {STATUS}", "CSMS->CS " + HEARTBEAT_OK]
+    )
+    assert [(p.line, p.rule) for p in report.problems] == [
+        (2, "concurrent-call"),
+        (2, "unanswered"),
+    ]
+
+
+def test_concurrent_call_times_out_on_its_own_deadline() -> None:
+    report = check(
+        [
+            '2026-01-01T00:00:00Z CS->CSMS [2,"a","Heartbeat",{}]',
+            f"2026-01-01T00:00:01Z CS->CSMS {STATUS}",
+            f"2026-01-01T00:00:02Z CSMS->CS {HEARTBEAT_OK}",
+            '2026-01-01T00:01:00Z CSMS->CS [3,"b",{}]',
+        ],
+        timeout=30,
+    )
+    assert [(p.line, p.rule) for p in report.problems] == [
+        (2, "concurrent-call"),
+        (4, "timeout"),
+        (4, "late-response"),
+    ]
+
+
+@pytest.mark.parametrize("broken", ["[oops]", "[", '["2","x"]', "[2,{"])
+def test_owed_reply_to_an_unreadable_frame_is_not_an_unknown_response(broken: str) -> None:
+    report = check([f"CS->CSMS {broken}", 'CSMS->CS [4,"-1","RpcFrameworkError","bad",{}]'])
+    assert [p.line for p in report.problems] == [1]
+    assert report.unmatched == 0
+
+
+def test_an_action_of_one_version_decides_detection() -> None:
+    # Invalid under every version (a missing idTag under 1.6, an unknown action
+    # under 2.x): the counts tie, and StartTransaction exists only in 1.6.
+    report = check(['[2,"1","StartTransaction",{"connectorId":1,"meterStart":0}]'], None)
+    assert report.version is OcppVersion.V16
+    assert set(report.scores.values()) == {1}
+
+
+def test_an_action_of_21_only_decides_detection() -> None:
+    report = check(
+        ['[2,"1","NotifyPriorityCharging",{"transactionId":"t","activated":true}]'], None
+    )
+    assert report.version is OcppVersion.V21
+
+
+def test_unknown_property_does_not_make_a_201_log_2_0() -> None:
+    # 2.0's schemas allow unknown properties (2.0.1's do not), so such a line
+    # says nothing about the version: the preferred 2.0.1 stays detected.
+    lines = (LOGS / "ocpp201-valid.log").read_text(encoding="utf-8").splitlines()
+    changed = [line.replace('"reason":"ScheduledReset"}', '"reason":"ScheduledReset","x":1}')
+               for line in lines]  # fmt: skip
+    assert changed != lines
+    report = check(changed, None)
+    assert report.version is OcppVersion.V201
+    assert report.scores["2.0"] == 0
+    assert {p.rule for p in report.problems} == {"additionalProperties", "wrong-answer"}

@@ -196,3 +196,77 @@ def test_a_dict_for_a_nested_class_in_an_answer_becomes_internal_error() -> None
     assert dispatcher.dispatch(csms, event).startswith('[4,"1","InternalError"')
     assert isinstance(seen[0], EncodeError)
     assert seen[0].path == "$.idTagInfo"
+
+
+# --- every failure while writing the answer is InternalError (issue 10, item 3) ---------
+
+BROKEN_ANSWERS = {
+    "string for a date-time": lambda: v201.HeartbeatResponse(
+        current_time="2026-01-01T00:00:00Z"  # type: ignore[arg-type]
+    ),
+    "dict for a nested class": lambda: v201.BootNotificationResponse(
+        current_time=T0,
+        interval=60,
+        status=v201.RegistrationStatusEnum.ACCEPTED,
+        status_info={"reasonCode": "x"},  # type: ignore[arg-type]
+    ),
+    "naive datetime": lambda: v201.HeartbeatResponse(current_time=datetime(2026, 1, 1)),
+}
+BOOT = (
+    '[2,"b1","BootNotification",'
+    '{"chargingStation":{"model":"M","vendorName":"V"},"reason":"PowerUp"}]'
+)
+
+
+def _dispatcher_answering(broken: object, **kwargs: object) -> Dispatcher:
+    dispatcher = Dispatcher(**kwargs)  # type: ignore[arg-type]
+    dispatcher.register(v201.HeartbeatRequest, lambda request: broken)
+    dispatcher.register(v201.BootNotificationRequest, lambda request: broken)
+    return dispatcher
+
+
+@pytest.mark.parametrize("name", list(BROKEN_ANSWERS))
+def test_answer_that_cannot_be_written_is_internal_error_with_on_exception(name: str) -> None:
+    broken = BROKEN_ANSWERS[name]()
+    seen: list[Exception] = []
+    dispatcher = _dispatcher_answering(broken, on_exception=lambda event, exc: seen.append(exc))
+    csms = Session("2.0.1", "CSMS")
+    call = BOOT if isinstance(broken, v201.BootNotificationResponse) else '[2,"b1","Heartbeat",{}]'
+    [answer] = dispatcher.dispatch_all(csms, csms.receive(call, 0.0))
+    assert json.loads(answer)[:3] == [4, "b1", "InternalError"]
+    assert csms.owed == ()
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("name", list(BROKEN_ANSWERS))
+def test_answer_that_cannot_be_written_is_internal_error_without_on_exception(name: str) -> None:
+    broken = BROKEN_ANSWERS[name]()
+    dispatcher = _dispatcher_answering(broken)
+    csms = Session("2.0.1", "CSMS")
+    call = BOOT if isinstance(broken, v201.BootNotificationResponse) else '[2,"b1","Heartbeat",{}]'
+    [event] = csms.receive(call, 0.0)
+    assert isinstance(event, CallReceived)
+    with pytest.raises(HandlerError) as caught:
+        dispatcher.dispatch(csms, event)
+    assert json.loads(caught.value.reply)[:3] == [4, "b1", "InternalError"]
+    assert csms.owed == ()
+
+
+def test_any_exception_while_writing_the_answer_is_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not only EncodeError: whatever fails while the answer is written is caught."""
+
+    def broken_encoder(message: object) -> dict[str, object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ocpp_core.rpc._session.encode_payload", broken_encoder)
+    seen: list[Exception] = []
+    dispatcher = _dispatcher_answering(
+        v201.HeartbeatResponse(current_time=T0), on_exception=lambda event, exc: seen.append(exc)
+    )
+    csms = Session("2.0.1", "CSMS")
+    [answer] = dispatcher.dispatch_all(csms, csms.receive('[2,"b1","Heartbeat",{}]', 0.0))
+    assert json.loads(answer)[:3] == [4, "b1", "InternalError"]
+    assert [type(e) for e in seen] == [RuntimeError]
+    assert csms.owed == ()

@@ -28,6 +28,7 @@ from ocpp_core.rpc import (
     State,
     Violation,
 )
+from tests.rpc._pair import CS, CSMS, SessionPair
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 BOOT_201 = v201.BootNotificationRequest(
@@ -686,3 +687,87 @@ def test_answer_to_our_own_callerror_is_not_answered() -> None:
     reported = violation(csms.receive('[4,"q","FormatViolation","what?",{}]', 1.0))
     assert reported.kind is Violation.RESPONSE_TO_RESPONSE
     assert csms.data_to_send() == []
+
+
+# --- conversations through a SessionPair ------------------------------------------------
+
+
+def test_pair_boot_and_heartbeat_201() -> None:
+    pair = SessionPair("2.0.1")
+    response = v201.BootNotificationResponse(
+        current_time=T0, interval=300, status=v201.RegistrationStatusEnum.ACCEPTED
+    )
+    outcome = pair.exchange(CS, BOOT_201, response)
+    assert outcome.request is BOOT_201
+    pair.exchange(CS, v201.HeartbeatRequest(), v201.HeartbeatResponse(current_time=T0))
+    assert pair.wire == [
+        (CS, BOOT_201_TEXT),
+        (CSMS, '[3,"1",{"currentTime":"2026-01-01T00:00:00Z","interval":300,"status":"Accepted"}]'),
+        (CS, '[2,"2","Heartbeat",{}]'),
+        (CSMS, '[3,"2",{"currentTime":"2026-01-01T00:00:00Z"}]'),
+    ]
+    for session in pair.sessions.values():
+        assert session.state == SessionState(outbound=State.IDLE, inbound=State.IDLE)
+
+
+def test_pair_refused_call_reaches_the_caller_as_callerror() -> None:
+    pair = SessionPair("1.6")
+    text = '[2,"x","BootNotification",{"chargePointModel":"M"}]'
+    [violation_event] = pair.send(CS, text)
+    assert isinstance(violation_event, ProtocolViolation)
+    assert pair.wire[-1][0] is CSMS
+    assert json.loads(pair.wire[-1][1])[:3] == [4, "x", "OccurenceConstraintViolation"]
+
+
+def test_pair_queued_call_leaves_when_the_first_is_answered() -> None:
+    pair = SessionPair("2.0.1")
+    first = pair.call(CS, v201.HeartbeatRequest())
+    assert pair.station.send_call(v201.HeartbeatRequest(), pair.now) is None
+    pair.answer(first, v201.HeartbeatResponse(current_time=T0))
+    # The released CALL travelled through data_to_send and is now owed by the CSMS.
+    assert pair.wire[-1] == (CS, '[2,"2","Heartbeat",{}]')
+    assert [c.unique_id for c in pair.csms.owed] == ["2"]
+
+
+# --- record_sent: frames this side sent by other means ---------------------------------
+
+
+def test_record_sent_call_correlates_its_answer() -> None:
+    cs = Session("2.0.1", "ChargingStation")
+    call = Call(unique_id="ext-1", action="Heartbeat", payload={})
+    cs.record_sent(call, 5.0, request=v201.HeartbeatRequest())
+    assert cs.in_flight == call
+    assert cs.next_deadline() == 35.0
+    [outcome] = cs.receive('[3,"ext-1",{"currentTime":"2026-01-01T00:00:00Z"}]', 6.0)
+    assert isinstance(outcome, CallResultReceived)
+    assert outcome.request == v201.HeartbeatRequest()
+    assert cs.data_to_send() == []
+
+
+def test_record_sent_refuses_a_second_call_in_flight_and_changes_nothing() -> None:
+    cs = Session("2.0.1", "ChargingStation")
+    cs.record_sent(Call(unique_id="a", action="Heartbeat", payload={}), 0.0)
+    before = (cs.state, cs.in_flight, cs.queued)
+    with pytest.raises(LocalProtocolError, match="in flight"):
+        cs.record_sent(Call(unique_id="b", action="Heartbeat", payload={}), 1.0)
+    assert (cs.state, cs.in_flight, cs.queued) == before
+
+
+def test_record_sent_answer_ends_the_owed_call() -> None:
+    csms = Session("2.0.1", "CSMS")
+    [event] = csms.receive('[2,"h","Heartbeat",{}]', 0.0)
+    assert isinstance(event, CallReceived)
+    csms.record_sent(CallResult(unique_id="h", payload={"currentTime": "x"}), 1.0)
+    assert csms.owed == ()
+    assert csms.state.inbound is State.IDLE
+    with pytest.raises(LocalProtocolError, match="awaits an answer"):
+        csms.record_sent(CallError(unique_id="h", error_code="GenericError",
+                                   error_description="", error_details={}), 2.0)  # fmt: skip
+
+
+def test_record_sent_send_is_remembered_as_unconfirmed() -> None:
+    cs = Session("2.1", "ChargingStation")
+    cs.record_sent(Send(unique_id="s1", action="NotifyPeriodicEventStream", payload={}), 0.0)
+    event = violation(cs.receive('[3,"s1",{}]', 1.0))
+    assert event.kind is Violation.UNKNOWN_RESPONSE
+    assert "SEND" in event.description

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,23 @@ from hypothesis import strategies as st
 from ocpp_core import v21
 from ocpp_core.errors import LocalProtocolError
 from ocpp_core.rpc import (
-    TRANSITIONS,
     CallReceived,
     CallResultReceived,
     CallTimedOut,
-    Channel,
-    Effect,
-    Input,
     ProtocolViolation,
     Session,
+    SessionState,
     State,
     Violation,
 )
-from ocpp_core.rpc import _session as session_module
 from ocpp_core.rpc._state import (
     CHANNEL_INPUTS,
     CHANNEL_STATES,
+    TRANSITIONS,
+    Channel,
+    Channels,
+    Effect,
+    Input,
     render_mermaid,
     render_table,
     transition,
@@ -195,7 +195,44 @@ def test_a_finished_call_releases_the_queued_one() -> None:
     assert session.next_deadline() == 35.0
 
 
-# --- every transition the session makes is a row of the table ------------------------
+# --- the session's states change only through the table ----------------------------
+#
+# The shape guarantees it: the session holds its states in a ``Channels``, which has
+# no setter; ``Channels.fire`` applies a row of TRANSITIONS and returns its effect.
+
+
+def test_channels_change_only_by_firing_a_row() -> None:
+    channels = Channels()
+    with pytest.raises(AttributeError):
+        channels.outbound = State.AWAITING_RESPONSE  # type: ignore[misc]
+    assert channels.fire(Channel.OUTBOUND, Input.SEND_CALL) is Effect.TRANSMIT
+    assert channels.outbound is State.AWAITING_RESPONSE
+    assert channels.fire(Channel.OUTBOUND, Input.SEND_CALL) is Effect.ENQUEUE
+    with pytest.raises(LocalProtocolError):
+        channels.fire(Channel.INBOUND, Input.ANSWER_LAST)
+    assert channels.snapshot() == SessionState(outbound=State.AWAITING_RESPONSE, inbound=State.IDLE)
+
+
+def test_session_keeps_no_state_of_its_own() -> None:
+    assert not [name for name in Session.__slots__ if "state" in name]
+
+
+@pytest.mark.parametrize(("channel", "state", "event"), TRIPLES, ids=["-".join(t) for t in TRIPLES])
+def test_fire_applies_the_row(channel: Channel, state: State, event: Input) -> None:
+    channels = Channels()
+    if state is not State.IDLE:
+        channels.fire(
+            channel, Input.SEND_CALL if channel is Channel.OUTBOUND else Input.CALL_DELIVERED
+        )
+    row = TRANSITIONS.get((channel, state, event))
+    if row is None:
+        with pytest.raises(LocalProtocolError):
+            channels.fire(channel, event)
+        assert (channels.outbound if channel is Channel.OUTBOUND else channels.inbound) is state
+        return
+    assert channels.fire(channel, event) is row.effect
+    assert (channels.outbound if channel is Channel.OUTBOUND else channels.inbound) is row.target
+
 
 OPS = st.lists(
     st.sampled_from(
@@ -215,53 +252,32 @@ OPS = st.lists(
 
 
 @given(OPS)
-def test_session_only_makes_table_transitions(ops: list[str]) -> None:
-    recorded: list[tuple[Channel, State, Input]] = []
-    original: Callable[..., Any] = session_module.transition
-
-    def spy(channel: Channel, state: State, event: Input) -> Any:
-        row = original(channel, state, event)
-        recorded.append((channel, state, event))
-        return row
-
-    session_module.transition = spy
-    try:
-        harness = Harness()
-        s = harness.session
-        now = 0.0
-        for op in ops:
-            before = s.state
-            recorded.clear()
-            now += 7.0
-            if op == "call":
-                s.send_call(v21.HeartbeatRequest(), now)
-            elif op == "answer-in-flight" and s.in_flight is not None:
-                s.receive(
-                    f'[3,"{s.in_flight.unique_id}",{{"currentTime":"2026-01-01T00:00:00Z"}}]', now
-                )
-            elif op == "stray":
-                s.receive('[4,"stray","GenericError","",{}]', now)
-            elif op == "peer-call":
-                harness.owe()
-            elif op == "bad-call":
-                s.receive('[2,"bad",7,{}]', now)
-            elif op == "answer-owed" and s.owed:
-                s.send_error(s.owed[-1], "GenericError")
-            elif op == "tick":
-                s.expire(now)
-            elif op == "notice":
-                s.receive('[6,"n1","NoSuch",{}]', now)
-            s.data_to_send()
-            # Replay the recorded inputs through the table from the state before.
-            state = {Channel.OUTBOUND: before.outbound, Channel.INBOUND: before.inbound}
-            for channel, from_state, event in recorded:
-                assert from_state is state[channel]
-                state[channel] = TRANSITIONS[channel, from_state, event].target
-            assert s.state.outbound is state[Channel.OUTBOUND]
-            assert s.state.inbound is state[Channel.INBOUND]
-            # The invariants the states stand for.
-            assert (s.state.outbound is State.IDLE) == (s.in_flight is None)
-            assert (s.state.inbound is State.IDLE) == (not s.owed)
-            assert s.in_flight is not None or not s.queued
-    finally:
-        session_module.transition = original
+def test_session_state_matches_what_it_holds(ops: list[str]) -> None:
+    harness = Harness()
+    s = harness.session
+    now = 0.0
+    for op in ops:
+        now += 7.0
+        if op == "call":
+            s.send_call(v21.HeartbeatRequest(), now)
+        elif op == "answer-in-flight" and s.in_flight is not None:
+            s.receive(
+                f'[3,"{s.in_flight.unique_id}",{{"currentTime":"2026-01-01T00:00:00Z"}}]', now
+            )
+        elif op == "stray":
+            s.receive('[4,"stray","GenericError","",{}]', now)
+        elif op == "peer-call":
+            harness.owe()
+        elif op == "bad-call":
+            s.receive('[2,"bad",7,{}]', now)
+        elif op == "answer-owed" and s.owed:
+            s.send_error(s.owed[-1], "GenericError")
+        elif op == "tick":
+            s.expire(now)
+        elif op == "notice":
+            s.receive('[6,"n1","NoSuch",{}]', now)
+        s.data_to_send()
+        # The invariants the states stand for.
+        assert (s.state.outbound is State.IDLE) == (s.in_flight is None)
+        assert (s.state.inbound is State.IDLE) == (not s.owed)
+        assert s.in_flight is not None or not s.queued

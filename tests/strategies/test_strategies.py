@@ -19,10 +19,10 @@ from ocpp_core import (
     encode_payload,
     payload_error_code,
 )
+from ocpp_core._hypothesis_plugin import setup
 from ocpp_core._runtime import STRICT
 from ocpp_core.strategies import (
     InvalidPayload,
-    _hypothesis_setup_hook,
     datatypes,
     date_times,
     from_schema,
@@ -152,8 +152,8 @@ def test_datatypes_are_valid(name: str, data: st.DataObject) -> None:
 
 
 def test_hook_registers_every_class() -> None:
-    _hypothesis_setup_hook()
-    _hypothesis_setup_hook()  # idempotent
+    setup()
+    setup()  # idempotent
     from ocpp_core import v16, v201
 
     @settings(max_examples=10, database=None)
@@ -184,5 +184,22 @@ def test_hook_registers_packages_imported_later() -> None:
         "def t(m):\n"
         "    assert decode_payload('2.1', 'TransactionEvent', 'request', encode_payload(m)) == m\n"
         "t()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_strategies_without_hypothesis_first() -> None:
+    """Issue 10, item 2: a script or the REPL imports the strategies module first."""
+    code = (
+        "import sys\n"
+        "assert 'hypothesis' not in sys.modules\n"
+        "import ocpp_core.strategies\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "from ocpp_core import v16\n"
+        "@settings(max_examples=5, database=None)\n"
+        "@given(st.from_type(v16.HeartbeatResponse))\n"
+        "def check(msg):\n"
+        "    assert isinstance(msg, v16.HeartbeatResponse)\n"
+        "check()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
