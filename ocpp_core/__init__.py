@@ -46,6 +46,7 @@ from ocpp_core.errors import (
     error_codes_for,
     frame_error_code,
     payload_error_code,
+    respell_error_code,
 )
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
@@ -83,6 +84,7 @@ __all__ = [
     "make_converter",
     "message_meta",
     "payload_error_code",
+    "respell_error_code",
     "validate_payload",
 ]
 

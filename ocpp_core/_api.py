@@ -13,6 +13,7 @@ first use, so ``import ocpp_core`` stays cheap and never imports jsonschema.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -127,9 +128,25 @@ def payload_error(version: VersionLike, failure: DecodeFailure) -> PayloadError:
 def _unknown(version: VersionLike, action: object, kind: str) -> UnknownActionError:
     parsed = OcppVersion.parse(version)
     shown = repr(action)[:60]
-    if not isinstance(action, str) or action not in _codec(parsed).ACTIONS:
-        return UnknownActionError(parsed, str(action)[:60], f"OCPP {parsed} has no action {shown}")
+    known = _codec(parsed).ACTIONS
+    if not isinstance(action, str) or action not in known:
+        hint = _did_you_mean(action, parsed) if isinstance(action, str) else ""
+        detail = f"OCPP {parsed} has no action {shown}{hint}"
+        return UnknownActionError(parsed, str(action)[:60], detail)
     return UnknownActionError(parsed, action, f"OCPP {parsed} action {shown} has no {kind}")
+
+
+def _did_you_mean(action: str, version: OcppVersion) -> str:
+    """A hint for an action ``version`` lacks: another version's, or a near miss."""
+    others = [v.value for v in OcppVersion if v is not version and action in _codec(v).ACTIONS]
+    if others:
+        return f" (it is an action of OCPP {', '.join(others)})"
+    names = list(_codec(version).ACTIONS)
+    match = {name.lower(): name for name in names}.get(action.lower())
+    if match is None:
+        close = difflib.get_close_matches(action[:60], names, n=1, cutoff=0.88)
+        match = close[0] if close else None
+    return "" if match is None else f"; did you mean {match!r}?"
 
 
 def encode_payload(message: object) -> dict[str, Any]:

@@ -65,6 +65,7 @@ __all__ = [
     "error_codes_for",
     "frame_error_code",
     "payload_error_code",
+    "respell_error_code",
 ]
 
 
@@ -123,6 +124,40 @@ _CODES_2X = _COMMON | {
     ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED,
     ErrorCode.RPC_FRAMEWORK_ERROR,
 }
+
+
+_OTHER_SPELLING = {
+    ErrorCode.FORMATION_VIOLATION: ErrorCode.FORMAT_VIOLATION,
+    ErrorCode.FORMAT_VIOLATION: ErrorCode.FORMATION_VIOLATION,
+    ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION: ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION,
+    ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION: ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+}
+
+
+def respell_error_code(code: ErrorCode | str, version: VersionLike) -> ErrorCode | None:
+    """Return ``code`` as ``version`` spells it, or ``None`` when it is no code of ``version``.
+
+    Two codes are spelled differently in 1.6 and 2.x: the OCPP-J 1.6 text
+    prints ``FormationViolation`` and ``OccurenceConstraintViolation`` (its
+    errata sheet keeps both typos, section 5 "known issues that will not be
+    fixed"); the 2.x texts print ``FormatViolation`` and
+    ``OccurrenceConstraintViolation`` (OCPP 2.0.1 Part 4, section 4.3, table 8;
+    see ``docs/error-codes.md``). Either spelling is read as the version's code.
+
+    >>> respell_error_code("OccurenceConstraintViolation", "2.0.1").value
+    'OccurrenceConstraintViolation'
+    >>> respell_error_code("FormatViolation", "1.6").value
+    'FormationViolation'
+    >>> respell_error_code("RpcFrameworkError", "1.6") is None
+    True
+    """
+    codes = error_codes_for(version)
+    if code in codes:
+        return ErrorCode(code)
+    if code not in ErrorCode._value2member_map_:
+        return None
+    other = _OTHER_SPELLING.get(ErrorCode(code))
+    return other if other in codes else None
 
 
 def error_codes_for(version: VersionLike) -> frozenset[ErrorCode]:

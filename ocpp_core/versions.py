@@ -47,21 +47,39 @@ class OcppVersion(enum.StrEnum):
 
         Args:
             value: an :class:`OcppVersion`, a version number such as ``"2.0.1"``
-                or a subprotocol name such as ``"ocpp2.0.1"``.
+                or a subprotocol name such as ``"ocpp2.0.1"``. A number that
+                names a version exactly is accepted too (``1.6``, ``2.0``,
+                ``2.1``); 2.0.1 cannot be a number, so strings are the rule.
 
         Raises:
-            ValueError: when ``value`` names no known version.
+            ValueError: when ``value`` names no known version; the message
+                lists the known ones.
+
+        >>> OcppVersion.parse("ocpp2.0.1"), OcppVersion.parse(1.6)
+        (<OcppVersion.V201: '2.0.1'>, <OcppVersion.V16: '1.6'>)
         """
         if isinstance(value, OcppVersion):
             return value
+        known = ", ".join(repr(v.value) for v in cls)
         if isinstance(value, str):
             text = value[4:] if value.startswith("ocpp") else value
             try:
                 return cls(text)
             except ValueError:
                 pass
-        known = ", ".join(v.value for v in cls)
-        raise ValueError(f"unknown OCPP version {value!r} (known: {known})")
+            if not value.strip():
+                raise ValueError(f"no OCPP version given (expected one of {known})")
+        elif isinstance(value, float) and repr(value) in cls._value2member_map_:
+            return cls(repr(value))
+        elif value is None:
+            raise ValueError(f"no OCPP version given (expected one of {known})")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                f"OCPP version {value!r} is a number that names no version; pass the "
+                f"version as a string, one of {known}"
+            )
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise ValueError(f"unknown OCPP version {shown} (known: {known})")
 
 
 VersionLike = OcppVersion | str
@@ -80,7 +98,46 @@ class Role(enum.StrEnum):
     CSMS = "CSMS"
     """The management system (1.6: Central System)."""
 
+    @classmethod
+    def parse(cls, value: Role | str) -> Role:
+        """Return the role named by ``value``, in the 2.x or the 1.6 words.
+
+        Accepted, in any letter case: ``ChargingStation``, ``ChargePoint``,
+        ``CP``, ``Station`` for the charging station; ``CSMS``,
+        ``CentralSystem``, ``Central`` for the management system (the words the
+        log grammar of ``ocpp-core check`` accepts). ``CS`` is refused: it is
+        the Charging Station in 2.x and the Central System in 1.6.
+
+        Raises:
+            ValueError: ``value`` names no role; the message lists the valid values.
+
+        >>> Role.parse("CentralSystem"), Role.parse("chargepoint")
+        (<Role.CSMS: 'CSMS'>, <Role.CHARGING_STATION: 'ChargingStation'>)
+        """
+        if isinstance(value, Role):
+            return value
+        if isinstance(value, str):
+            role = _ROLE_NAMES.get(value.replace(" ", "").replace("_", "").lower())
+            if role is not None:
+                return role
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        hint = (
+            " ('CS' is ambiguous: the Charging Station in 2.x, the Central System in 1.6)"
+            if isinstance(value, str) and value.strip().lower() == "cs"
+            else ""
+        )
+        raise ValueError(
+            f"unknown role {shown}{hint}; expected 'ChargingStation' or 'CSMS' (1.6 names "
+            "'ChargePoint' and 'CentralSystem' are accepted too)"
+        )
+
     @property
     def peer(self) -> Role:
         """The other end of the connection."""
         return Role.CSMS if self is Role.CHARGING_STATION else Role.CHARGING_STATION
+
+
+_ROLE_NAMES = {
+    **dict.fromkeys(("chargingstation", "chargepoint", "cp", "station"), Role.CHARGING_STATION),
+    **dict.fromkeys(("csms", "centralsystem", "central"), Role.CSMS),
+}

@@ -30,6 +30,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from ocpp_core import __version__
 from ocpp_core._cli import check, plan, schedule, transactions
 
 __all__ = ["main"]
@@ -52,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
             "Tools for OCPP messages: check logs of OCPP-J frames, compute composite "
             "charging schedules."
         ),
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in _COMMANDS:

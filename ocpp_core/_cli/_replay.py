@@ -52,6 +52,7 @@ from ocpp_core.errors import (
     PayloadError,
     PayloadRule,
     error_codes_for,
+    respell_error_code,
 )
 from ocpp_core.rpc import (
     Call,
@@ -111,10 +112,12 @@ _WARNINGS: Final = frozenset(
     {
         Violation.CONCURRENT_CALL.value,
         Violation.UNKNOWN_RESPONSE.value,
+        Violation.ERROR_CODE_SPELLING.value,
         CheckRule.UNANSWERED.value,
         CheckRule.ACCEPTED_DEPARTURE.value,
     }
 )
+_CODE_CHECKS: Final = frozenset({Violation.UNKNOWN_ERROR_CODE, Violation.ERROR_CODE_SPELLING})
 _KINDS: Final[dict[int, str]] = {
     MessageType.CALL: "request",
     MessageType.CALL_RESULT: "response",
@@ -402,7 +405,7 @@ class Replay:
                 if owed_reply is None:
                     self._invalid_response(line, event)
             elif isinstance(event, ProtocolViolation):
-                code_checked |= event.kind is Violation.UNKNOWN_ERROR_CODE
+                code_checked |= event.kind in _CODE_CHECKS
                 extra_property |= (
                     isinstance(event.error, PayloadError)
                     and event.error.rule is PayloadRule.UNKNOWN_PROPERTY
@@ -431,11 +434,13 @@ class Replay:
             and frame.error_code not in self._codes
         ):
             # The session checks the code of an answer it takes; a stray one's here.
+            read = respell_error_code(frame.error_code, self.version)
             self._problem(
                 line,
-                Violation.UNKNOWN_ERROR_CODE,
+                Violation.UNKNOWN_ERROR_CODE if read is None else Violation.ERROR_CODE_SPELLING,
                 f"error code {clip(frame.error_code)!r} is not defined in OCPP "
-                f"{self.version.value}",
+                f"{self.version.value}"
+                + ("" if read is None else f"; read as {read.value}, its spelling there"),
                 message_id=frame.unique_id,
                 kind="error",
             )
@@ -596,7 +601,7 @@ class Replay:
                 kind="response",
                 telling=telling,
             )
-        elif frame.error_code != json.loads(expected)[2]:
+        elif respell_error_code(frame.error_code, self.version) != code:
             self._problem(
                 line,
                 CheckRule.WRONG_ANSWER,

@@ -78,6 +78,12 @@ class Violation(enum.StrEnum):
     UNKNOWN_ERROR_CODE = "unknown-error-code"
     """A CALLERROR or CALLRESULTERROR carries a code the version does not define
     (reported besides the answer, which is still delivered)."""
+    ERROR_CODE_SPELLING = "error-code-spelling"
+    """A CALLERROR or CALLRESULTERROR carries a code in the other spelling OCPP
+    has for it (1.6 ``OccurenceConstraintViolation`` and ``FormationViolation``,
+    2.x ``OccurrenceConstraintViolation`` and ``FormatViolation``). The code is
+    read as this version's code all the same; a warning. Not reported when the
+    session was told the peer uses that spelling (``spell_error_codes_as``)."""
 
 
 @attrs.frozen(kw_only=True)

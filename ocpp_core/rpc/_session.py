@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -71,6 +72,7 @@ from ocpp_core.errors import (
     OcppError,
     PayloadError,
     error_codes_for,
+    respell_error_code,
 )
 from ocpp_core.rpc._events import (
     CallErrorReceived,
@@ -179,6 +181,12 @@ class Session:
         decode_options: named leniencies for decoding payloads (strict by default).
         remember: how many finished calls and answered peer calls to remember
             for classifying stray answers and duplicate ids (default 256).
+        spell_error_codes_as: write the two CallError codes that 1.6 and 2.x
+            spell differently (``FormationViolation``/``FormatViolation``,
+            ``OccurenceConstraintViolation``/``OccurrenceConstraintViolation``)
+            as this version spells them, for a peer that insists on the other
+            spelling; received codes in that spelling are then read without a
+            warning. Default: the session's version, as its specification prints.
 
     Raises:
         ValueError: for an unknown version or role, or a timeout that is not positive.
@@ -199,6 +207,7 @@ class Session:
         "_pending_ids",
         "_queue",
         "_role",
+        "_spelling",
         "_timeout",
         "_version",
     )
@@ -213,19 +222,25 @@ class Session:
         limits: FrameLimits = DEFAULT_LIMITS,
         decode_options: DecodeOptions | None = None,
         remember: int = 256,
+        spell_error_codes_as: VersionLike | None = None,
     ) -> None:
         if not call_timeout > 0:
             raise ValueError("call_timeout must be a positive number of seconds")
         if remember < 1:
             raise ValueError("remember must be at least 1")
         self._version = OcppVersion.parse(version)
-        self._role = Role(role)
+        self._role = Role.parse(role)
         self._new_id = new_id if new_id is not None else _count()
         self._timeout = float(call_timeout)
         self._limits = limits
         self._decode_options = decode_options
         self._actions: Mapping[str, ActionInfo] = actions(self._version)
         self._codes = error_codes_for(self._version)
+        self._spelling = (
+            self._version
+            if spell_error_codes_as is None
+            else OcppVersion.parse(spell_error_codes_as)
+        )
         self._channels = Channels()
         self._in_flight: _Outgoing | None = None
         self._queue: deque[_Outgoing] = deque()
@@ -322,7 +337,7 @@ class Session:
                     if error.rule in (FrameRule.PAYLOAD_NOT_AN_OBJECT, FrameRule.DUPLICATE_KEY)
                     else ErrorCode.RPC_FRAMEWORK_ERROR
                 )
-                reply = call_error_text(
+                reply = self._error_text(
                     uid, code, error.detail, message_type=MessageType.CALL_RESULT_ERROR
                 )
             if reply is not None:
@@ -342,7 +357,11 @@ class Session:
         if error.reply is None and mt in _NOTICE_TYPES:
             self._notify(_IN, Input.NOTICE, self._violation(error), events)
             return
-        self._auto_reply(self._violation(error, reply=error.reply), events)
+        reply = error.reply
+        if reply is not None and error.code is not None and self._spelling is not self._version:
+            uid, _, description, details = json.loads(reply)[1:]
+            reply = self._error_text(uid, error.code, description, details)
+        self._auto_reply(self._violation(error, reply=reply), events)
 
     def _notify(self, channel: Channel, event: Input, report: Event, events: list[Event]) -> None:
         """Fire an input whose effect is NOTIFY (report ``report``, send nothing)."""
@@ -377,7 +396,7 @@ class Session:
         error: OcppError | None = None,
         details: JsonObject | None = None,
     ) -> None:
-        reply = call_error_text(call.unique_id, code, description, details)
+        reply = self._error_text(call.unique_id, code, description, details)
         if call.unique_id not in self._owed:
             # Remembered as answered: a later answer to this CALLERROR is an
             # answer to an answer, and a reuse of the id a duplicate.
@@ -505,7 +524,7 @@ class Session:
                 # an action the version lacks, an UnknownActionError.
                 reply = None
                 if self._version is OcppVersion.V21 and isinstance(error, PayloadError):
-                    reply = call_error_text(
+                    reply = self._error_text(
                         uid,
                         error.code,
                         f"{clip(error.path, 80)}: {error.detail}",
@@ -529,11 +548,42 @@ class Session:
             )
         self._finish(outcome, _ANSWERED, now, events)
 
+    def _spell(self, code: ErrorCode) -> str:
+        """``code`` as this session writes it (see ``spell_error_codes_as``)."""
+        return respell_error_code(code, self._spelling) or code
+
+    def _error_text(
+        self,
+        uid: str,
+        code: ErrorCode,
+        description: str,
+        details: JsonObject | None = None,
+        *,
+        message_type: int = MessageType.CALL_ERROR,
+    ) -> str:
+        """A CALLERROR (or CALLRESULTERROR) of ours, its code spelled as configured."""
+        return call_error_text(
+            uid, self._spell(code), description, details, message_type=message_type
+        )
+
     def _known_code(
         self, code: str, uid: str, frame: CallError | CallResultError, events: list[Event]
     ) -> ErrorCode | None:
         if code in self._codes:
             return ErrorCode(code)
+        read = respell_error_code(code, self._version)
+        if read is not None:
+            if code != self._spell(read):
+                events.append(
+                    ProtocolViolation(
+                        kind=Violation.ERROR_CODE_SPELLING,
+                        description=f"error code {code!r} is spelled as in another OCPP "
+                        f"version; read as {read.value}",
+                        unique_id=uid,
+                        frame=frame,
+                    )
+                )
+            return read
         events.append(
             ProtocolViolation(
                 kind=Violation.UNKNOWN_ERROR_CODE,
@@ -816,7 +866,8 @@ class Session:
         Args:
             call: the CALL (or its :class:`CallReceived` event) being answered.
             code: a CallError code the version defines (e.g. 1.6
-                ``FormationViolation``, 2.x ``FormatViolation``).
+                ``FormationViolation``, 2.x ``FormatViolation``; either spelling
+                is accepted and written as ``spell_error_codes_as`` says).
             description: free text for the peer (OCPP-J 2.x limits it to 255
                 characters; longer text is refused).
             details: a JSON object with details (default ``{}``).
@@ -829,7 +880,8 @@ class Session:
                 defined in this version, or the description is too long.
         """
         owed, event = self._take_owed(call)
-        if code not in self._codes:
+        known = respell_error_code(code, self._version)
+        if known is None:
             raise LocalProtocolError(
                 f"{code!s} is not a CallError code of OCPP {self._version.value}"
             )
@@ -841,7 +893,7 @@ class Session:
         text = serialize_frame(
             CallError(
                 unique_id=owed.unique_id,
-                error_code=str(code),
+                error_code=self._spell(known),
                 error_description=description,
                 error_details={} if details is None else dict(details),
             )

@@ -443,3 +443,17 @@ def test_unknown_property_does_not_make_a_201_log_2_0() -> None:
     assert report.version is OcppVersion.V201
     assert report.scores["2.0"] == 0
     assert {p.rule for p in report.problems} == {"additionalProperties", "wrong-answer"}
+
+
+@pytest.mark.parametrize(
+    ("version", "code"),
+    [("1.6", "FormatViolation"), ("2.0.1", "OccurenceConstraintViolation")],
+)
+def test_other_spelling_of_an_error_code_is_a_warning(version: str, code: str) -> None:
+    answered = check(['CS->CSMS [2,"1","Heartbeat",{}]', f'CSMS->CS [4,"1","{code}","",{{}}]'],
+                     version)  # fmt: skip
+    stray = check([f'CSMS->CS [4,"9","{code}","",{{}}]'], version)
+    for report in (answered, stray):
+        assert report.invalid == 0
+        assert "error-code-spelling" in {p.rule for p in report.problems}
+        assert {p.severity for p in report.problems} == {Severity.WARNING}

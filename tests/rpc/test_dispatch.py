@@ -101,7 +101,7 @@ def test_failures_become_internal_error() -> None:
 
     @dispatcher.on(v16.StatusNotificationRequest)
     def status(request: v16.StatusNotificationRequest) -> object:
-        raise CallErrorReply("FormatViolation")  # a 2.x spelling on 1.6
+        raise CallErrorReply("RpcFrameworkError")  # a 2.x-only code on 1.6
 
     csms = Session("1.6", "CSMS")
     internal = '"InternalError","the receiver failed to handle the request",{}]'

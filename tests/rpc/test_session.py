@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ocpp_core import DecodeOptions, ErrorCode, PayloadError, v16, v21, v201
+from ocpp_core import (
+    DecodeOptions,
+    ErrorCode,
+    PayloadError,
+    PayloadRule,
+    payload_error_code,
+    v16,
+    v21,
+    v201,
+)
 from ocpp_core.errors import FrameError, FrameRule, LocalProtocolError
 from ocpp_core.rpc import (
     Call,
@@ -126,13 +135,13 @@ def test_callerror_answer() -> None:
 def test_callerror_with_unknown_code() -> None:
     csms = Session("2.0.1", "CSMS")
     csms.send_call(v201.ClearCacheRequest(), 0.0)
-    first, second = csms.receive('[4,"1","FormationViolation","",{}]', 1.0)
+    first, second = csms.receive('[4,"1","NoSuchCode","",{}]', 1.0)
     assert isinstance(first, ProtocolViolation)
     assert first.kind is Violation.UNKNOWN_ERROR_CODE
-    assert first.description == "error code 'FormationViolation' is not defined in OCPP 2.0.1"
+    assert first.description == "error code 'NoSuchCode' is not defined in OCPP 2.0.1"
     assert isinstance(second, CallErrorReceived)
     assert second.code is None
-    assert second.error.error_code == "FormationViolation"
+    assert second.error.error_code == "NoSuchCode"
     assert csms.data_to_send() == []
 
 
@@ -631,7 +640,7 @@ def test_local_errors_leave_state_unchanged() -> None:
     with pytest.raises(LocalProtocolError, match="does not answer a ClearCache"):
         cs.send_result(event, v201.HeartbeatResponse(current_time=T0))  # type: ignore[arg-type]
     with pytest.raises(LocalProtocolError, match=r"not a CallError code of OCPP 2\.0\.1"):
-        cs.send_error(event, "FormationViolation")  # type: ignore[arg-type]
+        cs.send_error(event, "NoSuchCode")  # type: ignore[arg-type]
     with pytest.raises(LocalProtocolError, match="255"):
         cs.send_error(event, "GenericError", "x" * 256)  # type: ignore[arg-type]
     assert cs.state.inbound is State.ANSWER_OWED
@@ -771,3 +780,67 @@ def test_record_sent_send_is_remembered_as_unconfirmed() -> None:
     event = violation(cs.receive('[3,"s1",{}]', 1.0))
     assert event.kind is Violation.UNKNOWN_RESPONSE
     assert "SEND" in event.description
+
+
+# --- the two codes 1.6 and 2.x spell differently (issue 10) ----------------------------
+
+SPELLINGS = [
+    ("2.0.1", "OccurenceConstraintViolation", ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION),
+    ("2.1", "OccurenceConstraintViolation", ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION),
+    ("2.0.1", "FormationViolation", ErrorCode.FORMAT_VIOLATION),
+    ("1.6", "OccurrenceConstraintViolation", ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION),
+    ("1.6", "FormatViolation", ErrorCode.FORMATION_VIOLATION),
+]
+
+
+@pytest.mark.parametrize(("version", "received", "code"), SPELLINGS)
+def test_other_spelling_of_an_error_code_is_read_with_a_warning(
+    version: str, received: str, code: ErrorCode
+) -> None:
+    csms = Session(version, "CSMS")
+    request = v16.ClearCacheRequest() if version == "1.6" else (
+        v201.ClearCacheRequest() if version == "2.0.1" else v21.ClearCacheRequest())  # fmt: skip
+    csms.send_call(request, 0.0)
+    warning, answer = csms.receive(f'[4,"1","{received}","",{{}}]', 1.0)
+    assert isinstance(warning, ProtocolViolation)
+    assert warning.kind is Violation.ERROR_CODE_SPELLING
+    assert isinstance(answer, CallErrorReceived)
+    assert answer.code is code
+
+
+@pytest.mark.parametrize(("version", "received", "code"), SPELLINGS)
+def test_peer_that_insists_on_the_other_spelling(
+    version: str, received: str, code: ErrorCode
+) -> None:
+    other = "2.0.1" if version == "1.6" else "1.6"
+    cs = Session(version, "ChargingStation", spell_error_codes_as=other)
+    # Our refusals and our own CALLERRORs are written in the peer's spelling ...
+    occurrence = code in (
+        ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+        ErrorCode.OCCURRENCE_CONSTRAINT_VIOLATION,
+    )
+    refusal = '[2,"r","Reset",{}]' if occurrence else '[2,"r","Reset",[]]'
+    [violation_event] = cs.receive(refusal, 0.0)
+    assert isinstance(violation_event, ProtocolViolation)
+    assert json.loads(cs.data_to_send()[0])[2] == received
+    [event] = cs.receive('[2,"c","ClearCache",{}]', 0.0)
+    assert isinstance(event, CallReceived)
+    assert json.loads(cs.send_error(event, code))[2] == received
+    # ... and its spelling is read without a warning.
+    request = v16.HeartbeatRequest() if version == "1.6" else (
+        v201.HeartbeatRequest() if version == "2.0.1" else v21.HeartbeatRequest())  # fmt: skip
+    cs.send_call(request, 0.0)
+    [answer] = cs.receive(f'[4,"1","{received}","",{{}}]', 1.0)
+    assert isinstance(answer, CallErrorReceived)
+    assert answer.code is code
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0", "2.0.1", "2.1"])
+def test_error_codes_are_written_as_each_version_spells_them(version: str) -> None:
+    cs = Session(version, "ChargingStation")
+    [event] = cs.receive('[2,"c","ClearCache",{}]', 0.0)
+    assert isinstance(event, CallReceived)
+    written = json.loads(cs.send_error(event, "OccurrenceConstraintViolation"))[2]
+    assert written == payload_error_code(version, PayloadRule.REQUIRED).value
+    assert written == ("OccurenceConstraintViolation" if version == "1.6"
+                       else "OccurrenceConstraintViolation")  # fmt: skip
