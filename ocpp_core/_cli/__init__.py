@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 
@@ -46,13 +47,32 @@ _COMMANDS = (
 """The command modules, in the order of the help text; each has ``register(subparsers)``."""
 
 
+class _OneLineCommands(argparse.HelpFormatter):
+    """Help that lists each command and its help on one line.
+
+    argparse measures the commands one indentation level less deep than it
+    prints them, so a long command name pushes its help to the next line;
+    this counts them at the depth they are printed, on a line at least 100
+    characters wide.
+    """
+
+    def __init__(self, prog: str) -> None:
+        width = max(100, shutil.get_terminal_size().columns)
+        super().__init__(prog, max_help_position=32, width=width)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action.choices:
+                needed = len(choice) + self._current_indent + 2 * self._indent_increment
+                self._action_max_length = max(self._action_max_length, needed)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description=(
-            "Tools for OCPP messages: check logs of OCPP-J frames, compute composite "
-            "charging schedules."
-        ),
+        description="Tools for OCPP: one command per task, each listed below in one line.",
+        formatter_class=_OneLineCommands,
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
