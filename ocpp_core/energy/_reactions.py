@@ -751,6 +751,8 @@ def replan(state: SiteState, now: datetime) -> Reaction:
     now = _check_now(now)
     notes: list[str] = []
     state, out = _replan(state, now, notes)
+    if not notes:
+        notes.append("no session: nothing to share")
     return Reaction(response=None, requests=out, state=state, explanation=notes)
 
 
@@ -948,6 +950,8 @@ def on_transaction_event(
     requests: list[Outgoing] = []
     if replan_needed:
         state, requests = _replan(state, moment, notes)
+    if not notes:
+        notes.append(f"{station_id}: transaction {tid} {event}: nothing changed for the plan")
     return Reaction(response=response, requests=requests, state=state, explanation=notes)
 
 
@@ -1108,6 +1112,8 @@ def on_meter_values(
     if track.session.ev_phases != before:
         moment = _check_now(now if now is not None else track.session.measured_at)
         state, out = _replan(state, moment, notes)
+    if not notes:
+        notes.append(f"{station_id}#{track.key[1]}: meter values without a usable sample")
     return Reaction(response=response, requests=out, state=state, explanation=notes)
 
 

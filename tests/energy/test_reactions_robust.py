@@ -92,7 +92,7 @@ CASES += [
 @pytest.mark.parametrize(
     ("version", "action", "react"), CASES, ids=[f"{v}-{a}" for v, a, _ in CASES]
 )
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_valid_message_gets_a_valid_answer(
     version: str, action: str, react: Call, data: st.DataObject
