@@ -20,9 +20,10 @@ previous optimum (within a relative 1e-6) as a row:
 
 Minimums (semi-continuous rates) are not linear: the solution is repaired slot
 by slot, lifting a rate below its minimum to the minimum where the limits have
-room and setting it to 0 otherwise, most urgent sessions first. Then rates are
-rounded down. The LP without minimums and rounding is the upper bound the
-benchmark reports.
+room and setting it to 0 otherwise, largest rates first; rates are rounded
+down; then what the repair left unused in the slot goes to sessions still
+wanting energy, earliest departure first. The LP without minimums and
+rounding is the upper bound the benchmark reports.
 """
 
 from __future__ import annotations
@@ -288,11 +289,62 @@ def _repair(
                 remaining[i] = max(
                     0.0, remaining[i] - x * units[i].evse.efficiency * slot_h * setup.fraction[k][i]
                 )
+        _top_up(setup, policy, k, row, load, remaining, binds)
         for i in range(n):
             if setup.fraction[k][i] > 0.0 and binds[i] is _NO_SESSION:
                 binds[i] = _binding_for(units[i], row[i], bounds[i], caps, load, why, problem)
         out_binds.append(binds)
     return rates, out_binds
+
+
+def _top_up(  # noqa: PLR0917 - internal
+    setup: SlotSetup,
+    policy: Policy,
+    k: int,
+    row: list[float],
+    load: list[float],
+    remaining: list[float],
+    binds: list[Binding],
+) -> None:
+    """Give what minimums and rounding left unused in slot ``k`` to sessions wanting more.
+
+    Earliest departure first; the repair must not lose the LP's energy.
+    """
+    units = setup.problem.units
+    caps = setup.caps[k]
+    bounds = setup.bounds[k]
+    slot_h = setup.slot_s / 3600.0
+    present = [
+        i
+        for i in range(len(units))
+        if setup.fraction[k][i] > 0.0 and remaining[i] > 1e-9 and binds[i] is _NO_SESSION
+    ]
+    present.sort(key=lambda i: (setup.departure_s[i], units[i].session.key))
+    for i in present:
+        unit = units[i]
+        x = row[i]
+        lo = bounds[i].lo
+        f = setup.fraction[k][i]
+        energy_per_w = unit.evse.efficiency * slot_h * f
+        need = _INF if remaining[i] == _INF else remaining[i] / energy_per_w
+        room = _INF
+        for r, a in unit.coeffs:
+            if caps[r] != _INF:
+                room = min(room, (caps[r] - load[r]) / a)
+        target = min(bounds[i].hi, x + room, max(x, x + need))
+        if target <= x + 1e-9:
+            continue
+        if x <= 0.0 and target < lo:
+            continue
+        target = _round(unit, target, policy, lo)
+        extra = target - x
+        if extra <= 1e-9:
+            continue
+        for r, a in unit.coeffs:
+            load[r] += a * extra
+        row[i] = target
+        if remaining[i] != _INF:
+            remaining[i] = max(0.0, remaining[i] - extra * energy_per_w)
 
 
 def _binding_for(  # noqa: PLR0917 - internal
