@@ -13,6 +13,7 @@ from ocpp_core.energy._core import (
     Bounds,
     Problem,
     admit,
+    all_minimums_fit,
     floor_step,
     keep_order,
     water_fill,
@@ -79,8 +80,11 @@ def allocate(
             b = Bounds(lo=0.0, hi=0.0, hi_binding=_BIND_ENERGY)
         bounds.append(b)
     active = list(range(len(problem.units)))
-    order = keep_order(problem, active, bounds, at, policy)
-    admitted, paused = admit(problem, order, bounds, caps, why)
+    if all_minimums_fit(problem, active, bounds, caps):
+        admitted, paused = admit(problem, active, bounds, caps, why)
+    else:
+        order = keep_order(problem, active, bounds, at, policy)
+        admitted, paused = admit(problem, order, bounds, caps, why)
     rates, bound = water_fill(
         problem,
         admitted,

@@ -360,6 +360,23 @@ def keep_order(
     return sorted(active, key=key)
 
 
+def all_minimums_fit(
+    problem: Problem, candidates: Sequence[int], bounds: Sequence[Bounds], caps: Sequence[float]
+) -> bool:
+    """Whether every candidate can have its minimum at once (then no order is needed)."""
+    load = [0.0] * len(caps)
+    units = problem.units
+    for i in candidates:
+        b = bounds[i]
+        if b.lo <= 0.0:
+            continue
+        if b.hi < b.lo - _EPS:
+            return False
+        for r, a in units[i].coeffs:
+            load[r] += a * b.lo
+    return all(used <= cap * (1 + 1e-12) + _EPS for used, cap in zip(load, caps, strict=True))
+
+
 def admit(
     problem: Problem,
     order: Sequence[int],

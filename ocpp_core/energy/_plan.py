@@ -43,6 +43,7 @@ from ocpp_core.energy._core import (
     Problem,
     Unit,
     admit,
+    all_minimums_fit,
     floor_step,
     keep_order,
     water_fill,
@@ -305,7 +306,11 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
             )
             low = [floor_rates[i] if floor_rates[i] > 0 else lo[i] for i in range(n)]
         else:
-            order = keep_order(problem, active, bounds, t0, policy)
+            order = (
+                active
+                if all_minimums_fit(problem, active, bounds, caps)
+                else keep_order(problem, active, bounds, t0, policy)
+            )
             admitted, paused = admit(problem, order, bounds, caps, why)
             low = lo
         got, bound = water_fill(problem, admitted, low, hi_list, weights, hb_list, caps, why)
@@ -397,8 +402,12 @@ def _admit_rest(  # noqa: PLR0917 - internal
     """Sessions with a deadline-stage rate are in; the others are admitted at their minimum."""
     admitted = [i for i in active if floor_rates[i] > 0.0]
     rest = [i for i in active if floor_rates[i] <= 0.0]
-    order = keep_order(problem, rest, bounds, t0, policy)
     residual = [cap - used for cap, used in zip(caps, load, strict=True)]
+    order = (
+        rest
+        if all_minimums_fit(problem, rest, bounds, residual)
+        else keep_order(problem, rest, bounds, t0, policy)
+    )
     more, paused = admit(problem, order, bounds, residual, why)
     return admitted + more, paused
 
