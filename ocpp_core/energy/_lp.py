@@ -80,8 +80,12 @@ class _Model:
                 self.cols.append((i, k))
                 ub.append(b.hi)
                 self.energy.append(unit.evse.efficiency * slot_h * f)
-        h = highspy.Highs()
-        h.silent()
+        # The public ``highspy.Highs()`` prints a banner on standard output as
+        # it is built (before any option can be set), which would corrupt the
+        # output of a program that prints JSON. The solver object underneath
+        # does not; options are set on it before anything else.
+        core = getattr(getattr(highspy, "_core", None), "_Highs", None)
+        h = core() if core is not None else highspy.Highs()
         h.setOptionValue("output_flag", False)
         self.h = h
         n = len(self.cols)

@@ -148,3 +148,21 @@ def test_unreadable_and_not_json(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_any_json_is_refused_with_a_site_error_or_read(document: object) -> None:
     with contextlib.suppress(SiteError):
         site_from_json(document)
+
+
+def test_lp_json_output_is_only_json() -> None:
+    """The LP solver writes nothing of its own on standard output (its banner broke JSON)."""
+    import subprocess
+    import sys
+
+    site = ROOT / "examples" / "sites" / "apartment-63a.json"
+    code = "import sys; from ocpp_core._cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "plan", str(site), "--method", "lp", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["method"] == "lp"
