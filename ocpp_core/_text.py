@@ -46,12 +46,32 @@ def show(value: object, limit: int = ECHO_LENGTH) -> str:
     if isinstance(value, int | float):
         return clip(repr(value), limit)
     if isinstance(value, str):
-        return json.dumps(clip(value, limit), ensure_ascii=True)
+        return _quoted(value, limit)
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, list | tuple):
         return "an array"
     return f"a {type(value).__name__}"
+
+
+def _quoted(text: str, limit: int) -> str:
+    r"""``text`` as an ASCII JSON string of at most ``limit`` characters between its quotes.
+
+    Escapes (``\u001f``, ``\ud800\udc00``) count at their escaped length
+    and are never cut in half; only the first ``limit`` characters are ever
+    escaped, so the cost does not grow with ``text``.
+    """
+    pieces = [json.dumps(char, ensure_ascii=True)[1:-1] for char in text[: limit + 1]]
+    if sum(map(len, pieces)) <= limit and len(text) <= limit:
+        return '"' + "".join(pieces) + '"'
+    kept: list[str] = []
+    room = max(limit - 3, 0)
+    for piece in pieces:
+        if len(piece) > room:
+            break
+        kept.append(piece)
+        room -= len(piece)
+    return '"' + "".join(kept) + '..."'
 
 
 def json_path(path: Sequence[str | int]) -> str:

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import ocpp_core
@@ -101,6 +101,8 @@ _json = st.recursive(
 
 
 @given(_json | st.integers(min_value=10**200))
+@example("\x1f\x1f\x1f\x1f\x1f\x07\x07")  # escapes once pushed the text past the bound
+@example("\x1f\x1f\x1f\U00010000\U00010000")
 def test_show_is_bounded_ascii_and_never_raises(value: object) -> None:
     text = show(value)
     assert len(text) <= ECHO_LENGTH + 2  # the quotes of a string
