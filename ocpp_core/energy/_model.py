@@ -32,6 +32,8 @@ from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
+from ocpp_core._enums import enum_member
+from ocpp_core._text import show
 from ocpp_core.errors import SiteError
 from ocpp_core.smart_charging import ChargingRateUnit, Station
 from ocpp_core.smart_charging import PhaseType as _PhaseType
@@ -74,15 +76,11 @@ def enum_value(cls: type[_E], value: object, field: str) -> _E:
     Raises:
         SiteError: naming ``field`` when the value is none of ``cls``'s values.
     """
-    if isinstance(value, cls):
-        return value
-    raw = value.value if isinstance(value, enum.Enum) else value
-    if isinstance(raw, str):
-        for member in cls:
-            if member.value == raw:
-                return member
-    known = ", ".join(str(m.value) for m in cls)
-    raise SiteError(field, f"{value!r:.60} is not one of {known}")
+    member = enum_member(cls, value)
+    if member is None:
+        known = ", ".join(str(m.value) for m in cls)
+        raise SiteError(field, f"{show(value, 60)} is not one of {known}")
+    return member
 
 
 def _check_finite(field: str, value: float, *, minimum: float | None = 0.0) -> float:
