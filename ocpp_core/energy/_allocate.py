@@ -81,7 +81,7 @@ def allocate(
         bounds.append(b)
     active = list(range(len(problem.units)))
     if all_minimums_fit(problem, active, bounds, caps):
-        admitted, paused = admit(problem, active, bounds, caps, why)
+        admitted, paused = admit(problem, active, bounds, caps, why, all_fit=True)
     else:
         order = keep_order(problem, active, bounds, at, policy)
         admitted, paused = admit(problem, order, bounds, caps, why)

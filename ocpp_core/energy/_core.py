@@ -101,6 +101,38 @@ class Bounds(NamedTuple):
     hi_binding: Binding
 
 
+def _derive(
+    site: Site, evse: SiteEvse, ev_phases: int | None
+) -> tuple[tuple[tuple[int, float], ...], int, float, tuple[str, ...], float]:
+    """What a session on ``evse`` with ``ev_phases`` needs: coefficients, conductors, volts."""
+    layout = site.layout
+    finite = layout.finite
+    conductors = len(evse.phases)
+    if evse.phase_type is PhaseType.AC and ev_phases is not None:
+        conductors = min(conductors, ev_phases)
+    voltage = site.evse_voltage(evse)
+    lines = evse.grid_phases(conductors)
+    per_line = [0.0, 0.0, 0.0]
+    share = 1.0 / (conductors * voltage)
+    for conductor in lines:
+        for line in conductor:
+            per_line[_LINE_INDEX[line]] += share
+    coeffs: list[tuple[int, float]] = []
+    for group in layout.groups[evse.key]:
+        for k in range(3):
+            if per_line[k] > 0.0 and finite[group[k]]:
+                coeffs.append((group[k], per_line[k]))
+        if finite[group[3]]:
+            coeffs.append((group[3], 1.0))
+    return (
+        tuple(coeffs),
+        conductors,
+        voltage,
+        tuple(line for conductor in lines for line in conductor),
+        conductors * voltage if evse.phase_type is PhaseType.AC else 0.0,
+    )
+
+
 class Problem:
     """The site's units and resources; capacities are computed per time interval."""
 
@@ -113,42 +145,34 @@ class Problem:
         self._bindings: dict[int, Binding] = {}
         self._circuit_res = layout.circuit_index
         self._station_res = layout.station_index
-        finite = layout.finite
         self.units: list[Unit] = []
+        units = self.units
+        members = self.members
+        cache = layout.unit_cache
+        evse_of = site.evse
         for session in ordered:
-            evse = site.evse(*session.key)
-            conductors = len(evse.phases)
-            if evse.phase_type is PhaseType.AC and session.ev_phases is not None:
-                conductors = min(conductors, session.ev_phases)
-            voltage = site.evse_voltage(evse)
-            lines = evse.grid_phases(conductors)
-            per_line = [0.0, 0.0, 0.0]
-            share = 1.0 / (conductors * voltage)
-            for conductor in lines:
-                for line in conductor:
-                    per_line[_LINE_INDEX[line]] += share
-            coeffs: list[tuple[int, float]] = []
-            for group in layout.groups[evse.key]:
-                for k in range(3):
-                    if per_line[k] > 0.0 and finite[group[k]]:
-                        coeffs.append((group[k], per_line[k]))
-                if finite[group[3]]:
-                    coeffs.append((group[3], 1.0))
-            index = len(self.units)
-            unit = Unit(
-                index=index,
-                session=session,
-                evse=evse,
-                conductors=conductors,
-                voltage=voltage,
-                grid_phases=tuple(line for conductor in lines for line in conductor),
-                coeffs=coeffs,
-                watts_per_amp=conductors * voltage if evse.phase_type is PhaseType.AC else 0.0,
+            key = session.key
+            derived = cache.get((key, session.ev_phases))
+            evse = evse_of(*key)
+            if derived is None:
+                derived = _derive(site, evse, session.ev_phases)
+                cache[key, session.ev_phases] = derived
+            coeffs, conductors, voltage, grid_phases, wpa = derived
+            index = len(units)
+            units.append(
+                Unit(
+                    index=index,
+                    session=session,
+                    evse=evse,
+                    conductors=conductors,
+                    voltage=voltage,
+                    grid_phases=grid_phases,
+                    coeffs=list(coeffs),
+                    watts_per_amp=wpa,
+                )
             )
-            members = self.members
             for r, a in coeffs:
                 members[r].append((index, a))
-            self.units.append(unit)
 
     def circuit_resources(self, circuit_id: str) -> tuple[int, int, int, int]:
         """Indices of the circuit's L1, L2, L3 and power resources."""
@@ -368,12 +392,13 @@ def all_minimums_fit(
     units = problem.units
     for i in candidates:
         b = bounds[i]
-        if b.lo <= 0.0:
+        lo = b.lo
+        if lo <= 0.0:
             continue
-        if b.hi < b.lo - _EPS:
+        if b.hi < lo - _EPS:
             return False
         for r, a in units[i].coeffs:
-            load[r] += a * b.lo
+            load[r] += a * lo
     return all(used <= cap * (1 + 1e-12) + _EPS for used, cap in zip(load, caps, strict=True))
 
 
@@ -383,33 +408,50 @@ def admit(
     bounds: Sequence[Bounds],
     caps: Sequence[float],
     why: Sequence[ExternalLimit | None],
+    *,
+    all_fit: bool = False,
 ) -> tuple[list[int], dict[int, Binding]]:
-    """Admit units in ``order`` while their minimums fit; the rest are paused."""
-    load = [0.0] * len(caps)
+    """Admit units in ``order`` while their minimums fit; the rest are paused.
+
+    ``all_fit``: the caller checked with :func:`all_minimums_fit` that every minimum
+    fits (in this order), so no load needs to be counted.
+    """
     admitted: list[int] = []
     paused: dict[int, Binding] = {}
+    if all_fit:
+        for i in order:
+            b = bounds[i]
+            hi, lo = b.hi, b.lo
+            if (hi < lo - _EPS or hi <= 0.0) and not (hi <= 0.0 and lo <= 0.0):
+                paused[i] = _paused(b.hi_binding)
+            else:
+                admitted.append(i)
+        return admitted, paused
+    load = [0.0] * len(caps)
+    room = [cap * (1 + 1e-12) + _EPS for cap in caps]
     units = problem.units
     for i in order:
         b = bounds[i]
-        if b.hi < b.lo - _EPS or b.hi <= 0.0:
-            if b.hi <= 0.0 and b.lo <= 0.0:
+        lo = b.lo
+        if b.hi < lo - _EPS or b.hi <= 0.0:
+            if b.hi <= 0.0 and lo <= 0.0:
                 admitted.append(i)
             else:
                 paused[i] = _paused(b.hi_binding)
             continue
-        lo = b.lo
         if lo <= 0.0:
             admitted.append(i)
             continue
+        coeffs = units[i].coeffs
         blocked = -1
-        for r, a in units[i].coeffs:
-            if load[r] + a * lo > caps[r] * (1 + 1e-12) + _EPS:
+        for r, a in coeffs:
+            if load[r] + a * lo > room[r]:
                 blocked = r
                 break
         if blocked >= 0:
             paused[i] = _paused(problem.binding_of(blocked, why))
             continue
-        for r, a in units[i].coeffs:
+        for r, a in coeffs:
             load[r] += a * lo
         admitted.append(i)
     return admitted, paused
@@ -452,7 +494,8 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
     fixed = [0.0] * n_res
     slope = [0.0] * n_res
     version = [0] * n_res
-    state: dict[int, int] = {}
+    # Per unit index: -1 (not admitted), _WAIT, _GROW or _FROZEN.
+    state = [-1] * len(units)
     rate: dict[int, float] = {}
     bound: dict[int, Binding] = {}
     starts: list[tuple[float, int]] = []
@@ -480,50 +523,51 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
         ends.append((high / w, i))
     starts.sort()
     heapq.heapify(ends)
-    heap: list[tuple[float, int, int]] = []
-    touched = set()
-    for i in admitted:
-        for r, _ in units[i].coeffs:
-            touched.add(r)
-    for r in sorted(touched):
-        if caps[r] != _INF and slope[r] > 0.0:
-            heap.append(((caps[r] - fixed[r]) / slope[r], r, 0))
+    # Only resources below an admitted unit can have a slope (weights are positive).
+    heap: list[tuple[float, int, int]] = [
+        ((caps[r] - fixed[r]) / slope[r], r, 0)
+        for r in range(n_res)
+        if slope[r] > 0.0 and caps[r] != _INF
+    ]
     heapq.heapify(heap)
     members = problem.members
     saturated = [False] * n_res
     start_pos = 0
+    n_starts = len(starts)
     level = 0.0
+    heappush, heappop = heapq.heappush, heapq.heappop
+    tiny = _EPS * 1e-6
 
     def push(r: int) -> None:
         version[r] += 1
-        if caps[r] != _INF and slope[r] > _EPS * 1e-6 and not saturated[r]:
-            heapq.heappush(heap, (max(level, (caps[r] - fixed[r]) / slope[r]), r, version[r]))
+        sl = slope[r]
+        if sl > tiny and caps[r] != _INF and not saturated[r]:
+            t = (caps[r] - fixed[r]) / sl
+            heappush(heap, (t if t > level else level, r, version[r]))
 
-    def freeze(i: int, value: float, binding: Binding) -> None:
-        was = state[i]
+    def freeze_growing(i: int, value: float, binding: Binding) -> None:
         state[i] = _FROZEN
         rate[i] = value
         bound[i] = binding
-        coeffs = units[i].coeffs
-        if was == _GROW:
-            w = weights[i]
-            for r, a in coeffs:
-                fixed[r] += a * value
-                slope[r] -= a * w
-                push(r)
-        elif value != lo[i]:
-            for r, a in coeffs:
-                fixed[r] += a * (value - lo[i])
-                push(r)
+        w = weights[i]
+        for r, a in units[i].coeffs:
+            fixed[r] += a * value
+            slope[r] -= a * w
+            push(r)
 
     while True:
-        while heap and (heap[0][2] != version[heap[0][1]] or saturated[heap[0][1]]):
-            heapq.heappop(heap)
+        while heap:
+            top = heap[0]
+            r = top[1]
+            if top[2] != version[r] or saturated[r]:
+                heappop(heap)
+            else:
+                break
         while ends and state[ends[0][1]] == _FROZEN:
-            heapq.heappop(ends)
+            heappop(ends)
         t_sat = heap[0][0] if heap else _INF
         t_end = ends[0][0] if ends else _INF
-        t_start = starts[start_pos][0] if start_pos < len(starts) else _INF
+        t_start = starts[start_pos][0] if start_pos < n_starts else _INF
         nxt = min(t_sat, t_end, t_start)
         if nxt == _INF:
             break
@@ -535,27 +579,36 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
                 continue
             state[i] = _GROW
             w = weights[i]
+            low = lo[i]
             for r, a in units[i].coeffs:
-                fixed[r] -= a * lo[i]
+                fixed[r] -= a * low
                 slope[r] += a * w
                 push(r)
             continue
         if t_sat <= t_end:
-            _, r, _ = heapq.heappop(heap)
+            _, r, _ = heappop(heap)
             saturated[r] = True
             binding = problem.binding_of(r, why)
             for i, _a in members[r]:
-                st = state.get(i)
-                if st is None or st == _FROZEN:
+                st = state[i]
+                if st < 0 or st == _FROZEN:
                     continue
-                value = lo[i] if st == _WAIT else weights[i] * level
-                freeze(i, value, binding)
+                if st == _WAIT:
+                    # Frozen at its minimum, already counted in ``fixed``.
+                    state[i] = _FROZEN
+                    rate[i] = lo[i]
+                    bound[i] = binding
+                else:
+                    freeze_growing(i, weights[i] * level, binding)
             continue
-        _, i = heapq.heappop(ends)
-        if state[i] == _GROW:
-            freeze(i, hi[i], hi_binding[i])
-        elif state[i] == _WAIT:
-            freeze(i, lo[i], hi_binding[i])
+        _, i = heappop(ends)
+        st = state[i]
+        if st == _GROW:
+            freeze_growing(i, hi[i], hi_binding[i])
+        elif st == _WAIT:
+            state[i] = _FROZEN
+            rate[i] = lo[i]
+            bound[i] = hi_binding[i]
     for i in admitted:
         if state[i] != _FROZEN:
             rate[i] = hi[i]

@@ -821,6 +821,12 @@ class SiteLayout:
     """Per EVSE: the resource groups from its circuit up to the root, then its station."""
     finite: tuple[bool, ...]
     """Whether each resource has a finite capacity at some time."""
+    unit_cache: dict[
+        tuple[tuple[str, int], int | None],
+        tuple[tuple[tuple[int, float], ...], int, float, tuple[str, ...], float],
+    ] = attrs.field(init=False, factory=dict, eq=False, repr=False)
+    """Derived per ``(EVSE key, EV phases)`` by the planners on first use: coefficients,
+    conductors, voltage, grid lines and W per A (a cache; the layout stays immutable)."""
 
     @classmethod
     def of(cls, site: Site) -> SiteLayout:

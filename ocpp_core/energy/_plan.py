@@ -306,12 +306,11 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
             )
             low = [floor_rates[i] if floor_rates[i] > 0 else lo[i] for i in range(n)]
         else:
-            order = (
-                active
-                if all_minimums_fit(problem, active, bounds, caps)
-                else keep_order(problem, active, bounds, t0, policy)
-            )
-            admitted, paused = admit(problem, order, bounds, caps, why)
+            if all_minimums_fit(problem, active, bounds, caps):
+                admitted, paused = admit(problem, active, bounds, caps, why, all_fit=True)
+            else:
+                order = keep_order(problem, active, bounds, t0, policy)
+                admitted, paused = admit(problem, order, bounds, caps, why)
             low = lo
         got, bound = water_fill(problem, admitted, low, hi_list, weights, hb_list, caps, why)
         for i in active:
@@ -403,12 +402,11 @@ def _admit_rest(  # noqa: PLR0917 - internal
     admitted = [i for i in active if floor_rates[i] > 0.0]
     rest = [i for i in active if floor_rates[i] <= 0.0]
     residual = [cap - used for cap, used in zip(caps, load, strict=True)]
-    order = (
-        rest
-        if all_minimums_fit(problem, rest, bounds, residual)
-        else keep_order(problem, rest, bounds, t0, policy)
-    )
-    more, paused = admit(problem, order, bounds, residual, why)
+    if all_minimums_fit(problem, rest, bounds, residual):
+        more, paused = admit(problem, rest, bounds, residual, why, all_fit=True)
+    else:
+        order = keep_order(problem, rest, bounds, t0, policy)
+        more, paused = admit(problem, order, bounds, residual, why)
     return admitted + more, paused
 
 
