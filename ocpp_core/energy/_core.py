@@ -568,10 +568,16 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
         t_sat = heap[0][0] if heap else _INF
         t_end = ends[0][0] if ends else _INF
         t_start = starts[start_pos][0] if start_pos < n_starts else _INF
-        nxt = min(t_sat, t_end, t_start)
+        if t_start <= t_sat and t_start <= t_end:
+            nxt = t_start
+        elif t_sat <= t_end:
+            nxt = t_sat
+        else:
+            nxt = t_end
         if nxt == _INF:
             break
-        level = max(level, nxt)
+        if nxt > level:  # noqa: PLR1730 - hot loop, faster than max()
+            level = nxt
         if t_start <= t_sat and t_start <= t_end:
             _, i = starts[start_pos]
             start_pos += 1
@@ -589,17 +595,28 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
             _, r, _ = heappop(heap)
             saturated[r] = True
             binding = problem.binding_of(r, why)
+            # Every unit below ``r`` freezes; each resource they touch is re-pushed once,
+            # after all of them (only its last heap entry is ever valid).
+            changed: set[int] = set()
             for i, _a in members[r]:
                 st = state[i]
                 if st < 0 or st == _FROZEN:
                     continue
+                state[i] = _FROZEN
+                bound[i] = binding
                 if st == _WAIT:
                     # Frozen at its minimum, already counted in ``fixed``.
-                    state[i] = _FROZEN
                     rate[i] = lo[i]
-                    bound[i] = binding
-                else:
-                    freeze_growing(i, weights[i] * level, binding)
+                    continue
+                w = weights[i]
+                value = w * level
+                rate[i] = value
+                for q, a in units[i].coeffs:
+                    fixed[q] += a * value
+                    slope[q] -= a * w
+                    changed.add(q)
+            for q in changed:
+                push(q)
             continue
         _, i = heappop(ends)
         st = state[i]

@@ -378,7 +378,8 @@ def _deadline_stage(  # noqa: PLR0917 - internal
         coeffs = units[i].coeffs
         for r, a in coeffs:
             free = (caps[r] * share - load[r]) / a
-            room = min(room, free)
+            if free < room:  # noqa: PLR1730 - hot loop, faster than min()
+                room = free
         if room < b.lo or room <= 1e-9:
             continue
         floor_rates[i] = room
@@ -431,36 +432,56 @@ def build_plan(
     per_evse: dict[tuple[str, int], list[int]] = {}
     for unit in units:
         per_evse.setdefault(unit.evse.key, []).append(unit.index)
+    span = setup.span
+    fraction = setup.fraction
+    slot_s = setup.slot_s
     for key, members in per_evse.items():
         evse = site.evse(*key)
         periods: list[PlanPeriod] = []
         last: tuple[int, float, Binding | None] | None = None
+        spans = [(i, span[i][0], span[i][1]) for i in members]
         for k in range(setup.slots):
             chosen = -1
-            for i in members:
-                first_k, last_k = setup.span[i]
-                present = first_k <= k <= last_k and setup.fraction[k][i] > 0.0
-                if present and (chosen < 0 or rates[k][i] > 0.0):
+            rates_k = rates[k]
+            fraction_k = fraction[k]
+            for i, first_k, last_k in spans:
+                present = first_k <= k <= last_k and fraction_k[i] > 0.0
+                if present and (chosen < 0 or rates_k[i] > 0.0):
                     chosen = i
-            x = rates[k][chosen] if chosen >= 0 else 0.0
+            x = rates_k[chosen] if chosen >= 0 else 0.0
             value = (chosen, x, binds[k][chosen] if chosen >= 0 and x <= 0.0 else None)
             if value == last:
                 continue
             last = value
+            # Merge with the previous period when rate and phases are equal (checked
+            # before building the new one).
             if chosen < 0:
-                period = _idle(k * setup.slot_s, evse.phase_type)
+                current_a = 0.0 if evse.phase_type is PhaseType.AC else None
+                number_phases = None
             else:
                 unit = units[chosen]
+                wpa = unit.watts_per_amp
+                current_a = x / wpa if wpa else None
+                number_phases = unit.conductors if wpa else None
+            if periods:
+                previous = periods[-1]
+                if (
+                    previous.current_a == current_a
+                    and previous.power_w == x
+                    and previous.number_phases == number_phases
+                ):
+                    continue
+            if chosen < 0:
+                period = _idle(k * slot_s, evse.phase_type)
+            else:
                 period = PlanPeriod(
-                    start=k * setup.slot_s,
-                    current_a=x / unit.watts_per_amp if unit.watts_per_amp else None,
+                    start=k * slot_s,
+                    current_a=current_a,
                     power_w=x,
                     output_power_w=x * unit.evse.efficiency,
-                    number_phases=unit.conductors if unit.watts_per_amp else None,
+                    number_phases=number_phases,
                     binding=binds[k][chosen],
                 )
-            if periods and _same(periods[-1], period):
-                continue
             periods.append(period)
         head = units[members[0]].session
         by_key[key] = EvsePlan(
@@ -484,14 +505,15 @@ def build_plan(
         planned = 0.0
         held: Counter[Binding] = Counter()
         energy = unit.evse.efficiency * slot_h
+        slot_bounds = setup.bounds
         for k in range(k_first, k_last + 1):
-            f = setup.fraction[k][i]
+            f = fraction[k][i]
             if f <= 0.0:
                 continue
             x = rates[k][i]
             planned += x * energy * f
             b = binds[k][i]
-            if b.kind not in _NOT_HELD and x + 1e-6 < setup.bounds[k][i].hi:
+            if b.kind not in _NOT_HELD and x + 1e-6 < slot_bounds[k][i].hi:
                 held[b] += 1
         wanted = session.energy_remaining_wh
         if wanted is not None:
@@ -529,10 +551,4 @@ def _idle(start: int, phase_type: PhaseType) -> PlanPeriod:
         output_power_w=0.0,
         number_phases=None,
         binding=_NO_SESSION,
-    )
-
-
-def _same(a: PlanPeriod, b: PlanPeriod) -> bool:
-    return (
-        a.current_a == b.current_a and a.power_w == b.power_w and a.number_phases == b.number_phases
     )
