@@ -20,6 +20,7 @@ wiring both into a station and a CSMS.
 from __future__ import annotations
 
 from ocpp_core.delivery._ledger import (
+    LEDGER_FORMAT,
     Anomaly,
     AnomalyKind,
     EnergySource,
@@ -48,6 +49,7 @@ from ocpp_core.errors import DeliveryError, DeliveryValueError, QueueFullError
 
 __all__ = [
     "FORMAT",
+    "LEDGER_FORMAT",
     "Anomaly",
     "AnomalyKind",
     "DeliveryError",

@@ -22,6 +22,12 @@ message of the same transaction. A duplicate changes nothing and is reported
 as :attr:`AnomalyKind.DUPLICATE` (information, not an error): retries are the
 protocol working.
 
+Persistence. :meth:`Ledger.to_json` / :meth:`Ledger.from_json` save and
+reload everything the ledger knows, duplicate detection included. Content
+fingerprints are 64-bit BLAKE2b digests of a canonical text of the message
+(not ``hash()``, which is salted per process), so they mean the same in the
+process that reloads the ledger.
+
 Completeness follows the specification. 2.x: the ``Started`` and ``Ended``
 events and every ``seqNo`` between them are present (2.0.1 section E 1.3.2.1:
 the CSMS can check completeness from ``Started``, ``Ended`` and the
@@ -50,9 +56,12 @@ from __future__ import annotations
 
 import bisect
 import enum
+import hashlib
 import itertools
+import json
 import math
 import operator
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -66,6 +75,7 @@ from ocpp_core.errors import DeliveryValueError, OcppError
 from ocpp_core.versions import OcppVersion, VersionLike
 
 __all__ = [
+    "LEDGER_FORMAT",
     "Anomaly",
     "AnomalyKind",
     "EnergySource",
@@ -621,20 +631,30 @@ _LIMIT_FIELDS: Final = (
 
 
 _CONTENT: dict[type, Callable[[object], tuple[Any, ...]]] = {}
+_ENUM_REPR: Final = re.compile(
+    r"<[A-Za-z_]\w*\.[A-Za-z_]\w*: (-?\d+|'[^'\\]*(?:\\.[^'\\]*)*'|\"[^\"\\]*(?:\\.[^\"\\]*)*\")>"
+)
 
 
 def _fingerprint(message: object) -> int:
-    """A hash of the message's content without its ``offline`` flag (E11.FR.07 resends)."""
+    """A digest of the message's content without its ``offline`` flag (E11.FR.07 resends).
+
+    Stable across processes (unlike ``hash()``, salted per process for
+    strings), so a saved ledger still recognises re-deliveries after a
+    restart: a 64-bit BLAKE2b digest of the content's ``repr`` (the generated
+    classes' fields in declaration order; numbers, strings and timestamps all
+    have a canonical ``repr``), computed once per message.
+    """
     cls = type(message)
     getter = _CONTENT.get(cls)
     if getter is None:
         names = [f.name for f in attrs.fields(cast(Any, cls)) if f.name != "offline"]
         getter = _CONTENT[cls] = operator.attrgetter(*names) if names else (lambda _: ())
-    content = (cls, getter(message))
-    try:
-        return hash(content)
-    except TypeError:  # an open object (extra / customData dict) inside
-        return hash(repr(content))
+    text = f"{cls.__module__}.{cls.__qualname__}{getter(message)!r}"
+    if "<" in text:  # enum members (of any version) stand for their plain value
+        text = _ENUM_REPR.sub(r"\1", text)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 def _meter_values(
@@ -1599,3 +1619,297 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self._records)
+
+    # --- persistence ------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """Return the whole ledger as a JSON document (see :meth:`from_json`).
+
+        It holds everything the ledger knows: the settings, every record with
+        all its fields, the 1.6 transaction ids issued, the remembered
+        anomalies and counters, and the duplicate-detection state (message ids
+        with their content fingerprints, 1.6 StartTransaction fingerprints,
+        each record's ``seqNo`` entries and ranges). Fingerprints are stable
+        across processes, so a reloaded ledger recognises a message delivered
+        again after a restart.
+        """
+        doc = {
+            "format": LEDGER_FORMAT,
+            "settings": {name: getattr(self.settings, name) for name in _SETTINGS_FIELDS},
+            "messages": self.messages,
+            "anomalies_omitted": self.anomalies_omitted,
+            "records": [_record_doc(r) for r in self._records.values()],
+            "issued": {station: sorted(ids) for station, ids in self._issued.items()},
+            "starts": [[s, fp, tx] for (s, fp), tx in self._starts.items()],
+            "ids": [[s, mid, fp] for (s, mid), fp in self._ids.items()],
+            "anomalies": [a.to_json() for a in self._anomalies],
+        }
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(
+        cls, data: str | bytes | Mapping[str, Any], settings: LedgerSettings | None = None
+    ) -> Ledger:
+        """Read a ledger written by :meth:`to_json` (e.g. after the CSMS restarted).
+
+        Args:
+            data: the document, as text or already parsed (``json.loads`` output).
+            settings: thresholds to use from now on; ``None`` keeps the saved ones.
+
+        Raises:
+            DeliveryValueError: the data is not such a document; the field at
+                fault is named (e.g. ``records[3].seq_nos``).
+        """
+        if isinstance(data, str | bytes | bytearray):
+            try:
+                doc = json.loads(data)
+            except (ValueError, RecursionError) as exc:
+                raise DeliveryValueError("ledger", f"not JSON: {exc}") from None
+        else:
+            doc = data
+        if not isinstance(doc, Mapping) or doc.get("format") != LEDGER_FORMAT:
+            raise DeliveryValueError("format", f"expected a {LEDGER_FORMAT!r} document")
+        reader = _Reader()
+        try:
+            saved = reader.mapping(doc, "settings")
+            reader.field = "settings"
+            if settings is None:
+                values: dict[str, Any] = {}
+                for name in _SETTINGS_FIELDS:
+                    reader.field = f"settings.{name}"
+                    check = _int if name in ("max_samples", "remember_ids") else _float
+                    values[name] = check(saved[name])
+                settings = LedgerSettings(**values)
+            ledger = cls(settings)
+            reader.field = "messages"
+            ledger.messages = _int(doc["messages"])
+            reader.field = "anomalies_omitted"
+            ledger.anomalies_omitted = _int(doc["anomalies_omitted"])
+            for index, item in enumerate(reader.sequence(doc, "records")):
+                record = reader.record(item, f"records[{index}]")
+                key = (record.station, record.transaction_id)
+                if key in ledger._records:
+                    reader.field = f"records[{index}]"
+                    raise ValueError(f"a second record of transaction {key[1]!r} of {key[0]!r}")
+                ledger._records[key] = record
+            for station, ids in reader.mapping(doc, "issued").items():
+                reader.field = f"issued.{station}"
+                ledger._issued[station] = {_str(x) for x in _list(ids)}
+            for index, item in enumerate(reader.sequence(doc, "starts")):
+                reader.field = f"starts[{index}]"
+                station, fp, tx = _list(item, 3)
+                ledger._starts[_str(station), _int(fp)] = _str(tx)
+            for index, item in enumerate(reader.sequence(doc, "ids")):
+                reader.field = f"ids[{index}]"
+                station, mid, fp = _list(item, 3)
+                ledger._ids[_str(station), _str(mid)] = _int(fp)
+            for index, item in enumerate(reader.sequence(doc, "anomalies")):
+                ledger._anomalies.append(reader.anomaly(item, f"anomalies[{index}]"))
+        except DeliveryValueError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            detail = f"missing {exc}" if isinstance(exc, KeyError) else f"{exc!s:.160}"
+            raise DeliveryValueError(
+                reader.field, f"malformed ledger document ({detail})"
+            ) from None
+        return ledger
+
+
+LEDGER_FORMAT: Final = "ocpp_core.delivery.ledger/1"
+"""The ``format`` tag of :meth:`Ledger.to_json` documents."""
+
+_SETTINGS_FIELDS: Final = tuple(f.name for f in attrs.fields(LedgerSettings))
+
+
+def _record_doc(record: TransactionRecord) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for name in _RECORD_FIELDS:
+        value = getattr(record, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        doc[name] = value
+    doc["version"] = record.version.value
+    doc["registers"] = [[t.isoformat(), v] for t, v in record.registers]
+    doc["intervals"] = [[t.isoformat(), v] for t, v in record.intervals]
+    doc["states"] = [[t.isoformat(), s] for t, s in record.states]
+    doc["limits"] = [
+        {"name": x.name, "value": x.value, "at": x.at.isoformat()} for x in record.limits
+    ]
+    doc["seq_nos"] = [[seq, fp, when] for seq, (fp, when) in record.seq_nos.items()]
+    doc["seq_ranges"] = [[lo, hi] for lo, hi in record.seq_ranges]
+    doc["fingerprints"] = sorted(record.fingerprints)
+    doc["anomalies"] = [a.to_json() for a in record.anomalies]
+    return doc
+
+
+# Strict converters for saved documents: a wrong type is an error, never coerced.
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {value!r:.40}")
+    return value
+
+
+def _float(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r:.40}")
+    return float(value)
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r:.40}")
+    return value
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r:.40}")
+    return value
+
+
+def _time(value: object) -> datetime:
+    return datetime.fromisoformat(_str(value))
+
+
+def _list(value: object, length: int | None = None) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    if length is not None and len(value) != length:
+        raise ValueError(f"expected {length} items, got {len(value)}")
+    return value
+
+
+def _optional(check: Callable[[object], Any]) -> Callable[[object], Any]:
+    return lambda value: None if value is None else check(value)
+
+
+def _pairs(
+    first: Callable[[object], Any], second: Callable[[object], Any]
+) -> Callable[[object], Any]:
+    def read(value: object) -> tuple[tuple[Any, Any], ...]:
+        out = []
+        for item in _list(value):
+            a, b = _list(item, 2)
+            out.append((first(a), second(b)))
+        return tuple(out)
+
+    return read
+
+
+def _limits(value: object) -> tuple[Limit, ...]:
+    out = []
+    for item in _list(value):
+        if not isinstance(item, Mapping):
+            raise TypeError("a limit is not an object")
+        out.append(
+            Limit(name=_str(item["name"]), value=_float(item["value"]), at=_time(item["at"]))
+        )
+    return tuple(out)
+
+
+def _seq_nos(value: object) -> dict[int, tuple[int, float | None]]:
+    out: dict[int, tuple[int, float | None]] = {}
+    for item in _list(value):
+        seq, fp, when = _list(item, 3)
+        out[_int(seq)] = (_int(fp), None if when is None else _float(when))
+    return out
+
+
+def _fingerprints(value: object) -> frozenset[int]:
+    return frozenset(_int(x) for x in _list(value))
+
+
+def _version_of(value: object) -> OcppVersion:
+    return OcppVersion.parse(_str(value))
+
+
+_OPT_STR: Final = _optional(_str)
+_OPT_INT: Final = _optional(_int)
+_OPT_FLOAT: Final = _optional(_float)
+_OPT_TIME: Final = _optional(_time)
+_RECORD_READERS: Final[dict[str, Callable[[object], Any]]] = {
+    "station": _str,
+    "transaction_id": _str,
+    "version": _version_of,
+    "started_at": _OPT_TIME,
+    "start_trigger": _OPT_STR,
+    "start_seq_no": _OPT_INT,
+    "ended_at": _OPT_TIME,
+    "end_trigger": _OPT_STR,
+    "stopped_reason": _OPT_STR,
+    "end_seq_no": _OPT_INT,
+    "id_token": _OPT_STR,
+    "id_token_type": _OPT_STR,
+    "stop_id_token": _OPT_STR,
+    "evse_id": _OPT_INT,
+    "connector_id": _OPT_INT,
+    "meter_start_wh": _OPT_FLOAT,
+    "meter_stop_wh": _OPT_FLOAT,
+    "registers": _pairs(_time, _float),
+    "intervals": _pairs(_time, _float),
+    "states": _pairs(_time, _str),
+    "time_spent_charging": _OPT_INT,
+    "offline": _bool,
+    "limits": _limits,
+    "seq_nos": _seq_nos,
+    "seq_ranges": _pairs(_int, _int),
+    "max_seq_no": _OPT_INT,
+    "fingerprints": _fingerprints,
+    "messages": _int,
+    "duplicates": _int,
+    "first_received_at": _OPT_TIME,
+    "last_received_at": _OPT_TIME,
+    "last_timestamp": _OPT_TIME,
+    "anomalies_omitted": _int,
+}
+
+
+class _Reader:
+    """Reads a saved ledger document, remembering the field being read for errors."""
+
+    def __init__(self) -> None:
+        self.field = "ledger"
+
+    def mapping(self, doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+        self.field = name
+        value = doc[name]
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected an object, got {type(value).__name__}")
+        return value
+
+    def sequence(self, doc: Mapping[str, Any], name: str) -> list[Any]:
+        self.field = name
+        return _list(doc[name])
+
+    def record(self, item: object, where: str) -> TransactionRecord:
+        self.field = where
+        if not isinstance(item, Mapping):
+            raise TypeError("a record is not an object")
+        values: dict[str, Any] = {}
+        for name, read in _RECORD_READERS.items():
+            self.field = f"{where}.{name}"
+            values[name] = read(item[name])
+        anomalies = []
+        for index, doc in enumerate(_list(item["anomalies"])):
+            anomalies.append(self.anomaly(doc, f"{where}.anomalies[{index}]"))
+        self.field = where
+        return TransactionRecord(**values, anomalies=tuple(anomalies))
+
+    def anomaly(self, item: object, where: str) -> Anomaly:
+        self.field = where
+        if not isinstance(item, Mapping):
+            raise TypeError("an anomaly is not an object")
+        evidence = item["evidence"]
+        if not isinstance(evidence, Mapping):
+            raise TypeError("evidence is not an object")
+        return Anomaly(
+            kind=_str(item["kind"]),
+            severity=_str(item["severity"]),
+            station=_str(item["station"]),
+            transaction_id=_OPT_STR(item["transaction_id"]),
+            message_id=_OPT_STR(item["message_id"]),
+            detail=_str(item["detail"]),
+            evidence=evidence,
+        )

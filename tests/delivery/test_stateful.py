@@ -1,7 +1,8 @@
 """A station queue and a CSMS ledger over a link that drops, delays, duplicates and reorders.
 
 The station starts, meters and ends transactions, goes offline and online and
-reboots (persisting its queue as JSON and reloading it). Its CALLs travel in a
+reboots (persisting its queue as JSON and reloading it); the CSMS restarts from
+its saved ledger JSON at random steps. Its CALLs travel in a
 link buffer from which any copy may be delivered (reordering and delay),
 dropped or duplicated; the CSMS may answer a CALL with a CALLERROR; answers
 may be lost, and the station then times out. When the link heals, the station
@@ -108,6 +109,11 @@ class Delivery(RuleBasedStateMachine):
     @rule()
     def reboot(self) -> None:
         self.queue = TransactionQueue.from_json(self.queue.to_json()).disconnected(self.now)
+
+    @rule()
+    def csms_restart(self) -> None:
+        """The CSMS restarts from its saved ledger (messages in transit still arrive)."""
+        self.ledger = Ledger.from_json(self.ledger.to_json())
 
     @rule(seconds=st.integers(1, 60))
     def time_passes(self, seconds: int) -> None:
