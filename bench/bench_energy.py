@@ -1,7 +1,8 @@
 """Energy management benchmark: our planners against acnportal's algorithms and an LP bound.
 
 Run: ``python bench/bench_energy.py`` (needs the ``bench`` and ``lp`` extras;
-``--quick`` for a short run). Prints, measured side by side in one run:
+``--quick`` for a short run, ``--timing-only`` for part 4 alone). Prints, measured
+side by side in one run:
 
 1. Scenario metrics in our simulator (:mod:`ocpp_core.energy.simulation`) on the
    same sessions and site for every algorithm: our greedy planner (replanning
@@ -370,6 +371,9 @@ def timing() -> None:
 
 
 def main() -> None:
+    if "--timing-only" in sys.argv:
+        timing()
+        return
     quick = "--quick" in sys.argv
     start = DAY + timedelta(hours=7)
     end = DAY + timedelta(hours=7) + timedelta(seconds=225 * STEP)

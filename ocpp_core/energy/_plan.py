@@ -440,7 +440,14 @@ def build_plan(
         periods: list[PlanPeriod] = []
         last: tuple[int, float, Binding | None] | None = None
         spans = [(i, span[i][0], span[i][1]) for i in members]
-        for k in range(setup.slots):
+        # Outside the members' spans every slot is idle and merges into the period
+        # before it: visit slot 0, the spans, and the first slot after them.
+        first_any = min(first_k for _, first_k, _ in spans)
+        last_any = max(last_k for _, _, last_k in spans)
+        visit: range | list[int] = range(first_any, min(last_any + 2, setup.slots))
+        if first_any > 0:
+            visit = [0, *visit]
+        for k in visit:
             chosen = -1
             rates_k = rates[k]
             fraction_k = fraction[k]
