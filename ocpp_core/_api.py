@@ -22,7 +22,13 @@ import attrs
 from ocpp_core._codecs import _CODECS, Codec, package_of
 from ocpp_core._codecs import codec as _codec
 from ocpp_core._runtime import STRICT, DecodeOptions, MessageMeta, collecting, report
-from ocpp_core.errors import DecodeFailure, EncodeError, PayloadError, UnknownActionError
+from ocpp_core.errors import (
+    DecodeFailure,
+    EncodeError,
+    LocalProtocolError,
+    PayloadError,
+    UnknownActionError,
+)
 from ocpp_core.versions import OcppVersion, Role, VersionLike
 
 __all__ = [
@@ -232,6 +238,30 @@ def message_meta(message: object) -> MessageMeta:
     if not isinstance(meta, MessageMeta):
         raise TypeError(f"{cls.__qualname__} is not a generated OCPP request or response")
     return meta
+
+
+def add_request_handler(handlers: dict[type, Any], request_type: type, handler: Any) -> None:
+    """Enter ``handler`` for ``request_type`` in a table of handlers per request class.
+
+    The one rule of every handler table (the sans-I/O ``Dispatcher`` and the
+    asyncio ``Router``): only a generated request class, and only once.
+
+    Raises:
+        LocalProtocolError: ``request_type`` is not a generated request class,
+            or already has a handler.
+    """
+    try:
+        meta = message_meta(request_type)
+    except TypeError:
+        raise LocalProtocolError(
+            f"{getattr(request_type, '__qualname__', request_type)!s} is not a generated "
+            "OCPP message class"
+        ) from None
+    if meta.kind != "request":
+        raise LocalProtocolError(f"{request_type.__qualname__} is not a request class")
+    if request_type in handlers:
+        raise LocalProtocolError(f"{request_type.__qualname__} already has a handler")
+    handlers[request_type] = handler
 
 
 @attrs.frozen(kw_only=True)

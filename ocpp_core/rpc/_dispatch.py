@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from ocpp_core._api import message_meta
+from ocpp_core._api import add_request_handler
 from ocpp_core.errors import (
     CallErrorReply,
     ErrorCode,
@@ -86,18 +86,7 @@ class Dispatcher:
             LocalProtocolError: ``request_type`` is not a generated request class,
                 or already has a handler.
         """
-        try:
-            meta = message_meta(request_type)
-        except TypeError:
-            raise LocalProtocolError(
-                f"{getattr(request_type, '__qualname__', request_type)!s} is not a generated "
-                "OCPP message class"
-            ) from None
-        if meta.kind != "request":
-            raise LocalProtocolError(f"{request_type.__qualname__} is not a request class")
-        if request_type in self._handlers:
-            raise LocalProtocolError(f"{request_type.__qualname__} already has a handler")
-        self._handlers[request_type] = handler
+        add_request_handler(self._handlers, request_type, handler)
 
     def on(
         self, request_type: type[Req]
