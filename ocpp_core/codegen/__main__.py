@@ -17,6 +17,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,8 +32,26 @@ VERSIONS = ("1.6", "2.0", "2.0.1", "2.1")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class _NoFormatterError(Exception):
+    """ruff, which writes the generated files' layout, is not installed."""
+
+
+def _ruff() -> list[str]:
+    """The command that runs ruff: this interpreter's module, else ``ruff`` on the PATH."""
+    if importlib.util.find_spec("ruff") is not None:
+        return [sys.executable, "-m", "ruff"]
+    found = shutil.which("ruff")
+    if found is None:
+        raise _NoFormatterError(
+            "the generator formats its output with ruff, which is not installed here: "
+            'run it in the project\'s environment (pip install -e ".[lint]")'
+        )
+    return [found]
+
+
 def _format(sources: dict[Path, str], root: Path) -> dict[Path, str]:
     """Format generated sources with ruff (the version pinned in the ``lint`` extra)."""
+    ruff = _ruff()
     out: dict[Path, str] = {}
     steps = (
         ["check", "--select", "I", "--fix-only", "--exit-zero", "--quiet"],
@@ -41,7 +61,7 @@ def _format(sources: dict[Path, str], root: Path) -> dict[Path, str]:
         text = source
         for step in steps:
             proc = subprocess.run(
-                [sys.executable, "-m", "ruff", *step, "--stdin-filename", str(path), "-"],
+                [*ruff, *step, "--stdin-filename", str(path), "-"],
                 input=text,
                 capture_output=True,
                 text=True,
@@ -136,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         if version not in VERSIONS:
             parser.error(f"unknown version {version!r} (known: {', '.join(VERSIONS)})")
         return _show_codec(version, names)
-    return _generate(ns.check)
+    try:
+        return _generate(ns.check)
+    except _NoFormatterError as exc:
+        print(f"python -m ocpp_core.codegen: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

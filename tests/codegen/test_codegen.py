@@ -378,3 +378,33 @@ if __name__ == "__main__":
     for name, text in _golden_outputs().items():
         (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
         (GOLDEN / name).write_text(text, encoding="utf-8")
+
+
+def test_drift_check_without_ruff_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without ruff anywhere, the check exits 2 with one line, not a traceback."""
+    import importlib.util
+    import shutil
+
+    from ocpp_core.codegen import __main__ as cli
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    assert cli.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert "ruff" in err
+    assert "Traceback" not in err
+
+
+def test_drift_check_uses_ruff_on_the_path_when_not_importable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+    import shutil
+
+    from ocpp_core.codegen import __main__ as cli
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: "ruff-found-on-path")
+    assert cli._ruff() == ["ruff-found-on-path"]
