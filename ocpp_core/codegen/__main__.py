@@ -32,17 +32,17 @@ VERSIONS = ("1.6", "2.0", "2.0.1", "2.1")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class _NoFormatterError(Exception):
-    """ruff, which writes the generated files' layout, is not installed."""
-
-
 def _ruff() -> list[str]:
-    """The command that runs ruff: this interpreter's module, else ``ruff`` on the PATH."""
+    """The command that runs ruff: this interpreter's module, else ``ruff`` on the PATH.
+
+    Raises:
+        FileNotFoundError: ruff is in neither place.
+    """
     if importlib.util.find_spec("ruff") is not None:
         return [sys.executable, "-m", "ruff"]
     found = shutil.which("ruff")
     if found is None:
-        raise _NoFormatterError(
+        raise FileNotFoundError(
             "the generator formats its output with ruff, which is not installed here: "
             'run it in the project\'s environment (pip install -e ".[lint]")'
         )
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         return _show_codec(version, names)
     try:
         return _generate(ns.check)
-    except _NoFormatterError as exc:
+    except FileNotFoundError as exc:  # no ruff: nothing can be formatted
         print(f"python -m ocpp_core.codegen: {exc}", file=sys.stderr)
         return 2
 
