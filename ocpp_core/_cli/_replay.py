@@ -224,6 +224,11 @@ class Replay:
         self._refused: dict[tuple[Role, str], tuple[str, bool]] = {}
         # (calling role, id) -> the lines of its CALLs with that id waiting for an answer.
         self._call_lines: dict[tuple[Role, str], list[int]] = {}
+        # (calling role, id) -> when its latest CALL with that id was sent.
+        self._call_times: dict[tuple[Role, str], float] = {}
+        # (calling role, id) -> the line of the next CALL its side sent after this
+        # one timed out unanswered (OCPP-J 4.1.1 lets a side go on after a timeout).
+        self._gave_up: dict[tuple[Role, str], int] = {}
         self._clock = 0.0
         self._invalid_lines: set[int] = set()
         self._telling_lines: set[int] = set()
@@ -412,7 +417,13 @@ class Replay:
                 )
                 if owed_reply is not None and event.kind is Violation.UNKNOWN_RESPONSE:
                     continue  # the answer to a CALL too broken to be tracked
-                self._violation(line, event, answered_action)
+                if (
+                    event.kind is Violation.CONCURRENT_CALL
+                    and isinstance(frame, Call)
+                    and self._after_timeout(line, sender, frame)
+                ):
+                    continue  # the earlier CALL had timed out: going on is allowed
+                self._violation(line, event, answered_action, sender)
             elif isinstance(event, CallTimedOut):
                 self._call_line((sender.peer, event.call.unique_id))
                 self._problem(
@@ -530,8 +541,10 @@ class Replay:
 
     def _remember_call(self, sender: Role, unique_id: str, line: int) -> None:
         self._call_lines.setdefault((sender, unique_id), []).append(line)
-        if len(self._call_lines) > 2 * self._max_pending:
-            del self._call_lines[next(iter(self._call_lines))]
+        self._call_times[sender, unique_id] = self._clock
+        for table in (self._call_lines, self._call_times, self._gave_up):
+            if len(table) > 2 * self._max_pending:
+                del table[next(iter(table))]
         # Bounded state: a side that keeps calling without answers would make its
         # peer owe answers without end; the peer gives up on the oldest.
         receiver = self._sessions[sender.peer]
@@ -539,7 +552,53 @@ class Replay:
         for call in owed[: max(len(owed) - self._max_pending, 0)]:
             receiver.send_error(call, ErrorCode.GENERIC_ERROR)
 
-    def _violation(self, line: int, event: ProtocolViolation, answered: str | None) -> None:
+    def _side(self, role: Role) -> str:
+        """The name of ``role`` in this version's words (1.6: Charge Point, Central System)."""
+        if self.version is OcppVersion.V16:
+            return "Central System" if role is Role.CSMS else "Charge Point"
+        return role.value
+
+    def _earlier_call(self, sender: Role, call: Call) -> Call | None:
+        """The latest CALL of ``sender`` before ``call`` that its peer has not answered."""
+        owed = [c for c in self._sessions[sender.peer].owed if c.unique_id != call.unique_id]
+        return owed[-1] if owed else None
+
+    def _after_timeout(self, line: int, sender: Role, call: Call) -> bool:
+        """Whether ``call`` follows an unanswered CALL of its side that had timed out.
+
+        OCPP-J section 4.1.1 lets a side send its next CALL once the previous one
+        timed out, so with a timeout given that is no concurrent CALL: the earlier
+        CALL is listed as unanswered at the end, naming the line that went on.
+        """
+        earlier = self._earlier_call(sender, call)
+        if earlier is None or self._timeout is None:
+            return False
+        sent = self._call_times.get((sender, earlier.unique_id))
+        if sent is None or self._clock - sent < self._timeout:
+            return False
+        self._gave_up[sender, earlier.unique_id] = line
+        return True
+
+    def _concurrent_message(self, sender: Role, call: Call) -> str:
+        """The warning for a CALL sent while another CALL of its side is unanswered."""
+        message = "a CALL while a CALL of the same side is unanswered (OCPP-J section 4.1.1)"
+        earlier = self._earlier_call(sender, call)
+        if earlier is None or (earlier.action, earlier.payload) != (call.action, call.payload):
+            return message
+        lines = self._call_lines.get((sender, earlier.unique_id))
+        where = f" of line {lines[0]}" if lines else ""
+        message = (
+            f"a CALL while the CALL{where} is unanswered (OCPP-J section 4.1.1); it repeats "
+            "that CALL's action and payload with a new id, as a retry after a timeout does"
+        )
+        if self._timeout is None:
+            return message + ": give --timeout to check the timing"
+        sent = self._call_times.get((sender, earlier.unique_id), self._clock)
+        return message + f", but {self._clock - sent:g} s after it, within the timeout"
+
+    def _violation(
+        self, line: int, event: ProtocolViolation, answered: str | None, sender: Role
+    ) -> None:
         frame = event.frame
         action: str | None = answered
         message_type: int | None = None
@@ -552,8 +611,8 @@ class Replay:
         rule, message = _rule_and_message(event.error, event.kind.value, event.description)
         if event.kind is Violation.INVALID_SEND and not isinstance(event.error, PayloadError):
             rule = event.kind.value
-        if event.kind is Violation.CONCURRENT_CALL:
-            message = "a CALL while a CALL of the same side is unanswered (OCPP-J section 4.1.1)"
+        if event.kind is Violation.CONCURRENT_CALL and isinstance(frame, Call):
+            message = self._concurrent_message(sender, frame)
         self._problem(
             line,
             rule,
@@ -594,7 +653,7 @@ class Replay:
             self._problem(
                 line,
                 CheckRule.WRONG_ANSWER,
-                f"the {sender.value} answered with a CALLRESULT, not the CALLERROR it owes",
+                f"the {self._side(sender)} answered with a CALLRESULT, not the CALLERROR it owes",
                 code=code,
                 message_id=frame.unique_id,
                 action=action,
@@ -605,7 +664,7 @@ class Replay:
             self._problem(
                 line,
                 CheckRule.WRONG_ANSWER,
-                f"the {sender.value} answered with CALLERROR {clip(frame.error_code)}, "
+                f"the {self._side(sender)} answered with CALLERROR {clip(frame.error_code)}, "
                 "not the one it owes",
                 code=code,
                 message_id=frame.unique_id,
@@ -622,10 +681,18 @@ class Replay:
                 if call is None:
                     continue
                 self.unanswered += 1
+                message = f"no answer from the {self._side(role.peer)} in the log"
+                went_on = self._gave_up.get((role, call.unique_id))
+                if went_on is not None:
+                    message = (
+                        f"no answer from the {self._side(role.peer)} within {self._timeout:g} s; "
+                        f"the {self._side(role)} went on with its next CALL at line {went_on}, "
+                        "as OCPP-J section 4.1.1 allows after a timeout"
+                    )
                 self._problem(
                     self._call_line((role, call.unique_id)) or self._last_line,
                     CheckRule.UNANSWERED,
-                    f"no answer from the {role.peer.value} in the log",
+                    message,
                     message_id=call.unique_id,
                     action=call.action,
                     kind="request",

@@ -89,8 +89,11 @@ def test_wrong_direction_unknown_ids_answers_to_answers_and_ordering() -> None:
         message_id="1",
         kind="error",
     )
+    # Line 9 repeats line 8's action and payload: worded as the retry it may be.
     assert report.problems[4].message == (
-        "a CALL while a CALL of the same side is unanswered (OCPP-J section 4.1.1)"
+        "a CALL while the CALL of line 8 is unanswered (OCPP-J section 4.1.1); it repeats "
+        "that CALL's action and payload with a new id, as a retry after a timeout does: "
+        "give --timeout to check the timing"
     )
 
 
@@ -306,7 +309,7 @@ def test_inference_edges() -> None:
 def test_placeholders_for_long_lines() -> None:
     report = check(['CP->CS [2,"1","Heartbeat",{}]', LongLine(length=5_000_000)], "1.6")
     assert [(p.line, p.rule, p.message) for p in report.problems] == [
-        (1, "unanswered", "no answer from the CSMS in the log"),
+        (1, "unanswered", "no answer from the Central System in the log"),
         (2, "too-large", "the line is 5000000 bytes long, over the bound"),
     ]
 
@@ -407,6 +410,51 @@ def test_concurrent_call_times_out_on_its_own_deadline() -> None:
         (2, "concurrent-call"),
         (4, "timeout"),
         (4, "late-response"),
+    ]
+
+
+STOP = '"StopTransaction",{"meterStop":5,"timestamp":"2026-01-01T00:00:00Z","transactionId":7}'
+RETRIED_STOP = [
+    f'2026-01-01T00:00:00Z CP->CS [2,"s1",{STOP}]',
+    f'2026-01-01T00:01:30Z CP->CS [2,"s2",{STOP}]',  # the answer to s1 was lost
+    '2026-01-01T00:01:31Z CS->CP [3,"s2",{"idTagInfo":{"status":"Accepted"}}]',
+]
+
+
+def test_a_call_after_its_predecessor_timed_out_is_no_concurrent_call() -> None:
+    report = check(RETRIED_STOP, version="1.6", timeout=30)
+    assert [(p.line, p.severity, p.rule) for p in report.problems] == [
+        (1, Severity.WARNING, "unanswered")
+    ]
+    assert report.problems[0].message == (
+        "no answer from the Central System within 30 s; the Charge Point went on with its "
+        "next CALL at line 2, as OCPP-J section 4.1.1 allows after a timeout"
+    )
+    assert (report.answered, report.unanswered, report.ok) == (1, 1, True)
+
+
+def test_a_retry_within_the_timeout_stays_a_concurrent_call() -> None:
+    report = check(RETRIED_STOP, version="1.6", timeout=120)
+    assert [(p.line, p.rule) for p in report.problems] == [
+        (1, "unanswered"),
+        (2, "concurrent-call"),
+    ]
+    assert report.problems[0].message == "no answer from the Central System in the log"
+    assert report.problems[1].message.endswith(
+        "as a retry after a timeout does, but 90 s after it, within the timeout"
+    )
+
+
+def test_a_different_call_is_not_called_a_retry() -> None:
+    lines = [
+        'CS->CSMS [2,"a","Heartbeat",{}]',
+        f"CS->CSMS {STATUS}",
+        "CSMS->CS " + HEARTBEAT_OK,
+        'CSMS->CS [3,"b",{}]',
+    ]
+    report = check(lines)
+    assert [p.message for p in report.problems] == [
+        "a CALL while a CALL of the same side is unanswered (OCPP-J section 4.1.1)"
     ]
 
 
