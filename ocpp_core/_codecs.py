@@ -204,7 +204,11 @@ class Codec:
         todo = [n for n in closure(self.model, names) if f"_d_{n}" not in self._ns]
         if not todo:
             return
-        ns = self._ns
+        # The new functions are defined in a copy of the namespace (it holds
+        # everything they call: the closure of ``names``) and published in one
+        # ``dict.update``. Another thread that compiles at the same time never sees
+        # a decoder whose helpers are not defined yet; at worst both compile.
+        ns = dict(self._ns)
         for name in todo:
             cls = self.classes[name]
             c = self.model.classes[name]
@@ -222,6 +226,7 @@ class Codec:
         code = compile(source, filename, "exec")
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(code, ns)
+        self._ns.update({key: value for key, value in ns.items() if key not in self._ns})
         for name in todo:
             cls = self.classes[name]
             self.DECODERS[cls] = ns[f"_d_{name}"]

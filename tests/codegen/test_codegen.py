@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import difflib
 import json
@@ -192,6 +193,33 @@ def test_every_codec_compiles_against_the_committed_classes(version: str) -> Non
     codec.compile_all()
     assert set(codec.DECODERS) == set(codec.ENCODERS) == set(codec.names)
     assert set(codec.REQUEST_DECODERS) == set(codec.ACTIONS)
+
+
+def test_threads_compiling_at_once_get_whole_decoders() -> None:
+    """Compiled at first use from many threads, every decoder finds its helpers."""
+    codec = Codec(OcppVersion("2.0.1"))
+    actions = sorted(codec.ACTIONS)
+    options = STRICT
+
+    def decode_all(offset: int) -> list[str]:
+        outcomes = []
+        for action in actions[offset:] + actions[:offset]:
+            decoder = codec.request_decoder(action)
+            assert decoder is not None
+            try:
+                decoder({}, options)
+            except DecodeFailure as failure:
+                outcomes.append(f"{action}: {failure.rule} at {failure.path[::-1]}")
+            else:
+                outcomes.append(f"{action}: ok")
+        return sorted(outcomes)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(decode_all, range(0, len(actions), max(1, len(actions) // 8))))
+    # Every thread saw the same outcome for every action (no NameError midway).
+    assert all(result == results[0] for result in results)
+    assert len(results[0]) == len(actions)
+    assert set(codec.REQUEST_DECODERS) == set(actions)
 
 
 def test_a_class_out_of_step_with_the_schema_is_named() -> None:
