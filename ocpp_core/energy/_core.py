@@ -143,6 +143,7 @@ class Problem:
         self._info = layout.resources
         self.members: list[list[tuple[int, float]]] = [[] for _ in layout.resources]
         self._bindings: dict[int, Binding] = {}
+        self._paused: dict[Binding, Binding] = {}
         self._circuit_res = layout.circuit_index
         self._station_res = layout.station_index
         self.units: list[Unit] = []
@@ -346,6 +347,15 @@ class Problem:
             self._bindings[r] = cached
         return cached
 
+    def paused_binding(self, r: int, why: Sequence[ExternalLimit | None]) -> Binding:
+        """The binding of a unit paused because its minimum had no room on resource ``r``."""
+        inner = self.binding_of(r, why)
+        cached = self._paused.get(inner)
+        if cached is None:
+            cached = _paused(inner)
+            self._paused[inner] = cached
+        return cached
+
     @property
     def resource_count(self) -> int:
         """Number of resources (limits) of the site."""
@@ -449,7 +459,7 @@ def admit(
                 blocked = r
                 break
         if blocked >= 0:
-            paused[i] = _paused(problem.binding_of(blocked, why))
+            paused[i] = problem.paused_binding(blocked, why)
             continue
         for r, a in coeffs:
             load[r] += a * lo
@@ -529,6 +539,10 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
         for r in range(n_res)
         if slope[r] > 0.0 and caps[r] != _INF
     ]
+    # entry[r]: the time in r's valid heap entry (_INF when it has none).
+    entry = [_INF] * n_res
+    for t, r, _ in heap:
+        entry[r] = t
     heapq.heapify(heap)
     members = problem.members
     saturated = [False] * n_res
@@ -543,7 +557,11 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
         sl = slope[r]
         if sl > tiny and caps[r] != _INF and not saturated[r]:
             t = (caps[r] - fixed[r]) / sl
-            heappush(heap, (t if t > level else level, r, version[r]))
+            t = t if t > level else level
+            entry[r] = t
+            heappush(heap, (t, r, version[r]))
+        else:
+            entry[r] = _INF
 
     def freeze_growing(i: int, value: float, binding: Binding) -> None:
         state[i] = _FROZEN
@@ -576,21 +594,53 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
             nxt = t_end
         if nxt == _INF:
             break
+        if t_start <= t_sat and t_start <= t_end:
+            # A run of starts, taken together. A start only brings its resources'
+            # saturation times forward (the unit's load is the same at ``level`` and
+            # grows after), so the earliest saturation is ``t_sat`` lowered by each
+            # new time, and the heap is pushed once per resource at the end of the
+            # run instead of once per start and resource. Should float noise make a
+            # time go up, the run ends there and the loop reads the heap again.
+            # The events, levels and heap entries are exactly those of one start
+            # at a time.
+            touched: set[int] = set()
+            while True:
+                if t_start > level:  # noqa: PLR1730 - hot loop, faster than max()
+                    level = t_start
+                i = starts[start_pos][1]
+                start_pos += 1
+                later = False
+                if state[i] == _WAIT:
+                    state[i] = _GROW
+                    w = weights[i]
+                    low = lo[i]
+                    for r, a in units[i].coeffs:
+                        fixed[r] -= a * low
+                        sl = slope[r] = slope[r] + a * w
+                        version[r] += 1
+                        if sl > tiny and caps[r] != _INF and not saturated[r]:
+                            t = (caps[r] - fixed[r]) / sl
+                            t = t if t > level else level
+                        else:
+                            t = _INF
+                        if t > entry[r]:
+                            later = True
+                        entry[r] = t
+                        if t < t_sat:  # noqa: PLR1730 - hot loop, faster than min()
+                            t_sat = t
+                        touched.add(r)
+                if later or start_pos == n_starts:
+                    break
+                t_start = starts[start_pos][0]
+                if t_start > t_sat or t_start > t_end:
+                    break
+            for r in touched:
+                t = entry[r]
+                if t != _INF:
+                    heappush(heap, (t, r, version[r]))
+            continue
         if nxt > level:  # noqa: PLR1730 - hot loop, faster than max()
             level = nxt
-        if t_start <= t_sat and t_start <= t_end:
-            _, i = starts[start_pos]
-            start_pos += 1
-            if state[i] != _WAIT:
-                continue
-            state[i] = _GROW
-            w = weights[i]
-            low = lo[i]
-            for r, a in units[i].coeffs:
-                fixed[r] -= a * low
-                slope[r] += a * w
-                push(r)
-            continue
         if t_sat <= t_end:
             _, r, _ = heappop(heap)
             saturated[r] = True
