@@ -244,6 +244,8 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
     n = len(units)
     remaining = [_remaining(u.session) for u in units]
     eff = [u.evse.efficiency for u in units]
+    # AC: grid W per A (rates are rounded in A); DC: 0 (rounded in W).
+    wpa = [u.watts_per_amp if u.evse.phase_type is PhaseType.AC else 0.0 for u in units]
     weights = [u.session.weight for u in units]
     slot_h = setup.slot_s / 3600.0
     slot = float(setup.slot_s)
@@ -253,38 +255,58 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
         (i for i in range(n) if setup.departure_s[i] != _INF and remaining[i] != _INF),
         key=lambda i: (setup.departure_s[i], -units[i].session.priority, units[i].session.key),
     )
+    # The units plugged in during each slot, in unit order (the order matters: it is
+    # the order in which loads are summed).
+    present: list[list[int]] = [[] for _ in range(setup.slots)]
+    for i, (first_k, last_k) in enumerate(setup.span):
+        for k in range(first_k, last_k + 1):
+            if setup.fraction[k][i] > 0.0:
+                present[k].append(i)
+    # ``lo``/``hi``/binding columns of each slot's bounds (slots often share one list).
+    columns: dict[int, tuple[list[float], list[float], list[Binding]]] = {}
     all_rates: list[list[float]] = []
     all_binds: list[list[Binding]] = []
     for k in range(setup.slots):
         caps = setup.caps[k]
         why = setup.why[k]
         fraction = setup.fraction[k]
-        bounds = list(setup.bounds[k])
+        slot_bounds = setup.bounds[k]
+        bounds = list(slot_bounds)
         rates = [0.0] * n
         binds: list[Binding] = [_NO_SESSION] * n
         active: list[int] = []
-        for i in range(n):
-            f = fraction[i]
-            if f <= 0.0:
-                continue
+        if not present[k]:
+            all_rates.append(rates)
+            all_binds.append(binds)
+            continue
+        column = columns.get(id(slot_bounds))
+        if column is None:
+            column = (
+                [b.lo for b in slot_bounds],
+                [b.hi for b in slot_bounds],
+                [b.hi_binding for b in slot_bounds],
+            )
+            columns[id(slot_bounds)] = column
+        lo, hi_list, hb_list = column[0].copy(), column[1].copy(), column[2].copy()
+        for i in present[k]:
             rem = remaining[i]
             if rem <= 1e-9:
                 bounds[i] = Bounds(0.0, 0.0, _BIND_ENERGY)
-                binds[i] = _BIND_ENERGY
+                lo[i] = hi_list[i] = 0.0
+                hb_list[i] = binds[i] = _BIND_ENERGY
                 continue
             if rem != _INF:
                 b = bounds[i]
-                need = rem / (eff[i] * slot_h * f)
+                need = rem / (eff[i] * slot_h * fraction[i])
                 if need < b.hi:
                     bounds[i] = Bounds(b.lo, max(need, b.lo), _BIND_ENERGY)
+                    hi_list[i] = bounds[i].hi
+                    hb_list[i] = _BIND_ENERGY
             active.append(i)
         if not active:
             all_rates.append(rates)
             all_binds.append(binds)
             continue
-        lo = [b.lo for b in bounds]
-        hi_list = [b.hi for b in bounds]
-        hb_list = [b.hi_binding for b in bounds]
         t0 = setup.slot_start(k)
         if deadline_aware:
             floor_rates, load = _deadline_stage(
@@ -304,7 +326,10 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
             admitted, paused = _admit_rest(
                 problem, active, bounds, floor_rates, load, caps, why, t0, policy
             )
-            low = [floor_rates[i] if floor_rates[i] > 0 else lo[i] for i in range(n)]
+            low = lo.copy()
+            for i in active:
+                if floor_rates[i] > 0:
+                    low[i] = floor_rates[i]
         else:
             if all_minimums_fit(problem, active, bounds, caps):
                 admitted, paused = admit(problem, active, bounds, caps, why, all_fit=True)
@@ -317,7 +342,8 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
             if i in paused:
                 binds[i] = paused[i]
                 continue
-            x = _round(units[i], got.get(i, 0.0), policy, lo[i])
+            x = got.get(i, 0.0)
+            x = _round_rate(x, wpa[i], eff[i], lo[i], policy) if x > 0.0 else 0.0
             rates[i] = x
             binds[i] = bound.get(i, hb_list[i])
             if remaining[i] != _INF:
@@ -328,13 +354,17 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
 
 
 def _round(unit: Unit, x: float, policy: Policy, lo: float) -> float:
+    wpa = unit.watts_per_amp if unit.evse.phase_type is PhaseType.AC else 0.0
+    return _round_rate(x, wpa, unit.evse.efficiency, lo, policy)
+
+
+def _round_rate(x: float, wpa: float, eff: float, lo: float, policy: Policy) -> float:
+    """Rate ``x`` rounded down to the policy's step (A for AC: ``wpa`` > 0, W for DC)."""
     if x <= 0.0:
         return 0.0
-    if unit.evse.phase_type is PhaseType.AC:
-        current = floor_step(x / unit.watts_per_amp, policy.current_step_a)
-        value = current * unit.watts_per_amp
+    if wpa:
+        value = floor_step(x / wpa, policy.current_step_a) * wpa
     else:
-        eff = unit.evse.efficiency
         value = floor_step(x * eff, policy.power_step_w) / eff
     return max(value, lo) if value + 1e-9 < lo else value
 
@@ -369,6 +399,7 @@ def _deadline_stage(  # noqa: PLR0917 - internal
         # rate finishes within (1 - deadline_margin) of the time left.
         on_track = remaining[i] * 3600.0 / (eff[i] * left * (1.0 - margin))
         (first if on_track <= base[i].hi + 1e-9 else last).append((i, on_track))
+    limit = [cap * share for cap in caps]
     for i, on_track in first + last:
         b = bounds[i]
         want = min(max(on_track, b.lo), b.hi)
@@ -377,7 +408,7 @@ def _deadline_stage(  # noqa: PLR0917 - internal
         room = want
         coeffs = units[i].coeffs
         for r, a in coeffs:
-            free = (caps[r] * share - load[r]) / a
+            free = (limit[r] - load[r]) / a
             if free < room:  # noqa: PLR1730 - hot loop, faster than min()
                 room = free
         if room < b.lo or room <= 1e-9:
@@ -513,15 +544,27 @@ def build_plan(
         held: Counter[Binding] = Counter()
         energy = unit.evse.efficiency * slot_h
         slot_bounds = setup.bounds
+        # Consecutive slots mostly share one binding object: count runs of it and hash
+        # it once per run (the counts and their first-seen order are the same).
+        run_binding = _NO_SESSION
+        run = 0
+        run_held = False
         for k in range(k_first, k_last + 1):
             f = fraction[k][i]
             if f <= 0.0:
                 continue
             x = rates[k][i]
             planned += x * energy * f
-            b = binds[k][i]
-            if b.kind not in _NOT_HELD and x + 1e-6 < slot_bounds[k][i].hi:
-                held[b] += 1
+            if x + 1e-6 < slot_bounds[k][i].hi:
+                b = binds[k][i]
+                if b is not run_binding:
+                    if run:
+                        held[run_binding] += run
+                    run_binding, run, run_held = b, 0, b.kind not in _NOT_HELD
+                if run_held:
+                    run += 1
+        if run:
+            held[run_binding] += run
         wanted = session.energy_remaining_wh
         if wanted is not None:
             # A rate lifted to the EV's minimum may offer more than it wants; it stops when full.
