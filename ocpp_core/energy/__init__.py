@@ -31,6 +31,7 @@ from ocpp_core.energy._allocate import allocate
 from ocpp_core.energy._chart import plan_svg
 from ocpp_core.energy._local import clear_group_limit, group_limit_id, split_group_limit
 from ocpp_core.energy._lp import lp_upper_bound
+from ocpp_core.energy._mobility import set_mobility_needs
 from ocpp_core.energy._model import (
     GRID_PHASES,
     BelowMinimum,
@@ -83,9 +84,12 @@ from ocpp_core.energy._sitefile import SiteFile, site_from_json
 from ocpp_core.energy._state import (
     ControlMode,
     CsmsSettings,
+    MobilityNeeds,
+    MobilityNeedsMode,
     PendingProfile,
     SiteState,
     Track,
+    V2xSetting,
 )
 
 __all__ = [
@@ -104,6 +108,8 @@ __all__ = [
     "Limit",
     "LimitSchedule",
     "LimitScope",
+    "MobilityNeeds",
+    "MobilityNeedsMode",
     "Objective",
     "Outgoing",
     "PendingProfile",
@@ -124,6 +130,7 @@ __all__ = [
     "SiteStation",
     "Track",
     "TransactionId",
+    "V2xSetting",
     "allocate",
     "clear_group_limit",
     "group_limit_id",
@@ -143,6 +150,7 @@ __all__ = [
     "plan_svg",
     "replan",
     "request_priority_charging",
+    "set_mobility_needs",
     "site_from_json",
     "split_group_limit",
     "to_requests",

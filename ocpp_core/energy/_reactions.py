@@ -61,14 +61,21 @@ from ocpp_core.energy._model import (
     SiteStation,
 )
 from ocpp_core.energy._results import Allocation, EvseAllocation
-from ocpp_core.energy._state import ControlMode, PendingProfile, SiteState, Track
+from ocpp_core.energy._state import (
+    ControlMode,
+    MobilityNeedsMode,
+    PendingProfile,
+    SiteState,
+    Track,
+)
+from ocpp_core.energy._v2x import choose_v2x
 from ocpp_core.errors import ReactionError, SelfCheckError
 from ocpp_core.smart_charging import (
     ChargingProfile,
     ChargingProfileRequest,
     ChargingRateUnit,
     ChargingSchedule,
-    OperationMode,
+    LimitAtSoC,
     ProfileKind,
     ProfilePurpose,
     ProfileStore,
@@ -391,7 +398,7 @@ def _offers(  # noqa: PLR0917 - internal, called positionally
         unit = base.charging_rate_unit
         limit = max((p.limit or 0.0) for p in base.periods)
         phases = base.periods[0].number_phases
-    session = track.session
+    session = track.planned_session(state.settings.max_soc)
     voltage = state.site.evse_voltage(evse)
     per_unit = (phases or 1) * voltage if unit is ChargingRateUnit.A else 1.0
     if evse.phase_type is PhaseType.DC and unit is ChargingRateUnit.A:
@@ -443,13 +450,30 @@ def _merge_equal(periods: tuple[SchedulePeriod, ...]) -> tuple[SchedulePeriod, .
     return tuple(out)
 
 
-def _v2x_period(limit: float, discharge: float) -> SchedulePeriod:
-    return SchedulePeriod(
-        start_period=0,
-        limit=limit,
-        setpoint=limit,
-        discharge_limit=-discharge,
-        operation_mode=OperationMode.CENTRAL_SETPOINT,
+def _with_limit_at_soc(
+    state: SiteState,
+    station: SiteStation,
+    track: Track,
+    profile: ChargingProfile,
+    notes: list[str],
+) -> ChargingProfile:
+    """Put the session's maximum SoC on a 2.1 TxProfile's schedules as ``limitAtSoC``."""
+    if station.version is not OcppVersion.V21 or profile.purpose is not ProfilePurpose.TX:
+        return profile
+    top = track.max_soc(state.settings.max_soc)
+    if top is None:
+        return profile
+    where = f"{station.id}#{track.key[1]}"
+    if SmartChargingFeature.LIMIT_AT_SOC not in station.station.features:
+        notes.append(
+            f"{where}: maximum SoC {top:g} % not sent as limitAtSoC (the station does not "
+            "support LimitAtSoC); the plan caps the energy where SoC and capacity are known"
+        )
+        return profile
+    cap = LimitAtSoC(soc=math.floor(top), limit=0.0)
+    notes.append(f"{where}: limitAtSoC: no charging beyond {cap.soc} % SoC")
+    return attrs.evolve(
+        profile, schedules=tuple(attrs.evolve(s, limit_at_soc=cap) for s in profile.schedules)
     )
 
 
@@ -467,7 +491,22 @@ def _profile_for(  # noqa: PLR0917 - internal, called positionally
 
     With ``planned`` (plan mode: the profile :func:`~ocpp_core.energy.to_requests`
     made from the plan), that profile, or for an ISO 15118 session offers capped by it.
+    A 2.1 TxProfile carries the session's maximum SoC as ``limitAtSoC`` where allowed.
     """
+    profile, limit = _profile_for_share(state, station, evse, track, share, now, notes, planned)
+    return _with_limit_at_soc(state, station, track, profile, notes), limit
+
+
+def _profile_for_share(  # noqa: PLR0917 - internal, called positionally
+    state: SiteState,
+    station: SiteStation,
+    evse: SiteEvse,
+    track: Track,
+    share: EvseAllocation,
+    now: datetime,
+    notes: list[str],
+    planned: ChargingProfile | None = None,
+) -> tuple[ChargingProfile, float]:
     if planned is not None:
         base = planned.schedules[0]
         first = base.periods[0].limit or 0.0
@@ -487,20 +526,17 @@ def _profile_for(  # noqa: PLR0917 - internal, called positionally
         schedules = _offers(state, track, evse, share, unit, now)
         if track.bidirectional and version is OcppVersion.V21:
             discharge = _discharge_w(state, evse, track)
-            if discharge > 0:
+            share_w, _ = _share_limit(state, evse, share, ChargingRateUnit.W)
+            choice = choose_v2x(state, station, evse, track, share_w=share_w, discharge_w=discharge)
+            where = f"{station.id}#{evse.evse_id}"
+            notes.extend(f"{where}: V2X {line}" for line in choice.reasons)
+            if choice.period is not None:
                 unit = ChargingRateUnit.W
-                limit, phases = _share_limit(state, evse, share, unit)
+                limit = share_w
                 schedules = (
                     ChargingSchedule(
-                        id=1,
-                        charging_rate_unit=unit,
-                        start_schedule=now,
-                        periods=(_v2x_period(limit, discharge),),
+                        id=1, charging_rate_unit=unit, start_schedule=now, periods=(choice.period,)
                     ),
-                )
-                notes.append(
-                    f"{station.id}#{evse.evse_id}: V2X CentralSetpoint: charge up to "
-                    f"{limit:g} W, discharge up to {discharge:g} W"
                 )
         if track.control_mode is ControlMode.DYNAMIC and version is OcppVersion.V21:
             if SmartChargingFeature.DYNAMIC_PROFILES in station.station.features:
@@ -561,6 +597,16 @@ def _dynamic_update(
     if _equal_profiles(installed.profile, profile):
         return None
     period = profile.schedules[0].periods[0]
+    held = installed.profile.schedules[0]
+    if (
+        attrs.evolve(held.periods[0], limit=None, setpoint=None, discharge_limit=None)
+        != attrs.evolve(period, limit=None, setpoint=None, discharge_limit=None)
+        or held.limit_at_soc != profile.schedules[0].limit_at_soc
+        or held.charging_rate_unit is not profile.schedules[0].charging_rate_unit
+    ):
+        # An update carries only limit, setpoint and discharge limit: a new mode,
+        # curve or unit needs a new profile.
+        return None
     mod = _mod(OcppVersion.V21)
     update = mod.ChargingScheduleUpdate(
         limit=period.limit, setpoint=period.setpoint, discharge_limit=period.discharge_limit
@@ -656,11 +702,12 @@ def _replan(
     notes: list[str],
     force: frozenset[tuple[str, int]] = frozenset(),
 ) -> tuple[SiteState, list[Outgoing]]:
+    planned_sessions = state.sessions
     sessions = [
-        attrs.evolve(t.session, weight=_PRIORITY_WEIGHT, priority=t.session.priority + 1)
+        attrs.evolve(s, weight=_PRIORITY_WEIGHT, priority=s.priority + 1)
         if t.priority_charging
-        else t.session
-        for t in state.tracks
+        else s
+        for t, s in zip(state.tracks, planned_sessions, strict=True)
     ]
     allocation: Allocation = allocate(state.site, sessions, now, state.policy)
     planned: dict[tuple[str, int], ChargingProfile] = {}
@@ -846,7 +893,8 @@ def _apply_meter(
         f"{session.station_id}#{session.evse_id}: measured "
         + ", ".join(f"{k}={v}" for k, v in sorted(changes.items()) if k != "measured_at")
     )
-    return attrs.evolve(track, session=session, meter_start_wh=start)
+    basis = session.energy_delivered_wh if soc is not None else track.soc_basis_wh
+    return attrs.evolve(track, session=session, meter_start_wh=start, soc_basis_wh=basis)
 
 
 def _evse_key(state: SiteState, station_id: str, evse_id: int | None) -> tuple[str, int] | None:
@@ -1286,12 +1334,76 @@ def _needs_response(version: OcppVersion, status: str, reason: str | None, info:
     return mod.NotifyEVChargingNeedsResponse(**kwargs)
 
 
-def _read_needs(
-    needs: Any, version: OcppVersion, now: datetime, evse: SiteEvse, notes: list[str]
+def _percent(value: object) -> float | None:
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and 0 <= number <= 100 else None
+
+
+def _energy_from_soc(  # noqa: PLR0917 - internal, called positionally
+    dc: Any,
+    v2x: Any,
+    delivered: float,
+    out: dict[str, Any],
+    extra: dict[str, Any],
+    where: str,
+    notes: list[str],
+) -> float | None:
+    """The battery's capacity and SoC; the energy wanted from the target SoC when none is given.
+
+    Energy wanted = energy delivered so far + (target SoC - SoC) / 100 x capacity,
+    the target being the V2X ``targetSoC``, else the DC ``fullSoC``.
+    """
+    capacity = None if dc is None else dc.ev_energy_capacity
+    if capacity is not None:
+        if isinstance(capacity, int | float) and math.isfinite(capacity) and capacity > 0:
+            extra["ev_capacity_wh"] = float(capacity)
+        else:
+            notes.append(f"{where}: battery capacity {capacity!r:.20} Wh ignored (not above 0)")
+    raw_soc = None if dc is None else dc.state_of_charge
+    soc = _percent(raw_soc)
+    if raw_soc is not None and soc is None:
+        notes.append(f"{where}: state of charge {raw_soc!r:.20} ignored (not within 0..100 %)")
+    if soc is not None:
+        out["soc"] = soc
+        extra["soc_basis_wh"] = delivered
+    raw_target = getattr(v2x, "target_soc", None) if v2x is not None else None
+    if raw_target is None and dc is not None:
+        raw_target = dc.full_soc
+    target = _percent(raw_target)
+    if raw_target is not None and target is None:
+        notes.append(f"{where}: target SoC {raw_target!r:.20} ignored (not within 0..100 %)")
+    capacity_wh = extra.get("ev_capacity_wh")
+    if target is None or soc is None or capacity_wh is None:
+        return None
+    wanted = max(0.0, target - soc) / 100 * capacity_wh
+    notes.append(
+        f"{where}: no energy amount; {wanted:g} Wh derived from SoC {soc:g} % to target "
+        f"{target:g} % of {capacity_wh:g} Wh"
+    )
+    if wanted <= 0:
+        notes.append(f"{where}: the EV is at or above its target SoC: nothing more wanted")
+    return float(delivered + wanted)
+
+
+def _read_needs(  # noqa: PLR0917 - internal, called positionally
+    needs: Any,
+    version: OcppVersion,
+    now: datetime,
+    evse: SiteEvse,
+    notes: list[str],
+    delivered: float = 0.0,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The session fields that the EV's needs give (after checking them)."""
+    """The session fields that the EV's needs give (after checking them).
+
+    ``extra`` receives the track's fields (battery capacity, the SoC's energy basis).
+    """
     where = f"{evse.station_id}#{evse.evse_id}"
     out: dict[str, Any] = {}
+    extra = {} if extra is None else extra
+    derived: float | None = None
     mode = str(_value(needs.requested_energy_transfer))
     if mode in _PHASES_OF and evse.phase_type is PhaseType.AC:
         out["ev_phases"] = min(_PHASES_OF[mode], len(evse.phases))
@@ -1312,13 +1424,12 @@ def _read_needs(
             else float(dc.ev_max_current) * float(dc.ev_max_voltage)
         )
         names = ("min_power_w", "max_power_w")
-        if dc.state_of_charge is not None:
-            out["soc"] = float(dc.state_of_charge)
     else:
         names = ("min_current_a", "max_current_a")
         if ac is not None or dc is not None:
             notes.append(f"{where}: charging parameters for the wrong supply (AC/DC) ignored")
     v2x = getattr(needs, "v2x_charging_parameters", None)
+    dc_here = dc if evse.phase_type is PhaseType.DC else None
     if v2x is not None:
         if energy is None and v2x.ev_target_energy_request is not None:
             energy = float(v2x.ev_target_energy_request)
@@ -1328,7 +1439,13 @@ def _read_needs(
             out["min_energy_wh"] = float(v2x.ev_min_energy_request)
         if evse.phase_type is PhaseType.DC and high is None and v2x.max_charge_power is not None:
             high = float(v2x.max_charge_power)
-    if energy is not None:
+    if energy is None and (dc_here is not None or v2x is not None):
+        derived = _energy_from_soc(dc_here, v2x, delivered, out, extra, where, notes)
+    elif dc_here is not None:
+        _energy_from_soc(dc_here, None, delivered, out, extra, where, [])
+    if derived is not None:
+        out["energy_wanted_wh"] = derived
+    elif energy is not None:
         if not math.isfinite(energy) or energy <= 0:
             notes.append(
                 f"{where}: energy amount {energy:g} Wh is not a need; read as unknown "
@@ -1372,8 +1489,13 @@ def on_ev_charging_needs(
     * 2.0.1 and 2.1: status Accepted and a TxProfile whose schedules (ids 1..n)
       are the SAScheduleTuples. In 2.1 a ``DynamicControl`` EV on a station
       with DynamicProfiles gets a Dynamic profile (later shares go out as
-      UpdateDynamicSchedule); a bidirectional EV on an EVSE that may discharge
-      gets a CentralSetpoint period with a discharge limit.
+      UpdateDynamicSchedule); a bidirectional EV gets a period in the operation
+      mode chosen from the EVSE's V2X setting, what the station supports, an EMS
+      limit and the share (``CentralSetpoint`` by default; see
+      :class:`~ocpp_core.energy.V2xSetting`). The 2.1 ``mobilityNeedsMode`` says
+      whether the CSMS's mobility needs apply (``EVCC_SECC``) or the EV's stand
+      (``EVCC``); without an energy amount, a DC EV's energy is derived from its
+      SoC, capacity and target SoC.
     * 2.0: status Accepted and a NotifyCentralChargingNeeds with the SASchedules
       (``pMax`` in W).
 
@@ -1406,12 +1528,16 @@ def on_ev_charging_needs(
         response = _needs_response(version, status, "TxNotFound", "no transaction on this EVSE")
         return Reaction(response=response, requests=(), state=state, explanation=notes)
     needs = request.charging_needs
-    changes = _read_needs(needs, version, moment, evse, notes)
+    extra: dict[str, Any] = {}
+    changes = _read_needs(
+        needs, version, moment, evse, notes, track.session.energy_delivered_wh, extra
+    )
     try:
         session = attrs.evolve(track.session, **changes)
     except ValueError as exc:
         notes.append(f"{where}: needs not usable ({exc}); planned as before")
         session = track.session
+        extra = {}
     tuples = request.max_schedule_tuples
     if tuples is None or tuples < 1:
         tuples = 1
@@ -1420,9 +1546,7 @@ def on_ev_charging_needs(
     bidirectional = mode in _BPT
     if bidirectional and evse.discharge_max_power_w <= 0:
         notes.append(f"{where}: EV offers bidirectional transfer; EVSE may not discharge")
-    mobility = getattr(needs, "mobility_needs_mode", None)
-    if mobility is not None:
-        notes.append(f"{where}: mobility needs decided by {_value(mobility)}")
+    mobility = _mobility_mode(getattr(needs, "mobility_needs_mode", None))
     track = attrs.evolve(
         track,
         session=session,
@@ -1430,7 +1554,10 @@ def on_ev_charging_needs(
         max_schedule_tuples=tuples,
         control_mode=None if control is None else _value(control),
         bidirectional=bidirectional,
+        mobility_mode=mobility,
+        **extra,
     )
+    _explain_mobility(track, state.settings.max_soc, where, notes)
     state = state.with_track(track)
     notes.append(
         f"{where}: needs: "
@@ -1452,6 +1579,52 @@ def on_ev_charging_needs(
             notes.append(f"{where}: offer unchanged; the installed TxProfile stands")
     response = _needs_response(version, "Accepted", None, None)
     return Reaction(response=response, requests=out, state=state, explanation=notes)
+
+
+def _mobility_mode(value: object) -> MobilityNeedsMode | None:
+    for member in MobilityNeedsMode:
+        if member.value == _value(value):
+            return member
+    return None
+
+
+def _explain_mobility(track: Track, policy: float | None, where: str, notes: list[str]) -> None:
+    """Say who decides the session's departure and energy, and what of the CSMS's applies."""
+    needs = track.csms_needs
+    mode = track.mobility_mode
+    if track.iso15118 and mode is not MobilityNeedsMode.EVCC_SECC:
+        if mode is None and needs is None and policy is None:
+            return
+        said = "EVCC" if mode is MobilityNeedsMode.EVCC else "no mobilityNeedsMode (read as EVCC)"
+        notes.append(f"{where}: {said}: the EV's departure time and energy are authoritative")
+        if needs is not None or policy is not None:
+            notes.append(f"{where}: the CSMS's mobility needs are not applied to this EV")
+        return
+    if track.iso15118:
+        notes.append(f"{where}: EVCC_SECC: the CSMS may update the departure time and energy")
+    if needs is None and policy is None:
+        return
+    session = track.planned_session(policy)
+    shown = []
+    if session.departure is not None:
+        shown.append(f"departure {session.departure.isoformat()}")
+    if session.energy_wanted_wh is not None:
+        shown.append(f"energy {session.energy_wanted_wh:g} Wh")
+    if session.min_energy_wh is not None:
+        shown.append(f"minimum energy {session.min_energy_wh:g} Wh")
+    top = track.max_soc(policy)
+    if top is not None:
+        shown.append(f"maximum SoC {top:g} %")
+    notes.append(f"{where}: the CSMS's mobility needs apply: " + (", ".join(shown) or "none"))
+    early = needs is not None and needs.departure is not None
+    if early and needs.departure < track.session.arrival:  # type: ignore[union-attr,operator]
+        notes.append(f"{where}: the CSMS's departure is before the arrival: ignored")
+    if ((needs is not None and needs.target_soc is not None) or top is not None) and (
+        track.session.soc is None or track.ev_capacity_wh is None
+    ):
+        notes.append(
+            f"{where}: SoC targets need the EV's SoC and capacity, not known: energy not derived"
+        )
 
 
 def _is_for(outgoing: Outgoing, evse_id: int) -> bool:

@@ -12,26 +12,44 @@ version) and the SetChargingProfile requests still waiting for an answer.
 from __future__ import annotations
 
 import enum
+import itertools
+import math
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 import attrs
 
-from ocpp_core.energy._model import Policy, Session, Site, TransactionId
+from ocpp_core._text import show
+from ocpp_core.energy._model import (
+    PhaseType,
+    Policy,
+    Session,
+    Site,
+    SiteEvse,
+    TransactionId,
+    enum_value,
+)
 from ocpp_core.errors import SiteError
 from ocpp_core.smart_charging import (
     ChargingProfile,
     ChargingSchedule,
     InstalledProfile,
+    OperationMode,
     ProfileStore,
     Transaction,
+    V2XFreqWattPoint,
 )
 
 __all__ = [
     "ControlMode",
     "CsmsSettings",
+    "MobilityNeeds",
+    "MobilityNeedsMode",
     "PendingProfile",
     "SiteState",
     "Track",
+    "V2xSetting",
 ]
 
 
@@ -52,6 +70,234 @@ def _c_control(value: object) -> ControlMode | None:
         if member.value == raw:
             return member
     raise SiteError("control_mode", f"{value!r:.40} is not ScheduledControl or DynamicControl")
+
+
+class MobilityNeedsMode(enum.StrEnum):
+    """2.1 ``mobilityNeedsMode``: who may set the EV's departure time and target energy."""
+
+    EVCC = "EVCC"
+    """The EV alone (its departure time and energy are authoritative)."""
+    EVCC_SECC = "EVCC_SECC"
+    """The EV, and the station or CSMS may update them."""
+
+
+def _c_mobility_mode(value: object) -> MobilityNeedsMode | None:
+    return None if value is None else enum_value(MobilityNeedsMode, value, "mobility_mode")
+
+
+def _c_opt_soc(field: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SiteError(field, f"expected a percentage, got {show(value, 40)}")
+    if not 0 <= value <= 100:
+        raise SiteError(field, f"must be within 0..100, got {value:g}")
+    return float(value)
+
+
+def _c_opt_energy(field: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SiteError(field, f"expected a number of Wh, got {show(value, 40)}")
+    if value <= 0:
+        raise SiteError(field, f"must be above 0, got {value:g}")
+    return float(value)
+
+
+def _c_target_soc(value: object) -> float | None:
+    return _c_opt_soc("target_soc", value)
+
+
+def _c_max_soc(value: object) -> float | None:
+    return _c_opt_soc("max_soc", value)
+
+
+def _c_needs_energy(value: object) -> float | None:
+    return _c_opt_energy("energy_wanted_wh", value)
+
+
+def _c_needs_min_energy(value: object) -> float | None:
+    return _c_opt_energy("min_energy_wh", value)
+
+
+@attrs.frozen(kw_only=True)
+class MobilityNeeds:
+    """What the CSMS (a driver app, a fleet policy) says a session needs.
+
+    Applied to the plan only where the CSMS may set mobility needs: when the EV
+    sent none (no ISO 15118 charging needs) or said 2.1 ``mobilityNeedsMode``
+    ``EVCC_SECC``. With ``EVCC`` (or no mode) the EV's own values stand.
+    """
+
+    departure: datetime | None = None
+    """When the driver leaves (an aware datetime)."""
+    energy_wanted_wh: float | None = attrs.field(default=None, converter=_c_needs_energy)
+    """Energy wanted over the whole session (Wh, above 0)."""
+    min_energy_wh: float | None = attrs.field(default=None, converter=_c_needs_min_energy)
+    """V2X: energy below which the battery must not be discharged (Wh, above 0)."""
+    target_soc: float | None = attrs.field(default=None, converter=_c_target_soc)
+    """Target state of charge (%): the energy wanted follows from the EV's SoC and
+    capacity when no ``energy_wanted_wh`` is given."""
+    max_soc: float | None = attrs.field(default=None, converter=_c_max_soc)
+    """Most state of charge (%) to charge to; sent as 2.1 ``limitAtSoC`` where the
+    station supports it, and caps the energy wanted where SoC and capacity are known."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.departure is not None and (
+            not isinstance(self.departure, datetime) or self.departure.utcoffset() is None
+        ):
+            raise SiteError("departure", "expected an aware datetime")
+        if (
+            self.min_energy_wh is not None
+            and self.energy_wanted_wh is not None
+            and self.min_energy_wh > self.energy_wanted_wh
+        ):
+            raise SiteError("min_energy_wh", "is above energy_wanted_wh")
+        if (
+            self.target_soc is not None
+            and self.max_soc is not None
+            and self.target_soc > self.max_soc
+        ):
+            raise SiteError("target_soc", "is above max_soc")
+
+
+def _c_mode(value: object) -> OperationMode:
+    return enum_value(OperationMode, value, "mode")
+
+
+def _c_supported(value: object) -> frozenset[OperationMode] | None:
+    if value is None:
+        return None
+    items: Iterable[Any]
+    if isinstance(value, str):
+        # The device-model form: a comma-separated member list.
+        items = [x.strip() for x in value.split(",") if x.strip()]
+    elif isinstance(value, Iterable):
+        items = value
+    else:
+        raise SiteError("supported_modes", f"expected operation modes, got {show(value, 40)}")
+    return frozenset(enum_value(OperationMode, x, "supported_modes") for x in items)
+
+
+def _point(value: object) -> V2XFreqWattPoint:
+    frequency: object
+    power: object
+    if isinstance(value, V2XFreqWattPoint):
+        frequency, power = value.frequency, value.power
+    elif isinstance(value, dict):
+        frequency, power = value.get("frequency"), value.get("power")
+    elif isinstance(value, tuple | list) and len(value) == 2:
+        frequency, power = value
+    else:
+        raise SiteError("freq_watt_curve", f"a point is (frequency, power), got {show(value, 40)}")
+    numbers: list[float] = []
+    for name, number in (("frequency", frequency), ("power", power)):
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int | float)
+            or not math.isfinite(number)
+        ):
+            raise SiteError("freq_watt_curve", f"{name} {show(number, 30)} is not a finite number")
+        numbers.append(float(number))
+    return V2XFreqWattPoint(frequency=numbers[0], power=numbers[1])
+
+
+def _c_curve(value: object) -> tuple[V2XFreqWattPoint, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise SiteError("freq_watt_curve", f"expected a list of points, got {show(value, 40)}")
+    return tuple(_point(x) for x in value)
+
+
+def _c_baseline(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SiteError("baseline_w", f"expected a finite number of W, got {show(value, 40)}")
+    return float(value)
+
+
+_FREQUENCY_MODES = frozenset({OperationMode.CENTRAL_FREQUENCY, OperationMode.LOCAL_FREQUENCY})
+
+
+@attrs.frozen(kw_only=True)
+class V2xSetting:
+    """V2X on one EVSE (or on every EVSE of a station): what it supports, what the CSMS wants.
+
+    The reactions read it when a bidirectional ISO 15118-20 EV charges there on a
+    2.1 station, to choose the period's operation mode (see the how-to's V2G
+    section for the rules).
+    """
+
+    station_id: str
+    """The station."""
+    evse_id: int = 0
+    """The EVSE; 0: every EVSE of the station (an EVSE's own setting wins)."""
+    mode: OperationMode = attrs.field(default=OperationMode.CENTRAL_SETPOINT, converter=_c_mode)
+    """The mode the CSMS wants for bidirectional EVs there: ``CentralSetpoint`` (the
+    CSMS gives setpoints), ``ChargingOnly`` (V2X not allowed), ``ExternalSetpoint`` /
+    ``ExternalLimits`` (an energy management system controls the EVSE),
+    ``CentralFrequency`` / ``LocalFrequency`` (frequency support along
+    ``freq_watt_curve``), ``LocalLoadBalancing`` (a local controller balances the
+    station's EVSEs), ``Idle``."""
+    supported_modes: frozenset[OperationMode] | None = attrs.field(
+        default=None, converter=_c_supported
+    )
+    """What the station reports in ``V2XChargingCtrlr.SupportedOperationModes`` for
+    the EVSE (a list, or the device model's comma-separated text); ``None``: not
+    known (every mode is assumed). ``ChargingOnly`` is always possible."""
+    freq_watt_curve: tuple[V2XFreqWattPoint, ...] | None = attrs.field(
+        default=None, converter=_c_curve
+    )
+    """Frequency support: ``(frequency Hz, power W)`` points (or ``V2XFreqWattPoint``),
+    2 to 20 of them, frequencies increasing; the power is added to ``baseline_w``
+    (positive charges, negative discharges). Required by the frequency modes."""
+    baseline_w: float = attrs.field(default=0.0, converter=_c_baseline)
+    """Frequency support: the ``v2xBaseline`` the curve's powers are added to."""
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.station_id, str) or not self.station_id:
+            raise SiteError("station_id", "expected a non-empty station id")
+        if isinstance(self.evse_id, bool) or not isinstance(self.evse_id, int) or self.evse_id < 0:
+            raise SiteError("evse_id", "expected 0 (every EVSE) or an EVSE id")
+        curve = self.freq_watt_curve
+        if curve is not None:
+            if not 2 <= len(curve) <= 20:
+                raise SiteError(
+                    "freq_watt_curve", f"needs 2 to 20 points (2.1 schema), got {len(curve)}"
+                )
+            for before, after in itertools.pairwise(curve):
+                if after.frequency <= before.frequency:
+                    raise SiteError(
+                        "freq_watt_curve",
+                        f"frequencies must increase: {after.frequency:g} Hz after "
+                        f"{before.frequency:g} Hz",
+                    )
+            if curve[0].frequency <= 0:
+                raise SiteError("freq_watt_curve", "frequencies must be above 0 Hz")
+        elif self.mode in _FREQUENCY_MODES:
+            raise SiteError("freq_watt_curve", f"{self.mode.value} needs a frequency-watt curve")
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """``(station_id, evse_id)``."""
+        return (self.station_id, self.evse_id)
+
+    def supports(self, mode: OperationMode) -> bool:
+        """Whether the station may be given ``mode`` (unknown support: yes)."""
+        return (
+            mode is OperationMode.CHARGING_ONLY
+            or self.supported_modes is None
+            or mode in self.supported_modes
+        )
+
+
+def evse_charge_max_w(site: Site, evse: SiteEvse) -> float:
+    """The most power ``evse`` can charge with, in W (AC: its current over its conductors)."""
+    if evse.phase_type is PhaseType.DC:
+        return evse.max_power_w or 0.0
+    total = evse.max_current_a * len(evse.phases) * site.evse_voltage(evse)
+    return total if evse.max_power_w is None else min(total, evse.max_power_w)
 
 
 @attrs.frozen(kw_only=True)
@@ -76,6 +322,58 @@ class Track:
     """Renegotiations asked because the EV's schedule went beyond the offer."""
     priority_charging: bool = False
     """2.1: the driver asked for priority charging."""
+    mobility_mode: MobilityNeedsMode | None = attrs.field(default=None, converter=_c_mobility_mode)
+    """2.1 ``mobilityNeedsMode`` of the EV's needs (``None``: not said, read as ``EVCC``)."""
+    ev_capacity_wh: float | None = None
+    """The EV's battery capacity (DC ``evEnergyCapacity``), where it said."""
+    soc_basis_wh: float | None = None
+    """The energy delivered when ``session.soc`` was read (energies from SoC count from it)."""
+    csms_needs: MobilityNeeds | None = None
+    """What the CSMS says the session needs (:func:`~ocpp_core.energy.set_mobility_needs`)."""
+
+    @property
+    def csms_may_set_needs(self) -> bool:
+        """Whether the CSMS's mobility needs apply: no EV needs, or ``EVCC_SECC``."""
+        return not self.iso15118 or self.mobility_mode is MobilityNeedsMode.EVCC_SECC
+
+    def max_soc(self, policy: float | None) -> float | None:
+        """The maximum SoC that applies (the session's own, else the CSMS policy), if allowed."""
+        if not self.csms_may_set_needs:
+            return None
+        own = self.csms_needs.max_soc if self.csms_needs is not None else None
+        return own if own is not None else policy
+
+    def planned_session(self, max_soc: float | None = None) -> Session:
+        """The session the planner sees: the EV's, with the CSMS's needs where they apply.
+
+        Args:
+            max_soc: the CSMS's maximum-SoC policy (``CsmsSettings.max_soc``).
+        """
+        session = self.session
+        if not self.csms_may_set_needs:
+            return session
+        needs = self.csms_needs
+        changes: dict[str, Any] = {}
+        soc = session.soc
+        capacity = self.ev_capacity_wh
+        basis = self.soc_basis_wh if self.soc_basis_wh is not None else 0.0
+        if needs is not None:
+            if needs.departure is not None and needs.departure >= session.arrival:
+                changes["departure"] = needs.departure
+            if needs.min_energy_wh is not None:
+                changes["min_energy_wh"] = needs.min_energy_wh
+            if needs.energy_wanted_wh is not None:
+                changes["energy_wanted_wh"] = needs.energy_wanted_wh
+            elif needs.target_soc is not None and soc is not None and capacity:
+                changes["energy_wanted_wh"] = basis + max(0.0, needs.target_soc - soc) / 100 * (
+                    capacity
+                )
+        top = self.max_soc(max_soc)
+        if top is not None and soc is not None and capacity:
+            most = basis + max(0.0, top - soc) / 100 * capacity
+            wanted = changes.get("energy_wanted_wh", session.energy_wanted_wh)
+            changes["energy_wanted_wh"] = most if wanted is None else min(wanted, most)
+        return attrs.evolve(session, **changes) if changes else session
 
     @property
     def key(self) -> tuple[str, int]:
@@ -130,6 +428,9 @@ class CsmsSettings:
     and send one-period profiles. A number of seconds: plan that far ahead
     (:func:`~ocpp_core.energy.plan`, deadline-aware, in the policy's slots) and send
     the plan's schedules made by :func:`~ocpp_core.energy.to_requests`."""
+    max_soc: float | None = None
+    """A maximum-SoC policy (%) for every session whose mobility needs the CSMS may
+    set (a session's own :attr:`MobilityNeeds.max_soc` wins); ``None``: none."""
 
     def __attrs_post_init__(self) -> None:
         for name in ("stack_level", "profile_id_base", "max_fallbacks", "max_renegotiations"):
@@ -146,6 +447,7 @@ class CsmsSettings:
             raise SiteError("horizon_s", "expected a positive number of seconds or None")
         if self.profile_id_base < 1:
             raise SiteError("profile_id_base", "must be at least 1")
+        _c_max_soc(self.max_soc)
 
 
 def _tuple_tracks(value: Iterable[Track]) -> tuple[Track, ...]:
@@ -160,6 +462,43 @@ def _tuple_stores(
 
 def _tuple_pending(value: Iterable[PendingProfile]) -> tuple[PendingProfile, ...]:
     return tuple(value)
+
+
+def _tuple_v2x(value: Iterable[V2xSetting]) -> tuple[V2xSetting, ...]:
+    if isinstance(value, V2xSetting):
+        return (value,)
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, V2xSetting):
+            raise SiteError("v2x", f"expected V2xSetting values, got {type(item).__name__}")
+    return items
+
+
+def _check_v2x(site: Site, settings: tuple[V2xSetting, ...]) -> None:
+    seen: set[tuple[str, int]] = set()
+    for setting in settings:
+        where = f"{setting.station_id}#{setting.evse_id}"
+        if setting.key in seen:
+            raise SiteError("v2x", f"two settings for {where}")
+        seen.add(setting.key)
+        station = site.station(setting.station_id)
+        evses = [e for e in site.evses if e.station_id == station.id]
+        if setting.evse_id:
+            evses = [e for e in evses if e.evse_id == setting.evse_id]
+            if not evses:
+                raise SiteError("v2x", f"unknown EVSE {where}")
+        for evse in evses:
+            for point in setting.freq_watt_curve or ():
+                power = setting.baseline_w + point.power
+                top = evse_charge_max_w(site, evse)
+                low = -evse.discharge_max_power_w
+                if not low - 1e-9 <= power <= top + 1e-9:
+                    raise SiteError(
+                        "freq_watt_curve",
+                        f"{evse.station_id}#{evse.evse_id}: {power:g} W at "
+                        f"{point.frequency:g} Hz (baseline included) is outside the EVSE's "
+                        f"{low:g}..{top:g} W",
+                    )
 
 
 @attrs.frozen(kw_only=True)
@@ -183,16 +522,31 @@ class SiteState:
     """How the planner shares capacity."""
     settings: CsmsSettings = attrs.field(factory=CsmsSettings)
     """How decisions become requests."""
+    v2x: tuple[V2xSetting, ...] = attrs.field(default=(), converter=_tuple_v2x)
+    """V2X settings per EVSE or station (the operation modes they support and the
+    CSMS wants); an EVSE without one gets ``CentralSetpoint`` where it may discharge."""
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.site, Site):
             raise SiteError("site", "expected a Site")
         self.site.check_sessions(t.session for t in self.tracks)
+        _check_v2x(self.site, self.v2x)
 
     @property
     def sessions(self) -> tuple[Session, ...]:
-        """The planner's sessions."""
-        return tuple(t.session for t in self.tracks)
+        """The planner's sessions (with the CSMS's mobility needs where they apply)."""
+        policy = self.settings.max_soc
+        return tuple(t.planned_session(policy) for t in self.tracks)
+
+    def v2x_setting(self, station_id: str, evse_id: int) -> V2xSetting:
+        """The V2X setting of an EVSE: its own, else its station's, else the default."""
+        found = None
+        for setting in self.v2x:
+            if setting.key == (station_id, evse_id):
+                return setting
+            if setting.key == (station_id, 0):
+                found = setting
+        return found or V2xSetting(station_id=station_id, evse_id=evse_id)
 
     def track_on(self, station_id: str, evse_id: int) -> Track | None:
         """The session on an EVSE, if any."""

@@ -1,0 +1,697 @@
+"""2.1 V2X operation modes and mobility needs in the CSMS reactions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from ocpp_core import v21, v201
+from ocpp_core.energy import (
+    Circuit,
+    CsmsSettings,
+    MobilityNeeds,
+    MobilityNeedsMode,
+    Reaction,
+    Site,
+    SiteEvse,
+    SiteState,
+    SiteStation,
+    V2xSetting,
+    on_ev_charging_needs,
+    on_notify_charging_limit,
+    on_transaction_event,
+    replan,
+    set_mobility_needs,
+)
+from ocpp_core.errors import ReactionError, SiteError
+from ocpp_core.smart_charging import (
+    ChargingProfile,
+    ChargingRateUnit,
+    Evse,
+    OperationMode,
+    ProfilePurpose,
+    Station,
+    composite_schedule,
+    set_charging_profile_from_ocpp,
+    validate_profile,
+)
+from tests.energy._csms import T0, check_wire
+
+S = timedelta(seconds=1)
+CURVE = ((49.8, -4000.0), (50.0, 0.0), (50.2, 4000.0))
+MODES = [m.value for m in OperationMode]
+
+
+def _site(*, features: tuple[str, ...] = ("DynamicProfiles", "LimitAtSoC"), **evse: Any) -> Site:
+    """One 32 A grid, a 2.1 station with an AC EVSE (7 kW discharge) and a DC EVSE."""
+    ac: dict[str, Any] = {"discharge_max_power_w": 7000, **evse}
+    return Site(
+        circuits=[Circuit(id="grid", max_current_a=32, export_limit_w=ac.pop("export", None))],
+        stations=[
+            SiteStation(
+                id="cs21",
+                version="2.1",
+                station=Station(
+                    evses=(Evse(id=1), Evse(id=2, phase_type="DC")), features=list(features)
+                ),
+            )
+        ],
+        evses=[
+            SiteEvse(station_id="cs21", evse_id=1, circuit="grid", **ac),
+            SiteEvse(
+                station_id="cs21",
+                evse_id=2,
+                circuit="grid",
+                phase_type="DC",
+                max_power_w=20000,
+                discharge_max_power_w=10000,
+            ),
+        ],
+    )
+
+
+def _state(*settings_: V2xSetting, site: Site | None = None, **kwargs: Any) -> SiteState:
+    state = SiteState(site=site or _site(), v2x=settings_, **kwargs)
+    return _start(state)
+
+
+def _start(state: SiteState, evse: int = 1, tid: str = "t1") -> SiteState:
+    event = v21.TransactionEventRequest(
+        event_type="Started",
+        timestamp=T0,
+        trigger_reason="CablePluggedIn",
+        seq_no=0,
+        transaction_info=v21.Transaction(transaction_id=tid),
+        evse=v21.EVSE(id=evse),
+        number_of_phases_used=3 if evse == 1 else None,
+    )
+    return on_transaction_event(state, "cs21", event).state
+
+
+def _needs(
+    *,
+    transfer: str = "AC_BPT",
+    discharge: float | None = 5000,
+    energy: float = 20000,
+    departure: int | None = None,
+    **extra: Any,
+) -> Any:
+    v2x = None if discharge is None else v21.V2XChargingParameters(max_discharge_power=discharge)
+    return v21.NotifyEVChargingNeedsRequest(
+        evse_id=1,
+        charging_needs=v21.ChargingNeeds(
+            requested_energy_transfer=transfer,
+            departure_time=None if departure is None else T0 + departure * S,
+            ac_charging_parameters=v21.ACChargingParameters(
+                energy_amount=energy, ev_min_current=6, ev_max_current=32, ev_max_voltage=400
+            ),
+            v2x_charging_parameters=v2x,
+            **extra,
+        ),
+    )
+
+
+def _ems_limit(amps: float, evse: int | None = 1, source: str = "EMS") -> Any:
+    return v21.NotifyChargingLimitRequest(
+        evse_id=evse,
+        charging_limit=v21.ChargingLimit(charging_limit_source=source),
+        charging_schedule=(
+            v21.ChargingSchedule(
+                id=1,
+                charging_rate_unit="A",
+                start_schedule=T0,
+                charging_schedule_period=(v21.ChargingSchedulePeriod(start_period=0, limit=amps),),
+            ),
+        ),
+    )
+
+
+def _profiles(reaction: Reaction) -> list[ChargingProfile]:
+    return [
+        set_charging_profile_from_ocpp(o.request).profile
+        for o in reaction.requests
+        if o.action == "SetChargingProfile"
+    ]
+
+
+def _check(reaction: Reaction) -> None:
+    """Every request passes the 2.1 schema and the station engine, and composes."""
+    for out in reaction.requests:
+        check_wire(out, "2.1", out.action)
+        if out.action != "SetChargingProfile":
+            continue
+        neutral = set_charging_profile_from_ocpp(out.request)
+        state = reaction.state
+        station = state.site.station(out.station_id).station
+        store = state.store(out.station_id)
+        others = store.remove_ids([neutral.profile.id])
+        txs = state.transactions(out.station_id)
+        result = validate_profile(
+            neutral.profile, neutral.evse_id, others, station, transactions=txs
+        )
+        assert result.accepted, result.describe()
+        composite = composite_schedule(
+            store, station, neutral.evse_id, T0 + 60 * S, 600, ChargingRateUnit.W, txs
+        )
+        assert composite.schedule is not None
+        mode = neutral.profile.schedules[0].periods[0].operation_mode
+        if mode not in {None, OperationMode.CHARGING_ONLY}:
+            # The station engine carries the chosen mode into the composite.
+            assert composite.schedule.periods[0].operation_mode is mode
+
+
+def _mode(reaction: Reaction) -> OperationMode:
+    (profile,) = _profiles(reaction)
+    return profile.schedules[0].periods[0].effective_mode
+
+
+def _period(reaction: Reaction) -> Any:
+    (profile,) = _profiles(reaction)
+    return profile.schedules[0].periods[0]
+
+
+def _react(state: SiteState, needs: Any = None, at: int = 5) -> Reaction:
+    reaction = on_ev_charging_needs(state, "cs21", needs or _needs(), T0 + at * S)
+    _check(reaction)
+    return reaction
+
+
+# --------------------------------------------------------------------------------------
+# Operation modes
+# --------------------------------------------------------------------------------------
+
+
+def test_default_is_central_setpoint_with_the_bounds_and_says_why() -> None:
+    reaction = _react(_state())
+    period = _period(reaction)
+    assert period.operation_mode is OperationMode.CENTRAL_SETPOINT
+    share_w = 32 * 3 * 230.0
+    assert period.limit == period.setpoint == share_w
+    assert period.discharge_limit == -5000
+    assert any("CentralSetpoint: the default" in line for line in reaction.explanation)
+
+
+@pytest.mark.parametrize(
+    ("state_kwargs", "needs_kwargs", "reason"),
+    [
+        ({"settings_": (V2xSetting(station_id="cs21", mode="ChargingOnly"),)}, {}, "allows no"),
+        ({}, {"discharge": None}, "the EV offers no discharge power"),
+        ({"site": _site(discharge_max_power_w=0)}, {}, "the EVSE may not discharge"),
+        ({"site": _site(export=0)}, {}, "export limit of 0 W"),
+        ({}, {"transfer": "AC_three_phase"}, None),
+    ],
+)
+def test_charging_only_when_no_discharge_is_possible_or_allowed(
+    state_kwargs: dict[str, Any], needs_kwargs: dict[str, Any], reason: str | None
+) -> None:
+    settings_ = state_kwargs.pop("settings_", ())
+    reaction = _react(_state(*settings_, **state_kwargs), _needs(**needs_kwargs))
+    period = _period(reaction)
+    assert period.effective_mode is OperationMode.CHARGING_ONLY
+    assert period.setpoint is None
+    assert period.discharge_limit is None
+    if reason is not None:
+        line = next(x for x in reaction.explanation if "V2X ChargingOnly:" in x)
+        assert reason in line
+
+
+def test_idle_when_the_share_is_zero_and_a_setpoint_where_idle_is_not_supported() -> None:
+    state = _state()
+    state = on_notify_charging_limit(state, "cs21", _ems_limit(0, source="SO"), T0 + 2 * S).state
+    reaction = _react(state)
+    period = _period(reaction)
+    assert period.operation_mode is OperationMode.IDLE
+    assert (period.limit, period.setpoint, period.discharge_limit) == (None, None, None)
+    assert any("Idle: a share of 0 W" in line for line in reaction.explanation)
+    no_idle = attrs.evolve(
+        state, v2x=(V2xSetting(station_id="cs21", supported_modes="CentralSetpoint"),)
+    )
+    reaction = _react(no_idle)
+    period = _period(reaction)
+    assert period.operation_mode is OperationMode.CENTRAL_SETPOINT
+    assert period.setpoint == period.limit == 0
+
+
+def test_an_ems_limit_hands_setpoints_to_the_ems_within_the_share() -> None:
+    state = on_notify_charging_limit(_state(), "cs21", _ems_limit(16), T0 + 2 * S).state
+    reaction = _react(state)
+    period = _period(reaction)
+    assert period.operation_mode is OperationMode.EXTERNAL_SETPOINT
+    assert period.limit == 16 * 3 * 230.0
+    assert period.discharge_limit == -5000
+    assert period.setpoint is None
+    assert any("energy management system" in line for line in reaction.explanation)
+    # A station-wide EMS limit counts too; a limit from another source does not.
+    station_wide = on_notify_charging_limit(_state(), "cs21", _ems_limit(16, None), T0 + 2 * S)
+    assert _mode(_react(station_wide.state)) is OperationMode.EXTERNAL_SETPOINT
+    other = on_notify_charging_limit(_state(), "cs21", _ems_limit(16, 1, "SO"), T0 + 2 * S)
+    assert _mode(_react(other.state)) is OperationMode.CENTRAL_SETPOINT
+    # A station without ExternalSetpoint keeps the setpoints with the CSMS.
+    unsupported = attrs.evolve(
+        state, v2x=(V2xSetting(station_id="cs21", supported_modes=["CentralSetpoint"]),)
+    )
+    reaction = _react(unsupported)
+    assert _mode(reaction) is OperationMode.CENTRAL_SETPOINT
+    assert any("does not list ExternalSetpoint" in line for line in reaction.explanation)
+
+
+@pytest.mark.parametrize(
+    ("mode", "supported", "expected"),
+    [
+        ("ExternalSetpoint", None, "ExternalSetpoint"),
+        ("ExternalLimits", None, "ExternalLimits"),
+        ("ExternalLimits", "ExternalSetpoint,CentralSetpoint", "ExternalSetpoint"),
+        ("ExternalLimits", "Idle", "ChargingOnly"),
+        ("LocalLoadBalancing", None, "LocalLoadBalancing"),
+        ("LocalLoadBalancing", "CentralSetpoint", "CentralSetpoint"),
+        ("LocalFrequency", None, "LocalFrequency"),
+        ("LocalFrequency", "CentralFrequency", "CentralFrequency"),
+        ("CentralFrequency", None, "CentralFrequency"),
+        ("CentralFrequency", "", "ChargingOnly"),
+        ("Idle", None, "Idle"),
+    ],
+)
+def test_the_configured_mode_respects_what_the_station_supports(
+    mode: str, supported: str | None, expected: str
+) -> None:
+    curve = CURVE if "Frequency" in mode else None
+    setting = V2xSetting(
+        station_id="cs21", evse_id=1, mode=mode, supported_modes=supported, freq_watt_curve=curve
+    )
+    reaction = _react(_state(setting))
+    assert _mode(reaction).value == expected
+    if expected != mode:
+        assert any("SupportedOperationModes" in line for line in reaction.explanation)
+
+
+def test_frequency_periods_carry_the_curve_and_bounds() -> None:
+    local = V2xSetting(
+        station_id="cs21", mode="LocalFrequency", freq_watt_curve=CURVE, baseline_w=1000
+    )
+    period = _period(_react(_state(local)))
+    assert [(p.frequency, p.power) for p in period.v2x_freq_watt_curve] == list(CURVE)
+    assert period.v2x_baseline == 1000
+    assert (period.limit, period.setpoint, period.discharge_limit) == (None, None, None)
+    small = ((49.9, -500.0), (50.1, 500.0))
+    central = attrs.evolve(local, mode="CentralFrequency", freq_watt_curve=small, baseline_w=-6000)
+    period = _period(_react(_state(central)))
+    # The central setpoint is the baseline clamped into the EV's discharge bound.
+    assert period.setpoint == -5000
+    assert period.discharge_limit == -5000
+    assert period.v2x_baseline == -6000
+
+
+def test_local_frequency_falls_back_to_central_when_the_curve_exceeds_the_share() -> None:
+    curve = ((49.8, -4000.0), (50.0, 0.0), (50.2, 8000.0))
+    setting = V2xSetting(station_id="cs21", mode="LocalFrequency", freq_watt_curve=curve)
+    state = on_notify_charging_limit(
+        _state(setting), "cs21", _ems_limit(10, source="SO"), T0 + 2 * S
+    ).state
+    reaction = _react(state)
+    period = _period(reaction)
+    assert period.operation_mode is OperationMode.CENTRAL_FREQUENCY
+    assert period.limit == 10 * 3 * 230.0 < 8000
+    assert any("beyond" in line and "LocalFrequency" in line for line in reaction.explanation)
+
+
+def test_settings_accept_enum_members_of_any_kind_and_the_device_model_text() -> None:
+    a = V2xSetting(
+        station_id="cs21",
+        mode=v21.OperationModeEnum.EXTERNAL_LIMITS,
+        supported_modes="ExternalLimits, CentralSetpoint",
+    )
+    b = V2xSetting(
+        station_id="cs21",
+        mode=OperationMode.EXTERNAL_LIMITS,
+        supported_modes=[OperationMode.CENTRAL_SETPOINT, v21.OperationModeEnum.EXTERNAL_LIMITS],
+    )
+    assert a == b
+    assert a.supports(OperationMode.CHARGING_ONLY)
+    assert not a.supports(OperationMode.IDLE)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"mode": "LocalFrequency"}, "freq_watt_curve"),
+        ({"freq_watt_curve": [(50.0, 0.0)]}, "freq_watt_curve"),
+        ({"freq_watt_curve": [(50.0, 0.0), (49.9, 100.0)]}, "freq_watt_curve"),
+        ({"freq_watt_curve": [(50.0, 0.0), (50.0, 100.0)]}, "freq_watt_curve"),
+        ({"freq_watt_curve": [(50.0, 0.0), (50.1, float("nan"))]}, "freq_watt_curve"),
+        ({"freq_watt_curve": [(50.0, 0.0), "50.1"]}, "freq_watt_curve"),
+        ({"freq_watt_curve": [(float(f), 0.0) for f in range(40, 61)]}, "freq_watt_curve"),
+        ({"freq_watt_curve": "50:0"}, "freq_watt_curve"),
+        ({"mode": "Turbo"}, "mode"),
+        ({"supported_modes": "CentralSetpoint,Turbo"}, "supported_modes"),
+        ({"supported_modes": 5}, "supported_modes"),
+        ({"baseline_w": float("inf")}, "baseline_w"),
+        ({"evse_id": -1}, "evse_id"),
+    ],
+)
+def test_malformed_settings_raise_a_typed_error_naming_the_field(
+    kwargs: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(SiteError) as info:
+        V2xSetting(station_id="cs21", **kwargs)
+    assert info.value.field == field
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [
+        # 8000 W discharge beyond the EVSE's 7000 W.
+        (V2xSetting(station_id="cs21", evse_id=1, freq_watt_curve=[(49.8, -8000), (50.2, 0)]),
+         "freq_watt_curve"),
+        # 2000 W baseline + 21000 W beyond 32 A x 3 x 230 V.
+        (V2xSetting(station_id="cs21", freq_watt_curve=[(49.8, 0), (50.2, 21000)],
+                    baseline_w=2000), "freq_watt_curve"),
+        (V2xSetting(station_id="cs21", evse_id=9), "v2x"),
+    ],
+)  # fmt: skip
+def test_settings_beyond_the_evse_are_refused_by_the_state(setting: V2xSetting, field: str) -> None:
+    with pytest.raises(SiteError) as info:
+        SiteState(site=_site(), v2x=[setting])
+    assert info.value.field == field
+    with pytest.raises(SiteError):
+        SiteState(site=_site(), v2x=[V2xSetting(station_id="cs21")] * 2)
+
+
+def test_a_mode_change_of_a_dynamic_profile_sends_a_new_profile() -> None:
+    state = _state()
+    reaction = _react(state, _needs(control_mode="DynamicControl"))
+    assert _mode(reaction) is OperationMode.CENTRAL_SETPOINT
+    limited = on_notify_charging_limit(
+        reaction.state, "cs21", _ems_limit(0, source="SO"), T0 + 9 * S
+    )
+    _check(limited)
+    # An update cannot carry a mode: Idle goes out as a new SetChargingProfile.
+    assert [o.action for o in limited.requests] == ["SetChargingProfile"]
+    assert _mode(limited) is OperationMode.IDLE
+
+
+# --------------------------------------------------------------------------------------
+# Mobility needs
+# --------------------------------------------------------------------------------------
+
+LEAVE = T0 + 3 * 3600 * S
+
+
+def _planned(state: SiteState, evse: int = 1) -> Any:
+    (session,) = [s for s in state.sessions if s.evse_id == evse]
+    return session
+
+
+def test_evcc_keeps_the_evs_values_and_says_the_csms_needs_are_not_applied() -> None:
+    state = _react(_state(), _needs(mobility_needs_mode="EVCC", departure=7200)).state
+    reaction = set_mobility_needs(
+        state, "cs21", 1, MobilityNeeds(departure=LEAVE, energy_wanted_wh=5000), T0 + 9 * S
+    )
+    session = _planned(reaction.state)
+    assert session.departure == T0 + 7200 * S
+    assert session.energy_wanted_wh == 20000
+    assert any("authoritative" in line for line in reaction.explanation)
+    assert any("not applied" in line for line in reaction.explanation)
+
+
+def test_evcc_secc_applies_the_csms_needs() -> None:
+    state = _react(_state(), _needs(mobility_needs_mode="EVCC_SECC", departure=7200)).state
+    track = state.track_on("cs21", 1)
+    assert track is not None
+    assert track.mobility_mode is MobilityNeedsMode.EVCC_SECC
+    needs = MobilityNeeds(departure=LEAVE, energy_wanted_wh=5000, min_energy_wh=1000)
+    reaction = set_mobility_needs(state, "cs21", 1, needs, T0 + 9 * S)
+    _check(reaction)
+    session = _planned(reaction.state)
+    assert (session.departure, session.energy_wanted_wh, session.min_energy_wh) == (
+        LEAVE,
+        5000,
+        1000,
+    )
+    assert any("mobility needs apply" in line for line in reaction.explanation)
+    cleared = set_mobility_needs(reaction.state, "cs21", 1, None, T0 + 10 * S)
+    assert _planned(cleared.state).energy_wanted_wh == 20000
+
+
+def test_a_session_without_ev_needs_takes_the_csms_needs() -> None:
+    reaction = set_mobility_needs(_state(), "cs21", 1, MobilityNeeds(departure=LEAVE), T0 + 9 * S)
+    assert _planned(reaction.state).departure == LEAVE
+    assert not any("authoritative" in line for line in reaction.explanation)
+
+
+def test_a_maximum_soc_goes_out_as_limit_at_soc_where_the_station_supports_it() -> None:
+    state = _react(_state(), _needs(mobility_needs_mode="EVCC_SECC")).state
+    reaction = set_mobility_needs(state, "cs21", 1, MobilityNeeds(max_soc=80.5), T0 + 9 * S)
+    _check(reaction)
+    (profile,) = _profiles(reaction)
+    assert profile.purpose is ProfilePurpose.TX
+    cap = profile.schedules[0].limit_at_soc
+    assert cap is not None
+    assert (cap.soc, cap.limit) == (80, 0.0)
+    # A station without the LimitAtSoC feature gets none, and the reason.
+    plain = _react(_state(site=_site(features=())), _needs(mobility_needs_mode="EVCC_SECC"))
+    reaction = set_mobility_needs(plain.state, "cs21", 1, MobilityNeeds(max_soc=80), T0 + 9 * S)
+    _check(reaction)
+    assert all(p.schedules[0].limit_at_soc is None for p in _profiles(reaction))
+    assert any("does not support LimitAtSoC" in line for line in reaction.explanation)
+    # A site-wide policy applies the same way; under EVCC it does not.
+    policy = CsmsSettings(max_soc=90)
+    evcc = _react(
+        _state(settings=policy), _needs(mobility_needs_mode="EVCC", control_mode="DynamicControl")
+    )
+    assert all(p.schedules[0].limit_at_soc is None for p in _profiles(evcc))
+
+
+def _dc_needs(**dc: Any) -> Any:
+    v2x = dc.pop("v2x", None)
+    params = {"ev_max_current": 100, "ev_max_voltage": 500, "ev_max_power": 20000, **dc}
+    return v21.NotifyEVChargingNeedsRequest(
+        evse_id=2,
+        charging_needs=v21.ChargingNeeds(
+            requested_energy_transfer="DC_BPT",
+            dc_charging_parameters=v21.DCChargingParameters(**params),
+            v2x_charging_parameters=v2x,
+            mobility_needs_mode="EVCC_SECC",
+        ),
+    )
+
+
+def _dc_state() -> SiteState:
+    return _start(SiteState(site=_site()), evse=2, tid="dc")
+
+
+def test_dc_energy_is_derived_from_soc_target_and_capacity() -> None:
+    v2x = v21.V2XChargingParameters(target_soc=80, max_discharge_power=5000)
+    needs = _dc_needs(state_of_charge=40, ev_energy_capacity=60000, v2x=v2x)
+    reaction = on_ev_charging_needs(_dc_state(), "cs21", needs, T0 + 5 * S)
+    _check(reaction)
+    session = _planned(reaction.state, 2)
+    capacity, soc, target = 60000, 40, 80
+    assert session.energy_wanted_wh == pytest.approx((target - soc) / 100 * capacity)
+    assert any("derived from SoC" in line for line in reaction.explanation)
+    # No V2X target: the DC fullSoC is the target.
+    full = _dc_needs(state_of_charge=40, ev_energy_capacity=60000, full_soc=90)
+    reaction = on_ev_charging_needs(_dc_state(), "cs21", full, T0 + 5 * S)
+    assert _planned(reaction.state, 2).energy_wanted_wh == pytest.approx(0.5 * 60000)
+    # The CSMS's maximum SoC caps it (EVCC_SECC), from the same SoC and capacity.
+    capped = set_mobility_needs(reaction.state, "cs21", 2, MobilityNeeds(max_soc=70), T0 + 9 * S)
+    assert _planned(capped.state, 2).energy_wanted_wh == pytest.approx(0.3 * 60000)
+    target_only = set_mobility_needs(
+        reaction.state, "cs21", 2, MobilityNeeds(target_soc=60), T0 + 9 * S
+    )
+    assert _planned(target_only.state, 2).energy_wanted_wh == pytest.approx(0.2 * 60000)
+
+
+@pytest.mark.parametrize(
+    ("dc", "note"),
+    [
+        ({"state_of_charge": 150, "ev_energy_capacity": 60000, "full_soc": 90}, "state of charge"),
+        ({"state_of_charge": 40, "ev_energy_capacity": -5, "full_soc": 90}, "capacity"),
+        ({"state_of_charge": 40, "ev_energy_capacity": 60000, "full_soc": 120}, "target SoC"),
+        ({"state_of_charge": 95, "ev_energy_capacity": 60000, "full_soc": 90}, "at or above"),
+    ],
+)
+def test_ev_values_out_of_range_get_a_valid_answer_and_an_explanation(
+    dc: dict[str, Any], note: str
+) -> None:
+    reaction = on_ev_charging_needs(_dc_state(), "cs21", _dc_needs(**dc), T0 + 5 * S)
+    check_wire(reaction.response, "2.1", "NotifyEVChargingNeeds", "response")
+    assert reaction.response.status.value == "Accepted"
+    _check(reaction)
+    assert any(note in line for line in reaction.explanation)
+
+
+def test_mobility_needs_misuse_raises_typed_errors() -> None:
+    state = _state()
+    with pytest.raises(ReactionError) as info:
+        set_mobility_needs(state, "cs21", 2, MobilityNeeds(), T0)
+    assert info.value.field == "evse_id"
+    with pytest.raises(SiteError) as bad:
+        set_mobility_needs(state, "cs21", 1, MobilityNeeds(departure=T0), T0 + S)
+    assert bad.value.field == "departure"
+    with pytest.raises(ReactionError):
+        set_mobility_needs(state, "cs21", 1, {"departure": LEAVE}, T0)  # type: ignore[arg-type]
+    for kwargs, field in [
+        ({"max_soc": 101}, "max_soc"),
+        ({"target_soc": -1}, "target_soc"),
+        ({"energy_wanted_wh": 0}, "energy_wanted_wh"),
+        ({"min_energy_wh": 10, "energy_wanted_wh": 5}, "min_energy_wh"),
+        ({"target_soc": 90, "max_soc": 80}, "target_soc"),
+        ({"departure": LEAVE.replace(tzinfo=None)}, "departure"),
+    ]:
+        with pytest.raises(SiteError) as err:
+            MobilityNeeds(**kwargs)
+        assert err.value.field == field
+    with pytest.raises(SiteError) as err:
+        CsmsSettings(max_soc=120)
+    assert err.value.field == "max_soc"
+
+
+def test_meter_values_soc_moves_the_basis_of_soc_energies() -> None:
+    state = _react(_state(), _needs(mobility_needs_mode="EVCC_SECC")).state
+    track = state.track_on("cs21", 1)
+    assert track is not None
+    state = state.with_track(attrs.evolve(track, ev_capacity_wh=50000))
+    sample = v21.MeterValue(
+        timestamp=T0 + 60 * S,
+        sampled_value=(
+            v21.SampledValue(value=4000, measurand="Energy.Active.Import.Register"),
+            v21.SampledValue(value=50, measurand="SoC"),
+        ),
+    )
+    event = v21.TransactionEventRequest(
+        event_type="Updated",
+        timestamp=T0 + 60 * S,
+        trigger_reason="MeterValuePeriodic",
+        seq_no=1,
+        transaction_info=v21.Transaction(transaction_id="t1"),
+        meter_value=(sample,),
+    )
+    state = on_transaction_event(state, "cs21", event).state
+    state = set_mobility_needs(state, "cs21", 1, MobilityNeeds(target_soc=60), T0 + 70 * S).state
+    session = _planned(state)
+    delivered = session.energy_delivered_wh
+    assert session.energy_wanted_wh == pytest.approx(delivered + 0.1 * 50000)
+
+
+# --------------------------------------------------------------------------------------
+# Property: whatever the settings and needs, every request is valid and composes
+# --------------------------------------------------------------------------------------
+
+_POWER = st.floats(-5000, 5000, allow_nan=False)
+
+
+@st.composite
+def _settings(draw: st.DrawFn) -> tuple[V2xSetting, ...]:
+    if draw(st.integers(0, 3)) == 0:
+        return ()
+    mode = draw(st.sampled_from(MODES))
+    supported = draw(st.one_of(st.none(), st.none(), st.frozensets(st.sampled_from(MODES))))
+    curve = None
+    if "Frequency" in mode or draw(st.booleans()):
+        frequencies = draw(
+            st.lists(st.floats(45, 55), min_size=2, max_size=20, unique=True).map(sorted)
+        )
+        curve = [(f, draw(_POWER)) for f in frequencies]
+    return (
+        V2xSetting(
+            station_id="cs21",
+            evse_id=draw(st.sampled_from([0, 1])),
+            mode=mode,
+            supported_modes=supported,
+            freq_watt_curve=curve,
+            baseline_w=draw(st.floats(-2000, 2000)),
+        ),
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    v2x=_settings(),
+    transfer=st.sampled_from(["AC_BPT", "AC_BPT", "AC_BPT_DER", "AC_three_phase"]),
+    discharge=st.one_of(st.floats(1, 10000), st.floats(1, 10000), st.none(), st.just(0.0)),
+    control=st.sampled_from([None, "ScheduledControl", "DynamicControl"]),
+    mobility=st.sampled_from([None, "EVCC", "EVCC_SECC"]),
+    limit=st.one_of(st.none(), st.tuples(st.floats(0, 40), st.sampled_from(["EMS", "SO"]))),
+    max_soc=st.one_of(st.none(), st.floats(0, 100)),
+    needs=st.one_of(
+        st.none(),
+        st.builds(
+            MobilityNeeds,
+            departure=st.sampled_from([None, LEAVE]),
+            energy_wanted_wh=st.one_of(st.none(), st.floats(1, 80000)),
+            max_soc=st.one_of(st.none(), st.floats(0, 100)),
+        ),
+    ),
+)
+def test_every_v2x_request_is_valid_and_composes(
+    v2x: tuple[V2xSetting, ...],
+    transfer: str,
+    discharge: float | None,
+    control: str | None,
+    mobility: str | None,
+    limit: tuple[float, str] | None,
+    max_soc: float | None,
+    needs: MobilityNeeds | None,
+) -> None:
+    state = _state(*v2x, settings=CsmsSettings(max_soc=max_soc))
+    if limit is not None:
+        reaction = on_notify_charging_limit(
+            state, "cs21", _ems_limit(limit[0], source=limit[1]), T0 + 2 * S
+        )
+        _check(reaction)
+        state = reaction.state
+    request = _needs(
+        transfer=transfer,
+        discharge=discharge,
+        control_mode=control,
+        mobility_needs_mode=mobility,
+    )
+    reaction = _react(state, request)
+    assert reaction.response.status.value == "Accepted"
+    setting = reaction.state.v2x_setting("cs21", 1)
+    for profile in _profiles(reaction):
+        mode = profile.schedules[0].periods[0].effective_mode
+        event(f"mode {mode.value}")
+        assert setting.supports(mode), mode
+        if transfer == "AC_three_phase":
+            assert mode is OperationMode.CHARGING_ONLY
+    later = set_mobility_needs(reaction.state, "cs21", 1, needs, T0 + 20 * S)
+    _check(later)
+    _check(replan(later.state, T0 + 30 * S))
+
+
+def test_other_versions_never_get_an_operation_mode() -> None:
+    site = Site(
+        circuits=[Circuit(id="grid", max_current_a=32)],
+        stations=[SiteStation(id="cs201", version="2.0.1", station=Station(evses=(Evse(id=1),)))],
+        evses=[SiteEvse(station_id="cs201", evse_id=1, circuit="grid", discharge_max_power_w=7000)],
+    )
+    state = SiteState(site=site, v2x=[V2xSetting(station_id="cs201", mode="ExternalLimits")])
+    event = v201.TransactionEventRequest(
+        event_type="Started",
+        timestamp=T0,
+        trigger_reason="CablePluggedIn",
+        seq_no=0,
+        transaction_info=v201.Transaction(transaction_id="x"),
+        evse=v201.EVSE(id=1),
+    )
+    state = on_transaction_event(state, "cs201", event).state
+    needs = v201.NotifyEVChargingNeedsRequest(
+        evse_id=1,
+        charging_needs=v201.ChargingNeeds(
+            requested_energy_transfer="AC_three_phase",
+            ac_charging_parameters=v201.ACChargingParameters(
+                energy_amount=1000, ev_min_current=6, ev_max_current=16, ev_max_voltage=400
+            ),
+        ),
+    )
+    reaction = on_ev_charging_needs(state, "cs201", needs, T0 + 5 * S)
+    for out in reaction.requests:
+        check_wire(out, "2.0.1", out.action)
+    assert all(p.schedules[0].periods[0].operation_mode is None for p in _profiles(reaction))
