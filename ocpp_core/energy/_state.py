@@ -39,6 +39,7 @@ from ocpp_core.smart_charging import (
     ProfileStore,
     Transaction,
     V2XFreqWattPoint,
+    V2XSignalWattPoint,
 )
 
 __all__ = [
@@ -102,6 +103,20 @@ def _c_opt_energy(field: str, value: object) -> float | None:
         raise SiteError(field, f"expected a number of Wh, got {show(value, 40)}")
     if value <= 0:
         raise SiteError(field, f"must be above 0, got {value:g}")
+    return float(value)
+
+
+def _c_capacity(value: object) -> float | None:
+    return _c_opt_energy("ev_capacity_wh", value)
+
+
+def _c_basis(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SiteError("soc_basis_wh", f"expected a number of Wh, got {show(value, 40)}")
+    if value < 0:
+        raise SiteError("soc_basis_wh", f"must be at least 0, got {value:g}")
     return float(value)
 
 
@@ -180,27 +195,27 @@ def _c_supported(value: object) -> frozenset[OperationMode] | None:
     return frozenset(enum_value(OperationMode, x, "supported_modes") for x in items)
 
 
-def _point(value: object) -> V2XFreqWattPoint:
-    frequency: object
-    power: object
-    if isinstance(value, V2XFreqWattPoint):
-        frequency, power = value.frequency, value.power
+def _pair(value: object, field: str, names: tuple[str, str]) -> tuple[float, float]:
+    first: object
+    second: object
+    if isinstance(value, V2XFreqWattPoint | V2XSignalWattPoint):
+        first, second = getattr(value, names[0]), value.power
     elif isinstance(value, dict):
-        frequency, power = value.get("frequency"), value.get("power")
+        first, second = value.get(names[0]), value.get(names[1])
     elif isinstance(value, tuple | list) and len(value) == 2:
-        frequency, power = value
+        first, second = value
     else:
-        raise SiteError("freq_watt_curve", f"a point is (frequency, power), got {show(value, 40)}")
+        raise SiteError(field, f"a point is ({', '.join(names)}), got {show(value, 40)}")
     numbers: list[float] = []
-    for name, number in (("frequency", frequency), ("power", power)):
+    for name, number in zip(names, (first, second), strict=True):
         if (
             isinstance(number, bool)
             or not isinstance(number, int | float)
             or not math.isfinite(number)
         ):
-            raise SiteError("freq_watt_curve", f"{name} {show(number, 30)} is not a finite number")
+            raise SiteError(field, f"{name} {show(number, 30)} is not a finite number")
         numbers.append(float(number))
-    return V2XFreqWattPoint(frequency=numbers[0], power=numbers[1])
+    return numbers[0], numbers[1]
 
 
 def _c_curve(value: object) -> tuple[V2XFreqWattPoint, ...] | None:
@@ -208,16 +223,28 @@ def _c_curve(value: object) -> tuple[V2XFreqWattPoint, ...] | None:
         return None
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise SiteError("freq_watt_curve", f"expected a list of points, got {show(value, 40)}")
-    return tuple(_point(x) for x in value)
+    points = (_pair(x, "freq_watt_curve", ("frequency", "power")) for x in value)
+    return tuple(V2XFreqWattPoint(frequency=f, power=p) for f, p in points)
+
+
+def _c_signal_curve(value: object) -> tuple[V2XSignalWattPoint, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise SiteError("signal_watt_curve", f"expected a list of points, got {show(value, 40)}")
+    out = []
+    for item in value:
+        signal, power = _pair(item, "signal_watt_curve", ("signal", "power"))
+        if signal != int(signal):
+            raise SiteError("signal_watt_curve", f"signal {signal:g} is not an integer")
+        out.append(V2XSignalWattPoint(signal=int(signal), power=power))
+    return tuple(out)
 
 
 def _c_baseline(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise SiteError("baseline_w", f"expected a finite number of W, got {show(value, 40)}")
     return float(value)
-
-
-_FREQUENCY_MODES = frozenset({OperationMode.CENTRAL_FREQUENCY, OperationMode.LOCAL_FREQUENCY})
 
 
 @attrs.frozen(kw_only=True)
@@ -237,9 +264,10 @@ class V2xSetting:
     """The mode the CSMS wants for bidirectional EVs there: ``CentralSetpoint`` (the
     CSMS gives setpoints), ``ChargingOnly`` (V2X not allowed), ``ExternalSetpoint`` /
     ``ExternalLimits`` (an energy management system controls the EVSE),
-    ``CentralFrequency`` / ``LocalFrequency`` (frequency support along
-    ``freq_watt_curve``), ``LocalLoadBalancing`` (a local controller balances the
-    station's EVSEs), ``Idle``."""
+    ``CentralFrequency`` (frequency support with a central setpoint and AFRR
+    signals along ``signal_watt_curve``) / ``LocalFrequency`` (the station follows
+    the grid frequency along ``freq_watt_curve``), ``LocalLoadBalancing`` (a local
+    controller balances the station's EVSEs), ``Idle``."""
     supported_modes: frozenset[OperationMode] | None = attrs.field(
         default=None, converter=_c_supported
     )
@@ -252,8 +280,14 @@ class V2xSetting:
     """Frequency support: ``(frequency Hz, power W)`` points (or ``V2XFreqWattPoint``),
     2 to 20 of them, frequencies increasing; the power is added to ``baseline_w``
     (positive charges, negative discharges). Required by the frequency modes."""
+    signal_watt_curve: tuple[V2XSignalWattPoint, ...] | None = attrs.field(
+        default=None, converter=_c_signal_curve
+    )
+    """Central frequency support (aFRR): ``(signal, power W)`` points, 1 to 20, signals
+    increasing; the station maps each AFRRSignal's value through it onto
+    ``baseline_w``. Carried by ``CentralFrequency``."""
     baseline_w: float = attrs.field(default=0.0, converter=_c_baseline)
-    """Frequency support: the ``v2xBaseline`` the curve's powers are added to."""
+    """Frequency support: the ``v2xBaseline`` the curves' powers are added to."""
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.station_id, str) or not self.station_id:
@@ -264,7 +298,8 @@ class V2xSetting:
         if curve is not None:
             if not 2 <= len(curve) <= 20:
                 raise SiteError(
-                    "freq_watt_curve", f"needs 2 to 20 points (2.1 schema), got {len(curve)}"
+                    "freq_watt_curve",
+                    f"needs 2 to 20 points (Q08.FR.02, 2.1 schema), got {len(curve)}",
                 )
             for before, after in itertools.pairwise(curve):
                 if after.frequency <= before.frequency:
@@ -275,8 +310,21 @@ class V2xSetting:
                     )
             if curve[0].frequency <= 0:
                 raise SiteError("freq_watt_curve", "frequencies must be above 0 Hz")
-        elif self.mode in _FREQUENCY_MODES:
+        elif self.mode is OperationMode.LOCAL_FREQUENCY or (
+            self.mode is OperationMode.CENTRAL_FREQUENCY and self.signal_watt_curve is None
+        ):
             raise SiteError("freq_watt_curve", f"{self.mode.value} needs a frequency-watt curve")
+        signals = self.signal_watt_curve
+        if signals is not None:
+            if not 1 <= len(signals) <= 20:
+                raise SiteError(
+                    "signal_watt_curve", f"needs 1 to 20 points (2.1 schema), got {len(signals)}"
+                )
+            for low, high in itertools.pairwise(p.signal for p in signals):
+                if high <= low:
+                    raise SiteError(
+                        "signal_watt_curve", f"signals must increase: {high} after {low}"
+                    )
 
     @property
     def key(self) -> tuple[str, int]:
@@ -324,9 +372,9 @@ class Track:
     """2.1: the driver asked for priority charging."""
     mobility_mode: MobilityNeedsMode | None = attrs.field(default=None, converter=_c_mobility_mode)
     """2.1 ``mobilityNeedsMode`` of the EV's needs (``None``: not said, read as ``EVCC``)."""
-    ev_capacity_wh: float | None = None
-    """The EV's battery capacity (DC ``evEnergyCapacity``), where it said."""
-    soc_basis_wh: float | None = None
+    ev_capacity_wh: float | None = attrs.field(default=None, converter=_c_capacity)
+    """The EV's battery capacity (DC ``evEnergyCapacity``, Wh above 0), where it said."""
+    soc_basis_wh: float | None = attrs.field(default=None, converter=_c_basis)
     """The energy delivered when ``session.soc`` was read (energies from SoC count from it)."""
     csms_needs: MobilityNeeds | None = None
     """What the CSMS says the session needs (:func:`~ocpp_core.energy.set_mobility_needs`)."""
@@ -488,16 +536,22 @@ def _check_v2x(site: Site, settings: tuple[V2xSetting, ...]) -> None:
             if not evses:
                 raise SiteError("v2x", f"unknown EVSE {where}")
         for evse in evses:
-            for point in setting.freq_watt_curve or ():
-                power = setting.baseline_w + point.power
-                top = evse_charge_max_w(site, evse)
-                low = -evse.discharge_max_power_w
+            top = evse_charge_max_w(site, evse)
+            low = -evse.discharge_max_power_w
+            points = [
+                ("freq_watt_curve", f"{p.frequency:g} Hz", p.power)
+                for p in setting.freq_watt_curve or ()
+            ] + [
+                ("signal_watt_curve", f"signal {p.signal}", p.power)
+                for p in setting.signal_watt_curve or ()
+            ]
+            for field, at, value in points:
+                power = setting.baseline_w + value
                 if not low - 1e-9 <= power <= top + 1e-9:
                     raise SiteError(
-                        "freq_watt_curve",
-                        f"{evse.station_id}#{evse.evse_id}: {power:g} W at "
-                        f"{point.frequency:g} Hz (baseline included) is outside the EVSE's "
-                        f"{low:g}..{top:g} W",
+                        field,
+                        f"{evse.station_id}#{evse.evse_id}: {power:g} W at {at} (baseline "
+                        f"included) is outside the EVSE's {low:g}..{top:g} W",
                     )
 
 

@@ -31,8 +31,9 @@ per EVSE, every time it re-shares, from four facts:
 The values follow 2.1's "limits and setpoints per operation mode" table (as the
 station engine checks it): ``CentralSetpoint`` setpoint + limit + dischargeLimit;
 ``ExternalSetpoint`` limit + dischargeLimit; ``CentralFrequency`` setpoint (the
-baseline, clamped into the bounds) + limit + dischargeLimit, with the curve and
-baseline; ``LocalFrequency`` the curve and ``v2xBaseline`` only;
+baseline, clamped into the bounds) + limit + dischargeLimit, with the curves
+(``v2xSignalWattCurve`` maps the AFRRSignal values the CSMS sends) and baseline;
+``LocalFrequency`` the curve and ``v2xBaseline`` only;
 ``ExternalLimits``, ``LocalLoadBalancing`` and ``Idle`` no values at all (the
 external system, the local controller, or the mode itself bounds the EVSE).
 Every period is in W.
@@ -243,6 +244,7 @@ def _period(
             discharge_limit=discharge,
             v2x_baseline=setting.baseline_w,
             v2x_freq_watt_curve=setting.freq_watt_curve,
+            v2x_signal_watt_curve=setting.signal_watt_curve,
             operation_mode=mode,
         )
     if mode is OperationMode.LOCAL_FREQUENCY:

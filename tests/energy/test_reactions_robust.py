@@ -3,7 +3,9 @@
 Hypothesis draws arbitrary schema-valid requests of every action a reaction
 takes, in every version that has it, and feeds them to the reaction on a site
 with sessions running. The reaction must return a response that passes its
-version's schema, requests that pass theirs, and never raise.
+version's schema, requests that pass theirs, and never raise. 2.1 needs and
+limits are also drawn under every kind of V2X setting: each profile sent must
+pass the station engine's validation.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ocpp_core import v16, v201
+from ocpp_core import v16, v21, v201
 from ocpp_core.energy import (
     Reaction,
     SiteState,
+    V2xSetting,
     on_cleared_charging_limit,
     on_ev_charging_needs,
     on_ev_charging_schedule,
@@ -31,6 +35,7 @@ from ocpp_core.energy import (
     on_stop_transaction,
     on_transaction_event,
 )
+from ocpp_core.smart_charging import set_charging_profile_from_ocpp, validate_profile
 from ocpp_core.strategies import messages
 from tests.energy._csms import T0, VERSIONS, check_reaction, check_wire, mixed_site
 
@@ -104,3 +109,61 @@ def test_any_valid_message_gets_a_valid_answer(
     check_reaction(reaction)
     assert all(o.station_id in VERSIONS for o in reaction.requests)
     assert reaction.explanation
+
+
+def _running_v2x(setting: V2xSetting) -> SiteState:
+    state = SiteState(site=mixed_site(), v2x=[setting])
+    event = v21.TransactionEventRequest(
+        event_type="Started",
+        timestamp=T0,
+        trigger_reason="CablePluggedIn",
+        seq_no=0,
+        transaction_info=v21.Transaction(transaction_id="v2x"),
+        evse=v21.EVSE(id=1),
+    )
+    return on_transaction_event(state, "cs21", event).state
+
+
+V2X_STATES = [
+    _running_v2x(V2xSetting(station_id="cs21", mode=mode, freq_watt_curve=curve, **extra))
+    for mode, curve, extra in [
+        ("CentralSetpoint", None, {}),
+        ("LocalFrequency", ((49.9, -3000.0), (50.1, 3000.0)), {"baseline_w": 500}),
+        ("CentralFrequency", ((49.9, -3000.0), (50.1, 3000.0)), {"supported_modes": "Idle"}),
+        ("ExternalLimits", None, {"supported_modes": "ExternalSetpoint,Idle"}),
+        ("LocalLoadBalancing", None, {}),
+    ]
+]
+V2X_CASES: list[tuple[str, Call]] = [
+    ("NotifyEVChargingNeeds", lambda s, c, m: on_ev_charging_needs(s, c, m, NOW)),
+    ("NotifyChargingLimit", lambda s, c, m: on_notify_charging_limit(s, c, m, NOW)),
+]
+
+
+@pytest.mark.parametrize(("action", "react"), V2X_CASES, ids=[a for a, _ in V2X_CASES])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_21_message_under_any_v2x_setting_gets_valid_requests(
+    action: str, react: Call, data: st.DataObject
+) -> None:
+    state = data.draw(st.sampled_from(V2X_STATES))
+    message = data.draw(messages("2.1", action, "request"))
+    if data.draw(st.booleans()):
+        # On the EVSE with the session, so that a profile follows.
+        message = attrs.evolve(message, evse_id=1)
+    reaction = react(state, "cs21", message)
+    check_wire(reaction.response, "2.1", action, "response")
+    check_reaction(reaction)
+    for out in reaction.requests:
+        if out.action != "SetChargingProfile":
+            continue
+        neutral = set_charging_profile_from_ocpp(out.request)
+        store = reaction.state.store(out.station_id)
+        result = validate_profile(
+            neutral.profile,
+            neutral.evse_id,
+            store.remove_ids([neutral.profile.id]),
+            reaction.state.site.station(out.station_id).station,
+            transactions=reaction.state.transactions(out.station_id),
+        )
+        assert result.accepted, result.describe()

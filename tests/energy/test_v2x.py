@@ -22,6 +22,7 @@ from ocpp_core.energy import (
     SiteState,
     SiteStation,
     V2xSetting,
+    on_cleared_charging_limit,
     on_ev_charging_needs,
     on_notify_charging_limit,
     on_transaction_event,
@@ -249,6 +250,14 @@ def test_an_ems_limit_hands_setpoints_to_the_ems_within_the_share() -> None:
     # A station-wide EMS limit counts too; a limit from another source does not.
     station_wide = on_notify_charging_limit(_state(), "cs21", _ems_limit(16, None), T0 + 2 * S)
     assert _mode(_react(station_wide.state)) is OperationMode.EXTERNAL_SETPOINT
+    cleared = on_cleared_charging_limit(
+        _react(state).state,
+        "cs21",
+        v21.ClearedChargingLimitRequest(charging_limit_source="EMS", evse_id=1),
+        T0 + 9 * S,
+    )
+    _check(cleared)
+    assert _mode(cleared) is OperationMode.CENTRAL_SETPOINT
     other = on_notify_charging_limit(_state(), "cs21", _ems_limit(16, 1, "SO"), T0 + 2 * S)
     assert _mode(_react(other.state)) is OperationMode.CENTRAL_SETPOINT
     # A station without ExternalSetpoint keeps the setpoints with the CSMS.
@@ -306,6 +315,16 @@ def test_frequency_periods_carry_the_curve_and_bounds() -> None:
     assert period.v2x_baseline == -6000
 
 
+def test_central_frequency_carries_the_signal_curve_for_afrr_signals() -> None:
+    signals = ((-100, -3000.0), (0, 0.0), (100, 3000.0))
+    setting = V2xSetting(station_id="cs21", mode="CentralFrequency", signal_watt_curve=signals)
+    period = _period(_react(_state(setting)))
+    assert period.operation_mode is OperationMode.CENTRAL_FREQUENCY
+    assert [(p.signal, p.power) for p in period.v2x_signal_watt_curve] == list(signals)
+    assert period.v2x_freq_watt_curve is None
+    assert period.setpoint == 0
+
+
 def test_local_frequency_falls_back_to_central_when_the_curve_exceeds_the_share() -> None:
     curve = ((49.8, -4000.0), (50.0, 0.0), (50.2, 8000.0))
     setting = V2xSetting(station_id="cs21", mode="LocalFrequency", freq_watt_curve=curve)
@@ -346,6 +365,12 @@ def test_settings_accept_enum_members_of_any_kind_and_the_device_model_text() ->
         ({"freq_watt_curve": [(50.0, 0.0), "50.1"]}, "freq_watt_curve"),
         ({"freq_watt_curve": [(float(f), 0.0) for f in range(40, 61)]}, "freq_watt_curve"),
         ({"freq_watt_curve": "50:0"}, "freq_watt_curve"),
+        ({"mode": "CentralFrequency"}, "freq_watt_curve"),
+        ({"signal_watt_curve": []}, "signal_watt_curve"),
+        ({"signal_watt_curve": [(1, 0.0), (1, 10.0)]}, "signal_watt_curve"),
+        ({"signal_watt_curve": [(1.5, 0.0)]}, "signal_watt_curve"),
+        ({"signal_watt_curve": [{"signal": 1}]}, "signal_watt_curve"),
+        ({"signal_watt_curve": 7}, "signal_watt_curve"),
         ({"mode": "Turbo"}, "mode"),
         ({"supported_modes": "CentralSetpoint,Turbo"}, "supported_modes"),
         ({"supported_modes": 5}, "supported_modes"),
@@ -371,6 +396,8 @@ def test_malformed_settings_raise_a_typed_error_naming_the_field(
         # 2000 W baseline + 21000 W beyond 32 A x 3 x 230 V.
         (V2xSetting(station_id="cs21", freq_watt_curve=[(49.8, 0), (50.2, 21000)],
                     baseline_w=2000), "freq_watt_curve"),
+        (V2xSetting(station_id="cs21", evse_id=1, signal_watt_curve=[(0, 30000)]),
+         "signal_watt_curve"),
         (V2xSetting(station_id="cs21", evse_id=9), "v2x"),
     ],
 )  # fmt: skip
@@ -550,6 +577,16 @@ def test_mobility_needs_misuse_raises_typed_errors() -> None:
     with pytest.raises(SiteError) as err:
         CsmsSettings(max_soc=120)
     assert err.value.field == "max_soc"
+    track = state.track_on("cs21", 1)
+    assert track is not None
+    for kwargs, field in [
+        ({"ev_capacity_wh": -5.0}, "ev_capacity_wh"),
+        ({"soc_basis_wh": float("nan")}, "soc_basis_wh"),
+        ({"mobility_mode": "SECC"}, "mobility_mode"),
+    ]:
+        with pytest.raises(SiteError) as err:
+            attrs.evolve(track, **kwargs)
+        assert err.value.field == field
 
 
 def test_meter_values_soc_moves_the_basis_of_soc_energies() -> None:
@@ -598,6 +635,12 @@ def _settings(draw: st.DrawFn) -> tuple[V2xSetting, ...]:
             st.lists(st.floats(45, 55), min_size=2, max_size=20, unique=True).map(sorted)
         )
         curve = [(f, draw(_POWER)) for f in frequencies]
+    signals = None
+    if draw(st.booleans()):
+        values = draw(st.lists(st.integers(-1000, 1000), min_size=1, max_size=20, unique=True))
+        signals = [(v, draw(_POWER)) for v in sorted(values)]
+    if mode == "CentralFrequency" and curve is None and signals is None:
+        signals = [(0, 0.0)]
     return (
         V2xSetting(
             station_id="cs21",
@@ -605,6 +648,7 @@ def _settings(draw: st.DrawFn) -> tuple[V2xSetting, ...]:
             mode=mode,
             supported_modes=supported,
             freq_watt_curve=curve,
+            signal_watt_curve=signals,
             baseline_w=draw(st.floats(-2000, 2000)),
         ),
     )
