@@ -68,7 +68,7 @@ from ocpp_core.energy._state import (
     SiteState,
     Track,
 )
-from ocpp_core.energy._v2x import choose_v2x
+from ocpp_core.energy._v2x import choose_v2x, without_mode
 from ocpp_core.errors import ReactionError, SelfCheckError
 from ocpp_core.smart_charging import (
     ChargingProfile,
@@ -76,6 +76,7 @@ from ocpp_core.smart_charging import (
     ChargingRateUnit,
     ChargingSchedule,
     LimitAtSoC,
+    OperationMode,
     ProfileKind,
     ProfilePurpose,
     ProfileStore,
@@ -1546,6 +1547,14 @@ def on_ev_charging_needs(
     bidirectional = mode in _BPT
     if bidirectional and evse.discharge_max_power_w <= 0:
         notes.append(f"{where}: EV offers bidirectional transfer; EVSE may not discharge")
+    available = sorted(
+        {str(_value(x)) for x in getattr(needs, "available_energy_transfer", None) or ()} & _BPT
+    )
+    if available and not bidirectional:
+        notes.append(
+            f"{where}: the EV could transfer both ways ({', '.join(available)}) but asked for "
+            f"{mode}: charging only"
+        )
     mobility = _mobility_mode(getattr(needs, "mobility_needs_mode", None))
     track = attrs.evolve(
         track,
@@ -1976,6 +1985,21 @@ def on_set_charging_profile_response(
     if station is None:
         notes.append(f"unknown station {station_id!r}: no fallback")
         return Reaction(response=None, requests=(), state=state, explanation=notes)
+    mode = pending.profile.schedules[0].periods[0].operation_mode
+    track = state.track_on(station_id, pending.evse_id)
+    if (
+        mode not in {None, OperationMode.CHARGING_ONLY}
+        and track is not None
+        and reason not in _STACK_REASONS | _PURPOSE_REASONS
+    ):
+        # The station refused a V2X mode: take it as unsupported there and step down.
+        state = without_mode(state, station_id, pending.evse_id, mode)
+        notes.append(
+            f"{where}: {mode.value} taken as unsupported on this EVSE (V2X setting updated); "
+            "re-shared with the next mode down"
+        )
+        state, out = _replan(state, moment, notes, force=frozenset({track.key}))
+        return Reaction(response=None, requests=out, state=state, explanation=notes)
     for step in _fallback_steps(reason):
         if step in pending.tried:
             continue

@@ -47,7 +47,7 @@ from ocpp_core.energy._model import ExternalLimit, LimitScope, SiteEvse, SiteSta
 from ocpp_core.energy._state import SiteState, Track, V2xSetting
 from ocpp_core.smart_charging import OperationMode, SchedulePeriod
 
-__all__ = ["V2xChoice", "choose_v2x"]
+__all__ = ["V2xChoice", "choose_v2x", "without_mode"]
 
 _STEP_DOWN = {
     OperationMode.LOCAL_FREQUENCY: OperationMode.CENTRAL_FREQUENCY,
@@ -188,6 +188,21 @@ def choose_v2x(
         period=_period(mode, setting, share_w, discharge_w),
         reasons=tuple(reasons),
     )
+
+
+def without_mode(state: SiteState, station_id: str, evse_id: int, mode: OperationMode) -> SiteState:
+    """A state in which the EVSE no longer supports ``mode`` (the station refused it).
+
+    The EVSE gets its own :class:`~ocpp_core.energy.V2xSetting` (a copy of its
+    station's or the default, if it had none) whose ``supported_modes`` lack ``mode``.
+    """
+    setting = state.v2x_setting(station_id, evse_id)
+    known = (
+        setting.supported_modes if setting.supported_modes is not None else frozenset(OperationMode)
+    )
+    own = attrs.evolve(setting, evse_id=evse_id, supported_modes=known - {mode})
+    kept = tuple(x for x in state.v2x if x.key != own.key)
+    return attrs.evolve(state, v2x=(*kept, own))
 
 
 def _summary(mode: OperationMode, setting: V2xSetting, share_w: float, discharge_w: float) -> str:

@@ -25,6 +25,7 @@ from ocpp_core.energy import (
     on_cleared_charging_limit,
     on_ev_charging_needs,
     on_notify_charging_limit,
+    on_set_charging_profile_response,
     on_transaction_event,
     replan,
     set_mobility_needs,
@@ -422,6 +423,41 @@ def test_a_mode_change_of_a_dynamic_profile_sends_a_new_profile() -> None:
     assert _mode(limited) is OperationMode.IDLE
 
 
+def test_a_refused_mode_is_taken_as_unsupported_and_steps_down() -> None:
+    setting = V2xSetting(station_id="cs21", mode="ExternalLimits")
+    reaction = _react(_state(setting))
+    assert _mode(reaction) is OperationMode.EXTERNAL_LIMITS
+    modes = []
+    for _ in range(4):
+        (sent,) = reaction.requests
+        refused = v21.SetChargingProfileResponse(
+            status="Rejected", status_info=v21.StatusInfo(reason_code="InvalidSchedule")
+        )
+        reaction = on_set_charging_profile_response(
+            reaction.state, "cs21", sent.request, refused, T0 + 9 * S
+        )
+        _check(reaction)
+        modes.append(_mode(reaction).value)
+        if modes[-1] == "ChargingOnly":
+            break
+    assert modes == ["ExternalSetpoint", "CentralSetpoint", "ChargingOnly"]
+    held = reaction.state.v2x_setting("cs21", 1)
+    assert held.evse_id == 1
+    assert held.mode is OperationMode.EXTERNAL_LIMITS
+    assert held.supported_modes is not None
+    assert OperationMode.EXTERNAL_LIMITS not in held.supported_modes
+    assert any("taken as unsupported" in line for line in reaction.explanation)
+
+
+def test_an_ev_that_could_discharge_but_asks_to_charge_is_told_so() -> None:
+    needs = _needs(
+        transfer="AC_three_phase", available_energy_transfer=["AC_BPT", "AC_three_phase"]
+    )
+    reaction = _react(_state(), needs)
+    assert _mode(reaction) is OperationMode.CHARGING_ONLY
+    assert any("could transfer both ways (AC_BPT)" in line for line in reaction.explanation)
+
+
 # --------------------------------------------------------------------------------------
 # Mobility needs
 # --------------------------------------------------------------------------------------
@@ -663,6 +699,7 @@ def _settings(draw: st.DrawFn) -> tuple[V2xSetting, ...]:
     mobility=st.sampled_from([None, "EVCC", "EVCC_SECC"]),
     limit=st.one_of(st.none(), st.tuples(st.floats(0, 40), st.sampled_from(["EMS", "SO"]))),
     max_soc=st.one_of(st.none(), st.floats(0, 100)),
+    plan_mode=st.booleans(),
     needs=st.one_of(
         st.none(),
         st.builds(
@@ -681,9 +718,11 @@ def test_every_v2x_request_is_valid_and_composes(
     mobility: str | None,
     limit: tuple[float, str] | None,
     max_soc: float | None,
+    plan_mode: bool,
     needs: MobilityNeeds | None,
 ) -> None:
-    state = _state(*v2x, settings=CsmsSettings(max_soc=max_soc))
+    horizon = 4 * 3600 if plan_mode else None
+    state = _state(*v2x, settings=CsmsSettings(max_soc=max_soc, horizon_s=horizon))
     if limit is not None:
         reaction = on_notify_charging_limit(
             state, "cs21", _ems_limit(limit[0], source=limit[1]), T0 + 2 * S
