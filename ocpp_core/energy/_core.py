@@ -683,12 +683,23 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
     return rate, bound
 
 
-def floor_step(value: float, step: float) -> float:
-    """``value`` rounded down to a multiple of ``step`` (robust to float noise)."""
+def floor_step(value: float, step: float, multiples: dict[int, float] | None = None) -> float:
+    """``value`` rounded down to a multiple of ``step`` (robust to float noise).
+
+    ``multiples``: optionally, a memo of the ``q``-th multiple of this ``step`` by ``q``
+    (``round`` to 9 decimals is the costly part when a plan rounds thousands of rates;
+    a memo serves one ``step`` only).
+    """
     if value <= 0.0:
         return 0.0
     q = math.floor(value / step + 1e-9)
-    result = round(q * step, 9)
+    if multiples is None:
+        result = round(q * step, 9)
+    else:
+        memo = multiples.get(q)
+        if memo is None:
+            memo = multiples[q] = round(q * step, 9)
+        result = memo
     if result > value + 1e-9:
         result = round((q - 1) * step, 9)
     return max(0.0, result)

@@ -147,10 +147,16 @@ class SlotSetup:
             first = max(0, int(arr // slot))
             last = slots - 1 if dep == _INF else min(slots - 1, math.ceil(dep / slot) - 1)
             self.span.append((first, last))
+            fraction = self.fraction
             for k in range(first, last + 1):
+                if first < k < last:
+                    # Plugged in for the whole slot: exactly 1.0 from the formula below
+                    # too (slot boundaries are whole numbers of seconds).
+                    fraction[k][i] = 1.0
+                    continue
                 b0 = k * slot
                 f = (min(b0 + slot, dep) - max(b0, arr)) / slot
-                self.fraction[k][i] = f if f > 0.0 else 0.0
+                fraction[k][i] = f if f > 0.0 else 0.0
 
     def slot_start(self, k: int) -> datetime:
         """Start of slot ``k``."""
@@ -246,6 +252,7 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
     eff = [u.evse.efficiency for u in units]
     # AC: grid W per A (rates are rounded in A); DC: 0 (rounded in W).
     wpa = [u.watts_per_amp if u.evse.phase_type is PhaseType.AC else 0.0 for u in units]
+    multiples: tuple[dict[int, float], dict[int, float]] = ({}, {})
     weights = [u.session.weight for u in units]
     slot_h = setup.slot_s / 3600.0
     slot = float(setup.slot_s)
@@ -343,7 +350,7 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
                 binds[i] = paused[i]
                 continue
             x = got.get(i, 0.0)
-            x = _round_rate(x, wpa[i], eff[i], lo[i], policy) if x > 0.0 else 0.0
+            x = _round_rate(x, wpa[i], eff[i], lo[i], policy, multiples) if x > 0.0 else 0.0
             rates[i] = x
             binds[i] = bound.get(i, hb_list[i])
             if remaining[i] != _INF:
@@ -358,14 +365,27 @@ def _round(unit: Unit, x: float, policy: Policy, lo: float) -> float:
     return _round_rate(x, wpa, unit.evse.efficiency, lo, policy)
 
 
-def _round_rate(x: float, wpa: float, eff: float, lo: float, policy: Policy) -> float:
-    """Rate ``x`` rounded down to the policy's step (A for AC: ``wpa`` > 0, W for DC)."""
+def _round_rate(  # noqa: PLR0917 - internal
+    x: float,
+    wpa: float,
+    eff: float,
+    lo: float,
+    policy: Policy,
+    multiples: tuple[dict[int, float], dict[int, float]] | None = None,
+) -> float:
+    """Rate ``x`` rounded down to the policy's step (A for AC: ``wpa`` > 0, W for DC).
+
+    ``multiples``: optional :func:`floor_step` memos for ``policy``'s current step and
+    power step.
+    """
     if x <= 0.0:
         return 0.0
     if wpa:
-        value = floor_step(x / wpa, policy.current_step_a) * wpa
+        amps = None if multiples is None else multiples[0]
+        value = floor_step(x / wpa, policy.current_step_a, amps) * wpa
     else:
-        value = floor_step(x * eff, policy.power_step_w) / eff
+        watts = None if multiples is None else multiples[1]
+        value = floor_step(x * eff, policy.power_step_w, watts) / eff
     return max(value, lo) if value + 1e-9 < lo else value
 
 
@@ -389,6 +409,7 @@ def _deadline_stage(  # noqa: PLR0917 - internal
     load = [0.0] * len(caps)
     first: list[tuple[int, float]] = []
     last: list[tuple[int, float]] = []
+    aim = 1.0 - margin
     for i in by_deadline:
         if fraction[i] <= 0.0 or remaining[i] <= 1e-9:
             continue
@@ -397,12 +418,16 @@ def _deadline_stage(  # noqa: PLR0917 - internal
             continue
         # Aim to finish early (EVs taper when nearly full, plans change): the on-track
         # rate finishes within (1 - deadline_margin) of the time left.
-        on_track = remaining[i] * 3600.0 / (eff[i] * left * (1.0 - margin))
+        on_track = remaining[i] * 3600.0 / (eff[i] * left * aim)
         (first if on_track <= base[i].hi + 1e-9 else last).append((i, on_track))
     limit = [cap * share for cap in caps]
     for i, on_track in first + last:
         b = bounds[i]
-        want = min(max(on_track, b.lo), b.hi)
+        # min(max(on_track, lo), hi), spelled out (hot loop).
+        lo, hi = b.lo, b.hi
+        want = lo if lo > on_track else on_track
+        if hi < want:  # noqa: PLR1730 - hot loop, faster than min()
+            want = hi
         if want <= 0.0:
             continue
         room = want
@@ -411,7 +436,7 @@ def _deadline_stage(  # noqa: PLR0917 - internal
             free = (limit[r] - load[r]) / a
             if free < room:  # noqa: PLR1730 - hot loop, faster than min()
                 room = free
-        if room < b.lo or room <= 1e-9:
+        if room < lo or room <= 1e-9:
             continue
         floor_rates[i] = room
         for r, a in coeffs:
@@ -466,6 +491,9 @@ def build_plan(
     span = setup.span
     fraction = setup.fraction
     slot_s = setup.slot_s
+    watts_per_amp = [u.watts_per_amp for u in units]
+    conductors = [u.conductors for u in units]
+    efficiency = [u.evse.efficiency for u in units]
     for key, members in per_evse.items():
         evse = site.evse(*key)
         periods: list[PlanPeriod] = []
@@ -486,8 +514,12 @@ def build_plan(
                 present = first_k <= k <= last_k and fraction_k[i] > 0.0
                 if present and (chosen < 0 or rates_k[i] > 0.0):
                     chosen = i
-            x = rates_k[chosen] if chosen >= 0 else 0.0
-            value = (chosen, x, binds[k][chosen] if chosen >= 0 and x <= 0.0 else None)
+            if chosen < 0:
+                x = 0.0
+                value: tuple[int, float, Binding | None] = (-1, 0.0, None)
+            else:
+                x = rates_k[chosen]
+                value = (chosen, x, binds[k][chosen] if x <= 0.0 else None)
             if value == last:
                 continue
             last = value
@@ -497,10 +529,9 @@ def build_plan(
                 current_a = 0.0 if evse.phase_type is PhaseType.AC else None
                 number_phases = None
             else:
-                unit = units[chosen]
-                wpa = unit.watts_per_amp
+                wpa = watts_per_amp[chosen]
                 current_a = x / wpa if wpa else None
-                number_phases = unit.conductors if wpa else None
+                number_phases = conductors[chosen] if wpa else None
             if periods:
                 previous = periods[-1]
                 if (
@@ -516,7 +547,7 @@ def build_plan(
                     start=k * slot_s,
                     current_a=current_a,
                     power_w=x,
-                    output_power_w=x * unit.evse.efficiency,
+                    output_power_w=x * efficiency[chosen],
                     number_phases=number_phases,
                     binding=binds[k][chosen],
                 )
