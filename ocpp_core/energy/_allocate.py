@@ -95,7 +95,7 @@ def allocate(
         caps,
         why,
     )
-    return rates_to_allocation(problem, at, policy, bounds, rates, bound, paused)
+    return rates_to_allocation(problem, at, policy, bounds, rates, bound, paused, caps)
 
 
 def rates_to_allocation(  # noqa: PLR0917 - internal, called positionally
@@ -106,8 +106,12 @@ def rates_to_allocation(  # noqa: PLR0917 - internal, called positionally
     rates: dict[int, float],
     bound: dict[int, Binding],
     paused: dict[int, Binding],
+    caps: Sequence[float] | None = None,
 ) -> Allocation:
-    """Round the rates down and build the :class:`Allocation` (with circuit loads)."""
+    """Round the rates down and build the :class:`Allocation` (with circuit loads).
+
+    ``caps``: the capacities at ``at`` when the caller has them (else computed again).
+    """
     site = problem.site
     by_key: dict[tuple[str, int], EvseAllocation] = {}
     final: dict[int, float] = {}
@@ -170,14 +174,17 @@ def rates_to_allocation(  # noqa: PLR0917 - internal, called positionally
     return Allocation(
         at=at,
         evses=tuple(by_key[k] for k in sorted(by_key)),
-        circuits=circuit_loads(problem, final, at),
+        circuits=circuit_loads(problem, final, at, caps),
     )
 
 
 def circuit_loads(
-    problem: Problem, rates: dict[int, float], at: datetime
+    problem: Problem, rates: dict[int, float], at: datetime, caps: Sequence[float] | None = None
 ) -> tuple[CircuitLoad, ...]:
-    """Every circuit's load (EVSEs at ``rates`` plus base load) and limit at ``at``."""
+    """Every circuit's load (EVSEs at ``rates`` plus base load) and limit at ``at``.
+
+    ``caps``: the capacities at ``at`` when the caller has them (else computed).
+    """
     site = problem.site
     loads = [0.0] * problem.resource_count
     for unit in problem.units:
@@ -185,7 +192,8 @@ def circuit_loads(
         if x:
             for r, a in unit.coeffs:
                 loads[r] += a * x
-    caps, _ = problem.capacities(at)
+    if caps is None:
+        caps, _ = problem.capacities(at)
     out = []
     for circuit in site.circuits:
         idx = problem.circuit_resources(circuit.id)
