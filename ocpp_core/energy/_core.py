@@ -617,6 +617,7 @@ def water_fill(  # noqa: PLR0917 - hot path, positional
                     for r, a in units[i].coeffs:
                         fixed[r] -= a * low
                         sl = slope[r] = slope[r] + a * w
+                        # What push(r) does, but the heap entry waits for the run's end.
                         version[r] += 1
                         if sl > tiny and caps[r] != _INF and not saturated[r]:
                             t = (caps[r] - fixed[r]) / sl
