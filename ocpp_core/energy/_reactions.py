@@ -1342,6 +1342,30 @@ def _percent(value: object) -> float | None:
     return number if math.isfinite(number) and 0 <= number <= 100 else None
 
 
+def _battery(  # noqa: PLR0917 - internal, called positionally
+    dc: Any,
+    delivered: float,
+    out: dict[str, Any],
+    extra: dict[str, Any],
+    where: str,
+    notes: list[str],
+) -> None:
+    """The DC battery's capacity (track) and SoC (session), each ignored if out of range."""
+    capacity = dc.ev_energy_capacity
+    if capacity is not None:
+        if isinstance(capacity, int | float) and math.isfinite(capacity) and capacity > 0:
+            extra["ev_capacity_wh"] = float(capacity)
+        else:
+            notes.append(f"{where}: battery capacity {capacity!r:.20} Wh ignored (not above 0)")
+    raw_soc = dc.state_of_charge
+    soc = _percent(raw_soc)
+    if raw_soc is not None and soc is None:
+        notes.append(f"{where}: state of charge {raw_soc!r:.20} ignored (not within 0..100 %)")
+    if soc is not None:
+        out["soc"] = soc
+        extra["soc_basis_wh"] = delivered
+
+
 def _energy_from_soc(  # noqa: PLR0917 - internal, called positionally
     dc: Any,
     v2x: Any,
@@ -1351,37 +1375,25 @@ def _energy_from_soc(  # noqa: PLR0917 - internal, called positionally
     where: str,
     notes: list[str],
 ) -> float | None:
-    """The battery's capacity and SoC; the energy wanted from the target SoC when none is given.
+    """The energy wanted from the target SoC, when the EV gives no energy amount.
 
     Energy wanted = energy delivered so far + (target SoC - SoC) / 100 x capacity,
     the target being the V2X ``targetSoC``, else the DC ``fullSoC``.
     """
-    capacity = None if dc is None else dc.ev_energy_capacity
-    if capacity is not None:
-        if isinstance(capacity, int | float) and math.isfinite(capacity) and capacity > 0:
-            extra["ev_capacity_wh"] = float(capacity)
-        else:
-            notes.append(f"{where}: battery capacity {capacity!r:.20} Wh ignored (not above 0)")
-    raw_soc = None if dc is None else dc.state_of_charge
-    soc = _percent(raw_soc)
-    if raw_soc is not None and soc is None:
-        notes.append(f"{where}: state of charge {raw_soc!r:.20} ignored (not within 0..100 %)")
-    if soc is not None:
-        out["soc"] = soc
-        extra["soc_basis_wh"] = delivered
     raw_target = getattr(v2x, "target_soc", None) if v2x is not None else None
     if raw_target is None and dc is not None:
         raw_target = dc.full_soc
     target = _percent(raw_target)
     if raw_target is not None and target is None:
         notes.append(f"{where}: target SoC {raw_target!r:.20} ignored (not within 0..100 %)")
-    capacity_wh = extra.get("ev_capacity_wh")
-    if target is None or soc is None or capacity_wh is None:
+    soc = out.get("soc")
+    capacity = extra.get("ev_capacity_wh")
+    if target is None or soc is None or capacity is None:
         return None
-    wanted = max(0.0, target - soc) / 100 * capacity_wh
+    wanted = max(0.0, target - soc) / 100 * capacity
     notes.append(
         f"{where}: no energy amount; {wanted:g} Wh derived from SoC {soc:g} % to target "
-        f"{target:g} % of {capacity_wh:g} Wh"
+        f"{target:g} % of {capacity:g} Wh"
     )
     if wanted <= 0:
         notes.append(f"{where}: the EV is at or above its target SoC: nothing more wanted")
@@ -1440,10 +1452,10 @@ def _read_needs(  # noqa: PLR0917 - internal, called positionally
             out["min_energy_wh"] = float(v2x.ev_min_energy_request)
         if evse.phase_type is PhaseType.DC and high is None and v2x.max_charge_power is not None:
             high = float(v2x.max_charge_power)
+    if dc_here is not None:
+        _battery(dc_here, delivered, out, extra, where, notes)
     if energy is None and (dc_here is not None or v2x is not None):
         derived = _energy_from_soc(dc_here, v2x, delivered, out, extra, where, notes)
-    elif dc_here is not None:
-        _energy_from_soc(dc_here, None, delivered, out, extra, where, [])
     if derived is not None:
         out["energy_wanted_wh"] = derived
     elif energy is not None:
@@ -1625,8 +1637,8 @@ def _explain_mobility(track: Track, policy: float | None, where: str, notes: lis
     if top is not None:
         shown.append(f"maximum SoC {top:g} %")
     notes.append(f"{where}: the CSMS's mobility needs apply: " + (", ".join(shown) or "none"))
-    early = needs is not None and needs.departure is not None
-    if early and needs.departure < track.session.arrival:  # type: ignore[union-attr,operator]
+    leave = None if needs is None else needs.departure
+    if leave is not None and leave < track.session.arrival:
         notes.append(f"{where}: the CSMS's departure is before the arrival: ignored")
     if ((needs is not None and needs.target_soc is not None) or top is not None) and (
         track.session.soc is None or track.ev_capacity_wh is None

@@ -523,28 +523,39 @@ def _tuple_v2x(value: Iterable[V2xSetting]) -> tuple[V2xSetting, ...]:
 
 
 def _check_v2x(site: Site, settings: tuple[V2xSetting, ...]) -> None:
+    """Each setting names a known station or EVSE, once; its curves fit its EVSEs.
+
+    Runs whenever a state is made: it costs one lookup per setting, and a scan of
+    the station's EVSEs only for station-wide settings with a curve.
+    """
     seen: set[tuple[str, int]] = set()
     for setting in settings:
         where = f"{setting.station_id}#{setting.evse_id}"
         if setting.key in seen:
             raise SiteError("v2x", f"two settings for {where}")
         seen.add(setting.key)
-        station = site.station(setting.station_id)
-        evses = [e for e in site.evses if e.station_id == station.id]
-        if setting.evse_id:
-            evses = [e for e in evses if e.evse_id == setting.evse_id]
-            if not evses:
-                raise SiteError("v2x", f"unknown EVSE {where}")
+        try:
+            if setting.evse_id:
+                evses = [site.evse(setting.station_id, setting.evse_id)]
+            else:
+                site.station(setting.station_id)
+                evses = []
+        except SiteError:
+            raise SiteError("v2x", f"unknown station or EVSE {where}") from None
+        points = [
+            ("freq_watt_curve", f"{p.frequency:g} Hz", p.power)
+            for p in setting.freq_watt_curve or ()
+        ] + [
+            ("signal_watt_curve", f"signal {p.signal}", p.power)
+            for p in setting.signal_watt_curve or ()
+        ]
+        if not points:
+            continue
+        if not setting.evse_id:
+            evses = [e for e in site.evses if e.station_id == setting.station_id]
         for evse in evses:
             top = evse_charge_max_w(site, evse)
             low = -evse.discharge_max_power_w
-            points = [
-                ("freq_watt_curve", f"{p.frequency:g} Hz", p.power)
-                for p in setting.freq_watt_curve or ()
-            ] + [
-                ("signal_watt_curve", f"signal {p.signal}", p.power)
-                for p in setting.signal_watt_curve or ()
-            ]
             for field, at, value in points:
                 power = setting.baseline_w + value
                 if not low - 1e-9 <= power <= top + 1e-9:

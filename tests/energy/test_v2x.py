@@ -400,6 +400,7 @@ def test_malformed_settings_raise_a_typed_error_naming_the_field(
         (V2xSetting(station_id="cs21", evse_id=1, signal_watt_curve=[(0, 30000)]),
          "signal_watt_curve"),
         (V2xSetting(station_id="cs21", evse_id=9), "v2x"),
+        (V2xSetting(station_id="cs99"), "v2x"),
     ],
 )  # fmt: skip
 def test_settings_beyond_the_evse_are_refused_by_the_state(setting: V2xSetting, field: str) -> None:
@@ -577,6 +578,7 @@ def test_dc_energy_is_derived_from_soc_target_and_capacity() -> None:
         ({"state_of_charge": 40, "ev_energy_capacity": -5, "full_soc": 90}, "capacity"),
         ({"state_of_charge": 40, "ev_energy_capacity": 60000, "full_soc": 120}, "target SoC"),
         ({"state_of_charge": 95, "ev_energy_capacity": 60000, "full_soc": 90}, "at or above"),
+        ({"state_of_charge": 150, "energy_amount": 10000}, "state of charge"),
     ],
 )
 def test_ev_values_out_of_range_get_a_valid_answer_and_an_explanation(
