@@ -182,9 +182,17 @@ class Problem:
     # ---------------------------------------------------------------- capacities
 
     def capacities(
-        self, begin: datetime, end: datetime | None = None
+        self,
+        begin: datetime,
+        end: datetime | None = None,
+        raw: list[float] | None = None,
     ) -> tuple[list[float], list[ExternalLimit | None]]:
-        """Capacity of every resource over ``[begin, end)`` and the external limit behind it."""
+        """Capacity of every resource over ``[begin, end)`` and the external limit behind it.
+
+        ``raw`` (V2X, one entry per resource): filled with each resource's limit before
+        the base load is taken off, then its base load (so ``raw[r] - load`` may be
+        negative: a deficit), as ``raw[2 r]`` and ``raw[2 r + 1]``.
+        """
         site = self.site
         caps = [_INF] * len(self.members)
         why: list[ExternalLimit | None] = [None] * len(self.members)
@@ -204,11 +212,11 @@ class Problem:
             own = circuit.limit_at(begin, end)
             load = circuit.load_at(begin, end)
             idx = self._circuit_res[circuit.id]
-            self._fill(caps, why, idx, own, circuit_limits.get(circuit.id, ()), load)
+            self._fill(caps, why, idx, own, circuit_limits.get(circuit.id, ()), load, raw)
         for station in site.stations:
             own = Limit(current_a=station.max_current_a, power_w=station.max_power_w)
             idx = self._station_res[station.id]
-            self._fill(caps, why, idx, own, station_limits.get(station.id, ()), None)
+            self._fill(caps, why, idx, own, station_limits.get(station.id, ()), None, raw)
         return caps, why
 
     def _fill(  # noqa: PLR0917 - internal helper
@@ -219,6 +227,7 @@ class Problem:
         own: Limit,
         external: Sequence[tuple[Limit, ExternalLimit]],
         load: Limit | None,
+        raw: list[float] | None = None,
     ) -> None:
         voltage = self.site.voltage
         load_a = [0.0, 0.0, 0.0]
@@ -240,6 +249,9 @@ class Problem:
                     cap, reason = value.current_a[k], limit
             caps[idx[k]] = max(0.0, cap - load_a[k]) if cap != _INF else _INF
             why[idx[k]] = reason
+            if raw is not None:
+                raw[2 * idx[k]] = cap
+                raw[2 * idx[k] + 1] = load_a[k]
         cap = own.power_w if own.power_w is not None else _INF
         reason = None
         for value, limit in external:
@@ -247,6 +259,9 @@ class Problem:
                 cap, reason = value.power_w, limit
         caps[idx[3]] = max(0.0, cap - load_w) if cap != _INF else _INF
         why[idx[3]] = reason
+        if raw is not None:
+            raw[2 * idx[3]] = cap
+            raw[2 * idx[3] + 1] = load_w
 
     def evse_caps(
         self, begin: datetime, end: datetime | None = None

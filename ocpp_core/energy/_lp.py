@@ -113,8 +113,10 @@ class _Model:
         self.unit_cols: dict[int, list[int]] = {}
         for col, (i, _) in enumerate(self.cols):
             self.unit_cols.setdefault(i, []).append(col)
+        self.energy_row: dict[int, int] = {}
         for i, cols in self.unit_cols.items():
             if i in self.remaining:
+                self.energy_row[i] = h.getNumRow()
                 self._row([(c, self.energy[c]) for c in cols], -_INF, self.remaining[i])
 
     def _row(self, entries: list[tuple[int, float]], lower: float, upper: float) -> None:
@@ -136,7 +138,8 @@ class _Model:
         h.run()
         status = h.getModelStatus()
         if status != self.highspy.HighsModelStatus.kOptimal:
-            raise SolverError(str(h.modelStatusToString(status)), "the LP planner found no optimum")
+            text = str(h.modelStatusToString(status))
+            raise SolverError(text, f"the LP planner found no optimum ({text})")
         return list(h.getSolution().col_value)
 
 
@@ -179,6 +182,10 @@ def lp_upper_bound(
 
 def solve_lp(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[list[Binding]]]:
     """Optimal per-slot rates (then repaired for minimums and rounded down)."""
+    if setup.v2x is not None:
+        from ocpp_core.energy._lp_discharge import solve_v2x  # noqa: PLC0415 - V2X only
+
+        return solve_v2x(setup, policy)
     highspy = _highs()
     model = _Model(setup, highspy)
     units = setup.problem.units
@@ -258,6 +265,7 @@ def _repair(
     ]
     slot_h = setup.slot_s / 3600.0
     out_binds: list[list[Binding]] = []
+    v2x = setup.v2x
     for k in range(setup.slots):
         caps = setup.caps[k]
         why = setup.why[k]
@@ -266,8 +274,13 @@ def _repair(
         load = [0.0] * len(caps)
         binds: list[Binding] = [_NO_SESSION] * n
         order = sorted(range(n), key=lambda i: (-row[i], units[i].session.key))
+        if v2x is not None:
+            # V2X: discharges first (rounded, within their bounds); they take no room.
+            from ocpp_core.energy._lp_discharge import repair_discharges  # noqa: PLC0415
+
+            repair_discharges(v2x, k, row, binds, remaining)
         for i in order:
-            if setup.fraction[k][i] <= 0.0:
+            if setup.fraction[k][i] <= 0.0 or row[i] < 0.0:
                 continue
             if remaining[i] <= 1e-9:
                 row[i] = 0.0
@@ -298,6 +311,8 @@ def _repair(
             if setup.fraction[k][i] > 0.0 and binds[i] is _NO_SESSION:
                 binds[i] = _binding_for(units[i], row[i], bounds[i], caps, load, why, problem)
         out_binds.append(binds)
+        if v2x is not None:
+            v2x.book(k, row)
     return rates, out_binds
 
 

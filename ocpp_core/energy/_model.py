@@ -128,6 +128,14 @@ def _c_finite_deadline_margin(value: Any) -> float:
     return _check_finite("deadline_margin", value)
 
 
+def _c_finite_cycle_cost_per_kwh(value: Any) -> float:
+    return _check_finite("cycle_cost_per_kwh", value)
+
+
+def _c_finite_discharge_headroom(value: Any) -> float:
+    return _check_finite("discharge_headroom", value)
+
+
 def _c_finite_deadline_share(value: Any) -> float:
     return _check_finite("deadline_share", value)
 
@@ -544,7 +552,8 @@ class SiteEvse:
     discharge_max_power_w: float = attrs.field(
         default=0.0, converter=_c_finite_discharge_max_power_w
     )
-    """V2X: most power it can return to the grid (0: none)."""
+    """V2X: most power it can return to the grid, in W (at the output for DC; 0: none).
+    Discharge is planned only for OCPP 2.1 stations."""
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.evse_id, bool) or not isinstance(self.evse_id, int) or self.evse_id < 1:
@@ -634,9 +643,12 @@ class Session:
     discharge_max_power_w: float | None = attrs.field(
         default=None, converter=_c_opt_number_discharge_max_power_w
     )
-    """V2X: most power the EV may return (``None``: it does not discharge)."""
+    """V2X: most power the EV may return, in W (at the EVSE's output for DC); ``None``
+    or 0: it does not discharge."""
     min_energy_wh: float | None = attrs.field(default=None, converter=_c_opt_number_min_energy_wh)
-    """V2X: energy below which the battery must not be discharged."""
+    """V2X: the battery floor, counted like :attr:`energy_delivered_wh` (energy delivered in
+    this session): planned discharging never takes the session's delivered energy below
+    it. ``None``: 0 (an EV gives back at most what it took in this session)."""
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.evse_id, bool) or not isinstance(self.evse_id, int) or self.evse_id < 1:
@@ -658,6 +670,12 @@ class Session:
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and a > b:
                 raise SiteError(low, f"is above {high}")
+        if (
+            self.min_energy_wh is not None
+            and self.energy_wanted_wh is not None
+            and self.min_energy_wh > self.energy_wanted_wh
+        ):
+            raise SiteError("min_energy_wh", "is above energy_wanted_wh")
 
     @property
     def key(self) -> tuple[str, int]:
@@ -785,13 +803,31 @@ class Policy:
     shared fairly among all sessions (1: strict earliest-deadline-first)."""
     prices: LimitSchedule | None = None
     """Optional price series (``Limit.power_w`` read as price per kWh): the LP planner's
-    last stage then minimises cost instead of the peak."""
+    last stage then minimises cost instead of the peak (and may discharge V2X sessions
+    when energy is dear to recharge them when it is cheap)."""
+    allow_discharge: bool = True
+    """V2X: plan discharging where the station (OCPP 2.1), the EVSE and the EV allow it."""
+    cycle_cost_per_kwh: float = attrs.field(default=0.02, converter=_c_finite_cycle_cost_per_kwh)
+    """V2X: the cost of cycling the battery (degradation), per kWh discharged from the
+    battery, in the prices' currency: the LP planner discharges for arbitrage only when
+    the price spread beats it, and never cycles for nothing (without prices it counts as
+    a small tie-breaking cost)."""
+    discharge_headroom: float = attrs.field(default=0.5, converter=_c_finite_discharge_headroom)
+    """V2X, greedy planner: a session with a departure and an energy goal discharges only
+    what it could recharge, with the rest of its goal, at its maximum rate within this
+    share of its time left after the slot (the LP planner keeps the goals exactly)."""
 
     def __attrs_post_init__(self) -> None:
         if not 0.0 <= self.deadline_share <= 1.0:
             raise SiteError("deadline_share", "must be in [0, 1]")
         if not 0.0 <= self.deadline_margin < 1.0:
             raise SiteError("deadline_margin", "must be in [0, 1)")
+        if not 0.0 <= self.discharge_headroom <= 1.0:
+            raise SiteError("discharge_headroom", "must be in [0, 1]")
+        if not isinstance(self.allow_discharge, bool):
+            raise SiteError("allow_discharge", "expected a boolean")
+        if self.prices is not None and not isinstance(self.prices, LimitSchedule):
+            raise SiteError("prices", "expected a LimitSchedule")
         for name in ("slot_s", "horizon_s", "measurement_max_age_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

@@ -48,6 +48,7 @@ from ocpp_core.energy._core import (
     keep_order,
     water_fill,
 )
+from ocpp_core.energy._discharge import V2x, discharge_note, step_level, violations
 from ocpp_core.energy._model import (
     ExternalLimit,
     Objective,
@@ -89,6 +90,8 @@ class SlotSetup:
             s for s in sessions if s.arrival < end and (s.departure is None or s.departure > start)
         ]
         self.problem = Problem(site, relevant)
+        self.v2x: V2x | None = None
+        """V2X data when some session may discharge (set by :func:`slot_setup`)."""
         units = self.problem.units
         self.caps: list[list[float]] = []
         self.why: list[list[ExternalLimit | None]] = []
@@ -190,7 +193,9 @@ def slot_setup(
         raise SiteError("horizon", "expected a positive integer number of seconds")
     checked = list(site.check_sessions(sessions))
     slots = max(1, -(-horizon_s // policy.slot_s))
-    return SlotSetup(site, checked, start, slots, policy)
+    setup = SlotSetup(site, checked, start, slots, policy)
+    setup.v2x = V2x.of(setup, policy)
+    return setup
 
 
 def plan(
@@ -273,6 +278,7 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
     columns: dict[int, tuple[list[float], list[float], list[Binding]]] = {}
     all_rates: list[list[float]] = []
     all_binds: list[list[Binding]] = []
+    v2x = setup.v2x
     for k in range(setup.slots):
         caps = setup.caps[k]
         why = setup.why[k]
@@ -310,9 +316,13 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
                     hi_list[i] = bounds[i].hi
                     hb_list[i] = _BIND_ENERGY
             active.append(i)
+        if v2x is not None:
+            active = _discharge(v2x, k, active, rates, binds, bounds, remaining, eff, slot_h)
         if not active:
             all_rates.append(rates)
             all_binds.append(binds)
+            if v2x is not None:
+                v2x.book(k, rates)
             continue
         t0 = setup.slot_start(k)
         if deadline_aware:
@@ -357,7 +367,34 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
                 remaining[i] = max(0.0, remaining[i] - x * eff[i] * slot_h * fraction[i])
         all_rates.append(rates)
         all_binds.append(binds)
+        if v2x is not None:
+            v2x.book(k, rates)
     return all_rates, all_binds
+
+
+def _discharge(  # noqa: PLR0917 - internal
+    v2x: V2x,
+    k: int,
+    active: list[int],
+    rates: list[float],
+    binds: list[Binding],
+    bounds: list[Bounds],
+    remaining: list[float],
+    eff: list[float],
+    slot_h: float,
+) -> list[int]:
+    """Greedy V2X: cover slot ``k``'s deficits by discharging; the rest still charge."""
+    hi = [b.hi for b in v2x.setup.bounds[k]]
+    out = v2x.cover(k, remaining, hi)
+    if not out:
+        return active
+    for i, (y, binding) in out.items():
+        rates[i] = -y
+        binds[i] = binding
+        bounds[i] = Bounds(0.0, 0.0, binding)
+        if remaining[i] != _INF:
+            remaining[i] += y / eff[i] * slot_h
+    return [i for i in active if i not in out]
 
 
 def _round(unit: Unit, x: float, policy: Policy, lo: float) -> float:
@@ -494,6 +531,7 @@ def build_plan(
     watts_per_amp = [u.watts_per_amp for u in units]
     conductors = [u.conductors for u in units]
     efficiency = [u.evse.efficiency for u in units]
+    v2x = setup.v2x
     for key, members in per_evse.items():
         evse = site.evse(*key)
         periods: list[PlanPeriod] = []
@@ -512,7 +550,7 @@ def build_plan(
             fraction_k = fraction[k]
             for i, first_k, last_k in spans:
                 present = first_k <= k <= last_k and fraction_k[i] > 0.0
-                if present and (chosen < 0 or rates_k[i] > 0.0):
+                if present and (chosen < 0 or rates_k[i] != 0.0):
                     chosen = i
             if chosen < 0:
                 x = 0.0
@@ -542,6 +580,16 @@ def build_plan(
                     continue
             if chosen < 0:
                 period = _idle(k * slot_s, evse.phase_type)
+            elif x < 0.0 and v2x is not None:
+                period = PlanPeriod(
+                    start=k * slot_s,
+                    current_a=current_a,
+                    power_w=x,
+                    output_power_w=x / efficiency[chosen],
+                    number_phases=number_phases,
+                    binding=binds[k][chosen],
+                    discharge=v2x.reasons.get((chosen, k)),
+                )
             else:
                 period = PlanPeriod(
                     start=k * slot_s,
@@ -580,11 +628,21 @@ def build_plan(
         run_binding = _NO_SESSION
         run = 0
         run_held = False
+        discharged = 0.0
+        capable = v2x is not None and v2x.is_capable[i]
+        level = session.energy_delivered_wh
         for k in range(k_first, k_last + 1):
             f = fraction[k][i]
             if f <= 0.0:
                 continue
             x = rates[k][i]
+            if capable:
+                # V2X: the battery gives x / efficiency; planned is the net energy, the
+                # battery full at the energy wanted.
+                level = step_level(level, x, unit, slot_h * f)
+                if x < 0.0:
+                    discharged -= x * slot_h * f / unit.evse.efficiency
+                    continue
             planned += x * energy * f
             if x + 1e-6 < slot_bounds[k][i].hi:
                 b = binds[k][i]
@@ -597,6 +655,8 @@ def build_plan(
         if run:
             held[run_binding] += run
         wanted = session.energy_remaining_wh
+        if capable:
+            planned = level - session.energy_delivered_wh
         if wanted is not None:
             # A rate lifted to the EV's minimum may offer more than it wants; it stops when full.
             planned = min(planned, wanted)
@@ -611,6 +671,10 @@ def build_plan(
                 bound_by=tuple(
                     b for b, _ in sorted(held.items(), key=lambda kv: (-kv[1], kv[0].describe()))
                 ),
+                energy_discharged_wh=discharged,
+                v2x_note=None
+                if not session.discharge_max_power_w
+                else discharge_note(site.station(session.station_id), unit.evse, session, policy),
             )
         )
     return Plan(
@@ -621,6 +685,7 @@ def build_plan(
         evses=tuple(by_key[k] for k in sorted(by_key)),
         sessions=tuple(sorted(outcomes, key=lambda o: (o.station_id, o.evse_id))),
         peak_w=peak,
+        violations=violations(setup, rates),
     )
 
 

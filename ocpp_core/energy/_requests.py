@@ -60,6 +60,7 @@ from ocpp_core.smart_charging import (
     ChargingSchedule,
     CompositeStatus,
     ExplanationKind,
+    OperationMode,
     ProfileKind,
     ProfilePurpose,
     ProfileStore,
@@ -205,7 +206,9 @@ def to_requests(
                 for purpose in (ProfilePurpose.TX, ProfilePurpose.TX_DEFAULT)
             }
             own.add(_profile_id(base, ProfilePurpose.CHARGING_STATION_MAX, 0))
-            _check_composites(plan, site, station, store, by_station[station_id], transactions, own)
+            _check_composites(
+                plan, site, station, store, by_station[station_id], transactions, own, policy
+            )
         stores[station_id] = store
     return RequestSet(requests=tuple(requests), unchanged=tuple(unchanged), stores=stores)
 
@@ -242,6 +245,19 @@ def _unit_for(station: SiteStation, phase_type: PhaseType) -> ChargingRateUnit:
     )
 
 
+def _unit_for_plan(
+    station: SiteStation, phase_type: PhaseType, evse_plan: EvsePlan
+) -> ChargingRateUnit:
+    """The unit of an EVSE's profile: W for a 2.1 discharge where supported, else as usual."""
+    if (
+        station.version is OcppVersion.V21
+        and ChargingRateUnit.W in station.station.rate_units
+        and any(p.power_w < 0.0 for p in evse_plan.periods)
+    ):
+        return ChargingRateUnit.W
+    return _unit_for(station, phase_type)
+
+
 def floor_decimal(value: float, step: float) -> float:
     """``value`` rounded down to a multiple of ``step``, exactly in decimal."""
     if value <= 0:
@@ -255,6 +271,17 @@ def floor_decimal(value: float, step: float) -> float:
 def _limit_of(
     period: Any, unit: ChargingRateUnit, voltage: float, policy: Policy, version: OcppVersion
 ) -> tuple[float, int | None]:
+    """A period's value in ``unit``, rounded down (a discharge: its magnitude down)."""
+    if period.power_w < 0.0:
+        magnitude = attrs.evolve(
+            period,
+            current_a=None if period.current_a is None else -period.current_a,
+            power_w=-period.power_w,
+            output_power_w=-period.output_power_w,
+            discharge=None,
+        )
+        value, phases = _limit_of(magnitude, unit, voltage, policy, version)
+        return -value, phases
     if period.current_a is not None:
         phases = period.number_phases or 3
         if unit is ChargingRateUnit.A:
@@ -286,13 +313,14 @@ def _merge_periods(
         for j in range(len(merged) - 1):
             a, b = merged[j], merged[j + 1]
             end_b = merged[j + 2][0] if j + 2 < len(merged) else horizon
-            low = min(a[1], b[1])
-            loss = (a[1] - low) * (b[0] - a[0]) + (b[1] - low) * max(0, end_b - b[0])
+            low = _merged_value(a[1], b[1])
+            loss = _loss(a[1], low) * (b[0] - a[0]) + _loss(b[1], low) * max(0, end_b - b[0])
             if loss < best_loss:
                 best, best_loss = j, loss
         a, b = merged[best], merged[best + 1]
-        phases = a[2] if a[1] <= b[1] else b[2]
-        merged[best : best + 2] = [(a[0], min(a[1], b[1]), phases)]
+        value = _merged_value(a[1], b[1])
+        phases = a[2] if abs(a[1] - value) <= abs(b[1] - value) else b[2]
+        merged[best : best + 2] = [(a[0], value, phases)]
         # Merging may make neighbours equal.
         again: list[tuple[int, float, int | None]] = []
         for item in merged:
@@ -301,6 +329,28 @@ def _merge_periods(
             again.append(item)
         merged = again
     return merged
+
+
+def _merged_value(a: float, b: float) -> float:
+    """The value of two merged periods: never more charging nor more discharging.
+
+    Two limits merge to the lower, two discharge setpoints to the smaller discharge,
+    a limit and a discharge to 0 (neither).
+    """
+    if a >= 0.0 and b >= 0.0:
+        return min(a, b)
+    if a <= 0.0 and b <= 0.0:
+        return max(a, b)
+    return 0.0
+
+
+def _loss(value: float, merged: float) -> float:
+    """What merging gives away per second.
+
+    A lost discharge (a deficit it covered may come back) counts four times, so
+    charging periods merge first.
+    """
+    return (value - merged) if value >= 0.0 else 4.0 * (merged - value)
 
 
 def _profile_id(base: int, purpose: ProfilePurpose, evse_id: int) -> int:
@@ -334,11 +384,27 @@ def _schedule(
         id=None if station.version is OcppVersion.V16 else 1,
         charging_rate_unit=unit,
         start_schedule=plan.start,
-        periods=tuple(
-            SchedulePeriod(start_period=start, limit=value, number_phases=phases)
-            for start, value, phases in merged
-        ),
+        periods=tuple(_period(start, value, phases) for start, value, phases in merged),
     )
+
+
+def _period(start: int, value: float, phases: int | None) -> SchedulePeriod:
+    """A schedule period: a limit, or (2.1 V2X) a negative central setpoint.
+
+    A discharge is ``operationMode`` CentralSetpoint with the setpoint and the discharge
+    limit at the planned (negative) value and the limit at 0: the EV neither charges
+    nor discharges more than planned.
+    """
+    if value < 0.0:
+        return SchedulePeriod(
+            start_period=start,
+            limit=0.0,
+            setpoint=value,
+            discharge_limit=value,
+            operation_mode=OperationMode.CENTRAL_SETPOINT,
+            number_phases=phases,
+        )
+    return SchedulePeriod(start_period=start, limit=value, number_phases=phases)
 
 
 def _profile(  # noqa: PLR0917 - internal
@@ -351,7 +417,7 @@ def _profile(  # noqa: PLR0917 - internal
     policy: Policy,
 ) -> ChargingProfile:
     evse = site.evse(evse_plan.station_id, evse_plan.evse_id)
-    unit = _unit_for(station, evse.phase_type)
+    unit = _unit_for_plan(station, evse.phase_type, evse_plan)
     voltage = station.station.supply_voltage
     entries = []
     for period in evse_plan.periods:
@@ -398,6 +464,9 @@ def _station_max(  # noqa: PLR0917 - internal
         lines = [0.0, 0.0, 0.0]
         for evse_plan in evse_plans:
             period = evse_plan.at(start)
+            if period.power_w < 0.0:
+                # A maximum profile bounds charging only (2.1 Table 95: ChargingOnly).
+                continue
             evse = site.evse(evse_plan.station_id, evse_plan.evse_id)
             if unit is ChargingRateUnit.W:
                 if period.current_a is not None:
@@ -455,7 +524,10 @@ def _values_from(
         )
         if nxt is not None and nxt <= shift:
             continue
-        out.append((max(0, period.start_period - shift), period.limit, period.number_phases))
+        value = period.limit
+        if period.setpoint is not None and period.setpoint < 0.0:
+            value = period.setpoint
+        out.append((max(0, period.start_period - shift), value, period.number_phases))
     return out
 
 
@@ -486,6 +558,8 @@ def _same_as_installed(
         b = _step_at(after, offset)
         if a[1] is None or b[1] is None or a[2] != b[2]:
             return False
+        if (a[1] < 0.0 or b[1] < 0.0) and a[1] != b[1]:
+            return False  # a discharge setpoint must be exactly the plan's
         # Equal, or the new limit only a little higher (the station keeps a lower value).
         if not a[1] <= b[1] <= a[1] + margin:
             return False
@@ -571,11 +645,19 @@ def _check_composites(  # noqa: PLR0917 - internal
     evse_plans: Iterable[EvsePlan],
     transactions: tuple[Transaction, ...],
     own_ids: set[int],
+    policy: Policy,
 ) -> None:
-    """The station's composite must stay at or below the plan (equal where ours binds)."""
+    """The station's composite must stay at or below the plan (equal where ours binds).
+
+    Where the plan discharges (2.1), the composite must not charge (limit at most 0),
+    must be in CentralSetpoint with a setpoint no further below 0 than the plan and at
+    most one rounding step short of it, and equal to the setpoint sent where our
+    profile binds. Where the plan does not discharge, the composite has no negative
+    setpoint.
+    """
     for evse_plan in evse_plans:
         evse = site.evse(evse_plan.station_id, evse_plan.evse_id)
-        unit = _unit_for(station, evse.phase_type)
+        unit = _unit_for_plan(station, evse.phase_type, evse_plan)
         result = composite_schedule(
             store,
             station.station,
@@ -602,6 +684,11 @@ def _check_composites(  # noqa: PLR0917 - internal
             index = max(j for j, p in enumerate(periods) if p.start_period <= offset)
             got = periods[index].limit
             want = _plan_value(evse_plan, offset, unit, voltage)
+            if want < 0.0 or (periods[index].setpoint or 0.0) < 0.0:
+                _check_discharge(
+                    station, evse_plan.evse_id, periods[index], want, offset, unit, policy
+                )
+                want = max(want, 0.0)
             if got > want + 1e-6:
                 raise SelfCheckError(
                     station.id,
@@ -619,6 +706,8 @@ def _check_composites(  # noqa: PLR0917 - internal
                 continue
             steps = _values_from(entry.profile, plan.start)
             sent = None if steps is None else _step_at(steps, offset)[1]
+            if sent is not None and sent < 0.0:
+                got = periods[index].setpoint or 0.0
             if sent is not None and abs(got - sent) > 1e-6:
                 raise SelfCheckError(
                     station.id,
@@ -627,3 +716,39 @@ def _check_composites(  # noqa: PLR0917 - internal
                     f"at +{timedelta(seconds=offset)} the station allows {got:g} {unit.value}, "
                     f"the profile says {sent:g}",
                 )
+
+
+def _check_discharge(  # noqa: PLR0917 - internal
+    station: SiteStation,
+    evse_id: int,
+    period: Any,
+    want: float,
+    offset: int,
+    unit: ChargingRateUnit,
+    policy: Policy,
+) -> None:
+    """The composite's setpoint where the plan discharges (or the composite does)."""
+    at = f"at +{timedelta(seconds=offset)}"
+    setpoint = period.setpoint
+    if want >= 0.0:
+        raise SelfCheckError(
+            station.id,
+            evse_id,
+            "composite-discharges",
+            f"{at} the station would discharge at {setpoint:g} {unit.value}, the plan does not",
+        )
+    if setpoint is None or period.operation_mode is not OperationMode.CENTRAL_SETPOINT:
+        raise SelfCheckError(
+            station.id,
+            evse_id,
+            "composite-no-setpoint",
+            f"{at} the plan discharges {want:g} {unit.value}, the station has no central setpoint",
+        )
+    step = policy.power_step_w if unit is ChargingRateUnit.W else policy.current_step_a
+    if setpoint < want - 1e-6 or setpoint > want + step + 1e-6:
+        raise SelfCheckError(
+            station.id,
+            evse_id,
+            "composite-setpoint-differs",
+            f"{at} the station discharges at {setpoint:g} {unit.value}, the plan {want:g}",
+        )

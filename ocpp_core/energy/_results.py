@@ -14,8 +14,11 @@ __all__ = [
     "Binding",
     "BindingKind",
     "CircuitLoad",
+    "Discharge",
+    "DischargeReason",
     "EvseAllocation",
     "EvsePlan",
+    "LimitViolation",
     "Plan",
     "PlanMethod",
     "PlanPeriod",
@@ -50,6 +53,19 @@ class BindingKind(enum.StrEnum):
     OBJECTIVE = "objective"
     """Held below every limit by the plan's objective (a lower peak or cost, or energy
     kept for later slots)."""
+    EXPORT_LIMIT = "export-limit"
+    """V2X: a circuit's export limit (``circuit``) bounds the discharge."""
+    EV_DISCHARGE_MAXIMUM = "ev-discharge-maximum"
+    """V2X: the EV's discharge maximum bounds the discharge."""
+    EVSE_DISCHARGE_MAXIMUM = "evse-discharge-maximum"
+    """V2X: the EVSE's discharge maximum (or its current rating) bounds the discharge."""
+    BATTERY_FLOOR = "battery-floor"
+    """V2X: discharging more would take the battery below the session's floor
+    (``min_energy_wh``, else the energy it had on arrival)."""
+    DEPARTURE_RESERVE = "departure-reserve"
+    """V2X: discharging more could cost energy the EV needs by its departure."""
+    DEFICIT_COVERED = "deficit-covered"
+    """V2X: the discharge covers its share of the deficit exactly (no more is needed)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -109,7 +125,44 @@ class Binding:
             BindingKind.ENERGY: "energy wanted reached",
             BindingKind.NO_SESSION: "no session",
             BindingKind.OBJECTIVE: "the plan's objective (peak, cost or later slots)",
+            BindingKind.EV_DISCHARGE_MAXIMUM: "EV discharge maximum",
+            BindingKind.EVSE_DISCHARGE_MAXIMUM: "EVSE discharge maximum",
+            BindingKind.BATTERY_FLOOR: "battery floor",
+            BindingKind.DEPARTURE_RESERVE: "energy reserved for the departure",
+            BindingKind.DEFICIT_COVERED: "deficit covered",
+            BindingKind.EXPORT_LIMIT: f"circuit {self.circuit!r} export limit",
         }[kind]
+
+
+class DischargeReason(enum.StrEnum):
+    """Why a plan discharges an EV (V2X)."""
+
+    DEFICIT = "deficit"
+    """The base load alone breaks a limit (``Discharge.limit`` names it): the EV covers
+    its share of the deficit so the site stays within the limit."""
+    ARBITRAGE = "arbitrage"
+    """Energy is dear now and cheap later (the LP planner with prices)."""
+    PEAK_SHAVING = "peak-shaving"
+    """It lowers the site's peak (the LP planner without prices)."""
+
+
+@attrs.frozen(kw_only=True)
+class Discharge:
+    """Why a plan period discharges; its :class:`Binding` says what bounds the discharge."""
+
+    reason: DischargeReason
+    """Why."""
+    limit: Binding | None = None
+    """For :attr:`DischargeReason.DEFICIT`: the limit the base load breaks."""
+
+    def describe(self) -> str:
+        """A short human text, e.g. ``covers the deficit under circuit 'grid' power``."""
+        if self.reason is DischargeReason.DEFICIT:
+            where = "" if self.limit is None else f" under {self.limit.describe()}"
+            return f"covers the base load's deficit{where}"
+        if self.reason is DischargeReason.ARBITRAGE:
+            return "price arbitrage (discharge dear, recharge cheap)"
+        return "peak shaving"
 
 
 @attrs.frozen(kw_only=True)
@@ -201,7 +254,15 @@ class PlanPeriod:
     number_phases: int | None
     """AC: phases the EV draws on."""
     binding: Binding
-    """What set the value in this period's first slot."""
+    """What set the value in this period's first slot (for a discharge: what bounds the
+    discharge)."""
+    discharge: Discharge | None = None
+    """V2X: why the EV discharges in this period (``power_w`` is then negative)."""
+
+    @property
+    def discharging(self) -> bool:
+        """True when the period returns energy to the grid (negative power)."""
+        return self.power_w < 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -245,6 +306,26 @@ class SessionOutcome:
     """Energy wanted but not planned (0 when unbounded)."""
     bound_by: tuple[Binding, ...]
     """The constraints that held it below its maximum in some slot, most frequent first."""
+    energy_discharged_wh: float = 0.0
+    """V2X: energy the plan takes back from the battery (``energy_planned_wh`` is net)."""
+    v2x_note: str | None = None
+    """V2X: why a session that offers discharging gets none planned (e.g. the station does
+    not speak OCPP 2.1), if so."""
+
+
+@attrs.frozen(kw_only=True)
+class LimitViolation:
+    """A limit the plan cannot keep in one slot.
+
+    The base load alone exceeds it and discharging EVs cannot cover the rest.
+    """
+
+    start: int
+    """Seconds from the plan start (the slot's start)."""
+    binding: Binding
+    """The limit (circuit and phase, or external limit)."""
+    excess: float
+    """How far above the limit the site stays, in A (current limits) or W (power)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -265,6 +346,8 @@ class Plan:
     """Every session planned, sorted by (station, EVSE)."""
     peak_w: float
     """Highest total EVSE power at the grid connection in any slot."""
+    violations: tuple[LimitViolation, ...] = ()
+    """Slots where the base load alone breaks a limit and discharging does not cover it."""
 
     @property
     def horizon_s(self) -> int:
