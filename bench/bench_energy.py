@@ -1,8 +1,8 @@
 """Energy management benchmark: our planners against acnportal's algorithms and an LP bound.
 
 Run: ``python bench/bench_energy.py`` (needs the ``bench`` and ``lp`` extras;
-``--quick`` for a short run, ``--timing-only`` for part 4 alone). Prints, measured
-side by side in one run:
+``--quick`` for a short run, ``--timing-only`` for part 4 alone, ``--v2g-only``
+for part 5 alone). Prints, measured side by side in one run:
 
 1. Scenario metrics in our simulator (:mod:`ocpp_core.energy.simulation`) on the
    same sessions and site for every algorithm: our greedy planner (replanning
@@ -16,6 +16,11 @@ side by side in one run:
 3. The offline LP upper bound (every session known in advance).
 4. Timing of ``allocate`` (54 EVSEs; 1,000 EVSEs in a 5-level tree) and of a
    greedy plan of 200 sessions x 96 slots.
+5. V2G: an apartment block whose evening load breaks its connection, bidirectional
+   EVs on 2.1 wallboxes and day-ahead prices; greedy and LP plans with and without
+   discharging: the deficit covered, limit violations, energy goals met, and the
+   energy cost (net site energy at the slot's price, export sold at it, cycling cost
+   included).
 
 Targets (printed, not asserted): zero violations; greedy >= best acnportal on
 energy and demands met when congested; LP >= 0.98 of the bound; Jain >= 0.95
@@ -31,8 +36,12 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+import attrs
+
 from ocpp_core.energy import (
     Circuit,
+    Limit,
+    LimitSchedule,
     PhaseType,
     PlanMethod,
     Policy,
@@ -377,9 +386,151 @@ def timing() -> None:
         )
 
 
+# ---------------------------------------------------------------------- V2G
+
+
+def v2g_site(evses: int = 8) -> tuple[Site, list[Session], Policy]:
+    """An apartment block on 63 A (43.5 kW) whose evening load (18:00-21:00) breaks the
+    connection, bidirectional EVs on OCPP 2.1 wallboxes, a day-ahead price curve.
+
+    Sessions (seeded): arrivals 16:00-19:00, departures 06:30-08:30, 10-30 kWh wanted,
+    each may give back 5-15 kWh of what it brought (``min_energy_wh`` < 0), 5-7 kW.
+    """
+    rnd = random.Random(7)
+    base = LimitSchedule(
+        points=[
+            (DAY + timedelta(hours=16), Limit(power_w=18000)),
+            (DAY + timedelta(hours=18), Limit(power_w=49000)),
+            (DAY + timedelta(hours=21), Limit(power_w=22000)),
+            (DAY + timedelta(hours=23), Limit(power_w=9000)),
+            (DAY + timedelta(hours=30, minutes=30), Limit(power_w=15000)),
+        ]
+    )
+    rotations = (("L1", "L2", "L3"), ("L2", "L3", "L1"), ("L3", "L1", "L2"))
+    site = Site(
+        circuits=[Circuit(id="grid", max_current_a=63.0, base_load=base, export_limit_w=10000.0)],
+        stations=[
+            SiteStation(
+                id="block",
+                version="2.1",
+                station=Station(evses=tuple(Evse(id=k + 1) for k in range(evses))),
+            )
+        ],
+        evses=[
+            SiteEvse(
+                station_id="block",
+                evse_id=k + 1,
+                circuit="grid",
+                phases=rotations[k % 3],
+                min_current_a=6.0,
+                max_current_a=16.0,
+                discharge_max_power_w=7000.0,
+            )
+            for k in range(evses)
+        ],
+    )
+    sessions = [
+        Session(
+            station_id="block",
+            evse_id=k + 1,
+            transaction_id=f"tx{k + 1}",
+            arrival=DAY + timedelta(hours=16, minutes=rnd.randint(0, 180)),
+            departure=DAY + timedelta(hours=30, minutes=30 + rnd.randint(0, 120)),
+            energy_wanted_wh=rnd.uniform(10000, 30000),
+            min_current_a=6.0,
+            discharge_max_power_w=rnd.uniform(5000, 7000),
+            min_energy_wh=-rnd.uniform(5000, 15000),
+        )
+        for k in range(evses)
+    ]
+    prices = LimitSchedule(
+        points=[
+            (DAY + timedelta(hours=h), Limit(power_w=p))
+            for h, p in ((16, 0.30), (17, 0.42), (21, 0.28), (23, 0.11), (30, 0.26))
+        ]
+    )
+    return site, sessions, Policy(slot_s=900, prices=prices)
+
+
+def _v2g_figures(site: Site, sessions: list[Session], policy: Policy, result) -> dict[str, float]:
+    """Recomputed from the plan and the site alone: limits both ways, deficit, goals, cost."""
+    root = site.root
+    slot_h = result.slot_s / 3600
+    over = under = slots_over = 0
+    deficit_wh = uncovered_wh = cost = discharged = 0.0
+    for k in range(result.slots):
+        begin = result.start + timedelta(seconds=k * result.slot_s)
+        end = begin + timedelta(seconds=result.slot_s)
+        load = root.load_at(begin, end)
+        base_w = 0.0 if load is None or load.power_w is None else load.power_w
+        evses = sum(e.at(k * result.slot_s).power_w for e in result.evses)
+        net = base_w + evses
+        limit_w = 3 * 230.0 * root.max_current_a[0]  # balanced three-phase EVs and load
+        deficit_wh += max(0.0, base_w - limit_w) * slot_h
+        uncovered_wh += max(0.0, net - limit_w) * slot_h
+        slots_over += net > limit_w + 1e-6
+        over += net > limit_w + 1e-6 and base_w <= limit_w
+        under += -net > (root.export_limit_w or math.inf) + 1e-6
+        price = policy.prices.at(begin) if policy.prices is not None else None
+        cost += (price.power_w if price and price.power_w else 0.0) * net * slot_h / 1000
+        discharged += sum(-min(0.0, e.at(k * result.slot_s).power_w) for e in result.evses) * slot_h
+    met = sum(1 for o in result.sessions if o.unmet_wh <= 0.01 * (o.energy_wanted_wh or 0.0))
+    return {
+        "deficit_kwh": deficit_wh / 1000,
+        "covered": 1.0 - (uncovered_wh / deficit_wh if deficit_wh else 0.0),
+        "slots_over": slots_over,
+        "new_violations": over + under,
+        "met": met / len(result.sessions),
+        "unmet_kwh": result.unmet_wh / 1000,
+        "cost": cost + policy.cycle_cost_per_kwh * discharged / 1000,
+        "discharged_kwh": discharged / 1000,
+    }
+
+
+def v2g() -> None:
+    site, sessions, policy = v2g_site()
+    start = DAY + timedelta(hours=16)
+    horizon = 16 * 3600
+    print(
+        f"\n== V2G: apartment block on 63 A, {len(sessions)} bidirectional EVs on OCPP 2.1, "
+        "evening load over the connection, day-ahead prices (plans, 15-minute slots)"
+    )
+    print(
+        f"{'plan':<26} {'deficit kWh':>11} {'covered':>8} {'slots over':>10} {'new viol':>8} "
+        f"{'met':>6} {'unmet kWh':>9} {'disch kWh':>9} {'cost':>8} {'ms':>8}"
+    )
+    runs = (
+        ("greedy, no V2G", "greedy", attrs.evolve(policy, allow_discharge=False)),
+        ("greedy, V2G", "greedy", policy),
+        ("LP + prices, no V2G", "lp", attrs.evolve(policy, allow_discharge=False)),
+        ("LP + prices, V2G", "lp", policy),
+    )
+    costs = {}
+    for label, method, chosen in runs:
+        began = time.perf_counter()
+        result = plan(site, sessions, start, horizon, chosen, method=method)
+        elapsed = (time.perf_counter() - began) * 1000
+        f = _v2g_figures(site, sessions, policy, result)
+        costs[label] = f["cost"]
+        print(
+            f"{label:<26} {f['deficit_kwh']:11.1f} {f['covered']:8.3f} {f['slots_over']:10d} "
+            f"{f['new_violations']:8d} {f['met']:6.3f} {f['unmet_kwh']:9.2f} "
+            f"{f['discharged_kwh']:9.1f} {f['cost']:8.2f} {elapsed:8.1f}"
+        )
+    saving = costs["LP + prices, no V2G"] - costs["LP + prices, V2G"]
+    print(
+        f"arbitrage: LP with V2G costs {costs['LP + prices, V2G']:.2f} against "
+        f"{costs['LP + prices, no V2G']:.2f} without ({saving:.2f} saved, "
+        f"{saving / costs['LP + prices, no V2G']:.1%}), cycling cost included"
+    )
+
+
 def main() -> None:
     if "--timing-only" in sys.argv:
         timing()
+        return
+    if "--v2g-only" in sys.argv:
+        v2g()
         return
     quick = "--quick" in sys.argv
     start = DAY + timedelta(hours=7)
@@ -464,6 +615,7 @@ def main() -> None:
         DAY + timedelta(hours=34),
         lp=False,
     )
+    v2g()
     timing()
 
 

@@ -91,6 +91,11 @@ def _plan_json(result: Plan) -> dict[str, Any]:
                         "powerW": round(p.power_w, 1),
                         "numberPhases": p.number_phases,
                         "boundBy": p.binding.describe(),
+                        **(
+                            {"discharge": p.discharge.reason.value, "why": p.discharge.describe()}
+                            if p.discharge is not None
+                            else {}
+                        ),
                     }
                     for p in e.periods
                 ],
@@ -108,8 +113,22 @@ def _plan_json(result: Plan) -> dict[str, Any]:
                 "energyPlannedWh": round(s.energy_planned_wh, 1),
                 "unmetWh": round(s.unmet_wh, 1),
                 "boundBy": [b.describe() for b in s.bound_by],
+                **(
+                    {"dischargedWh": round(s.energy_discharged_wh, 1)}
+                    if s.energy_discharged_wh
+                    else {}
+                ),
+                **({"v2xNote": s.v2x_note} if s.v2x_note else {}),
             }
             for s in result.sessions
+        ],
+        "violations": [
+            {
+                "start": v.start,
+                "limit": v.binding.describe(),
+                "excess": round(v.excess, 3),
+            }
+            for v in result.violations
         ],
     }
 
@@ -143,9 +162,10 @@ def _table(site_file: SiteFile, result: Plan, requests: RequestSet) -> str:
                 value = f"{period.current_a:6.1f} A x{period.number_phases or '-'}"
             else:
                 value = f"{period.output_power_w / 1000:6.1f} kW  "
-            lines.append(
-                f"  {stamp}  {value}  {period.power_w / 1000:6.2f} kW  {period.binding.describe()}"
-            )
+            why = period.binding.describe()
+            if period.discharge is not None:
+                why = f"discharge: {period.discharge.describe()}; bound by {why}"
+            lines.append(f"  {stamp}  {value}  {period.power_w / 1000:6.2f} kW  {why}")
     lines.append("")
     lines.append("Sessions:")
     for outcome in result.sessions:
@@ -155,11 +175,27 @@ def _table(site_file: SiteFile, result: Plan, requests: RequestSet) -> str:
             else f"{outcome.energy_wanted_wh / 1000:.1f} kWh"
         )
         why = "; ".join(b.describe() for b in outcome.bound_by[:2]) or "-"
+        given_back = (
+            f", discharged {outcome.energy_discharged_wh / 1000:.1f} kWh"
+            if outcome.energy_discharged_wh
+            else ""
+        )
         lines.append(
             f"  {outcome.station_id}#{outcome.evse_id}: wanted {wanted}, planned "
-            f"{outcome.energy_planned_wh / 1000:.1f} kWh, unmet {outcome.unmet_wh / 1000:.1f} kWh"
-            f" (held back by: {why})"
+            f"{outcome.energy_planned_wh / 1000:.1f} kWh{given_back}, unmet "
+            f"{outcome.unmet_wh / 1000:.1f} kWh (held back by: {why})"
         )
+        if outcome.v2x_note:
+            lines.append(f"    {outcome.v2x_note}")
+    if result.violations:
+        lines.append("")
+        lines.append("Limits the base load breaks (not covered by discharging):")
+        for violation in result.violations:
+            stamp = (result.start + timedelta(seconds=violation.start)).strftime("%Y-%m-%d %H:%M")
+            unit = "W" if violation.binding.phase is None else "A"
+            lines.append(
+                f"  {stamp}  {violation.binding.describe()}: {violation.excess:.1f} {unit} over"
+            )
     lines.append("")
     lines.append("SetChargingProfile frames:")
     for station_id, frame in _frames(requests):

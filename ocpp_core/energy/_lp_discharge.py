@@ -306,7 +306,11 @@ def _stage_cost(model: _V2xModel, policy: Policy) -> list[float]:
         value = prices.at(setup.slot_start(k))
         return value.power_w if value is not None and value.power_w is not None else 0.0
 
+    # Steady rates break ties: a change costs far less than any price difference.
+    first_change, n_changes = _change_columns(model)
     costs = [0.0] * model.width()
+    for j in range(n_changes):
+        costs[first_change + j] = 1e-9
     for c, (_, k) in enumerate(base.cols):
         costs[c] = price(k) * slot_h / 1000.0
     for j, (i, k) in enumerate(model.dcols):
@@ -315,6 +319,27 @@ def _stage_cost(model: _V2xModel, policy: Policy) -> list[float]:
             k
         ) * slot_h / 1000.0 + policy.cycle_cost_per_kwh * slot_h / (1000.0 * eff)
     return base.solve(costs, maximize=False)
+
+
+def _change_columns(model: _V2xModel) -> tuple[int, int]:
+    """Columns ``|x[i,k+1] - x[i,k]|`` for every session's charge and discharge columns."""
+    base = model.base
+    changes: list[tuple[int, int]] = []
+    for cols in base.unit_cols.values():
+        ordered = sorted(cols, key=lambda c: base.cols[c][1])
+        changes.extend(itertools.pairwise(ordered))
+    for cols in model.d_by_unit.values():
+        ordered = sorted(cols, key=lambda c: model.dcol(c)[1])
+        changes.extend(itertools.pairwise(ordered))
+    first = model.width()
+    if changes:
+        inf = base.highspy.kHighsInf
+        base.h.addVars(len(changes), [0.0] * len(changes), [inf] * len(changes))
+        for j, (a, b) in enumerate(changes):
+            d = first + j
+            base._row([(d, 1.0), (a, -1.0), (b, 1.0)], 0.0, _INF)
+            base._row([(d, 1.0), (a, 1.0), (b, -1.0)], 0.0, _INF)
+    return first, len(changes)
 
 
 def _stage_peak(model: _V2xModel) -> list[float]:
@@ -339,24 +364,10 @@ def _stage_peak(model: _V2xModel) -> list[float]:
                 base_w = sum(load.current_a) * setup.problem.site.voltage
         base._row([*entries, (peak, -1.0)], -_INF, -base_w)
     # Small costs on rate changes (steady profiles) and on cycling.
-    changes: list[tuple[int, int]] = []
-    for cols in base.unit_cols.values():
-        ordered = sorted(cols, key=lambda c: base.cols[c][1])
-        changes.extend(itertools.pairwise(ordered))
-    for cols in model.d_by_unit.values():
-        ordered = sorted(cols, key=lambda c: model.dcol(c)[1])
-        changes.extend(itertools.pairwise(ordered))
-    first_change = model.width()
-    if changes:
-        inf = base.highspy.kHighsInf
-        h.addVars(len(changes), [0.0] * len(changes), [inf] * len(changes))
-        for j, (a, b) in enumerate(changes):
-            d = first_change + j
-            base._row([(d, 1.0), (a, -1.0), (b, 1.0)], 0.0, _INF)
-            base._row([(d, 1.0), (a, 1.0), (b, -1.0)], 0.0, _INF)
+    first_change, n_changes = _change_columns(model)
     costs = [0.0] * model.width()
     costs[peak] = 1.0
-    for j in range(len(changes)):
+    for j in range(n_changes):
         costs[first_change + j] = 1e-3
     slot_h = setup.slot_s / 3600.0
     for j in range(len(model.dcols)):
@@ -390,7 +401,11 @@ def repair_discharges(
                 if free < top:
                     top, tight_room = max(0.0, free), r
         y = min(-x, top)
-        y = v2x._round(units[i], y, top, v2x.coeffs[i], rooms, load)
+        if any(r in deficits for r, _ in v2x.coeffs[i]):
+            # Up where it fits: the deficit stays covered despite rounding.
+            y = v2x._round(units[i], y, top, v2x.coeffs[i], rooms, load)
+        else:
+            y = v2x._steps(units[i], y)[0]  # down: never more than the LP chose
         if y <= 0.0:
             row[i] = 0.0
             continue
@@ -410,7 +425,7 @@ def repair_discharges(
             v2x.reasons[i, k] = Discharge(
                 reason=v2x.lp_reason or DischargeReason.PEAK_SHAVING,
             )
-        if y >= top - 1e-6:
+        if y >= v2x._steps(units[i], top)[0] - 1e-6:
             binds[i] = binding if tight_room is None else v2x._room_binding(tight_room, k)
         elif under:
             binds[i] = _BIND_COVERED

@@ -193,7 +193,8 @@ def _c_opt_number_min_current_a(value: Any) -> float | None:
 
 
 def _c_opt_number_min_energy_wh(value: Any) -> float | None:
-    return _opt_number("min_energy_wh")(value)
+    # May be negative: the EV may give back more than it took in this session.
+    return None if value is None else _check_finite("min_energy_wh", value, minimum=None)
 
 
 def _c_opt_number_min_power_w(value: Any) -> float | None:
@@ -648,7 +649,9 @@ class Session:
     min_energy_wh: float | None = attrs.field(default=None, converter=_c_opt_number_min_energy_wh)
     """V2X: the battery floor, counted like :attr:`energy_delivered_wh` (energy delivered in
     this session): planned discharging never takes the session's delivered energy below
-    it. ``None``: 0 (an EV gives back at most what it took in this session)."""
+    it. ``None``: 0 (an EV gives back at most what it took in this session). Negative: the
+    EV may give back that much more than it took (an ISO 15118-20 ``evMinEnergyRequest``
+    below 0 is ``energy_delivered_wh + evMinEnergyRequest``)."""
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.evse_id, bool) or not isinstance(self.evse_id, int) or self.evse_id < 1:

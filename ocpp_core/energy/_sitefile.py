@@ -340,6 +340,10 @@ _POLICY_KEYS = {
     "measuredMarginA",
     "measurementMaxAgeS",
     "method",
+    "prices",
+    "allowDischarge",
+    "cycleCostPerKwh",
+    "dischargeHeadroom",
 }
 
 
@@ -356,9 +360,24 @@ def _policy(obj: object, path: str) -> tuple[Policy, PlanMethod]:
         ("powerStepW", "power_step_w"),
         ("measuredMarginA", "measured_margin_a"),
         ("measurementMaxAgeS", "measurement_max_age_s"),
+        ("allowDischarge", "allow_discharge"),
+        ("cycleCostPerKwh", "cycle_cost_per_kwh"),
+        ("dischargeHeadroom", "discharge_headroom"),
     ):
         if key in data:
             kwargs[name] = data[key]
+    if "prices" in data:
+        # A price series: ``[{"start": ..., "price": 0.31}, ...]``, per kWh.
+        points = []
+        for index, item in enumerate(_list(data["prices"], f"{path}.prices")):
+            where = f"{path}.prices[{index}]"
+            entry = _keys(item, where, {"start", "price"}, {"start", "price"})
+            price = entry["price"]
+            if isinstance(price, bool) or not isinstance(price, int | float):
+                raise SiteError(f"{where}.price", "expected a number")
+            limit = _build(where, Limit, power_w=price)
+            points.append((_time(entry["start"], f"{where}.start"), limit))
+        kwargs["prices"] = _build(f"{path}.prices", LimitSchedule, points=tuple(points))
     method = PlanMethod.GREEDY
     if "method" in data:
         if data["method"] not in ("greedy", "lp"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocpp_core import decode_payload
+from ocpp_core import decode_payload, validate_payload
 from ocpp_core._cli import main
 from ocpp_core.energy import site_from_json
 from ocpp_core.errors import SiteError
@@ -166,3 +167,106 @@ def test_lp_json_output_is_only_json() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["method"] == "lp"
+
+
+# ---------------------------------------------------------------- V2G
+
+
+V2G = ROOT / "examples" / "sites" / "home-v2g.json"
+IMAGES = ROOT / "docs" / "images"
+# docs/images chart -> (site file, extra arguments); greedy plans are deterministic
+# everywhere (the LP chart is not compared: another HiGHS may pick another optimum).
+CHARTS = {
+    "energy-apartment-plan": ("apartment-63a", ()),
+    "energy-depot-plan": ("depot-dc", ()),
+    "energy-v2g-plan": ("home-v2g", ()),
+}
+
+
+@pytest.mark.parametrize("chart", sorted(CHARTS))
+def test_energy_charts_are_current(
+    capsys: pytest.CaptureFixture[str], chart: str, tmp_path: Path
+) -> None:
+    stem, extra = CHARTS[chart]
+    target = tmp_path / "chart.svg"
+    site = ROOT / "examples" / "sites" / f"{stem}.json"
+    status, _, err = run(capsys, str(site), *extra, "--format", "svg", "-o", str(target))
+    assert status == 0, err
+    fresh = target.read_text(encoding="utf-8")
+    committed = IMAGES / f"{chart}.svg"
+    if os.environ.get("REGENERATE_CHARTS"):
+        committed.write_text(fresh, encoding="utf-8")
+    assert committed.read_text(encoding="utf-8") == fresh, f"regenerate {committed.name}"
+
+
+@pytest.mark.parametrize("method", ["greedy", "lp"])
+def test_v2g_example_in_every_format(capsys: pytest.CaptureFixture[str], method: str) -> None:
+    if method == "lp":
+        pytest.importorskip("highspy")
+    status, out, err = run(capsys, str(V2G), "--method", method)
+    assert status == 0, err
+    assert "discharge: covers the base load's deficit under circuit 'grid' power" in out
+    assert "no discharge: station 'wb-c' speaks OCPP 1.6" in out
+    assert '"operationMode":"CentralSetpoint"' in out
+    if method == "lp":
+        assert "price arbitrage" in out
+    status, out, err = run(capsys, str(V2G), "--method", method, "--format", "json")
+    assert status == 0, err
+    document = json.loads(out)
+    assert document["violations"] == []
+    discharges = [p for e in document["evses"] for p in e["periods"] if p["powerW"] < 0]
+    assert discharges
+    assert all(p["discharge"] in ("deficit", "arbitrage", "peak-shaving") for p in discharges)
+    assert all(p["why"] for p in discharges)
+    assert {
+        e["station"] for e in document["evses"] if any(p["powerW"] < 0 for p in e["periods"])
+    } <= {"wb-a", "wb-b"}
+    notes = {s["station"]: s.get("v2xNote") for s in document["sessions"]}
+    assert notes["wb-c"] is not None
+    assert notes["wb-a"] is None
+    assert any(s.get("dischargedWh", 0) > 0 for s in document["sessions"])
+    for item in document["requests"]:
+        _, _, action, payload = item["frame"]
+        version = "1.6" if item["station"] == "wb-c" else "2.1"
+        decode_payload(version, action, "request", payload)
+        assert validate_payload(version, action, "request", payload) == []
+    status, out, err = run(capsys, str(V2G), "--method", method, "--format", "svg")
+    assert status == 0, err
+    assert "export limit" in out
+    assert "site net power" in out
+    assert "discharging" in out
+
+
+def test_v2g_policy_keys_in_site_files(tmp_path: Path) -> None:
+    document = json.loads(V2G.read_text(encoding="utf-8"))
+    read = site_from_json(document)
+    assert read.policy.prices is not None
+    assert read.policy.cycle_cost_per_kwh == 0.02
+    document["policy"]["allowDischarge"] = False
+    assert site_from_json(document).policy.allow_discharge is False
+    for key, value, path in (
+        ("cycleCostPerKwh", -1, "$.policy.cycleCostPerKwh"),
+        ("dischargeHeadroom", 2, "$.policy.dischargeHeadroom"),
+        ("allowDischarge", "yes", "$.policy.allowDischarge"),
+        (
+            "prices",
+            [{"start": "2025-06-02T16:00:00Z", "price": "dear"}],
+            "$.policy.prices[0].price",
+        ),
+        ("prices", [{"start": "2025-06-02T16:00:00Z"}], "$.policy.prices[0].price"),
+    ):
+        bad = copy.deepcopy(document)
+        bad["policy"][key] = value
+        with pytest.raises(SiteError) as caught:
+            site_from_json(bad)
+        assert caught.value.field == path
+    bad = copy.deepcopy(document)
+    bad["sessions"][0]["dischargeMaxPowerW"] = -1
+    with pytest.raises(SiteError) as caught:
+        site_from_json(bad)
+    assert caught.value.field == "$.sessions[0].dischargeMaxPowerW"
+    bad = copy.deepcopy(document)
+    bad["sessions"][0]["minEnergyWh"] = 40000
+    with pytest.raises(SiteError) as caught:
+        site_from_json(bad)
+    assert caught.value.field == "$.sessions[0].minEnergyWh"

@@ -479,7 +479,8 @@ def test_lp_covers_the_deficit() -> None:
     ("build", "field"),
     [
         (lambda: _ev(1, discharge_max_power_w=-1), "discharge_max_power_w"),
-        (lambda: _ev(1, min_energy_wh=-5), "min_energy_wh"),
+        (lambda: _ev(1, min_energy_wh=float("nan")), "min_energy_wh"),
+        (lambda: _ev(1, min_energy_wh="low"), "min_energy_wh"),
         (lambda: _ev(1, energy_wanted_wh=1000, min_energy_wh=2000), "min_energy_wh"),
         (
             lambda: SiteEvse(station_id="cs", evse_id=1, circuit="g", discharge_max_power_w=-3),
