@@ -26,6 +26,11 @@ For every EVSE with a session in the plan, one profile:
   ``PeriodsPerSchedule`` (``ChargingScheduleMaxPeriods``), the neighbouring pair
   whose merge gives away least energy is merged into one period at the lower
   limit, until they fit. The station never gets more than planned.
+* **V2X (2.1 only).** A discharge (negative plan power) is a ``CentralSetpoint``
+  period in W (A without W) with the negative ``setpoint`` and ``dischargeLimit``
+  and ``limit`` 0; magnitudes round down. Merging never adds charge or discharge
+  (two discharges merge to the smaller, a discharge and a charge to 0), and a
+  ``ChargingStationMaxProfile`` counts charging only (it is ChargingOnly).
 * **Diff.** A profile equal, from the plan start on, to the one installed under
   its id is not sent; nor is one that only raises limits by less than the
   policy's hysteresis (the station then keeps a lower, safe value).
@@ -34,7 +39,10 @@ For every EVSE with a session in the plan, one profile:
   the station's :class:`~ocpp_core.smart_charging.ProfileStore`; then the
   composite schedule of every EVSE concerned must be at or below the plan at
   every instant, and equal to it within rounding wherever the new profile is the
-  binding one. Any failure raises :class:`~ocpp_core.errors.SelfCheckError` and
+  binding one; where the plan discharges, the composite is in CentralSetpoint,
+  does not charge, discharges no more than planned and less only by a rounding
+  step or as our merged profile says, and nowhere else has a negative setpoint.
+  Any failure raises :class:`~ocpp_core.errors.SelfCheckError` and
   no request is returned. The wire form of each request is also checked against
   the version's JSON schema.
 """
@@ -685,8 +693,9 @@ def _check_composites(  # noqa: PLR0917 - internal
             got = periods[index].limit
             want = _plan_value(evse_plan, offset, unit, voltage)
             if want < 0.0 or (periods[index].setpoint or 0.0) < 0.0:
+                mine = _own_value(store, own_ids, evse_plan.evse_id, plan.start, offset)
                 _check_discharge(
-                    station, evse_plan.evse_id, periods[index], want, offset, unit, policy
+                    station, evse_plan.evse_id, periods[index], want, mine, offset, unit, policy
                 )
                 want = max(want, 0.0)
             if got > want + 1e-6:
@@ -718,16 +727,40 @@ def _check_composites(  # noqa: PLR0917 - internal
                 )
 
 
+def _own_value(
+    store: ProfileStore, own_ids: set[int], evse_id: int, start: datetime, offset: int
+) -> float | None:
+    """The value our own Tx/TxDefault profile for ``evse_id`` sends at ``offset``."""
+    for profile_id in sorted(own_ids):
+        entry = store.get(profile_id)
+        if (
+            entry is None
+            or entry.evse_id != evse_id
+            or entry.profile.purpose is ProfilePurpose.CHARGING_STATION_MAX
+        ):
+            continue
+        steps = _values_from(entry.profile, start)
+        if steps:
+            return _step_at(steps, offset)[1]
+    return None
+
+
 def _check_discharge(  # noqa: PLR0917 - internal
     station: SiteStation,
     evse_id: int,
     period: Any,
     want: float,
+    mine: float | None,
     offset: int,
     unit: ChargingRateUnit,
     policy: Policy,
 ) -> None:
-    """The composite's setpoint where the plan discharges (or the composite does)."""
+    """The composite's setpoint where the plan discharges (or the composite does).
+
+    Never more discharge than planned; less by at most one rounding step, unless our
+    profile itself says less (periods merged to fit PeriodsPerSchedule) and the
+    station follows it exactly.
+    """
     at = f"at +{timedelta(seconds=offset)}"
     setpoint = period.setpoint
     if want >= 0.0:
@@ -738,6 +771,8 @@ def _check_discharge(  # noqa: PLR0917 - internal
             f"{at} the station would discharge at {setpoint:g} {unit.value}, the plan does not",
         )
     if setpoint is None or period.operation_mode is not OperationMode.CENTRAL_SETPOINT:
+        if mine is not None and mine >= 0.0 and (setpoint is None or setpoint >= 0.0):
+            return  # merged away by our own profile: no discharge (the limit is checked)
         raise SelfCheckError(
             station.id,
             evse_id,
@@ -745,7 +780,8 @@ def _check_discharge(  # noqa: PLR0917 - internal
             f"{at} the plan discharges {want:g} {unit.value}, the station has no central setpoint",
         )
     step = policy.power_step_w if unit is ChargingRateUnit.W else policy.current_step_a
-    if setpoint < want - 1e-6 or setpoint > want + step + 1e-6:
+    merged = mine is not None and want - 1e-6 <= mine <= 0.0 and abs(setpoint - mine) <= 1e-6
+    if setpoint < want - 1e-6 or (setpoint > want + step + 1e-6 and not merged):
         raise SelfCheckError(
             station.id,
             evse_id,

@@ -24,12 +24,17 @@ from ocpp_core.energy import (
     plan,
     to_requests,
 )
-from ocpp_core.errors import SiteError
+from ocpp_core.errors import SelfCheckError, SiteError
 from ocpp_core.smart_charging import (
+    ChargingProfile,
     ChargingRateUnit,
+    ChargingSchedule,
     Evse,
     OperationMode,
+    ProfileKind,
+    ProfilePurpose,
     ProfileStore,
+    SchedulePeriod,
     Station,
     Transaction,
     composite_schedule,
@@ -503,3 +508,88 @@ def test_case_strategy_exercises_discharge() -> None:
     # The strategy's sites do discharge (guards the properties against a vacuous pass).
     site = _home()
     assert may_discharge(site, _ev(1))
+
+
+# ---------------------------------------------------------------- requests, examples
+
+
+def _evening_plan(**station: object) -> tuple[Site, object]:
+    engine = Station(evses=(Evse(id=1), Evse(id=2)), **station)  # type: ignore[arg-type]
+    site = attrs.evolve(_home(), stations=[SiteStation(id="cs", version="2.1", station=engine)])
+    return site, plan(site, [_ev(1), _ev(2)], T0, 6 * 3600)
+
+
+def test_discharge_in_amperes_when_the_station_has_no_w() -> None:
+    site, result = _evening_plan(rate_units=(ChargingRateUnit.A,))
+    out = to_requests(result, None, site)  # type: ignore[arg-type]
+    schedule = out.requests[0].profile.schedule
+    assert schedule.charging_rate_unit is ChargingRateUnit.A
+    setpoints = [p.setpoint for p in schedule.periods if p.setpoint is not None]
+    assert setpoints
+    assert all(s < 0 for s in setpoints)
+    planned = result.evse("cs", 1).at(3600)  # type: ignore[attr-defined]
+    assert setpoints[0] == pytest.approx(planned.current_a)
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_merged_discharge_periods_never_discharge_more_and_pass_the_check(limit: int) -> None:
+    # The plan has three periods per EVSE (charge, discharge, charge): they merge.
+    sessions = [_ev(1, min_energy_wh=18000), _ev(2)]
+    engine = Station(evses=(Evse(id=1), Evse(id=2)), max_periods_per_schedule=limit)
+    site = attrs.evolve(_home(), stations=[SiteStation(id="cs", version="2.1", station=engine)])
+    result = plan(site, sessions, T0, 6 * 3600)
+    assert len(result.evse("cs", 1).periods) > limit
+    out = to_requests(result, None, site)
+    for request in out.requests:
+        periods = request.profile.schedule.periods
+        assert len(periods) <= limit
+        evse_plan = result.evse("cs", request.evse_id)  # type: ignore[attr-defined]
+        for index, period in enumerate(periods):
+            end = periods[index + 1].start_period if index + 1 < len(periods) else 6 * 3600
+            for offset in range(period.start_period, end, SLOT):
+                planned = evse_plan.at(offset).power_w
+                sent = period.setpoint if period.setpoint is not None else period.limit
+                if sent < 0:
+                    assert planned <= sent  # never more discharge than planned
+                else:
+                    assert sent <= max(planned, 0.0) + 1e-6  # never more charging
+
+
+def test_self_check_refuses_a_station_that_would_discharge_unplanned() -> None:
+    site = attrs.evolve(
+        _home(),
+        stations=[
+            SiteStation(id="cs", version="2.1", station=Station(evses=(Evse(id=1), Evse(id=2))))
+        ],
+    )
+    # No transaction yet: our profile is a TxDefaultProfile on EVSE 1 at stack level 0,
+    # and a station-wide TxDefaultProfile above it asks a -5 kW setpoint.
+    result = plan(site, [_ev(1, transaction_id=None, discharge_max_power_w=None)], T0, 3600)
+    foreign = ChargingProfile(
+        id=7,
+        stack_level=3,
+        purpose=ProfilePurpose.TX_DEFAULT,
+        kind=ProfileKind.ABSOLUTE,
+        schedules=(
+            ChargingSchedule(
+                id=1,
+                charging_rate_unit=ChargingRateUnit.W,
+                start_schedule=T0,
+                periods=(
+                    SchedulePeriod(
+                        start_period=0,
+                        limit=0.0,
+                        setpoint=-5000.0,
+                        discharge_limit=-5000.0,
+                        operation_mode=OperationMode.CENTRAL_SETPOINT,
+                    ),
+                ),
+            ),
+        ),
+    )
+    installed = ProfileStore(version=site.station("cs").version)
+    accepted = installed.install(foreign, 0, site.station("cs").station)
+    assert accepted.accepted
+    with pytest.raises(SelfCheckError) as caught:
+        to_requests(result, {"cs": accepted.store}, site)
+    assert caught.value.rule in ("composite-discharges", "composite-above-plan")
