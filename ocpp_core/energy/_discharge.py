@@ -25,6 +25,11 @@ Bounds on a discharge, per slot (all in grid W):
   maximum rate within ``Policy.discharge_headroom`` of its time left after the
   slot.
 
+Departure goals keep priority in both planners: :func:`keep_goals` compares
+the plan with the charging-only plan and plans again without the discharges of
+any session with a departure goal that would get less (or that cost another
+session energy).
+
 The greedy planner discharges only to cover a **deficit**: a slot where the
 base load alone breaks a limit (a grid-critical curtailment, a limit schedule
 dipping below the building's evening load). Every session that may discharge and
@@ -39,7 +44,8 @@ another only loses to efficiency.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeAlias
 
 from ocpp_core.energy._core import _LINE_INDEX, floor_step
 from ocpp_core.energy._model import PhaseType, Policy, Session, SiteEvse, SiteStation
@@ -56,7 +62,10 @@ if TYPE_CHECKING:
     from ocpp_core.energy._core import Unit
     from ocpp_core.energy._plan import SlotSetup
 
-__all__ = ["V2x", "discharge_note"]
+__all__ = ["V2x", "discharge_note", "keep_goals", "net_energy"]
+
+Rates: TypeAlias = tuple[list[list[float]], list[list[Binding]]]
+"""Per-slot rates and bindings, as the planners return them."""
 
 _INF = math.inf
 _EPS = 1e-9
@@ -524,3 +533,59 @@ def violations(setup: SlotSetup, rates: list[list[float]]) -> tuple[LimitViolati
                     )
                 )
     return tuple(out)
+
+
+def net_energy(setup: SlotSetup, rates: list[list[float]], i: int) -> float:
+    """The net energy a plan gives unit ``i`` (its battery full at the energy wanted)."""
+    unit = setup.problem.units[i]
+    slot_h = setup.slot_s / 3600.0
+    first, last = setup.span[i]
+    level = unit.session.energy_delivered_wh
+    for k in range(first, last + 1):
+        f = setup.fraction[k][i]
+        if f > 0.0 and rates[k][i] != 0.0:
+            level = step_level(level, rates[k][i], unit, slot_h * f)
+    return level - unit.session.energy_delivered_wh
+
+
+def keep_goals(
+    setup: SlotSetup, policy: Policy, solve: Callable[[], Rates], goals: Iterable[int]
+) -> Rates:
+    """Plan with discharging, keeping every departure goal at least as without it.
+
+    ``solve`` plans with ``setup.v2x`` as it finds it (``None``: charging only).
+    The charging-only plan is the reference; a session with a departure and an
+    energy goal that would get less with discharging stops discharging and the
+    plan is made again. When a session that does not discharge would get less
+    (the others' recharging took its room), sessions with a departure stop
+    discharging, then all. At most three rounds; the last resort is the
+    charging-only plan.
+    """
+    v2x = setup.v2x
+    assert v2x is not None
+    setup.v2x = None
+    try:
+        reference = solve()
+    finally:
+        setup.v2x = v2x
+    target = {i: net_energy(setup, reference[0], i) for i in goals}
+    capable = list(v2x.capable)
+    for _ in range(3):
+        setup.v2x = v2x if capable == v2x.capable else V2x(setup, policy, capable)
+        result = solve()
+        short = [
+            i
+            for i, want in target.items()
+            if net_energy(setup, result[0], i) < want - 1e-3 * max(1.0, want)
+        ]
+        if not short:
+            return result
+        if any(i not in capable for i in short):
+            keep = [i for i in capable if setup.departure_s[i] == _INF]
+            capable = keep if keep != capable else []
+        else:
+            capable = [i for i in capable if i not in short]
+        if not capable:
+            break
+    setup.v2x = V2x(setup, policy, [])
+    return reference

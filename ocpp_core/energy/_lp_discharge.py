@@ -47,7 +47,7 @@ import itertools
 import math
 from typing import Any
 
-from ocpp_core.energy._discharge import _BIND_COVERED, _BIND_FLOOR, V2x, step_level
+from ocpp_core.energy._discharge import _BIND_COVERED, _BIND_FLOOR, V2x, keep_goals
 from ocpp_core.energy._lp import _highs, _Model, _repair, _stage_energy, solve_lp
 from ocpp_core.energy._model import Policy
 from ocpp_core.energy._plan import SlotSetup
@@ -179,10 +179,8 @@ def solve_v2x(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list
     """Optimal per-slot rates with discharging (then repaired and rounded).
 
     The LP keeps every departure goal; the minimum repair cannot always follow it (a
-    recharge below the EV's minimum current is dropped). So the result is compared
-    with the charging-only plan, and a session that would get less by its departure
-    is planned again without discharging (at most three rounds; when a session that
-    does not discharge would get less, no discharge at all).
+    recharge below the EV's minimum current is dropped), so the result goes through
+    :func:`~ocpp_core.energy._discharge.keep_goals` against the charging-only plan.
     """
     v2x = setup.v2x
     assert v2x is not None
@@ -195,42 +193,14 @@ def solve_v2x(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list
         for i, cols in reference.unit_cols.items():
             if setup.departure_s[i] != _INF and i in reference.remaining:
                 goals[i] = sum(reference.energy[c] * x0[c] for c in cols)
-    setup.v2x = None
-    try:
-        ref_rates, ref_binds = solve_lp(setup, policy)
-    finally:
-        setup.v2x = v2x
-    target = {i: _net(setup, ref_rates, i) for i in goals}
-    capable = list(v2x.capable)
-    for _ in range(3):
-        current = V2x(setup, policy, capable)
-        setup.v2x = current
-        rates, binds = _solve_once(setup, policy, current, highspy, goals)
-        short = [
-            i for i in target if _net(setup, rates, i) < target[i] - 1e-3 * max(1.0, target[i])
-        ]
-        if not short:
-            return rates, binds
-        if any(i not in capable for i in short):
-            break  # another session paid for the discharges: plan none
-        capable = [i for i in capable if i not in short]
-        if not capable:
-            break
-    setup.v2x = V2x(setup, policy, [])
-    return ref_rates, ref_binds
 
+    def solve() -> tuple[list[list[float]], list[list[Binding]]]:
+        current = setup.v2x
+        if current is None:
+            return solve_lp(setup, policy)
+        return _solve_once(setup, policy, current, highspy, goals)
 
-def _net(setup: SlotSetup, rates: list[list[float]], i: int) -> float:
-    """The net energy a plan gives unit ``i`` (its battery full at the energy wanted)."""
-    unit = setup.problem.units[i]
-    slot_h = setup.slot_s / 3600.0
-    first, last = setup.span[i]
-    level = unit.session.energy_delivered_wh
-    for k in range(first, last + 1):
-        f = setup.fraction[k][i]
-        if f > 0.0 and rates[k][i] != 0.0:
-            level = step_level(level, rates[k][i], unit, slot_h * f)
-    return level - unit.session.energy_delivered_wh
+    return keep_goals(setup, policy, solve, goals)
 
 
 def _solve_once(

@@ -48,7 +48,7 @@ from ocpp_core.energy._core import (
     keep_order,
     water_fill,
 )
-from ocpp_core.energy._discharge import V2x, discharge_note, step_level, violations
+from ocpp_core.energy._discharge import V2x, discharge_note, keep_goals, step_level, violations
 from ocpp_core.energy._model import (
     ExternalLimit,
     Objective,
@@ -234,7 +234,7 @@ def plan(
 
         rates, binds = solve_lp(setup, policy)
     else:
-        rates, binds = _greedy(setup, policy)
+        rates, binds = _greedy_v2x(setup, policy) if setup.v2x else _greedy(setup, policy)
     return build_plan(setup, policy, rates, binds, chosen)
 
 
@@ -370,6 +370,16 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
         if v2x is not None:
             v2x.book(k, rates)
     return all_rates, all_binds
+
+
+def _greedy_v2x(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[list[Binding]]]:
+    """The greedy plan with discharging, every departure goal kept (see ``keep_goals``)."""
+    goals = [
+        u.index
+        for u in setup.problem.units
+        if setup.departure_s[u.index] != _INF and u.session.energy_wanted_wh is not None
+    ]
+    return keep_goals(setup, policy, lambda: _greedy(setup, policy), goals)
 
 
 def _discharge(  # noqa: PLR0917 - internal

@@ -119,11 +119,12 @@ def test_lp_v2g_keeps_every_limit_floor_and_right(case: tuple[Site, list[Session
 
 
 @_SETTINGS
-@given(v2g_cases(versions=("2.1",)), st.booleans())
-def test_lp_v2g_never_costs_departure_energy(
-    case: tuple[Site, list[Session]], prices: bool
+@given(v2g_cases(versions=("2.1",)), st.booleans(), st.sampled_from(["greedy", "lp"]))
+def test_v2g_never_costs_departure_energy(
+    case: tuple[Site, list[Session]], prices: bool, method: str
 ) -> None:
-    pytest.importorskip("highspy")
+    if method == "lp":
+        pytest.importorskip("highspy")
     site, sessions = case
     tariff = (
         LimitSchedule(
@@ -136,9 +137,9 @@ def test_lp_v2g_never_costs_departure_energy(
         else None
     )
     policy = Policy(slot_s=SLOT, prices=tariff)
-    with_v2g = plan(site, sessions, T0, HORIZON, policy, method="lp")
+    with_v2g = plan(site, sessions, T0, HORIZON, policy, method=method)
     without = plan(
-        site, sessions, T0, HORIZON, attrs.evolve(policy, allow_discharge=False), method="lp"
+        site, sessions, T0, HORIZON, attrs.evolve(policy, allow_discharge=False), method=method
     )
     goals = [s for s in sessions if s.departure is not None and s.energy_wanted_wh is not None]
 
