@@ -11,10 +11,13 @@ Pure functions over frozen values (no I/O, no clock: times are arguments):
   naming what bound it;
 * :func:`plan`: piecewise-constant schedules per EVSE over a horizon, by a fast
   deadline-aware greedy planner or an optimal LP planner (the ``lp`` extra), each
-  reporting unmet energy and what bound it; :func:`lp_upper_bound`;
+  reporting unmet energy and what bound it; V2G: both plan discharging on OCPP 2.1
+  EVSEs (deficit cover; with the LP also price arbitrage and peak shaving) within
+  battery floors, export limits and departure goals; :func:`lp_upper_bound`;
 * :func:`to_requests`: typed SetChargingProfile requests per station version (1.6,
-  2.0, 2.0.1, 2.1), rounded down, merged to fit, diffed against what is installed
-  and checked back through the station engine;
+  2.0, 2.0.1, 2.1; discharges as 2.1 CentralSetpoint periods), rounded down, merged
+  to fit, diffed against what is installed and checked back through the station
+  engine;
 * the CSMS's reactions (:func:`on_transaction_event`, :func:`on_ev_charging_needs`,
   :func:`on_notify_charging_limit`, :func:`on_set_charging_profile_response`, ...):
   a received message and the :class:`SiteState` in, a :class:`Reaction` out (the

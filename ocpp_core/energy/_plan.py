@@ -220,7 +220,11 @@ def plan(
 
     Returns:
         Per EVSE, periods with the rate and what bound it; per session, the energy
-        planned, the unmet energy and the constraints that held it back.
+        planned, the unmet energy and the constraints that held it back. V2X: where
+        an OCPP 2.1 EVSE and its EV allow it, a period may discharge (negative
+        power, with :attr:`~ocpp_core.energy.PlanPeriod.discharge` saying why);
+        :attr:`~ocpp_core.energy.Plan.violations` lists the limits the base load
+        breaks that discharging does not cover (see ``docs/energy.md``).
 
     Raises:
         SiteError: bad input, naming the field.
