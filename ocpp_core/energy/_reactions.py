@@ -1185,7 +1185,9 @@ def _schedule_limit(schedule: Any, now: datetime) -> LimitSchedule | None:
         limit = period.limit
         if limit is None or not math.isfinite(limit) or limit < 0:
             continue
-        moment = start + timedelta(seconds=period.start_period)
+        moment = _shifted(start, period.start_period)
+        if moment is None:
+            continue  # after the last moment a datetime can hold: never reached
         value = Limit(current_a=limit) if unit == "A" else Limit(power_w=limit)
         if points and points[-1][0] == moment:
             points[-1] = (moment, value)
@@ -1194,11 +1196,26 @@ def _schedule_limit(schedule: Any, now: datetime) -> LimitSchedule | None:
     if not points:
         return None
     if schedule.duration is not None and schedule.duration > 0:
-        end = start + timedelta(seconds=schedule.duration)
-        points = [p for p in points if p[0] < end]
-        if points:
-            points.append((end, Limit()))
+        end = _shifted(start, schedule.duration)
+        if end is not None:  # else the schedule ends after any datetime: no end
+            points = [p for p in points if p[0] < end]
+            if points:
+                points.append((end, Limit()))
     return LimitSchedule(points=points) if points else None
+
+
+def _shifted(start: datetime, seconds: float) -> datetime | None:
+    """``start`` moved by ``seconds``, kept within what a datetime can hold.
+
+    The earliest datetime when the moment is before it, ``None`` when it is after
+    the last one (a station may report any such values).
+    """
+    try:
+        return start + timedelta(seconds=seconds)
+    except OverflowError:
+        if seconds < 0:
+            return datetime.min.replace(tzinfo=start.tzinfo)
+        return None
 
 
 def _tightest(schedules: Sequence[LimitSchedule]) -> LimitSchedule:
@@ -1764,7 +1781,9 @@ def on_ev_charging_schedule(
         for period in schedule.charging_schedule_period or ():
             if period.limit is None:
                 continue
-            at = start + timedelta(seconds=period.start_period)
+            at = _shifted(start, period.start_period)
+            if at is None:
+                continue  # after the last moment a datetime can hold: never reached
             offset = int((at - (chosen.start_schedule or start)).total_seconds())
             offered = _offer_at(chosen, max(0, offset))
             if offered is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -14,6 +14,7 @@ from ocpp_core import encode_payload, v16, v20, v21, v201
 from ocpp_core.energy import (
     ControlMode,
     CsmsSettings,
+    Limit,
     LimitScope,
     Reaction,
     SiteState,
@@ -314,6 +315,48 @@ def test_notify_charging_limit_with_a_duration_ends() -> None:
     assert later.power_w is None
 
 
+@pytest.mark.parametrize(
+    ("start", "offset", "duration", "in_force"),
+    [
+        # Before the earliest datetime: in force from then on.
+        (datetime(1, 1, 1, tzinfo=UTC), -86_400, None, True),
+        # After the last datetime: never reached; a duration past it ends nothing.
+        (datetime(9999, 12, 31, tzinfo=UTC), 10**9, None, False),
+        (T0, 0, 10**12, True),
+    ],
+)
+def test_charging_limits_at_the_ends_of_time_are_answered(
+    start: datetime, offset: int, duration: int | None, in_force: bool
+) -> None:
+    state = _start201(_state()).state
+    request = v201.NotifyChargingLimitRequest(
+        evse_id=1,
+        charging_limit=v201.ChargingLimit(charging_limit_source="SO", is_grid_critical=True),
+        charging_schedule=(
+            v201.ChargingSchedule(
+                id=1,
+                charging_rate_unit="A",
+                charging_schedule_period=(
+                    v201.ChargingSchedulePeriod(start_period=offset, limit=8),
+                ),
+                start_schedule=start,
+                duration=duration,
+            ),
+        ),
+    )
+    reaction = on_notify_charging_limit(state, "cs201", request, T0 + 5 * S)
+    check_reaction(reaction)
+    check_wire(reaction.response, "2.0.1", "NotifyChargingLimit", "response")
+    limits = reaction.state.site.external_limits
+    if in_force:
+        (limit,) = limits
+        now = limit.schedule.at(T0 + 5 * S)
+        assert now is not None
+        assert now.current_a == (8.0, 8.0, 8.0)
+    else:
+        assert all(limit.schedule.at(T0 + 5 * S) in (None, Limit()) for limit in limits)
+
+
 def test_bad_charging_limits_are_answered_and_ignored() -> None:
     state = _state()
     unknown = on_notify_charging_limit(state, "cs201", _limit(v201, 42, 8), T0)
@@ -470,6 +513,21 @@ def test_ev_schedule_within_the_offer_is_accepted() -> None:
     # The same in W (16 A x 3 x 230 V = 11 040 W).
     in_w = on_ev_charging_schedule(state, "cs201", _ev_schedule(11040.0, "W"), T0 + 30 * S)
     assert in_w.response.status.value == "Accepted"
+
+
+def test_ev_schedule_past_the_last_datetime_is_answered() -> None:
+    state = _start201(_start16(_state()).state).state
+    state = on_ev_charging_needs(state, "cs201", _needs(), T0 + 20 * S).state
+    late = attrs.evolve(
+        _ev_schedule(30.0),
+        time_base=datetime(9999, 12, 31, 23, 55, tzinfo=UTC),
+    )
+    reaction = on_ev_charging_schedule(state, "cs201", late, T0 + 30 * S)
+    check_wire(reaction.response, "2.0.1", "NotifyEVChargingSchedule", "response")
+    # The 30 A period starts after any datetime: never reached. The 15 A one is
+    # within the offer (16 A is, see above), so the schedule is accepted.
+    assert reaction.response.status.value == "Accepted"
+    assert reaction.requests == ()
 
 
 def test_ev_schedule_beyond_the_offer_renegotiates_within_a_bound() -> None:
