@@ -329,19 +329,7 @@ class V2x:
             for q, a in coeffs[i]:
                 load[q] = load.get(q, 0.0) + a * chosen[i]
         for i in order:
-            down, up = steps[i]
-            extra = up - down
-            if (
-                extra > 0.0
-                and up <= totals[i][0] + 1e-9
-                and all(
-                    rooms[q] == _INF or load.get(q, 0.0) + a * extra <= rooms[q] + 1e-9
-                    for q, a in coeffs[i]
-                )
-            ):
-                chosen[i] = up
-                for q, a in coeffs[i]:
-                    load[q] = load.get(q, 0.0) + a * extra
+            _raise_to(i, steps[i][1], chosen, totals, coeffs, rooms, load)
         # A unit rounded down at its bound leaves a little uncovered: others take a
         # step more while they can.
         self._bump(order, chosen, totals, coeffs, rooms, load, need)
@@ -379,19 +367,7 @@ class V2x:
                 if not any(q in short for q, _ in coeffs[i]):
                     continue
                 _, up = self._steps(units[i], chosen[i] + 1e-6)
-                extra = up - chosen[i]
-                if (
-                    extra > 0.0
-                    and up <= totals[i][0] + 1e-9
-                    and all(
-                        rooms[q] == _INF or load.get(q, 0.0) + a * extra <= rooms[q] + 1e-9
-                        for q, a in coeffs[i]
-                    )
-                ):
-                    chosen[i] = up
-                    moved = True
-                    for q, a in coeffs[i]:
-                        load[q] = load.get(q, 0.0) + a * extra
+                moved |= _raise_to(i, up, chosen, totals, coeffs, rooms, load)
             if not moved:
                 return
 
@@ -589,3 +565,29 @@ def keep_goals(
             break
     setup.v2x = V2x(setup, policy, [])
     return reference
+
+
+def _raise_to(  # noqa: PLR0917 - internal
+    i: int,
+    up: float,
+    chosen: dict[int, float],
+    totals: dict[int, tuple[float, Binding]],
+    coeffs: dict[int, list[tuple[int, float]]],
+    rooms: list[float],
+    load: dict[int, float],
+) -> bool:
+    """Raise unit ``i``'s discharge to ``up`` when its bound and every room allow it."""
+    extra = up - chosen[i]
+    if (
+        extra > 0.0
+        and up <= totals[i][0] + 1e-9
+        and all(
+            rooms[q] == _INF or load.get(q, 0.0) + a * extra <= rooms[q] + 1e-9
+            for q, a in coeffs[i]
+        )
+    ):
+        chosen[i] = up
+        for q, a in coeffs[i]:
+            load[q] = load.get(q, 0.0) + a * extra
+        return True
+    return False
