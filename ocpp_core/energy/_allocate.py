@@ -90,7 +90,7 @@ def allocate(
         admitted,
         [b.lo for b in bounds],
         [b.hi for b in bounds],
-        [u.session.weight for u in problem.units],
+        problem.fair_weights(policy),
         [b.hi_binding for b in bounds],
         caps,
         why,

@@ -52,6 +52,7 @@ from ocpp_core.energy._model import (
     GRID_PHASES,
     BelowMinimum,
     ExternalLimit,
+    FairUnit,
     Limit,
     LimitScope,
     PhaseType,
@@ -370,6 +371,17 @@ class Problem:
             cached = _paused(inner)
             self._paused[inner] = cached
         return cached
+
+    def fair_weights(self, policy: Policy) -> list[float]:
+        """Each unit's water-filling weight.
+
+        Its session's weight; when fair shares are equal in current, times its
+        conductors and voltage (grid W per A on each line), so that equal levels
+        mean equal amperes.
+        """
+        if policy.fair_unit is FairUnit.CURRENT:
+            return [u.session.weight * u.conductors * u.voltage for u in self.units]
+        return [u.session.weight for u in self.units]
 
     @property
     def resource_count(self) -> int:

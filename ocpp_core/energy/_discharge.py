@@ -111,6 +111,7 @@ class V2x:
     def __init__(self, setup: SlotSetup, policy: Policy, capable: list[int]) -> None:
         self.setup = setup
         self.policy = policy
+        self.fair = setup.problem.fair_weights(policy)
         problem = setup.problem
         units = problem.units
         n = len(units)
@@ -251,7 +252,8 @@ class V2x:
             return {}
         rooms = self.export_room(k)
         coeffs = self.coeffs
-        weights = {i: self.setup.problem.units[i].session.weight for i in bounds}
+        fair = self.fair
+        weights = {i: fair[i] for i in bounds}
         touches = {i: under_all(coeffs[i]) for i in bounds}
         need = {r: d for r, d in deficits.items() if any(r in touches[i] for i in bounds)}
         if not need:

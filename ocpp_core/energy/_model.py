@@ -44,6 +44,7 @@ __all__ = [
     "BelowMinimum",
     "Circuit",
     "ExternalLimit",
+    "FairUnit",
     "Limit",
     "LimitSchedule",
     "LimitScope",
@@ -106,6 +107,10 @@ def _aware(field: str, value: object) -> None:
 
 def _c_enum_below_minimum(value: Any) -> BelowMinimum:
     return enum_value(BelowMinimum, value, "below_minimum")
+
+
+def _c_enum_fair_unit(value: Any) -> FairUnit:
+    return enum_value(FairUnit, value, "fair_unit")
 
 
 def _c_enum_objective(value: Any) -> Objective:
@@ -255,6 +260,19 @@ class BelowMinimum(enum.StrEnum):
     """Hold a charging EV at its minimum: sessions already drawing current (measured
     current above zero) are kept before newcomers of the same priority, so a newcomer
     waits instead of stopping an EV that charges (fewer start/stop cycles)."""
+
+
+class FairUnit(enum.StrEnum):
+    """What the fair share is equal in (before each session's weight)."""
+
+    POWER = "power"
+    """Equal power: a single-phase and a three-phase EV on a congested line get the same
+    kW, so the single-phase one draws three times the current on its line."""
+    CURRENT = "current"
+    """Equal current per conductor: every EV gets the same amperes on each line it draws
+    on, so a three-phase EV gets three times the power of a single-phase one (what many
+    wallbox users expect). A DC unit counts as drawing on its EVSE's conductors at the
+    site's voltage."""
 
 
 class Objective(enum.StrEnum):
@@ -781,6 +799,8 @@ class Policy:
         default=BelowMinimum.PAUSE, converter=_c_enum_below_minimum
     )
     """What happens when not every EV's minimum fits."""
+    fair_unit: FairUnit = attrs.field(default=FairUnit.POWER, converter=_c_enum_fair_unit)
+    """Whether fair shares are equal in power or in current per conductor."""
     slot_s: int = 900
     """Length of a planning slot in seconds."""
     horizon_s: int = 86400

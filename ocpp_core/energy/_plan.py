@@ -262,7 +262,7 @@ def _greedy(setup: SlotSetup, policy: Policy) -> tuple[list[list[float]], list[l
     # AC: grid W per A (rates are rounded in A); DC: 0 (rounded in W).
     wpa = [u.watts_per_amp if u.evse.phase_type is PhaseType.AC else 0.0 for u in units]
     multiples: tuple[dict[int, float], dict[int, float]] = ({}, {})
-    weights = [u.session.weight for u in units]
+    weights = problem.fair_weights(policy)
     slot_h = setup.slot_s / 3600.0
     slot = float(setup.slot_s)
     deadline_aware = policy.objective is Objective.DEADLINES

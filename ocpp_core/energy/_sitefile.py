@@ -332,6 +332,7 @@ def _external(obj: object, path: str) -> ExternalLimit:
 _POLICY_KEYS = {
     "objective",
     "belowMinimum",
+    "fairUnit",
     "slotS",
     "horizonS",
     "hysteresisA",
@@ -353,6 +354,7 @@ def _policy(obj: object, path: str) -> tuple[Policy, PlanMethod]:
     for key, name in (
         ("objective", "objective"),
         ("belowMinimum", "below_minimum"),
+        ("fairUnit", "fair_unit"),
         ("slotS", "slot_s"),
         ("horizonS", "horizon_s"),
         ("hysteresisA", "hysteresis_a"),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ocpp_core import decode_payload, validate_payload
 from ocpp_core._cli import main
-from ocpp_core.energy import site_from_json
+from ocpp_core.energy import FairUnit, site_from_json
 from ocpp_core.errors import SiteError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +92,7 @@ def test_lp_method_and_overrides(capsys: pytest.CaptureFixture[str]) -> None:
         (lambda d: d["sessions"][0].update(colour="red"), "$.sessions[0].colour"),
         (lambda d: d["stations"][1].update(rateUnits=["kW"]), "$.stations[1].rateUnits[0]"),
         (lambda d: d["policy"].update(objective="cheapest"), "$.policy.objective"),
+        (lambda d: d["policy"].update(fairUnit="amps"), "$.policy.fairUnit"),
         (lambda d: d["sessions"][0].update(evse=9), "$.sessions[0].evse"),
         (lambda d: d.update(horizon="a day"), "$.horizon"),
     ],
@@ -235,6 +236,13 @@ def test_v2g_example_in_every_format(capsys: pytest.CaptureFixture[str], method:
     assert "export limit" in out
     assert "site net power" in out
     assert "discharging" in out
+
+
+def test_fair_unit_in_site_files() -> None:
+    document = json.loads((ROOT / "examples" / "sites" / "apartment-63a.json").read_text())
+    assert site_from_json(document).policy.fair_unit is FairUnit.POWER
+    document["policy"]["fairUnit"] = "current"
+    assert site_from_json(document).policy.fair_unit is FairUnit.CURRENT
 
 
 def test_v2g_policy_keys_in_site_files(tmp_path: Path) -> None:

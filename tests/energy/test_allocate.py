@@ -13,6 +13,7 @@ from ocpp_core.energy import (
     BindingKind,
     Circuit,
     ExternalLimit,
+    FairUnit,
     Limit,
     LimitSchedule,
     Policy,
@@ -69,6 +70,25 @@ def test_weights_split_proportionally() -> None:
     assert result.get("cs", 1).current_a == pytest.approx(
         2 * result.get("cs", 2).current_a, abs=0.1
     )
+
+
+def test_fair_in_current_gives_every_conductor_the_same_amperes() -> None:
+    # A single-phase and a three-phase EV on one congested 32 A line (L1).
+    site = _site(32.0, n=2)
+    sessions = [_session(1, ev_phases=1), _session(2)]
+    by_power = allocate(site, sessions, T0)
+    by_current = allocate(site, sessions, T0, Policy(fair_unit="current"))
+    one, three = by_power.get("cs", 1), by_power.get("cs", 2)
+    # Equal power: the single-phase EV draws three times the current on L1.
+    assert one.power_w == pytest.approx(three.power_w, abs=1.0)
+    assert one.current_a + three.current_a == pytest.approx(32.0, abs=0.2)
+    one, three = by_current.get("cs", 1), by_current.get("cs", 2)
+    # Equal current: 16 A each on L1, so the three-phase EV gets three times the power.
+    assert one.current_a == pytest.approx(three.current_a, abs=0.1)
+    assert one.current_a + three.current_a == pytest.approx(32.0, abs=0.2)
+    assert three.power_w == pytest.approx(3 * one.power_w, rel=0.01)
+    with pytest.raises(ValueError, match="fair_unit"):
+        Policy(fair_unit="amps")
 
 
 def test_minimums_pause_the_most_recent_arrival() -> None:
@@ -170,16 +190,21 @@ def test_base_load_takes_its_share_first() -> None:
     assert result.get("cs", 1).current_a == pytest.approx(11.0)
 
 
-@given(sites())
-def test_no_limit_is_exceeded(case: tuple[Site, list[Session]]) -> None:
-    site, sessions = case
-    assert_within_limits(site, allocate(site, sessions, T0))
+FAIR_UNITS = st.sampled_from(list(FairUnit))
 
 
-@given(sites())
-def test_every_ev_is_within_its_range_or_off(case: tuple[Site, list[Session]]) -> None:
+@given(sites(), FAIR_UNITS)
+def test_no_limit_is_exceeded(case: tuple[Site, list[Session]], fair: FairUnit) -> None:
     site, sessions = case
-    result = allocate(site, sessions, T0)
+    assert_within_limits(site, allocate(site, sessions, T0, Policy(fair_unit=fair)))
+
+
+@given(sites(), FAIR_UNITS)
+def test_every_ev_is_within_its_range_or_off(
+    case: tuple[Site, list[Session]], fair: FairUnit
+) -> None:
+    site, sessions = case
+    result = allocate(site, sessions, T0, Policy(fair_unit=fair))
     for session in sessions:
         item = result.get(session.station_id, session.evse_id)
         evse = site.evse(session.station_id, session.evse_id)
@@ -196,21 +221,24 @@ def test_every_ev_is_within_its_range_or_off(case: tuple[Site, list[Session]]) -
             )
 
 
-@given(sites(), st.randoms(use_true_random=False))
+@given(sites(), st.randoms(use_true_random=False), FAIR_UNITS)
 def test_allocation_does_not_depend_on_listing_order(
-    case: tuple[Site, list[Session]], rnd: random.Random
+    case: tuple[Site, list[Session]], rnd: random.Random, fair: FairUnit
 ) -> None:
     site, sessions = case
     evses = list(site.evses)
     rnd.shuffle(evses)
     shuffled = list(sessions)
     rnd.shuffle(shuffled)
-    assert allocate(site, sessions, T0) == allocate(attrs.evolve(site, evses=evses), shuffled, T0)
+    policy = Policy(fair_unit=fair)
+    assert allocate(site, sessions, T0, policy) == allocate(
+        attrs.evolve(site, evses=evses), shuffled, T0, policy
+    )
 
 
-@given(sites(with_min=False), st.floats(1.0, 3.0), st.integers(0, 3))
+@given(sites(with_min=False), st.floats(1.0, 3.0), st.integers(0, 3), FAIR_UNITS)
 def test_raising_a_limit_never_lowers_anyone_below_it(
-    case: tuple[Site, list[Session]], factor: float, which: int
+    case: tuple[Site, list[Session]], factor: float, which: int, fair: FairUnit
 ) -> None:
     # Max-min fairness is monotone for the EVs below the raised circuit (all of them
     # when it is the grid connection). EVs on a sibling branch may lose: they share
@@ -225,8 +253,9 @@ def test_raising_a_limit_never_lowers_anyone_below_it(
     else:
         return
     circuits[which % len(circuits)] = raised
-    before = allocate(site, sessions, T0)
-    after = allocate(attrs.evolve(site, circuits=circuits), sessions, T0)
+    policy = Policy(fair_unit=fair)
+    before = allocate(site, sessions, T0, policy)
+    after = allocate(attrs.evolve(site, circuits=circuits), sessions, T0, policy)
     for a, b in zip(before.evses, after.evses, strict=True):
         evse = site.evse(a.station_id, a.evse_id)
         if target.id not in {c.id for c in site.path(evse.circuit)}:

@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocpp_core.energy import (
     BindingKind,
     Circuit,
+    FairUnit,
     Objective,
     PlanMethod,
     Policy,
@@ -74,10 +76,12 @@ def test_unmet_energy_is_reported_with_its_binding() -> None:
 
 
 @settings(max_examples=25)
-@given(planning_cases())
-def test_greedy_plan_never_exceeds_a_limit(case: tuple[Site, list[Session]]) -> None:
+@given(planning_cases(), st.sampled_from(list(FairUnit)))
+def test_greedy_plan_never_exceeds_a_limit(
+    case: tuple[Site, list[Session]], fair: FairUnit
+) -> None:
     site, sessions = case
-    result = plan(site, sessions, T0, 4 * 3600, Policy(slot_s=900))
+    result = plan(site, sessions, T0, 4 * 3600, Policy(slot_s=900, fair_unit=fair))
     for k in range(result.slots):
         assert_within_limits(site, plan_as_allocation(site, result, k * 900))
 
