@@ -663,7 +663,9 @@ def _plan_mode(
         }
         for key in present:
             if key[0] == station.id and key not in keys:
-                floors[key] = _floor_share(made.evse(*key).periods, allocation.get(*key))
+                floors[key] = _floor_share(
+                    made.evse(*key).periods, allocation.get(*key), f"{key[0]}#{key[1]}", notes
+                )
         if not keys:
             continue
         sub = attrs.evolve(
@@ -682,18 +684,34 @@ def _plan_mode(
             profiles[(station.id, request.evse_id)] = request.profile
         for key in keys - profiles.keys():
             # Not given a profile (e.g. planned at 0 throughout): hold its plan's floor.
-            floors[key] = _floor_share(made.evse(*key).periods, allocation.get(*key))
+            floors[key] = _floor_share(
+                made.evse(*key).periods, allocation.get(*key), f"{key[0]}#{key[1]}", notes
+            )
     notes.append(f"plan over {horizon} s in {made.slots} slot(s); unmet {made.unmet_wh:g} Wh")
     return profiles, floors
 
 
-def _floor_share(periods: Sequence[Any], share: EvseAllocation) -> EvseAllocation:
+def _floor_share(
+    periods: Sequence[Any], share: EvseAllocation, where: str, notes: list[str]
+) -> EvseAllocation:
+    """The least rate planned over the horizon, capped by the share, never below 0.
+
+    A floor share is a charging rate: where the plan discharges (negative power),
+    the floor is 0 and the explanation says that the discharge is not sent.
+    """
     low = min(periods, key=lambda p: p.power_w)
+    if low.power_w < 0:
+        notes.append(
+            f"{where}: the plan discharges up to {-low.power_w:g} W, which this profile does "
+            "not follow: floor 0 W (a floor is a charging rate)"
+        )
     return attrs.evolve(
         share,
-        current_a=None if share.current_a is None else min(share.current_a, low.current_a or 0.0),
-        power_w=min(share.power_w, low.power_w),
-        output_power_w=min(share.output_power_w, low.output_power_w),
+        current_a=None
+        if share.current_a is None
+        else max(0.0, min(share.current_a, low.current_a or 0.0)),
+        power_w=max(0.0, min(share.power_w, low.power_w)),
+        output_power_w=max(0.0, min(share.output_power_w, low.output_power_w)),
     )
 
 

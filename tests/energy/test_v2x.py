@@ -14,6 +14,8 @@ from ocpp_core import v21, v201
 from ocpp_core.energy import (
     Circuit,
     CsmsSettings,
+    Limit,
+    LimitSchedule,
     MobilityNeeds,
     MobilityNeedsMode,
     Reaction,
@@ -22,14 +24,17 @@ from ocpp_core.energy import (
     SiteState,
     SiteStation,
     V2xSetting,
+    allocate,
     on_cleared_charging_limit,
     on_ev_charging_needs,
     on_notify_charging_limit,
     on_set_charging_profile_response,
     on_transaction_event,
+    plan,
     replan,
     set_mobility_needs,
 )
+from ocpp_core.energy._reactions import _floor_share
 from ocpp_core.errors import ReactionError, SiteError
 from ocpp_core.smart_charging import (
     ChargingProfile,
@@ -780,3 +785,51 @@ def test_other_versions_never_get_an_operation_mode() -> None:
     for out in reaction.requests:
         check_wire(out, "2.0.1", out.action)
     assert all(p.schedules[0].periods[0].operation_mode is None for p in _profiles(reaction))
+
+
+# --------------------------------------------------------------------------------------
+# Plan mode and V2G
+# --------------------------------------------------------------------------------------
+
+HORIZON = 4 * 3600
+
+
+def _evening_site() -> Site:
+    """:func:`_site` under a 25 kW base load on a 22 kW grid: a plan discharges to cover it."""
+    site = _site()
+    (grid,) = site.circuits
+    evening = LimitSchedule(points=[(T0, Limit(power_w=25000))])
+    return attrs.evolve(site, circuits=[attrs.evolve(grid, max_power_w=22000, base_load=evening)])
+
+
+def _plan_state(*settings_: V2xSetting, delivered: float = 20000) -> SiteState:
+    """Plan mode on :func:`_evening_site`, an EV on EVSE 1 that has taken ``delivered`` Wh."""
+    state = SiteState(site=_evening_site(), v2x=settings_, settings=CsmsSettings(horizon_s=HORIZON))
+    state = _start(state)
+    track = state.track_on("cs21", 1)
+    assert track is not None
+    session = attrs.evolve(track.session, energy_delivered_wh=delivered)
+    return state.with_track(attrs.evolve(track, session=session))
+
+
+def test_a_planned_discharge_gives_a_floor_of_zero_never_below_and_says_so() -> None:
+    # ExternalSetpoint: the profile cannot follow a plan, so the session gets a floor.
+    state = _plan_state(V2xSetting(station_id="cs21", mode="ExternalSetpoint"))
+    now = T0 + 5 * S
+    reaction = _react(state, _needs(energy=40000))
+    made = plan(reaction.state.site, reaction.state.sessions, now, HORIZON)
+    periods = made.evse("cs21", 1).periods
+    least = min(p.power_w for p in periods)
+    assert least < 0, "the plan discharges to cover the base load's deficit"
+    line = next(x for x in reaction.explanation if "floor 0 W" in x)
+    assert line.startswith("cs21#1:")
+    assert f"{-least:g} W" in line
+    for profile in _profiles(reaction):
+        for period in profile.schedules[0].periods:
+            assert (period.limit or 0.0) >= 0
+            assert (period.setpoint or 0.0) >= 0
+    share = allocate(reaction.state.site, reaction.state.sessions, now).get("cs21", 1)
+    notes: list[str] = []
+    floor = _floor_share(periods, share, "cs21#1", notes)
+    assert (floor.current_a, floor.power_w, floor.output_power_w) == (0, 0, 0)
+    assert notes == [line]
