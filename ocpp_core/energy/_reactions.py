@@ -1435,6 +1435,61 @@ def _energy_from_soc(  # noqa: PLR0917 - internal, called positionally
     return float(delivered + wanted)
 
 
+_MOST_BATTERY_WH = 1e7
+"""No EV battery holds 10 MWh: a larger negative ``evMinEnergyRequest`` is out of range."""
+
+
+def _min_energy(  # noqa: PLR0917 - internal, called positionally
+    request: object,
+    delivered: float,
+    out: dict[str, Any],
+    extra: dict[str, Any],
+    where: str,
+    notes: list[str],
+) -> None:
+    """The battery floor from the ISO 15118-20 ``evMinEnergyRequest``, if usable.
+
+    Positive: the energy the EV needs to reach its minimum SoC, the floor itself.
+    Negative: the EV is above its minimum SoC and may give back that much, so the
+    floor is ``delivered + request`` (the floor counts energy delivered in this
+    session, and may be below 0). 0 is no floor beyond the default. Values that are
+    not finite, a negative one beyond the battery's capacity (10 MWh when unknown),
+    and a floor above the energy wanted are ignored and explained.
+    """
+    if isinstance(request, bool) or not isinstance(request, int | float):
+        notes.append(f"{where}: evMinEnergyRequest {request!r:.20} ignored (not a number)")
+        return
+    value = float(request)
+    if not math.isfinite(value):
+        notes.append(f"{where}: evMinEnergyRequest {value!r} ignored (not finite)")
+        return
+    if value == 0:
+        return
+    if value > 0:
+        floor = value
+    else:
+        most = extra.get("ev_capacity_wh", _MOST_BATTERY_WH)
+        if -value > most:
+            notes.append(
+                f"{where}: evMinEnergyRequest {value:g} Wh ignored (more than the battery's "
+                f"{most:g} Wh)"
+            )
+            return
+        floor = delivered + value
+        notes.append(
+            f"{where}: evMinEnergyRequest {value:g} Wh: the EV is above its minimum SoC and may "
+            f"give back {-value:g} Wh: battery floor {floor:g} Wh of energy delivered "
+            f"({delivered:g} Wh so far)"
+        )
+    wanted = out.get("energy_wanted_wh")
+    if wanted is not None and floor > wanted:
+        notes.append(
+            f"{where}: minimum energy {floor:g} Wh above the energy wanted {wanted:g} Wh: ignored"
+        )
+        return
+    out["min_energy_wh"] = floor
+
+
 def _read_needs(  # noqa: PLR0917 - internal, called positionally
     needs: Any,
     version: OcppVersion,
@@ -1483,8 +1538,6 @@ def _read_needs(  # noqa: PLR0917 - internal, called positionally
             energy = float(v2x.ev_target_energy_request)
         if v2x.max_discharge_power is not None and v2x.max_discharge_power > 0:
             out["discharge_max_power_w"] = float(v2x.max_discharge_power)
-        if v2x.ev_min_energy_request is not None and v2x.ev_min_energy_request > 0:
-            out["min_energy_wh"] = float(v2x.ev_min_energy_request)
         if evse.phase_type is PhaseType.DC and high is None and v2x.max_charge_power is not None:
             high = float(v2x.max_charge_power)
     if dc_here is not None:
@@ -1501,6 +1554,8 @@ def _read_needs(  # noqa: PLR0917 - internal, called positionally
             )
         else:
             out["energy_wanted_wh"] = energy
+    if v2x is not None and v2x.ev_min_energy_request is not None:
+        _min_energy(v2x.ev_min_energy_request, delivered, out, extra, where, notes)
     for value, name in ((low, names[0]), (high, names[1])):
         if value is not None and (not math.isfinite(value) or value < 0):
             notes.append(f"{where}: {name} {value:g} ignored (negative or not finite)")

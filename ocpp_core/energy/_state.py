@@ -394,6 +394,8 @@ class Track:
     def planned_session(self, max_soc: float | None = None) -> Session:
         """The session the planner sees: the EV's, with the CSMS's needs where they apply.
 
+        An energy wanted below the battery floor (``min_energy_wh``) is raised to it.
+
         Args:
             max_soc: the CSMS's maximum-SoC policy (``CsmsSettings.max_soc``).
         """
@@ -421,6 +423,11 @@ class Track:
             most = basis + max(0.0, top - soc) / 100 * capacity
             wanted = changes.get("energy_wanted_wh", session.energy_wanted_wh)
             changes["energy_wanted_wh"] = most if wanted is None else min(wanted, most)
+        wanted = changes.get("energy_wanted_wh", session.energy_wanted_wh)
+        floor = changes.get("min_energy_wh", session.min_energy_wh)
+        if wanted is not None and floor is not None and floor > wanted:
+            # The battery floor is a must: never plan to want less than it.
+            changes["energy_wanted_wh"] = floor
         return attrs.evolve(session, **changes) if changes else session
 
     @property

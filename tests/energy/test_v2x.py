@@ -48,6 +48,7 @@ from ocpp_core.smart_charging import (
     validate_profile,
 )
 from tests.energy._csms import T0, check_wire
+from tests.energy._v2g import check_plan
 
 S = timedelta(seconds=1)
 CURVE = ((49.8, -4000.0), (50.0, 0.0), (50.2, 4000.0))
@@ -106,9 +107,16 @@ def _needs(
     discharge: float | None = 5000,
     energy: float = 20000,
     departure: int | None = None,
+    min_energy: Any = None,
     **extra: Any,
 ) -> Any:
-    v2x = None if discharge is None else v21.V2XChargingParameters(max_discharge_power=discharge)
+    v2x = (
+        None
+        if discharge is None and min_energy is None
+        else v21.V2XChargingParameters(
+            max_discharge_power=discharge, ev_min_energy_request=min_energy
+        )
+    )
     return v21.NotifyEVChargingNeedsRequest(
         evse_id=1,
         charging_needs=v21.ChargingNeeds(
@@ -833,3 +841,85 @@ def test_a_planned_discharge_gives_a_floor_of_zero_never_below_and_says_so() -> 
     floor = _floor_share(periods, share, "cs21#1", notes)
     assert (floor.current_a, floor.power_w, floor.output_power_w) == (0, 0, 0)
     assert notes == [line]
+
+
+def _delivered(state: SiteState, wh: float, evse: int = 1) -> SiteState:
+    track = state.track_on("cs21", evse)
+    assert track is not None
+    return state.with_track(
+        attrs.evolve(track, session=attrs.evolve(track.session, energy_delivered_wh=wh))
+    )
+
+
+@pytest.mark.parametrize("delivered", [0.0, 12000.0])
+def test_a_negative_min_energy_request_lets_the_ev_give_back_more_than_it_took(
+    delivered: float,
+) -> None:
+    request = -8000.0
+    state = _delivered(_plan_state(), delivered)
+    reaction = _react(state, _needs(energy=40000, min_energy=request))
+    session = _planned(reaction.state)
+    assert session.min_energy_wh == delivered + request
+    line = next(x for x in reaction.explanation if "evMinEnergyRequest" in x)
+    assert f"floor {delivered + request:g} Wh" in line
+    # The planner may now discharge below what this session delivered, never below the
+    # floor (check_plan recomputes the battery level slot by slot; it counts slots from its
+    # own T0, which is fine here: the base load is constant and the EV present throughout).
+    sessions = list(reaction.state.sessions)
+    made = plan(reaction.state.site, sessions, T0, HORIZON)
+    check_plan(reaction.state.site, sessions, made)
+    (outcome,) = made.sessions
+    assert outcome.energy_discharged_wh > 0, "with nothing delivered, too"
+    # Without the request the EV gives back at most what it took.
+    plain = _react(state, _needs(energy=40000))
+    assert _planned(plain.state).min_energy_wh is None
+
+
+@pytest.mark.parametrize(
+    ("request_wh", "note"),
+    [
+        (float("nan"), "not finite"),
+        (float("inf"), "not finite"),
+        (float("-inf"), "not finite"),
+        ("-5000", "not a number"),
+        (-2e7, "more than the battery"),
+        (30000.0, "above the energy wanted"),
+    ],
+)
+def test_a_min_energy_request_out_of_range_is_ignored_and_explained(
+    request_wh: Any, note: str
+) -> None:
+    reaction = _react(_delivered(_state(), 1000), _needs(energy=20000, min_energy=request_wh))
+    assert reaction.response.status.value == "Accepted"
+    session = _planned(reaction.state)
+    assert session.min_energy_wh is None
+    assert session.energy_wanted_wh == 20000, "the other needs still apply"
+    assert any("evMinEnergyRequest" in x or "minimum energy" in x for x in reaction.explanation)
+    assert any(note in x for x in reaction.explanation)
+
+
+def test_a_negative_min_energy_request_beyond_the_dc_battery_is_ignored() -> None:
+    v2x = v21.V2XChargingParameters(max_discharge_power=5000, ev_min_energy_request=-70000)
+    needs = _dc_needs(state_of_charge=40, ev_energy_capacity=60000, energy_amount=30000, v2x=v2x)
+    reaction = on_ev_charging_needs(_dc_state(), "cs21", needs, T0 + 5 * S)
+    _check(reaction)
+    assert _planned(reaction.state, 2).min_energy_wh is None
+    assert any("more than the battery's 60000 Wh" in x for x in reaction.explanation)
+    v2x = attrs.evolve(v2x, ev_min_energy_request=-20000)
+    needs = _dc_needs(state_of_charge=40, ev_energy_capacity=60000, energy_amount=30000, v2x=v2x)
+    reaction = on_ev_charging_needs(_dc_state(), "cs21", needs, T0 + 5 * S)
+    _check(reaction)
+    assert _planned(reaction.state, 2).min_energy_wh == -20000
+
+
+def test_csms_energy_below_the_evs_battery_floor_is_raised_to_the_floor() -> None:
+    state = _delivered(_state(), 20000)
+    needs = _needs(min_energy=-8000.0, mobility_needs_mode="EVCC_SECC")
+    reaction = _react(state, needs)
+    assert _planned(reaction.state).min_energy_wh == 12000
+    later = set_mobility_needs(
+        reaction.state, "cs21", 1, MobilityNeeds(energy_wanted_wh=5000), T0 + 9 * S
+    )
+    _check(later)
+    session = _planned(later.state)
+    assert (session.min_energy_wh, session.energy_wanted_wh) == (12000, 12000)
