@@ -511,6 +511,9 @@ def _profile_for_share(  # noqa: PLR0917 - internal, called positionally
     if planned is not None:
         base = planned.schedules[0]
         first = base.periods[0].limit or 0.0
+        if track.bidirectional and station.version is OcppVersion.V21:
+            # V2G plan: the plan's own schedule (CentralSetpoint discharges), no other offers.
+            return planned, first
         if track.iso15118 and station.version in _OFFERS_IN_PROFILE:
             offers = _offers(state, track, evse, share, base.charging_rate_unit, now, base)
             return attrs.evolve(planned, schedules=offers), first
@@ -641,6 +644,12 @@ def _plan_mode(
     stations whose version has no profile adapter) get, instead of the share of
     the instant, the least rate planned for them over the horizon: a constant
     that stays under their plan at every instant, so the others' plans hold.
+
+    A bidirectional EV on a 2.1 station follows its plan when the plan discharges
+    it and its operation mode (chosen as for a share, see ``choose_v2x``) is
+    ``CentralSetpoint``: it gets the plan's own profile, whose discharges are
+    CentralSetpoint periods. Any other mode (the CSMS's V2X setting, an EMS, what
+    the station supports) keeps the floor, and a plan without discharge too.
     """
     from ocpp_core.energy._plan import plan  # noqa: PLC0415 - plan mode only
     from ocpp_core.energy._requests import to_requests  # noqa: PLC0415 - plan mode only
@@ -660,6 +669,11 @@ def _plan_mode(
                 station.version is OcppVersion.V21
                 and (t.bidirectional or t.control_mode is ControlMode.DYNAMIC)
             )
+        }
+        keys |= {
+            k
+            for k, t in present.items()
+            if k[0] == station.id and _follows_v2g_plan(state, station, t, made.evse(*k), notes)
         }
         for key in present:
             if key[0] == station.id and key not in keys:
@@ -689,6 +703,45 @@ def _plan_mode(
             )
     notes.append(f"plan over {horizon} s in {made.slots} slot(s); unmet {made.unmet_wh:g} Wh")
     return profiles, floors
+
+
+def _follows_v2g_plan(
+    state: SiteState, station: SiteStation, track: Track, planned: Any, notes: list[str]
+) -> bool:
+    """Whether a bidirectional 2.1 EV follows its plan: it discharges, in CentralSetpoint."""
+    if (
+        station.version is not OcppVersion.V21
+        or not track.bidirectional
+        or track.control_mode is ControlMode.DYNAMIC
+    ):
+        return False
+    if not any(p.power_w < 0 for p in planned.periods):
+        return False
+    evse = state.site.evse(*track.key)
+    dc = evse.phase_type is PhaseType.DC
+    most = max(p.output_power_w if dc else p.power_w for p in planned.periods)
+    choice = choose_v2x(
+        state,
+        station,
+        evse,
+        track,
+        share_w=_floor(most, 1.0),
+        discharge_w=_discharge_w(state, evse, track),
+        discharging=True,
+    )
+    where = f"{station.id}#{evse.evse_id}"
+    if choice.mode is not OperationMode.CENTRAL_SETPOINT:
+        notes.append(
+            f"{where}: the plan discharges, but in {choice.mode.value} (not CentralSetpoint) "
+            "the CSMS does not send it: the plan's floor instead"
+        )
+        return False
+    notes.extend(f"{where}: V2X {line}" for line in choice.reasons)
+    notes.append(
+        f"{where}: follows the plan: its discharges are CentralSetpoint periods "
+        "(negative setpoint and dischargeLimit, limit 0)"
+    )
+    return True
 
 
 def _floor_share(
@@ -755,10 +808,14 @@ def _replan(
                 state, station, evse, track, share, now, notes, planned[track.key]
             )
             periods = len(profile.schedules[0].periods)
-            notes.append(
-                f"{station_id}#{evse_id}: planned {limit:g} "
-                f"{profile.schedules[0].charging_rate_unit} now, {periods} period(s)"
+            first = profile.schedules[0].periods[0]
+            unit = profile.schedules[0].charging_rate_unit
+            now_text = (
+                f"a discharge of {-first.setpoint:g} {unit}"
+                if first.setpoint is not None and first.setpoint < 0
+                else f"{limit:g} {unit}"
             )
+            notes.append(f"{station_id}#{evse_id}: planned {now_text} now, {periods} period(s)")
         else:
             if track.key in floors:
                 share = floors[track.key]
@@ -1536,8 +1593,16 @@ def _read_needs(  # noqa: PLR0917 - internal, called positionally
     if v2x is not None:
         if energy is None and v2x.ev_target_energy_request is not None:
             energy = float(v2x.ev_target_energy_request)
-        if v2x.max_discharge_power is not None and v2x.max_discharge_power > 0:
+        if (
+            v2x.max_discharge_power is not None
+            and v2x.max_discharge_power > 0
+            and mode in _BPT
+            and math.isfinite(v2x.max_discharge_power)
+        ):
             out["discharge_max_power_w"] = float(v2x.max_discharge_power)
+        elif mode not in _BPT and v2x.max_discharge_power:
+            # Asked to charge only: the planner must not discharge it.
+            out["discharge_max_power_w"] = None
         if evse.phase_type is PhaseType.DC and high is None and v2x.max_charge_power is not None:
             high = float(v2x.max_charge_power)
     if dc_here is not None:
@@ -2089,7 +2154,14 @@ def on_set_charging_profile_response(
     if station is None:
         notes.append(f"unknown station {station_id!r}: no fallback")
         return Reaction(response=None, requests=(), state=state, explanation=notes)
-    mode = pending.profile.schedules[0].periods[0].operation_mode
+    mode = next(
+        (
+            p.operation_mode
+            for p in pending.profile.schedules[0].periods
+            if p.operation_mode not in {None, OperationMode.CHARGING_ONLY}
+        ),
+        pending.profile.schedules[0].periods[0].operation_mode,
+    )
     track = state.track_on(station_id, pending.evse_id)
     if (
         mode not in {None, OperationMode.CHARGING_ONLY}

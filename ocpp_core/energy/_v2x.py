@@ -137,9 +137,12 @@ def _wanted(  # noqa: PLR0917 - internal, called positionally
     return wanted
 
 
-def _idle_instead(mode: OperationMode, share_w: float, setting: V2xSetting) -> bool:
+def _idle_instead(
+    mode: OperationMode, share_w: float, setting: V2xSetting, *, discharging: bool = False
+) -> bool:
     return (
-        share_w <= 0
+        not discharging
+        and share_w <= 0
         and mode in {OperationMode.CENTRAL_SETPOINT, OperationMode.CHARGING_ONLY}
         and setting.supports(OperationMode.IDLE)
     )
@@ -153,6 +156,7 @@ def choose_v2x(
     *,
     share_w: float,
     discharge_w: float,
+    discharging: bool = False,
 ) -> V2xChoice:
     """Choose the operation mode of a bidirectional 2.1 EV's period, and build it.
 
@@ -161,8 +165,11 @@ def choose_v2x(
         station: the EV's station (2.1).
         evse: its EVSE.
         track: the session (bidirectional).
-        share_w: its share now, in W (rounded down).
+        share_w: its share now, in W (rounded down); in plan mode the most the plan
+            charges it.
         discharge_w: the most it may discharge now, in W (EVSE, EV, circuits).
+        discharging: the plan discharges it: a share of 0 is then not ``Idle`` (there
+            is a discharge to carry out).
 
     Returns:
         The mode, its period (``None`` for ChargingOnly) and the reasons.
@@ -171,7 +178,7 @@ def choose_v2x(
     reasons: list[str] = []
     mode = _wanted(state, evse, track, setting, share_w, discharge_w, reasons)
     for _ in range(len(_STEP_DOWN) + 2):
-        if _idle_instead(mode, share_w, setting):
+        if _idle_instead(mode, share_w, setting, discharging=discharging):
             reasons.append("Idle: a share of 0 W; neither charge nor discharge")
             mode = OperationMode.IDLE
         if setting.supports(mode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -178,6 +179,54 @@ def _check(reaction: Reaction) -> None:
         if mode not in {None, OperationMode.CHARGING_ONLY}:
             # The station engine carries the chosen mode into the composite.
             assert composite.schedule.periods[0].operation_mode is mode
+
+
+_BOUNDED_MODES = frozenset({
+    OperationMode.CHARGING_ONLY,
+    OperationMode.CENTRAL_SETPOINT,
+    OperationMode.EXTERNAL_SETPOINT,
+    OperationMode.CENTRAL_FREQUENCY,
+})  # fmt: skip
+"""The modes whose limit bounds the EVSE (Idle stops it; the others hand it to a system)."""
+
+
+def _within_site(reaction: Reaction) -> None:
+    """EVSE 1's composite (the station engine) keeps the site's limits at every instant.
+
+    It never charges beyond what the grid connection has left above its base load
+    (where it carries a limit or setpoint), nor discharges beyond the EVSE's or the
+    EV's discharge maximum.
+    """
+    state = reaction.state
+    station = state.site.station("cs21").station
+    track = state.track_on("cs21", 1)
+    if track is None or not state.store("cs21").profiles:
+        return
+    (grid,) = state.site.circuits
+    base = 0.0
+    if grid.base_load is not None:
+        load = grid.base_load.over(T0, T0 + S)
+        base = 0.0 if load is None or load.power_w is None else load.power_w
+    amps = min(grid.max_current_a) if grid.max_current_a is not None else math.inf
+    room = min(grid.max_power_w or math.inf, amps * 3 * 230.0)
+    most_discharge = min(7000.0, track.session.discharge_max_power_w or 0.0)
+    start = T0 + 60 * S
+    composite = composite_schedule(
+        state.store("cs21"),
+        station,
+        1,
+        start,
+        HORIZON,
+        ChargingRateUnit.W,
+        state.transactions("cs21"),
+    )
+    assert composite.schedule is not None
+    for period in composite.schedule.periods:
+        values = [v for v in (period.limit, period.setpoint) if v is not None]
+        if values and (period.operation_mode or OperationMode.CHARGING_ONLY) in _BOUNDED_MODES:
+            assert base + max(0.0, *values) <= max(room, base) + 1e-6, period
+        if period.setpoint is not None and period.setpoint < 0:
+            assert -period.setpoint <= most_discharge + 1e-6, period
 
 
 def _mode(reaction: Reaction) -> OperationMode:
@@ -714,7 +763,9 @@ def _settings(draw: st.DrawFn) -> tuple[V2xSetting, ...]:
     mobility=st.sampled_from([None, "EVCC", "EVCC_SECC"]),
     limit=st.one_of(st.none(), st.tuples(st.floats(0, 40), st.sampled_from(["EMS", "SO"]))),
     max_soc=st.one_of(st.none(), st.floats(0, 100)),
-    plan_mode=st.booleans(),
+    scenario=st.sampled_from(["share", "plan", "evening", "v2g-plan", "v2g-plan"]),
+    delivered=st.sampled_from([0.0, 20000.0]),
+    min_energy=st.one_of(st.none(), st.floats(-30000, 5000)),
     needs=st.one_of(
         st.none(),
         st.builds(
@@ -733,11 +784,20 @@ def test_every_v2x_request_is_valid_and_composes(
     mobility: str | None,
     limit: tuple[float, str] | None,
     max_soc: float | None,
-    plan_mode: bool,
+    scenario: str,
+    delivered: float,
+    min_energy: float | None,
     needs: MobilityNeeds | None,
 ) -> None:
-    horizon = 4 * 3600 if plan_mode else None
-    state = _state(*v2x, settings=CsmsSettings(max_soc=max_soc, horizon_s=horizon))
+    # "evening": the base load breaks the grid limit, so plans discharge where they may;
+    # "v2g-plan": that in plan mode, with energy in the battery to give back.
+    plan_mode = scenario in {"plan", "v2g-plan"}
+    horizon = HORIZON if plan_mode else None
+    site = _evening_site() if scenario in {"evening", "v2g-plan"} else _site()
+    if scenario == "v2g-plan":
+        delivered = 20000.0
+    state = _state(*v2x, site=site, settings=CsmsSettings(max_soc=max_soc, horizon_s=horizon))
+    state = _delivered(state, delivered)
     if limit is not None:
         reaction = on_notify_charging_limit(
             state, "cs21", _ems_limit(limit[0], source=limit[1]), T0 + 2 * S
@@ -749,19 +809,32 @@ def test_every_v2x_request_is_valid_and_composes(
         discharge=discharge,
         control_mode=control,
         mobility_needs_mode=mobility,
+        min_energy=min_energy,
     )
     reaction = _react(state, request)
     assert reaction.response.status.value == "Accepted"
+    _within_site(reaction)
     setting = reaction.state.v2x_setting("cs21", 1)
     for profile in _profiles(reaction):
-        mode = profile.schedules[0].periods[0].effective_mode
-        event(f"mode {mode.value}")
-        assert setting.supports(mode), mode
-        if transfer == "AC_three_phase":
-            assert mode is OperationMode.CHARGING_ONLY
+        for period in profile.schedules[0].periods:
+            mode = period.effective_mode
+            event(f"mode {mode.value}")
+            assert setting.supports(mode), mode
+            if transfer == "AC_three_phase":
+                assert mode is OperationMode.CHARGING_ONLY
+        if any(
+            p.operation_mode is OperationMode.CENTRAL_SETPOINT and (p.setpoint or 0.0) < 0
+            for p in profile.schedules[0].periods
+        ):
+            event("follows a V2G plan")
+            assert plan_mode
+            assert any("follows the plan" in line for line in reaction.explanation)
     later = set_mobility_needs(reaction.state, "cs21", 1, needs, T0 + 20 * S)
     _check(later)
-    _check(replan(later.state, T0 + 30 * S))
+    _within_site(later)
+    again = replan(later.state, T0 + 30 * S)
+    _check(again)
+    _within_site(again)
 
 
 def test_other_versions_never_get_an_operation_mode() -> None:
@@ -923,3 +996,87 @@ def test_csms_energy_below_the_evs_battery_floor_is_raised_to_the_floor() -> Non
     _check(later)
     session = _planned(later.state)
     assert (session.min_energy_wh, session.energy_wanted_wh) == (12000, 12000)
+
+
+def test_a_v2g_plan_in_central_setpoint_is_sent_as_planned_and_the_station_follows_it() -> None:
+    now = T0 + 5 * S
+    reaction = _react(_plan_state(), _needs(energy=40000))
+    _within_site(reaction)
+    assert any("follows the plan" in line for line in reaction.explanation)
+    assert any("V2X CentralSetpoint" in line for line in reaction.explanation)
+    (profile,) = _profiles(reaction)
+    assert len(profile.schedules) == 1, "the plan's own schedule, no other offers"
+    made = plan(reaction.state.site, reaction.state.sessions, now, HORIZON)
+    planned = made.evse("cs21", 1)
+    assert any(p.discharging for p in planned.periods)
+    # The station engine's composite discharges as planned (rounded down to whole W)
+    # wherever the plan discharges, and charges no more than planned elsewhere.
+    state = reaction.state
+    composite = composite_schedule(
+        state.store("cs21"),
+        state.site.station("cs21").station,
+        1,
+        now,
+        HORIZON,
+        ChargingRateUnit.W,
+        state.transactions("cs21"),
+    )
+    assert composite.schedule is not None
+    for period in composite.schedule.periods:
+        want = planned.at(period.start_period).power_w
+        if want < 0:
+            assert period.operation_mode is OperationMode.CENTRAL_SETPOINT
+            assert period.setpoint is not None
+            assert -period.setpoint == pytest.approx(math.floor(-want + 1e-6))
+            assert period.limit == 0
+        else:
+            assert (period.limit or 0.0) <= want + 1e-6
+            assert period.setpoint is None or period.setpoint >= 0
+    # Nothing changed: the next replan sends nothing.
+    again = replan(reaction.state, T0 + 6 * S)
+    assert not again.requests
+    assert any("unchanged" in line for line in again.explanation)
+
+
+@pytest.mark.parametrize(
+    ("setting", "control", "delivered", "why"),
+    [
+        (V2xSetting(station_id="cs21", mode="ExternalSetpoint"), None, 20000, "ExternalSetpoint"),
+        (V2xSetting(station_id="cs21", supported_modes="Idle,ExternalSetpoint"), None, 20000,
+         "ChargingOnly"),  # CentralSetpoint unsupported: it steps down to ChargingOnly
+        (V2xSetting(station_id="cs21", mode="ChargingOnly"), None, 20000, "ChargingOnly"),
+        (None, "DynamicControl", 20000, None),
+        (None, None, 0, None),  # nothing to give back: the plan does not discharge
+    ],
+)  # fmt: skip
+def test_other_modes_and_plans_without_discharge_keep_the_floor(
+    setting: V2xSetting | None, control: str | None, delivered: float, why: str | None
+) -> None:
+    state = _plan_state(*(() if setting is None else (setting,)), delivered=delivered)
+    reaction = _react(state, _needs(energy=40000, control_mode=control))
+    _within_site(reaction)
+    assert not any("follows the plan" in line for line in reaction.explanation)
+    for profile in _profiles(reaction):
+        for period in profile.schedules[0].periods:
+            assert period.setpoint is None or period.setpoint >= 0
+    if why is not None:
+        assert any(f"in {why} (not CentralSetpoint)" in x for x in reaction.explanation)
+
+
+def test_a_refused_v2g_plan_steps_down_to_the_floor() -> None:
+    reaction = _react(_plan_state(), _needs(energy=40000))
+    (sent,) = reaction.requests
+    refused = v21.SetChargingProfileResponse(
+        status="Rejected", status_info=v21.StatusInfo(reason_code="InvalidSchedule")
+    )
+    reaction = on_set_charging_profile_response(
+        reaction.state, "cs21", sent.request, refused, T0 + 9 * S
+    )
+    _check(reaction)
+    _within_site(reaction)
+    assert any("CentralSetpoint taken as unsupported" in x for x in reaction.explanation)
+    assert not reaction.state.v2x_setting("cs21", 1).supports(OperationMode.CENTRAL_SETPOINT)
+    assert not any("follows the plan" in line for line in reaction.explanation)
+    for profile in _profiles(reaction):
+        for period in profile.schedules[0].periods:
+            assert period.setpoint is None or period.setpoint >= 0
