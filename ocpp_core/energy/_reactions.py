@@ -1506,12 +1506,13 @@ def _min_energy(  # noqa: PLR0917 - internal, called positionally
 ) -> None:
     """The battery floor from the ISO 15118-20 ``evMinEnergyRequest``, if usable.
 
-    Positive: the energy the EV needs to reach its minimum SoC, the floor itself.
-    Negative: the EV is above its minimum SoC and may give back that much, so the
-    floor is ``delivered + request`` (the floor counts energy delivered in this
-    session, and may be below 0). 0 is no floor beyond the default. Values that are
-    not finite, a negative one beyond the battery's capacity (10 MWh when unknown),
-    and a floor above the energy wanted are ignored and explained.
+    ISO 15118-20 counts it from the EV's state now, and the floor counts energy
+    delivered in this session, so the floor is ``delivered + request``. Positive:
+    the EV needs that much to reach its minimum SoC. Negative: it is above its
+    minimum SoC and may give back that much (the floor may be below 0). 0 is no
+    floor beyond the default. Values that are not finite, a negative one beyond the
+    battery's capacity (10 MWh when unknown), and a floor above the energy wanted
+    are ignored and explained.
     """
     if isinstance(request, bool) or not isinstance(request, int | float):
         notes.append(f"{where}: evMinEnergyRequest {request!r:.20} ignored (not a number)")
@@ -1523,7 +1524,12 @@ def _min_energy(  # noqa: PLR0917 - internal, called positionally
     if value == 0:
         return
     if value > 0:
-        floor = value
+        floor = delivered + value
+        if delivered:
+            notes.append(
+                f"{where}: evMinEnergyRequest {value:g} Wh to the EV's minimum SoC: battery "
+                f"floor {floor:g} Wh of energy delivered ({delivered:g} Wh so far)"
+            )
     else:
         most = extra.get("ev_capacity_wh", _MOST_BATTERY_WH)
         if -value > most:
@@ -1592,7 +1598,8 @@ def _read_needs(  # noqa: PLR0917 - internal, called positionally
     dc_here = dc if evse.phase_type is PhaseType.DC else None
     if v2x is not None:
         if energy is None and v2x.ev_target_energy_request is not None:
-            energy = float(v2x.ev_target_energy_request)
+            # ISO 15118-20 counts it from the EV's state now; the session from its start.
+            energy = delivered + float(v2x.ev_target_energy_request)
         if (
             v2x.max_discharge_power is not None
             and v2x.max_discharge_power > 0

@@ -948,6 +948,22 @@ def test_a_negative_min_energy_request_lets_the_ev_give_back_more_than_it_took(
     assert _planned(plain.state).min_energy_wh is None
 
 
+@pytest.mark.parametrize("delivered", [0.0, 12000.0])
+def test_iso15118_20_energy_requests_count_from_the_evs_state_now(delivered: float) -> None:
+    # evMinEnergyRequest and evTargetEnergyRequest say what the EV needs from now on;
+    # the session counts energy from its start, so both add to what was delivered.
+    v2x = v21.V2XChargingParameters(
+        max_discharge_power=5000, ev_min_energy_request=4000, ev_target_energy_request=15000
+    )
+    needs = _dc_needs(v2x=v2x)
+    reaction = on_ev_charging_needs(_delivered(_dc_state(), delivered, 2), "cs21", needs, T0)
+    _check(reaction)
+    session = _planned(reaction.state, 2)
+    assert session.min_energy_wh == delivered + 4000
+    assert session.energy_wanted_wh == delivered + 15000
+    assert session.energy_remaining_wh == 15000
+
+
 @pytest.mark.parametrize(
     ("request_wh", "note"),
     [
