@@ -17,10 +17,13 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
+import operator
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ocpp_core.codegen.codec import closure, codec_source
@@ -75,21 +78,82 @@ def _format(sources: dict[Path, str], root: Path) -> dict[Path, str]:
     return out
 
 
-def expected_files(root: Path = ROOT) -> dict[Path, str]:
-    """Return every generated file with the content the schemas give."""
+def expected_files(root: Path = ROOT, *, formatted: bool = True) -> dict[Path, str]:
+    """Return every generated file with the content the schemas give.
+
+    Args:
+        root: the checkout.
+        formatted: format with ruff, as the committed files are (``False``: the
+            generator's own output, for :func:`same_content`).
+    """
     files: dict[Path, str] = {}
     for version in VERSIONS:
         model = load_model(root / "schemas" / f"ocpp-{version}.json")
         for rel, text in generate(model).items():
             files[root / "ocpp_core" / rel] = text
-    return _format(files, root)
+    return _format(files, root) if formatted else files
+
+
+def _content(text: str) -> str:
+    """What formatting cannot change in Python source, as text.
+
+    Its syntax tree, with each block's imports as a sorted set of names (import
+    sorting merges and reorders them) and docstrings with their white space folded.
+    """
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        imports: set[tuple[str, str, str, int]] = set()
+        kept: list[ast.stmt] = []
+        for stmt in body:
+            if isinstance(stmt, ast.Import | ast.ImportFrom):
+                if isinstance(stmt, ast.ImportFrom):
+                    module, level = stmt.module or "", stmt.level
+                else:
+                    module, level = "", -1
+                imports.update((module, a.name, a.asname or "", level) for a in stmt.names)
+                continue
+            if (
+                isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            ):
+                stmt.value.value = " ".join(stmt.value.value.split())
+            kept.append(stmt)
+        if imports:
+            kept.insert(0, ast.Expr(ast.Constant(repr(sorted(imports)))))
+        setattr(node, "body", kept)  # noqa: B010 - any node with a statement body
+    return ast.dump(tree)
+
+
+def same_content(generated: str, committed: str) -> bool:
+    """Whether ``committed`` is ``generated`` up to what ruff's import sorting and format change.
+
+    The drift check's fallback where ruff is not installed.
+    """
+    try:
+        return _content(generated) == _content(committed)
+    except SyntaxError:
+        return False
 
 
 def _generate(check: bool) -> int:
     drift = []
-    for path, text in expected_files().items():
+    same: Callable[[str, str], bool] = operator.eq
+    try:
+        expected = expected_files()
+    except FileNotFoundError:
+        if not check:
+            raise
+        # No ruff: compare what formatting cannot change, and say so.
+        print("ruff is not installed: comparing syntax trees (formatting not checked)")
+        expected = expected_files(formatted=False)
+        same = same_content
+    for path, text in expected.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
+        if current is not None and same(text, current):
             continue
         if check:
             drift.append(path.relative_to(ROOT).as_posix())
